@@ -1,0 +1,41 @@
+using CertConnector.Actors.Common;
+
+namespace CertConnector.Actors.Ports;
+
+/// <summary>One queued PKCS request as the management service hands it out.</summary>
+public sealed record PkcsRequest(
+    string RequestId,
+    string SubjectName,
+    IReadOnlyList<SubjectAltName> SubjectAlternativeNames,
+    string TemplateName,
+    KeySpec KeySpec,
+    byte[] DeviceCertificate,
+    string CertificateType = "device",
+    string? OnPremisesSid = null,
+    int? ValidityDays = null);
+
+/// <summary>The outcome of one PKCS request as it goes back to the service.</summary>
+public sealed record PkcsResult(
+    string RequestId,
+    bool Succeeded,
+    string? ErrorCode = null,
+    string? ErrorMessage = null,
+    byte[]? EncryptedPfx = null,
+    byte[]? EncryptedPassword = null,
+    byte[]? CertificateDer = null,
+    string? CertificateThumbprint = null,
+    string? SerialNumber = null,
+    DateTimeOffset? ExpirationDateUtc = null);
+
+/// <summary>
+/// The management service as the actors see it. The standalone adapter (queue in the connector's own
+/// database, fed by the admin API) and the remote adapter (HTTPS to the service) both implement it;
+/// the actors cannot tell them apart. Failures are <see cref="ConnectorFailureException"/>s.
+/// </summary>
+public interface IManagementService
+{
+    Task<IReadOnlyList<PkcsRequest>> DownloadPkcsRequestsAsync(int maxRequests, CancellationToken cancellationToken);
+
+    /// <summary>Idempotent per request ID: uploading the same result twice records it once.</summary>
+    Task UploadPkcsResultsAsync(IReadOnlyList<PkcsResult> results, CancellationToken cancellationToken);
+}

@@ -1,0 +1,32 @@
+using CertConnector.Actors.Common;
+
+namespace CertConnector.Actors.Ports;
+
+/// <summary>
+/// A freshly generated key pair and its CSR. The private key lives only inside this object, in memory;
+/// dispose it as soon as the credential is sealed.
+/// </summary>
+public abstract class PendingCredential : IDisposable
+{
+    public abstract byte[] CsrDer { get; }
+    public abstract void Dispose();
+}
+
+/// <summary>
+/// The deliverable: a PKCS#12 (key + certificate + chain, AES-256/PBES2 under a random password) and that
+/// password, each as DER CMS EnvelopedData addressed to the device certificate. Safe to persist: only the
+/// device's private key opens either.
+/// </summary>
+public sealed record SealedCredential(byte[] EncryptedPfx, byte[] EncryptedPassword);
+
+/// <summary>The server-side key generation and packaging of the PKCS feature (CPU-bound, synchronous).</summary>
+public interface IPkcsCredentialFactory
+{
+    /// <summary>Throws a final <see cref="ConnectorFailureException"/> when the device certificate is unusable
+    /// (not a certificate, expired or not yet valid, a key we cannot encrypt to).</summary>
+    void ValidateDeviceCertificate(byte[] deviceCertificateDer, DateTimeOffset now);
+
+    PendingCredential CreateKeyAndCsr(KeySpec keySpec, string subjectName, IReadOnlyList<SubjectAltName> subjectAlternativeNames);
+
+    SealedCredential Seal(PendingCredential pending, IssuedCertificate certificate, byte[] deviceCertificateDer);
+}

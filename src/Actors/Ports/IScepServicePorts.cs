@@ -1,0 +1,46 @@
+namespace CertConnector.Actors.Ports;
+
+/// <summary>What the SCEP feature asks the service to validate: the device's CSR and its challenge.</summary>
+public sealed record ScepValidationRequest(
+    string TransactionId,
+    byte[] CsrDer,
+    string? ChallengePassword,
+    string CallerInfo);
+
+/// <summary>The service's answer. Anything but <see cref="Valid"/> denies issuance; <see cref="Code"/> is
+/// "Success" or the service's reason.</summary>
+public sealed record ChallengeVerdict(bool Valid, string Code, string? Description = null)
+{
+    public static ChallengeVerdict Success { get; } = new(true, "Success");
+    public static ChallengeVerdict Denied(string code, string description) => new(false, code, description);
+}
+
+/// <summary>
+/// Checks a SCEP request's challenge (and that the CSR matches what the challenge was issued for).
+/// Standalone: one-time challenges minted by the admin API. Service-connected: the service's validateRequest.
+/// Throws a retryable <see cref="Common.ConnectorFailureException"/> when the validator cannot be reached.
+/// </summary>
+public interface IChallengeValidator
+{
+    Task<ChallengeVerdict> ValidateAsync(ScepValidationRequest request, CancellationToken cancellationToken);
+}
+
+/// <summary>The outcome of one SCEP request, as told to the service after the device has its answer.</summary>
+public sealed record ScepNotification(
+    string TransactionId,
+    byte[] CsrDer,
+    bool Succeeded,
+    string CallerInfo,
+    string? CertificateThumbprint = null,
+    string? CertificateSerialNumber = null,
+    DateTimeOffset? CertificateExpirationDateUtc = null,
+    string? IssuingCertificateAuthority = null,
+    int? HResult = null,
+    string? ErrorDescription = null);
+
+/// <summary>Tells the service a SCEP request's outcome (successNotification / failureNotification).
+/// Idempotent per transaction ID. Throws <see cref="Common.ConnectorFailureException"/> on failure.</summary>
+public interface IScepResultNotifier
+{
+    Task NotifyAsync(ScepNotification notification, CancellationToken cancellationToken);
+}
