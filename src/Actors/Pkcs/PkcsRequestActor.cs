@@ -1,0 +1,208 @@
+using Akka.Actor;
+using Akka.Cluster.Sharding;
+using Akka.Persistence;
+using CertConnector.Actors.Common;
+using CertConnector.Actors.Logging;
+using CertConnector.Actors.Ports;
+
+namespace CertConnector.Actors.Pkcs;
+
+/// <summary>The ports one PKCS request needs, resolved once per node.</summary>
+public sealed record PkcsPorts(
+    IPkcsCredentialFactory Credentials,
+    ICertificateAuthority Ca,
+    IManagementService Service,
+    IConnectorEventLog Log,
+    PkcsOptions Options);
+
+/// <summary>
+/// One PKCS request, persistent and sharded by request ID. The actor only persists, applies and runs
+/// the step the state asks for (<see cref="PkcsRequestState.NextStep"/>); every decision is in the state.
+/// Every transition is persisted before it is acted on, so a restart resumes exactly where it stood.
+/// </summary>
+public sealed class PkcsRequestActor : ReceivePersistentActor, IWithTimers
+{
+    private const string RetryTimer = "retry";
+    private readonly PkcsPorts _ports;
+    private readonly HashSet<IActorRef> _subscribers = [];
+    private PkcsRequestState _state;
+    private bool _busy;
+
+    public PkcsRequestActor(string requestId, PkcsPorts ports)
+    {
+        _ports = ports;
+        _state = PkcsRequestState.Empty(requestId);
+        PersistenceId = $"pkcs-{requestId}";
+
+        Recover<IConnectorEvent>(e => _state = _state.Apply(e));
+
+        Command<StartPkcsRequest>(OnStart);
+        Command<GetPkcsRequest>(_ =>
+        {
+            Sender.Tell(_state.ToView());
+            if (_state.Status == PkcsStatus.New && !_busy) Passivate(); // never keep (or remember) an unknown ID
+        });
+        Command<RetryDue>(_ => Run(_state.StepAfterWait()));
+        Command<IssueSucceeded>(OnIssued);
+        Command<UploadSucceeded>(_ => PersistThen(_state.DecideUploaded(Now)));
+        Command<StepFailed>(f => OnStepFailed(f.Stage, f.Reason));
+    }
+
+    public override string PersistenceId { get; }
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public static Props Props(string requestId, PkcsPorts ports) => Akka.Actor.Props.Create(() => new PkcsRequestActor(requestId, ports));
+
+    private DateTimeOffset Now => Context.System.Scheduler.Now;
+
+    protected override void OnReplaySuccess() => Resume();
+
+    private void OnStart(StartPkcsRequest start)
+    {
+        if (!Sender.IsNobody() && !Sender.Equals(Context.System.DeadLetters)) _subscribers.Add(Sender);
+        var events = _state.DecideStart(start.Request, Now);
+        if (events.Count > 0) PersistThen(events);
+        else if (!_busy && !Timers.IsTimerActive(RetryTimer)) Resume(); // a re-download of an idle request retries it now
+    }
+
+    private void OnIssued(IssueSucceeded ok)
+    {
+        var c = ok.Certificate;
+        PersistThen(_state.DecideIssued(new PkcsCertificateIssued(_state.RequestId, ok.Sealed.EncryptedPfx,
+            ok.Sealed.EncryptedPassword, c.CertificateDer, c.SerialNumber, c.Thumbprint, c.NotAfter, Now)));
+    }
+
+    private void OnStepFailed(PkcsStage stage, FailureReason reason)
+    {
+        var events = _state.DecideFailure(stage, reason, _ports.Options.RetryPolicy, Now, Random.Shared.NextDouble());
+        if (events.Count == 0)
+        {
+            // A final upload error: keep the result and wait; the next download of this request retries it.
+            Log(ConnectorEvents.PkcsUploadFailure, $"Uploading the result failed and will not be retried until the request is downloaded again. {reason.Code}: {reason.Message}");
+            return;
+        }
+        PersistThen(events);
+    }
+
+    /// <summary>Persist, apply, write the event IDs, then run whatever the new state asks for.</summary>
+    private void PersistThen(IReadOnlyList<IConnectorEvent> events)
+    {
+        _busy = false;
+        if (events.Count == 0)
+        {
+            Resume();
+            return;
+        }
+        var last = events[^1];
+        PersistAll(events, e =>
+        {
+            _state = _state.Apply(e);
+            Report(e);
+            if (ReferenceEquals(e, last)) Resume();
+        });
+    }
+
+    private void Resume()
+    {
+        if (_busy || Timers.IsTimerActive(RetryTimer)) return;
+        Run(_state.NextStep());
+    }
+
+    private void Run(PkcsNextStep step)
+    {
+        switch (step)
+        {
+            case PkcsNextStep.Issue:
+                StartIssue();
+                break;
+            case PkcsNextStep.Upload upload:
+                StartUpload(upload.Result);
+                break;
+            case PkcsNextStep.WaitUntil wait:
+                var delay = wait.At - Now;
+                if (delay <= TimeSpan.Zero) Self.Tell(RetryDue.Instance);
+                else Timers.StartSingleTimer(RetryTimer, RetryDue.Instance, delay);
+                break;
+            case PkcsNextStep.Nothing when _state.IsTerminal:
+                foreach (var s in _subscribers) s.Tell(new PkcsRequestCompleted(_state.RequestId, _state.Status == PkcsStatus.Uploaded));
+                _subscribers.Clear();
+                Passivate();
+                break;
+        }
+    }
+
+    private void StartIssue()
+    {
+        _busy = true;
+        var request = _state.Request!;
+        var ports = _ports;
+        var now = Now;
+        Task.Run(async () =>
+        {
+            ports.Credentials.ValidateDeviceCertificate(request.DeviceCertificate, now);
+            using var pending = ports.Credentials.CreateKeyAndCsr(request.KeySpec, request.SubjectName, request.SubjectAlternativeNames);
+            using var timeout = new CancellationTokenSource(ports.Options.CaTimeout);
+            var certificate = await ports.Ca.IssueAsync(new IssuanceRequest(request.RequestId, "pkcs", pending.CsrDer,
+                request.TemplateName, request.SubjectName, request.SubjectAlternativeNames, request.OnPremisesSid,
+                request.ValidityDays), timeout.Token).ConfigureAwait(false);
+            return (object)new IssueSucceeded(certificate, ports.Credentials.Seal(pending, certificate, request.DeviceCertificate));
+        }).PipeTo(Self, failure: ex => new StepFailed(PkcsStage.Issue, FailureReason.From(ex)));
+    }
+
+    private void StartUpload(PkcsResult result)
+    {
+        _busy = true;
+        var ports = _ports;
+        Task.Run(async () =>
+        {
+            using var timeout = new CancellationTokenSource(ports.Options.UploadTimeout);
+            await ports.Service.UploadPkcsResultsAsync([result], timeout.Token).ConfigureAwait(false);
+            return (object)UploadSucceeded.Instance;
+        }).PipeTo(Self, failure: ex => new StepFailed(PkcsStage.Upload, FailureReason.From(ex)));
+    }
+
+    private void Report(IConnectorEvent e)
+    {
+        switch (e)
+        {
+            case PkcsRequestDownloaded d:
+                Log(ConnectorEvents.PkcsDownloadedRequest, $"PKCS request {d.RequestId} downloaded: subject '{d.Request.SubjectName}', template '{d.Request.TemplateName}', key {d.Request.KeySpec}.");
+                break;
+            case PkcsCertificateIssued i:
+                Log(ConnectorEvents.PkcsIssuedSuccess, $"Certificate issued for PKCS request {i.RequestId}: serial {i.SerialNumber}, expires {i.NotAfter:O}.",
+                    ("serialNumber", i.SerialNumber), ("thumbprint", i.Thumbprint));
+                break;
+            case PkcsAttemptFailed { Stage: PkcsStage.Issue } f:
+                Log(ConnectorEvents.PkcsIssuedFailedAttempt, $"Issuing failed (attempt {f.Attempt}); retrying at {f.NextAttemptAt:O}. {f.Reason.Code}: {f.Reason.Message}",
+                    ("attempt", f.Attempt), ("errorCode", f.Reason.Code));
+                break;
+            case PkcsAttemptFailed f:
+                Log(ConnectorEvents.PkcsUploadFailure, $"Uploading the result failed (attempt {f.Attempt}); retrying at {f.NextAttemptAt:O}. {f.Reason.Code}: {f.Reason.Message}",
+                    ("attempt", f.Attempt), ("errorCode", f.Reason.Code));
+                break;
+            case PkcsRequestFailed f:
+                Log(ConnectorEvents.PkcsIssuedFailure, $"Issuing failed for good. {f.Reason.Code}: {f.Reason.Message}", ("errorCode", f.Reason.Code));
+                break;
+            case PkcsResultUploaded u:
+                Log(ConnectorEvents.PkcsUploadedRequest, $"Result of PKCS request {u.RequestId} uploaded ({(u.Succeeded ? "success" : "failure")}).");
+                Log(ConnectorEvents.PkcsUploadSuccess, "PKCS results were uploaded.", ("count", 1));
+                if (u.Succeeded)
+                    Log(ConnectorEvents.PkcsRequestSuccess, $"PKCS request {u.RequestId} fulfilled: serial {_state.Issued?.SerialNumber}.",
+                        ("serialNumber", _state.Issued?.SerialNumber), ("subject", _state.Request?.SubjectName));
+                else
+                    Log(ConnectorEvents.PkcsRequestFailure, $"PKCS request {u.RequestId} failed. {_state.Failure?.Code}: {_state.Failure?.Message}",
+                        ("errorCode", _state.Failure?.Code), ("subject", _state.Request?.SubjectName));
+                break;
+        }
+    }
+
+    private void Log(EventDefinition definition, string message, params (string, object?)[] properties) =>
+        _ports.Log.Write(definition, _state.RequestId, message, properties);
+
+    private void Passivate() => Context.Parent.Tell(new Passivate(PoisonPill.Instance));
+
+    private sealed record IssueSucceeded(IssuedCertificate Certificate, SealedCredential Sealed);
+    private sealed record UploadSucceeded { public static readonly UploadSucceeded Instance = new(); }
+    private sealed record StepFailed(PkcsStage Stage, FailureReason Reason);
+    private sealed record RetryDue { public static readonly RetryDue Instance = new(); }
+}

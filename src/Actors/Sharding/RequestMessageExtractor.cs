@@ -1,0 +1,21 @@
+using Akka.Cluster.Sharding;
+using CertConnector.Actors.Common;
+
+namespace CertConnector.Actors.Sharding;
+
+/// <summary>
+/// Routes any <see cref="IWithRequestId"/> message to the entity for that request. The shard count is
+/// about ten times the largest cluster we support (100 instances) and must never change for the life of
+/// a cluster: it decides where remembered entities live.
+/// </summary>
+public sealed class RequestMessageExtractor() : HashCodeMessageExtractor(ShardCount)
+{
+    public const int ShardCount = 1000;
+
+    public override string? EntityId(object message) => message switch
+    {
+        ShardRegion.StartEntity start => start.EntityId,
+        IWithRequestId withId => withId.RequestId,
+        _ => null,
+    };
+}

@@ -1,0 +1,66 @@
+using System.Collections.Frozen;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Akka.Actor;
+using System.Runtime.Serialization;
+using Akka.Serialization;
+using CertConnector.Actors.Common;
+using CertConnector.Actors.Pkcs;
+
+namespace CertConnector.Adapters.Persistence;
+
+/// <summary>
+/// The one serializer for everything we persist or send between nodes: System.Text.Json with a string
+/// manifest per type and version. The manifest, never the CLR type name, is what the journal keeps, so
+/// types can be renamed or moved freely. To change a persisted type incompatibly, add a new manifest
+/// (".v2") and keep reading the old one.
+/// </summary>
+public sealed class ConnectorJsonSerializer(ExtendedActorSystem system) : SerializerWithStringManifest(system)
+{
+    public const int SerializerId = 4242;
+
+    private static readonly FrozenDictionary<string, Type> TypesByManifest = new Dictionary<string, Type>
+    {
+        ["pkcs.downloaded.v1"] = typeof(PkcsRequestDownloaded),
+        ["pkcs.issued.v1"] = typeof(PkcsCertificateIssued),
+        ["pkcs.attempt-failed.v1"] = typeof(PkcsAttemptFailed),
+        ["pkcs.failed.v1"] = typeof(PkcsRequestFailed),
+        ["pkcs.uploaded.v1"] = typeof(PkcsResultUploaded),
+        ["pkcs.start.v1"] = typeof(StartPkcsRequest),
+        ["pkcs.completed.v1"] = typeof(PkcsRequestCompleted),
+        ["pkcs.get.v1"] = typeof(GetPkcsRequest),
+        ["pkcs.view.v1"] = typeof(PkcsRequestView),
+    }.ToFrozenDictionary();
+
+    private static readonly FrozenDictionary<Type, string> ManifestsByType =
+        TypesByManifest.ToFrozenDictionary(kv => kv.Value, kv => kv.Key);
+
+    internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        Converters = { new JsonStringEnumConverter() },
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    public override int Identifier => SerializerId;
+
+    /// <summary>Every type this serializer knows, by manifest (for the round-trip tests).</summary>
+    public static IReadOnlyDictionary<string, Type> KnownTypes => TypesByManifest;
+
+    public override string Manifest(object o) => ManifestsByType.TryGetValue(o.GetType(), out var manifest)
+        ? manifest
+        : throw new SerializationException($"{o.GetType().FullName} has no manifest in {nameof(ConnectorJsonSerializer)}; add one.");
+
+    public override byte[] ToBinary(object obj)
+    {
+        Manifest(obj); // refuse unknown types before writing anything
+        return JsonSerializer.SerializeToUtf8Bytes(obj, obj.GetType(), Json);
+    }
+
+    public override object FromBinary(byte[] bytes, string manifest) =>
+        TypesByManifest.TryGetValue(manifest, out var type)
+            ? JsonSerializer.Deserialize(bytes, type, Json) ?? throw new SerializationException($"Empty payload for manifest '{manifest}'.")
+            : throw new SerializationException($"Unknown manifest '{manifest}': written by a newer connector version?");
+
+    /// <summary>The types to bind this serializer to in HOCON / Akka.Hosting.</summary>
+    public static Type[] BoundTypes { get; } = [typeof(IConnectorSerializable)];
+}

@@ -1,0 +1,37 @@
+using System.Security.Cryptography;
+using System.Text;
+
+namespace CertConnector.Host.Admin;
+
+/// <summary>Every <c>/api</c> call needs <c>Authorization: Bearer &lt;token&gt;</c>; the token is compared in
+/// constant time. Failures are 401 JSON and never echo what was sent.</summary>
+public sealed class AdminAuthentication(RequestDelegate next, AdminToken token)
+{
+    public async Task InvokeAsync(HttpContext context)
+    {
+        if (context.Request.Path.StartsWithSegments("/api") && !IsAuthorized(context.Request.Headers.Authorization.ToString()))
+        {
+            context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+            context.Response.Headers.WWWAuthenticate = "Bearer";
+            await context.Response.WriteAsJsonAsync(new ApiError("Missing or wrong bearer token. The token is in <data-dir>/admin.token."));
+            return;
+        }
+        await next(context);
+    }
+
+    private bool IsAuthorized(string header)
+    {
+        const string prefix = "Bearer ";
+        if (!header.StartsWith(prefix, StringComparison.OrdinalIgnoreCase)) return false;
+        var presented = Encoding.UTF8.GetBytes(header[prefix.Length..].Trim());
+        return CryptographicOperations.FixedTimeEquals(presented, token.Bytes);
+    }
+}
+
+public sealed class AdminToken(string value)
+{
+    public byte[] Bytes { get; } = Encoding.UTF8.GetBytes(value);
+}
+
+/// <summary>The body of every 4xx/5xx answer of the admin API.</summary>
+public sealed record ApiError(string Error, string? Field = null);

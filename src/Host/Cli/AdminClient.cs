@@ -1,0 +1,84 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using CertConnector.Host.Configuration;
+
+namespace CertConnector.Host.Cli;
+
+/// <summary>The CLI's HTTP client for the admin API: finds the URL and token, turns errors into messages.</summary>
+public sealed class AdminClient(string baseUrl, string? token) : IDisposable
+{
+    private readonly HttpClient _http = CreateHttp(baseUrl, token);
+
+    public string BaseUrl { get; } = baseUrl.TrimEnd('/');
+
+    /// <summary>URL: --url, else CERTCONNECTOR_URL, else the address the running host wrote into the data
+    /// directory, else the default. Token: CERTCONNECTOR_TOKEN, else the data directory's token file.</summary>
+    public static AdminClient Create(string? url, string? dataDir)
+    {
+        var data = new DataDirectory(dataDir ?? Environment.GetEnvironmentVariable("CERTCONNECTOR_DATA_DIR") ?? "data");
+        var resolved = url
+            ?? Environment.GetEnvironmentVariable("CERTCONNECTOR_URL")
+            ?? (File.Exists(data.AdminUrlFile) ? File.ReadAllText(data.AdminUrlFile).Trim() : null)
+            ?? new ConnectorOptions().AdminUrl;
+        return new AdminClient(resolved, data.ReadToken());
+    }
+
+    public async Task<JsonElement> SendAsync(HttpMethod method, string path, object? body, CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(method, BaseUrl + path);
+        if (body is not null) request.Content = JsonContent.Create(body);
+        HttpResponseMessage response;
+        try
+        {
+            response = await _http.SendAsync(request, ct);
+        }
+        catch (HttpRequestException e)
+        {
+            throw new CliException($"Cannot reach the admin API at {BaseUrl} ({e.Message}). Is the connector running? (--url or CERTCONNECTOR_URL)");
+        }
+        using (response)
+        {
+            var text = await response.Content.ReadAsStringAsync(ct);
+            if (response.StatusCode == HttpStatusCode.Unauthorized)
+                throw new CliException("The admin API refused the token: set CERTCONNECTOR_TOKEN or --data-dir to the connector's data directory.");
+            if (!response.IsSuccessStatusCode)
+                throw new CliException($"{(int)response.StatusCode} {response.ReasonPhrase}: {ErrorText(text)}", (int)response.StatusCode);
+            if (response.Content.Headers.ContentType?.MediaType?.Contains("json") != true)
+                return JsonSerializer.SerializeToElement(text);
+            return JsonDocument.Parse(text).RootElement.Clone();
+        }
+    }
+
+    private static string ErrorText(string body)
+    {
+        try
+        {
+            var json = JsonDocument.Parse(body).RootElement;
+            if (json.TryGetProperty("error", out var error))
+                return json.TryGetProperty("field", out var field) && field.ValueKind == JsonValueKind.String
+                    ? $"{error.GetString()} (field: {field.GetString()})"
+                    : error.GetString() ?? body;
+        }
+        catch (JsonException)
+        {
+        }
+        return body.Length == 0 ? "(no details)" : body;
+    }
+
+    private static HttpClient CreateHttp(string baseUrl, string? token)
+    {
+        var http = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
+        if (token is not null) http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return http;
+    }
+
+    public void Dispose() => _http.Dispose();
+}
+
+/// <summary>A failure the CLI reports as one line on stderr with a non-zero exit code.</summary>
+public sealed class CliException(string message, int status = 0) : Exception(message)
+{
+    public int Status { get; } = status;
+}

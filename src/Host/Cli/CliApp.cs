@@ -1,0 +1,88 @@
+using System.CommandLine;
+using System.Text.Json;
+using CertConnector.Host.Admin;
+
+namespace CertConnector.Host.Cli;
+
+/// <summary>
+/// <c>certconnector</c> as a CLI: every subcommand is a call to the admin API. With no subcommand (or
+/// with <c>run</c>) the same executable is the connector itself.
+/// </summary>
+public static class CliApp
+{
+    public static readonly string[] Subcommands = ["pkcs", "ca", "requests", "status", "--help", "-h", "-?", "--version"];
+
+    private static readonly JsonSerializerOptions Pretty = new() { WriteIndented = true };
+
+    private static readonly Option<string?> UrlOption = new("--url") { Description = "Admin API URL (default: the running host's, from the data directory)", Recursive = true };
+    private static readonly Option<string?> DataDirOption = new("--data-dir") { Description = "The connector's data directory (token, URL); default ./data", Recursive = true };
+
+    public static bool Handles(string[] args) => args.Length > 0 && Subcommands.Contains(args[0]);
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var root = new RootCommand("certconnector: the certificate connector and its CLI. Without a subcommand it runs the connector.")
+        {
+            UrlOption, DataDirOption, PkcsCommands.Build(), CaCommand(), RequestsCommand(), StatusCommand(),
+        };
+        return await root.Parse(args).InvokeAsync();
+    }
+
+    /// <summary>Runs one API call with the common error handling: a message on stderr and exit code 1.</summary>
+    public static Func<ParseResult, CancellationToken, Task<int>> Call(Func<ParseResult, AdminClient, CancellationToken, Task<int>> action) =>
+        async (parse, ct) =>
+        {
+            using var client = AdminClient.Create(parse.GetValue(UrlOption), parse.GetValue(DataDirOption));
+            try
+            {
+                return await action(parse, client, ct);
+            }
+            catch (CliException e)
+            {
+                await Console.Error.WriteLineAsync($"error: {e.Message}");
+                return 1;
+            }
+        };
+
+    public static void Print(JsonElement json) =>
+        Console.WriteLine(json.ValueKind == JsonValueKind.String ? json.GetString() : JsonSerializer.Serialize(json, Pretty));
+
+    private static Command CaCommand()
+    {
+        var cert = new Command("cert", "Print the CA certificate (PEM)");
+        cert.SetAction(Call(async (_, client, ct) =>
+        {
+            Console.Write((await client.SendAsync(HttpMethod.Get, "/api/v1/ca/certificate", null, ct)).GetString());
+            return 0;
+        }));
+        return new Command("ca", "The certification authority") { cert };
+    }
+
+    private static Command RequestsCommand()
+    {
+        var feature = new Option<string?>("--feature") { Description = "Only this feature (pkcs)" };
+        var state = new Option<string?>("--state") { Description = "Only this state (Queued, Leased, Completed, Failed)" };
+        var limit = new Option<int>("--limit") { Description = "At most this many", DefaultValueFactory = _ => 100 };
+        var list = new Command("list", "List requests") { feature, state, limit };
+        list.SetAction(Call(async (parse, client, ct) =>
+        {
+            var query = $"?limit={parse.GetValue(limit)}" +
+                        (parse.GetValue(feature) is { } f ? $"&feature={Uri.EscapeDataString(f)}" : "") +
+                        (parse.GetValue(state) is { } s ? $"&state={Uri.EscapeDataString(s)}" : "");
+            Print(await client.SendAsync(HttpMethod.Get, "/api/v1/requests" + query, null, ct));
+            return 0;
+        }));
+        return new Command("requests", "Requests of every feature") { list };
+    }
+
+    private static Command StatusCommand()
+    {
+        var status = new Command("status", "Instance, version and cluster members");
+        status.SetAction(Call(async (_, client, ct) =>
+        {
+            Print(await client.SendAsync(HttpMethod.Get, "/api/v1/status", null, ct));
+            return 0;
+        }));
+        return status;
+    }
+}

@@ -1,0 +1,68 @@
+using CertConnector.Actors.Common;
+using CertConnector.Actors.Logging;
+using CertConnector.Actors.Pkcs;
+using CertConnector.Actors.Ports;
+using CertConnector.Adapters.Ca.BuiltIn;
+using CertConnector.Adapters.Crypto;
+using CertConnector.Adapters.Logging;
+using CertConnector.Adapters.Service.Standalone;
+using CertConnector.Host.Admin;
+using CertConnector.Host.Configuration;
+
+namespace CertConnector.Host.Composition;
+
+/// <summary>Binds every port the actors use to its adapter: the only place that knows both sides.</summary>
+public static class AdapterComposition
+{
+    public static IServiceCollection AddConnectorAdapters(this IServiceCollection services, ConnectorOptions options, DataDirectory data)
+    {
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<IConnectorEventLog>(_ => new JsonLinesEventLog(new EventLogOptions
+        {
+            Directory = data.LogDirectory,
+            Instance = options.Instance,
+            AdminDebug = options.Logging.AdminDebug,
+            OperationalDebug = options.Logging.OperationalDebug,
+            Console = options.Logging.Console,
+        }));
+
+        services.AddSingleton(sp => OpenBuiltInCa(options.Ca, data, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<ICertificateAuthority>(sp => sp.GetRequiredService<BuiltInCa>());
+        services.AddSingleton<IPkcsCredentialFactory, PkcsCredentialFactory>();
+
+        services.AddSingleton(sp =>
+        {
+            var standalone = new StandaloneManagementService(new StandaloneOptions
+            {
+                DatabasePath = data.StandaloneDatabase,
+                LeaseDuration = options.Standalone.LeaseDuration,
+            }, sp.GetRequiredService<TimeProvider>());
+            standalone.InitializeAsync().GetAwaiter().GetResult(); // start-up, before any actor runs
+            return standalone;
+        });
+        services.AddSingleton<IManagementService>(sp => sp.GetRequiredService<StandaloneManagementService>());
+
+        services.AddSingleton(sp => new PkcsPorts(
+            sp.GetRequiredService<IPkcsCredentialFactory>(),
+            sp.GetRequiredService<ICertificateAuthority>(),
+            sp.GetRequiredService<IManagementService>(),
+            sp.GetRequiredService<IConnectorEventLog>(),
+            options.Pkcs));
+        services.AddSingleton<PkcsRequestValidator>();
+        return services;
+    }
+
+    private static BuiltInCa OpenBuiltInCa(BuiltInCaSettings settings, DataDirectory data, TimeProvider time)
+    {
+        var caOptions = new BuiltInCaOptions
+        {
+            Directory = data.CaDirectory,
+            SubjectName = settings.SubjectName,
+            KeySpec = KeySpec.Parse(settings.KeySpec),
+            ValidityYears = settings.ValidityYears,
+        };
+        return settings.ImportPkcs12 is { Length: > 0 } p12 && !BuiltInCa.Exists(caOptions)
+            ? BuiltInCa.Import(caOptions, p12, settings.ImportPassword ?? "", time)
+            : BuiltInCa.OpenOrCreate(caOptions, time);
+    }
+}

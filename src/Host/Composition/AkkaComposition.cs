@@ -1,0 +1,49 @@
+using System.Text.Json;
+using Akka.Cluster;
+using Akka.Configuration;
+using Akka.Hosting;
+using CertConnector.Actors.Pkcs;
+using CertConnector.Adapters.Persistence;
+using CertConnector.Host.Configuration;
+
+namespace CertConnector.Host.Composition;
+
+public static class AkkaComposition
+{
+    public const string SystemName = "certconnector";
+
+    /// <summary>The actor system: operator HOCON, our serializer, then one line per feature.</summary>
+    public static IServiceCollection AddConnectorAkka(this IServiceCollection services, ConnectorOptions options) =>
+        services.AddAkka(SystemName, (builder, _) => builder
+            .AddHocon(LoadHocon(options), HoconAddMode.Prepend)
+            .AddHocon(Akka.Persistence.Sql.SqlPersistence.DefaultConfiguration, HoconAddMode.Append)
+            .WithCustomSerializer("connector-json", ConnectorJsonSerializer.BoundTypes, system => new ConnectorJsonSerializer(system))
+            .AddPkcsFeature(options.Pkcs)
+            .AddStartup((system, _) =>
+            {
+                // The embedded default has no seed nodes: the node forms a cluster of one by joining itself.
+                var cluster = Cluster.Get(system);
+                if (cluster.Settings.SeedNodes.Count == 0) cluster.Join(cluster.SelfAddress);
+            }));
+
+    /// <summary>
+    /// Reads the operator's HOCON file and puts in front of it what the host decides: the data directory
+    /// (for substitutions such as the SQLite path) and the cluster roles, which follow the enabled features.
+    /// </summary>
+    public static Config LoadHocon(ConnectorOptions options)
+    {
+        var path = ResolveHoconPath(options.Hocon);
+        var roles = string.Join(", ", options.Roles.Select(r => JsonSerializer.Serialize(r)));
+        var header = $"certconnector.data-dir = {JsonSerializer.Serialize(options.DataDirFullPath)}\n" +
+                     $"akka.cluster.roles = [{roles}]\n";
+        return ConfigurationFactory.ParseString(header + File.ReadAllText(path));
+    }
+
+    public static string ResolveHoconPath(string hocon)
+    {
+        if (File.Exists(hocon)) return Path.GetFullPath(hocon);
+        var besideExecutable = Path.Combine(AppContext.BaseDirectory, hocon);
+        if (File.Exists(besideExecutable)) return besideExecutable;
+        throw new FileNotFoundException($"HOCON file '{hocon}' not found (looked in {Directory.GetCurrentDirectory()} and {AppContext.BaseDirectory}).", hocon);
+    }
+}

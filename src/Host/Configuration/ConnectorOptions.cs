@@ -1,0 +1,57 @@
+using CertConnector.Actors.Pkcs;
+
+namespace CertConnector.Host.Configuration;
+
+/// <summary>
+/// Everything an operator configures outside the Akka HOCON, bound from the <c>Connector</c> section
+/// (appsettings.json, <c>CERTCONNECTOR_</c> environment variables, or the command line).
+/// </summary>
+public sealed class ConnectorOptions
+{
+    public const string Section = "Connector";
+
+    /// <summary>Journal, CA, logs, token. Relative paths are relative to the working directory.</summary>
+    public string DataDir { get; set; } = "data";
+
+    /// <summary>The admin HTTP API. Loopback by default: it can issue certificates.</summary>
+    public string AdminUrl { get; set; } = "http://127.0.0.1:5080";
+
+    /// <summary>The Akka configuration file; relative names are looked up next to the executable too.</summary>
+    public string Hocon { get; set; } = "hocon/embedded.hocon";
+
+    /// <summary>This instance's name in logs and status (default: the machine name).</summary>
+    public string Instance { get; set; } = Environment.MachineName;
+
+    public PkcsOptions Pkcs { get; set; } = new();
+    public BuiltInCaSettings Ca { get; set; } = new();
+    public LogSettings Logging { get; set; } = new();
+    public StandaloneSettings Standalone { get; set; } = new();
+
+    public string DataDirFullPath => Path.GetFullPath(DataDir);
+
+    /// <summary>Cluster roles follow the enabled features, so work is only routed where it can run.</summary>
+    public IReadOnlyList<string> Roles => Pkcs.Enabled ? [PkcsHosting.Role] : [];
+}
+
+public sealed class BuiltInCaSettings
+{
+    public string SubjectName { get; set; } = "CN=CertConnector Built-in CA";
+    public string KeySpec { get; set; } = "rsa:3072";
+    public int ValidityYears { get; set; } = 10;
+    /// <summary>Import this CA (PKCS#12) on first start instead of generating one.</summary>
+    public string? ImportPkcs12 { get; set; }
+    public string? ImportPassword { get; set; }
+}
+
+public sealed class LogSettings
+{
+    public bool AdminDebug { get; set; }
+    public bool OperationalDebug { get; set; }
+    public bool Console { get; set; } = true;
+}
+
+public sealed class StandaloneSettings
+{
+    /// <summary>How long a downloaded request is not handed out again.</summary>
+    public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromMinutes(5);
+}

@@ -1,0 +1,49 @@
+using System.Security.Cryptography;
+
+namespace CertConnector.Host.Configuration;
+
+/// <summary>
+/// The data directory's layout, and the admin token: generated on first start (mode 0600) and read by
+/// the CLI from there or from <c>CERTCONNECTOR_TOKEN</c>.
+/// </summary>
+public sealed class DataDirectory(string root)
+{
+    public const string TokenEnvironmentVariable = "CERTCONNECTOR_TOKEN";
+
+    public string Root { get; } = Path.GetFullPath(root);
+    public string TokenFile => Path.Combine(Root, "admin.token");
+    /// <summary>The URL the admin API actually listens on (port 0 resolved), for the CLI.</summary>
+    public string AdminUrlFile => Path.Combine(Root, "admin.url");
+    public string CaDirectory => Path.Combine(Root, "ca");
+    public string LogDirectory => Path.Combine(Root, "logs");
+    public string StandaloneDatabase => Path.Combine(Root, "standalone.db");
+
+    public void EnsureExists()
+    {
+        Directory.CreateDirectory(Root);
+        if (!OperatingSystem.IsWindows())
+            File.SetUnixFileMode(Root, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+    }
+
+    public string EnsureToken()
+    {
+        if (File.Exists(TokenFile)) return File.ReadAllText(TokenFile).Trim();
+        var token = Convert.ToHexString(RandomNumberGenerator.GetBytes(32)).ToLowerInvariant();
+        WritePrivate(TokenFile, token + "\n");
+        return token;
+    }
+
+    public string? ReadToken() =>
+        Environment.GetEnvironmentVariable(TokenEnvironmentVariable) is { Length: > 0 } fromEnv ? fromEnv
+        : File.Exists(TokenFile) ? File.ReadAllText(TokenFile).Trim() : null;
+
+    /// <summary>Creates the file with 0600 before any content is written.</summary>
+    public static void WritePrivate(string path, string content)
+    {
+        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        using var stream = new FileStream(path, options);
+        using var writer = new StreamWriter(stream);
+        writer.Write(content);
+    }
+}

@@ -1,0 +1,69 @@
+using Akka.Hosting;
+using CertConnector.Actors.Ports;
+using CertConnector.Host.Admin;
+using CertConnector.Host.Composition;
+using CertConnector.Host.Configuration;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+
+namespace CertConnector.Host;
+
+/// <summary>The connector service: configuration, adapters, the actor system, the admin API.</summary>
+public static class ServerApp
+{
+    /// <summary>Command-line switches that map onto configuration keys.</summary>
+    public static readonly Dictionary<string, string> Switches = new()
+    {
+        ["--data-dir"] = "Connector:DataDir",
+        ["--admin-url"] = "Connector:AdminUrl",
+        ["--hocon"] = "Connector:Hocon",
+        ["--instance"] = "Connector:Instance",
+    };
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [], ContentRootPath = Directory.GetCurrentDirectory() });
+        builder.Configuration.AddEnvironmentVariables("CERTCONNECTOR_").AddCommandLine(args, Switches);
+        var options = builder.Configuration.GetSection(ConnectorOptions.Section).Get<ConnectorOptions>() ?? new ConnectorOptions();
+
+        var data = new DataDirectory(options.DataDir);
+        data.EnsureExists();
+        builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton(new AdminToken(data.EnsureToken()));
+        builder.Services.AddConnectorAdapters(options, data);
+        builder.Services.AddConnectorAkka(options);
+        builder.WebHost.UseUrls(options.AdminUrl);
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+
+        var app = builder.Build();
+        app.UseExceptionHandler(errors => errors.Run(WriteError));
+        app.UseMiddleware<AdminAuthentication>();
+        app.MapAdminEndpoints();
+        app.MapPkcsEndpoints();
+
+        app.Lifetime.ApplicationStarted.Register(() =>
+        {
+            var url = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault() ?? options.AdminUrl;
+            File.WriteAllText(data.AdminUrlFile, url + "\n");
+            app.Logger.LogInformation("certconnector {Version} ready: admin API {Url}, data {DataDir}, CA {Ca}", AdminEndpoints.Version, url,
+                data.Root, app.Services.GetRequiredService<ICertificateAuthority>().GetType().Name);
+        });
+        await app.RunAsync();
+        return 0;
+    }
+
+    /// <summary>Unhandled errors become JSON: a malformed body is the caller's 400, a time-out a 503.</summary>
+    private static Task WriteError(HttpContext context)
+    {
+        var error = context.Features.Get<IExceptionHandlerFeature>()?.Error;
+        (context.Response.StatusCode, var message) = error switch
+        {
+            BadHttpRequestException bad => (StatusCodes.Status400BadRequest, $"Bad request: {bad.Message}"),
+            TaskCanceledException or TimeoutException or Akka.Actor.AskTimeoutException =>
+                (StatusCodes.Status503ServiceUnavailable, "The connector did not answer in time; try again."),
+            _ => (StatusCodes.Status500InternalServerError, "Internal error; see the connector's log."),
+        };
+        return context.Response.WriteAsJsonAsync(new ApiError(message));
+    }
+}
