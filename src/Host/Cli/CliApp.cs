@@ -12,7 +12,7 @@ public static class CliApp
 {
     public static readonly string[] Subcommands = ["pkcs", "ca", "requests", "status", "--help", "-h", "-?", "--version"];
 
-    private static readonly JsonSerializerOptions Pretty = new() { WriteIndented = true };
+    private static readonly JsonSerializerOptions Pretty = new() { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     private static readonly Option<string?> UrlOption = new("--url") { Description = "Admin API URL (default: the running host's, from the data directory)", Recursive = true };
     private static readonly Option<string?> DataDirOption = new("--data-dir") { Description = "The connector's data directory (token, URL); default ./data", Recursive = true };

@@ -61,7 +61,9 @@ public static class AdapterComposition
             KeySpec = KeySpec.Parse(settings.KeySpec),
             ValidityYears = settings.ValidityYears,
         };
-        return settings.ImportPkcs12 is { Length: > 0 } p12 && !BuiltInCa.Exists(caOptions)
+        // Import only on the first start: afterwards the imported CA lives (encrypted) in the data directory.
+        var firstStart = !File.Exists(Path.Combine(caOptions.Directory, "ca.crt.pem"));
+        return settings.ImportPkcs12 is { Length: > 0 } p12 && firstStart
             ? BuiltInCa.Import(caOptions, p12, settings.ImportPassword ?? "", time)
             : BuiltInCa.OpenOrCreate(caOptions, time);
     }

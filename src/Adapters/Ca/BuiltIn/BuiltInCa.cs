@@ -1,0 +1,247 @@
+using CertConnector.Actors.Common;
+using CertConnector.Actors.Ports;
+using CertConnector.Adapters.Crypto;
+using Microsoft.Data.Sqlite;
+using Org.BouncyCastle.Crypto;
+using Org.BouncyCastle.Crypto.Parameters;
+using Org.BouncyCastle.Pkcs;
+using Org.BouncyCastle.X509;
+
+namespace CertConnector.Adapters.Ca.BuiltIn;
+
+/// <summary>
+/// The default CA backend: a root generated at first start (or an imported root/subordinate), an RA certificate for
+/// SCEP, templates, and the issued-certificate store. Keys are kept encrypted at rest and in memory once opened.
+/// </summary>
+public sealed class BuiltInCa : ICertificateAuthority
+{
+    /// <summary>An RA certificate this close to expiry is replaced at start.</summary>
+    private static readonly TimeSpan RaRenewBefore = TimeSpan.FromDays(30);
+
+    private readonly BuiltInCaOptions _options;
+    private readonly TimeProvider _time;
+    private readonly Dictionary<string, CertificateTemplate> _templates;
+
+    private BuiltInCa(BuiltInCaOptions options, TimeProvider time, IReadOnlyList<X509Certificate> chain, AsymmetricKeyParameter caKey,
+        X509Certificate raCertificate, AsymmetricKeyParameter raKey, IEnumerable<CertificateTemplate> templates)
+    {
+        _options = options;
+        _time = time;
+        CaChain = chain;
+        CaPrivateKey = caKey;
+        RaCertificate = raCertificate;
+        RaPrivateKey = raKey;
+        CaChainDer = chain.Select(c => c.GetEncoded()).ToList();
+        _templates = templates.ToDictionary(t => t.Name, StringComparer.OrdinalIgnoreCase);
+        Store = new IssuedCertificateStore(Path.Combine(options.Directory, "issued.db"));
+    }
+
+    public X509Certificate CaCertificate => CaChain[0];
+    public IReadOnlyList<X509Certificate> CaChain { get; }
+    public AsymmetricKeyParameter CaPrivateKey { get; }
+
+    /// <summary>The SCEP RA certificate (RSA, digitalSignature + keyEncipherment), issued by this CA.</summary>
+    public X509Certificate RaCertificate { get; }
+    public AsymmetricKeyParameter RaPrivateKey { get; }
+
+    public IssuedCertificateStore Store { get; }
+    public IReadOnlyList<byte[]> CaChainDer { get; }
+    public IReadOnlyCollection<string> TemplateNames => _templates.Keys;
+
+    public static BuiltInCa OpenOrCreate(BuiltInCaOptions options, TimeProvider? timeProvider = null, IEnumerable<CertificateTemplate>? templates = null)
+    {
+        var time = timeProvider ?? TimeProvider.System;
+        CreateDirectory(options.Directory);
+        var passphrase = Passphrase(options);
+        try
+        {
+            var caFiles = new CaKeyFiles(options.Directory, "ca");
+            IReadOnlyList<X509Certificate> chain;
+            AsymmetricKeyParameter caKey;
+            if (caFiles.Exists)
+            {
+                (chain, caKey) = caFiles.Load(passphrase);
+            }
+            else
+            {
+                if (File.Exists(caFiles.KeyPath))
+                    throw new InvalidOperationException($"{caFiles.KeyPath} exists without {caFiles.CertificatePath}. Restore the certificate, or delete the key to create a new CA.");
+                var keyPair = KeyGeneration.Generate(options.KeySpec);
+                var root = CertificateProfile.SelfSignedRoot(DistinguishedName.Parse(options.SubjectName), keyPair, time.GetUtcNow(), options.ValidityYears);
+                chain = [root];
+                caKey = keyPair.Private;
+                caFiles.Save(chain, caKey, passphrase, options.KeyFileIterations);
+            }
+
+            var (raCertificate, raKey) = OpenOrIssueRa(options, time, chain[0], caKey, passphrase);
+            return new BuiltInCa(options, time, chain, caKey, raCertificate, raKey, templates ?? CertificateTemplate.BuiltIn);
+        }
+        finally
+        {
+            Array.Clear(passphrase);
+        }
+    }
+
+    /// <summary>
+    /// Makes an existing CA (root or subordinate, key + certificate + chain in a PKCS#12) the built-in CA, then opens it.
+    /// Refuses to replace a CA already in <see cref="BuiltInCaOptions.Directory"/>.
+    /// </summary>
+    public static BuiltInCa Import(BuiltInCaOptions options, string p12Path, string password, TimeProvider? timeProvider = null,
+        IEnumerable<CertificateTemplate>? templates = null)
+    {
+        CreateDirectory(options.Directory);
+        var caFiles = new CaKeyFiles(options.Directory, "ca");
+        if (caFiles.Exists || File.Exists(caFiles.KeyPath))
+            throw new InvalidOperationException($"A CA already exists in {options.Directory}; move it away before importing another.");
+
+        var store = new Pkcs12StoreBuilder().Build();
+        using (var stream = File.OpenRead(p12Path)) store.Load(stream, password.ToCharArray());
+        var alias = store.Aliases.FirstOrDefault(store.IsKeyEntry)
+            ?? throw new InvalidOperationException($"{p12Path} holds no private key.");
+        var key = store.GetKey(alias).Key;
+        var chain = store.GetCertificateChain(alias)?.Select(e => e.Certificate).ToList() is { Count: > 0 } c
+            ? c
+            : [store.GetCertificate(alias).Certificate];
+        var ca = chain[0];
+        if (ca.GetBasicConstraints() < 0)
+            throw new InvalidOperationException($"The certificate in {p12Path} ({ca.SubjectDN}) is not a CA certificate (basicConstraints cA is not set).");
+        if (ca.GetKeyUsage() is { } usage && !usage[5])
+            throw new InvalidOperationException($"The certificate in {p12Path} ({ca.SubjectDN}) may not sign certificates (keyCertSign is not set).");
+        if (!CaKeyFiles.KeyMatches(ca, key))
+            throw new InvalidOperationException($"The key in {p12Path} does not belong to its certificate.");
+
+        var passphrase = Passphrase(options);
+        try
+        {
+            caFiles.Save(chain, key, passphrase, options.KeyFileIterations);
+        }
+        finally
+        {
+            Array.Clear(passphrase);
+        }
+        return OpenOrCreate(options, timeProvider, templates);
+    }
+
+    public Task<IssuedCertificate> IssueAsync(IssuanceRequest request, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return Task.FromResult(Issue(request));
+    }
+
+    private IssuedCertificate Issue(IssuanceRequest request)
+    {
+        if (!_templates.TryGetValue(request.TemplateName ?? "", out var template))
+            throw ConnectorFailureException.Final("UnknownTemplate",
+                $"The built-in CA has no template '{request.TemplateName}'. Known templates: {string.Join(", ", _templates.Keys)}.");
+
+        var csr = CertificationRequests.ParseAndVerify(request.CsrDer);
+        var publicKey = csr.GetPublicKey();
+        CheckKeyStrength(publicKey);
+
+        // A retried request (same request ID, same key) gets the certificate it already has, not a second one.
+        var spki = csr.GetCertificationRequestInfo().SubjectPublicKeyInfo;
+        if (Store.FindByRequestId(request.RequestId) is { Status: IssuedCertificateRecord.Issued } earlier
+            && new X509Certificate(earlier.Der).SubjectPublicKeyInfo.Equals(spki))
+            return Result(new X509Certificate(earlier.Der));
+
+        var subject = request.SubjectName is null ? csr.GetCertificationRequestInfo().Subject : DistinguishedName.Parse(request.SubjectName);
+        var sans = request.SubjectAlternativeNames ?? CertificationRequests.RequestedSubjectAltNames(csr);
+        if (subject.GetOidList().Count == 0 && sans.Count == 0)
+            throw ConnectorFailureException.Final("BadCsr", "The request has neither a subject name nor subject alternative names.");
+        if (template.RequiresEmailSan && !sans.Any(s => s.Type.Equals("email", StringComparison.OrdinalIgnoreCase)))
+            throw ConnectorFailureException.Final("EmailSanRequired", $"Template '{template.Name}' requires an email subject alternative name.");
+
+        var days = request.ValidityDays ?? template.DefaultValidityDays;
+        if (days <= 0) throw ConnectorFailureException.Final("BadValidity", $"A validity of {days} days is not possible.");
+        days = Math.Min(days, template.MaxValidityDays);
+
+        var now = _time.GetUtcNow();
+        if (now >= CertificateIds.Utc(CaCertificate.NotAfter))
+            throw ConnectorFailureException.Final("CaCertificateExpired", $"The built-in CA certificate expired on {CaCertificate.NotAfter:u}.");
+
+        for (var attempt = 1; ; attempt++)
+        {
+            var serial = CertificateIds.NewSerial();
+            var certificate = CertificateProfile.EndEntity(
+                new EndEntityRequest(subject, publicKey, sans, template, serial, now - CertificateProfile.ClockSkew, now.AddDays(days), request.OnPremisesSid),
+                CaCertificate, CaPrivateKey, _options);
+            try
+            {
+                Store.Add(new IssuedCertificateRecord(CertificateIds.SerialHex(serial), DistinguishedName.ToText(subject), request.RequestId,
+                    request.Feature, IssuedCertificateRecord.Issued, CertificateIds.Utc(certificate.NotBefore), CertificateIds.Utc(certificate.NotAfter),
+                    CertificateIds.Thumbprint(certificate), certificate.GetEncoded()));
+                return Result(certificate);
+            }
+            catch (SqliteException e) when (e.SqliteErrorCode == 19 && attempt < 3)
+            {
+                // SQLITE_CONSTRAINT: a serial collision (2^-127 odds) - draw another one.
+            }
+        }
+    }
+
+    private IssuedCertificate Result(X509Certificate certificate) => new(
+        certificate.GetEncoded(), CertificateIds.SerialHex(certificate.SerialNumber), CertificateIds.Thumbprint(certificate),
+        CertificateIds.Utc(certificate.NotAfter), CaChainDer);
+
+    private static void CheckKeyStrength(AsymmetricKeyParameter key)
+    {
+        switch (key)
+        {
+            case RsaKeyParameters rsa when rsa.Modulus.BitLength < 2048:
+                throw ConnectorFailureException.Final("BadCsr", $"The request's RSA key has {rsa.Modulus.BitLength} bits; at least 2048 are required.");
+            case ECPublicKeyParameters ec when ec.Parameters.Curve.FieldSize < 256:
+                throw ConnectorFailureException.Final("BadCsr", $"The request's EC key is on a {ec.Parameters.Curve.FieldSize}-bit curve; P-256 or larger is required.");
+            case RsaKeyParameters or ECPublicKeyParameters:
+                return;
+            default:
+                throw ConnectorFailureException.Final("BadCsr", $"The request's key type ({key.GetType().Name}) is not supported; use RSA or EC.");
+        }
+    }
+
+    private static (X509Certificate, AsymmetricKeyParameter) OpenOrIssueRa(BuiltInCaOptions options, TimeProvider time, X509Certificate ca,
+        AsymmetricKeyParameter caKey, char[] passphrase)
+    {
+        var raFiles = new CaKeyFiles(options.Directory, "ra");
+        var now = time.GetUtcNow();
+        if (raFiles.Exists)
+        {
+            var (chain, key) = raFiles.Load(passphrase);
+            var ra = chain[0];
+            var stillGood = CertificateIds.Utc(ra.NotAfter) - now > RaRenewBefore && ra.IssuerDN.Equivalent(ca.SubjectDN) && IsSignedBy(ra, ca);
+            if (stillGood) return (ra, key);
+        }
+
+        // SCEP clients encrypt to the RA with RSA, so the RA key is RSA whatever the CA key is.
+        var keyPair = KeyGeneration.Generate(KeySpec.Rsa2048);
+        var raCertificate = CertificateProfile.Ra(DistinguishedName.Parse(options.RaSubjectName), keyPair.Public, ca, caKey, now, options.RaValidityDays);
+        raFiles.Save([raCertificate], keyPair.Private, passphrase, options.KeyFileIterations);
+        return (raCertificate, keyPair.Private);
+    }
+
+    private static bool IsSignedBy(X509Certificate certificate, X509Certificate issuer)
+    {
+        try
+        {
+            certificate.Verify(issuer.GetPublicKey());
+            return true;
+        }
+        catch (Exception)
+        {
+            return false;
+        }
+    }
+
+    private static char[] Passphrase(BuiltInCaOptions options)
+    {
+        // Copied, because the CA clears its copy after use and the supplier may hand out a shared array.
+        var passphrase = options.PassphraseSupplier?.Invoke().ToArray() ?? CaPassphrase.Default(options.Directory);
+        if (passphrase.Length == 0) throw new InvalidOperationException("The CA key passphrase is empty.");
+        return passphrase;
+    }
+
+    private static void CreateDirectory(string directory)
+    {
+        if (OperatingSystem.IsWindows()) Directory.CreateDirectory(directory);
+        else Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+    }
+}

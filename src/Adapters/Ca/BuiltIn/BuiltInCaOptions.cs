@@ -1,0 +1,39 @@
+using CertConnector.Actors.Common;
+
+namespace CertConnector.Adapters.Ca.BuiltIn;
+
+/// <summary>Settings of the built-in CA. Everything has a default, so <c>new BuiltInCaOptions()</c> runs.</summary>
+public sealed class BuiltInCaOptions
+{
+    /// <summary>Holds ca.crt.pem, ca.key.p8, ra.crt.pem, ra.key.p8, master.key and issued.db.</summary>
+    public string Directory { get; set; } = Path.Combine("data", "ca");
+
+    public string SubjectName { get; set; } = "CN=CertConnector Built-in CA";
+
+    public KeySpec KeySpec { get; set; } = KeySpec.Parse("rsa:3072");
+
+    public int ValidityYears { get; set; } = 10;
+
+    /// <summary>Subject of the SCEP RA (signing and decryption) certificate the CA issues to itself.</summary>
+    public string RaSubjectName { get; set; } = "CN=CertConnector SCEP RA";
+
+    public int RaValidityDays { get; set; } = 730;
+
+    /// <summary>
+    /// Supplies the passphrase that encrypts the CA and RA key files. Null: <see cref="CaPassphrase.Default"/>
+    /// (environment variable CERTCONNECTOR_CA_PASSPHRASE, else a generated <c>master.key</c> in <see cref="Directory"/>).
+    /// </summary>
+    public Func<char[]>? PassphraseSupplier { get; set; }
+
+    /// <summary>When set, issued certificates carry a CRL distribution point with this URL.</summary>
+    public string? CrlUrl { get; set; }
+
+    /// <summary>When set, issued certificates carry an AIA OCSP entry with this URL.</summary>
+    public string? OcspUrl { get; set; }
+
+    /// <summary>When set, issued certificates carry an AIA caIssuers entry with this URL.</summary>
+    public string? CaIssuersUrl { get; set; }
+
+    /// <summary>PBKDF2 iterations for the key files; high because the passphrase may be typed by a person.</summary>
+    public int KeyFileIterations { get; set; } = 100_000;
+}

@@ -1,0 +1,138 @@
+using System.Text;
+using CertConnector.Actors.Common;
+using CertConnector.Adapters.Crypto;
+using Org.BouncyCastle.Asn1;
+using Org.BouncyCastle.Asn1.X509;
+using Org.BouncyCastle.Crypto;
+using Org.BouncyCastle.Crypto.Operators;
+using Org.BouncyCastle.Crypto.Parameters;
+using Org.BouncyCastle.Security;
+using Org.BouncyCastle.X509;
+using Org.BouncyCastle.X509.Extension;
+using BcKeyUsage = Org.BouncyCastle.Asn1.X509.KeyUsage;
+
+namespace CertConnector.Adapters.Ca.BuiltIn;
+
+/// <summary>Builds and signs the certificates of the built-in CA: its root, its RA and end-entity certificates.</summary>
+internal static class CertificateProfile
+{
+    /// <summary>szOID_NTDS_CA_SECURITY_EXT: the KB5014754 strong-mapping extension.</summary>
+    public static readonly DerObjectIdentifier SidExtensionOid = new("1.3.6.1.4.1.311.25.2");
+
+    /// <summary>szOID_NTDS_OBJECTSID: the otherName type inside it.</summary>
+    public static readonly DerObjectIdentifier SidOtherNameOid = new("1.3.6.1.4.1.311.25.2.1");
+
+    /// <summary>Certificates are back-dated so a device whose clock runs a little slow accepts them at once.</summary>
+    public static readonly TimeSpan ClockSkew = TimeSpan.FromMinutes(5);
+
+    private static readonly SecureRandom Random = new();
+
+    public static X509Certificate SelfSignedRoot(X509Name subject, AsymmetricCipherKeyPair keyPair, DateTimeOffset now, int validityYears)
+    {
+        var generator = Base(subject, subject, keyPair.Public, now - ClockSkew, now.AddYears(validityYears));
+        generator.AddExtension(X509Extensions.BasicConstraints, true, new BasicConstraints(true));
+        // digitalSignature too: the CA signs its own OCSP responses.
+        generator.AddExtension(X509Extensions.KeyUsage, true, new BcKeyUsage(BcKeyUsage.KeyCertSign | BcKeyUsage.CrlSign | BcKeyUsage.DigitalSignature));
+        generator.AddExtension(X509Extensions.SubjectKeyIdentifier, false, X509ExtensionUtilities.CreateSubjectKeyIdentifier(keyPair.Public));
+        return generator.Generate(Signer(keyPair.Private));
+    }
+
+    public static X509Certificate Ra(X509Name subject, AsymmetricKeyParameter publicKey, X509Certificate ca, AsymmetricKeyParameter caKey,
+        DateTimeOffset now, int validityDays)
+    {
+        var generator = Base(ca.SubjectDN, subject, publicKey, now - ClockSkew, Min(now.AddDays(validityDays), ca));
+        AddEndEntityBasics(generator, publicKey, ca);
+        generator.AddExtension(X509Extensions.KeyUsage, true, new BcKeyUsage(BcKeyUsage.DigitalSignature | BcKeyUsage.KeyEncipherment));
+        return generator.Generate(Signer(caKey));
+    }
+
+    public static X509Certificate EndEntity(EndEntityRequest request, X509Certificate ca, AsymmetricKeyParameter caKey, BuiltInCaOptions options)
+    {
+        var generator = Base(ca.SubjectDN, request.Subject, request.PublicKey, request.NotBefore, Min(request.NotAfter, ca), request.Serial);
+        AddEndEntityBasics(generator, request.PublicKey, ca);
+
+        var template = request.Template;
+        var keyUsage = request.PublicKey is ECPublicKeyParameters ? template.EcKeyUsage : template.RsaKeyUsage;
+        generator.AddExtension(X509Extensions.KeyUsage, true, new BcKeyUsage(keyUsage));
+        if (template.ExtendedKeyUsageOids.Count > 0)
+            generator.AddExtension(X509Extensions.ExtendedKeyUsage, false,
+                new ExtendedKeyUsage(template.ExtendedKeyUsageOids.Select(oid => new DerObjectIdentifier(oid)).ToArray()));
+
+        if (request.SubjectAlternativeNames.Count > 0)
+            // RFC 5280 4.2.1.6: critical when the subject is empty.
+            generator.AddExtension(X509Extensions.SubjectAlternativeName, request.Subject.GetOidList().Count == 0,
+                SubjectAltNames.ToGeneralNames(request.SubjectAlternativeNames));
+
+        if (!string.IsNullOrWhiteSpace(request.OnPremisesSid))
+            generator.AddExtension(SidExtensionOid, false, SidExtension(request.OnPremisesSid));
+
+        if (!string.IsNullOrWhiteSpace(options.CrlUrl))
+            generator.AddExtension(X509Extensions.CrlDistributionPoints, false, new CrlDistPoint([
+                new DistributionPoint(new DistributionPointName(new GeneralNames(Uri(options.CrlUrl))), null, null)]));
+
+        var access = new List<AccessDescription>();
+        if (!string.IsNullOrWhiteSpace(options.OcspUrl)) access.Add(new AccessDescription(AccessDescription.IdADOcsp, Uri(options.OcspUrl)));
+        if (!string.IsNullOrWhiteSpace(options.CaIssuersUrl)) access.Add(new AccessDescription(AccessDescription.IdADCAIssuers, Uri(options.CaIssuersUrl)));
+        if (access.Count > 0)
+            generator.AddExtension(X509Extensions.AuthorityInfoAccess, false, new DerSequence(access.ToArray<Asn1Encodable>()));
+
+        return generator.Generate(Signer(caKey));
+    }
+
+    /// <summary>
+    /// Microsoft's encoding: a GeneralNames holding one otherName of type 1.3.6.1.4.1.311.25.2.1 whose value is the
+    /// SID string as an OCTET STRING of ASCII, i.e. SEQUENCE { [0] { OID, [0] { OCTET STRING } } }.
+    /// </summary>
+    public static GeneralNames SidExtension(string sid)
+    {
+        var text = sid.Trim();
+        if (!text.StartsWith("S-", StringComparison.OrdinalIgnoreCase) || text.Any(c => c > 127 || char.IsWhiteSpace(c)))
+            throw ConnectorFailureException.Final("BadOnPremisesSid", $"'{sid}' is not a Windows security identifier (S-1-5-...).");
+        return new GeneralNames(new GeneralName(GeneralName.OtherName,
+            new OtherName(SidOtherNameOid, new DerOctetString(Encoding.ASCII.GetBytes(text)))));
+    }
+
+    private static X509V3CertificateGenerator Base(X509Name issuer, X509Name subject, AsymmetricKeyParameter publicKey,
+        DateTimeOffset notBefore, DateTimeOffset notAfter, Org.BouncyCastle.Math.BigInteger? serial = null)
+    {
+        var generator = new X509V3CertificateGenerator();
+        generator.SetSerialNumber(serial ?? CertificateIds.NewSerial());
+        generator.SetIssuerDN(issuer);
+        generator.SetSubjectDN(subject);
+        generator.SetNotBefore(notBefore.UtcDateTime);
+        generator.SetNotAfter(notAfter.UtcDateTime);
+        generator.SetPublicKey(publicKey);
+        return generator;
+    }
+
+    private static void AddEndEntityBasics(X509V3CertificateGenerator generator, AsymmetricKeyParameter publicKey, X509Certificate ca)
+    {
+        // The AKI must repeat the CA's own SKI, which an imported CA may have computed differently from us.
+        var caSki = ca.GetExtensionValue(X509Extensions.SubjectKeyIdentifier) is { } value
+            ? SubjectKeyIdentifier.GetInstance(X509ExtensionUtilities.FromExtensionValue(value))
+            : X509ExtensionUtilities.CreateSubjectKeyIdentifier(ca.GetPublicKey());
+        generator.AddExtension(X509Extensions.AuthorityKeyIdentifier, false, X509ExtensionUtilities.CreateAuthorityKeyIdentifier(caSki));
+        generator.AddExtension(X509Extensions.SubjectKeyIdentifier, false, X509ExtensionUtilities.CreateSubjectKeyIdentifier(publicKey));
+        generator.AddExtension(X509Extensions.BasicConstraints, true, new BasicConstraints(false));
+    }
+
+    private static DateTimeOffset Min(DateTimeOffset notAfter, X509Certificate ca)
+    {
+        var caNotAfter = CertificateIds.Utc(ca.NotAfter);
+        return notAfter < caNotAfter ? notAfter : caNotAfter;
+    }
+
+    private static GeneralName Uri(string url) => new(GeneralName.UniformResourceIdentifier, url);
+
+    private static Asn1SignatureFactory Signer(AsymmetricKeyParameter key) => new(KeyGeneration.SignatureAlgorithm(key), key, Random);
+}
+
+internal sealed record EndEntityRequest(
+    X509Name Subject,
+    AsymmetricKeyParameter PublicKey,
+    IReadOnlyList<SubjectAltName> SubjectAlternativeNames,
+    CertificateTemplate Template,
+    Org.BouncyCastle.Math.BigInteger Serial,
+    DateTimeOffset NotBefore,
+    DateTimeOffset NotAfter,
+    string? OnPremisesSid);

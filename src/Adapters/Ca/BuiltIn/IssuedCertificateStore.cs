@@ -1,0 +1,139 @@
+using System.Globalization;
+using Microsoft.Data.Sqlite;
+
+namespace CertConnector.Adapters.Ca.BuiltIn;
+
+public sealed record IssuedCertificateRecord(
+    string SerialNumber,
+    string Subject,
+    string RequestId,
+    string Feature,
+    string Status,
+    DateTimeOffset NotBefore,
+    DateTimeOffset NotAfter,
+    string Thumbprint,
+    byte[] Der,
+    DateTimeOffset? RevokedAt = null,
+    string? RevocationReason = null)
+{
+    public const string Issued = "issued";
+    public const string Revoked = "revoked";
+}
+
+public enum RevocationOutcome { Revoked, AlreadyRevoked, NotFound }
+
+/// <summary>
+/// Every certificate the built-in CA issued, for revocation, CRL, OCSP and inspection. SQLite in WAL mode; a
+/// connection per call (pooled by Microsoft.Data.Sqlite), so the store is safe to share between threads.
+/// </summary>
+public sealed class IssuedCertificateStore
+{
+    private const string Columns = "serial, subject, request_id, feature, status, not_before, not_after, thumbprint, der, revoked_at, revocation_reason";
+    private readonly string _connectionString;
+
+    public IssuedCertificateStore(string path)
+    {
+        _connectionString = new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = true }.ToString();
+        using var connection = Open();
+        Execute(connection, "PRAGMA journal_mode=WAL;");
+        Execute(connection, """
+            CREATE TABLE IF NOT EXISTS issued_certificates (
+                serial TEXT PRIMARY KEY,
+                subject TEXT NOT NULL,
+                request_id TEXT NOT NULL,
+                feature TEXT NOT NULL,
+                status TEXT NOT NULL CHECK (status IN ('issued', 'revoked')),
+                not_before TEXT NOT NULL,
+                not_after TEXT NOT NULL,
+                thumbprint TEXT NOT NULL,
+                der BLOB NOT NULL,
+                revoked_at TEXT NULL,
+                revocation_reason TEXT NULL);
+            CREATE INDEX IF NOT EXISTS ix_issued_certificates_request_id ON issued_certificates (request_id);
+            """);
+    }
+
+    /// <summary>Throws <see cref="SqliteException"/> (constraint) if the serial is already present.</summary>
+    public void Add(IssuedCertificateRecord record)
+    {
+        using var connection = Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = $"INSERT INTO issued_certificates ({Columns}) VALUES ($serial, $subject, $request_id, $feature, $status, $not_before, $not_after, $thumbprint, $der, $revoked_at, $reason)";
+        command.Parameters.AddWithValue("$serial", record.SerialNumber);
+        command.Parameters.AddWithValue("$subject", record.Subject);
+        command.Parameters.AddWithValue("$request_id", record.RequestId);
+        command.Parameters.AddWithValue("$feature", record.Feature);
+        command.Parameters.AddWithValue("$status", record.Status);
+        command.Parameters.AddWithValue("$not_before", Format(record.NotBefore));
+        command.Parameters.AddWithValue("$not_after", Format(record.NotAfter));
+        command.Parameters.AddWithValue("$thumbprint", record.Thumbprint);
+        command.Parameters.AddWithValue("$der", record.Der);
+        command.Parameters.AddWithValue("$revoked_at", record.RevokedAt is { } at ? Format(at) : DBNull.Value);
+        command.Parameters.AddWithValue("$reason", (object?)record.RevocationReason ?? DBNull.Value);
+        command.ExecuteNonQuery();
+    }
+
+    public IssuedCertificateRecord? FindBySerial(string serialNumber) =>
+        Query("WHERE serial = $p LIMIT 1", serialNumber).FirstOrDefault();
+
+    /// <summary>The most recent certificate issued for the request, if any.</summary>
+    public IssuedCertificateRecord? FindByRequestId(string requestId) =>
+        Query("WHERE request_id = $p ORDER BY not_before DESC, rowid DESC LIMIT 1", requestId).FirstOrDefault();
+
+    /// <summary>Newest first.</summary>
+    public IReadOnlyList<IssuedCertificateRecord> List(int limit) =>
+        Query("ORDER BY rowid DESC LIMIT $p", Math.Max(0, limit));
+
+    public IReadOnlyList<IssuedCertificateRecord> ListRevoked() =>
+        Query("WHERE status = $p ORDER BY revoked_at", IssuedCertificateRecord.Revoked);
+
+    public RevocationOutcome Revoke(string serialNumber, string reason, DateTimeOffset at)
+    {
+        using var connection = Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "UPDATE issued_certificates SET status = 'revoked', revoked_at = $at, revocation_reason = $reason WHERE serial = $serial AND status = 'issued'";
+        command.Parameters.AddWithValue("$serial", serialNumber);
+        command.Parameters.AddWithValue("$at", Format(at));
+        command.Parameters.AddWithValue("$reason", reason);
+        if (command.ExecuteNonQuery() == 1) return RevocationOutcome.Revoked;
+        return FindBySerial(serialNumber) is null ? RevocationOutcome.NotFound : RevocationOutcome.AlreadyRevoked;
+    }
+
+    private List<IssuedCertificateRecord> Query(string where, object parameter)
+    {
+        using var connection = Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT {Columns} FROM issued_certificates {where}";
+        command.Parameters.AddWithValue("$p", parameter);
+        using var reader = command.ExecuteReader();
+        var result = new List<IssuedCertificateRecord>();
+        while (reader.Read())
+        {
+            result.Add(new IssuedCertificateRecord(
+                reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4),
+                Parse(reader.GetString(5)), Parse(reader.GetString(6)), reader.GetString(7), (byte[])reader.GetValue(8),
+                reader.IsDBNull(9) ? null : Parse(reader.GetString(9)),
+                reader.IsDBNull(10) ? null : reader.GetString(10)));
+        }
+        return result;
+    }
+
+    private SqliteConnection Open()
+    {
+        var connection = new SqliteConnection(_connectionString);
+        connection.Open();
+        return connection;
+    }
+
+    private static void Execute(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+
+    private static string Format(DateTimeOffset value) => value.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture);
+
+    private static DateTimeOffset Parse(string value) =>
+        DateTimeOffset.Parse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);
+}

@@ -1,0 +1,66 @@
+using CertConnector.Actors.Common;
+using Org.BouncyCastle.Asn1;
+using Org.BouncyCastle.Asn1.Pkcs;
+using Org.BouncyCastle.Asn1.X509;
+using Org.BouncyCastle.Crypto;
+using Org.BouncyCastle.Crypto.Operators;
+using Org.BouncyCastle.Pkcs;
+using Org.BouncyCastle.Security;
+
+namespace CertConnector.Adapters.Crypto;
+
+/// <summary>PKCS#10 requests: building one signed by a new key, and reading one a CA was handed.</summary>
+public static class CertificationRequests
+{
+    private static readonly SecureRandom Random = new();
+
+    /// <summary>A DER CSR signed with <paramref name="keyPair"/>; SANs (if any) go into an extensionRequest.</summary>
+    public static byte[] Create(AsymmetricCipherKeyPair keyPair, X509Name subject, IReadOnlyList<SubjectAltName> subjectAlternativeNames)
+    {
+        Asn1Set? attributes = null;
+        if (subjectAlternativeNames.Count > 0)
+        {
+            var extensions = new X509ExtensionsGenerator();
+            // RFC 5280: the SAN extension is critical when the subject is empty; ours never is.
+            extensions.AddExtension(X509Extensions.SubjectAlternativeName, false, SubjectAltNames.ToGeneralNames(subjectAlternativeNames));
+            attributes = new DerSet(new AttributePkcs(PkcsObjectIdentifiers.Pkcs9AtExtensionRequest, new DerSet(extensions.Generate())));
+        }
+
+        var signer = new Asn1SignatureFactory(KeyGeneration.SignatureAlgorithm(keyPair.Private), keyPair.Private, Random);
+        return new Pkcs10CertificationRequest(signer, subject, keyPair.Public, attributes).GetDerEncoded();
+    }
+
+    /// <summary>Parses and verifies the self-signature; throws a final <c>BadCsr</c> failure otherwise.</summary>
+    public static Pkcs10CertificationRequest ParseAndVerify(byte[] der)
+    {
+        Pkcs10CertificationRequest csr;
+        try
+        {
+            csr = new Pkcs10CertificationRequest(der);
+            _ = csr.GetPublicKey();
+        }
+        catch (Exception e) when (e is not ConnectorFailureException)
+        {
+            throw ConnectorFailureException.Final("BadCsr", $"The certificate request is not a valid DER PKCS#10 request: {e.Message}", e);
+        }
+
+        bool valid;
+        try
+        {
+            valid = csr.Verify();
+        }
+        catch (Exception e)
+        {
+            throw ConnectorFailureException.Final("BadCsr", $"The certificate request signature cannot be checked: {e.Message}", e);
+        }
+        if (!valid) throw ConnectorFailureException.Final("BadCsr", "The certificate request signature does not verify against its public key.");
+        return csr;
+    }
+
+    /// <summary>The SANs in the request's extensionRequest attribute, or an empty list.</summary>
+    public static IReadOnlyList<SubjectAltName> RequestedSubjectAltNames(Pkcs10CertificationRequest csr)
+    {
+        var extension = csr.GetRequestedExtensions()?.GetExtension(X509Extensions.SubjectAlternativeName);
+        return extension is null ? [] : SubjectAltNames.FromGeneralNames(GeneralNames.GetInstance(extension.GetParsedValue()));
+    }
+}

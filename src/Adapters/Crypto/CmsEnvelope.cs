@@ -1,0 +1,90 @@
+using Org.BouncyCastle.Asn1;
+using Org.BouncyCastle.Asn1.Pkcs;
+using Org.BouncyCastle.Cms;
+using Org.BouncyCastle.Crypto;
+using Org.BouncyCastle.Crypto.Generators;
+using Org.BouncyCastle.Crypto.Operators;
+using Org.BouncyCastle.Crypto.Parameters;
+using Org.BouncyCastle.Security;
+using Org.BouncyCastle.X509;
+
+namespace CertConnector.Adapters.Crypto;
+
+public enum CmsContentAlgorithm { Aes128Cbc, Aes192Cbc, Aes256Cbc, DesEde3Cbc }
+
+/// <summary>How the content key reaches an RSA recipient. EC recipients always get ECDH (stdDH, SHA-256 KDF, AES-256 wrap).</summary>
+public enum RsaKeyTransport { OaepSha256, Pkcs1v15 }
+
+/// <summary>CMS EnvelopedData (RFC 5652) to one recipient certificate, DER encoded, and its inverse.</summary>
+public static class CmsEnvelope
+{
+    private static readonly SecureRandom Random = new();
+
+    public static byte[] Encrypt(byte[] content, X509Certificate recipient,
+        CmsContentAlgorithm contentAlgorithm = CmsContentAlgorithm.Aes256Cbc, RsaKeyTransport rsaKeyTransport = RsaKeyTransport.OaepSha256)
+    {
+        var generator = new CmsEnvelopedDataGenerator(Random);
+        switch (recipient.GetPublicKey())
+        {
+            case RsaKeyParameters:
+                IKeyWrapper wrapper = rsaKeyTransport == RsaKeyTransport.OaepSha256
+                    ? new Asn1KeyWrapper("RSA/NONE/OAEPWITHSHA256ANDMGF1PADDING", recipient)
+                    : new Asn1KeyWrapper(PkcsObjectIdentifiers.RsaEncryption, recipient);
+                generator.AddRecipientInfoGenerator(new KeyTransRecipientInfoGenerator(recipient, wrapper));
+                break;
+            case ECPublicKeyParameters ec:
+                // A fresh ephemeral key on the recipient's curve for every message (RFC 5753 stdDH).
+                var ephemeralGenerator = new ECKeyPairGenerator("EC");
+                ephemeralGenerator.Init(new ECKeyGenerationParameters(ec.Parameters, Random));
+                var ephemeral = ephemeralGenerator.GenerateKeyPair();
+                generator.AddKeyAgreementRecipient(CmsEnvelopedGenerator.ECDHSha256Kdf, ephemeral.Private, ephemeral.Public,
+                    recipient, CmsEnvelopedGenerator.Aes256Wrap);
+                break;
+            default:
+                throw new ArgumentException($"Cannot encrypt to a {recipient.GetPublicKey().GetType().Name} key.");
+        }
+
+        var enveloped = generator.Generate(new CmsProcessableByteArray(content), new DerObjectIdentifier(ContentOid(contentAlgorithm)));
+        return enveloped.ContentInfo.GetEncoded(Asn1Encodable.Der);
+    }
+
+    /// <summary>
+    /// Decrypts with <paramref name="privateKey"/>. With <paramref name="recipient"/> only its RecipientInfo is
+    /// tried; without, every RecipientInfo of a matching kind is tried.
+    /// </summary>
+    public static byte[] Decrypt(byte[] envelopedData, AsymmetricKeyParameter privateKey, X509Certificate? recipient = null)
+    {
+        var enveloped = new CmsEnvelopedData(envelopedData);
+        var recipients = enveloped.GetRecipientInfos();
+        var candidates = recipient is null
+            ? recipients.GetRecipients()
+            : recipients.GetRecipients(new RecipientID { Issuer = recipient.IssuerDN, SerialNumber = recipient.SerialNumber });
+        // Recipients named by subject key identifier do not match an issuer/serial selector: fall back to all.
+        if (candidates.Count == 0) candidates = recipients.GetRecipients();
+
+        Exception? last = null;
+        foreach (var info in candidates)
+        {
+            if (info is KeyTransRecipientInformation && privateKey is not RsaKeyParameters) continue;
+            if (info is KeyAgreeRecipientInformation && privateKey is not ECPrivateKeyParameters) continue;
+            try
+            {
+                return info.GetContent(privateKey);
+            }
+            catch (Exception e) when (e is CmsException or InvalidCipherTextException or ArgumentException)
+            {
+                last = e;
+            }
+        }
+        throw new CmsException("No recipient in the envelope could be decrypted with the given key.", last);
+    }
+
+    public static string ContentOid(CmsContentAlgorithm algorithm) => algorithm switch
+    {
+        CmsContentAlgorithm.Aes128Cbc => CmsEnvelopedGenerator.Aes128Cbc,
+        CmsContentAlgorithm.Aes192Cbc => CmsEnvelopedGenerator.Aes192Cbc,
+        CmsContentAlgorithm.Aes256Cbc => CmsEnvelopedGenerator.Aes256Cbc,
+        CmsContentAlgorithm.DesEde3Cbc => CmsEnvelopedGenerator.DesEde3Cbc,
+        _ => throw new ArgumentOutOfRangeException(nameof(algorithm)),
+    };
+}

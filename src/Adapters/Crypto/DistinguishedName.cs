@@ -1,0 +1,60 @@
+using System.Diagnostics.CodeAnalysis;
+using CertConnector.Actors.Common;
+using Org.BouncyCastle.Asn1.X509;
+
+namespace CertConnector.Adapters.Crypto;
+
+/// <summary>
+/// Subject DN strings as operators and the service write them: RFC 4514 order, most specific first
+/// (<c>CN=Alice, O=Contoso, C=US</c>). The DER order is the reverse (C first), as Windows and OpenSSL encode it,
+/// so <c>openssl x509 -subject</c> prints <c>C = US, O = Contoso, CN = Alice</c>.
+/// </summary>
+public static class DistinguishedName
+{
+    private const int MaxLength = 1024;
+
+    public static bool TryParse(string? text, [NotNullWhen(true)] out X509Name? name, [NotNullWhen(false)] out string? error)
+    {
+        name = null;
+        if (string.IsNullOrWhiteSpace(text)) { error = "The subject name is empty."; return false; }
+        if (text.Length > MaxLength) { error = $"The subject name is longer than {MaxLength} characters."; return false; }
+        if (text.Any(char.IsControl)) { error = "The subject name contains control characters."; return false; }
+
+        X509Name parsed;
+        try
+        {
+            parsed = new X509Name(reverse: true, text);
+        }
+        catch (ArgumentException e)
+        {
+            error = $"The subject name '{text}' is not a valid distinguished name: {e.Message}.";
+            return false;
+        }
+
+        var oids = parsed.GetOidList();
+        var values = parsed.GetValueList();
+        if (oids.Count == 0) { error = $"The subject name '{text}' has no attributes."; return false; }
+        for (var i = 0; i < oids.Count; i++)
+        {
+            var symbol = X509Name.DefaultSymbols.TryGetValue(oids[i], out var s) ? s : oids[i].Id;
+            if (string.IsNullOrWhiteSpace(values[i])) { error = $"The attribute {symbol} in '{text}' has no value."; return false; }
+            if (oids[i].Equals(X509Name.C) && (values[i].Length != 2 || !values[i].All(char.IsAsciiLetter)))
+            {
+                error = $"The country (C) in '{text}' must be a two-letter ISO 3166 code, not '{values[i]}'.";
+                return false;
+            }
+        }
+
+        name = parsed;
+        error = null;
+        return true;
+    }
+
+    /// <summary>Parses or throws a final <c>BadSubjectName</c> failure.</summary>
+    public static X509Name Parse(string text) => TryParse(text, out var name, out var error)
+        ? name
+        : throw ConnectorFailureException.Final("BadSubjectName", error);
+
+    /// <summary>The name in the same most-specific-first form <see cref="TryParse"/> reads.</summary>
+    public static string ToText(X509Name name) => name.ToString(true, X509Name.DefaultSymbols);
+}

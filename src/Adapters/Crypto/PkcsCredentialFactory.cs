@@ -1,0 +1,72 @@
+using System.Text;
+using CertConnector.Actors.Common;
+using CertConnector.Actors.Ports;
+using Org.BouncyCastle.Asn1.X509;
+using Org.BouncyCastle.Crypto;
+using Org.BouncyCastle.X509;
+
+namespace CertConnector.Adapters.Crypto;
+
+/// <summary>
+/// The PKCS feature's key generation and packaging. The private key exists only inside the
+/// <see cref="PendingCredential"/> and, briefly, inside the encrypted PKCS#12 being built; it is never written out.
+/// </summary>
+public sealed class PkcsCredentialFactory(TimeProvider? timeProvider = null) : IPkcsCredentialFactory
+{
+    private readonly TimeProvider _time = timeProvider ?? TimeProvider.System;
+
+    public void ValidateDeviceCertificate(byte[] deviceCertificateDer, DateTimeOffset now) => DeviceCertificate.Validate(deviceCertificateDer, now);
+
+    public PendingCredential CreateKeyAndCsr(KeySpec keySpec, string subjectName, IReadOnlyList<SubjectAltName> subjectAlternativeNames)
+    {
+        // Validate the inputs before spending time on key generation.
+        var subject = DistinguishedName.Parse(subjectName);
+        _ = SubjectAltNames.ToGeneralNames(subjectAlternativeNames);
+        var keyPair = KeyGeneration.Generate(keySpec);
+        return new Pending(keyPair, CertificationRequests.Create(keyPair, subject, subjectAlternativeNames));
+    }
+
+    public SealedCredential Seal(PendingCredential pending, IssuedCertificate certificate, byte[] deviceCertificateDer)
+    {
+        if (pending is not Pending mine) throw new ArgumentException("The pending credential was not created by this factory.", nameof(pending));
+        var keyPair = mine.KeyPair ?? throw new ObjectDisposedException(nameof(PendingCredential));
+        var device = DeviceCertificate.Validate(deviceCertificateDer, _time.GetUtcNow());
+
+        var issued = new X509Certificate(certificate.CertificateDer);
+        if (!issued.GetPublicKey().Equals(keyPair.Public))
+            throw ConnectorFailureException.Final("CertificateKeyMismatch", "The issued certificate does not carry the public key of the generated key pair.");
+        var chain = certificate.IssuerChainDer.Select(der => new X509Certificate(der)).ToList();
+
+        var password = Passwords.Generate();
+        byte[]? pfx = null;
+        byte[]? passwordBytes = null;
+        try
+        {
+            pfx = Pkcs12Builder.Build(keyPair.Private, issued, chain, password, FriendlyName(issued));
+            passwordBytes = Encoding.UTF8.GetBytes(password);
+            return new SealedCredential(
+                CmsEnvelope.Encrypt(pfx, device),
+                CmsEnvelope.Encrypt(passwordBytes, device));
+        }
+        finally
+        {
+            Array.Clear(password);
+            if (pfx is not null) Array.Clear(pfx);
+            if (passwordBytes is not null) Array.Clear(passwordBytes);
+        }
+    }
+
+    private static string FriendlyName(X509Certificate certificate)
+    {
+        var cn = certificate.SubjectDN.GetValueList(X509Name.CN).FirstOrDefault();
+        return string.IsNullOrWhiteSpace(cn) ? "CertConnector" : cn;
+    }
+
+    /// <summary>BouncyCastle keys are immutable BigIntegers and cannot be wiped; dropping the reference is what we can do.</summary>
+    private sealed class Pending(AsymmetricCipherKeyPair keyPair, byte[] csrDer) : PendingCredential
+    {
+        public AsymmetricCipherKeyPair? KeyPair { get; private set; } = keyPair;
+        public override byte[] CsrDer { get; } = csrDer;
+        public override void Dispose() => KeyPair = null;
+    }
+}

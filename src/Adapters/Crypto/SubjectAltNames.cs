@@ -1,0 +1,73 @@
+using System.Net;
+using System.Text;
+using CertConnector.Actors.Common;
+using Org.BouncyCastle.Asn1;
+using Org.BouncyCastle.Asn1.X509;
+
+namespace CertConnector.Adapters.Crypto;
+
+/// <summary>Conversion between the connector's <see cref="SubjectAltName"/> list and X.509 GeneralNames.</summary>
+public static class SubjectAltNames
+{
+    /// <summary>Microsoft's user principal name otherName (szOID_NT_PRINCIPAL_NAME).</summary>
+    public static readonly DerObjectIdentifier UpnOid = new("1.3.6.1.4.1.311.20.2.3");
+
+    /// <summary>Builds GeneralNames; throws a final <c>BadSubjectAlternativeName</c> for a malformed value.</summary>
+    public static GeneralNames ToGeneralNames(IReadOnlyList<SubjectAltName> names) =>
+        new(names.Select(ToGeneralName).ToArray());
+
+    public static GeneralName ToGeneralName(SubjectAltName san)
+    {
+        var value = san.Value.Trim();
+        if (value.Length == 0 || value.Any(char.IsControl)) throw Bad(san, "the value is empty or has control characters");
+        switch (san.Type.ToLowerInvariant())
+        {
+            case "upn":
+                return new GeneralName(GeneralName.OtherName, new OtherName(UpnOid, new DerUtf8String(value)));
+            case "email":
+                if (!IsAscii(value) || value.Count(c => c == '@') != 1 || value.StartsWith('@') || value.EndsWith('@'))
+                    throw Bad(san, "expected an address like user@example.com");
+                return new GeneralName(GeneralName.Rfc822Name, value);
+            case "dns":
+                if (!IsAscii(value) || value.Contains(' ') || Uri.CheckHostName(value.Replace("*.", "")) != UriHostNameType.Dns)
+                    throw Bad(san, "expected an ASCII host name");
+                return new GeneralName(GeneralName.DnsName, value);
+            case "uri":
+                if (!IsAscii(value) || !Uri.TryCreate(value, UriKind.Absolute, out _)) throw Bad(san, "expected an absolute URI");
+                return new GeneralName(GeneralName.UniformResourceIdentifier, value);
+            case "ip":
+                if (!IPAddress.TryParse(value, out var ip)) throw Bad(san, "expected an IPv4 or IPv6 address");
+                return new GeneralName(GeneralName.IPAddress, new DerOctetString(ip.GetAddressBytes()));
+            default:
+                throw Bad(san, $"supported types are {string.Join(", ", SubjectAltName.SupportedTypes)}");
+        }
+    }
+
+    /// <summary>Reads back the names this connector understands; other kinds are skipped.</summary>
+    public static IReadOnlyList<SubjectAltName> FromGeneralNames(GeneralNames? names)
+    {
+        var result = new List<SubjectAltName>();
+        foreach (var name in names?.GetNames() ?? [])
+        {
+            switch (name.TagNo)
+            {
+                case GeneralName.Rfc822Name: result.Add(new("email", name.Name.ToString()!)); break;
+                case GeneralName.DnsName: result.Add(new("dns", name.Name.ToString()!)); break;
+                case GeneralName.UniformResourceIdentifier: result.Add(new("uri", name.Name.ToString()!)); break;
+                case GeneralName.IPAddress:
+                    result.Add(new("ip", new IPAddress(Asn1OctetString.GetInstance(name.Name).GetOctets()).ToString()));
+                    break;
+                case GeneralName.OtherName:
+                    var other = OtherName.GetInstance(name.Name);
+                    if (other.TypeID.Equals(UpnOid) && other.Value is IAsn1String s) result.Add(new("upn", s.GetString()));
+                    break;
+            }
+        }
+        return result;
+    }
+
+    private static bool IsAscii(string value) => Encoding.UTF8.GetByteCount(value) == value.Length;
+
+    private static ConnectorFailureException Bad(SubjectAltName san, string why) =>
+        ConnectorFailureException.Final("BadSubjectAlternativeName", $"Subject alternative name '{san}' is not valid: {why}.");
+}

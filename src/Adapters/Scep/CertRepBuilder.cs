@@ -1,0 +1,125 @@
+using Org.BouncyCastle.Asn1;
+using Org.BouncyCastle.Asn1.Cms;
+using Org.BouncyCastle.Cms;
+using Org.BouncyCastle.Crypto;
+using Org.BouncyCastle.Security;
+using Org.BouncyCastle.X509;
+using CmsAttribute = Org.BouncyCastle.Asn1.Cms.Attribute;
+
+namespace CertConnector.Adapters.Scep;
+
+/// <summary>
+/// Builds CertRep pkiMessages (RFC 8894 §3.3.2): SignedData by the RA key whose authenticated attributes
+/// carry the SCEP status; on SUCCESS the content is an EnvelopedData, addressed to the requester's
+/// signer certificate, around a certs-only PKCS#7.
+/// </summary>
+public sealed class CertRepBuilder
+{
+    private readonly X509Certificate _raCertificate;
+    private readonly AsymmetricKeyParameter _raPrivateKey;
+    private readonly IReadOnlyList<X509Certificate> _extraCertificates;
+    private readonly SecureRandom _random = new();
+
+    /// <param name="extraCertificates">Added to the CertRep's certificate set after the RA certificate (e.g. the CA), so clients can build the RA's chain.</param>
+    public CertRepBuilder(X509Certificate raCertificate, AsymmetricKeyParameter raPrivateKey,
+        IEnumerable<X509Certificate>? extraCertificates = null)
+    {
+        ArgumentNullException.ThrowIfNull(raCertificate);
+        ArgumentNullException.ThrowIfNull(raPrivateKey);
+        _raCertificate = raCertificate;
+        _raPrivateKey = raPrivateKey;
+        _extraCertificates = extraCertificates?.Where(c => !c.Equals(raCertificate)).ToList() ?? [];
+    }
+
+    /// <summary>
+    /// SUCCESS. <paramref name="certificates"/> starts with the issued (or, for GetCert, the requested)
+    /// certificate, followed by its chain: some clients take the first one as theirs. For GetCRL pass
+    /// no certificates and the CRL.
+    /// </summary>
+    public byte[] Success(ScepRequestMessage request, IEnumerable<X509Certificate> certificates, IEnumerable<X509Crl>? crls = null)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var degenerate = DegenerateSignedData.Build(certificates, crls);
+        var recipient = new X509Certificate(request.SignerCertificate);
+        var generator = new CmsEnvelopedDataGenerator(_random);
+        // PKCS#1 v1.5 key transport: the one every SCEP client can open, whatever it used towards us.
+        generator.AddKeyTransRecipient(recipient);
+        var enveloped = generator.Generate(new CmsProcessableByteArray(degenerate),
+            new DerObjectIdentifier(ReplyContentAlgorithm(request.ContentEncryptionAlgorithmOid)));
+        return Build(request.TransactionId, request.SenderNonce, request.DigestAlgorithmOid,
+            ScepPkiStatus.Success, null, enveloped.ContentInfo.GetEncoded(Asn1Encodable.Der));
+    }
+
+    public byte[] Pending(ScepRequestMessage request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return Build(request.TransactionId, request.SenderNonce, request.DigestAlgorithmOid, ScepPkiStatus.Pending, null, null);
+    }
+
+    public byte[] Failure(ScepRequestMessage request, ScepFailInfo failInfo)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return Failure(request.TransactionId, request.SenderNonce, failInfo, request.DigestAlgorithmOid);
+    }
+
+    /// <summary>True when the decode error still names a transaction and nonce, so a FAILURE CertRep can be addressed.</summary>
+    public static bool CanAnswer(ScepDecodeException error) => error.TransactionId != null && error.SenderNonce != null;
+
+    /// <summary>FAILURE for a request the decoder refused; check <see cref="CanAnswer"/> first (else answer HTTP 400).</summary>
+    public byte[] Failure(ScepDecodeException error)
+    {
+        ArgumentNullException.ThrowIfNull(error);
+        if (!CanAnswer(error)) throw new ArgumentException("the request had no readable transactionID/senderNonce", nameof(error));
+        return Failure(error.TransactionId!, error.SenderNonce!, error.FailInfo, error.DigestAlgorithmOid);
+    }
+
+    public byte[] Failure(string transactionId, byte[] recipientNonce, ScepFailInfo failInfo, string? requestDigestOid = null) =>
+        Build(transactionId, recipientNonce, requestDigestOid, ScepPkiStatus.Failure, failInfo, null);
+
+    /// <summary>
+    /// The reply uses the request's content algorithm so we know the client can open it, except single
+    /// DES, which is broken. A client that sent DES predates AES support more often than not, while DES3
+    /// has been in every SCEP draft since the first one, so DES3 is the replacement most likely to work.
+    /// </summary>
+    public static string ReplyContentAlgorithm(string requestAlgorithmOid) =>
+        requestAlgorithmOid is ScepOids.Aes128Cbc or ScepOids.Aes192Cbc or ScepOids.Aes256Cbc or ScepOids.DesEde3Cbc
+            ? requestAlgorithmOid
+            : ScepOids.DesEde3Cbc;
+
+    /// <summary>SHA-512 if the client signed with it (it told us it can), otherwise SHA-256, which GetCACaps promises.</summary>
+    public static string ReplyDigestAlgorithm(string? requestDigestOid) =>
+        requestDigestOid == ScepOids.Sha512 ? ScepOids.Sha512 : ScepOids.Sha256;
+
+    private byte[] Build(string transactionId, byte[] recipientNonce, string? requestDigestOid,
+        ScepPkiStatus status, ScepFailInfo? failInfo, byte[]? content)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(transactionId);
+        ArgumentNullException.ThrowIfNull(recipientNonce);
+        var senderNonce = new byte[16];
+        _random.NextBytes(senderNonce);
+
+        var attributes = new Asn1EncodableVector
+        {
+            Attr(ScepOids.MessageType, new DerPrintableString(((int)ScepMessageType.CertRep).ToString())),
+            Attr(ScepOids.TransactionId, DerPrintableString.IsPrintableString(transactionId)
+                ? new DerPrintableString(transactionId) : new DerUtf8String(transactionId)),
+            Attr(ScepOids.PkiStatus, new DerPrintableString(((int)status).ToString())),
+            Attr(ScepOids.RecipientNonce, new DerOctetString(recipientNonce)),
+            Attr(ScepOids.SenderNonce, new DerOctetString(senderNonce)),
+        };
+        if (failInfo is { } fi) attributes.Add(Attr(ScepOids.FailInfo, new DerPrintableString(((int)fi).ToString())));
+
+        var generator = new CmsSignedDataGenerator(_random);
+        generator.AddSigner(_raPrivateKey, _raCertificate, ReplyDigestAlgorithm(requestDigestOid),
+            new DefaultSignedAttributeTableGenerator(new AttributeTable(attributes)), null);
+        generator.AddCertificate(_raCertificate);
+        foreach (var c in _extraCertificates) generator.AddCertificate(c);
+        // FAILURE/PENDING carry an empty but present eContent, as EJBCA and micromdm do: verifiers then
+        // never have to treat the signature as detached.
+        var signed = generator.Generate(new CmsProcessableByteArray(content ?? []), encapsulate: true);
+        return signed.GetEncoded(Asn1Encodable.Der);
+    }
+
+    private static CmsAttribute Attr(string oid, Asn1Encodable value) =>
+        new(new DerObjectIdentifier(oid), new DerSet(value));
+}

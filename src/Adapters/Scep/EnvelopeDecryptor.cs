@@ -1,0 +1,151 @@
+using Org.BouncyCastle.Asn1;
+using Org.BouncyCastle.Asn1.Cms;
+using Org.BouncyCastle.Asn1.Pkcs;
+using ContentInfo = Org.BouncyCastle.Asn1.Cms.ContentInfo;
+using IssuerAndSerialNumber = Org.BouncyCastle.Asn1.Cms.IssuerAndSerialNumber;
+using Org.BouncyCastle.Asn1.X509;
+using Org.BouncyCastle.Crypto;
+using Org.BouncyCastle.Crypto.Encodings;
+using Org.BouncyCastle.Crypto.Engines;
+using Org.BouncyCastle.Crypto.Parameters;
+using Org.BouncyCastle.Security;
+using Org.BouncyCastle.X509;
+
+namespace CertConnector.Adapters.Scep;
+
+/// <summary>
+/// Opens the pkcsPKIEnvelope (CMS EnvelopedData) of a request with the RA key. Written against the
+/// ASN.1 directly rather than CmsEnvelopedData so that exactly the algorithms we advertise are accepted
+/// and every failure maps to the right SCEP failInfo.
+/// </summary>
+internal static class EnvelopeDecryptor
+{
+    internal sealed record Opened(byte[] Content, string ContentAlgorithmOid, string KeyTransportOid);
+
+    private static readonly Dictionary<string, (string Cipher, int KeyLength, int IvLength)> ContentAlgorithms = new()
+    {
+        [ScepOids.Aes128Cbc] = ("AES/CBC/PKCS7PADDING", 16, 16),
+        [ScepOids.Aes192Cbc] = ("AES/CBC/PKCS7PADDING", 24, 16),
+        [ScepOids.Aes256Cbc] = ("AES/CBC/PKCS7PADDING", 32, 16),
+        [ScepOids.DesEde3Cbc] = ("DESEDE/CBC/PKCS7PADDING", 24, 8),
+        [ScepOids.DesCbc] = ("DES/CBC/PKCS7PADDING", 8, 8),
+    };
+
+    // RFC 8894 asks for SHA-1 or SHA-256 OAEP; the larger SHA-2 sizes cost nothing to accept.
+    private static readonly HashSet<string> OaepDigests =
+        [ScepOids.Sha1, ScepOids.Sha224, ScepOids.Sha256, ScepOids.Sha384, ScepOids.Sha512];
+
+    public static bool IsSupportedContentAlgorithm(string oid) => ContentAlgorithms.ContainsKey(oid);
+
+    public static Opened Open(byte[] envelope, X509Certificate raCert, AsymmetricKeyParameter raKey)
+    {
+        var parsed = Asn1Guard.TryParse(envelope)
+            ?? throw new ScepDecodeException(ScepFailInfo.BadRequest, "pkcsPKIEnvelope is not valid BER/DER");
+        var info = ContentInfo.GetInstance(parsed);
+        if (!CmsObjectIdentifiers.EnvelopedData.Equals(info.ContentType))
+            throw new ScepDecodeException(ScepFailInfo.BadRequest, $"pkcsPKIEnvelope has content type {info.ContentType}, expected envelopedData");
+        var enveloped = EnvelopedData.GetInstance(info.Content);
+        var eci = enveloped.EncryptedContentInfo;
+
+        string contentOid = eci.ContentEncryptionAlgorithm.Algorithm.Id;
+        if (!ContentAlgorithms.TryGetValue(contentOid, out var cipherSpec))
+            throw new ScepDecodeException(ScepFailInfo.BadAlg, $"unsupported content-encryption algorithm {contentOid}");
+        var ciphertext = eci.EncryptedContent?.GetOctets()
+            ?? throw new ScepDecodeException(ScepFailInfo.BadRequest, "pkcsPKIEnvelope has no encrypted content");
+        if (eci.ContentEncryptionAlgorithm.Parameters is not Asn1OctetString ivOctets
+            || ivOctets.GetOctets().Length != cipherSpec.IvLength)
+            throw new ScepDecodeException(ScepFailInfo.BadRequest, "content-encryption IV missing or of the wrong size");
+        var iv = ivOctets.GetOctets();
+
+        var candidates = KeyTransRecipients(enveloped, raCert);
+        if (candidates.Count == 0)
+            throw new ScepDecodeException(ScepFailInfo.BadAlg, "no supported key-transport recipient (KeyTransRecipientInfo with rsaEncryption, or RSAES-OAEP with SHA-1/SHA-2 and MGF1)");
+
+        // Clients such as micromdm's encrypt to every certificate GetCACert returned; ours sorts first.
+        foreach (var ktri in candidates)
+        {
+            try
+            {
+                var cek = UnwrapKey(ktri, raKey);
+                if (cek.Length != cipherSpec.KeyLength) continue;
+                var cipher = CipherUtilities.GetCipher(cipherSpec.Cipher);
+                cipher.Init(false, new ParametersWithIV(new KeyParameter(cek), iv));
+                var plain = cipher.DoFinal(ciphertext);
+                return new Opened(plain, contentOid, ktri.KeyEncryptionAlgorithm.Algorithm.Id);
+            }
+            catch (Exception)
+            {
+                // Wrong recipient, corrupted key or corrupted content: try the next, then report once.
+            }
+        }
+        throw new ScepDecodeException(ScepFailInfo.BadMessageCheck, "cannot decrypt pkcsPKIEnvelope with the RA key");
+    }
+
+    private static List<KeyTransRecipientInfo> KeyTransRecipients(EnvelopedData enveloped, X509Certificate raCert)
+    {
+        var mine = new List<KeyTransRecipientInfo>();
+        var others = new List<KeyTransRecipientInfo>();
+        foreach (var element in enveloped.RecipientInfos)
+        {
+            if (RecipientInfo.GetInstance(element).Info is not KeyTransRecipientInfo ktri) continue;
+            if (!IsSupportedKeyTransport(ktri.KeyEncryptionAlgorithm)) continue;
+            (IsFor(ktri.RecipientIdentifier, raCert) ? mine : others).Add(ktri);
+        }
+        mine.AddRange(others);
+        return mine;
+    }
+
+    private static bool IsFor(RecipientIdentifier rid, X509Certificate cert)
+    {
+        if (rid.ID is Asn1OctetString ski)
+        {
+            var ext = cert.GetExtensionValue(X509Extensions.SubjectKeyIdentifier);
+            return ext != null && SubjectKeyIdentifier.GetInstance(ext.GetOctets()).GetKeyIdentifier()
+                .AsSpan().SequenceEqual(ski.GetOctets());
+        }
+        var ias = IssuerAndSerialNumber.GetInstance(rid.ID);
+        return ias.Issuer.Equivalent(cert.IssuerDN) && ias.SerialNumber.Value.Equals(cert.SerialNumber);
+    }
+
+    private static bool IsSupportedKeyTransport(AlgorithmIdentifier alg)
+    {
+        if (PkcsObjectIdentifiers.RsaEncryption.Equals(alg.Algorithm)) return true;
+        if (!PkcsObjectIdentifiers.IdRsaesOaep.Equals(alg.Algorithm)) return false;
+        try
+        {
+            var p = OaepParameters(alg);
+            return OaepDigests.Contains(p.HashAlgorithm.Algorithm.Id)
+                && PkcsObjectIdentifiers.IdMgf1.Equals(p.MaskGenAlgorithm.Algorithm)
+                && OaepDigests.Contains(AlgorithmIdentifier.GetInstance(p.MaskGenAlgorithm.Parameters).Algorithm.Id);
+        }
+        catch (Exception)
+        {
+            return false;
+        }
+    }
+
+    // Absent parameters mean the defaults: SHA-1, MGF1-SHA-1, empty label.
+    private static RsaesOaepParameters OaepParameters(AlgorithmIdentifier alg) =>
+        alg.Parameters is Asn1Sequence seq ? RsaesOaepParameters.GetInstance(seq) : new RsaesOaepParameters();
+
+    private static byte[] UnwrapKey(KeyTransRecipientInfo ktri, AsymmetricKeyParameter raKey)
+    {
+        IAsymmetricBlockCipher engine;
+        if (PkcsObjectIdentifiers.IdRsaesOaep.Equals(ktri.KeyEncryptionAlgorithm.Algorithm))
+        {
+            var p = OaepParameters(ktri.KeyEncryptionAlgorithm);
+            var hashOid = p.HashAlgorithm.Algorithm.Id;
+            var mgfHash = AlgorithmIdentifier.GetInstance(p.MaskGenAlgorithm.Parameters).Algorithm;
+            var label = p.PSourceAlgorithm.Parameters is Asn1OctetString l ? l.GetOctets() : null;
+            engine = new OaepEncoding(new RsaBlindedEngine(), DigestUtilities.GetDigest(hashOid),
+                DigestUtilities.GetDigest(mgfHash), label);
+        }
+        else
+        {
+            engine = new Pkcs1Encoding(new RsaBlindedEngine());
+        }
+        engine.Init(false, raKey);
+        var wrapped = ktri.EncryptedKey.GetOctets();
+        return engine.ProcessBlock(wrapped, 0, wrapped.Length);
+    }
+}

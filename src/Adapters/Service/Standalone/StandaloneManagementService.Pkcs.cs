@@ -1,0 +1,262 @@
+using System.Text.Json;
+using CertConnector.Actors.Common;
+using CertConnector.Actors.Ports;
+using Microsoft.Data.Sqlite;
+
+namespace CertConnector.Adapters.Service.Standalone;
+
+/// <summary>PKCS: the queue the admin API fills, the actors drain, and the results they upload.</summary>
+public sealed partial class StandaloneManagementService
+{
+    private static readonly JsonSerializerOptions SanJson = new(JsonSerializerDefaults.Web);
+
+    private const string RequestColumns =
+        "r.request_id, r.subject_name, r.subject_alt_names, r.template_name, r.key_spec, r.device_certificate, " +
+        "r.certificate_type, r.on_premises_sid, r.validity_days";
+
+    private const string RecordSelect =
+        "SELECT " + RequestColumns + ", r.enqueued_at, r.lease_expires_at, r.delivery_count, " +
+        "s.succeeded, s.error_code, s.error_message, s.encrypted_pfx, s.encrypted_password, s.certificate_der, " +
+        "s.certificate_thumbprint, s.serial_number, s.expiration_date_utc, s.uploaded_at, s.upload_count " +
+        "FROM pkcs_requests r LEFT JOIN pkcs_results s ON s.request_id = r.request_id";
+
+    private const string QueuedFilter = "r.completed_at IS NULL AND (r.lease_expires_at IS NULL OR r.lease_expires_at <= $now)";
+
+    /// <summary>Queues a request, stamped with the current time. False if the request ID is already known.</summary>
+    public Task<bool> EnqueuePkcsRequestAsync(PkcsRequest request, CancellationToken cancellationToken = default) =>
+        EnqueuePkcsRequestAsync(request, _time.GetUtcNow(), cancellationToken);
+
+    /// <summary>Queues a request enqueued at <paramref name="now"/>. False if the request ID is already known.</summary>
+    public Task<bool> EnqueuePkcsRequestAsync(PkcsRequest request, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentException.ThrowIfNullOrWhiteSpace(request.RequestId, nameof(request));
+        ArgumentException.ThrowIfNullOrWhiteSpace(request.SubjectName, nameof(request));
+        ArgumentNullException.ThrowIfNull(request.TemplateName, nameof(request));
+        ArgumentNullException.ThrowIfNull(request.KeySpec, nameof(request));
+        ArgumentNullException.ThrowIfNull(request.DeviceCertificate, nameof(request));
+
+        return _database.RunAsync(async connection =>
+        {
+            await using var command = connection.CreateCommand();
+            command.CommandText = """
+                INSERT INTO pkcs_requests (request_id, subject_name, subject_alt_names, template_name, key_spec,
+                    device_certificate, certificate_type, on_premises_sid, validity_days, enqueued_at)
+                VALUES ($id, $subject, $sans, $template, $keySpec, $deviceCert, $certType, $sid, $validity, $now)
+                ON CONFLICT (request_id) DO NOTHING
+                """;
+            Add(command, "$id", request.RequestId);
+            Add(command, "$subject", request.SubjectName);
+            Add(command, "$sans", JsonSerializer.Serialize(request.SubjectAlternativeNames ?? [], SanJson));
+            Add(command, "$template", request.TemplateName);
+            Add(command, "$keySpec", request.KeySpec.ToString());
+            Add(command, "$deviceCert", request.DeviceCertificate);
+            Add(command, "$certType", request.CertificateType ?? "device");
+            Add(command, "$sid", request.OnPremisesSid);
+            Add(command, "$validity", request.ValidityDays);
+            Add(command, "$now", StandaloneDatabase.FormatTime(now));
+            return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
+        }, cancellationToken);
+    }
+
+    /// <summary>
+    /// Hands out up to <paramref name="maxRequests"/> queued requests without a result whose lease has run out,
+    /// oldest first, and leases them for the configured duration, all in one write transaction.
+    /// </summary>
+    public Task<IReadOnlyList<PkcsRequest>> DownloadPkcsRequestsAsync(int maxRequests, CancellationToken cancellationToken)
+    {
+        if (maxRequests <= 0) return Task.FromResult<IReadOnlyList<PkcsRequest>>([]);
+        var now = _time.GetUtcNow();
+        return _database.InWriteTransactionAsync<IReadOnlyList<PkcsRequest>>(async (connection, transaction) =>
+        {
+            var requests = new List<PkcsRequest>();
+            await using (var select = connection.CreateCommand())
+            {
+                select.Transaction = transaction;
+                select.CommandText =
+                    $"SELECT {RequestColumns} FROM pkcs_requests r WHERE {QueuedFilter} ORDER BY r.enqueued_at, r.rowid LIMIT $max";
+                Add(select, "$now", StandaloneDatabase.FormatTime(now));
+                Add(select, "$max", maxRequests);
+                await using var reader = await select.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                    requests.Add(ReadRequest(reader));
+            }
+
+            await using var lease = connection.CreateCommand();
+            lease.Transaction = transaction;
+            lease.CommandText =
+                "UPDATE pkcs_requests SET lease_expires_at = $until, delivery_count = delivery_count + 1 WHERE request_id = $id";
+            Add(lease, "$until", StandaloneDatabase.FormatTime(now + _leaseDuration));
+            var id = lease.Parameters.Add("$id", SqliteType.Text);
+            foreach (var request in requests)
+            {
+                id.Value = request.RequestId;
+                await lease.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+            return requests;
+        }, cancellationToken);
+    }
+
+    /// <summary>Stores the results; see <see cref="StorePkcsResultsAsync"/>.</summary>
+    public async Task UploadPkcsResultsAsync(IReadOnlyList<PkcsResult> results, CancellationToken cancellationToken) =>
+        await StorePkcsResultsAsync(results, cancellationToken).ConfigureAwait(false);
+
+    /// <summary>
+    /// Stores each result once per request ID and completes its request. A repeated upload keeps the first
+    /// result and only increments <c>upload_count</c> (so tests can prove a result was uploaded exactly once);
+    /// a result for an unknown request ID is ignored. All in one write transaction.
+    /// </summary>
+    public Task<UploadSummary> StorePkcsResultsAsync(IReadOnlyList<PkcsResult> results, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(results);
+        if (results.Count == 0) return Task.FromResult(new UploadSummary(0, 0, 0));
+        var now = StandaloneDatabase.FormatTime(_time.GetUtcNow());
+        return _database.InWriteTransactionAsync(async (connection, transaction) =>
+        {
+            int stored = 0, duplicates = 0, unknown = 0;
+            foreach (var result in results)
+            {
+                if (string.IsNullOrEmpty(result?.RequestId)) { unknown++; continue; }
+
+                await using var repeat = Command(connection, transaction,
+                    "UPDATE pkcs_results SET upload_count = upload_count + 1 WHERE request_id = $id", ("$id", result.RequestId));
+                if (await repeat.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1) { duplicates++; continue; }
+
+                await using var insert = Command(connection, transaction, """
+                    INSERT INTO pkcs_results (request_id, succeeded, error_code, error_message, encrypted_pfx,
+                        encrypted_password, certificate_der, certificate_thumbprint, serial_number, expiration_date_utc, uploaded_at)
+                    SELECT $id, $succeeded, $errorCode, $errorMessage, $pfx, $password, $der, $thumbprint, $serial, $expires, $now
+                    WHERE EXISTS (SELECT 1 FROM pkcs_requests WHERE request_id = $id)
+                    """,
+                    ("$id", result.RequestId), ("$succeeded", result.Succeeded ? 1 : 0), ("$errorCode", result.ErrorCode),
+                    ("$errorMessage", result.ErrorMessage), ("$pfx", result.EncryptedPfx), ("$password", result.EncryptedPassword),
+                    ("$der", result.CertificateDer), ("$thumbprint", result.CertificateThumbprint), ("$serial", result.SerialNumber),
+                    ("$expires", result.ExpirationDateUtc is { } e ? StandaloneDatabase.FormatTime(e) : null), ("$now", now));
+                if (await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 0) { unknown++; continue; }
+
+                await using var complete = Command(connection, transaction,
+                    "UPDATE pkcs_requests SET completed_at = $now, lease_expires_at = NULL WHERE request_id = $id",
+                    ("$id", result.RequestId), ("$now", now));
+                await complete.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                stored++;
+            }
+            return new UploadSummary(stored, duplicates, unknown);
+        }, cancellationToken);
+    }
+
+    /// <summary>One request with its queue status and result, or null if the ID is unknown.</summary>
+    public Task<PkcsRequestRecord?> GetPkcsRequestAsync(string requestId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(requestId);
+        var now = _time.GetUtcNow();
+        return _database.RunAsync(async connection =>
+        {
+            await using var command = Command(connection, null, RecordSelect + " WHERE r.request_id = $id", ("$id", requestId));
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? ReadRecord(reader, now) : null;
+        }, cancellationToken);
+    }
+
+    /// <summary>
+    /// The newest <paramref name="limit"/> requests, optionally only those in <paramref name="status"/>
+    /// (Queued, Leased, Completed, Failed; case-insensitive). An unknown status is an <see cref="ArgumentException"/>.
+    /// </summary>
+    public Task<IReadOnlyList<PkcsRequestRecord>> ListPkcsRequestsAsync(string? status, int limit, CancellationToken cancellationToken = default) =>
+        ListPkcsRequestsAsync(ParseStatus(status), limit, cancellationToken);
+
+    public Task<IReadOnlyList<PkcsRequestRecord>> ListPkcsRequestsAsync(PkcsQueueStatus? status, int limit, CancellationToken cancellationToken = default)
+    {
+        if (limit <= 0) return Task.FromResult<IReadOnlyList<PkcsRequestRecord>>([]);
+        var filter = status switch
+        {
+            null => "1 = 1",
+            PkcsQueueStatus.Queued => QueuedFilter,
+            PkcsQueueStatus.Leased => "r.completed_at IS NULL AND r.lease_expires_at > $now",
+            PkcsQueueStatus.Completed => "s.succeeded = 1",
+            PkcsQueueStatus.Failed => "s.succeeded = 0",
+            _ => throw new ArgumentOutOfRangeException(nameof(status)),
+        };
+        var now = _time.GetUtcNow();
+        return _database.RunAsync<IReadOnlyList<PkcsRequestRecord>>(async connection =>
+        {
+            await using var command = Command(connection, null,
+                $"{RecordSelect} WHERE {filter} ORDER BY r.enqueued_at DESC, r.rowid DESC LIMIT $limit",
+                ("$now", StandaloneDatabase.FormatTime(now)), ("$limit", limit));
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            var records = new List<PkcsRequestRecord>();
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                records.Add(ReadRecord(reader, now));
+            return records;
+        }, cancellationToken);
+    }
+
+    public static PkcsQueueStatus? ParseStatus(string? status)
+    {
+        if (string.IsNullOrWhiteSpace(status)) return null;
+        // Enum.TryParse also accepts numbers; only the names are part of the admin API.
+        if (!status.Any(char.IsDigit) && Enum.TryParse<PkcsQueueStatus>(status.Trim(), ignoreCase: true, out var parsed))
+            return parsed;
+        throw new ArgumentException(
+            $"Unknown status '{status}'. Use one of: {string.Join(", ", Enum.GetNames<PkcsQueueStatus>())}.", nameof(status));
+    }
+
+    // Column order follows RequestColumns.
+    private static PkcsRequest ReadRequest(SqliteDataReader reader) => new(
+        RequestId: reader.GetString(0),
+        SubjectName: reader.GetString(1),
+        SubjectAlternativeNames: JsonSerializer.Deserialize<List<SubjectAltName>>(reader.GetString(2), SanJson) ?? [],
+        TemplateName: reader.GetString(3),
+        KeySpec: KeySpec.Parse(reader.GetString(4)),
+        DeviceCertificate: (byte[])reader.GetValue(5),
+        CertificateType: reader.GetString(6),
+        OnPremisesSid: reader.IsDBNull(7) ? null : reader.GetString(7),
+        ValidityDays: reader.IsDBNull(8) ? null : reader.GetInt32(8));
+
+    // Column order follows RecordSelect.
+    private static PkcsRequestRecord ReadRecord(SqliteDataReader reader, DateTimeOffset now)
+    {
+        var request = ReadRequest(reader);
+        var enqueuedAt = StandaloneDatabase.ParseTime(reader.GetString(9));
+        DateTimeOffset? leaseExpiresAt = reader.IsDBNull(10) ? null : StandaloneDatabase.ParseTime(reader.GetString(10));
+        var deliveries = reader.GetInt32(11);
+
+        StoredPkcsResult? stored = null;
+        if (!reader.IsDBNull(12))
+        {
+            var result = new PkcsResult(
+                request.RequestId,
+                Succeeded: reader.GetInt64(12) == 1,
+                ErrorCode: NullableString(reader, 13),
+                ErrorMessage: NullableString(reader, 14),
+                EncryptedPfx: NullableBytes(reader, 15),
+                EncryptedPassword: NullableBytes(reader, 16),
+                CertificateDer: NullableBytes(reader, 17),
+                CertificateThumbprint: NullableString(reader, 18),
+                SerialNumber: NullableString(reader, 19),
+                ExpirationDateUtc: reader.IsDBNull(20) ? null : StandaloneDatabase.ParseTime(reader.GetString(20)));
+            stored = new StoredPkcsResult(result, StandaloneDatabase.ParseTime(reader.GetString(21)), reader.GetInt32(22));
+        }
+
+        var status = stored is not null
+            ? stored.Result.Succeeded ? PkcsQueueStatus.Completed : PkcsQueueStatus.Failed
+            : leaseExpiresAt > now ? PkcsQueueStatus.Leased : PkcsQueueStatus.Queued;
+        return new PkcsRequestRecord(request, status, enqueuedAt, stored is null ? leaseExpiresAt : null, deliveries, stored);
+    }
+
+    private static string? NullableString(SqliteDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
+
+    private static byte[]? NullableBytes(SqliteDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : (byte[])reader.GetValue(ordinal);
+
+    private static SqliteCommand Command(SqliteConnection connection, SqliteTransaction? transaction, string sql,
+        params (string Name, object? Value)[] parameters)
+    {
+        var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = sql;
+        foreach (var (name, value) in parameters) Add(command, name, value);
+        return command;
+    }
+
+    private static void Add(SqliteCommand command, string name, object? value) =>
+        command.Parameters.AddWithValue(name, value ?? DBNull.Value);
+}

@@ -1,0 +1,22 @@
+namespace CertConnector.Adapters.Service.Standalone;
+
+/// <summary>Settings of the standalone control plane (the request queues in the connector's own SQLite file).</summary>
+public sealed class StandaloneOptions
+{
+    public const string DatabaseFileName = "standalone.db";
+
+    /// <summary>Full path of the SQLite file; its directory is created if missing.</summary>
+    public required string DatabasePath { get; init; }
+
+    /// <summary>
+    /// How long a downloaded request is hidden from other downloads while one instance works on it.
+    /// After that it is handed out again; the actors dedupe by request ID, so a redelivery is harmless.
+    /// </summary>
+    public TimeSpan LeaseDuration { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>How long a call waits for a lock held by another connection before it fails as transient.</summary>
+    public TimeSpan BusyTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    public static StandaloneOptions ForDataDirectory(string dataDirectory) =>
+        new() { DatabasePath = Path.Combine(dataDirectory, DatabaseFileName) };
+}

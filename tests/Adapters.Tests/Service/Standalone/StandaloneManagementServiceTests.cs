@@ -1,0 +1,296 @@
+using CertConnector.Actors.Common;
+using CertConnector.Actors.Ports;
+using CertConnector.Adapters.Service.Standalone;
+using Microsoft.Data.Sqlite;
+
+namespace CertConnector.Adapters.Tests.Service.Standalone;
+
+public sealed class StandaloneManagementServiceTests : IDisposable
+{
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), "standalone-tests-" + Guid.NewGuid().ToString("N"));
+    private readonly ManualTimeProvider _clock = new();
+    private readonly List<StandaloneManagementService> _services = [];
+
+    private string DbPath => Path.Combine(_dir, StandaloneOptions.DatabaseFileName);
+
+    private StandaloneManagementService Open(TimeSpan? lease = null, TimeSpan? busyTimeout = null, string? path = null)
+    {
+        var service = new StandaloneManagementService(new StandaloneOptions
+        {
+            DatabasePath = path ?? DbPath,
+            LeaseDuration = lease ?? TimeSpan.FromMinutes(5),
+            BusyTimeout = busyTimeout ?? TimeSpan.FromSeconds(5),
+        }, _clock);
+        _services.Add(service);
+        return service;
+    }
+
+    private static PkcsRequest Request(string id) => new(
+        id, $"CN={id}", [new SubjectAltName("upn", $"{id}@example.com"), new SubjectAltName("dns", "a;b.example.com")],
+        "WiFi", KeySpec.Parse("ec:p256"), [1, 2, 3, (byte)id.Length], "user", "S-1-5-21-1-2-3-1001", 90);
+
+    private static PkcsResult Success(string id, string thumbprint = "AB12") => new(
+        id, true, EncryptedPfx: [9, 8, 7], EncryptedPassword: [6, 5], CertificateDer: [0x30, 0x82],
+        CertificateThumbprint: thumbprint, SerialNumber: "0A0B", ExpirationDateUtc: new DateTimeOffset(2026, 3, 1, 0, 0, 0, TimeSpan.Zero));
+
+    private async Task<long> UploadCountColumn(string id)
+    {
+        await using var connection = new SqliteConnection($"Data Source={DbPath};Pooling=False");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT upload_count FROM pkcs_results WHERE request_id = $id";
+        command.Parameters.AddWithValue("$id", id);
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+
+    [Fact]
+    public async Task Enqueued_request_is_downloaded_with_all_fields_and_leased()
+    {
+        var service = Open();
+        var request = Request("r-1");
+        Assert.True(await service.EnqueuePkcsRequestAsync(request));
+
+        var downloaded = Assert.Single(await service.DownloadPkcsRequestsAsync(10, default));
+        Assert.Equal(request.RequestId, downloaded.RequestId);
+        Assert.Equal(request.SubjectName, downloaded.SubjectName);
+        Assert.Equal(request.SubjectAlternativeNames, downloaded.SubjectAlternativeNames);
+        Assert.Equal(request.TemplateName, downloaded.TemplateName);
+        Assert.Equal(request.KeySpec, downloaded.KeySpec);
+        Assert.Equal(request.DeviceCertificate, downloaded.DeviceCertificate);
+        Assert.Equal(request.CertificateType, downloaded.CertificateType);
+        Assert.Equal(request.OnPremisesSid, downloaded.OnPremisesSid);
+        Assert.Equal(request.ValidityDays, downloaded.ValidityDays);
+
+        Assert.Empty(await service.DownloadPkcsRequestsAsync(10, default));
+        var record = await service.GetPkcsRequestAsync("r-1");
+        Assert.NotNull(record);
+        Assert.Equal(PkcsQueueStatus.Leased, record.Status);
+        Assert.Equal(1, record.DeliveryCount);
+        Assert.Equal(_clock.GetUtcNow() + TimeSpan.FromMinutes(5), record.LeaseExpiresAt);
+        Assert.Null(record.Result);
+    }
+
+    [Fact]
+    public async Task Download_hands_out_oldest_first_up_to_max()
+    {
+        var service = Open();
+        var t = _clock.GetUtcNow();
+        await service.EnqueuePkcsRequestAsync(Request("newest"), t.AddSeconds(2));
+        await service.EnqueuePkcsRequestAsync(Request("oldest"), t);
+        await service.EnqueuePkcsRequestAsync(Request("middle"), t.AddSeconds(1));
+
+        var first = await service.DownloadPkcsRequestsAsync(2, default);
+        Assert.Equal(["oldest", "middle"], first.Select(r => r.RequestId));
+        var rest = await service.DownloadPkcsRequestsAsync(5, default);
+        Assert.Equal(["newest"], rest.Select(r => r.RequestId));
+        Assert.Empty(await service.DownloadPkcsRequestsAsync(0, default));
+    }
+
+    [Fact]
+    public async Task Leased_request_is_handed_out_again_only_after_the_lease_runs_out()
+    {
+        var service = Open();
+        await service.EnqueuePkcsRequestAsync(Request("r-1"));
+        Assert.Single(await service.DownloadPkcsRequestsAsync(10, default));
+
+        _clock.Advance(TimeSpan.FromMinutes(5) - TimeSpan.FromTicks(1));
+        Assert.Empty(await service.DownloadPkcsRequestsAsync(10, default));
+
+        _clock.Advance(TimeSpan.FromTicks(1));
+        Assert.Equal(PkcsQueueStatus.Queued, (await service.GetPkcsRequestAsync("r-1"))!.Status);
+        Assert.Equal("r-1", Assert.Single(await service.DownloadPkcsRequestsAsync(10, default)).RequestId);
+        Assert.Equal(2, (await service.GetPkcsRequestAsync("r-1"))!.DeliveryCount);
+    }
+
+    [Fact]
+    public async Task Lease_duration_is_configurable()
+    {
+        var service = Open(lease: TimeSpan.FromSeconds(30));
+        await service.EnqueuePkcsRequestAsync(Request("r-1"));
+        Assert.Single(await service.DownloadPkcsRequestsAsync(10, default));
+        _clock.Advance(TimeSpan.FromSeconds(29));
+        Assert.Empty(await service.DownloadPkcsRequestsAsync(10, default));
+        _clock.Advance(TimeSpan.FromSeconds(1));
+        Assert.Single(await service.DownloadPkcsRequestsAsync(10, default));
+    }
+
+    [Fact]
+    public async Task Duplicate_enqueue_returns_false_and_keeps_the_first()
+    {
+        var service = Open();
+        Assert.True(await service.EnqueuePkcsRequestAsync(Request("r-1")));
+        Assert.False(await service.EnqueuePkcsRequestAsync(Request("r-1") with { SubjectName = "CN=other" }));
+        Assert.Equal("CN=r-1", (await service.GetPkcsRequestAsync("r-1"))!.Request.SubjectName);
+        Assert.Single(await service.ListPkcsRequestsAsync((string?)null, 10));
+    }
+
+    [Fact]
+    public async Task Uploaded_result_is_stored_once_and_completes_the_request()
+    {
+        var service = Open();
+        await service.EnqueuePkcsRequestAsync(Request("r-1"));
+        await service.DownloadPkcsRequestsAsync(10, default);
+        _clock.Advance(TimeSpan.FromSeconds(3));
+        var result = Success("r-1");
+
+        await service.UploadPkcsResultsAsync([result], default);
+
+        var record = (await service.GetPkcsRequestAsync("r-1"))!;
+        Assert.Equal(PkcsQueueStatus.Completed, record.Status);
+        Assert.NotNull(record.Result);
+        Assert.Equal(result.EncryptedPfx, record.Result.Result.EncryptedPfx);
+        Assert.Equal(result.EncryptedPassword, record.Result.Result.EncryptedPassword);
+        Assert.Equal(result.CertificateDer, record.Result.Result.CertificateDer);
+        Assert.Equal(result.CertificateThumbprint, record.Result.Result.CertificateThumbprint);
+        Assert.Equal(result.SerialNumber, record.Result.Result.SerialNumber);
+        Assert.Equal(result.ExpirationDateUtc, record.Result.Result.ExpirationDateUtc);
+        Assert.Equal(_clock.GetUtcNow(), record.Result.UploadedAt);
+        Assert.Equal(1, record.Result.UploadCount);
+        Assert.Equal(1, await UploadCountColumn("r-1"));
+
+        // A completed request is never handed out again, even after its lease would have run out.
+        _clock.Advance(TimeSpan.FromHours(1));
+        Assert.Empty(await service.DownloadPkcsRequestsAsync(10, default));
+    }
+
+    [Fact]
+    public async Task Repeated_upload_keeps_the_first_result_and_counts_the_attempt()
+    {
+        var service = Open();
+        await service.EnqueuePkcsRequestAsync(Request("r-1"));
+        await service.UploadPkcsResultsAsync([Success("r-1", "FIRST")], default);
+
+        var summary = await service.StorePkcsResultsAsync([Success("r-1", "SECOND")]);
+        await service.UploadPkcsResultsAsync([new PkcsResult("r-1", false, "X", "late failure")], default);
+
+        Assert.Equal(new UploadSummary(0, 1, 0), summary);
+        var record = (await service.GetPkcsRequestAsync("r-1"))!;
+        Assert.Equal(PkcsQueueStatus.Completed, record.Status);
+        Assert.Equal("FIRST", record.Result!.Result.CertificateThumbprint);
+        Assert.Equal(3, record.Result.UploadCount);
+        Assert.Equal(3, await UploadCountColumn("r-1"));
+    }
+
+    [Fact]
+    public async Task Result_for_an_unknown_request_is_ignored()
+    {
+        var service = Open();
+        await service.EnqueuePkcsRequestAsync(Request("known"));
+
+        await service.UploadPkcsResultsAsync([Success("unknown")], default);
+        var summary = await service.StorePkcsResultsAsync([Success("unknown"), Success("known")]);
+
+        Assert.Equal(new UploadSummary(1, 0, 1), summary);
+        Assert.Null(await service.GetPkcsRequestAsync("unknown"));
+        Assert.Equal(["known"], (await service.ListPkcsRequestsAsync((string?)null, 10)).Select(r => r.Request.RequestId));
+    }
+
+    [Fact]
+    public async Task Listing_filters_by_status_newest_first()
+    {
+        var service = Open();
+        var t = _clock.GetUtcNow();
+        foreach (var (id, i) in new[] { "leased-old", "leased-new", "completed", "failed", "queued" }.Select((id, i) => (id, i)))
+            await service.EnqueuePkcsRequestAsync(Request(id), t.AddSeconds(i));
+        // Download hands out the oldest four; two of them get a result, two stay leased.
+        await service.DownloadPkcsRequestsAsync(4, default);
+        await service.UploadPkcsResultsAsync([Success("completed"), new PkcsResult("failed", false, "CaDenied", "policy")], default);
+        _clock.Advance(TimeSpan.FromMinutes(1));
+
+        async Task<string[]> Ids(string? status) =>
+            (await service.ListPkcsRequestsAsync(status, 10)).Select(r => r.Request.RequestId).ToArray();
+
+        Assert.Equal(["queued"], await Ids("Queued"));
+        Assert.Equal(["leased-new", "leased-old"], await Ids("leased"));
+        Assert.Equal(["completed"], await Ids("COMPLETED"));
+        Assert.Equal(["failed"], await Ids("Failed"));
+        Assert.Equal(["queued", "failed", "completed", "leased-new", "leased-old"], await Ids(null));
+        Assert.Equal(2, (await service.ListPkcsRequestsAsync((string?)null, 2)).Count);
+        Assert.Equal("CaDenied", (await service.GetPkcsRequestAsync("failed"))!.Result!.Result.ErrorCode);
+
+        await Assert.ThrowsAsync<ArgumentException>(() => service.ListPkcsRequestsAsync("Done", 10));
+        await Assert.ThrowsAsync<ArgumentException>(() => service.ListPkcsRequestsAsync("1", 10));
+    }
+
+    [Fact]
+    public async Task Data_survives_reopening_the_file()
+    {
+        using (var first = Open())
+        {
+            await first.EnqueuePkcsRequestAsync(Request("done"));
+            await first.EnqueuePkcsRequestAsync(Request("leased"));
+            await first.DownloadPkcsRequestsAsync(10, default);
+            await first.UploadPkcsResultsAsync([Success("done")], default);
+        }
+
+        var reopened = Open();
+        Assert.Equal(PkcsQueueStatus.Completed, (await reopened.GetPkcsRequestAsync("done"))!.Status);
+        Assert.Equal([9, 8, 7], (await reopened.GetPkcsRequestAsync("done"))!.Result!.Result.EncryptedPfx);
+        Assert.Equal(PkcsQueueStatus.Leased, (await reopened.GetPkcsRequestAsync("leased"))!.Status);
+        Assert.Empty(await reopened.DownloadPkcsRequestsAsync(10, default));
+        _clock.Advance(TimeSpan.FromMinutes(5));
+        Assert.Equal("leased", Assert.Single(await reopened.DownloadPkcsRequestsAsync(10, default)).RequestId);
+    }
+
+    [Fact]
+    public async Task Concurrent_downloads_from_two_instances_never_hand_out_the_same_request()
+    {
+        var a = Open();
+        var b = Open();
+        for (var i = 0; i < 40; i++) await a.EnqueuePkcsRequestAsync(Request($"r-{i:D2}"));
+
+        var batches = await Task.WhenAll(Enumerable.Range(0, 8)
+            .Select(i => Task.Run(() => (i % 2 == 0 ? a : b).DownloadPkcsRequestsAsync(5, default))));
+
+        var ids = batches.SelectMany(batch => batch).Select(r => r.RequestId).ToList();
+        Assert.Equal(40, ids.Count);
+        Assert.Equal(40, ids.Distinct().Count());
+    }
+
+    [Fact]
+    public async Task Database_uses_wal_mode()
+    {
+        await Open().InitializeAsync();
+        await using var connection = new SqliteConnection($"Data Source={DbPath};Pooling=False");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "PRAGMA journal_mode";
+        Assert.Equal("wal", (string)(await command.ExecuteScalarAsync())!);
+    }
+
+    [Fact]
+    public async Task Unusable_path_is_a_transient_store_failure()
+    {
+        Directory.CreateDirectory(_dir);
+        var blocker = Path.Combine(_dir, "not-a-directory");
+        await File.WriteAllTextAsync(blocker, "x");
+        var service = Open(path: Path.Combine(blocker, StandaloneOptions.DatabaseFileName));
+
+        var failure = await Assert.ThrowsAsync<ConnectorFailureException>(() => service.DownloadPkcsRequestsAsync(1, default));
+        Assert.Equal("StandaloneStoreUnavailable", failure.Code);
+        Assert.True(failure.Retryable);
+    }
+
+    [Fact]
+    public async Task Locked_database_is_a_transient_store_failure()
+    {
+        var service = Open(busyTimeout: TimeSpan.FromSeconds(1));
+        await service.EnqueuePkcsRequestAsync(Request("r-1"));
+        await using var locker = new SqliteConnection($"Data Source={DbPath};Pooling=False");
+        await locker.OpenAsync();
+        await using var transaction = locker.BeginTransaction(deferred: false);
+
+        var failure = await Assert.ThrowsAsync<ConnectorFailureException>(() => service.DownloadPkcsRequestsAsync(1, default));
+        Assert.Equal("StandaloneStoreUnavailable", failure.Code);
+        Assert.True(failure.Retryable);
+
+        await transaction.RollbackAsync();
+        Assert.Single(await service.DownloadPkcsRequestsAsync(1, default));
+    }
+
+    public void Dispose()
+    {
+        foreach (var service in _services) service.Dispose();
+        try { Directory.Delete(_dir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    }
+}
