@@ -18,14 +18,14 @@ public static class DegenerateSignedData
         var crlVector = new Asn1EncodableVector();
         foreach (var crl in crls ?? []) crlVector.Add(crl.CertificateList);
 
-        // DER would sort the SET OF certificates; the DL (definite-length, unsorted) encoding keeps the
-        // caller's order, which matters because clients such as micromdm's take the first certificate
-        // of a CertRep as the issued one.
+        // DER would sort the SET OF certificates by encoding. A BerSet written with the DL encoding
+        // (definite lengths, no sorting) keeps the caller's order, which matters because clients such as
+        // micromdm's take the first certificate of a CertRep as the issued one.
         var signedData = new SignedData(
             new DerSet(),
             new ContentInfo(CmsObjectIdentifiers.Data, null),
-            new DLSet(certVector),
-            crlVector.Count > 0 ? new DLSet(crlVector) : null,
+            new BerSet(certVector),
+            crlVector.Count > 0 ? new BerSet(crlVector) : null,
             new DerSet());
         return new ContentInfo(CmsObjectIdentifiers.SignedData, signedData).GetEncoded(Asn1Encodable.DL);
     }
