@@ -44,7 +44,7 @@ public static class PkcsHosting
                 var ports = resolver.GetService<PkcsPorts>();
                 var coordinator = PkcsCoordinator.Props(registry.Get<PkcsRequestRegion>(), ports.Service, ports.Log, ports.Options);
                 var supervised = BackoffSupervisor.Props(Backoff.OnFailure(coordinator, "pkcs-coordinator",
-                    TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(1), 0.2));
+                    TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(1), 0.2, maxNrOfRetries: -1));
                 registry.Register<PkcsCoordinatorKey>(system.ActorOf(supervised, "pkcs-coordinator-supervisor"));
             });
     }

@@ -14,6 +14,8 @@ public sealed class PkcsOptions
     public int MaxInFlight { get; set; } = 200;
     /// <summary>After this, an in-flight request that never reported back frees its slot.</summary>
     public TimeSpan InFlightTimeout { get; set; } = TimeSpan.FromMinutes(15);
+    /// <summary>Key pairs generated at once on this node (CPU-bound work); default one per core.</summary>
+    public int MaxConcurrentKeyGenerations { get; set; } = Environment.ProcessorCount;
     public int MaxAttempts { get; set; } = 5;
     public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromSeconds(10);
     public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromMinutes(10);

@@ -13,7 +13,11 @@ public sealed record PkcsPorts(
     ICertificateAuthority Ca,
     IManagementService Service,
     IConnectorEventLog Log,
-    PkcsOptions Options);
+    PkcsOptions Options)
+{
+    /// <summary>Shared by every request on this node.</summary>
+    public SemaphoreSlim KeyGenerationSlots { get; } = new(Math.Max(1, Options.MaxConcurrentKeyGenerations));
+}
 
 /// <summary>
 /// One PKCS request, persistent and sharded by request ID. The actor only persists, applies and runs
@@ -78,7 +82,7 @@ public sealed class PkcsRequestActor : ReceivePersistentActor, IWithTimers
         if (events.Count == 0)
         {
             // A final upload error: keep the result and wait; the next download of this request retries it.
-            Log(ConnectorEvents.PkcsUploadFailure, $"Uploading the result failed and will not be retried until the request is downloaded again. {reason.Code}: {reason.Message}");
+            WriteEvent(ConnectorEvents.PkcsUploadFailure, $"Uploading the result failed and will not be retried until the request is downloaded again. {reason.Code}: {reason.Message}");
             return;
         }
         PersistThen(events);
@@ -140,7 +144,19 @@ public sealed class PkcsRequestActor : ReceivePersistentActor, IWithTimers
         Task.Run(async () =>
         {
             ports.Credentials.ValidateDeviceCertificate(request.DeviceCertificate, now);
-            using var pending = ports.Credentials.CreateKeyAndCsr(request.KeySpec, request.SubjectName, request.SubjectAlternativeNames);
+            // Key generation is CPU-bound: at most one per core, so a burst of requests cannot starve the
+            // thread pool (and with it the admin API and the cluster heartbeat).
+            await ports.KeyGenerationSlots.WaitAsync().ConfigureAwait(false);
+            PendingCredential pending;
+            try
+            {
+                pending = ports.Credentials.CreateKeyAndCsr(request.KeySpec, request.SubjectName, request.SubjectAlternativeNames);
+            }
+            finally
+            {
+                ports.KeyGenerationSlots.Release();
+            }
+            using var _ = pending;
             using var timeout = new CancellationTokenSource(ports.Options.CaTimeout);
             var certificate = await ports.Ca.IssueAsync(new IssuanceRequest(request.RequestId, "pkcs", pending.CsrDer,
                 request.TemplateName, request.SubjectName, request.SubjectAlternativeNames, request.OnPremisesSid,
@@ -166,37 +182,37 @@ public sealed class PkcsRequestActor : ReceivePersistentActor, IWithTimers
         switch (e)
         {
             case PkcsRequestDownloaded d:
-                Log(ConnectorEvents.PkcsDownloadedRequest, $"PKCS request {d.RequestId} downloaded: subject '{d.Request.SubjectName}', template '{d.Request.TemplateName}', key {d.Request.KeySpec}.");
+                WriteEvent(ConnectorEvents.PkcsDownloadedRequest, $"PKCS request {d.RequestId} downloaded: subject '{d.Request.SubjectName}', template '{d.Request.TemplateName}', key {d.Request.KeySpec}.");
                 break;
             case PkcsCertificateIssued i:
-                Log(ConnectorEvents.PkcsIssuedSuccess, $"Certificate issued for PKCS request {i.RequestId}: serial {i.SerialNumber}, expires {i.NotAfter:O}.",
+                WriteEvent(ConnectorEvents.PkcsIssuedSuccess, $"Certificate issued for PKCS request {i.RequestId}: serial {i.SerialNumber}, expires {i.NotAfter:O}.",
                     ("serialNumber", i.SerialNumber), ("thumbprint", i.Thumbprint));
                 break;
             case PkcsAttemptFailed { Stage: PkcsStage.Issue } f:
-                Log(ConnectorEvents.PkcsIssuedFailedAttempt, $"Issuing failed (attempt {f.Attempt}); retrying at {f.NextAttemptAt:O}. {f.Reason.Code}: {f.Reason.Message}",
+                WriteEvent(ConnectorEvents.PkcsIssuedFailedAttempt, $"Issuing failed (attempt {f.Attempt}); retrying at {f.NextAttemptAt:O}. {f.Reason.Code}: {f.Reason.Message}",
                     ("attempt", f.Attempt), ("errorCode", f.Reason.Code));
                 break;
             case PkcsAttemptFailed f:
-                Log(ConnectorEvents.PkcsUploadFailure, $"Uploading the result failed (attempt {f.Attempt}); retrying at {f.NextAttemptAt:O}. {f.Reason.Code}: {f.Reason.Message}",
+                WriteEvent(ConnectorEvents.PkcsUploadFailure, $"Uploading the result failed (attempt {f.Attempt}); retrying at {f.NextAttemptAt:O}. {f.Reason.Code}: {f.Reason.Message}",
                     ("attempt", f.Attempt), ("errorCode", f.Reason.Code));
                 break;
             case PkcsRequestFailed f:
-                Log(ConnectorEvents.PkcsIssuedFailure, $"Issuing failed for good. {f.Reason.Code}: {f.Reason.Message}", ("errorCode", f.Reason.Code));
+                WriteEvent(ConnectorEvents.PkcsIssuedFailure, $"Issuing failed for good. {f.Reason.Code}: {f.Reason.Message}", ("errorCode", f.Reason.Code));
                 break;
             case PkcsResultUploaded u:
-                Log(ConnectorEvents.PkcsUploadedRequest, $"Result of PKCS request {u.RequestId} uploaded ({(u.Succeeded ? "success" : "failure")}).");
-                Log(ConnectorEvents.PkcsUploadSuccess, "PKCS results were uploaded.", ("count", 1));
+                WriteEvent(ConnectorEvents.PkcsUploadedRequest, $"Result of PKCS request {u.RequestId} uploaded ({(u.Succeeded ? "success" : "failure")}).");
+                WriteEvent(ConnectorEvents.PkcsUploadSuccess, "PKCS results were uploaded.", ("count", 1));
                 if (u.Succeeded)
-                    Log(ConnectorEvents.PkcsRequestSuccess, $"PKCS request {u.RequestId} fulfilled: serial {_state.Issued?.SerialNumber}.",
+                    WriteEvent(ConnectorEvents.PkcsRequestSuccess, $"PKCS request {u.RequestId} fulfilled: serial {_state.Issued?.SerialNumber}.",
                         ("serialNumber", _state.Issued?.SerialNumber), ("subject", _state.Request?.SubjectName));
                 else
-                    Log(ConnectorEvents.PkcsRequestFailure, $"PKCS request {u.RequestId} failed. {_state.Failure?.Code}: {_state.Failure?.Message}",
+                    WriteEvent(ConnectorEvents.PkcsRequestFailure, $"PKCS request {u.RequestId} failed. {_state.Failure?.Code}: {_state.Failure?.Message}",
                         ("errorCode", _state.Failure?.Code), ("subject", _state.Request?.SubjectName));
                 break;
         }
     }
 
-    private void Log(EventDefinition definition, string message, params (string, object?)[] properties) =>
+    private void WriteEvent(EventDefinition definition, string message, params (string, object?)[] properties) =>
         _ports.Log.Write(definition, _state.RequestId, message, properties);
 
     private void Passivate() => Context.Parent.Tell(new Passivate(PoisonPill.Instance));

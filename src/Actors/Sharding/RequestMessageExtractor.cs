@@ -12,9 +12,9 @@ public sealed class RequestMessageExtractor() : HashCodeMessageExtractor(ShardCo
 {
     public const int ShardCount = 1000;
 
+    // ShardRegion.StartEntity (remember-entities restarts) is handled by the base class.
     public override string? EntityId(object message) => message switch
     {
-        ShardRegion.StartEntity start => start.EntityId,
         IWithRequestId withId => withId.RequestId,
         _ => null,
     };

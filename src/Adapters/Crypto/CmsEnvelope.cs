@@ -1,8 +1,8 @@
 using Org.BouncyCastle.Asn1;
+using Org.BouncyCastle.Asn1.Cms;
 using Org.BouncyCastle.Asn1.Pkcs;
 using Org.BouncyCastle.Cms;
 using Org.BouncyCastle.Crypto;
-using Org.BouncyCastle.Crypto.Generators;
 using Org.BouncyCastle.Crypto.Operators;
 using Org.BouncyCastle.Crypto.Parameters;
 using Org.BouncyCastle.Security;
@@ -12,7 +12,7 @@ namespace CertConnector.Adapters.Crypto;
 
 public enum CmsContentAlgorithm { Aes128Cbc, Aes192Cbc, Aes256Cbc, DesEde3Cbc }
 
-/// <summary>How the content key reaches an RSA recipient. EC recipients always get ECDH (stdDH, SHA-256 KDF, AES-256 wrap).</summary>
+/// <summary>How the content key reaches an RSA recipient. EC recipients always get ECDH (stdDH, SHA-256 KDF, AES-256 wrap; see <see cref="EcdhKeyAgreement"/>).</summary>
 public enum RsaKeyTransport { OaepSha256, Pkcs1v15 }
 
 /// <summary>CMS EnvelopedData (RFC 5652) to one recipient certificate, DER encoded, and its inverse.</summary>
@@ -32,13 +32,8 @@ public static class CmsEnvelope
                     : new Asn1KeyWrapper(PkcsObjectIdentifiers.RsaEncryption, recipient);
                 generator.AddRecipientInfoGenerator(new KeyTransRecipientInfoGenerator(recipient, wrapper));
                 break;
-            case ECPublicKeyParameters ec:
-                // A fresh ephemeral key on the recipient's curve for every message (RFC 5753 stdDH).
-                var ephemeralGenerator = new ECKeyPairGenerator("EC");
-                ephemeralGenerator.Init(new ECKeyGenerationParameters(ec.Parameters, Random));
-                var ephemeral = ephemeralGenerator.GenerateKeyPair();
-                generator.AddKeyAgreementRecipient(CmsEnvelopedGenerator.ECDHSha256Kdf, ephemeral.Private, ephemeral.Public,
-                    recipient, CmsEnvelopedGenerator.Aes256Wrap);
+            case ECPublicKeyParameters:
+                generator.AddRecipientInfoGenerator(new EcdhKeyAgreement.RecipientGenerator(recipient));
                 break;
             default:
                 throw new ArgumentException($"Cannot encrypt to a {recipient.GetPublicKey().GetType().Name} key.");
@@ -55,6 +50,11 @@ public static class CmsEnvelope
     public static byte[] Decrypt(byte[] envelopedData, AsymmetricKeyParameter privateKey, X509Certificate? recipient = null)
     {
         var enveloped = new CmsEnvelopedData(envelopedData);
+        return privateKey is ECPrivateKeyParameters ec ? DecryptKeyAgreement(enveloped, ec) : DecryptKeyTransport(enveloped, privateKey, recipient);
+    }
+
+    private static byte[] DecryptKeyTransport(CmsEnvelopedData enveloped, AsymmetricKeyParameter privateKey, X509Certificate? recipient)
+    {
         var recipients = enveloped.GetRecipientInfos();
         var candidates = recipient is null
             ? recipients.GetRecipients()
@@ -63,10 +63,8 @@ public static class CmsEnvelope
         if (candidates.Count == 0) candidates = recipients.GetRecipients();
 
         Exception? last = null;
-        foreach (var info in candidates)
+        foreach (var info in candidates.OfType<KeyTransRecipientInformation>())
         {
-            if (info is KeyTransRecipientInformation && privateKey is not RsaKeyParameters) continue;
-            if (info is KeyAgreeRecipientInformation && privateKey is not ECPrivateKeyParameters) continue;
             try
             {
                 return info.GetContent(privateKey);
@@ -76,7 +74,35 @@ public static class CmsEnvelope
                 last = e;
             }
         }
-        throw new CmsException("No recipient in the envelope could be decrypted with the given key.", last);
+        throw new CmsException("No key-transport recipient in the envelope could be decrypted with the given key.", last);
+    }
+
+    private static byte[] DecryptKeyAgreement(CmsEnvelopedData enveloped, ECPrivateKeyParameters privateKey)
+    {
+        foreach (var element in enveloped.EnvelopedData.RecipientInfos)
+        {
+            if (RecipientInfo.GetInstance(element).Info is not KeyAgreeRecipientInfo agreement) continue;
+            var contentKey = EcdhKeyAgreement.TryUnwrap(agreement, privateKey);
+            if (contentKey is null) continue;
+            try
+            {
+                return DecryptContent(enveloped.EnvelopedData.EncryptedContentInfo, contentKey);
+            }
+            finally
+            {
+                Array.Clear(contentKey);
+            }
+        }
+        throw new CmsException("No key-agreement recipient in the envelope could be decrypted with the given key.");
+    }
+
+    private static byte[] DecryptContent(EncryptedContentInfo info, byte[] contentKey)
+    {
+        var algorithm = info.ContentEncryptionAlgorithm;
+        var cipher = CipherUtilities.GetCipher(algorithm.Algorithm);
+        var key = ParameterUtilities.CreateKeyParameter(algorithm.Algorithm, contentKey);
+        cipher.Init(false, ParameterUtilities.GetCipherParameters(algorithm.Algorithm, key, algorithm.Parameters?.ToAsn1Object()));
+        return cipher.DoFinal(info.EncryptedContent?.GetOctets() ?? throw new CmsException("The envelope has no encrypted content."));
     }
 
     public static string ContentOid(CmsContentAlgorithm algorithm) => algorithm switch

@@ -66,7 +66,7 @@ internal static class EnvelopeDecryptor
         {
             try
             {
-                var cek = UnwrapKey(ktri, raKey);
+                var cek = UnwrapKey(ktri, raKey, cipherSpec.KeyLength);
                 if (cek.Length != cipherSpec.KeyLength) continue;
                 var cipher = CipherUtilities.GetCipher(cipherSpec.Cipher);
                 cipher.Init(false, new ParametersWithIV(new KeyParameter(cek), iv));
@@ -128,7 +128,7 @@ internal static class EnvelopeDecryptor
     private static RsaesOaepParameters OaepParameters(AlgorithmIdentifier alg) =>
         alg.Parameters is Asn1Sequence seq ? RsaesOaepParameters.GetInstance(seq) : new RsaesOaepParameters();
 
-    private static byte[] UnwrapKey(KeyTransRecipientInfo ktri, AsymmetricKeyParameter raKey)
+    private static byte[] UnwrapKey(KeyTransRecipientInfo ktri, AsymmetricKeyParameter raKey, int keyLength)
     {
         IAsymmetricBlockCipher engine;
         if (PkcsObjectIdentifiers.IdRsaesOaep.Equals(ktri.KeyEncryptionAlgorithm.Algorithm))
@@ -142,7 +142,9 @@ internal static class EnvelopeDecryptor
         }
         else
         {
-            engine = new Pkcs1Encoding(new RsaBlindedEngine());
+            // Implicit rejection: bad padding yields a random key of the expected length instead of an
+            // error, so PKCS#1 v1.5 failures look like content failures (no Bleichenbacher oracle).
+            engine = new Pkcs1Encoding(new RsaBlindedEngine(), keyLength);
         }
         engine.Init(false, raKey);
         var wrapped = ktri.EncryptedKey.GetOctets();

@@ -1,0 +1,19 @@
+using CertConnector.Bench;
+
+// dotnet run -c Release --project bench -- [pkcs] [--requests N] [--key rsa:2048] [--keygen-seconds S]
+var options = BenchOptions.Parse(args);
+KeyGenerationBench.Run(options.KeygenSeconds);
+await PkcsEndToEndBench.RunAsync(options);
+return 0;
+
+namespace CertConnector.Bench
+{
+    public sealed record BenchOptions(int Requests, string Key, double KeygenSeconds)
+    {
+        public static BenchOptions Parse(string[] args)
+        {
+            string Value(string name, string fallback) => Array.IndexOf(args, name) is var i and >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
+            return new(int.Parse(Value("--requests", "200")), Value("--key", "rsa:2048"), double.Parse(Value("--keygen-seconds", "5")));
+        }
+    }
+}

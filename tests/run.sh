@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# The whole test suite. Installs what the tests need when it is missing (openssl, the Debian `scep`
+# package), builds once, runs every test project, and ends with one summary line.
+#   tests/run.sh            everything (what CI runs)
+#   tests/run.sh --fast     skip the slow multi-process tests (Category=Slow)
+#   tests/run.sh -- ARGS    extra arguments for `dotnet test` (e.g. -- --filter FullyQualifiedName~Pkcs)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+filter=()
+extra=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --fast) filter=(--filter "Category!=Slow"); shift ;;
+    --) shift; extra=("$@"); break ;;
+    *) echo "usage: tests/run.sh [--fast] [-- dotnet-test-args]" >&2; exit 2 ;;
+  esac
+done
+
+need=()
+command -v openssl >/dev/null || need+=(openssl)
+command -v scepclient >/dev/null || need+=(scep)
+if [ ${#need[@]} -gt 0 ]; then
+  echo "tests/run.sh: installing ${need[*]}"
+  if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
+  $SUDO apt-get update -qq >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+dotnet build Akka.sln -c Release -nologo -v quiet
+log=$(mktemp)
+status=0
+dotnet test Akka.sln -c Release --no-build -nologo "${filter[@]}" "${extra[@]}" 2>&1 | tee "$log" || status=$?
+
+passed=$(grep -Eo 'Passed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
+failed=$(grep -Eo 'Failed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
+skipped=$(grep -Eo 'Skipped: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
+rm -f "$log"
+echo "tests: $passed passed, $failed failed, $skipped skipped"
+if [ "$status" -ne 0 ] || [ "$failed" -ne 0 ] || [ "$passed" -eq 0 ]; then exit 1; fi
