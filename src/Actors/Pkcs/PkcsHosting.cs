@@ -32,13 +32,7 @@ public static class PkcsHosting
             .WithShardRegion<PkcsRequestRegion>(ShardTypeName,
                 (_, _, resolver) => id => PkcsRequestActor.Props(id, resolver.GetService<PkcsPorts>()),
                 new RequestMessageExtractor(),
-                new ShardOptions
-                {
-                    Role = Role,
-                    RememberEntities = true,
-                    RememberEntitiesStore = RememberEntitiesStore.Eventsourced,
-                    StateStoreMode = StateStoreMode.DData,
-                })
+                RequestShardOptions.For(Role))
             .WithActors((system, registry, resolver) =>
             {
                 var ports = resolver.GetService<PkcsPorts>();

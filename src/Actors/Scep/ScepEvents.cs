@@ -1,0 +1,28 @@
+using CertConnector.Actors.Common;
+
+namespace CertConnector.Actors.Scep;
+
+/// <summary>A PKIOperation arrived (4003). The challenge is deliberately not part of it.</summary>
+public sealed record ScepRequestReceived(string RequestId, string TransactionId, byte[] CsrDer, string CallerInfo, string? RenewalOf,
+    DateTimeOffset At) : IConnectorEvent;
+
+/// <summary>The challenge (or the renewal signature) was accepted (4004).</summary>
+public sealed record ScepRequestVerified(string RequestId, string Detail, DateTimeOffset At) : IConnectorEvent;
+
+/// <summary>The request is refused for good: by the validator (4005) or by the CA (4007). The device gets
+/// FAILURE with <see cref="FailInfo"/>; the service is still notified.</summary>
+public sealed record ScepRequestRejected(string RequestId, ScepStage Stage, FailureReason Reason, ScepFailInfo FailInfo, DateTimeOffset At)
+    : IConnectorEvent;
+
+/// <summary>The CA issued the certificate (4006).</summary>
+public sealed record ScepCertificateIssued(string RequestId, byte[] CertificateDer, string SerialNumber, string Thumbprint,
+    DateTimeOffset NotAfter, string IssuingCa, DateTimeOffset At) : IConnectorEvent;
+
+/// <summary>A retryable failure of a step; it runs again at <see cref="NextAttemptAt"/> (4005/4007/4009).</summary>
+public sealed record ScepAttemptFailed(string RequestId, ScepStage Stage, int Attempt, FailureReason Reason, DateTimeOffset NextAttemptAt,
+    DateTimeOffset At) : IConnectorEvent;
+
+/// <summary>The service has been told the outcome (4008). Terminal.</summary>
+public sealed record ScepServiceNotified(string RequestId, DateTimeOffset At) : IConnectorEvent;
+
+public enum ScepStage { Verify, Issue, Notify }

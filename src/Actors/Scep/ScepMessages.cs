@@ -1,0 +1,65 @@
+using System.Security.Cryptography;
+using System.Text;
+using CertConnector.Actors.Common;
+
+namespace CertConnector.Actors.Scep;
+
+/// <summary>The SCEP failInfo values (RFC 8894 3.2.1.4.5) a FAILURE answer carries.</summary>
+public enum ScepFailInfo { BadAlg = 0, BadMessageCheck = 1, BadRequest = 2, BadTime = 3, BadCertId = 4 }
+
+public enum ScepOutcomeStatus { Pending, Issued, Rejected }
+
+/// <summary>
+/// HTTP edge → request: a decoded PKCSReq or RenewalReq. <see cref="ChallengePassword"/> is held in
+/// memory only (never persisted). A renewal that the edge already authorized (signed by a certificate we
+/// issued, inside the renewal window) carries <see cref="RenewalOf"/> and needs no challenge.
+/// </summary>
+public sealed record SubmitScepRequest(
+    string RequestId,
+    string TransactionId,
+    byte[] CsrDer,
+    string? ChallengePassword,
+    string CallerInfo,
+    string? RenewalOf = null) : IWithRequestId, IConnectorSerializable
+{
+    public override string ToString() => $"SubmitScepRequest({RequestId}, tx {TransactionId}, renewal {RenewalOf ?? "no"})";
+}
+
+/// <summary>HTTP edge → request: CertPoll (or any retransmission that only wants the current outcome).</summary>
+public sealed record PollScepRequest(string RequestId) : IWithRequestId, IConnectorSerializable;
+
+/// <summary>Request → HTTP edge: what to answer the device now.</summary>
+public sealed record ScepRequestOutcome(
+    string RequestId,
+    ScepOutcomeStatus Status,
+    byte[]? CertificateDer = null,
+    ScepFailInfo? FailInfo = null,
+    string? Reason = null) : IWithRequestId, IConnectorSerializable;
+
+/// <summary>Query for the admin API.</summary>
+public sealed record GetScepRequest(string RequestId) : IWithRequestId, IConnectorSerializable;
+
+public sealed record ScepHistoryEntry(DateTimeOffset At, string Event, string Detail);
+
+public sealed record ScepRequestView(
+    string RequestId,
+    bool Exists,
+    string Status,
+    string? TransactionId,
+    string? SerialNumber,
+    bool Notified,
+    int NotifyAttempts,
+    IReadOnlyList<ScepHistoryEntry> History) : IWithRequestId, IConnectorSerializable;
+
+public static class ScepRequestIds
+{
+    /// <summary>
+    /// One request per (transaction ID, requester key): a retransmission from the same requester reaches
+    /// the same actor and gets the same certificate; another requester reusing the ID gets its own.
+    /// </summary>
+    public static string For(string transactionId, byte[] requesterPublicKeyInfo)
+    {
+        var input = Encoding.UTF8.GetBytes(transactionId).Concat(new byte[] { 0 }).Concat(requesterPublicKeyInfo).ToArray();
+        return "scep-" + Convert.ToHexString(SHA256.HashData(input), 0, 16).ToLowerInvariant();
+    }
+}

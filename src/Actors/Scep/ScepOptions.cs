@@ -1,0 +1,29 @@
+using CertConnector.Actors.Common;
+
+namespace CertConnector.Actors.Scep;
+
+/// <summary>The SCEP feature, bound from the <c>Connector:Scep</c> configuration section.</summary>
+public sealed class ScepOptions
+{
+    public bool Enabled { get; set; } = true;
+    /// <summary>The SCEP listener (separate from the admin API: devices reach this one).</summary>
+    public string ListenUrl { get; set; } = "http://127.0.0.1:8080";
+    /// <summary>The CA template SCEP certificates are issued with.</summary>
+    public string Template { get; set; } = "scep-device";
+    /// <summary>How long a PKIOperation may wait for its outcome before the device is told PENDING.</summary>
+    public TimeSpan ResponseBudget { get; set; } = TimeSpan.FromSeconds(10);
+    /// <summary>Larger bodies are answered 413.</summary>
+    public int MaxBodyBytes { get; set; } = 256 * 1024;
+    /// <summary>A RenewalReq is accepted when the signing certificate expires within this many days.</summary>
+    public int RenewalWindowDays { get; set; } = 30;
+    /// <summary>Default lifetime of a challenge minted by <c>scep challenge</c>.</summary>
+    public TimeSpan ChallengeTtl { get; set; } = TimeSpan.FromMinutes(60);
+    /// <summary>Attempts at verifying and issuing before a retryable error becomes final; notifying never
+    /// gives up, but after this many attempts 4002 tells the operator.</summary>
+    public int MaxAttempts { get; set; } = 5;
+    public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromSeconds(5);
+    public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromMinutes(10);
+    public TimeSpan CallTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    public RetryPolicy RetryPolicy => new(MaxAttempts, RetryBaseDelay, RetryMaxDelay);
+}

@@ -1,0 +1,246 @@
+using Akka.Actor;
+using Akka.Cluster.Sharding;
+using Akka.Persistence;
+using CertConnector.Actors.Common;
+using CertConnector.Actors.Logging;
+using CertConnector.Actors.Ports;
+
+namespace CertConnector.Actors.Scep;
+
+/// <summary>The ports one SCEP request needs, resolved once per node.</summary>
+public sealed record ScepPorts(
+    IChallengeValidator Validator,
+    ICertificateAuthority Ca,
+    IScepResultNotifier Notifier,
+    IConnectorEventLog Log,
+    ScepOptions Options,
+    string IssuingCaName);
+
+/// <summary>
+/// One SCEP PKIOperation, persistent and sharded by (transaction ID, requester key). The device's answer
+/// is fixed once Issued or Rejected is persisted; retransmissions and CertPoll get that same answer. The
+/// notification to the service is pending from then on, in the journal, and retried until it succeeds.
+/// </summary>
+public sealed class ScepRequestActor : ReceivePersistentActor, IWithTimers
+{
+    private const string RetryTimer = "retry";
+    private readonly ScepPorts _ports;
+    private readonly List<IActorRef> _waiting = [];
+    private ScepRequestState _state;
+    private string? _challenge; // memory only: a restart loses it and the device's retransmission brings it back
+    private bool _busy;
+    private bool _gaveUpReported;
+
+    public ScepRequestActor(string requestId, ScepPorts ports)
+    {
+        _ports = ports;
+        _state = ScepRequestState.Empty(requestId);
+        PersistenceId = requestId;
+
+        Recover<IConnectorEvent>(e => _state = _state.Apply(e));
+
+        Command<SubmitScepRequest>(OnSubmit);
+        Command<PollScepRequest>(_ => Sender.Tell(_state.Outcome()));
+        Command<GetScepRequest>(_ =>
+        {
+            Sender.Tell(_state.ToView());
+            if (_state.Status == ScepStatus.New) Passivate();
+        });
+        Command<RetryDue>(_ => Run(_state.CurrentStep(_challenge is not null)));
+        Command<VerdictReceived>(v => PersistThen(_state.DecideVerdict(v.Verdict, Now)));
+        Command<IssueSucceeded>(ok => PersistThen(_state.DecideIssued(new ScepCertificateIssued(_state.RequestId,
+            ok.Certificate.CertificateDer, ok.Certificate.SerialNumber, ok.Certificate.Thumbprint, ok.Certificate.NotAfter, _ports.IssuingCaName, Now))));
+        Command<NotifySucceeded>(_ => PersistThen(_state.DecideNotified(Now)));
+        Command<StepFailed>(f => PersistThen(_state.DecideFailure(f.Stage, f.Reason, _ports.Options.RetryPolicy, Now, Random.Shared.NextDouble())));
+    }
+
+    public override string PersistenceId { get; }
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public static Props Props(string requestId, ScepPorts ports) => Akka.Actor.Props.Create(() => new ScepRequestActor(requestId, ports));
+
+    private DateTimeOffset Now => Context.System.Scheduler.Now;
+
+    protected override void OnReplaySuccess() => Resume();
+
+    private void OnSubmit(SubmitScepRequest submit)
+    {
+        if (submit.ChallengePassword is not null) _challenge = submit.ChallengePassword;
+        if (_state.HasOutcome)
+        {
+            Sender.Tell(_state.Outcome()); // a retransmission: the same answer, never a second certificate
+            return;
+        }
+        _waiting.Add(Sender);
+        var events = _state.DecideSubmit(submit, Now);
+        if (events.Count > 0) PersistThen(events);
+        else Resume(); // e.g. Received before a restart: the retransmitted challenge lets it go on
+    }
+
+    private void PersistThen(IReadOnlyList<IConnectorEvent> events)
+    {
+        _busy = false;
+        if (events.Count == 0)
+        {
+            Resume();
+            return;
+        }
+        var last = events[^1];
+        PersistAll(events, e =>
+        {
+            _state = _state.Apply(e);
+            Report(e);
+            if (e is ScepRequestRejected or ScepCertificateIssued) AnswerWaiting();
+            if (ReferenceEquals(e, last)) Resume();
+        });
+    }
+
+    private void AnswerWaiting()
+    {
+        _challenge = null; // no longer needed
+        foreach (var w in _waiting) w.Tell(_state.Outcome());
+        _waiting.Clear();
+    }
+
+    private void Resume()
+    {
+        if (_busy || Timers.IsTimerActive(RetryTimer)) return;
+        Run(_state.NextStep(_challenge is not null));
+    }
+
+    private void Run(ScepNextStep step)
+    {
+        switch (step)
+        {
+            case ScepNextStep.Verify:
+                StartVerify();
+                break;
+            case ScepNextStep.Issue:
+                StartIssue();
+                break;
+            case ScepNextStep.Notify notify:
+                StartNotify(notify.Notification);
+                break;
+            case ScepNextStep.WaitUntil wait:
+                var delay = wait.At - Now;
+                if (delay <= TimeSpan.Zero) Self.Tell(RetryDue.Instance);
+                else Timers.StartSingleTimer(RetryTimer, RetryDue.Instance, delay);
+                break;
+            case ScepNextStep.Nothing when _state.Notified:
+                Passivate();
+                break;
+        }
+    }
+
+    private void StartVerify()
+    {
+        _busy = true;
+        var (ports, received, challenge) = (_ports, _state.Received!, _challenge);
+        Task.Run(async () =>
+        {
+            using var timeout = new CancellationTokenSource(ports.Options.CallTimeout);
+            var verdict = await ports.Validator.ValidateAsync(
+                new ScepValidationRequest(received.TransactionId, received.CsrDer, challenge, received.CallerInfo), timeout.Token).ConfigureAwait(false);
+            return (object)new VerdictReceived(verdict);
+        }).PipeTo(Self, failure: ex => new StepFailed(ScepStage.Verify, FailureReason.From(ex)));
+    }
+
+    private void StartIssue()
+    {
+        _busy = true;
+        var (ports, received) = (_ports, _state.Received!);
+        Task.Run(async () =>
+        {
+            using var timeout = new CancellationTokenSource(ports.Options.CallTimeout);
+            var certificate = await ports.Ca.IssueAsync(
+                new IssuanceRequest(received.RequestId, "scep", received.CsrDer, ports.Options.Template), timeout.Token).ConfigureAwait(false);
+            return (object)new IssueSucceeded(certificate);
+        }).PipeTo(Self, failure: ex => new StepFailed(ScepStage.Issue, FailureReason.From(ex)));
+    }
+
+    private void StartNotify(ScepNotification notification)
+    {
+        _busy = true;
+        var ports = _ports;
+        Task.Run(async () =>
+        {
+            using var timeout = new CancellationTokenSource(ports.Options.CallTimeout);
+            await ports.Notifier.NotifyAsync(notification, timeout.Token).ConfigureAwait(false);
+            return (object)NotifySucceeded.Instance;
+        }).PipeTo(Self, failure: ex => new StepFailed(ScepStage.Notify, FailureReason.From(ex)));
+    }
+
+    /// <summary>An outcome that cannot be journaled cannot be notified later: say so (4010). The actor stops;
+    /// the device's retransmission starts it again.</summary>
+    protected override void OnPersistFailure(Exception cause, object @event, long sequenceNr)
+    {
+        if (@event is ScepCertificateIssued or ScepRequestRejected)
+            WriteEvent(ConnectorEvents.ScepNotifySaveToDiskFailed, $"The outcome of SCEP request {_state.RequestId} could not be saved; the service cannot be told. {cause.Message}");
+        base.OnPersistFailure(cause, @event, sequenceNr);
+    }
+
+    protected override void OnPersistRejected(Exception cause, object @event, long sequenceNr)
+    {
+        if (@event is ScepCertificateIssued or ScepRequestRejected)
+            WriteEvent(ConnectorEvents.ScepNotifySaveToDiskFailed, $"The outcome of SCEP request {_state.RequestId} was rejected by the journal; the service cannot be told. {cause.Message}");
+        base.OnPersistRejected(cause, @event, sequenceNr);
+    }
+
+    private void Report(IConnectorEvent e)
+    {
+        switch (e)
+        {
+            case ScepRequestReceived r:
+                WriteEvent(ConnectorEvents.ScepRequestReceived, $"SCEP request received: transaction {r.TransactionId}{(r.RenewalOf is null ? "" : $", renewal of {r.RenewalOf}")}.");
+                break;
+            case ScepRequestVerified v:
+                WriteEvent(ConnectorEvents.ScepVerifySuccess, $"SCEP request verified: {v.Detail}.");
+                break;
+            case ScepRequestRejected { Stage: ScepStage.Verify } r:
+                WriteEvent(ConnectorEvents.ScepVerifyFailure, $"SCEP request rejected: {r.Reason.Code}: {r.Reason.Message}", ("errorCode", r.Reason.Code));
+                break;
+            case ScepRequestRejected r:
+                WriteEvent(ConnectorEvents.ScepIssuedFailure, $"Issuing failed for the SCEP request: {r.Reason.Code}: {r.Reason.Message}", ("errorCode", r.Reason.Code));
+                break;
+            case ScepCertificateIssued i:
+                WriteEvent(ConnectorEvents.ScepIssuedSuccess, $"Certificate issued for SCEP request: serial {i.SerialNumber}, expires {i.NotAfter:O}.",
+                    ("serialNumber", i.SerialNumber), ("thumbprint", i.Thumbprint));
+                break;
+            case ScepAttemptFailed { Stage: ScepStage.Notify } f:
+                WriteEvent(ConnectorEvents.ScepNotifyAttemptFailed, $"Notifying the service failed (attempt {f.Attempt}); retrying at {f.NextAttemptAt:O}. {f.Reason.Code}: {f.Reason.Message}",
+                    ("attempt", f.Attempt));
+                if (f.Attempt >= _ports.Options.MaxAttempts && !_gaveUpReported)
+                {
+                    _gaveUpReported = true;
+                    WriteEvent(ConnectorEvents.ScepRequestUploadFailure,
+                        $"SCEP request processed ({(_state.Issued is null ? "failed" : "issued")}) but the service could not be notified after {f.Attempt} attempts; the notification stays queued and is retried.");
+                }
+                break;
+            case ScepAttemptFailed { Stage: ScepStage.Verify } f:
+                WriteEvent(ConnectorEvents.ScepVerifyFailure, $"The challenge could not be checked (attempt {f.Attempt}); retrying. {f.Reason.Code}: {f.Reason.Message}", ("attempt", f.Attempt));
+                break;
+            case ScepAttemptFailed f:
+                WriteEvent(ConnectorEvents.ScepIssuedFailure, $"Issuing failed (attempt {f.Attempt}); retrying. {f.Reason.Code}: {f.Reason.Message}", ("attempt", f.Attempt));
+                break;
+            case ScepServiceNotified:
+                WriteEvent(ConnectorEvents.ScepNotifySuccess, "The service was notified of the SCEP request's outcome.");
+                if (_state.Issued is { } issued)
+                    WriteEvent(ConnectorEvents.ScepRequestSuccess, $"SCEP request fulfilled: serial {issued.SerialNumber}; the service was notified.", ("serialNumber", issued.SerialNumber));
+                else
+                    WriteEvent(ConnectorEvents.ScepRequestIssuedFailure, $"SCEP request failed ({_state.Rejection?.Reason.Code}: {_state.Rejection?.Reason.Message}); the service was notified.",
+                        ("errorCode", _state.Rejection?.Reason.Code));
+                break;
+        }
+    }
+
+    private void WriteEvent(EventDefinition definition, string message, params (string, object?)[] properties) =>
+        _ports.Log.Write(definition, _state.RequestId, message, [.. properties, ("transactionId", _state.Received?.TransactionId)]);
+
+    private void Passivate() => Context.Parent.Tell(new Passivate(PoisonPill.Instance));
+
+    private sealed record VerdictReceived(ChallengeVerdict Verdict);
+    private sealed record IssueSucceeded(IssuedCertificate Certificate);
+    private sealed record NotifySucceeded { public static readonly NotifySucceeded Instance = new(); }
+    private sealed record StepFailed(ScepStage Stage, FailureReason Reason);
+    private sealed record RetryDue { public static readonly RetryDue Instance = new(); }
+}

@@ -1,0 +1,170 @@
+using System.Collections.Concurrent;
+using Akka.Actor;
+using Akka.Configuration;
+using Akka.TestKit;
+using CertConnector.Actors.Common;
+using CertConnector.Actors.Logging;
+using CertConnector.Actors.Ports;
+using CertConnector.Actors.Scep;
+using CertConnector.Actors.Tests.Pkcs;
+using CertConnector.Adapters.Logging;
+
+namespace CertConnector.Actors.Tests.Scep;
+
+public sealed class ScepRequestActorTests() : Akka.TestKit.Xunit2.TestKit(ConfigurationFactory.ParseString("""
+    akka.scheduler.implementation = "Akka.TestKit.TestScheduler, Akka.TestKit"
+    akka.persistence.journal.plugin = "akka.persistence.journal.inmem"
+    akka.persistence.snapshot-store.plugin = "akka.persistence.snapshot-store.inmem"
+    akka.loglevel = WARNING
+    """))
+{
+    private readonly RecordingEventLog _log = new();
+    private TestScheduler Scheduler => (TestScheduler)Sys.Scheduler;
+
+    private static SubmitScepRequest Submit(string challenge = "secret") => new("scep-1", "tx-1", [0x30, 0x01], challenge, "device-1");
+
+    private ScepPorts Ports(IChallengeValidator validator, IScepResultNotifier notifier, ICertificateAuthority? ca = null) =>
+        new(validator, ca ?? new ScriptedCa(), notifier, _log, new ScepOptions { MaxAttempts = 3 }, "CN=Test CA");
+
+    private void AdvanceUntil(Func<bool> condition) => AwaitCondition(() =>
+    {
+        if (condition()) return true;
+        Scheduler.Advance(TimeSpan.FromMinutes(1));
+        return condition();
+    }, TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(20));
+
+    [Fact]
+    public void Notification_fails_twice_then_succeeds()
+    {
+        var notifier = new FlakyNotifier(failures: 2);
+        var actor = Sys.ActorOf(ScepRequestActor.Props("scep-1", Ports(new Validator(ChallengeVerdict.Success), notifier)));
+
+        actor.Tell(Submit());
+        var outcome = ExpectMsg<ScepRequestOutcome>();
+        Assert.Equal(ScepOutcomeStatus.Issued, outcome.Status);
+        Assert.NotNull(outcome.CertificateDer);
+
+        AdvanceUntil(() => _log.Count(ConnectorEvents.ScepRequestSuccess) == 1);
+        Assert.Equal(2, _log.Count(ConnectorEvents.ScepNotifyAttemptFailed));
+        Assert.Equal(1, _log.Count(ConnectorEvents.ScepNotifySuccess));
+        Assert.Equal(1, _log.Count(ConnectorEvents.ScepRequestReceived));
+        Assert.Equal(1, _log.Count(ConnectorEvents.ScepVerifySuccess));
+        Assert.Equal(1, _log.Count(ConnectorEvents.ScepIssuedSuccess));
+        Assert.Equal(0, _log.Count(ConnectorEvents.ScepRequestUploadFailure));
+        var sent = Assert.Single(notifier.Delivered);
+        Assert.True(sent.Succeeded);
+        Assert.Equal("tx-1", sent.TransactionId);
+    }
+
+    [Fact]
+    public void A_notification_that_never_succeeds_is_reported_and_stays_queued_across_a_restart()
+    {
+        var notifier = new FlakyNotifier(failures: int.MaxValue);
+        var ports = Ports(new Validator(ChallengeVerdict.Success), notifier);
+        var first = Sys.ActorOf(ScepRequestActor.Props("scep-1", ports));
+        first.Tell(Submit());
+        ExpectMsg<ScepRequestOutcome>(o => o.Status == ScepOutcomeStatus.Issued);
+        AdvanceUntil(() => _log.Count(ConnectorEvents.ScepRequestUploadFailure) == 1);
+        Assert.Equal(0, _log.Count(ConnectorEvents.ScepNotifySuccess));
+
+        Watch(first);
+        Sys.Stop(first);
+        ExpectTerminated(first);
+        var attemptsBefore = notifier.Attempts;
+
+        notifier.Heal();
+        var second = Sys.ActorOf(ScepRequestActor.Props("scep-1", ports)); // recovery alone resumes the notification
+        AdvanceUntil(() => _log.Count(ConnectorEvents.ScepNotifySuccess) == 1);
+        Assert.True(notifier.Attempts > attemptsBefore);
+        Assert.Single(notifier.Delivered);
+        Assert.Equal(1, _log.Count(ConnectorEvents.ScepRequestSuccess));
+        Assert.Equal(1, _log.Count(ConnectorEvents.ScepRequestUploadFailure));
+
+        second.Tell(Submit()); // a late retransmission still gets the same certificate
+        Assert.Equal(ScepOutcomeStatus.Issued, ExpectMsg<ScepRequestOutcome>().Status);
+    }
+
+    [Fact]
+    public void A_retransmission_gets_the_same_certificate_not_a_second()
+    {
+        var ca = new ScriptedCa();
+        var actor = Sys.ActorOf(ScepRequestActor.Props("scep-1", Ports(new Validator(ChallengeVerdict.Success), new FlakyNotifier(0), ca)));
+        actor.Tell(Submit());
+        var first = ExpectMsg<ScepRequestOutcome>();
+        actor.Tell(Submit());
+        var second = ExpectMsg<ScepRequestOutcome>();
+        Assert.Equal(first.CertificateDer, second.CertificateDer);
+        Assert.Equal(1, ca.Calls);
+    }
+
+    [Fact]
+    public void A_denied_challenge_is_a_failure_with_badRequest_and_the_service_is_told()
+    {
+        var notifier = new FlakyNotifier(0);
+        var ca = new ScriptedCa();
+        var actor = Sys.ActorOf(ScepRequestActor.Props("scep-1", Ports(new Validator(ChallengeVerdict.Denied("ChallengeAlreadyUsed", "used")), notifier, ca)));
+        actor.Tell(Submit());
+        var outcome = ExpectMsg<ScepRequestOutcome>();
+        Assert.Equal((ScepOutcomeStatus.Rejected, ScepFailInfo.BadRequest), (outcome.Status, outcome.FailInfo));
+        AwaitCondition(() => _log.Count(ConnectorEvents.ScepRequestIssuedFailure) == 1);
+        Assert.Equal(1, _log.Count(ConnectorEvents.ScepVerifyFailure));
+        Assert.Equal(0, ca.Calls);
+        var sent = Assert.Single(notifier.Delivered);
+        Assert.False(sent.Succeeded);
+        Assert.Contains("ChallengeAlreadyUsed", sent.ErrorDescription);
+    }
+
+    [Fact]
+    public void CertPoll_is_pending_until_issued()
+    {
+        var gate = new TaskCompletionSource<IssuedCertificate>();
+        var ca = new ScriptedCa(() => gate.Task);
+        var actor = Sys.ActorOf(ScepRequestActor.Props("scep-1", Ports(new Validator(ChallengeVerdict.Success), new FlakyNotifier(0), ca)));
+        var device = CreateTestProbe();
+        actor.Tell(Submit(), device);
+        AwaitCondition(() => ca.Calls == 1);
+        actor.Tell(new PollScepRequest("scep-1"));
+        Assert.Equal(ScepOutcomeStatus.Pending, ExpectMsg<ScepRequestOutcome>().Status);
+        gate.SetResult(Samples.Certificate());
+        Assert.Equal(ScepOutcomeStatus.Issued, device.ExpectMsg<ScepRequestOutcome>().Status);
+        actor.Tell(new PollScepRequest("scep-1"));
+        Assert.Equal(ScepOutcomeStatus.Issued, ExpectMsg<ScepRequestOutcome>().Status);
+    }
+
+    [Fact]
+    public void A_renewal_needs_no_challenge()
+    {
+        var validator = new Validator(ChallengeVerdict.Denied("ChallengeMissing", "none"));
+        var actor = Sys.ActorOf(ScepRequestActor.Props("scep-1", Ports(validator, new FlakyNotifier(0))));
+        actor.Tell(Submit(null!) with { RenewalOf = "0A1B" });
+        Assert.Equal(ScepOutcomeStatus.Issued, ExpectMsg<ScepRequestOutcome>().Status);
+        Assert.Equal(0, validator.Calls);
+    }
+
+    private sealed class Validator(ChallengeVerdict verdict) : IChallengeValidator
+    {
+        public int Calls;
+        public Task<ChallengeVerdict> ValidateAsync(ScepValidationRequest request, CancellationToken cancellationToken)
+        {
+            Interlocked.Increment(ref Calls);
+            return Task.FromResult(verdict);
+        }
+    }
+
+    private sealed class FlakyNotifier(int failures) : IScepResultNotifier
+    {
+        private int _failuresLeft = failures;
+        public int Attempts;
+        public ConcurrentQueue<ScepNotification> Delivered { get; } = new();
+        public void Heal() => Volatile.Write(ref _failuresLeft, 0);
+
+        public Task NotifyAsync(ScepNotification notification, CancellationToken cancellationToken)
+        {
+            Interlocked.Increment(ref Attempts);
+            if (Interlocked.Decrement(ref _failuresLeft) >= 0)
+                return Task.FromException(ConnectorFailureException.Transient("ServiceUnavailable", "503"));
+            Delivered.Enqueue(notification);
+            return Task.CompletedTask;
+        }
+    }
+}
