@@ -3,9 +3,9 @@ using CertConnector.Actors.Ports;
 using CertConnector.Host.Admin;
 using CertConnector.Host.Composition;
 using CertConnector.Host.Configuration;
+using CertConnector.Host.Scep;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Diagnostics;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 
 namespace CertConnector.Host;
 
@@ -19,6 +19,7 @@ public static class ServerApp
         ["--admin-url"] = "Connector:AdminUrl",
         ["--hocon"] = "Connector:Hocon",
         ["--instance"] = "Connector:Instance",
+        ["--scep-url"] = "Connector:Scep:ListenUrl",
     };
 
     public static async Task<int> RunAsync(string[] args)
@@ -33,7 +34,12 @@ public static class ServerApp
         builder.Services.AddSingleton(new AdminToken(data.EnsureToken()));
         builder.Services.AddConnectorAdapters(options, data);
         builder.Services.AddConnectorAkka(options);
-        builder.WebHost.UseUrls(options.AdminUrl);
+        ListenOptions? admin = null, scep = null;
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            admin = Listeners.Listen(kestrel, options.AdminUrl, Listeners.Admin);
+            if (options.Scep.Enabled) scep = Listeners.Listen(kestrel, options.Scep.ListenUrl, Listeners.Scep);
+        });
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
 
         var app = builder.Build();
@@ -41,13 +47,17 @@ public static class ServerApp
         app.UseMiddleware<AdminAuthentication>();
         app.MapAdminEndpoints();
         app.MapPkcsEndpoints();
+        app.MapScepAdminEndpoints();
+        app.MapScepEndpoints();
 
         app.Lifetime.ApplicationStarted.Register(() =>
         {
-            var url = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault() ?? options.AdminUrl;
-            File.WriteAllText(data.AdminUrlFile, url + "\n");
-            app.Logger.LogInformation("certconnector {Version} ready: admin API {Url}, data {DataDir}, CA {Ca}", AdminEndpoints.Version, url,
-                data.Root, app.Services.GetRequiredService<ICertificateAuthority>().GetType().Name);
+            var url = Listeners.UrlOf(admin!);
+            var scepUrl = scep is null ? "(disabled)" : Listeners.UrlOf(scep) + "/scep";
+            if (scep is not null) File.WriteAllText(data.ScepUrlFile, scepUrl + "\n");
+            File.WriteAllText(data.AdminUrlFile, url + "\n"); // written last: its presence means "ready"
+            app.Logger.LogInformation("certconnector {Version} ready: admin API {Url}, SCEP {ScepUrl}, data {DataDir}, CA {Ca}", AdminEndpoints.Version, url,
+                scepUrl, data.Root, app.Services.GetRequiredService<ICertificateAuthority>().GetType().Name);
         });
         await app.RunAsync();
         return 0;
@@ -59,7 +69,7 @@ public static class ServerApp
         var error = context.Features.Get<IExceptionHandlerFeature>()?.Error;
         (context.Response.StatusCode, var message) = error switch
         {
-            BadHttpRequestException bad => (StatusCodes.Status400BadRequest, $"Bad request: {bad.Message}"),
+            Microsoft.AspNetCore.Http.BadHttpRequestException bad => (StatusCodes.Status400BadRequest, $"Bad request: {bad.Message}"),
             TaskCanceledException or TimeoutException or Akka.Actor.AskTimeoutException =>
                 (StatusCodes.Status503ServiceUnavailable, "The connector did not answer in time; try again."),
             _ => (StatusCodes.Status500InternalServerError, "Internal error; see the connector's log."),

@@ -40,7 +40,16 @@ public sealed class ScepRequestActor : ReceivePersistentActor, IWithTimers
         Recover<IConnectorEvent>(e => _state = _state.Apply(e));
 
         Command<SubmitScepRequest>(OnSubmit);
-        Command<PollScepRequest>(_ => Sender.Tell(_state.Outcome()));
+        Command<PollScepRequest>(_ =>
+        {
+            if (_state.Status != ScepStatus.New)
+            {
+                Sender.Tell(_state.Outcome());
+                return;
+            }
+            Sender.Tell(new ScepRequestOutcome(_state.RequestId, ScepOutcomeStatus.Rejected, FailInfo: ScepFailInfo.BadCertId, Reason: "No such transaction."));
+            Passivate(); // a poll for an unknown transaction must not create (or remember) a request
+        });
         Command<GetScepRequest>(_ =>
         {
             Sender.Tell(_state.ToView());

@@ -1,8 +1,12 @@
+using System.Text;
 using Org.BouncyCastle.Asn1;
 using Org.BouncyCastle.Asn1.Nist;
 using Org.BouncyCastle.Asn1.Pkcs;
 using Org.BouncyCastle.Asn1.X509;
 using Org.BouncyCastle.Crypto;
+using Org.BouncyCastle.Crypto.Digests;
+using Org.BouncyCastle.Crypto.Generators;
+using Org.BouncyCastle.Crypto.Parameters;
 using Org.BouncyCastle.OpenSsl;
 using Org.BouncyCastle.Pkcs;
 using Org.BouncyCastle.Security;
@@ -11,7 +15,7 @@ namespace CertConnector.Adapters.Crypto;
 
 /// <summary>
 /// PBES2 (RFC 8018) with PBKDF2-HMAC-SHA256 and AES-256-CBC: the scheme OpenSSL 3 and Windows use by default
-/// for PKCS#12 and encrypted PKCS#8. The password is used as UTF-8 bytes, as RFC 8018 and OpenSSL do.
+/// for PKCS#12 and encrypted PKCS#8. The password is used as UTF-8 bytes, as RFC 8018 recommends and OpenSSL does.
 /// </summary>
 public static class Pbes2
 {
@@ -82,13 +86,53 @@ public static class Pbes2
         }
     }
 
+    private static readonly Dictionary<DerObjectIdentifier, Func<IDigest>> Prfs = new()
+    {
+        [PkcsObjectIdentifiers.IdHmacWithSha1] = () => new Sha1Digest(),
+        [PkcsObjectIdentifiers.IdHmacWithSha256] = () => new Sha256Digest(),
+        [PkcsObjectIdentifiers.IdHmacWithSha384] = () => new Sha384Digest(),
+        [PkcsObjectIdentifiers.IdHmacWithSha512] = () => new Sha512Digest(),
+    };
+
+    private static readonly Dictionary<DerObjectIdentifier, int> AesKeyBits = new()
+    {
+        [NistObjectIdentifiers.IdAes128Cbc] = 128,
+        [NistObjectIdentifiers.IdAes192Cbc] = 192,
+        [NistObjectIdentifiers.IdAes256Cbc] = 256,
+    };
+
+    /// <summary>
+    /// PBKDF2 and AES-CBC done here rather than through PbeUtilities, which feeds PBKDF2 one byte per char
+    /// (Latin-1, failing above U+00FF) instead of UTF-8, so a non-ASCII passphrase would not open in OpenSSL.
+    /// </summary>
     private static byte[] Crypt(bool encrypt, AlgorithmIdentifier algorithm, char[] password, byte[] input)
     {
         if (!algorithm.Algorithm.Equals(PkcsObjectIdentifiers.IdPbeS2))
             throw new NotSupportedException($"Only PBES2 is supported, not {algorithm.Algorithm.Id}.");
         var parameters = PbeS2Parameters.GetInstance(algorithm.Parameters);
-        var cipher = (IBufferedCipher)PbeUtilities.CreateEngine(algorithm);
-        cipher.Init(encrypt, PbeUtilities.GenerateCipherParameters(algorithm.Algorithm, password, parameters));
-        return cipher.DoFinal(input);
+        if (!parameters.KeyDerivationFunc.Algorithm.Equals(PkcsObjectIdentifiers.IdPbkdf2))
+            throw new NotSupportedException($"Only PBKDF2 is supported, not {parameters.KeyDerivationFunc.Algorithm.Id}.");
+        var kdf = Pbkdf2Params.GetInstance(parameters.KeyDerivationFunc.Parameters);
+        if (!Prfs.TryGetValue(kdf.Prf.Algorithm, out var prf))
+            throw new NotSupportedException($"PBKDF2 with PRF {kdf.Prf.Algorithm.Id} is not supported.");
+        var scheme = parameters.EncryptionScheme;
+        if (!AesKeyBits.TryGetValue(scheme.Algorithm, out var keyBits))
+            throw new NotSupportedException($"PBES2 with cipher {scheme.Algorithm.Id} is not supported (AES-CBC only).");
+        var iv = Asn1OctetString.GetInstance(scheme.Parameters).GetOctets();
+
+        var passwordBytes = Encoding.UTF8.GetBytes(password);
+        try
+        {
+            var generator = new Pkcs5S2ParametersGenerator(prf());
+            generator.Init(passwordBytes, kdf.GetSalt(), kdf.IterationCount.IntValueExact);
+            var key = (KeyParameter)generator.GenerateDerivedParameters("AES", keyBits);
+            var cipher = CipherUtilities.GetCipher("AES/CBC/PKCS7PADDING");
+            cipher.Init(encrypt, new ParametersWithIV(key, iv));
+            return cipher.DoFinal(input);
+        }
+        finally
+        {
+            Array.Clear(passwordBytes);
+        }
     }
 }

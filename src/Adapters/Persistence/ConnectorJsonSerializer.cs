@@ -6,6 +6,7 @@ using System.Runtime.Serialization;
 using Akka.Serialization;
 using CertConnector.Actors.Common;
 using CertConnector.Actors.Pkcs;
+using CertConnector.Actors.Scep;
 
 namespace CertConnector.Adapters.Persistence;
 
@@ -30,6 +31,17 @@ public sealed class ConnectorJsonSerializer(ExtendedActorSystem system) : Serial
         ["pkcs.completed.v1"] = typeof(PkcsRequestCompleted),
         ["pkcs.get.v1"] = typeof(GetPkcsRequest),
         ["pkcs.view.v1"] = typeof(PkcsRequestView),
+        ["scep.received.v1"] = typeof(ScepRequestReceived),
+        ["scep.verified.v1"] = typeof(ScepRequestVerified),
+        ["scep.rejected.v1"] = typeof(ScepRequestRejected),
+        ["scep.issued.v1"] = typeof(ScepCertificateIssued),
+        ["scep.attempt-failed.v1"] = typeof(ScepAttemptFailed),
+        ["scep.notified.v1"] = typeof(ScepServiceNotified),
+        ["scep.submit.v1"] = typeof(SubmitScepRequest),
+        ["scep.poll.v1"] = typeof(PollScepRequest),
+        ["scep.outcome.v1"] = typeof(ScepRequestOutcome),
+        ["scep.get.v1"] = typeof(GetScepRequest),
+        ["scep.view.v1"] = typeof(ScepRequestView),
     }.ToFrozenDictionary();
 
     private static readonly FrozenDictionary<Type, string> ManifestsByType =

@@ -5,13 +5,14 @@ using Org.BouncyCastle.Crypto;
 using Org.BouncyCastle.Security;
 using Org.BouncyCastle.X509;
 using CmsAttribute = Org.BouncyCastle.Asn1.Cms.Attribute;
+using CertConnector.Actors.Scep;
 
 namespace CertConnector.Adapters.Scep;
 
 /// <summary>
 /// Builds CertRep pkiMessages (RFC 8894 §3.3.2): SignedData by the RA key whose authenticated attributes
 /// carry the SCEP status; on SUCCESS the content is an EnvelopedData, addressed to the requester's
-/// signer certificate, around a certs-only PKCS#7.
+/// signer certificate, around a certs-only PKCS#7. Thread-safe: share one instance.
 /// </summary>
 public sealed class CertRepBuilder
 {

@@ -1,6 +1,7 @@
 using Org.BouncyCastle.Asn1;
 using Org.BouncyCastle.Asn1.Pkcs;
 using Org.BouncyCastle.Pkcs;
+using CertConnector.Actors.Scep;
 
 namespace CertConnector.Adapters.Scep;
 

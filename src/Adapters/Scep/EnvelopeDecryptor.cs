@@ -10,6 +10,7 @@ using Org.BouncyCastle.Crypto.Engines;
 using Org.BouncyCastle.Crypto.Parameters;
 using Org.BouncyCastle.Security;
 using Org.BouncyCastle.X509;
+using CertConnector.Actors.Scep;
 
 namespace CertConnector.Adapters.Scep;
 
@@ -57,12 +58,19 @@ internal static class EnvelopeDecryptor
             throw new ScepDecodeException(ScepFailInfo.BadRequest, "content-encryption IV missing or of the wrong size");
         var iv = ivOctets.GetOctets();
 
-        var candidates = KeyTransRecipients(enveloped, raCert);
-        if (candidates.Count == 0)
-            throw new ScepDecodeException(ScepFailInfo.BadAlg, "no supported key-transport recipient (KeyTransRecipientInfo with rsaEncryption, or RSAES-OAEP with SHA-1/SHA-2 and MGF1)");
+        // Only recipient infos naming the RA are tried: clients such as micromdm's encrypt to every
+        // certificate GetCACert returned, and our key can only turn the others into garbage.
+        var mine = enveloped.RecipientInfos.Cast<Asn1Encodable>()
+            .Select(e => RecipientInfo.GetInstance(e).Info).OfType<KeyTransRecipientInfo>()
+            .Where(k => IsFor(k.RecipientIdentifier, raCert)).ToList();
+        if (mine.Count == 0)
+            throw new ScepDecodeException(ScepFailInfo.BadMessageCheck, "pkcsPKIEnvelope is not addressed to the RA certificate");
+        var supported = mine.Where(k => IsSupportedKeyTransport(k.KeyEncryptionAlgorithm)).ToList();
+        if (supported.Count == 0)
+            throw new ScepDecodeException(ScepFailInfo.BadAlg,
+                $"unsupported key transport {mine[0].KeyEncryptionAlgorithm.Algorithm} (rsaEncryption, or RSAES-OAEP with SHA-1/SHA-2 and MGF1)");
 
-        // Clients such as micromdm's encrypt to every certificate GetCACert returned; ours sorts first.
-        foreach (var ktri in candidates)
+        foreach (var ktri in supported)
         {
             try
             {
@@ -75,24 +83,10 @@ internal static class EnvelopeDecryptor
             }
             catch (Exception)
             {
-                // Wrong recipient, corrupted key or corrupted content: try the next, then report once.
+                // Corrupted key or content; all such failures are reported alike, below.
             }
         }
         throw new ScepDecodeException(ScepFailInfo.BadMessageCheck, "cannot decrypt pkcsPKIEnvelope with the RA key");
-    }
-
-    private static List<KeyTransRecipientInfo> KeyTransRecipients(EnvelopedData enveloped, X509Certificate raCert)
-    {
-        var mine = new List<KeyTransRecipientInfo>();
-        var others = new List<KeyTransRecipientInfo>();
-        foreach (var element in enveloped.RecipientInfos)
-        {
-            if (RecipientInfo.GetInstance(element).Info is not KeyTransRecipientInfo ktri) continue;
-            if (!IsSupportedKeyTransport(ktri.KeyEncryptionAlgorithm)) continue;
-            (IsFor(ktri.RecipientIdentifier, raCert) ? mine : others).Add(ktri);
-        }
-        mine.AddRange(others);
-        return mine;
     }
 
     private static bool IsFor(RecipientIdentifier rid, X509Certificate cert)

@@ -11,6 +11,7 @@ using Org.BouncyCastle.X509;
 using CmsAttribute = Org.BouncyCastle.Asn1.Cms.Attribute;
 using ContentInfo = Org.BouncyCastle.Asn1.Cms.ContentInfo;
 using AttributeTable = Org.BouncyCastle.Asn1.Cms.AttributeTable;
+using CertConnector.Actors.Scep;
 
 namespace CertConnector.Adapters.Scep;
 
@@ -18,7 +19,7 @@ namespace CertConnector.Adapters.Scep;
 /// Decodes a SCEP pkiMessage (RFC 8894 §3): verifies the CMS signature, reads the SCEP attributes,
 /// decrypts the envelope with the RA key and parses its content. Throws only
 /// <see cref="NotScepException"/> (not CMS SignedData: HTTP 400) or <see cref="ScepDecodeException"/>
-/// (answer with a FAILURE CertRep carrying its failInfo).
+/// (answer with a FAILURE CertRep carrying its failInfo). Stateless and thread-safe: share one instance.
 /// </summary>
 public sealed class PkiMessageDecoder
 {

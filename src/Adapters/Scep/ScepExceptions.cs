@@ -1,3 +1,4 @@
+using CertConnector.Actors.Scep;
 namespace CertConnector.Adapters.Scep;
 
 /// <summary>

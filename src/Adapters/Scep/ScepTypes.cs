@@ -19,16 +19,6 @@ public enum ScepPkiStatus
     Pending = 3,
 }
 
-/// <summary>SCEP failInfo values (RFC 8894 §3.2.1.4).</summary>
-public enum ScepFailInfo
-{
-    BadAlg = 0,
-    BadMessageCheck = 1,
-    BadRequest = 2,
-    BadTime = 3,
-    BadCertId = 4,
-}
-
 /// <summary>OIDs used by SCEP that BouncyCastle has no named constant for.</summary>
 public static class ScepOids
 {

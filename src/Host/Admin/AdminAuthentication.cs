@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using CertConnector.Host.Configuration;
 
 namespace CertConnector.Host.Admin;
 
@@ -9,6 +10,11 @@ public sealed class AdminAuthentication(RequestDelegate next, AdminToken token)
 {
     public async Task InvokeAsync(HttpContext context)
     {
+        if (context.Request.Path.StartsWithSegments("/api") && Listeners.Of(context) != Listeners.Admin)
+        {
+            context.Response.StatusCode = StatusCodes.Status404NotFound; // the admin API does not exist on the device-facing listener
+            return;
+        }
         if (context.Request.Path.StartsWithSegments("/api") && !IsAuthorized(context.Request.Headers.Authorization.ToString()))
         {
             context.Response.StatusCode = StatusCodes.Status401Unauthorized;

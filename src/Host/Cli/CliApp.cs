@@ -10,7 +10,7 @@ namespace CertConnector.Host.Cli;
 /// </summary>
 public static class CliApp
 {
-    public static readonly string[] Subcommands = ["pkcs", "ca", "requests", "status", "--help", "-h", "-?", "--version"];
+    public static readonly string[] Subcommands = ["pkcs", "scep", "ca", "requests", "status", "--help", "-h", "-?", "--version"];
 
     private static readonly JsonSerializerOptions Pretty = new() { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
@@ -23,7 +23,7 @@ public static class CliApp
     {
         var root = new RootCommand("certconnector: the certificate connector and its CLI. Without a subcommand it runs the connector.")
         {
-            UrlOption, DataDirOption, PkcsCommands.Build(), CaCommand(), RequestsCommand(), StatusCommand(),
+            UrlOption, DataDirOption, PkcsCommands.Build(), ScepCommands.Build(), CaCommand(), RequestsCommand(), StatusCommand(),
         };
         return await root.Parse(args).InvokeAsync();
     }

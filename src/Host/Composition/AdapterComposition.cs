@@ -1,6 +1,7 @@
 using CertConnector.Actors.Common;
 using CertConnector.Actors.Logging;
 using CertConnector.Actors.Pkcs;
+using CertConnector.Actors.Scep;
 using CertConnector.Actors.Ports;
 using CertConnector.Adapters.Ca.BuiltIn;
 using CertConnector.Adapters.Crypto;
@@ -8,6 +9,7 @@ using CertConnector.Adapters.Logging;
 using CertConnector.Adapters.Service.Standalone;
 using CertConnector.Host.Admin;
 using CertConnector.Host.Configuration;
+using CertConnector.Host.Scep;
 
 namespace CertConnector.Host.Composition;
 
@@ -37,8 +39,7 @@ public static class AdapterComposition
                 DatabasePath = data.StandaloneDatabase,
                 LeaseDuration = options.Standalone.LeaseDuration,
             }, sp.GetRequiredService<TimeProvider>());
-            standalone.InitializeAsync().GetAwaiter().GetResult(); // start-up, before any actor runs
-            return standalone;
+            return Initialized(standalone, s => s.InitializeAsync());
         });
         services.AddSingleton<IManagementService>(sp => sp.GetRequiredService<StandaloneManagementService>());
 
@@ -49,7 +50,29 @@ public static class AdapterComposition
             sp.GetRequiredService<IConnectorEventLog>(),
             options.Pkcs));
         services.AddSingleton<PkcsRequestValidator>();
+
+        // SCEP, standalone: one-time challenges minted by the admin API; notifications kept in the same database.
+        services.AddSingleton(sp => new StandaloneDatabase(data.StandaloneDatabase, TimeSpan.FromSeconds(5)));
+        services.AddSingleton(sp => Initialized(new StandaloneScepChallenges(sp.GetRequiredService<StandaloneDatabase>(), sp.GetRequiredService<TimeProvider>()), c => c.InitializeAsync()));
+        services.AddSingleton(sp => Initialized(new StandaloneScepNotifications(sp.GetRequiredService<StandaloneDatabase>(), sp.GetRequiredService<TimeProvider>()), n => n.InitializeAsync()));
+        services.AddSingleton(options.Scep);
+        services.AddSingleton(sp => new ScepPorts(
+            sp.GetRequiredService<StandaloneScepChallenges>(),
+            sp.GetRequiredService<ICertificateAuthority>(),
+            sp.GetRequiredService<StandaloneScepNotifications>(),
+            sp.GetRequiredService<IConnectorEventLog>(),
+            options.Scep,
+            DistinguishedName.ToText(sp.GetRequiredService<BuiltInCa>().CaCertificate.SubjectDN)));
+        services.AddSingleton<ScepRenewalPolicy>();
+        services.AddSingleton<ScepOperationHandler>();
         return services;
+    }
+
+    /// <summary>Schema creation at start-up, before any actor runs: a broken database stops the start, loudly.</summary>
+    private static T Initialized<T>(T store, Func<T, Task> initialize)
+    {
+        initialize(store).GetAwaiter().GetResult();
+        return store;
     }
 
     private static BuiltInCa OpenBuiltInCa(BuiltInCaSettings settings, DataDirectory data, TimeProvider time)

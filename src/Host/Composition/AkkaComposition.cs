@@ -3,6 +3,7 @@ using Akka.Cluster;
 using Akka.Configuration;
 using Akka.Hosting;
 using CertConnector.Actors.Pkcs;
+using CertConnector.Actors.Scep;
 using CertConnector.Adapters.Persistence;
 using CertConnector.Host.Configuration;
 
@@ -19,6 +20,7 @@ public static class AkkaComposition
             .AddHocon(Akka.Persistence.Sql.SqlPersistence.DefaultConfiguration, HoconAddMode.Append)
             .WithCustomSerializer("connector-json", ConnectorJsonSerializer.BoundTypes, system => new ConnectorJsonSerializer(system))
             .AddPkcsFeature(options.Pkcs)
+            .AddScepFeature(options.Scep)
             .AddStartup((system, _) =>
             {
                 // The embedded default has no seed nodes: the node forms a cluster of one by joining itself.

@@ -1,4 +1,5 @@
 using CertConnector.Actors.Pkcs;
+using CertConnector.Actors.Scep;
 
 namespace CertConnector.Host.Configuration;
 
@@ -23,6 +24,7 @@ public sealed class ConnectorOptions
     public string Instance { get; set; } = Environment.MachineName;
 
     public PkcsOptions Pkcs { get; set; } = new();
+    public ScepOptions Scep { get; set; } = new();
     public BuiltInCaSettings Ca { get; set; } = new();
     public LogSettings Logging { get; set; } = new();
     public StandaloneSettings Standalone { get; set; } = new();
@@ -30,7 +32,8 @@ public sealed class ConnectorOptions
     public string DataDirFullPath => Path.GetFullPath(DataDir);
 
     /// <summary>Cluster roles follow the enabled features, so work is only routed where it can run.</summary>
-    public IReadOnlyList<string> Roles => Pkcs.Enabled ? [PkcsHosting.Role] : [];
+    public IReadOnlyList<string> Roles =>
+        [.. Pkcs.Enabled ? [PkcsHosting.Role] : Array.Empty<string>(), .. Scep.Enabled ? [ScepHosting.Role] : Array.Empty<string>()];
 }
 
 public sealed class BuiltInCaSettings

@@ -14,6 +14,8 @@ public sealed class DataDirectory(string root)
     public string TokenFile => Path.Combine(Root, "admin.token");
     /// <summary>The URL the admin API actually listens on (port 0 resolved), for the CLI.</summary>
     public string AdminUrlFile => Path.Combine(Root, "admin.url");
+    /// <summary>The SCEP URL devices use (port 0 resolved), for tests and the operator.</summary>
+    public string ScepUrlFile => Path.Combine(Root, "scep.url");
     public string CaDirectory => Path.Combine(Root, "ca");
     public string LogDirectory => Path.Combine(Root, "logs");
     public string StandaloneDatabase => Path.Combine(Root, "standalone.db");

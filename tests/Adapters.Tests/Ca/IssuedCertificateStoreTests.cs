@@ -25,6 +25,7 @@ public class IssuedCertificateStoreTests : IDisposable
         Assert.Equal(Record("02", "req-b", t0.AddHours(1)) with { Der = found.Der }, found);
         Assert.Equal([1, 2, 3], found.Der);
         Assert.Null(store.FindBySerial("99"));
+        Assert.Equal("02", store.FindBySerial("00:02")?.SerialNumber);
         Assert.Equal("03", store.FindByRequestId("req-a")!.SerialNumber);
         Assert.Null(store.FindByRequestId("nope"));
         Assert.Equal(["03", "02"], store.List(2).Select(r => r.SerialNumber));

@@ -1,6 +1,7 @@
 using Akka.Configuration;
 using CertConnector.Actors.Common;
 using CertConnector.Actors.Pkcs;
+using CertConnector.Actors.Scep;
 using CertConnector.Actors.Ports;
 using CertConnector.Adapters.Persistence;
 
@@ -31,6 +32,17 @@ public sealed class ConnectorJsonSerializerTests() : Akka.TestKit.Xunit2.TestKit
         [typeof(GetPkcsRequest)] = new GetPkcsRequest("r-1"),
         [typeof(PkcsRequestView)] = new PkcsRequestView("r-1", true, "Issued", 2, new FailureReason("A", "b", true), T, "0A", "TH", false,
             [new PkcsHistoryEntry(T, "Downloaded", "x")]),
+        [typeof(ScepRequestReceived)] = new ScepRequestReceived("scep-1", "tx", [0x30], "10.0.0.1; ua", "0A", T),
+        [typeof(ScepRequestVerified)] = new ScepRequestVerified("scep-1", "challenge accepted", T),
+        [typeof(ScepRequestRejected)] = new ScepRequestRejected("scep-1", ScepStage.Verify, new FailureReason("ChallengeExpired", "old", false), ScepFailInfo.BadRequest, T),
+        [typeof(ScepCertificateIssued)] = new ScepCertificateIssued("scep-1", [0x30], "0A", "TH", T.AddDays(1), "CN=CA", T),
+        [typeof(ScepAttemptFailed)] = new ScepAttemptFailed("scep-1", ScepStage.Notify, 2, new FailureReason("X", "y", true), T.AddMinutes(1), T),
+        [typeof(ScepServiceNotified)] = new ScepServiceNotified("scep-1", T),
+        [typeof(SubmitScepRequest)] = new SubmitScepRequest("scep-1", "tx", [0x30], "challenge", "caller", null),
+        [typeof(PollScepRequest)] = new PollScepRequest("scep-1"),
+        [typeof(ScepRequestOutcome)] = new ScepRequestOutcome("scep-1", ScepOutcomeStatus.Rejected, null, ScepFailInfo.BadCertId, "unknown"),
+        [typeof(GetScepRequest)] = new GetScepRequest("scep-1"),
+        [typeof(ScepRequestView)] = new ScepRequestView("scep-1", true, "Issued", "tx", "0A", false, 1, [new ScepHistoryEntry(T, "Received", "x")]),
     };
 
     public static TheoryData<string> Manifests() => new(ConnectorJsonSerializer.KnownTypes.Keys);

@@ -1,6 +1,7 @@
 using CertConnector.Adapters.Scep;
 using Org.BouncyCastle.Asn1;
 using Org.BouncyCastle.Cms;
+using CertConnector.Actors.Scep;
 
 namespace CertConnector.Adapters.Tests.Scep;
 

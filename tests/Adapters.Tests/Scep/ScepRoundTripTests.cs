@@ -2,6 +2,7 @@ using CertConnector.Adapters.Scep;
 using Org.BouncyCastle.Asn1.Pkcs;
 using Org.BouncyCastle.Cms;
 using Org.BouncyCastle.X509;
+using CertConnector.Actors.Scep;
 
 namespace CertConnector.Adapters.Tests.Scep;
 
@@ -75,6 +76,14 @@ public class ScepRoundTripTests
     {
         var (_, request, _, _) = EnrolWithPkcsReq(new PkiMessageOptions(), challenge: null);
         Assert.Null(request.ChallengePassword);
+    }
+
+    [Fact]
+    public void Recipient_named_by_subject_key_identifier_is_found()
+    {
+        var (_, request, reply, _) = EnrolWithPkcsReq(new PkiMessageOptions { RecipientByKeyId = true, Ber = true }, "x");
+        Assert.Equal("x", request.ChallengePassword);
+        Assert.Equal(ScepPkiStatus.Success, reply.Status);
     }
 
     [Fact]

@@ -16,6 +16,7 @@ using SignedData = Org.BouncyCastle.Asn1.Cms.SignedData;
 using AttributeTable = Org.BouncyCastle.Asn1.Cms.AttributeTable;
 using Time = Org.BouncyCastle.Asn1.Cms.Time;
 using IssuerAndSerialNumber = Org.BouncyCastle.Asn1.Cms.IssuerAndSerialNumber;
+using CertConnector.Actors.Scep;
 
 namespace CertConnector.Adapters.Tests.Scep;
 
@@ -32,6 +33,8 @@ public sealed record PkiMessageOptions
     public string DigestOid { get; init; } = ScepOids.Sha256;
     /// <summary>Stream-encode: indefinite lengths and content OCTET STRINGs chopped into small constructed chunks.</summary>
     public bool Ber { get; init; }
+    /// <summary>Name the recipient by subjectKeyIdentifier instead of issuerAndSerialNumber (PKCS#1 v1.5 only).</summary>
+    public bool RecipientByKeyId { get; init; }
     public string? TransactionId { get; init; }
     public byte[]? SenderNonce { get; init; }
     public bool OmitTransactionId { get; init; }
@@ -123,7 +126,7 @@ public sealed class ScepTestClient(X509Certificate recipient)
         {
             var envGen = new CmsEnvelopedDataStreamGenerator(Random);
             envGen.SetBufferSize(32);
-            AddRecipient(envGen, o.KeyTransport);
+            AddRecipient(envGen, o);
             var envelope = new MemoryStream();
             using (var s = envGen.Open(envelope, o.ContentAlgorithmOid)) s.Write(content);
 
@@ -138,7 +141,7 @@ public sealed class ScepTestClient(X509Certificate recipient)
         else
         {
             var envGen = new CmsEnvelopedDataGenerator(Random);
-            AddRecipient(envGen, o.KeyTransport);
+            AddRecipient(envGen, o);
             var envelope = envGen.Generate(new CmsProcessableByteArray(content), new DerObjectIdentifier(o.ContentAlgorithmOid));
 
             var sigGen = new CmsSignedDataGenerator(Random);
@@ -150,9 +153,15 @@ public sealed class ScepTestClient(X509Certificate recipient)
         return new BuiltPkiMessage(bytes, transactionId, nonce);
     }
 
-    private void AddRecipient(CmsEnvelopedGenerator generator, ScepKeyTransport transport)
+    private void AddRecipient(CmsEnvelopedGenerator generator, PkiMessageOptions o)
     {
-        switch (transport)
+        if (o.RecipientByKeyId)
+        {
+            var ski = Org.BouncyCastle.X509.Extension.X509ExtensionUtilities.CreateSubjectKeyIdentifier(Recipient.GetPublicKey());
+            generator.AddKeyTransRecipient(Recipient.GetPublicKey(), ski.GetKeyIdentifier());
+            return;
+        }
+        switch (o.KeyTransport)
         {
             case ScepKeyTransport.Pkcs1v15:
                 generator.AddKeyTransRecipient(Recipient);

@@ -1,4 +1,5 @@
 using System.Globalization;
+using CertConnector.Adapters.Crypto;
 using Microsoft.Data.Sqlite;
 
 namespace CertConnector.Adapters.Ca.BuiltIn;
@@ -59,7 +60,7 @@ public sealed class IssuedCertificateStore
         using var connection = Open();
         using var command = connection.CreateCommand();
         command.CommandText = $"INSERT INTO issued_certificates ({Columns}) VALUES ($serial, $subject, $request_id, $feature, $status, $not_before, $not_after, $thumbprint, $der, $revoked_at, $reason)";
-        command.Parameters.AddWithValue("$serial", record.SerialNumber);
+        command.Parameters.AddWithValue("$serial", Normalize(record.SerialNumber));
         command.Parameters.AddWithValue("$subject", record.Subject);
         command.Parameters.AddWithValue("$request_id", record.RequestId);
         command.Parameters.AddWithValue("$feature", record.Feature);
@@ -73,8 +74,9 @@ public sealed class IssuedCertificateStore
         command.ExecuteNonQuery();
     }
 
+    /// <summary>Accepts the serial in any common hex form (colons, lower case, leading zeros).</summary>
     public IssuedCertificateRecord? FindBySerial(string serialNumber) =>
-        Query("WHERE serial = $p LIMIT 1", serialNumber).FirstOrDefault();
+        Query("WHERE serial = $p LIMIT 1", Normalize(serialNumber)).FirstOrDefault();
 
     /// <summary>The most recent certificate issued for the request, if any.</summary>
     public IssuedCertificateRecord? FindByRequestId(string requestId) =>
@@ -92,7 +94,7 @@ public sealed class IssuedCertificateStore
         using var connection = Open();
         using var command = connection.CreateCommand();
         command.CommandText = "UPDATE issued_certificates SET status = 'revoked', revoked_at = $at, revocation_reason = $reason WHERE serial = $serial AND status = 'issued'";
-        command.Parameters.AddWithValue("$serial", serialNumber);
+        command.Parameters.AddWithValue("$serial", Normalize(serialNumber));
         command.Parameters.AddWithValue("$at", Format(at));
         command.Parameters.AddWithValue("$reason", reason);
         if (command.ExecuteNonQuery() == 1) return RevocationOutcome.Revoked;
@@ -131,6 +133,8 @@ public sealed class IssuedCertificateStore
         command.CommandText = sql;
         command.ExecuteNonQuery();
     }
+
+    private static string Normalize(string serialNumber) => CertificateIds.NormalizeSerial(serialNumber) ?? serialNumber;
 
     private static string Format(DateTimeOffset value) => value.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture);
 

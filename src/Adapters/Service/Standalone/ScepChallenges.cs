@@ -1,0 +1,255 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using CertConnector.Actors.Common;
+using CertConnector.Actors.Ports;
+using CertConnector.Adapters.Crypto;
+using Microsoft.Data.Sqlite;
+using Org.BouncyCastle.Asn1.X509;
+
+namespace CertConnector.Adapters.Service.Standalone;
+
+/// <summary>A challenge as handed to the admin once; only its hash is kept.</summary>
+public sealed record MintedChallenge(string Challenge, DateTimeOffset ExpiresAt);
+
+/// <summary>A stored challenge as the admin API lists it. The challenge itself is never stored or shown.</summary>
+public sealed record ScepChallengeRecord(
+    string HashPrefix,
+    string SubjectName,
+    IReadOnlyList<SubjectAltName> SubjectAlternativeNames,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset ExpiresAt,
+    string? UsedByTransactionId,
+    DateTimeOffset? UsedAt);
+
+/// <summary>
+/// Standalone SCEP challenges: one-time, expiring, bound to the subject and SANs they were minted for
+/// (SPEC §6). The admin API mints them; the SCEP feature validates them. Kept in standalone.db as SHA-256
+/// hashes only: a challenge is 24 random characters (~143 bits), so an unsalted hash cannot be reversed.
+/// </summary>
+public sealed class StandaloneScepChallenges : IChallengeValidator
+{
+    private const int ChallengeLength = 24;
+    private const int HashPrefixLength = 12;
+
+    // Letters and digits only: URL-safe, shell-safe, and valid in a PrintableString challengePassword ('_' is not).
+    private const string Alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+
+    private const string Table = """
+        CREATE TABLE IF NOT EXISTS scep_challenges (
+            challenge_hash      TEXT PRIMARY KEY NOT NULL,
+            subject_name        TEXT NOT NULL,
+            subject_alt_names   TEXT NOT NULL,
+            created_at          TEXT NOT NULL,
+            expires_at          TEXT NOT NULL,
+            used_by_transaction TEXT,
+            used_at             TEXT
+        );
+        CREATE INDEX IF NOT EXISTS ix_scep_challenges_created ON scep_challenges (created_at);
+        """;
+
+    private static readonly JsonSerializerOptions SanJson = new(JsonSerializerDefaults.Web);
+
+    private readonly ScepStore _store;
+    private readonly TimeProvider _time;
+
+    public StandaloneScepChallenges(StandaloneDatabase database, TimeProvider? timeProvider = null)
+    {
+        ArgumentNullException.ThrowIfNull(database);
+        _store = new ScepStore(database, Table);
+        _time = timeProvider ?? TimeProvider.System;
+    }
+
+    /// <summary>Creates the table now, so a host can fail fast at start-up; otherwise done on first use.</summary>
+    public Task InitializeAsync(CancellationToken cancellationToken = default) => _store.InitializeAsync(cancellationToken);
+
+    /// <summary>
+    /// Mints a challenge for exactly this subject and these SANs (the CSR may ask for a subset of the SANs).
+    /// A malformed subject or SAN is an <see cref="ArgumentException"/> whose message says what is wrong.
+    /// </summary>
+    public Task<MintedChallenge> MintAsync(string subjectName, IReadOnlyList<SubjectAltName> sans, TimeSpan ttl,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(sans);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(ttl, TimeSpan.Zero);
+        if (!DistinguishedName.TryParse(subjectName, out _, out var subjectError))
+            throw new ArgumentException(subjectError, nameof(subjectName));
+        var normalizedSans = NormalizeSans(sans);
+
+        var challenge = RandomNumberGenerator.GetString(Alphabet, ChallengeLength);
+        var now = _time.GetUtcNow();
+        var expiresAt = now + ttl;
+        return _store.RunAsync(async connection =>
+        {
+            await using var insert = ScepStore.Command(connection, null, """
+                INSERT INTO scep_challenges (challenge_hash, subject_name, subject_alt_names, created_at, expires_at)
+                VALUES ($hash, $subject, $sans, $now, $expires)
+                """,
+                ("$hash", challenge), ("$subject", subjectName.Trim()),
+                ("$sans", JsonSerializer.Serialize(normalizedSans, SanJson)),
+                ("$now", StandaloneDatabase.FormatTime(now)), ("$expires", StandaloneDatabase.FormatTime(expiresAt)));
+            await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            return new MintedChallenge(challenge, expiresAt);
+        }, cancellationToken);
+    }
+
+    /// <summary>
+    /// Accepts the challenge if it is known, unexpired, unused (or used by this same transaction: devices
+    /// retransmit), and the CSR's subject and SANs are what it was minted for; then marks it used by this
+    /// transaction. Check and mark happen in one write transaction, so of two concurrent uses only one wins.
+    /// </summary>
+    public async Task<ChallengeVerdict> ValidateAsync(ScepValidationRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentException.ThrowIfNullOrEmpty(request.TransactionId, nameof(request));
+        if (string.IsNullOrEmpty(request.ChallengePassword))
+            return ChallengeVerdict.Denied("ChallengeMissing",
+                "The request carries no challenge password; standalone enrollment needs one minted by the admin API.");
+        // Parsed before the write lock is taken, so a slow or bad CSR never holds up other validations.
+        if (!TryReadCsr(request.CsrDer, out var requested, out var csrError))
+            return ChallengeVerdict.Denied("BadCsr", csrError);
+
+        var hash = Hash(request.ChallengePassword);
+        var now = _time.GetUtcNow();
+        return await _store.InWriteTransactionAsync(async (connection, transaction) =>
+        {
+            string boundSubject, boundSansJson, usedBy;
+            DateTimeOffset expiresAt;
+            await using (var select = ScepStore.Command(connection, transaction,
+                "SELECT subject_name, subject_alt_names, expires_at, used_by_transaction FROM scep_challenges WHERE challenge_hash = $hash",
+                ("$hash", hash)))
+            await using (var reader = await select.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+            {
+                if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                    return ChallengeVerdict.Denied("ChallengeUnknown", "The challenge password is not one this connector issued.");
+                boundSubject = reader.GetString(0);
+                boundSansJson = reader.GetString(1);
+                expiresAt = StandaloneDatabase.ParseTime(reader.GetString(2));
+                usedBy = reader.IsDBNull(3) ? "" : reader.GetString(3);
+            }
+
+            var retransmission = usedBy == request.TransactionId;
+            if (usedBy.Length > 0 && !retransmission)
+                return ChallengeVerdict.Denied("ChallengeAlreadyUsed",
+                    $"The challenge password was already used by the enrollment with transaction ID '{usedBy}'; each challenge is good for one enrollment.");
+            // A retransmission is let through even after expiry: the challenge was spent in time by this transaction.
+            if (!retransmission && now >= expiresAt)
+                return ChallengeVerdict.Denied("ChallengeExpired", $"The challenge password expired at {expiresAt:yyyy-MM-dd HH:mm:ss} UTC.");
+
+            var mismatch = SubjectMismatch(requested.Subject, boundSubject)
+                ?? SanMismatch(requested, JsonSerializer.Deserialize<List<SubjectAltName>>(boundSansJson, SanJson) ?? []);
+            if (mismatch is not null) return mismatch;
+            if (retransmission) return ChallengeVerdict.Success;
+
+            await using var mark = ScepStore.Command(connection, transaction,
+                "UPDATE scep_challenges SET used_by_transaction = $tx, used_at = $now WHERE challenge_hash = $hash AND used_by_transaction IS NULL",
+                ("$tx", request.TransactionId), ("$now", StandaloneDatabase.FormatTime(now)), ("$hash", hash));
+            // BEGIN IMMEDIATE already serializes writers; this only guards against a row changed behind our back.
+            return await mark.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1
+                ? ChallengeVerdict.Success
+                : ChallengeVerdict.Denied("ChallengeAlreadyUsed", "The challenge password was used by another enrollment at the same moment.");
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The newest <paramref name="limit"/> challenges, identified by a prefix of their hash.</summary>
+    public Task<IReadOnlyList<ScepChallengeRecord>> ListChallengesAsync(int limit, CancellationToken cancellationToken = default)
+    {
+        if (limit <= 0) return Task.FromResult<IReadOnlyList<ScepChallengeRecord>>([]);
+        return _store.RunAsync<IReadOnlyList<ScepChallengeRecord>>(async connection =>
+        {
+            await using var command = ScepStore.Command(connection, null, """
+                SELECT challenge_hash, subject_name, subject_alt_names, created_at, expires_at, used_by_transaction, used_at
+                FROM scep_challenges ORDER BY created_at DESC, rowid DESC LIMIT $limit
+                """, ("$limit", limit));
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            var records = new List<ScepChallengeRecord>();
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                records.Add(new ScepChallengeRecord(
+                    reader.GetString(0)[..HashPrefixLength],
+                    reader.GetString(1),
+                    JsonSerializer.Deserialize<List<SubjectAltName>>(reader.GetString(2), SanJson) ?? [],
+                    StandaloneDatabase.ParseTime(reader.GetString(3)),
+                    StandaloneDatabase.ParseTime(reader.GetString(4)),
+                    ScepStore.NullableString(reader, 5),
+                    ScepStore.NullableTime(reader, 6)));
+            return records;
+        }, cancellationToken);
+    }
+
+    private static string Hash(string challenge) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(challenge)));
+
+    // Round-trips through GeneralName so stored SANs look exactly like the ones read from a CSR (e.g. IPv6 form).
+    private static IReadOnlyList<SubjectAltName> NormalizeSans(IReadOnlyList<SubjectAltName> sans)
+    {
+        try
+        {
+            return SubjectAltNames.FromGeneralNames(SubjectAltNames.ToGeneralNames(sans));
+        }
+        catch (ConnectorFailureException e)
+        {
+            throw new ArgumentException(e.Message, nameof(sans), e);
+        }
+    }
+
+    /// <summary>What a CSR asks for. <see cref="UncheckableSans"/> counts SAN kinds the connector cannot compare.</summary>
+    private sealed record RequestedNames(X509Name Subject, IReadOnlyList<SubjectAltName> Sans, int UncheckableSans);
+
+    private static bool TryReadCsr(byte[]? der, out RequestedNames names, out string error)
+    {
+        names = null!;
+        error = "";
+        if (der is not { Length: > 0 }) { error = "The request carries no certificate request."; return false; }
+        try
+        {
+            var csr = CertificationRequests.ParseAndVerify(der);
+            var sans = CertificationRequests.RequestedSubjectAltNames(csr);
+            // The reader skips SAN kinds it does not know (directoryName, registeredID, ...). Count them, so a
+            // name nobody checked cannot slip through to a CA that copies every SAN.
+            var extension = csr.GetRequestedExtensions()?.GetExtension(X509Extensions.SubjectAlternativeName);
+            var total = extension is null ? 0 : GeneralNames.GetInstance(extension.GetParsedValue()).GetNames().Length;
+            names = new RequestedNames(csr.GetCertificationRequestInfo().Subject, sans, total - sans.Count);
+            return true;
+        }
+        catch (ConnectorFailureException e)
+        {
+            error = Sentence(e.Message);
+            return false;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // A malformed extensionRequest, or an IP SAN of the wrong length.
+            error = Sentence($"The certificate request's extensions cannot be read: {e.Message}");
+            return false;
+        }
+    }
+
+    // Library messages may end without a full stop ("Bad sequence size: 1 (Parameter 'seq')").
+    private static string Sentence(string text) => text.TrimEnd().EndsWith('.') ? text.TrimEnd() : text.TrimEnd() + ".";
+
+    private static ChallengeVerdict? SubjectMismatch(X509Name csrSubject, string boundSubject)
+    {
+        // Equivalent compares attribute by attribute in order, ignoring case and extra spaces in values.
+        if (csrSubject.Equivalent(DistinguishedName.Parse(boundSubject), true)) return null;
+        return ChallengeVerdict.Denied("SubjectMismatch",
+            $"The certificate request's subject '{DistinguishedName.ToText(csrSubject)}' is not the subject '{boundSubject}' the challenge was issued for.");
+    }
+
+    private static ChallengeVerdict? SanMismatch(RequestedNames requested, IReadOnlyList<SubjectAltName> bound)
+    {
+        if (requested.UncheckableSans > 0)
+            return ChallengeVerdict.Denied("SanMismatch",
+                $"The certificate request has {requested.UncheckableSans} subject alternative name(s) of a kind a challenge cannot " +
+                $"be issued for (supported: {string.Join(", ", SubjectAltName.SupportedTypes)}).");
+        foreach (var san in requested.Sans)
+        {
+            if (!bound.Any(b => SameName(b, san)))
+                return ChallengeVerdict.Denied("SanMismatch",
+                    $"The certificate request asks for the subject alternative name '{san}', which the challenge was not issued for.");
+        }
+        return null;
+    }
+
+    // Host names, mail addresses and UPNs are matched case-insensitively in practice; a URI path is not.
+    private static bool SameName(SubjectAltName a, SubjectAltName b) =>
+        a.Type == b.Type && string.Equals(a.Value, b.Value, a.Type == "uri" ? StringComparison.Ordinal : StringComparison.OrdinalIgnoreCase);
+}

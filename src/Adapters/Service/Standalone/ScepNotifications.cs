@@ -1,0 +1,130 @@
+using CertConnector.Actors.Ports;
+using Microsoft.Data.Sqlite;
+
+namespace CertConnector.Adapters.Service.Standalone;
+
+/// <summary>A stored SCEP outcome: the first notification for its transaction, and how often it was sent.</summary>
+public sealed record ScepNotificationRecord(ScepNotification Notification, DateTimeOffset ReceivedAt, int NotifyCount);
+
+/// <summary>
+/// Standalone SCEP outcomes: where the service would receive success/failure notifications, the connector
+/// keeps them in standalone.db for the admin API. Idempotent per transaction ID: the first notification is
+/// kept and repeats (retries after a lost answer) only raise <c>notify_count</c>.
+/// </summary>
+public sealed class StandaloneScepNotifications : IScepResultNotifier
+{
+    // The service's failureNotification keeps at most this much of the description; standalone shows the same.
+    public const int MaxErrorDescriptionLength = 255;
+
+    private const string Table = """
+        CREATE TABLE IF NOT EXISTS scep_notifications (
+            transaction_id         TEXT PRIMARY KEY NOT NULL,
+            succeeded              INTEGER NOT NULL,
+            certificate_thumbprint TEXT,
+            serial_number          TEXT,
+            expiration_date_utc    TEXT,
+            issuing_ca             TEXT,
+            hresult                INTEGER,
+            error_description      TEXT,
+            caller_info            TEXT NOT NULL,
+            csr_der                BLOB NOT NULL,
+            received_at            TEXT NOT NULL,
+            notify_count           INTEGER NOT NULL DEFAULT 1
+        );
+        CREATE INDEX IF NOT EXISTS ix_scep_notifications_received ON scep_notifications (received_at);
+        """;
+
+    private const string Select = """
+        SELECT transaction_id, csr_der, succeeded, caller_info, certificate_thumbprint, serial_number, expiration_date_utc,
+            issuing_ca, hresult, error_description, received_at, notify_count
+        FROM scep_notifications
+        """;
+
+    private readonly ScepStore _store;
+    private readonly TimeProvider _time;
+
+    public StandaloneScepNotifications(StandaloneDatabase database, TimeProvider? timeProvider = null)
+    {
+        ArgumentNullException.ThrowIfNull(database);
+        _store = new ScepStore(database, Table);
+        _time = timeProvider ?? TimeProvider.System;
+    }
+
+    /// <summary>Creates the table now, so a host can fail fast at start-up; otherwise done on first use.</summary>
+    public Task InitializeAsync(CancellationToken cancellationToken = default) => _store.InitializeAsync(cancellationToken);
+
+    public Task NotifyAsync(ScepNotification notification, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(notification);
+        ArgumentException.ThrowIfNullOrEmpty(notification.TransactionId, nameof(notification));
+        var now = StandaloneDatabase.FormatTime(_time.GetUtcNow());
+        return _store.RunAsync(async connection =>
+        {
+            // One statement, so it is atomic without an explicit transaction.
+            await using var upsert = ScepStore.Command(connection, null, """
+                INSERT INTO scep_notifications (transaction_id, succeeded, certificate_thumbprint, serial_number,
+                    expiration_date_utc, issuing_ca, hresult, error_description, caller_info, csr_der, received_at)
+                VALUES ($tx, $succeeded, $thumbprint, $serial, $expires, $ca, $hresult, $error, $caller, $csr, $now)
+                ON CONFLICT (transaction_id) DO UPDATE SET notify_count = notify_count + 1
+                """,
+                ("$tx", notification.TransactionId), ("$succeeded", notification.Succeeded ? 1 : 0),
+                ("$thumbprint", notification.CertificateThumbprint), ("$serial", notification.CertificateSerialNumber),
+                ("$expires", notification.CertificateExpirationDateUtc is { } e ? StandaloneDatabase.FormatTime(e) : null),
+                ("$ca", notification.IssuingCertificateAuthority), ("$hresult", notification.HResult),
+                ("$error", Truncate(notification.ErrorDescription)), ("$caller", notification.CallerInfo ?? ""),
+                ("$csr", notification.CsrDer ?? []), ("$now", now));
+            return await upsert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }, cancellationToken);
+    }
+
+    /// <summary>The stored outcome of one transaction, or null if none was notified.</summary>
+    public Task<ScepNotificationRecord?> GetAsync(string transactionId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(transactionId);
+        return _store.RunAsync(async connection =>
+        {
+            await using var command = ScepStore.Command(connection, null, Select + " WHERE transaction_id = $tx", ("$tx", transactionId));
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? Read(reader) : null;
+        }, cancellationToken);
+    }
+
+    /// <summary>The newest <paramref name="limit"/> outcomes, newest first.</summary>
+    public Task<IReadOnlyList<ScepNotificationRecord>> ListAsync(int limit, CancellationToken cancellationToken = default)
+    {
+        if (limit <= 0) return Task.FromResult<IReadOnlyList<ScepNotificationRecord>>([]);
+        return _store.RunAsync<IReadOnlyList<ScepNotificationRecord>>(async connection =>
+        {
+            await using var command = ScepStore.Command(connection, null,
+                Select + " ORDER BY received_at DESC, rowid DESC LIMIT $limit", ("$limit", limit));
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            var records = new List<ScepNotificationRecord>();
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false)) records.Add(Read(reader));
+            return records;
+        }, cancellationToken);
+    }
+
+    // Column order follows Select.
+    private static ScepNotificationRecord Read(SqliteDataReader reader) => new(
+        new ScepNotification(
+            TransactionId: reader.GetString(0),
+            CsrDer: (byte[])reader.GetValue(1),
+            Succeeded: reader.GetInt64(2) == 1,
+            CallerInfo: reader.GetString(3),
+            CertificateThumbprint: ScepStore.NullableString(reader, 4),
+            CertificateSerialNumber: ScepStore.NullableString(reader, 5),
+            CertificateExpirationDateUtc: ScepStore.NullableTime(reader, 6),
+            IssuingCertificateAuthority: ScepStore.NullableString(reader, 7),
+            HResult: reader.IsDBNull(8) ? null : reader.GetInt32(8),
+            ErrorDescription: ScepStore.NullableString(reader, 9)),
+        StandaloneDatabase.ParseTime(reader.GetString(10)),
+        reader.GetInt32(11));
+
+    private static string? Truncate(string? text)
+    {
+        if (text is null || text.Length <= MaxErrorDescriptionLength) return text;
+        // Do not cut a surrogate pair in half.
+        var length = char.IsHighSurrogate(text[MaxErrorDescriptionLength - 1]) ? MaxErrorDescriptionLength - 1 : MaxErrorDescriptionLength;
+        return text[..length];
+    }
+}

@@ -1,0 +1,30 @@
+using System.CommandLine;
+using CertConnector.Host.Scep;
+
+namespace CertConnector.Host.Cli;
+
+/// <summary><c>certconnector scep challenge|notifications</c>.</summary>
+public static class ScepCommands
+{
+    public static Command Build()
+    {
+        var subject = new Option<string>("--subject") { Description = "The subject DN the device's CSR must carry", Required = true };
+        var sans = new Option<string[]>("--san") { Description = "SAN the CSR may carry (type:value); repeatable" };
+        var ttl = new Option<string?>("--ttl") { Description = "Lifetime, e.g. 60m (default: Connector:Scep:ChallengeTtl)" };
+        var challenge = new Command("challenge", "Mint a one-time SCEP challenge bound to a subject (standalone mode)") { subject, sans, ttl };
+        challenge.SetAction(CliApp.Call(async (parse, client, ct) =>
+        {
+            CliApp.Print(await client.SendAsync(HttpMethod.Post, "/api/v1/scep/challenges",
+                new NewScepChallenge(parse.GetValue(subject), parse.GetValue(sans), parse.GetValue(ttl)), ct));
+            return 0;
+        }));
+
+        var notifications = new Command("notifications", "What the standalone service was told about SCEP requests");
+        notifications.SetAction(CliApp.Call(async (_, client, ct) =>
+        {
+            CliApp.Print(await client.SendAsync(HttpMethod.Get, "/api/v1/scep/notifications", null, ct));
+            return 0;
+        }));
+        return new Command("scep", "SCEP enrollment (RFC 8894)") { challenge, notifications };
+    }
+}

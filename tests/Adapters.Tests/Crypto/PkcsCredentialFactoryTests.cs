@@ -1,0 +1,77 @@
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using CertConnector.Actors.Common;
+using CertConnector.Actors.Ports;
+using CertConnector.Adapters.Ca.BuiltIn;
+using CertConnector.Adapters.Crypto;
+using CertConnector.Adapters.Tests.Ca;
+
+namespace CertConnector.Adapters.Tests.Crypto;
+
+public class PkcsCredentialFactoryTests : IDisposable
+{
+    private readonly TempDirectory _dir = new();
+    private readonly PkcsCredentialFactory _factory = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    [Theory]
+    [InlineData("rsa:2048", "rsa:2048")]
+    [InlineData("ec:p256", "ec:p384")]
+    public async Task Sealed_credential_opens_with_the_device_key_in_bouncycastle_and_dotnet(string deviceKey, string credentialKey)
+    {
+        var ca = BuiltInCa.OpenOrCreate(CaTestSupport.Options(_dir.Path));
+        var (device, deviceKeyPair) = TestCertificates.Device(KeySpec.Parse(deviceKey));
+        using var pending = _factory.CreateKeyAndCsr(KeySpec.Parse(credentialKey), "CN=Carol", [new SubjectAltName("email", "carol@contoso.com")]);
+        var issued = await ca.IssueAsync(new IssuanceRequest("c", "pkcs", pending.CsrDer, "smime"), CancellationToken.None);
+
+        var sealedCredential = _factory.Seal(pending, issued, device.GetEncoded());
+
+        var password = Encoding.UTF8.GetString(CmsEnvelope.Decrypt(sealedCredential.EncryptedPassword, deviceKeyPair.Private, device));
+        Assert.Matches("^[A-Za-z0-9]{32}$", password);
+        var pfx = CmsEnvelope.Decrypt(sealedCredential.EncryptedPfx, deviceKeyPair.Private, device);
+
+        // .NET's own PKCS#12 reader (checks the SHA-256 MAC and PBES2) finds the key and certificate.
+        using var loaded = X509CertificateLoader.LoadPkcs12(pfx, password, X509KeyStorageFlags.EphemeralKeySet);
+        Assert.True(loaded.HasPrivateKey);
+        Assert.Equal(issued.Thumbprint, loaded.Thumbprint);
+        var collection = X509CertificateLoader.LoadPkcs12Collection(pfx, password, X509KeyStorageFlags.EphemeralKeySet);
+        Assert.Contains(collection, c => c.RawData.SequenceEqual(ca.CaChainDer[0]));
+        Assert.Throws<System.Security.Cryptography.CryptographicException>(() => X509CertificateLoader.LoadPkcs12(pfx, "wrong-password"));
+
+        // And BouncyCastle's reader agrees.
+        var store = new Org.BouncyCastle.Pkcs.Pkcs12StoreBuilder().Build();
+        store.Load(new MemoryStream(pfx), password.ToCharArray());
+        var alias = Assert.Single(store.Aliases, store.IsKeyEntry);
+        Assert.Equal("Carol", alias);
+        Assert.Equal(issued.CertificateDer, store.GetCertificate(alias).Certificate.GetEncoded());
+    }
+
+    [Fact]
+    public async Task Each_seal_uses_a_new_password()
+    {
+        var ca = BuiltInCa.OpenOrCreate(CaTestSupport.Options(_dir.Path));
+        var (device, key) = TestCertificates.Device(KeySpec.Parse("ec:p256"));
+        using var pending = _factory.CreateKeyAndCsr(KeySpec.Parse("ec:p256"), "CN=Dan", []);
+        var issued = await ca.IssueAsync(new IssuanceRequest("d", "pkcs", pending.CsrDer, "client-auth"), CancellationToken.None);
+        var a = CmsEnvelope.Decrypt(_factory.Seal(pending, issued, device.GetEncoded()).EncryptedPassword, key.Private);
+        var b = CmsEnvelope.Decrypt(_factory.Seal(pending, issued, device.GetEncoded()).EncryptedPassword, key.Private);
+        Assert.NotEqual(a, b);
+    }
+
+    [Fact]
+    public async Task Seal_refuses_a_certificate_for_another_key_a_bad_device_and_a_disposed_credential()
+    {
+        var ca = BuiltInCa.OpenOrCreate(CaTestSupport.Options(_dir.Path));
+        var (device, _) = TestCertificates.Device(KeySpec.Parse("ec:p256"));
+        var pending = _factory.CreateKeyAndCsr(KeySpec.Parse("ec:p256"), "CN=Eve", []);
+        var (otherCsr, _) = CaTestSupport.Csr();
+        var foreign = await ca.IssueAsync(new IssuanceRequest("f", "pkcs", otherCsr, "client-auth"), CancellationToken.None);
+        var mine = await ca.IssueAsync(new IssuanceRequest("e", "pkcs", pending.CsrDer, "client-auth"), CancellationToken.None);
+
+        Assert.Equal("CertificateKeyMismatch", Assert.Throws<ConnectorFailureException>(() => _factory.Seal(pending, foreign, device.GetEncoded())).Code);
+        Assert.Equal("BadDeviceCertificate", Assert.Throws<ConnectorFailureException>(() => _factory.Seal(pending, mine, [0x30, 0x00])).Code);
+        pending.Dispose();
+        Assert.Throws<ObjectDisposedException>(() => _factory.Seal(pending, mine, device.GetEncoded()));
+    }
+}
