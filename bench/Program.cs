@@ -1,6 +1,11 @@
 using CertConnector.Bench;
+using CertConnector.Bench.Scep;
 
 // dotnet run -c Release --project bench -- [pkcs] [--requests N] [--key rsa:2048] [--keygen-seconds S]
+// dotnet run -c Release --project bench -- scep [--requests N] [--concurrency C] [--target ours|scepserver|both|URL] [--challenge X]
+if (args.Length > 0 && args[0] == "scep")
+    return await ScepBench.RunAsync(args[1..]);
+
 var options = BenchOptions.Parse(args);
 KeyGenerationBench.Run(options.KeygenSeconds);
 await PkcsEndToEndBench.RunAsync(options);

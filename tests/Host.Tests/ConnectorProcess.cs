@@ -25,12 +25,16 @@ public sealed class ConnectorProcess : IDisposable
 
     public static string ExecutableDll => Path.Combine(AppContext.BaseDirectory, "certconnector.dll");
 
-    public static ConnectorProcess Start(string dataDir, params string[] extraArgs)
+    public static ConnectorProcess Start(string dataDir, params string[] extraArgs) => Start(dataDir, new Dictionary<string, string>(), extraArgs);
+
+    /// <param name="settings">configuration overrides, e.g. ["Scep:ResponseBudget"] = "00:00:00.001" (under Connector:).</param>
+    public static ConnectorProcess Start(string dataDir, IReadOnlyDictionary<string, string> settings, params string[] extraArgs)
     {
         Directory.CreateDirectory(dataDir);
         File.Delete(Path.Combine(dataDir, "admin.url"));
-        var info = Dotnet([ExecutableDll, "--data-dir", dataDir, "--admin-url", "http://127.0.0.1:0", .. extraArgs]);
+        var info = Dotnet([ExecutableDll, "--data-dir", dataDir, "--admin-url", "http://127.0.0.1:0", "--scep-url", "http://127.0.0.1:0", .. extraArgs]);
         info.Environment["CERTCONNECTOR_Connector__Logging__Console"] = "false";
+        foreach (var (key, value) in settings) info.Environment["CERTCONNECTOR_Connector__" + key.Replace(":", "__")] = value;
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
         var connector = new ConnectorProcess(dataDir, process);
         process.OutputDataReceived += (_, e) => connector.Append(e.Data);
@@ -41,6 +45,9 @@ public sealed class ConnectorProcess : IDisposable
         connector.WaitUntil(() => File.Exists(Path.Combine(dataDir, "admin.url")), TimeSpan.FromSeconds(60), "the admin API to listen");
         return connector;
     }
+
+    public string ScepUrl => File.ReadAllText(Path.Combine(DataDir, "scep.url")).Trim();
+    public string AdminUrl => File.ReadAllText(Path.Combine(DataDir, "admin.url")).Trim();
 
     /// <summary>Runs <c>certconnector ARGS</c> against this instance.</summary>
     public CliResult Cli(params string[] args) => RunCli(DataDir, args);

@@ -30,7 +30,15 @@ public static class ScepAdminEndpoints
                 return Results.BadRequest(new ApiError($"Invalid ttl '{body.Ttl}': use e.g. 60m, 2h, 90s.", "ttl"));
             if (ttl <= TimeSpan.Zero || ttl > TimeSpan.FromDays(30))
                 return Results.BadRequest(new ApiError("ttl must be between 1 second and 30 days.", "ttl"));
-            var minted = await challenges.MintAsync(body.Subject!.Trim(), sans, ttl, ct);
+            MintedChallenge minted;
+            try
+            {
+                minted = await challenges.MintAsync(body.Subject!.Trim(), sans, ttl, ct);
+            }
+            catch (ArgumentException e) // e.g. a SAN value the store cannot normalise (ip:300.1.1.1)
+            {
+                return Results.BadRequest(new ApiError(e.Message, "sans"));
+            }
             return Results.Ok(new { challenge = minted.Challenge, expiresAt = minted.ExpiresAt, subject = body.Subject.Trim(), sans = sans.Select(s => s.ToString()) });
         });
 

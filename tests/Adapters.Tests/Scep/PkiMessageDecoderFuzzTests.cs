@@ -1,3 +1,4 @@
+using CertConnector.Adapters.Scep.Client;
 using CertConnector.Adapters.Scep;
 
 namespace CertConnector.Adapters.Tests.Scep;
@@ -13,7 +14,7 @@ public class PkiMessageDecoderFuzzTests
     public void Mutations_only_yield_documented_outcomes(bool ber, int seed)
     {
         var self = ScepTestPki.SelfSigned(Pki.ClientKey, "CN=fuzz");
-        var valid = new ScepTestClient(Pki.RaCert).PkcsReq(ScepTestClient.CreateCsr(Pki.ClientKey, "CN=fuzz", "pw"), self,
+        var valid = new ScepClient(Pki.RaCert).PkcsReq(ScepClient.CreateCsr(Pki.ClientKey, "CN=fuzz", "pw"), self,
             Pki.ClientKey.Private, new PkiMessageOptions { Ber = ber }).Bytes;
         var decoder = new PkiMessageDecoder(Pki.RaCert, Pki.RaKey.Private);
         var random = new Random(seed);

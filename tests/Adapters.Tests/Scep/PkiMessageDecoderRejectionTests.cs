@@ -1,3 +1,4 @@
+using CertConnector.Adapters.Scep.Client;
 using CertConnector.Adapters.Scep;
 using Org.BouncyCastle.Asn1;
 using Org.BouncyCastle.Cms;
@@ -10,13 +11,13 @@ public class PkiMessageDecoderRejectionTests
 {
     private const string Subject = "CN=device-2,O=CertConnector Tests";
     private static readonly ScepTestPki Pki = ScepTestPki.Instance;
-    private readonly ScepTestClient _client = new(Pki.RaCert);
+    private readonly ScepClient _client = new(Pki.RaCert);
     private readonly PkiMessageDecoder _decoder = new(Pki.RaCert, Pki.RaKey.Private);
 
     private BuiltPkiMessage Request(PkiMessageOptions? options = null, byte[]? csr = null)
     {
         var self = ScepTestPki.SelfSigned(Pki.ClientKey, Subject);
-        return _client.PkcsReq(csr ?? ScepTestClient.CreateCsr(Pki.ClientKey, Subject, "pw"), self, Pki.ClientKey.Private, options);
+        return _client.PkcsReq(csr ?? ScepClient.CreateCsr(Pki.ClientKey, Subject, "pw"), self, Pki.ClientKey.Private, options);
     }
 
     private ScepDecodeException Refused(byte[] body) => Assert.Throws<ScepDecodeException>(() => _decoder.Decode(body));
@@ -39,7 +40,7 @@ public class PkiMessageDecoderRejectionTests
 
         // The host can answer it with a signed FAILURE the device understands.
         var self = new Org.BouncyCastle.X509.X509Certificate(e.SignerCertificate!);
-        var reply = ScepTestClient.DecodeCertRep(new CertRepBuilder(Pki.RaCert, Pki.RaKey.Private).Failure(e),
+        var reply = ScepClient.DecodeCertRep(new CertRepBuilder(Pki.RaCert, Pki.RaKey.Private).Failure(e),
             Pki.RaCert, self, Pki.ClientKey.Private);
         Assert.Equal(ScepFailInfo.BadMessageCheck, reply.FailInfo);
         Assert.Equal(sent.SenderNonce, reply.RecipientNonce);
@@ -91,16 +92,16 @@ public class PkiMessageDecoderRejectionTests
     [Fact]
     public void Envelope_for_another_recipient_is_badMessageCheck()
     {
-        var stranger = new ScepTestClient(ScepTestPki.SelfSigned(Pki.ClientKey2, "CN=not the RA"));
+        var stranger = new ScepClient(ScepTestPki.SelfSigned(Pki.ClientKey2, "CN=not the RA"));
         var self = ScepTestPki.SelfSigned(Pki.ClientKey, Subject);
-        var sent = stranger.PkcsReq(ScepTestClient.CreateCsr(Pki.ClientKey, Subject), self, Pki.ClientKey.Private);
+        var sent = stranger.PkcsReq(ScepClient.CreateCsr(Pki.ClientKey, Subject), self, Pki.ClientKey.Private);
         Assert.Equal(ScepFailInfo.BadMessageCheck, Refused(sent.Bytes).FailInfo);
     }
 
     [Fact]
     public void Csr_with_broken_self_signature_is_badMessageCheck()
     {
-        var csr = ScepTestClient.CreateCsr(Pki.ClientKey, Subject, "pw");
+        var csr = ScepClient.CreateCsr(Pki.ClientKey, Subject, "pw");
         csr[^3] ^= 0x40; // inside the CSR's signature BIT STRING
         Assert.Equal(ScepFailInfo.BadMessageCheck, Refused(Request(csr: csr).Bytes).FailInfo);
     }

@@ -1,3 +1,4 @@
+using CertConnector.Adapters.Scep.Client;
 using CertConnector.Adapters.Scep;
 using Org.BouncyCastle.Asn1;
 using Org.BouncyCastle.Asn1.X509;
@@ -31,10 +32,10 @@ public class ScepCaCertResponseTests
     {
         var content = ScepCaCertResponse.GetCaCert(Pki.CaCert, Pki.RaCert);
         Assert.Equal("application/x-x509-ca-ra-cert", content.ContentType);
-        var (certs, crls) = ScepTestClient.ParseDegenerate(content.Body);
+        var (certs, crls) = ScepClient.ParseDegenerate(content.Body);
         Assert.Equal([Pki.RaCert, Pki.CaCert], certs);
         Assert.Empty(crls);
-        Assert.Equal(Pki.RaCert, ScepTestClient.SelectRecipient(certs));
+        Assert.Equal(Pki.RaCert, ScepClient.SelectRecipient(certs));
     }
 
     [Fact]
@@ -42,8 +43,8 @@ public class ScepCaCertResponseTests
     {
         // DER would sort the SET by encoding; clients read the first certificate of a CertRep as theirs.
         var certs = new[] { Pki.CaCert, Pki.RaCert };
-        Assert.Equal(certs, ScepTestClient.ParseDegenerate(DegenerateSignedData.Build(certs)).Certs);
-        Assert.Equal(certs.Reverse(), ScepTestClient.ParseDegenerate(DegenerateSignedData.Build(certs.Reverse())).Certs);
+        Assert.Equal(certs, ScepClient.ParseDegenerate(DegenerateSignedData.Build(certs)).Certs);
+        Assert.Equal(certs.Reverse(), ScepClient.ParseDegenerate(DegenerateSignedData.Build(certs.Reverse())).Certs);
     }
 
     [Fact]
@@ -58,7 +59,7 @@ public class ScepCaCertResponseTests
         var signer = signed.GetSignerInfos().GetSigners().Single();
         Assert.True(signer.Verify(Pki.RaCert));
         var inner = ((Asn1OctetString)signed.SignedData.EncapContentInfo.Content).GetOctets();
-        Assert.Equal(nextCa, Assert.Single(ScepTestClient.ParseDegenerate(inner).Certs));
+        Assert.Equal(nextCa, Assert.Single(ScepClient.ParseDegenerate(inner).Certs));
     }
 
     [Theory]

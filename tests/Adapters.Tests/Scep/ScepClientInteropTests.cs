@@ -1,3 +1,4 @@
+using CertConnector.Adapters.Scep.Client;
 using CertConnector.Adapters.Scep;
 using Org.BouncyCastle.Pkcs;
 using Org.BouncyCastle.Security;
@@ -30,7 +31,7 @@ public class ScepClientInteropTests
         Assert.Contains("CN=fixture-device", csr.GetCertificationRequestInfo().Subject.ToString());
 
         var issued = ScepTestPki.Instance.IssueFromCsr(request.Csr!);
-        var reply = ScepTestClient.DecodeCertRep(new CertRepBuilder(ra, raKey, [ca]).Success(request, [issued, ca]), ra,
+        var reply = ScepClient.DecodeCertRep(new CertRepBuilder(ra, raKey, [ca]).Success(request, [issued, ca]), ra,
             new X509Certificate(request.SignerCertificate), PrivateKeyFactory.CreateKey(ScepClientCapture.ClientKey));
         Assert.Equal(ScepPkiStatus.Success, reply.Status);
         Assert.Equal(request.TransactionId, reply.TransactionId);

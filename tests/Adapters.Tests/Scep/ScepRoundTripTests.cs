@@ -1,3 +1,4 @@
+using CertConnector.Adapters.Scep.Client;
 using CertConnector.Adapters.Scep;
 using Org.BouncyCastle.Asn1.Pkcs;
 using Org.BouncyCastle.Cms;
@@ -11,7 +12,7 @@ public class ScepRoundTripTests
 {
     private const string Subject = "CN=device-1,O=CertConnector Tests";
     private static readonly ScepTestPki Pki = ScepTestPki.Instance;
-    private readonly ScepTestClient _client = new(Pki.RaCert);
+    private readonly ScepClient _client = new(Pki.RaCert);
     private readonly PkiMessageDecoder _decoder = new(Pki.RaCert, Pki.RaKey.Private);
     private readonly CertRepBuilder _builder = new(Pki.RaCert, Pki.RaKey.Private, [Pki.CaCert]);
 
@@ -109,9 +110,9 @@ public class ScepRoundTripTests
     public void RenewalReq_signed_with_existing_certificate_is_answered_to_that_certificate()
     {
         var oldKey = Pki.ClientKey;
-        var oldCert = Pki.IssueFromCsr(ScepTestClient.CreateCsr(oldKey, Subject));
+        var oldCert = Pki.IssueFromCsr(ScepClient.CreateCsr(oldKey, Subject));
         var newKey = Pki.ClientKey2;
-        var sent = _client.RenewalReq(ScepTestClient.CreateCsr(newKey, Subject), oldCert, oldKey.Private,
+        var sent = _client.RenewalReq(ScepClient.CreateCsr(newKey, Subject), oldCert, oldKey.Private,
             new PkiMessageOptions { KeyTransport = ScepKeyTransport.OaepSha256, ContentAlgorithmOid = ScepOids.Aes256Cbc });
 
         var request = _decoder.Decode(sent.Bytes);
@@ -122,7 +123,7 @@ public class ScepRoundTripTests
         Assert.Null(request.ChallengePassword);
 
         var issued = Pki.IssueFromCsr(request.Csr!);
-        var reply = ScepTestClient.DecodeCertRep(_builder.Success(request, [issued]), Pki.RaCert, oldCert, oldKey.Private);
+        var reply = ScepClient.DecodeCertRep(_builder.Success(request, [issued]), Pki.RaCert, oldCert, oldKey.Private);
         Assert.Equal(ScepPkiStatus.Success, reply.Status);
         Assert.Equal(ScepOids.Aes256Cbc, reply.ContentEncryptionAlgorithmOid);
         Assert.Equal(issued, Assert.Single(reply.Certificates));
@@ -143,7 +144,7 @@ public class ScepRoundTripTests
         Assert.Equal(self.SubjectDN.GetDerEncoded(), request.SubjectName);
         Assert.Null(request.Csr);
 
-        var reply = ScepTestClient.DecodeCertRep(_builder.Pending(request), Pki.RaCert, self, Pki.ClientKey.Private);
+        var reply = ScepClient.DecodeCertRep(_builder.Pending(request), Pki.RaCert, self, Pki.ClientKey.Private);
         Assert.Equal(ScepPkiStatus.Pending, reply.Status);
         Assert.Null(reply.FailInfo);
         Assert.Equal("poll-tx-1", reply.TransactionId);
@@ -154,7 +155,7 @@ public class ScepRoundTripTests
     public void GetCert_yields_issuer_and_serial_and_returns_the_certificate()
     {
         var self = ScepTestPki.SelfSigned(Pki.ClientKey, Subject);
-        var existing = Pki.IssueFromCsr(ScepTestClient.CreateCsr(Pki.ClientKey2, "CN=other"));
+        var existing = Pki.IssueFromCsr(ScepClient.CreateCsr(Pki.ClientKey2, "CN=other"));
         var sent = _client.GetCert(existing.IssuerDN, existing.SerialNumber, self, Pki.ClientKey.Private);
 
         var request = _decoder.Decode(sent.Bytes);
@@ -162,7 +163,7 @@ public class ScepRoundTripTests
         Assert.Equal(existing.IssuerDN.GetDerEncoded(), request.IssuerName);
         Assert.Equal(new System.Numerics.BigInteger(existing.SerialNumber.LongValue), request.SerialNumber);
 
-        var reply = ScepTestClient.DecodeCertRep(_builder.Success(request, [existing]), Pki.RaCert, self, Pki.ClientKey.Private);
+        var reply = ScepClient.DecodeCertRep(_builder.Success(request, [existing]), Pki.RaCert, self, Pki.ClientKey.Private);
         Assert.Equal(existing, Assert.Single(reply.Certificates));
     }
 
@@ -180,7 +181,7 @@ public class ScepRoundTripTests
         crlGen.SetNextUpdate(DateTime.UtcNow.AddDays(1));
         var crl = crlGen.Generate(new Org.BouncyCastle.Crypto.Operators.Asn1SignatureFactory("SHA256WITHRSA", Pki.CaKey.Private));
 
-        var reply = ScepTestClient.DecodeCertRep(_builder.Success(request, [], [crl]), Pki.RaCert, self, Pki.ClientKey.Private);
+        var reply = ScepClient.DecodeCertRep(_builder.Success(request, [], [crl]), Pki.RaCert, self, Pki.ClientKey.Private);
         Assert.Empty(reply.Certificates);
         Assert.Equal(crl, Assert.Single(reply.Crls));
     }
@@ -194,10 +195,10 @@ public class ScepRoundTripTests
     public void Failure_reply_carries_fail_info(ScepFailInfo failInfo)
     {
         var self = ScepTestPki.SelfSigned(Pki.ClientKey, Subject);
-        var sent = _client.PkcsReq(ScepTestClient.CreateCsr(Pki.ClientKey, Subject, "x"), self, Pki.ClientKey.Private);
+        var sent = _client.PkcsReq(ScepClient.CreateCsr(Pki.ClientKey, Subject, "x"), self, Pki.ClientKey.Private);
         var request = _decoder.Decode(sent.Bytes);
 
-        var reply = ScepTestClient.DecodeCertRep(_builder.Failure(request, failInfo), Pki.RaCert, self, Pki.ClientKey.Private);
+        var reply = ScepClient.DecodeCertRep(_builder.Failure(request, failInfo), Pki.RaCert, self, Pki.ClientKey.Private);
         Assert.Equal(ScepPkiStatus.Failure, reply.Status);
         Assert.Equal(failInfo, reply.FailInfo);
         Assert.Equal(sent.TransactionId, reply.TransactionId);
@@ -210,10 +211,10 @@ public class ScepRoundTripTests
     {
         var key = Pki.ClientKey;
         var self = ScepTestPki.SelfSigned(key, Subject);
-        var sent = _client.PkcsReq(ScepTestClient.CreateCsr(key, Subject, challenge, type), self, key.Private, options);
+        var sent = _client.PkcsReq(ScepClient.CreateCsr(key, Subject, challenge, type), self, key.Private, options);
         var request = _decoder.Decode(sent.Bytes);
         var issued = Pki.IssueFromCsr(request.Csr!);
-        var reply = ScepTestClient.DecodeCertRep(_builder.Success(request, [issued, Pki.CaCert]), Pki.RaCert, self, key.Private);
+        var reply = ScepClient.DecodeCertRep(_builder.Success(request, [issued, Pki.CaCert]), Pki.RaCert, self, key.Private);
         return (sent, request, reply, self);
     }
 }

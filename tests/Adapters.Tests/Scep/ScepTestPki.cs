@@ -10,6 +10,8 @@ using Org.BouncyCastle.X509.Extension;
 
 namespace CertConnector.Adapters.Tests.Scep;
 
+using ScepClientType = CertConnector.Adapters.Scep.Client.ScepClient;
+
 /// <summary>A throw-away CA and RA made with BouncyCastle for SCEP tests. Keys are made once per test run (RSA generation is slow).</summary>
 public sealed class ScepTestPki
 {
@@ -44,11 +46,7 @@ public sealed class ScepTestPki
     }
 
     /// <summary>The self-signed certificate a PKCSReq is signed with (RFC 8894 §2.3).</summary>
-    public static X509Certificate SelfSigned(AsymmetricCipherKeyPair key, string subject)
-    {
-        var name = new X509Name(subject);
-        return Build(name, key.Public, name, key.Private, new BigInteger(64, Random), ca: false, null);
-    }
+    public static X509Certificate SelfSigned(AsymmetricCipherKeyPair key, string subject) => ScepClientType.SelfSigned(key, subject);
 
     /// <summary>What the CA would do with a CSR: a client certificate for its key and subject.</summary>
     public X509Certificate IssueFromCsr(byte[] csrDer)

@@ -85,7 +85,7 @@ public sealed class StandaloneScepChallenges : IChallengeValidator
                 INSERT INTO scep_challenges (challenge_hash, subject_name, subject_alt_names, created_at, expires_at)
                 VALUES ($hash, $subject, $sans, $now, $expires)
                 """,
-                ("$hash", challenge), ("$subject", subjectName.Trim()),
+                ("$hash", Hash(challenge)), ("$subject", subjectName.Trim()),
                 ("$sans", JsonSerializer.Serialize(normalizedSans, SanJson)),
                 ("$now", StandaloneDatabase.FormatTime(now)), ("$expires", StandaloneDatabase.FormatTime(expiresAt)));
             await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);

@@ -18,7 +18,7 @@ using Time = Org.BouncyCastle.Asn1.Cms.Time;
 using IssuerAndSerialNumber = Org.BouncyCastle.Asn1.Cms.IssuerAndSerialNumber;
 using CertConnector.Actors.Scep;
 
-namespace CertConnector.Adapters.Tests.Scep;
+namespace CertConnector.Adapters.Scep.Client;
 
 public enum ScepKeyTransport { Pkcs1v15, OaepSha1, OaepSha256 }
 
@@ -59,11 +59,28 @@ public sealed record CertRepResult(
     string? KeyTransportOid);
 
 /// <summary>
-/// Test-only SCEP client built on BouncyCastle's CMS generators, independent of the production decoder
-/// and builder. Works on bytes so it can be pointed at the real HTTP endpoint later.
+/// The client side of SCEP, built on BouncyCastle's CMS generators and independent of the server's
+/// decoder and builder: it checks our server as a device would (tests), drives the load generator, and is
+/// the base for forwarding to an upstream SCEP CA (RA mode). Works on bytes; the caller does HTTP.
 /// </summary>
-public sealed class ScepTestClient(X509Certificate recipient)
+public sealed class ScepClient(X509Certificate recipient)
 {
+    private static readonly SecureRandom SelfSignedRandom = new();
+
+    /// <summary>The throw-away self-signed certificate a PKCSReq is signed with (RFC 8894 2.3).</summary>
+    public static X509Certificate SelfSigned(AsymmetricCipherKeyPair key, string subject)
+    {
+        var name = new X509Name(subject);
+        var gen = new X509V3CertificateGenerator();
+        gen.SetSerialNumber(new BigInteger(64, SelfSignedRandom).Add(BigInteger.One));
+        gen.SetIssuerDN(name);
+        gen.SetSubjectDN(name);
+        gen.SetNotBefore(DateTime.UtcNow.AddMinutes(-5));
+        gen.SetNotAfter(DateTime.UtcNow.AddDays(30));
+        gen.SetPublicKey(key.Public);
+        return gen.Generate(new Asn1SignatureFactory("SHA256WITHRSA", key.Private, SelfSignedRandom));
+    }
+
     private static readonly SecureRandom Random = new();
 
     /// <summary>The certificate requests are encrypted to (the RA's, from GetCACert).</summary>

@@ -1,0 +1,82 @@
+using System.Diagnostics;
+using System.Globalization;
+
+namespace CertConnector.Bench.Scep;
+
+/// <summary>
+/// SCEP enrollment throughput and latency against our connector, against <c>scepserver</c> on the same machine, or
+/// against any SCEP URL. Keys are generated once, before anything is timed, and used by every target.
+/// </summary>
+public static class ScepBench
+{
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var options = ScepBenchOptions.Parse(args);
+        var targets = options.Target switch
+        {
+            "both" => new[] { "ours", "scepserver" },
+            var t => [t],
+        };
+        Console.WriteLine($"SCEP enrollment load: N={options.Requests}, C={options.Concurrency}, warm-up {options.Warmup} per target, " +
+                          $"RSA-2048 requester keys, PKCSReq AES-128-CBC/SHA-256");
+        Console.WriteLine($"machine: {Environment.ProcessorCount} cores, load average {LoadAverage()}");
+
+        var keygen = Stopwatch.StartNew();
+        var warmup = ScepLoadGenerator.CreateRequesters(Enumerable.Range(0, options.Warmup).Select(i => $"CN=bench-warmup-{i}").ToList());
+        var timed = ScepLoadGenerator.CreateRequesters(Enumerable.Range(0, options.Requests).Select(i => $"CN=bench-{i}").ToList());
+        Console.WriteLine($"generated {warmup.Length + timed.Length} RSA-2048 keys + self-signed certificates in {keygen.Elapsed.TotalSeconds:0.0} s " +
+                          $"({Environment.ProcessorCount} in parallel), untimed");
+
+        var results = new List<ScepRunResult>();
+        var errors = 0;
+        foreach (var name in targets)
+        {
+            try
+            {
+                using var target = await StartAsync(name, options);
+                Console.WriteLine($"[{target.Name}] {target.Description}");
+                var result = await ScepLoadGenerator.RunAsync(target.Name, target.Url, warmup, timed, options.Concurrency,
+                    target.ChallengeForAsync, TimeSpan.FromSeconds(options.TimeoutSeconds));
+                Console.WriteLine($"[{target.Name}] challenges + CSRs + PKCSReqs prepared in {result.PrepareTime.TotalSeconds:0.0} s (untimed); " +
+                                  $"timed run {result.Wall.TotalSeconds:0.00} s; load average {LoadAverage()}");
+                foreach (var (reason, count) in result.Failures.OrderByDescending(f => f.Value))
+                    Console.WriteLine($"[{target.Name}]   failure x{count}: {reason}");
+                if (result.Failures.Count > 0 && target is OurScepTarget ours && ours.LogTail.Length > 0)
+                    Console.WriteLine($"[{target.Name}] connector log tail:{Environment.NewLine}{ours.LogTail}");
+                results.Add(result);
+            }
+            catch (Exception e)
+            {
+                errors++;
+                Console.Error.WriteLine($"[{name}] did not run: {e.GetType().Name}: {e.Message}");
+            }
+        }
+
+        Console.WriteLine();
+        Console.WriteLine($"{"target",-12} {"N",6} {"C",4} {"enrollments/s",14} {"p50 ms",9} {"p99 ms",9} {"failures",9}");
+        foreach (var r in results)
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{r.Target,-12} {r.Requests,6} {r.Concurrency,4} {r.EnrollmentsPerSecond,14:0.0} {r.Percentile(0.50),9:0.0} {r.Percentile(0.99),9:0.0} {r.FailureCount,9}"));
+        var o = results.FirstOrDefault(r => r.Target == "ours");
+        var s = results.FirstOrDefault(r => r.Target == "scepserver");
+        if (o is not null && s is not null && s.EnrollmentsPerSecond > 0)
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"ratio ours/scepserver enrollments/s: {o.EnrollmentsPerSecond / s.EnrollmentsPerSecond:0.00}x " +
+                $"(p50 {o.Percentile(0.5) / s.Percentile(0.5):0.00}x, p99 {o.Percentile(0.99) / s.Percentile(0.99):0.00}x of scepserver's latency)"));
+        Console.WriteLine($"load average at end: {LoadAverage()}");
+        return errors == 0 && results.All(r => r.FailureCount == 0) ? 0 : 1;
+    }
+
+    private static async Task<IScepTarget> StartAsync(string name, ScepBenchOptions options) => name switch
+    {
+        "ours" => await OurScepTarget.StartAsync(),
+        "scepserver" => await ScepServerTarget.StartAsync(options.ScepServerKeySize),
+        _ => new ExternalScepTarget(name, options.Challenge),
+    };
+
+    private static string LoadAverage()
+    {
+        try { return string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)); }
+        catch (IOException) { return "n/a"; }
+    }
+}

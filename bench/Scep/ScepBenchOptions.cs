@@ -1,0 +1,39 @@
+using System.Globalization;
+
+namespace CertConnector.Bench.Scep;
+
+/// <summary>
+/// <c>dotnet run -c Release --project bench -- scep [--requests N] [--concurrency C] [--target ours|scepserver|both|URL]
+/// [--challenge SECRET] [--warmup W] [--timeout-seconds S] [--scepserver-keysize BITS]</c>
+/// </summary>
+public sealed record ScepBenchOptions(int Requests, int Concurrency, string Target, string? Challenge, int Warmup,
+    double TimeoutSeconds, int ScepServerKeySize)
+{
+    public static ScepBenchOptions Parse(string[] args)
+    {
+        string? Value(string name) => Array.IndexOf(args, name) is var i and >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+        int Int(string name, int fallback, int min, int max)
+        {
+            var text = Value(name);
+            if (text is null) return fallback;
+            if (!int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) || n < min || n > max)
+                throw new ArgumentException($"{name} must be an integer between {min} and {max}");
+            return n;
+        }
+
+        var target = Value("--target") ?? "both";
+        if (target is not ("ours" or "scepserver" or "both") &&
+            !(Uri.TryCreate(target, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"))
+            throw new ArgumentException("--target must be ours, scepserver, both or an http(s) SCEP URL");
+        var timeout = double.Parse(Value("--timeout-seconds") ?? "600", CultureInfo.InvariantCulture);
+        if (timeout is <= 0 or > 3600) throw new ArgumentException("--timeout-seconds must be in (0, 3600]");
+        return new ScepBenchOptions(
+            Requests: Int("--requests", 200, 1, 100_000),
+            Concurrency: Int("--concurrency", 8, 1, 1024),
+            Target: target,
+            Challenge: Value("--challenge"),
+            Warmup: Int("--warmup", 8, 0, 1000),
+            TimeoutSeconds: timeout,
+            ScepServerKeySize: Int("--scepserver-keysize", 3072, 2048, 4096));
+    }
+}

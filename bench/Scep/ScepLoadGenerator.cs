@@ -1,0 +1,168 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net.Http.Headers;
+using CertConnector.Adapters.Scep;
+using CertConnector.Adapters.Scep.Client;
+using Org.BouncyCastle.Crypto;
+using Org.BouncyCastle.X509;
+
+namespace CertConnector.Bench.Scep;
+
+/// <summary>One requester: its key, the throw-away self-signed certificate it signs with, its subject.</summary>
+public sealed record Requester(string Subject, AsymmetricCipherKeyPair Key, X509Certificate SelfSigned);
+
+/// <summary>What one timed run against one SCEP URL measured.</summary>
+public sealed record ScepRunResult(string Target, string Url, int Requests, int Concurrency, TimeSpan Wall, int Successes,
+    int Pending, IReadOnlyList<double> LatenciesMs, IReadOnlyDictionary<string, int> Failures, TimeSpan PrepareTime)
+{
+    public double EnrollmentsPerSecond => Successes / Wall.TotalSeconds;
+    public int FailureCount => Requests - Successes;
+    public double Percentile(double p) => LatenciesMs.Count == 0 ? double.NaN
+        : LatenciesMs[Math.Clamp((int)Math.Ceiling(p * LatenciesMs.Count) - 1, 0, LatenciesMs.Count - 1)];
+}
+
+/// <summary>
+/// SCEP enrollment load against any SCEP URL: GetCACert, then (untimed) a CSR and PKCSReq per requester with the
+/// challenge the target wants, then (timed) C workers POSTing PKIOperation and decoding each CertRep. An enrollment
+/// counts when the CertRep verifies against the RA, says SUCCESS and carries a certificate for the requester's key.
+/// Latency is the HTTP exchange (request sent to response body read) of successful enrollments.
+/// </summary>
+public static class ScepLoadGenerator
+{
+    /// <summary>Generates requester keys and self-signed certificates in parallel (one worker per core).</summary>
+    public static Requester[] CreateRequesters(IReadOnlyList<string> subjects)
+    {
+        var result = new Requester[subjects.Count];
+        Parallel.For(0, subjects.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
+        {
+            var key = Adapters.Crypto.KeyGeneration.GenerateDotNet(Actors.Common.KeySpec.Rsa2048);
+            result[i] = new Requester(subjects[i], key, ScepClient.SelfSigned(key, subjects[i]));
+        });
+        return result;
+    }
+
+    public static async Task<ScepRunResult> RunAsync(string target, string url, Requester[] warmup, Requester[] timed, int concurrency,
+        Func<string, CancellationToken, Task<string?>> challengeFor, TimeSpan timeout)
+    {
+        using var deadline = new CancellationTokenSource(timeout);
+        var ct = deadline.Token;
+        using var http = new HttpClient(new SocketsHttpHandler
+        {
+            MaxConnectionsPerServer = concurrency,
+            PooledConnectionLifetime = TimeSpan.FromMinutes(10),
+            UseProxy = false,
+        }) { Timeout = TimeSpan.FromSeconds(60) };
+
+        var (caCerts, ra) = await GetCaCertAsync(http, url, ct);
+        var client = new ScepClient(ra);
+
+        var prepare = Stopwatch.StartNew();
+        var warmupMessages = await BuildAsync(client, warmup, challengeFor, ct);
+        var timedMessages = await BuildAsync(client, timed, challengeFor, ct);
+        prepare.Stop();
+
+        // Warm-up: connections opened, JIT and caches warm on both sides; not counted.
+        if (warmupMessages.Length > 0)
+            await DriveAsync(http, url, ra, warmupMessages, concurrency, ct);
+
+        var watch = Stopwatch.StartNew();
+        var outcomes = await DriveAsync(http, url, ra, timedMessages, concurrency, ct);
+        watch.Stop();
+
+        var latencies = outcomes.Where(o => o.Success).Select(o => o.LatencyMs).Order().ToList();
+        var failures = outcomes.Where(o => !o.Success).GroupBy(o => o.Failure!).ToDictionary(g => g.Key, g => g.Count());
+        var notRun = timed.Length - outcomes.Count;
+        if (notRun > 0) failures["not sent (time-out)"] = notRun;
+        return new ScepRunResult(target, url, timed.Length, concurrency, watch.Elapsed, latencies.Count,
+            outcomes.Count(o => o.Failure == "PENDING"), latencies, failures, prepare.Elapsed);
+    }
+
+    /// <summary>GetCACert: a DER certificate, or a degenerate PKCS#7 whose encryption recipient is the RA.</summary>
+    public static async Task<(IReadOnlyList<X509Certificate> Certs, X509Certificate Recipient)> GetCaCertAsync(HttpClient http, string url,
+        CancellationToken ct)
+    {
+        using var response = await http.GetAsync(url + "?operation=GetCACert", ct);
+        response.EnsureSuccessStatusCode();
+        var body = await response.Content.ReadAsByteArrayAsync(ct);
+        IReadOnlyList<X509Certificate> certs = response.Content.Headers.ContentType?.MediaType == "application/x-x509-ca-ra-cert"
+            ? ScepClient.ParseDegenerate(body).Certs
+            : [new X509Certificate(body)];
+        if (certs.Count == 0) throw new InvalidDataException("GetCACert returned no certificate");
+        return (certs, ScepClient.SelectRecipient(certs));
+    }
+
+    private sealed record Prepared(Requester Requester, byte[] Message);
+
+    private sealed record Outcome(bool Success, double LatencyMs, string? Failure);
+
+    private static async Task<Prepared[]> BuildAsync(ScepClient client, Requester[] requesters,
+        Func<string, CancellationToken, Task<string?>> challengeFor, CancellationToken ct)
+    {
+        // Challenges first (may be HTTP calls to an admin API), then the CPU work in parallel.
+        var challenges = new string?[requesters.Length];
+        for (var i = 0; i < requesters.Length; i++) challenges[i] = await challengeFor(requesters[i].Subject, ct);
+        var prepared = new Prepared[requesters.Length];
+        Parallel.For(0, requesters.Length, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = ct }, i =>
+        {
+            var r = requesters[i];
+            var csr = ScepClient.CreateCsr(r.Key, r.Subject, challenges[i]);
+            prepared[i] = new Prepared(r, client.PkcsReq(csr, r.SelfSigned, r.Key.Private).Bytes);
+        });
+        return prepared;
+    }
+
+    private static async Task<List<Outcome>> DriveAsync(HttpClient http, string url, X509Certificate ra, Prepared[] messages, int concurrency,
+        CancellationToken ct)
+    {
+        var outcomes = new ConcurrentBag<Outcome>();
+        var next = -1;
+        var endpoint = new Uri(url + "?operation=PKIOperation");
+
+        async Task Worker()
+        {
+            while (!ct.IsCancellationRequested)
+            {
+                var i = Interlocked.Increment(ref next);
+                if (i >= messages.Length) return;
+                outcomes.Add(await EnrollAsync(http, endpoint, ra, messages[i], ct));
+            }
+        }
+
+        await Task.WhenAll(Enumerable.Range(0, Math.Min(concurrency, Math.Max(messages.Length, 1))).Select(_ => Task.Run(Worker, CancellationToken.None)));
+        return outcomes.ToList();
+    }
+
+    private static async Task<Outcome> EnrollAsync(HttpClient http, Uri endpoint, X509Certificate ra, Prepared p, CancellationToken ct)
+    {
+        var start = Stopwatch.GetTimestamp();
+        byte[] body;
+        double latency;
+        try
+        {
+            using var content = new ByteArrayContent(p.Message);
+            content.Headers.ContentType = new MediaTypeHeaderValue("application/x-pki-message");
+            using var response = await http.PostAsync(endpoint, content, ct);
+            body = await response.Content.ReadAsByteArrayAsync(ct);
+            latency = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+            if (!response.IsSuccessStatusCode) return new Outcome(false, latency, $"HTTP {(int)response.StatusCode}");
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or OperationCanceledException)
+        {
+            return new Outcome(false, Stopwatch.GetElapsedTime(start).TotalMilliseconds, e.GetType().Name);
+        }
+
+        try
+        {
+            var rep = ScepClient.DecodeCertRep(body, ra, p.Requester.SelfSigned, p.Requester.Key.Private);
+            if (rep.Status == ScepPkiStatus.Pending) return new Outcome(false, latency, "PENDING");
+            if (rep.Status != ScepPkiStatus.Success) return new Outcome(false, latency, $"FAILURE {rep.FailInfo}");
+            if (!rep.Certificates.Any(c => c.GetPublicKey().Equals(p.Requester.Key.Public)))
+                return new Outcome(false, latency, "SUCCESS without the requester's certificate");
+            return new Outcome(true, latency, null);
+        }
+        catch (Exception e)
+        {
+            return new Outcome(false, latency, $"bad CertRep: {e.GetType().Name}: {e.Message}");
+        }
+    }
+}

@@ -1,0 +1,253 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+
+namespace CertConnector.Bench.Scep;
+
+/// <summary>A SCEP server under test: where it answers and the challenge a given subject's CSR must carry.</summary>
+public interface IScepTarget : IDisposable
+{
+    string Name { get; }
+    string Url { get; }
+    string Description { get; }
+    Task<string?> ChallengeForAsync(string subject, CancellationToken ct);
+}
+
+/// <summary>A SCEP URL run elsewhere, with an optional shared challenge.</summary>
+public sealed class ExternalScepTarget(string url, string? challenge) : IScepTarget
+{
+    public string Name => "url";
+    public string Url { get; } = url.TrimEnd('/');
+    public string Description => $"{Url} (challenge {(challenge is null ? "none" : "shared")})";
+    public Task<string?> ChallengeForAsync(string subject, CancellationToken ct) => Task.FromResult(challenge);
+    public void Dispose() { }
+}
+
+/// <summary>Keeps the last lines a child process wrote, to show when it fails.</summary>
+internal sealed class ProcessLog
+{
+    private readonly ConcurrentQueue<string> _lines = new();
+
+    public void Append(string? line)
+    {
+        if (line is null) return;
+        _lines.Enqueue(line);
+        while (_lines.Count > 40) _lines.TryDequeue(out _);
+    }
+
+    public string Tail => string.Join(Environment.NewLine, _lines);
+
+    public static Process Start(ProcessStartInfo info, ProcessLog log)
+    {
+        info.UseShellExecute = false;
+        info.RedirectStandardOutput = true;
+        info.RedirectStandardError = true;
+        var process = Process.Start(info) ?? throw new InvalidOperationException($"could not start {info.FileName}");
+        process.OutputDataReceived += (_, e) => log.Append(e.Data);
+        process.ErrorDataReceived += (_, e) => log.Append(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+    }
+
+    public static void Stop(Process process)
+    {
+        try
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+                process.WaitForExit(10_000);
+            }
+        }
+        catch (InvalidOperationException) { }
+        finally { process.Dispose(); }
+    }
+}
+
+/// <summary>
+/// Our connector, started as PkcsEndToEndBench does (embedded default: SQLite journal, built-in CA, standalone
+/// service) with the SCEP listener on a free loopback port; challenges are minted one per subject over the admin API.
+/// </summary>
+public sealed class OurScepTarget : IScepTarget
+{
+    private readonly string _dir;
+    private readonly Process _process;
+    private readonly ProcessLog _log = new();
+    private readonly HttpClient _admin;
+
+    private OurScepTarget(string dir, Process process, string scepUrl, HttpClient admin)
+    {
+        _dir = dir;
+        _process = process;
+        Url = scepUrl;
+        _admin = admin;
+    }
+
+    public string Name => "ours";
+    public string Url { get; }
+    public string Description => $"{Url} (certconnector, embedded default, one-time challenges)";
+
+    public static async Task<OurScepTarget> StartAsync()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), $"certconnector-scepbench-{Guid.NewGuid():N}");
+        var data = Path.Combine(dir, "data");
+        Directory.CreateDirectory(data);
+        var info = new ProcessStartInfo("dotnet");
+        foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "certconnector.dll"), "--data-dir", data,
+                     "--admin-url", "http://127.0.0.1:0", "--scep-url", "http://127.0.0.1:0" })
+            info.ArgumentList.Add(a);
+        info.Environment["CERTCONNECTOR_Connector__Logging__Console"] = "false";
+        var log = new ProcessLog();
+        Process? process = null;
+        try
+        {
+            process = ProcessLog.Start(info, log);
+            var adminUrlFile = Path.Combine(data, "admin.url");
+            for (var i = 0; i < 600 && !File.Exists(adminUrlFile); i++)
+            {
+                if (process.HasExited) throw new InvalidOperationException($"the connector did not start:{Environment.NewLine}{log.Tail}");
+                await Task.Delay(100);
+            }
+            if (!File.Exists(adminUrlFile)) throw new TimeoutException($"the connector did not start within 60 s:{Environment.NewLine}{log.Tail}");
+            var admin = new HttpClient { BaseAddress = new Uri(File.ReadAllText(adminUrlFile).Trim()), Timeout = TimeSpan.FromSeconds(30) };
+            admin.DefaultRequestHeaders.Authorization =
+                new AuthenticationHeaderValue("Bearer", File.ReadAllText(Path.Combine(data, "admin.token")).Trim());
+            var scepUrl = File.ReadAllText(Path.Combine(data, "scep.url")).Trim();
+            return new OurScepTarget(dir, process, scepUrl, admin);
+        }
+        catch
+        {
+            if (process is not null) ProcessLog.Stop(process);
+            TryDelete(dir);
+            throw;
+        }
+    }
+
+    public async Task<string?> ChallengeForAsync(string subject, CancellationToken ct)
+    {
+        using var response = await _admin.PostAsJsonAsync("/api/v1/scep/challenges", new { subject, ttl = "60m" }, ct);
+        if (!response.IsSuccessStatusCode)
+            throw new InvalidOperationException($"minting a challenge failed: HTTP {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(ct)}");
+        var body = await response.Content.ReadFromJsonAsync<MintedChallenge>(ct);
+        return body?.Challenge ?? throw new InvalidDataException("the challenge response has no challenge");
+    }
+
+    private sealed record MintedChallenge(string? Challenge);
+
+    public string LogTail => _log.Tail;
+
+    public void Dispose()
+    {
+        _admin.Dispose();
+        ProcessLog.Stop(_process);
+        TryDelete(_dir);
+    }
+
+    internal static void TryDelete(string dir)
+    {
+        try { Directory.Delete(dir, true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    }
+}
+
+/// <summary>
+/// <c>scepserver</c> (micromdm/scep, Debian package <c>scep</c>) with a fresh file depot, one shared challenge and
+/// renewal always allowed so that any number of certificates can be issued. It listens on all interfaces (it has
+/// no address flag); the benchmark only talks to it over loopback and stops it at the end.
+/// </summary>
+public sealed class ScepServerTarget : IScepTarget
+{
+    public const string Challenge = "secret";
+    private readonly string _dir;
+    private readonly Process _process;
+
+    private ScepServerTarget(string dir, Process process, string url, int keySize)
+    {
+        _dir = dir;
+        _process = process;
+        Url = url;
+        KeySize = keySize;
+    }
+
+    public string Name => "scepserver";
+    public string Url { get; }
+    public int KeySize { get; }
+    public string Description => $"{Url} (scepserver, file depot, RSA-{KeySize} CA, shared challenge)";
+
+    public static string? Executable() =>
+        new[] { "/usr/bin/scepserver", "/usr/local/bin/scepserver" }.FirstOrDefault(File.Exists);
+
+    public static async Task<ScepServerTarget> StartAsync(int keySize)
+    {
+        var exe = Executable() ?? throw new FileNotFoundException("scepserver not found: apt-get install -y scep");
+        var dir = Path.Combine(Path.GetTempPath(), $"scepserver-bench-{Guid.NewGuid():N}");
+        var depot = Path.Combine(dir, "depot");
+        Directory.CreateDirectory(dir);
+        Process? server = null;
+        try
+        {
+            // scepserver ca -init -depot DIR -keySize BITS
+            var initLog = new ProcessLog();
+            var init = new ProcessStartInfo(exe) { WorkingDirectory = dir };
+            foreach (var a in new[] { "ca", "-init", "-depot", depot, "-keySize", keySize.ToString(), "-organization", "scep-bench" })
+                init.ArgumentList.Add(a);
+            using (var p = ProcessLog.Start(init, initLog))
+            {
+                if (!p.WaitForExit(120_000))
+                {
+                    p.Kill(true);
+                    throw new TimeoutException("scepserver ca -init did not finish within 120 s");
+                }
+                p.WaitForExit();
+                if (p.ExitCode != 0) throw new InvalidOperationException($"scepserver ca -init failed ({p.ExitCode}):{Environment.NewLine}{initLog.Tail}");
+            }
+
+            var port = FreePort();
+            var log = new ProcessLog();
+            var run = new ProcessStartInfo(exe) { WorkingDirectory = dir };
+            foreach (var a in new[] { "-depot", depot, "-port", port.ToString(), "-challenge", Challenge, "-allowrenew", "0" })
+                run.ArgumentList.Add(a);
+            server = ProcessLog.Start(run, log);
+            var url = $"http://127.0.0.1:{port}/scep";
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+            for (var i = 0; ; i++)
+            {
+                if (server.HasExited) throw new InvalidOperationException($"scepserver exited:{Environment.NewLine}{log.Tail}");
+                try
+                {
+                    using var response = await http.GetAsync(url + "?operation=GetCACaps");
+                    if (response.IsSuccessStatusCode) break;
+                }
+                catch (HttpRequestException) { }
+                catch (TaskCanceledException) { }
+                if (i >= 300) throw new TimeoutException($"scepserver did not answer GetCACaps within 30 s:{Environment.NewLine}{log.Tail}");
+                await Task.Delay(100);
+            }
+            return new ScepServerTarget(dir, server, url, keySize);
+        }
+        catch
+        {
+            if (server is not null) ProcessLog.Stop(server);
+            OurScepTarget.TryDelete(dir);
+            throw;
+        }
+    }
+
+    public Task<string?> ChallengeForAsync(string subject, CancellationToken ct) => Task.FromResult<string?>(Challenge);
+
+    public void Dispose()
+    {
+        ProcessLog.Stop(_process);
+        OurScepTarget.TryDelete(_dir);
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}

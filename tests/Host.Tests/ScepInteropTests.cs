@@ -1,0 +1,244 @@
+using CertConnector.Adapters.Scep;
+using CertConnector.Adapters.Scep.Client;
+using CertConnector.Actors.Scep;
+using Org.BouncyCastle.Asn1.X509;
+
+namespace CertConnector.Host.Tests;
+
+/// <summary>A connector whose renewal window covers freshly issued certificates, so renewals can be tested.</summary>
+public sealed class ScepConnector : IDisposable
+{
+    public ScepConnector()
+    {
+        Dir = Tools.TempDir("scep");
+        Process = ConnectorProcess.Start(Path.Combine(Dir, "data"), new Dictionary<string, string> { ["Scep:RenewalWindowDays"] = "400" });
+        Http = new ScepHttpClient(Process.ScepUrl);
+        File.WriteAllText(CaPem, Process.Cli("ca", "cert").Stdout);
+    }
+
+    public string Dir { get; }
+    public ConnectorProcess Process { get; }
+    public ScepHttpClient Http { get; }
+    public string CaPem => Path.Combine(Dir, "ca.pem");
+
+    public string Challenge(string subject, string ttl = "10m")
+    {
+        var minted = Process.Cli("scep", "challenge", "--subject", subject, "--ttl", ttl);
+        if (minted.ExitCode != 0) throw new InvalidOperationException(minted.ToString());
+        return minted.Json.GetProperty("challenge").GetString()!;
+    }
+
+    public void Dispose()
+    {
+        Http.Dispose();
+        Process.Dispose();
+    }
+}
+
+/// <summary>Enrollment with the Debian package's scepclient: a client nobody here wrote.</summary>
+[Trait("Category", "Interop")]
+public sealed class ScepClientInteropTests(ScepConnector connector) : IClassFixture<ScepConnector>
+{
+    private const string ScepClientSubject = "CN={0},OU=MDM,O=scep-client,C=US"; // scepclient adds O, OU and C
+
+    private (int Exit, string Output, string Dir) RunScepClient(string cn, string challenge)
+    {
+        var dir = Tools.TempDir("scepclient");
+        var info = new System.Diagnostics.ProcessStartInfo("scepclient") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = dir };
+        foreach (var a in new[] { "-server-url", connector.Process.ScepUrl, "-challenge", challenge, "-private-key", Path.Combine(dir, "device.key"),
+                     "-certificate", Path.Combine(dir, "device.crt"), "-cn", cn, "-keySize", "2048" })
+            info.ArgumentList.Add(a);
+        using var p = System.Diagnostics.Process.Start(info)!;
+        var output = p.StandardOutput.ReadToEndAsync();
+        var errors = p.StandardError.ReadToEndAsync();
+        if (!p.WaitForExit(TimeSpan.FromSeconds(120))) p.Kill();
+        return (p.ExitCode, output.Result + errors.Result, dir);
+    }
+
+    [Fact]
+    public void Scepclient_enrolls_by_POST_and_openssl_verifies_the_certificate()
+    {
+        var challenge = connector.Challenge(string.Format(ScepClientSubject, "device-post"));
+        var (exit, output, dir) = RunScepClient("device-post", challenge);
+        Assert.True(exit == 0, output);
+        Assert.Contains("pkiStatus=SUCCESS", output);
+        var cert = Path.Combine(dir, "device.crt");
+        Assert.Contains(": OK", Tools.OpenSsl("verify", "-CAfile", connector.CaPem, cert));
+        var text = Tools.OpenSsl("x509", "-in", cert, "-noout", "-text");
+        Assert.Contains("TLS Web Client Authentication", text);
+        Assert.Equal(Tools.OpenSsl("pkey", "-in", Path.Combine(dir, "device.key"), "-pubout"), Tools.OpenSsl("x509", "-in", cert, "-pubkey", "-noout"));
+    }
+
+    [Fact]
+    public void A_reused_challenge_is_a_scep_failure()
+    {
+        var challenge = connector.Challenge(string.Format(ScepClientSubject, "device-reuse"));
+        Assert.Equal(0, RunScepClient("device-reuse", challenge).Exit);
+        var (exit, output, dir) = RunScepClient("device-reuse", challenge);
+        Assert.NotEqual(0, exit);
+        Assert.Contains("failInfo: badRequest", output);
+        Assert.False(File.Exists(Path.Combine(dir, "device.crt")));
+    }
+
+    [Fact]
+    public void A_wrong_challenge_is_a_scep_failure()
+    {
+        connector.Challenge(string.Format(ScepClientSubject, "device-wrong"));
+        var (exit, output, _) = RunScepClient("device-wrong", "not-the-challenge");
+        Assert.NotEqual(0, exit);
+        Assert.Contains("failInfo: badRequest", output);
+    }
+
+    [Fact]
+    public void A_csr_whose_subject_differs_from_the_binding_is_a_scep_failure()
+    {
+        var challenge = connector.Challenge(string.Format(ScepClientSubject, "device-a"));
+        var (exit, output, _) = RunScepClient("device-b", challenge);
+        Assert.NotEqual(0, exit);
+        Assert.Contains("failInfo: badRequest", output);
+    }
+
+    [Fact]
+    public void An_expired_challenge_is_a_scep_failure()
+    {
+        var challenge = connector.Challenge(string.Format(ScepClientSubject, "device-late"), ttl: "1s");
+        var deadline = DateTime.UtcNow.AddSeconds(1.5);
+        while (DateTime.UtcNow < deadline) Thread.Sleep(100); // let the real clock pass the challenge's expiry
+        var (exit, output, _) = RunScepClient("device-late", challenge);
+        Assert.NotEqual(0, exit);
+        Assert.Contains("failInfo: badRequest", output);
+    }
+}
+
+/// <summary>What scepclient cannot exercise, with our BouncyCastle client against the running host.</summary>
+[Trait("Category", "Interop")]
+public sealed class ScepProtocolTests(ScepConnector connector) : IClassFixture<ScepConnector>
+{
+    public static TheoryData<string, ScepKeyTransport, string, ChallengeStringType, bool, bool> Variants => new()
+    {
+        // name,          key transport,               content,              challenge string,             BER,   GET
+        { "aes128-post",  ScepKeyTransport.Pkcs1v15,   ScepOids.Aes128Cbc,   ChallengeStringType.Printable, false, false },
+        { "get",          ScepKeyTransport.Pkcs1v15,   ScepOids.Aes128Cbc,   ChallengeStringType.Printable, false, true },
+        { "oaep-aes256",  ScepKeyTransport.OaepSha256, ScepOids.Aes256Cbc,   ChallengeStringType.Printable, false, false },
+        { "oaep1-des3",   ScepKeyTransport.OaepSha1,   ScepOids.DesEde3Cbc,  ChallengeStringType.Utf8,      false, false },
+        { "bmp",          ScepKeyTransport.Pkcs1v15,   ScepOids.Aes192Cbc,   ChallengeStringType.Bmp,       false, false },
+        { "ber",          ScepKeyTransport.Pkcs1v15,   ScepOids.Aes256Cbc,   ChallengeStringType.Printable, true,  false },
+        { "ber-get",      ScepKeyTransport.OaepSha256, ScepOids.DesEde3Cbc,  ChallengeStringType.Bmp,       true,  true },
+    };
+
+    [Theory]
+    [MemberData(nameof(Variants))]
+    public async Task Enrolls_with_each_algorithm_encoding_and_method(string name, ScepKeyTransport transport, string content,
+        ChallengeStringType challengeType, bool ber, bool get)
+    {
+        var subject = $"CN=bc-{name}";
+        var key = ScepHttpClient.NewKey();
+        var signer = ScepClient.SelfSigned(key, subject);
+        var csr = ScepClient.CreateCsr(key, subject, connector.Challenge(subject), challengeType);
+        var options = new PkiMessageOptions { KeyTransport = transport, ContentAlgorithmOid = content, Ber = ber };
+
+        var reply = await connector.Http.EnrollAsync(key, signer, csr, options, get);
+
+        Assert.Equal(ScepPkiStatus.Success, reply.Status);
+        Assert.Equal(content, reply.ContentEncryptionAlgorithmOid); // answered with the client's own algorithm
+        var issued = reply.Certificates[0];
+        Assert.Equal(subject, issued.SubjectDN.ToString());
+        issued.Verify(connector.Http.CaCerts.Single(c => c.GetBasicConstraints() >= 0).GetPublicKey());
+    }
+
+    [Fact]
+    public async Task A_retransmission_gets_the_same_certificate()
+    {
+        var key = ScepHttpClient.NewKey();
+        var signer = ScepClient.SelfSigned(key, "CN=retransmit");
+        var message = connector.Http.Client.PkcsReq(ScepClient.CreateCsr(key, "CN=retransmit", connector.Challenge("CN=retransmit")), signer, key.Private);
+        var first = connector.Http.Decode((await connector.Http.PostAsync(message.Bytes)).Body, signer, key);
+        var again = connector.Http.Decode((await connector.Http.PostAsync(message.Bytes)).Body, signer, key);
+        Assert.Equal(ScepPkiStatus.Success, again.Status);
+        Assert.Equal(first.Certificates[0].SerialNumber, again.Certificates[0].SerialNumber);
+    }
+
+    [Fact]
+    public async Task RenewalReq_signed_by_our_certificate_needs_no_challenge()
+    {
+        var key = ScepHttpClient.NewKey();
+        var signer = ScepClient.SelfSigned(key, "CN=renew-me");
+        var first = await connector.Http.EnrollAsync(key, signer, ScepClient.CreateCsr(key, "CN=renew-me", connector.Challenge("CN=renew-me")));
+        var existing = first.Certificates[0];
+
+        var newKey = ScepHttpClient.NewKey();
+        var renewal = connector.Http.Client.RenewalReq(ScepClient.CreateCsr(newKey, "CN=renew-me"), existing, key.Private);
+        var reply = connector.Http.Decode((await connector.Http.PostAsync(renewal.Bytes)).Body, existing, key);
+
+        Assert.Equal(ScepPkiStatus.Success, reply.Status);
+        Assert.NotEqual(existing.SerialNumber, reply.Certificates[0].SerialNumber);
+        Assert.Equal(newKey.Public, reply.Certificates[0].GetPublicKey());
+    }
+
+    [Fact]
+    public async Task RenewalReq_signed_by_a_stranger_is_refused()
+    {
+        var key = ScepHttpClient.NewKey();
+        var stranger = ScepClient.SelfSigned(key, "CN=stranger");
+        var renewal = connector.Http.Client.RenewalReq(ScepClient.CreateCsr(key, "CN=stranger"), stranger, key.Private);
+        var reply = connector.Http.Decode((await connector.Http.PostAsync(renewal.Bytes)).Body, stranger, key);
+        Assert.Equal((ScepPkiStatus.Failure, ScepFailInfo.BadRequest), (reply.Status, reply.FailInfo));
+    }
+
+    [Fact]
+    public async Task GetCert_returns_an_issued_certificate_and_badCertId_for_an_unknown_serial()
+    {
+        var key = ScepHttpClient.NewKey();
+        var signer = ScepClient.SelfSigned(key, "CN=getcert");
+        var issued = (await connector.Http.EnrollAsync(key, signer, ScepClient.CreateCsr(key, "CN=getcert", connector.Challenge("CN=getcert")))).Certificates[0];
+
+        var get = connector.Http.Client.GetCert(issued.IssuerDN, issued.SerialNumber, signer, key.Private);
+        var found = connector.Http.Decode((await connector.Http.PostAsync(get.Bytes)).Body, signer, key);
+        Assert.Equal(issued.SerialNumber, found.Certificates[0].SerialNumber);
+
+        var missing = connector.Http.Client.GetCert(issued.IssuerDN, Org.BouncyCastle.Math.BigInteger.ValueOf(12345), signer, key.Private);
+        var notFound = connector.Http.Decode((await connector.Http.PostAsync(missing.Bytes)).Body, signer, key);
+        Assert.Equal((ScepPkiStatus.Failure, ScepFailInfo.BadCertId), (notFound.Status, notFound.FailInfo));
+    }
+
+    [Fact]
+    public async Task GetCRL_is_a_clean_failure_until_revocation_lands()
+    {
+        var key = ScepHttpClient.NewKey();
+        var signer = ScepClient.SelfSigned(key, "CN=crl");
+        var ca = connector.Http.CaCerts.Single(c => c.GetBasicConstraints() >= 0);
+        var reply = connector.Http.Decode((await connector.Http.PostAsync(connector.Http.Client.GetCrl(ca.SubjectDN, ca.SerialNumber, signer, key.Private).Bytes)).Body, signer, key);
+        Assert.Equal((ScepPkiStatus.Failure, ScepFailInfo.BadRequest), (reply.Status, reply.FailInfo));
+    }
+
+    [Fact]
+    public async Task Capabilities_and_ca_certificates_are_served_on_both_paths()
+    {
+        using var http = new HttpClient();
+        foreach (var path in new[] { connector.Process.ScepUrl, connector.Process.ScepUrl.Replace("/scep", "/certsrv/mscep/mscep.dll") })
+        {
+            var caps = await http.GetStringAsync(path + "?operation=GetCACaps");
+            Assert.Equal(["POSTPKIOperation", "SHA-256", "SHA-512", "AES", "DES3", "SCEPStandard", "Renewal", "GetNextCACert"],
+                caps.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+            using var caCert = await http.GetAsync(path + "?operation=GetCACert");
+            Assert.Equal("application/x-x509-ca-ra-cert", caCert.Content.Headers.ContentType!.MediaType);
+            using var next = await http.GetAsync(path + "?operation=GetNextCACert");
+            Assert.Equal("application/x-x509-next-ca-cert", next.Content.Headers.ContentType!.MediaType);
+        }
+        var ra = connector.Http.Ra;
+        Assert.True(ra.GetKeyUsage()[0] && ra.GetKeyUsage()[2], "the RA certificate has digitalSignature and keyEncipherment");
+    }
+
+    [Fact]
+    public async Task Garbage_is_400_oversize_is_413_and_the_admin_api_is_not_on_the_scep_port()
+    {
+        using var http = new HttpClient();
+        var url = connector.Process.ScepUrl;
+        Assert.Equal(400, (int)(await http.PostAsync(url + "?operation=PKIOperation", new ByteArrayContent("hello"u8.ToArray()))).StatusCode);
+        Assert.Equal(413, (int)(await http.PostAsync(url + "?operation=PKIOperation", new ByteArrayContent(new byte[1024 * 1024]))).StatusCode);
+        Assert.Equal(400, (int)(await http.GetAsync(url + "?operation=PKIOperation&message=%%%")).StatusCode);
+        Assert.Equal(400, (int)(await http.GetAsync(url + "?operation=Nope")).StatusCode);
+        Assert.Equal(404, (int)(await http.GetAsync(url.Replace("/scep", "/api/v1/ca/certificate"))).StatusCode);
+        Assert.Equal(404, (int)(await http.GetAsync(connector.Process.AdminUrl + "/scep?operation=GetCACaps")).StatusCode);
+    }
+}
