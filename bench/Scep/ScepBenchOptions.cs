@@ -11,7 +11,7 @@ public sealed record ScepBenchOptions(int Requests, int Concurrency, string Targ
 {
     public static ScepBenchOptions Parse(string[] args)
     {
-        string? Value(string name) => Array.IndexOf(args, name) is var i and >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+        string? Value(string name) => Array.LastIndexOf(args, name) is var i and >= 0 && i + 1 < args.Length ? args[i + 1] : null;
         int Int(string name, int fallback, int min, int max)
         {
             var text = Value(name);

@@ -26,10 +26,21 @@ public sealed class ExternalScepTarget(string url, string? challenge) : IScepTar
     public void Dispose() { }
 }
 
-/// <summary>Keeps the last lines a child process wrote, to show when it fails.</summary>
+/// <summary>Keeps the last lines a child process wrote, to show when it fails; kills children still running at exit.</summary>
 internal sealed class ProcessLog
 {
+    private static readonly ConcurrentDictionary<Process, bool> Running = new();
     private readonly ConcurrentQueue<string> _lines = new();
+
+    static ProcessLog()
+    {
+        // SIGTERM / Ctrl-C skip finally blocks: stop what we started anyway.
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            foreach (var p in Running.Keys)
+                try { if (!p.HasExited) p.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
+        };
+    }
 
     public void Append(string? line)
     {
@@ -46,6 +57,7 @@ internal sealed class ProcessLog
         info.RedirectStandardOutput = true;
         info.RedirectStandardError = true;
         var process = Process.Start(info) ?? throw new InvalidOperationException($"could not start {info.FileName}");
+        Running[process] = true;
         process.OutputDataReceived += (_, e) => log.Append(e.Data);
         process.ErrorDataReceived += (_, e) => log.Append(e.Data);
         process.BeginOutputReadLine();
@@ -55,6 +67,7 @@ internal sealed class ProcessLog
 
     public static void Stop(Process process)
     {
+        Running.TryRemove(process, out _);
         try
         {
             if (!process.HasExited)
@@ -194,15 +207,16 @@ public sealed class ScepServerTarget : IScepTarget
             var init = new ProcessStartInfo(exe) { WorkingDirectory = dir };
             foreach (var a in new[] { "ca", "-init", "-depot", depot, "-keySize", keySize.ToString(), "-organization", "scep-bench" })
                 init.ArgumentList.Add(a);
-            using (var p = ProcessLog.Start(init, initLog))
+            var p = ProcessLog.Start(init, initLog);
+            try
             {
-                if (!p.WaitForExit(120_000))
-                {
-                    p.Kill(true);
-                    throw new TimeoutException("scepserver ca -init did not finish within 120 s");
-                }
+                if (!p.WaitForExit(120_000)) throw new TimeoutException("scepserver ca -init did not finish within 120 s");
                 p.WaitForExit();
                 if (p.ExitCode != 0) throw new InvalidOperationException($"scepserver ca -init failed ({p.ExitCode}):{Environment.NewLine}{initLog.Tail}");
+            }
+            finally
+            {
+                ProcessLog.Stop(p);
             }
 
             var port = FreePort();

@@ -24,49 +24,42 @@ public sealed record PkcsPorts(
 /// the step the state asks for (<see cref="PkcsRequestState.NextStep"/>); every decision is in the state.
 /// Every transition is persisted before it is acted on, so a restart resumes exactly where it stood.
 /// </summary>
-public sealed class PkcsRequestActor : ReceivePersistentActor, IWithTimers
+public sealed class PkcsRequestActor : RequestActor
 {
-    private const string RetryTimer = "retry";
     private readonly PkcsPorts _ports;
     private readonly HashSet<IActorRef> _subscribers = [];
     private PkcsRequestState _state;
-    private bool _busy;
 
-    public PkcsRequestActor(string requestId, PkcsPorts ports)
+    public PkcsRequestActor(string requestId, PkcsPorts ports) : base($"pkcs-{requestId}")
     {
         _ports = ports;
         _state = PkcsRequestState.Empty(requestId);
-        PersistenceId = $"pkcs-{requestId}";
-
-        Recover<IConnectorEvent>(e => _state = _state.Apply(e));
 
         Command<StartPkcsRequest>(OnStart);
         Command<GetPkcsRequest>(_ =>
         {
             Sender.Tell(_state.ToView());
-            if (_state.Status == PkcsStatus.New && !_busy) Passivate(); // never keep (or remember) an unknown ID
+            if (_state.Status == PkcsStatus.New && Idle) Passivate(); // never keep (or remember) an unknown ID
         });
-        Command<RetryDue>(_ => Run(_state.StepAfterWait()));
         Command<IssueSucceeded>(OnIssued);
         Command<UploadSucceeded>(_ => PersistThen(_state.DecideUploaded(Now)));
         Command<StepFailed>(f => OnStepFailed(f.Stage, f.Reason));
     }
 
-    public override string PersistenceId { get; }
-    public ITimerScheduler Timers { get; set; } = null!;
-
     public static Props Props(string requestId, PkcsPorts ports) => Akka.Actor.Props.Create(() => new PkcsRequestActor(requestId, ports));
 
-    private DateTimeOffset Now => Context.System.Scheduler.Now;
+    protected override void ApplyEvent(IConnectorEvent e) => _state = _state.Apply(e);
 
-    protected override void OnReplaySuccess() => Resume();
+    protected override void RunNextStep() => Run(_state.NextStep());
+
+    protected override void RetryNow() => Run(_state.StepAfterWait());
 
     private void OnStart(StartPkcsRequest start)
     {
         if (!Sender.IsNobody() && !Sender.Equals(Context.System.DeadLetters)) _subscribers.Add(Sender);
         var events = _state.DecideStart(start.Request, Now);
         if (events.Count > 0) PersistThen(events);
-        else if (!_busy && !Timers.IsTimerActive(RetryTimer)) Resume(); // a re-download of an idle request retries it now
+        else Resume(); // a re-download of an idle request retries it now
     }
 
     private void OnIssued(IssueSucceeded ok)
@@ -83,33 +76,10 @@ public sealed class PkcsRequestActor : ReceivePersistentActor, IWithTimers
         {
             // A final upload error: keep the result and wait; the next download of this request retries it.
             WriteEvent(ConnectorEvents.PkcsUploadFailure, $"Uploading the result failed and will not be retried until the request is downloaded again. {reason.Code}: {reason.Message}");
+            StepEnded();
             return;
         }
         PersistThen(events);
-    }
-
-    /// <summary>Persist, apply, write the event IDs, then run whatever the new state asks for.</summary>
-    private void PersistThen(IReadOnlyList<IConnectorEvent> events)
-    {
-        _busy = false;
-        if (events.Count == 0)
-        {
-            Resume();
-            return;
-        }
-        var last = events[^1];
-        PersistAll(events, e =>
-        {
-            _state = _state.Apply(e);
-            Report(e);
-            if (ReferenceEquals(e, last)) Resume();
-        });
-    }
-
-    private void Resume()
-    {
-        if (_busy || Timers.IsTimerActive(RetryTimer)) return;
-        Run(_state.NextStep());
     }
 
     private void Run(PkcsNextStep step)
@@ -123,9 +93,7 @@ public sealed class PkcsRequestActor : ReceivePersistentActor, IWithTimers
                 StartUpload(upload.Result);
                 break;
             case PkcsNextStep.WaitUntil wait:
-                var delay = wait.At - Now;
-                if (delay <= TimeSpan.Zero) Self.Tell(RetryDue.Instance);
-                else Timers.StartSingleTimer(RetryTimer, RetryDue.Instance, delay);
+                RetryAt(wait.At);
                 break;
             case PkcsNextStep.Nothing when _state.IsTerminal:
                 foreach (var s in _subscribers) s.Tell(new PkcsRequestCompleted(_state.RequestId, _state.Status == PkcsStatus.Uploaded));
@@ -137,11 +105,10 @@ public sealed class PkcsRequestActor : ReceivePersistentActor, IWithTimers
 
     private void StartIssue()
     {
-        _busy = true;
         var request = _state.Request!;
         var ports = _ports;
         var now = Now;
-        Task.Run(async () =>
+        RunStep(async () =>
         {
             ports.Credentials.ValidateDeviceCertificate(request.DeviceCertificate, now);
             // Key generation is CPU-bound: at most one per core, so a burst of requests cannot starve the
@@ -162,22 +129,21 @@ public sealed class PkcsRequestActor : ReceivePersistentActor, IWithTimers
                 request.TemplateName, request.SubjectName, request.SubjectAlternativeNames, request.OnPremisesSid,
                 request.ValidityDays), timeout.Token).ConfigureAwait(false);
             return (object)new IssueSucceeded(certificate, ports.Credentials.Seal(pending, certificate, request.DeviceCertificate));
-        }).PipeTo(Self, failure: ex => new StepFailed(PkcsStage.Issue, FailureReason.From(ex)));
+        }, ex => new StepFailed(PkcsStage.Issue, FailureReason.From(ex)));
     }
 
     private void StartUpload(PkcsResult result)
     {
-        _busy = true;
         var ports = _ports;
-        Task.Run(async () =>
+        RunStep(async () =>
         {
             using var timeout = new CancellationTokenSource(ports.Options.UploadTimeout);
             await ports.Service.UploadPkcsResultsAsync([result], timeout.Token).ConfigureAwait(false);
             return (object)UploadSucceeded.Instance;
-        }).PipeTo(Self, failure: ex => new StepFailed(PkcsStage.Upload, FailureReason.From(ex)));
+        }, ex => new StepFailed(PkcsStage.Upload, FailureReason.From(ex)));
     }
 
-    private void Report(IConnectorEvent e)
+    protected override void Report(IConnectorEvent e)
     {
         switch (e)
         {
@@ -215,10 +181,7 @@ public sealed class PkcsRequestActor : ReceivePersistentActor, IWithTimers
     private void WriteEvent(EventDefinition definition, string message, params (string, object?)[] properties) =>
         _ports.Log.Write(definition, _state.RequestId, message, properties);
 
-    private void Passivate() => Context.Parent.Tell(new Passivate(PoisonPill.Instance));
-
     private sealed record IssueSucceeded(IssuedCertificate Certificate, SealedCredential Sealed);
     private sealed record UploadSucceeded { public static readonly UploadSucceeded Instance = new(); }
     private sealed record StepFailed(PkcsStage Stage, FailureReason Reason);
-    private sealed record RetryDue { public static readonly RetryDue Instance = new(); }
 }

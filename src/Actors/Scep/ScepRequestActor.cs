@@ -21,23 +21,18 @@ public sealed record ScepPorts(
 /// is fixed once Issued or Rejected is persisted; retransmissions and CertPoll get that same answer. The
 /// notification to the service is pending from then on, in the journal, and retried until it succeeds.
 /// </summary>
-public sealed class ScepRequestActor : ReceivePersistentActor, IWithTimers
+public sealed class ScepRequestActor : RequestActor
 {
-    private const string RetryTimer = "retry";
     private readonly ScepPorts _ports;
     private readonly List<IActorRef> _waiting = [];
     private ScepRequestState _state;
     private string? _challenge; // memory only: a restart loses it and the device's retransmission brings it back
-    private bool _busy;
     private bool _gaveUpReported;
 
-    public ScepRequestActor(string requestId, ScepPorts ports)
+    public ScepRequestActor(string requestId, ScepPorts ports) : base(requestId)
     {
         _ports = ports;
         _state = ScepRequestState.Empty(requestId);
-        PersistenceId = requestId;
-
-        Recover<IConnectorEvent>(e => _state = _state.Apply(e));
 
         Command<SubmitScepRequest>(OnSubmit);
         Command<PollScepRequest>(_ =>
@@ -55,7 +50,6 @@ public sealed class ScepRequestActor : ReceivePersistentActor, IWithTimers
             Sender.Tell(_state.ToView());
             if (_state.Status == ScepStatus.New) Passivate();
         });
-        Command<RetryDue>(_ => Run(_state.CurrentStep(_challenge is not null)));
         Command<VerdictReceived>(v => PersistThen(_state.DecideVerdict(v.Verdict, Now)));
         Command<IssueSucceeded>(ok => PersistThen(_state.DecideIssued(new ScepCertificateIssued(_state.RequestId,
             ok.Certificate.CertificateDer, ok.Certificate.SerialNumber, ok.Certificate.Thumbprint, ok.Certificate.NotAfter, _ports.IssuingCaName, Now))));
@@ -63,14 +57,18 @@ public sealed class ScepRequestActor : ReceivePersistentActor, IWithTimers
         Command<StepFailed>(f => PersistThen(_state.DecideFailure(f.Stage, f.Reason, _ports.Options.RetryPolicy, Now, Random.Shared.NextDouble())));
     }
 
-    public override string PersistenceId { get; }
-    public ITimerScheduler Timers { get; set; } = null!;
-
     public static Props Props(string requestId, ScepPorts ports) => Akka.Actor.Props.Create(() => new ScepRequestActor(requestId, ports));
 
-    private DateTimeOffset Now => Context.System.Scheduler.Now;
+    protected override void ApplyEvent(IConnectorEvent e) => _state = _state.Apply(e);
 
-    protected override void OnReplaySuccess() => Resume();
+    protected override void RunNextStep() => Run(_state.NextStep(_challenge is not null));
+
+    protected override void RetryNow() => Run(_state.CurrentStep(_challenge is not null));
+
+    protected override void AfterPersisted(IConnectorEvent e)
+    {
+        if (e is ScepRequestRejected or ScepCertificateIssued) AnswerWaiting();
+    }
 
     private void OnSubmit(SubmitScepRequest submit)
     {
@@ -86,35 +84,11 @@ public sealed class ScepRequestActor : ReceivePersistentActor, IWithTimers
         else Resume(); // e.g. Received before a restart: the retransmitted challenge lets it go on
     }
 
-    private void PersistThen(IReadOnlyList<IConnectorEvent> events)
-    {
-        _busy = false;
-        if (events.Count == 0)
-        {
-            Resume();
-            return;
-        }
-        var last = events[^1];
-        PersistAll(events, e =>
-        {
-            _state = _state.Apply(e);
-            Report(e);
-            if (e is ScepRequestRejected or ScepCertificateIssued) AnswerWaiting();
-            if (ReferenceEquals(e, last)) Resume();
-        });
-    }
-
     private void AnswerWaiting()
     {
         _challenge = null; // no longer needed
         foreach (var w in _waiting) w.Tell(_state.Outcome());
         _waiting.Clear();
-    }
-
-    private void Resume()
-    {
-        if (_busy || Timers.IsTimerActive(RetryTimer)) return;
-        Run(_state.NextStep(_challenge is not null));
     }
 
     private void Run(ScepNextStep step)
@@ -131,9 +105,7 @@ public sealed class ScepRequestActor : ReceivePersistentActor, IWithTimers
                 StartNotify(notify.Notification);
                 break;
             case ScepNextStep.WaitUntil wait:
-                var delay = wait.At - Now;
-                if (delay <= TimeSpan.Zero) Self.Tell(RetryDue.Instance);
-                else Timers.StartSingleTimer(RetryTimer, RetryDue.Instance, delay);
+                RetryAt(wait.At);
                 break;
             case ScepNextStep.Nothing when _state.Notified:
                 Passivate();
@@ -143,40 +115,37 @@ public sealed class ScepRequestActor : ReceivePersistentActor, IWithTimers
 
     private void StartVerify()
     {
-        _busy = true;
         var (ports, received, challenge) = (_ports, _state.Received!, _challenge);
-        Task.Run(async () =>
+        RunStep(async () =>
         {
             using var timeout = new CancellationTokenSource(ports.Options.CallTimeout);
             var verdict = await ports.Validator.ValidateAsync(
                 new ScepValidationRequest(received.TransactionId, received.CsrDer, challenge, received.CallerInfo), timeout.Token).ConfigureAwait(false);
             return (object)new VerdictReceived(verdict);
-        }).PipeTo(Self, failure: ex => new StepFailed(ScepStage.Verify, FailureReason.From(ex)));
+        }, ex => new StepFailed(ScepStage.Verify, FailureReason.From(ex)));
     }
 
     private void StartIssue()
     {
-        _busy = true;
         var (ports, received) = (_ports, _state.Received!);
-        Task.Run(async () =>
+        RunStep(async () =>
         {
             using var timeout = new CancellationTokenSource(ports.Options.CallTimeout);
             var certificate = await ports.Ca.IssueAsync(
                 new IssuanceRequest(received.RequestId, "scep", received.CsrDer, ports.Options.Template), timeout.Token).ConfigureAwait(false);
             return (object)new IssueSucceeded(certificate);
-        }).PipeTo(Self, failure: ex => new StepFailed(ScepStage.Issue, FailureReason.From(ex)));
+        }, ex => new StepFailed(ScepStage.Issue, FailureReason.From(ex)));
     }
 
     private void StartNotify(ScepNotification notification)
     {
-        _busy = true;
         var ports = _ports;
-        Task.Run(async () =>
+        RunStep(async () =>
         {
             using var timeout = new CancellationTokenSource(ports.Options.CallTimeout);
             await ports.Notifier.NotifyAsync(notification, timeout.Token).ConfigureAwait(false);
             return (object)NotifySucceeded.Instance;
-        }).PipeTo(Self, failure: ex => new StepFailed(ScepStage.Notify, FailureReason.From(ex)));
+        }, ex => new StepFailed(ScepStage.Notify, FailureReason.From(ex)));
     }
 
     /// <summary>An outcome that cannot be journaled cannot be notified later: say so (4010). The actor stops;
@@ -195,7 +164,7 @@ public sealed class ScepRequestActor : ReceivePersistentActor, IWithTimers
         base.OnPersistRejected(cause, @event, sequenceNr);
     }
 
-    private void Report(IConnectorEvent e)
+    protected override void Report(IConnectorEvent e)
     {
         switch (e)
         {
@@ -245,11 +214,8 @@ public sealed class ScepRequestActor : ReceivePersistentActor, IWithTimers
     private void WriteEvent(EventDefinition definition, string message, params (string, object?)[] properties) =>
         _ports.Log.Write(definition, _state.RequestId, message, [.. properties, ("transactionId", _state.Received?.TransactionId)]);
 
-    private void Passivate() => Context.Parent.Tell(new Passivate(PoisonPill.Instance));
-
     private sealed record VerdictReceived(ChallengeVerdict Verdict);
     private sealed record IssueSucceeded(IssuedCertificate Certificate);
     private sealed record NotifySucceeded { public static readonly NotifySucceeded Instance = new(); }
     private sealed record StepFailed(ScepStage Stage, FailureReason Reason);
-    private sealed record RetryDue { public static readonly RetryDue Instance = new(); }
 }

@@ -54,7 +54,7 @@ internal sealed class FakeCredentials : IPkcsCredentialFactory
 }
 
 /// <summary>Records uploads; the first <paramref name="hangFirst"/> calls never complete (a stuck network call).</summary>
-internal sealed class RecordingService(int hangFirst = 0, int failFirst = 0) : IManagementService
+internal sealed class RecordingService(int hangFirst = 0, int failFirst = 0, int finalFirst = 0) : IManagementService
 {
     private int _calls;
     public ConcurrentQueue<PkcsResult> Uploaded { get; } = new();
@@ -74,6 +74,7 @@ internal sealed class RecordingService(int hangFirst = 0, int failFirst = 0) : I
         var n = Interlocked.Increment(ref _calls);
         if (n <= hangFirst) return new TaskCompletionSource().Task;
         if (n <= hangFirst + failFirst) return Task.FromException(ConnectorFailureException.Transient("ServiceUnavailable", "503 from the service"));
+        if (n <= hangFirst + failFirst + finalFirst) return Task.FromException(ConnectorFailureException.Final("ResultRejected", "400 from the service"));
         foreach (var r in results) Uploaded.Enqueue(r);
         return Task.CompletedTask;
     }

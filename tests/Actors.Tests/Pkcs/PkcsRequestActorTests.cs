@@ -13,28 +13,10 @@ namespace CertConnector.Actors.Tests.Pkcs;
 /// the clock, never by sleeping. The in-memory journal outlives the actor, so killing and recreating the
 /// actor exercises recovery.
 /// </summary>
-public sealed class PkcsRequestActorTests() : Akka.TestKit.Xunit2.TestKit(Config)
+public sealed class PkcsRequestActorTests : RequestActorTestKit
 {
-    private static readonly Config Config = ConfigurationFactory.ParseString("""
-        akka.scheduler.implementation = "Akka.TestKit.TestScheduler, Akka.TestKit"
-        akka.persistence.journal.plugin = "akka.persistence.journal.inmem"
-        akka.persistence.snapshot-store.plugin = "akka.persistence.snapshot-store.inmem"
-        akka.loglevel = WARNING
-        """);
-
-    private readonly RecordingEventLog _log = new();
-    private TestScheduler Scheduler => (TestScheduler)Sys.Scheduler;
-
     private PkcsPorts Ports(ICertificateAuthority ca, IManagementService service) =>
-        new(new FakeCredentials(), ca, service, _log, new PkcsOptions { MaxAttempts = 5 });
-
-    /// <summary>Advances the clock a minute at a time until the condition holds (retries fire on timers).</summary>
-    private void AdvanceUntil(Func<bool> condition) => AwaitCondition(() =>
-    {
-        if (condition()) return true;
-        Scheduler.Advance(TimeSpan.FromMinutes(1));
-        return condition();
-    }, TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(20));
+        new(new FakeCredentials(), ca, service, EventLog, new PkcsOptions { MaxAttempts = 5 });
 
     [Fact]
     public void CA_fails_twice_then_succeeds_two_retries_one_issue_one_upload()
@@ -45,16 +27,16 @@ public sealed class PkcsRequestActorTests() : Akka.TestKit.Xunit2.TestKit(Config
 
         actor.Tell(new StartPkcsRequest(Samples.Request()), TestActor);
 
-        AdvanceUntil(() => _log.Count(ConnectorEvents.PkcsRequestSuccess) == 1);
+        AdvanceUntil(() => EventLog.Count(ConnectorEvents.PkcsRequestSuccess) == 1);
         ExpectMsg<PkcsRequestCompleted>(c => c.Succeeded && c.RequestId == "req-1");
-        Assert.Equal(2, _log.Count(ConnectorEvents.PkcsIssuedFailedAttempt));
-        Assert.Equal(1, _log.Count(ConnectorEvents.PkcsIssuedSuccess));
-        Assert.Equal(1, _log.Count(ConnectorEvents.PkcsUploadedRequest));
+        Assert.Equal(2, EventLog.Count(ConnectorEvents.PkcsIssuedFailedAttempt));
+        Assert.Equal(1, EventLog.Count(ConnectorEvents.PkcsIssuedSuccess));
+        Assert.Equal(1, EventLog.Count(ConnectorEvents.PkcsUploadedRequest));
         Assert.Equal(3, ca.Calls);
         var upload = Assert.Single(service.Uploaded);
         Assert.True(upload.Succeeded);
         Assert.Equal("0003", upload.SerialNumber);
-        Assert.All(_log.Events, e => Assert.Equal("req-1", e.RequestId));
+        Assert.All(EventLog.Events, e => Assert.Equal("req-1", e.RequestId));
     }
 
     [Fact]
@@ -76,10 +58,10 @@ public sealed class PkcsRequestActorTests() : Akka.TestKit.Xunit2.TestKit(Config
         var upload = Assert.Single(service.Uploaded);
         Assert.False(upload.Succeeded);
         Assert.Equal("CaDenied", upload.ErrorCode);
-        Assert.Equal(0, _log.Count(ConnectorEvents.PkcsIssuedFailedAttempt));
-        Assert.Equal(1, _log.Count(ConnectorEvents.PkcsIssuedFailure));
-        Assert.Equal(1, _log.Count(ConnectorEvents.PkcsRequestFailure));
-        Assert.Equal(0, _log.Count(ConnectorEvents.PkcsRequestSuccess));
+        Assert.Equal(0, EventLog.Count(ConnectorEvents.PkcsIssuedFailedAttempt));
+        Assert.Equal(1, EventLog.Count(ConnectorEvents.PkcsIssuedFailure));
+        Assert.Equal(1, EventLog.Count(ConnectorEvents.PkcsRequestFailure));
+        Assert.Equal(0, EventLog.Count(ConnectorEvents.PkcsRequestSuccess));
     }
 
     [Fact]
@@ -90,7 +72,7 @@ public sealed class PkcsRequestActorTests() : Akka.TestKit.Xunit2.TestKit(Config
         var ports = Ports(ca, service);
         var first = Sys.ActorOf(PkcsRequestActor.Props("req-1", ports));
         first.Tell(new StartPkcsRequest(Samples.Request()));
-        AwaitCondition(() => _log.Count(ConnectorEvents.PkcsIssuedSuccess) == 1);
+        AwaitCondition(() => EventLog.Count(ConnectorEvents.PkcsIssuedSuccess) == 1);
 
         Watch(first);
         first.Tell(Kill.Instance);
@@ -98,10 +80,10 @@ public sealed class PkcsRequestActorTests() : Akka.TestKit.Xunit2.TestKit(Config
         Assert.Empty(service.Uploaded);
 
         var second = Sys.ActorOf(PkcsRequestActor.Props("req-1", ports)); // recovery alone resumes it
-        AwaitCondition(() => _log.Count(ConnectorEvents.PkcsRequestSuccess) == 1);
+        AwaitCondition(() => EventLog.Count(ConnectorEvents.PkcsRequestSuccess) == 1);
         Assert.Equal(1, ca.Calls);
         Assert.Single(service.Uploaded);
-        Assert.Equal(1, _log.Count(ConnectorEvents.PkcsDownloadedRequest));
+        Assert.Equal(1, EventLog.Count(ConnectorEvents.PkcsDownloadedRequest));
 
         second.Tell(new GetPkcsRequest("req-1"));
         Assert.Equal("Uploaded", ExpectMsg<PkcsRequestView>().Status);
@@ -115,16 +97,16 @@ public sealed class PkcsRequestActorTests() : Akka.TestKit.Xunit2.TestKit(Config
         var ports = Ports(ca, service);
         var first = Sys.ActorOf(PkcsRequestActor.Props("req-1", ports));
         first.Tell(new StartPkcsRequest(Samples.Request()));
-        AdvanceUntil(() => _log.Count(ConnectorEvents.PkcsIssuedFailedAttempt) == 2);
+        AdvanceUntil(() => EventLog.Count(ConnectorEvents.PkcsIssuedFailedAttempt) == 2);
         Watch(first);
         Sys.Stop(first);
         ExpectTerminated(first);
 
         Sys.ActorOf(PkcsRequestActor.Props("req-1", ports));
         // 5 attempts in all: 2 before the restart, 3 after, then the request fails for good.
-        AdvanceUntil(() => _log.Count(ConnectorEvents.PkcsRequestFailure) == 1);
+        AdvanceUntil(() => EventLog.Count(ConnectorEvents.PkcsRequestFailure) == 1);
         Assert.Equal(5, ca.Calls);
-        Assert.Equal(4, _log.Count(ConnectorEvents.PkcsIssuedFailedAttempt));
+        Assert.Equal(4, EventLog.Count(ConnectorEvents.PkcsIssuedFailedAttempt));
         Assert.Contains("Gave up after 5 attempts", Assert.Single(service.Uploaded).ErrorMessage);
     }
 
@@ -139,19 +121,19 @@ public sealed class PkcsRequestActorTests() : Akka.TestKit.Xunit2.TestKit(Config
         ExpectMsg<PkcsRequestCompleted>();
         actor.Tell(new StartPkcsRequest(Samples.Request()), TestActor); // downloaded again after it finished
         ExpectMsg<PkcsRequestCompleted>(c => c.Succeeded);
-        Assert.Equal(1, _log.Count(ConnectorEvents.PkcsRequestSuccess));
+        Assert.Equal(1, EventLog.Count(ConnectorEvents.PkcsRequestSuccess));
         Assert.Equal(1, ca.Calls);
         Assert.Single(service.Uploaded);
     }
 
     [Fact]
-    public void Upload_failures_are_retried_and_logged_as_1101()
+    public void Upload_failures_are_retried_andEventLogged_as_1101()
     {
         var service = new RecordingService(failFirst: 2);
         var actor = Sys.ActorOf(PkcsRequestActor.Props("req-1", Ports(new ScriptedCa(), service)));
         actor.Tell(new StartPkcsRequest(Samples.Request()), TestActor);
-        AdvanceUntil(() => _log.Count(ConnectorEvents.PkcsRequestSuccess) == 1);
-        Assert.Equal(2, _log.Count(ConnectorEvents.PkcsUploadFailure));
+        AdvanceUntil(() => EventLog.Count(ConnectorEvents.PkcsRequestSuccess) == 1);
+        Assert.Equal(2, EventLog.Count(ConnectorEvents.PkcsUploadFailure));
         Assert.Single(service.Uploaded);
     }
 
@@ -161,5 +143,22 @@ public sealed class PkcsRequestActorTests() : Akka.TestKit.Xunit2.TestKit(Config
         var actor = Sys.ActorOf(PkcsRequestActor.Props("nope", Ports(new ScriptedCa(), new RecordingService())));
         actor.Tell(new GetPkcsRequest("nope"));
         Assert.False(ExpectMsg<PkcsRequestView>().Exists);
+    }
+
+    [Fact]
+    public void A_final_upload_error_waits_and_the_next_download_uploads_again()
+    {
+        var service = new RecordingService(finalFirst: 1);
+        var ca = new ScriptedCa();
+        var actor = Sys.ActorOf(PkcsRequestActor.Props("req-1", Ports(ca, service)));
+        actor.Tell(new StartPkcsRequest(Samples.Request()), TestActor);
+        AwaitCondition(() => EventLog.Count(ConnectorEvents.PkcsUploadFailure) == 1);
+        Scheduler.Advance(TimeSpan.FromHours(1));
+        Assert.Empty(service.Uploaded); // no retry loop on a final error
+
+        actor.Tell(new StartPkcsRequest(Samples.Request()), TestActor); // downloaded again
+        ExpectMsg<PkcsRequestCompleted>(c => c.Succeeded);
+        Assert.Single(service.Uploaded);
+        Assert.Equal(1, ca.Calls);
     }
 }

@@ -11,27 +11,12 @@ using CertConnector.Adapters.Logging;
 
 namespace CertConnector.Actors.Tests.Scep;
 
-public sealed class ScepRequestActorTests() : Akka.TestKit.Xunit2.TestKit(ConfigurationFactory.ParseString("""
-    akka.scheduler.implementation = "Akka.TestKit.TestScheduler, Akka.TestKit"
-    akka.persistence.journal.plugin = "akka.persistence.journal.inmem"
-    akka.persistence.snapshot-store.plugin = "akka.persistence.snapshot-store.inmem"
-    akka.loglevel = WARNING
-    """))
+public sealed class ScepRequestActorTests : RequestActorTestKit
 {
-    private readonly RecordingEventLog _log = new();
-    private TestScheduler Scheduler => (TestScheduler)Sys.Scheduler;
-
     private static SubmitScepRequest Submit(string challenge = "secret") => new("scep-1", "tx-1", [0x30, 0x01], challenge, "device-1");
 
     private ScepPorts Ports(IChallengeValidator validator, IScepResultNotifier notifier, ICertificateAuthority? ca = null) =>
-        new(validator, ca ?? new ScriptedCa(), notifier, _log, new ScepOptions { MaxAttempts = 3 }, "CN=Test CA");
-
-    private void AdvanceUntil(Func<bool> condition) => AwaitCondition(() =>
-    {
-        if (condition()) return true;
-        Scheduler.Advance(TimeSpan.FromMinutes(1));
-        return condition();
-    }, TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(20));
+        new(validator, ca ?? new ScriptedCa(), notifier, EventLog, new ScepOptions { MaxAttempts = 3 }, "CN=Test CA");
 
     [Fact]
     public void Notification_fails_twice_then_succeeds()
@@ -44,13 +29,13 @@ public sealed class ScepRequestActorTests() : Akka.TestKit.Xunit2.TestKit(Config
         Assert.Equal(ScepOutcomeStatus.Issued, outcome.Status);
         Assert.NotNull(outcome.CertificateDer);
 
-        AdvanceUntil(() => _log.Count(ConnectorEvents.ScepRequestSuccess) == 1);
-        Assert.Equal(2, _log.Count(ConnectorEvents.ScepNotifyAttemptFailed));
-        Assert.Equal(1, _log.Count(ConnectorEvents.ScepNotifySuccess));
-        Assert.Equal(1, _log.Count(ConnectorEvents.ScepRequestReceived));
-        Assert.Equal(1, _log.Count(ConnectorEvents.ScepVerifySuccess));
-        Assert.Equal(1, _log.Count(ConnectorEvents.ScepIssuedSuccess));
-        Assert.Equal(0, _log.Count(ConnectorEvents.ScepRequestUploadFailure));
+        AdvanceUntil(() => EventLog.Count(ConnectorEvents.ScepRequestSuccess) == 1);
+        Assert.Equal(2, EventLog.Count(ConnectorEvents.ScepNotifyAttemptFailed));
+        Assert.Equal(1, EventLog.Count(ConnectorEvents.ScepNotifySuccess));
+        Assert.Equal(1, EventLog.Count(ConnectorEvents.ScepRequestReceived));
+        Assert.Equal(1, EventLog.Count(ConnectorEvents.ScepVerifySuccess));
+        Assert.Equal(1, EventLog.Count(ConnectorEvents.ScepIssuedSuccess));
+        Assert.Equal(0, EventLog.Count(ConnectorEvents.ScepRequestUploadFailure));
         var sent = Assert.Single(notifier.Delivered);
         Assert.True(sent.Succeeded);
         Assert.Equal("tx-1", sent.TransactionId);
@@ -64,8 +49,8 @@ public sealed class ScepRequestActorTests() : Akka.TestKit.Xunit2.TestKit(Config
         var first = Sys.ActorOf(ScepRequestActor.Props("scep-1", ports));
         first.Tell(Submit());
         ExpectMsg<ScepRequestOutcome>(o => o.Status == ScepOutcomeStatus.Issued);
-        AdvanceUntil(() => _log.Count(ConnectorEvents.ScepRequestUploadFailure) == 1);
-        Assert.Equal(0, _log.Count(ConnectorEvents.ScepNotifySuccess));
+        AdvanceUntil(() => EventLog.Count(ConnectorEvents.ScepRequestUploadFailure) == 1);
+        Assert.Equal(0, EventLog.Count(ConnectorEvents.ScepNotifySuccess));
 
         Watch(first);
         Sys.Stop(first);
@@ -74,11 +59,11 @@ public sealed class ScepRequestActorTests() : Akka.TestKit.Xunit2.TestKit(Config
 
         notifier.Heal();
         var second = Sys.ActorOf(ScepRequestActor.Props("scep-1", ports)); // recovery alone resumes the notification
-        AdvanceUntil(() => _log.Count(ConnectorEvents.ScepNotifySuccess) == 1);
+        AdvanceUntil(() => EventLog.Count(ConnectorEvents.ScepNotifySuccess) == 1);
         Assert.True(notifier.Attempts > attemptsBefore);
         Assert.Single(notifier.Delivered);
-        Assert.Equal(1, _log.Count(ConnectorEvents.ScepRequestSuccess));
-        Assert.Equal(1, _log.Count(ConnectorEvents.ScepRequestUploadFailure));
+        Assert.Equal(1, EventLog.Count(ConnectorEvents.ScepRequestSuccess));
+        Assert.Equal(1, EventLog.Count(ConnectorEvents.ScepRequestUploadFailure));
 
         second.Tell(Submit()); // a late retransmission still gets the same certificate
         Assert.Equal(ScepOutcomeStatus.Issued, ExpectMsg<ScepRequestOutcome>().Status);
@@ -106,8 +91,8 @@ public sealed class ScepRequestActorTests() : Akka.TestKit.Xunit2.TestKit(Config
         actor.Tell(Submit());
         var outcome = ExpectMsg<ScepRequestOutcome>();
         Assert.Equal((ScepOutcomeStatus.Rejected, ScepFailInfo.BadRequest), (outcome.Status, outcome.FailInfo));
-        AwaitCondition(() => _log.Count(ConnectorEvents.ScepRequestIssuedFailure) == 1);
-        Assert.Equal(1, _log.Count(ConnectorEvents.ScepVerifyFailure));
+        AwaitCondition(() => EventLog.Count(ConnectorEvents.ScepRequestIssuedFailure) == 1);
+        Assert.Equal(1, EventLog.Count(ConnectorEvents.ScepVerifyFailure));
         Assert.Equal(0, ca.Calls);
         var sent = Assert.Single(notifier.Delivered);
         Assert.False(sent.Succeeded);

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# SCEP enrollment figures: our connector and scepserver (Debian package "scep") on this machine, one run,
+# N=200 enrollments at C=8 each, printing enrollments/s, p50/p99 latency and the ratio ours/scepserver.
+# Extra arguments go to the benchmark and win over the defaults, e.g. bench/run-scep.sh --requests 500 --concurrency 16.
+# BENCH_ARTIFACTS=/tmp/somewhere builds into that artifacts path instead of bench/bin and bench/obj.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if ! command -v scepserver >/dev/null 2>&1; then
+  echo "scepserver not found; installing the Debian package scep" >&2
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq scep
+fi
+
+artifacts=()
+if [ -n "${BENCH_ARTIFACTS:-}" ]; then artifacts=(--artifacts-path "$BENCH_ARTIFACTS"); fi
+dotnet build bench -c Release -nologo -v quiet "${artifacts[@]}"
+exec timeout 1800 dotnet run -c Release --no-build --project bench "${artifacts[@]}" -- scep --requests 200 --concurrency 8 --target both "$@"
