@@ -38,9 +38,11 @@ public static class ScepBench
                 var result = await ScepLoadGenerator.RunAsync(target.Name, target.Url, warmup, timed, options.Concurrency,
                     target.ChallengeForAsync, TimeSpan.FromSeconds(options.TimeoutSeconds));
                 Console.WriteLine($"[{target.Name}] challenges + CSRs + PKCSReqs prepared in {result.PrepareTime.TotalSeconds:0.0} s (untimed); " +
-                                  $"timed run {result.Wall.TotalSeconds:0.00} s; load average {LoadAverage()}");
+                                  $"timed run {result.Wall.TotalSeconds:0.00} s; client CertRep check {result.MeanDecodeMs:0.0} ms/enrollment; load average {LoadAverage()}");
                 foreach (var (reason, count) in result.Failures.OrderByDescending(f => f.Value))
                     Console.WriteLine($"[{target.Name}]   failure x{count}: {reason}");
+                if (result.DuplicateSerials > 0)
+                    Console.WriteLine($"[{target.Name}]   WARNING: {result.DuplicateSerials} certificate(s) issued with an issuer+serial already issued in this run");
                 if (result.Failures.Count > 0 && target is OurScepTarget ours && ours.LogTail.Length > 0)
                     Console.WriteLine($"[{target.Name}] connector log tail:{Environment.NewLine}{ours.LogTail}");
                 results.Add(result);
@@ -56,7 +58,7 @@ public static class ScepBench
         Console.WriteLine($"{"target",-12} {"N",6} {"C",4} {"enrollments/s",14} {"p50 ms",9} {"p99 ms",9} {"failures",9}");
         foreach (var r in results)
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{r.Target,-12} {r.Requests,6} {r.Concurrency,4} {r.EnrollmentsPerSecond,14:0.0} {r.Percentile(0.50),9:0.0} {r.Percentile(0.99),9:0.0} {r.FailureCount,9}"));
+                $"{r.Target,-12} {r.Requests,6} {r.Concurrency,4} {r.EnrollmentsPerSecond,14:0.0} {r.Percentile(0.50),9:0.0} {r.Percentile(0.99),9:0.0} {r.FailureCount,9}{(r.DuplicateSerials > 0 ? $"  ({r.DuplicateSerials} duplicate serials)" : "")}"));
         var o = results.FirstOrDefault(r => r.Target == "ours");
         var s = results.FirstOrDefault(r => r.Target == "scepserver");
         if (o is not null && s is not null && s.EnrollmentsPerSecond > 0)

@@ -13,7 +13,7 @@ public sealed record Requester(string Subject, AsymmetricCipherKeyPair Key, X509
 
 /// <summary>What one timed run against one SCEP URL measured.</summary>
 public sealed record ScepRunResult(string Target, string Url, int Requests, int Concurrency, TimeSpan Wall, int Successes,
-    int Pending, IReadOnlyList<double> LatenciesMs, IReadOnlyDictionary<string, int> Failures, TimeSpan PrepareTime)
+    int Pending, IReadOnlyList<double> LatenciesMs, IReadOnlyDictionary<string, int> Failures, TimeSpan PrepareTime, int DuplicateSerials, double MeanDecodeMs)
 {
     public double EnrollmentsPerSecond => Successes / Wall.TotalSeconds;
     public int FailureCount => Requests - Successes;
@@ -25,7 +25,8 @@ public sealed record ScepRunResult(string Target, string Url, int Requests, int 
 /// SCEP enrollment load against any SCEP URL: GetCACert, then (untimed) a CSR and PKCSReq per requester with the
 /// challenge the target wants, then (timed) C workers POSTing PKIOperation and decoding each CertRep. An enrollment
 /// counts when the CertRep verifies against the RA, says SUCCESS and carries a certificate for the requester's key.
-/// Latency is the HTTP exchange (request sent to response body read) of successful enrollments.
+/// Latency is the HTTP exchange (request sent to response body read) of successful enrollments. Certificates issued
+/// with an issuer and serial number already issued in the run (warm-up included) are counted apart: a CA must not.
 /// </summary>
 public static class ScepLoadGenerator
 {
@@ -62,8 +63,7 @@ public static class ScepLoadGenerator
         prepare.Stop();
 
         // Warm-up: connections opened, JIT and caches warm on both sides; not counted.
-        if (warmupMessages.Length > 0)
-            await DriveAsync(http, url, ra, warmupMessages, concurrency, ct);
+        var warmupOutcomes = warmupMessages.Length > 0 ? await DriveAsync(http, url, ra, warmupMessages, concurrency, ct) : [];
 
         var watch = Stopwatch.StartNew();
         var outcomes = await DriveAsync(http, url, ra, timedMessages, concurrency, ct);
@@ -73,8 +73,10 @@ public static class ScepLoadGenerator
         var failures = outcomes.Where(o => !o.Success).GroupBy(o => o.Failure!).ToDictionary(g => g.Key, g => g.Count());
         var notRun = timed.Length - outcomes.Count;
         if (notRun > 0) failures["not sent (time-out)"] = notRun;
+        var duplicates = warmupOutcomes.Concat(outcomes).Where(o => o.Issued is not null).GroupBy(o => o.Issued).Sum(g => g.Count() - 1);
         return new ScepRunResult(target, url, timed.Length, concurrency, watch.Elapsed, latencies.Count,
-            outcomes.Count(o => o.Failure == "PENDING"), latencies, failures, prepare.Elapsed);
+            outcomes.Count(o => o.Failure == "PENDING"), latencies, failures, prepare.Elapsed, duplicates,
+            outcomes.Count == 0 ? 0 : outcomes.Average(o => o.DecodeMs));
     }
 
     /// <summary>GetCACert: a DER certificate, or a degenerate PKCS#7 whose encryption recipient is the RA.</summary>
@@ -93,7 +95,7 @@ public static class ScepLoadGenerator
 
     private sealed record Prepared(Requester Requester, byte[] Message);
 
-    private sealed record Outcome(bool Success, double LatencyMs, string? Failure);
+    private sealed record Outcome(bool Success, double LatencyMs, string? Failure, string? Issued = null, double DecodeMs = 0);
 
     private static async Task<Prepared[]> BuildAsync(ScepClient client, Requester[] requesters,
         Func<string, CancellationToken, Task<string?>> challengeFor, CancellationToken ct)
@@ -151,14 +153,16 @@ public static class ScepLoadGenerator
             return new Outcome(false, Stopwatch.GetElapsedTime(start).TotalMilliseconds, e.GetType().Name);
         }
 
+        var decodeStart = Stopwatch.GetTimestamp();
         try
         {
             var rep = ScepClient.DecodeCertRep(body, ra, p.Requester.SelfSigned, p.Requester.Key.Private);
             if (rep.Status == ScepPkiStatus.Pending) return new Outcome(false, latency, "PENDING");
             if (rep.Status != ScepPkiStatus.Success) return new Outcome(false, latency, $"FAILURE {rep.FailInfo}");
-            if (!rep.Certificates.Any(c => c.GetPublicKey().Equals(p.Requester.Key.Public)))
-                return new Outcome(false, latency, "SUCCESS without the requester's certificate");
-            return new Outcome(true, latency, null);
+            var issued = rep.Certificates.FirstOrDefault(c => c.GetPublicKey().Equals(p.Requester.Key.Public));
+            if (issued is null) return new Outcome(false, latency, "SUCCESS without the requester's certificate");
+            return new Outcome(true, latency, null, $"{issued.IssuerDN}#{issued.SerialNumber.ToString(16)}",
+                Stopwatch.GetElapsedTime(decodeStart).TotalMilliseconds);
         }
         catch (Exception e)
         {
