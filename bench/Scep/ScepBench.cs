@@ -12,6 +12,7 @@ public static class ScepBench
     public static async Task<int> RunAsync(string[] args)
     {
         var options = ScepBenchOptions.Parse(args);
+        if (!options.ClientRsaValidation) ClientRsaValidation.Disable();
         var targets = options.Target switch
         {
             "both" => new[] { "ours", "scepserver" },
@@ -20,6 +21,7 @@ public static class ScepBench
         Console.WriteLine($"SCEP enrollment load: N={options.Requests}, C={options.Concurrency}, warm-up {options.Warmup} per target, " +
                           $"RSA-2048 requester keys, PKCSReq AES-128-CBC/SHA-256");
         Console.WriteLine($"machine: {Environment.ProcessorCount} cores, load average {LoadAverage()}");
+        Console.WriteLine(ClientRsaValidation.Describe());
 
         var keygen = Stopwatch.StartNew();
         var warmup = ScepLoadGenerator.CreateRequesters(Enumerable.Range(0, options.Warmup).Select(i => $"CN=bench-warmup-{i}").ToList());
@@ -66,7 +68,9 @@ public static class ScepBench
                 $"ratio ours/scepserver enrollments/s: {o.EnrollmentsPerSecond / s.EnrollmentsPerSecond:0.00}x " +
                 $"(p50 {o.Percentile(0.5) / s.Percentile(0.5):0.00}x, p99 {o.Percentile(0.99) / s.Percentile(0.99):0.00}x of scepserver's latency)"));
         Console.WriteLine($"load average at end: {LoadAverage()}");
-        return errors == 0 && results.All(r => r.FailureCount == 0) ? 0 : 1;
+        // Exit 1 when a target could not be measured or our server failed an enrollment; the reference server's
+        // own failures (scepserver's file depot races under concurrency) are reported above but are not ours.
+        return errors == 0 && results.Where(r => r.Target != "scepserver").All(r => r.FailureCount == 0) ? 0 : 1;
     }
 
     private static async Task<IScepTarget> StartAsync(string name, ScepBenchOptions options) => name switch

@@ -4,10 +4,10 @@ namespace CertConnector.Bench.Scep;
 
 /// <summary>
 /// <c>dotnet run -c Release --project bench -- scep [--requests N] [--concurrency C] [--target ours|scepserver|both|URL]
-/// [--challenge SECRET] [--warmup W] [--timeout-seconds S] [--scepserver-keysize BITS]</c>
+/// [--challenge SECRET] [--warmup W] [--timeout-seconds S] [--scepserver-keysize BITS] [--client-rsa-validation]</c>
 /// </summary>
 public sealed record ScepBenchOptions(int Requests, int Concurrency, string Target, string? Challenge, int Warmup,
-    double TimeoutSeconds, int ScepServerKeySize)
+    double TimeoutSeconds, int ScepServerKeySize, bool ClientRsaValidation)
 {
     public static ScepBenchOptions Parse(string[] args)
     {
@@ -34,6 +34,7 @@ public sealed record ScepBenchOptions(int Requests, int Concurrency, string Targ
             Challenge: Value("--challenge"),
             Warmup: Int("--warmup", 8, 0, 1000),
             TimeoutSeconds: timeout,
-            ScepServerKeySize: Int("--scepserver-keysize", 3072, 2048, 4096));
+            ScepServerKeySize: Int("--scepserver-keysize", 3072, 2048, 4096),
+            ClientRsaValidation: args.Contains("--client-rsa-validation"));
     }
 }

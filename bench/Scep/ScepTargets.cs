@@ -54,6 +54,7 @@ internal sealed class ProcessLog
     public static Process Start(ProcessStartInfo info, ProcessLog log)
     {
         info.UseShellExecute = false;
+        ClientRsaValidation.RestoreFor(info);
         info.RedirectStandardOutput = true;
         info.RedirectStandardError = true;
         var process = Process.Start(info) ?? throw new InvalidOperationException($"could not start {info.FileName}");
