@@ -31,13 +31,19 @@ public static class CertificationRequests
     }
 
     /// <summary>Parses and verifies the self-signature; throws a final <c>BadCsr</c> failure otherwise.</summary>
-    public static Pkcs10CertificationRequest ParseAndVerify(byte[] der)
+    public static Pkcs10CertificationRequest ParseAndVerify(byte[] der) => ParseAndVerify(der, out _);
+
+    /// <summary>
+    /// Parses and checks the self-signature, handing back the public key it parsed: BouncyCastle re-checks an
+    /// RSA modulus (Miller-Rabin) on every parse, so callers that need the key should not parse it again.
+    /// </summary>
+    public static Pkcs10CertificationRequest ParseAndVerify(byte[] der, out AsymmetricKeyParameter publicKey)
     {
         Pkcs10CertificationRequest csr;
         try
         {
             csr = new Pkcs10CertificationRequest(der);
-            _ = csr.GetPublicKey();
+            publicKey = csr.GetPublicKey();
         }
         catch (Exception e) when (e is not ConnectorFailureException)
         {
@@ -47,7 +53,7 @@ public static class CertificationRequests
         bool valid;
         try
         {
-            valid = csr.Verify();
+            valid = csr.Verify(publicKey);
         }
         catch (Exception e)
         {

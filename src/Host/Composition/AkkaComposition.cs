@@ -38,7 +38,24 @@ public static class AkkaComposition
         var roles = string.Join(", ", options.Roles.Select(r => JsonSerializer.Serialize(r)));
         var header = $"certconnector.data-dir = {JsonSerializer.Serialize(options.DataDirFullPath)}\n" +
                      $"akka.cluster.roles = [{roles}]\n";
-        return ConfigurationFactory.ParseString(header + File.ReadAllText(path));
+        var config = ConfigurationFactory.ParseString(header + File.ReadAllText(path));
+        UseWriteAheadLogForSqlite(config);
+        return config;
+    }
+
+    /// <summary>
+    /// A SQLite journal in WAL mode commits with one fsync instead of several and lets readers run beside
+    /// the writer; the mode is stored in the database file, so setting it once before Akka opens it is enough.
+    /// </summary>
+    private static void UseWriteAheadLogForSqlite(Config config)
+    {
+        var journal = config.GetConfig("akka.persistence.journal.sql");
+        if (journal is null || journal.GetString("provider-name")?.StartsWith("SQLite", StringComparison.OrdinalIgnoreCase) != true) return;
+        using var connection = new Microsoft.Data.Sqlite.SqliteConnection(journal.GetString("connection-string"));
+        connection.Open();
+        using var pragma = connection.CreateCommand();
+        pragma.CommandText = "PRAGMA journal_mode=WAL;";
+        pragma.ExecuteNonQuery();
     }
 
     public static string ResolveHoconPath(string hocon)

@@ -64,7 +64,8 @@ public sealed class ScepOperationHandler(
 
     private async Task<ScepReply> EnrollAsync(ScepRequestMessage message, string callerInfo, CancellationToken ct)
     {
-        var csr = CertificationRequests.ParseAndVerify(message.Csr!); // the decoder verified it already; this only parses
+        // The decoder has verified the CSR; only its subject is needed here (no key parse: it is costly in BouncyCastle).
+        var csr = new Org.BouncyCastle.Pkcs.Pkcs10CertificationRequest(message.Csr!);
         string? renewalOf = null;
         // A renewal is signed with an existing certificate rather than a throw-away self-signed one.
         if (message.MessageType == ScepMessageType.RenewalReq || !message.SignerIsSelfSigned)

@@ -134,8 +134,7 @@ public sealed class BuiltInCa : ICertificateAuthority
             throw ConnectorFailureException.Final("UnknownTemplate",
                 $"The built-in CA has no template '{request.TemplateName}'. Known templates: {string.Join(", ", _templates.Keys)}.");
 
-        var csr = CertificationRequests.ParseAndVerify(request.CsrDer);
-        var publicKey = csr.GetPublicKey();
+        var csr = CertificationRequests.ParseAndVerify(request.CsrDer, out var publicKey);
         CheckKeyStrength(publicKey);
 
         // A retried request (same request ID, same key) gets the certificate it already has, not a second one.
