@@ -51,12 +51,18 @@ public sealed class RestartTests
         db.Open();
         using var cmd = db.CreateCommand();
         cmd.CommandText = "SELECT request_id, upload_count FROM pkcs_results";
-        using var reader = cmd.ExecuteReader();
         var uploads = new Dictionary<string, long>();
-        while (reader.Read()) uploads[reader.GetString(0)] = reader.GetInt64(1);
+        using (var reader = cmd.ExecuteReader())
+            while (reader.Read()) uploads[reader.GetString(0)] = reader.GetInt64(1);
         Assert.Equal(ids.OrderBy(i => i), uploads.Keys.OrderBy(i => i));
         Assert.All(uploads, kv => Assert.True(kv.Value <= 2, $"{kv.Key} was uploaded {kv.Value} times"));
         Assert.True(uploads.Values.Count(v => v > 1) <= 1, "at most the one request caught between upload and journal write is repeated");
+
+        // Remember-entities resumed the unfinished requests: none was handed out by the queue a second time.
+        using var deliveries = db.CreateCommand();
+        deliveries.CommandText = "SELECT request_id, delivery_count FROM pkcs_requests";
+        using var rows = deliveries.ExecuteReader();
+        while (rows.Read()) Assert.True(rows.GetInt64(1) == 1, $"{rows.GetString(0)} was downloaded {rows.GetInt64(1)} times");
     }
 
     [Fact]
