@@ -6,11 +6,12 @@ namespace CertConnector.Adapters.Tests.Logging;
 /// <summary>The event IDs are a public contract: the code's catalog must match the document exactly.</summary>
 public sealed partial class EventCatalogTests
 {
-    private static string RepoRoot()
+    /// <summary>Found from this source file, so a build with --artifacts-path elsewhere still finds it.</summary>
+    private static string RepoRoot([System.Runtime.CompilerServices.CallerFilePath] string sourceFile = "")
     {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        var dir = new DirectoryInfo(Path.GetDirectoryName(sourceFile)!);
         while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Akka.sln"))) dir = dir.Parent;
-        return dir?.FullName ?? throw new InvalidOperationException("Akka.sln not found above " + AppContext.BaseDirectory);
+        return dir?.FullName ?? throw new InvalidOperationException("Akka.sln not found above " + sourceFile);
     }
 
     [Fact]

@@ -124,7 +124,8 @@ internal static class CertificateProfile
 
     private static GeneralName Uri(string url) => new(GeneralName.UniformResourceIdentifier, url);
 
-    private static Asn1SignatureFactory Signer(AsymmetricKeyParameter key) => new(KeyGeneration.SignatureAlgorithm(key), key, Random);
+    private static ISignatureFactory Signer(AsymmetricKeyParameter key) =>
+        (ISignatureFactory?)DotNetRsaSigner.For(key) ?? new Asn1SignatureFactory(KeyGeneration.SignatureAlgorithm(key), key, Random);
 }
 
 internal sealed record EndEntityRequest(
