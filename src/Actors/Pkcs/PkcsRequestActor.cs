@@ -90,7 +90,7 @@ public sealed class PkcsRequestActor : RequestActor
                 StartIssue();
                 break;
             case PkcsNextStep.Upload upload:
-                StartUpload(upload.Result);
+                StartUpload(upload.Outcome);
                 break;
             case PkcsNextStep.WaitUntil wait:
                 RetryAt(wait.At);

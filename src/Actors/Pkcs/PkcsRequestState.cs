@@ -10,7 +10,7 @@ public enum PkcsStatus { New, Downloaded, Issued, FailedAttempt, Failed, Uploade
 public abstract record PkcsNextStep
 {
     public sealed record Issue : PkcsNextStep;
-    public sealed record Upload(PkcsResult Result) : PkcsNextStep;
+    public sealed record Upload(PkcsResult Outcome) : PkcsNextStep;
     public sealed record WaitUntil(DateTimeOffset At, PkcsStage Stage) : PkcsNextStep;
     public sealed record Nothing : PkcsNextStep;
 }
@@ -70,7 +70,7 @@ public sealed record PkcsRequestState
     }
 
     public IReadOnlyList<IConnectorEvent> DecideUploaded(DateTimeOffset now) =>
-        StepAfterWait() is PkcsNextStep.Upload up ? [new PkcsResultUploaded(RequestId, up.Result.Succeeded, now)] : [];
+        StepAfterWait() is PkcsNextStep.Upload up ? [new PkcsResultUploaded(RequestId, up.Outcome.Succeeded, now)] : [];
 
     /// <summary>The next thing to do, from the state alone (used after every event and after recovery).</summary>
     public PkcsNextStep NextStep()

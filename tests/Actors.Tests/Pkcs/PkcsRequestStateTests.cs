@@ -57,8 +57,8 @@ public sealed class PkcsRequestStateTests
             Assert.Contains("Gave up after 3 attempts", failed.Reason.Message);
             Assert.Equal(PkcsStatus.Failed, state.Status);
             var upload = Assert.IsType<PkcsNextStep.Upload>(state.NextStep());
-            Assert.False(upload.Result.Succeeded);
-            Assert.Equal("CaUnavailable", upload.Result.ErrorCode);
+            Assert.False(upload.Outcome.Succeeded);
+            Assert.Equal("CaUnavailable", upload.Outcome.ErrorCode);
         }
     }
 
@@ -71,7 +71,7 @@ public sealed class PkcsRequestStateTests
         Assert.Equal(Denied, failed.Reason);
         state = events.Aggregate(state, (s, e) => s.Apply(e));
         var upload = Assert.IsType<PkcsNextStep.Upload>(state.NextStep());
-        Assert.Equal(("CaDenied", "policy"), (upload.Result.ErrorCode, upload.Result.ErrorMessage));
+        Assert.Equal(("CaDenied", "policy"), (upload.Outcome.ErrorCode, upload.Outcome.ErrorMessage));
         state = state.DecideUploaded(T0).Aggregate(state, (s, e) => s.Apply(e));
         Assert.True(state.IsTerminal);
         Assert.Equal(PkcsStatus.Failed, state.Status);
@@ -85,8 +85,8 @@ public sealed class PkcsRequestStateTests
         state = state.DecideIssued(Issued()).Aggregate(state, (s, e) => s.Apply(e));
         Assert.Equal(PkcsStatus.Issued, state.Status);
         var upload = Assert.IsType<PkcsNextStep.Upload>(state.NextStep());
-        Assert.True(upload.Result.Succeeded);
-        Assert.Equal(("0A", "TH"), (upload.Result.SerialNumber, upload.Result.CertificateThumbprint));
+        Assert.True(upload.Outcome.Succeeded);
+        Assert.Equal(("0A", "TH"), (upload.Outcome.SerialNumber, upload.Outcome.CertificateThumbprint));
         Assert.Empty(state.DecideIssued(Issued())); // issuing twice is refused
         state = state.DecideUploaded(T0).Aggregate(state, (s, e) => s.Apply(e));
         Assert.Equal(PkcsStatus.Uploaded, state.Status);
@@ -107,7 +107,7 @@ public sealed class PkcsRequestStateTests
             state = events.Aggregate(state, (s, e) => s.Apply(e));
         }
         var upload = Assert.IsType<PkcsNextStep.Upload>(state.StepAfterWait());
-        Assert.True(upload.Result.Succeeded);
+        Assert.True(upload.Outcome.Succeeded);
     }
 
     [Fact]
