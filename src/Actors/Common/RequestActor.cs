@@ -83,11 +83,18 @@ public abstract class RequestActor : ReceivePersistentActor, IWithTimers
         else Timers.StartSingleTimer(RetryTimer, RetryDue.Instance, delay);
     }
 
-    /// <summary>Runs a step off the actor thread; its result (or <paramref name="onFailure"/>) comes back as a message.</summary>
-    protected void RunStep(Func<Task<object>> work, Func<Exception, object> onFailure)
+    /// <summary>
+    /// Runs a step off the actor thread, cancelled after <paramref name="timeout"/>; its result (or
+    /// <paramref name="onFailure"/>, a time-out included) comes back as a message.
+    /// </summary>
+    protected void RunStep(TimeSpan timeout, Func<CancellationToken, Task<object>> work, Func<Exception, object> onFailure)
     {
         _busy = true;
-        Task.Run(work).PipeTo(Self, failure: onFailure);
+        Task.Run(async () =>
+        {
+            using var cancel = new CancellationTokenSource(timeout);
+            return await work(cancel.Token).ConfigureAwait(false);
+        }).PipeTo(Self, failure: onFailure);
     }
 
     /// <summary>Done: ask the shard to stop this entity (and, with remember-entities, forget it).</summary>

@@ -108,22 +108,11 @@ public sealed class PkcsRequestActor : RequestActor
         var request = _state.Request!;
         var ports = _ports;
         var now = Now;
-        RunStep(async () =>
+        // No overall time-out: waiting for a key-generation slot in a burst is not the CA being slow.
+        RunStep(Timeout.InfiniteTimeSpan, async _ =>
         {
             ports.Credentials.ValidateDeviceCertificate(request.DeviceCertificate, now);
-            // Key generation is CPU-bound: at most one per core, so a burst of requests cannot starve the
-            // thread pool (and with it the admin API and the cluster heartbeat).
-            await ports.KeyGenerationSlots.WaitAsync().ConfigureAwait(false);
-            PendingCredential pending;
-            try
-            {
-                pending = ports.Credentials.CreateKeyAndCsr(request.KeySpec, request.SubjectName, request.SubjectAlternativeNames);
-            }
-            finally
-            {
-                ports.KeyGenerationSlots.Release();
-            }
-            using var _ = pending;
+            using var pending = await GenerateKeyAsync(ports, request).ConfigureAwait(false);
             using var timeout = new CancellationTokenSource(ports.Options.CaTimeout);
             var certificate = await ports.Ca.IssueAsync(new IssuanceRequest(request.RequestId, "pkcs", pending.CsrDer,
                 request.TemplateName, request.SubjectName, request.SubjectAlternativeNames, request.OnPremisesSid,
@@ -132,13 +121,29 @@ public sealed class PkcsRequestActor : RequestActor
         }, ex => new StepFailed(PkcsStage.Issue, FailureReason.From(ex)));
     }
 
+    /// <summary>
+    /// Key generation is CPU-bound: at most one per core, so a burst of requests cannot starve the thread
+    /// pool (and with it the admin API and the cluster heartbeat).
+    /// </summary>
+    private static async Task<PendingCredential> GenerateKeyAsync(PkcsPorts ports, PkcsRequest request)
+    {
+        await ports.KeyGenerationSlots.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            return ports.Credentials.CreateKeyAndCsr(request.KeySpec, request.SubjectName, request.SubjectAlternativeNames);
+        }
+        finally
+        {
+            ports.KeyGenerationSlots.Release();
+        }
+    }
+
     private void StartUpload(PkcsResult result)
     {
         var ports = _ports;
-        RunStep(async () =>
+        RunStep(ports.Options.UploadTimeout, async timeout =>
         {
-            using var timeout = new CancellationTokenSource(ports.Options.UploadTimeout);
-            await ports.Service.UploadPkcsResultsAsync([result], timeout.Token).ConfigureAwait(false);
+            await ports.Service.UploadPkcsResultsAsync([result], timeout).ConfigureAwait(false);
             return (object)UploadSucceeded.Instance;
         }, ex => new StepFailed(PkcsStage.Upload, FailureReason.From(ex)));
     }

@@ -116,11 +116,10 @@ public sealed class ScepRequestActor : RequestActor
     private void StartVerify()
     {
         var (ports, received, challenge) = (_ports, _state.Received!, _challenge);
-        RunStep(async () =>
+        RunStep(ports.Options.CallTimeout, async timeout =>
         {
-            using var timeout = new CancellationTokenSource(ports.Options.CallTimeout);
             var verdict = await ports.Validator.ValidateAsync(
-                new ScepValidationRequest(received.TransactionId, received.CsrDer, challenge, received.CallerInfo), timeout.Token).ConfigureAwait(false);
+                new ScepValidationRequest(received.TransactionId, received.CsrDer, challenge, received.CallerInfo), timeout).ConfigureAwait(false);
             return (object)new VerdictReceived(verdict);
         }, ex => new StepFailed(ScepStage.Verify, FailureReason.From(ex)));
     }
@@ -128,11 +127,10 @@ public sealed class ScepRequestActor : RequestActor
     private void StartIssue()
     {
         var (ports, received) = (_ports, _state.Received!);
-        RunStep(async () =>
+        RunStep(ports.Options.CallTimeout, async timeout =>
         {
-            using var timeout = new CancellationTokenSource(ports.Options.CallTimeout);
             var certificate = await ports.Ca.IssueAsync(
-                new IssuanceRequest(received.RequestId, "scep", received.CsrDer, ports.Options.Template), timeout.Token).ConfigureAwait(false);
+                new IssuanceRequest(received.RequestId, "scep", received.CsrDer, ports.Options.Template), timeout).ConfigureAwait(false);
             return (object)new IssueSucceeded(certificate);
         }, ex => new StepFailed(ScepStage.Issue, FailureReason.From(ex)));
     }
@@ -140,10 +138,9 @@ public sealed class ScepRequestActor : RequestActor
     private void StartNotify(ScepNotification notification)
     {
         var ports = _ports;
-        RunStep(async () =>
+        RunStep(ports.Options.CallTimeout, async timeout =>
         {
-            using var timeout = new CancellationTokenSource(ports.Options.CallTimeout);
-            await ports.Notifier.NotifyAsync(notification, timeout.Token).ConfigureAwait(false);
+            await ports.Notifier.NotifyAsync(notification, timeout).ConfigureAwait(false);
             return (object)NotifySucceeded.Instance;
         }, ex => new StepFailed(ScepStage.Notify, FailureReason.From(ex)));
     }

@@ -2,6 +2,7 @@ using System.Reflection;
 using Akka.Actor;
 using Akka.Cluster;
 using CertConnector.Actors.Ports;
+using CertConnector.Adapters.Crypto;
 using CertConnector.Adapters.Service.Standalone;
 using CertConnector.Host.Configuration;
 
@@ -16,7 +17,7 @@ public static class AdminEndpoints
     public static IEndpointRouteBuilder MapAdminEndpoints(this IEndpointRouteBuilder app)
     {
         app.MapGet("/api/v1/ca/certificate", (ICertificateAuthority ca) =>
-            Results.Text(string.Concat(ca.CaChainDer.Select(Pem.EncodeCertificate)), "application/x-pem-file"));
+            Results.Text(Pem.Certificates(ca.CaChainDer), "application/x-pem-file"));
 
         app.MapGet("/api/v1/requests", async (string? feature, string? state, int? limit, StandaloneManagementService queue, CancellationToken ct) =>
         {

@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Hosting;
 using CertConnector.Actors.Pkcs;
+using CertConnector.Adapters.Crypto;
 using CertConnector.Adapters.Service.Standalone;
 
 namespace CertConnector.Host.Admin;
@@ -64,7 +65,7 @@ public static class PkcsEndpoints
                 errorMessage = r.ErrorMessage,
                 encryptedPfx = r.EncryptedPfx,
                 encryptedPassword = r.EncryptedPassword,
-                certificatePem = r.CertificateDer is { } der ? Pem.EncodeCertificate(der) : null,
+                certificatePem = r.CertificateDer is { } der ? Pem.Certificates([der]) : null,
                 serialNumber = r.SerialNumber,
                 thumbprint = r.CertificateThumbprint,
                 expirationDateUtc = r.ExpirationDateUtc,

@@ -52,7 +52,7 @@ public static class AdapterComposition
         services.AddSingleton<PkcsRequestValidator>();
 
         // SCEP, standalone: one-time challenges minted by the admin API; notifications kept in the same database.
-        services.AddSingleton(sp => new StandaloneDatabase(data.StandaloneDatabase, TimeSpan.FromSeconds(5)));
+        services.AddSingleton(sp => sp.GetRequiredService<StandaloneManagementService>().Database);
         services.AddSingleton(sp => Initialized(new StandaloneScepChallenges(sp.GetRequiredService<StandaloneDatabase>(), sp.GetRequiredService<TimeProvider>()), c => c.InitializeAsync()));
         services.AddSingleton(sp => Initialized(new StandaloneScepNotifications(sp.GetRequiredService<StandaloneDatabase>(), sp.GetRequiredService<TimeProvider>()), n => n.InitializeAsync()));
         services.AddSingleton(options.Scep);

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using CertConnector.Adapters.Files;
 
 namespace CertConnector.Host.Configuration;
 
@@ -31,7 +32,7 @@ public sealed class DataDirectory(string root)
     {
         if (File.Exists(TokenFile)) return File.ReadAllText(TokenFile).Trim();
         var token = Convert.ToHexString(RandomNumberGenerator.GetBytes(32)).ToLowerInvariant();
-        WritePrivate(TokenFile, token + "\n");
+        SecureFiles.WriteNew(TokenFile, token + "\n");
         return token;
     }
 
@@ -39,13 +40,4 @@ public sealed class DataDirectory(string root)
         Environment.GetEnvironmentVariable(TokenEnvironmentVariable) is { Length: > 0 } fromEnv ? fromEnv
         : File.Exists(TokenFile) ? File.ReadAllText(TokenFile).Trim() : null;
 
-    /// <summary>Creates the file with 0600 before any content is written.</summary>
-    public static void WritePrivate(string path, string content)
-    {
-        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
-        if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        using var stream = new FileStream(path, options);
-        using var writer = new StreamWriter(stream);
-        writer.Write(content);
-    }
 }

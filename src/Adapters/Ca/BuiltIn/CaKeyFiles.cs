@@ -1,3 +1,4 @@
+using CertConnector.Adapters.Files;
 using CertConnector.Adapters.Crypto;
 using Org.BouncyCastle.Crypto;
 using Org.BouncyCastle.Security;

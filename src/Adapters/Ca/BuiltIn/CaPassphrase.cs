@@ -1,3 +1,4 @@
+using CertConnector.Adapters.Files;
 using CertConnector.Adapters.Crypto;
 
 namespace CertConnector.Adapters.Ca.BuiltIn;

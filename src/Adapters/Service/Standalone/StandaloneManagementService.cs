@@ -26,6 +26,9 @@ public sealed partial class StandaloneManagementService : IManagementService, ID
 
     public string DatabasePath => _database.Path;
 
+    /// <summary>The standalone database, shared with the other features' standalone stores (SCEP challenges, notifications).</summary>
+    public StandaloneDatabase Database => _database;
+
     /// <summary>Creates the database file and schema now (otherwise done on first use).</summary>
     public Task InitializeAsync(CancellationToken cancellationToken = default) => _database.InitializeAsync(cancellationToken);
 

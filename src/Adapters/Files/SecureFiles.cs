@@ -1,7 +1,7 @@
-namespace CertConnector.Adapters.Ca.BuiltIn;
+namespace CertConnector.Adapters.Files;
 
 /// <summary>Files that hold key material: readable by the owner only (0600) on Unix, from the moment they exist.</summary>
-internal static class SecureFiles
+public static class SecureFiles
 {
     private const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
 
