@@ -12,35 +12,45 @@ namespace CertConnector.Host;
 /// <summary>The connector service: configuration, adapters, the actor system, the admin API.</summary>
 public static class ServerApp
 {
-    /// <summary>Command-line switches that map onto configuration keys.</summary>
-    public static readonly Dictionary<string, string> Switches = new()
-    {
-        ["--data-dir"] = "Connector:DataDir",
-        ["--admin-url"] = "Connector:AdminUrl",
-        ["--hocon"] = "Connector:Hocon",
-        ["--instance"] = "Connector:Instance",
-        ["--scep-url"] = "Connector:Scep:ListenUrl",
-    };
-
+    /// <summary>
+    /// Checks everything it can before creating anything, takes the data directory's lock, then runs until
+    /// stopped. A problem the operator can fix is a <see cref="StartupException"/>: one line, exit code 1.
+    /// </summary>
     public static async Task<int> RunAsync(string[] args)
     {
+        var overrides = ServerArguments.Parse(args);
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [], ContentRootPath = Directory.GetCurrentDirectory() });
-        builder.Configuration.AddEnvironmentVariables("CERTCONNECTOR_").AddCommandLine(args, Switches);
-        var options = builder.Configuration.GetSection(ConnectorOptions.Section).Get<ConnectorOptions>() ?? new ConnectorOptions();
+        builder.Configuration.AddEnvironmentVariables("CERTCONNECTOR_").AddInMemoryCollection(overrides);
+        var options = ServerArguments.Bind(builder.Configuration);
+        var listen = StartupChecks.CheckSettings(options);
 
         var data = new DataDirectory(options.DataDir);
-        data.EnsureExists();
+        var createdDataDirectory = StartupChecks.PrepareDataDirectory(data);
+        using var dataLock = DataDirectoryLock.Acquire(data);
+        try
+        {
+            StartupChecks.CheckPortsFree(listen);
+        }
+        catch (StartupException)
+        {
+            dataLock.Dispose();
+            if (createdDataDirectory) StartupChecks.TryDeleteEmpty(data.Root);
+            throw;
+        }
+
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(new AdminToken(data.EnsureToken()));
-        builder.Services.AddConnectorAdapters(options, data);
+        builder.Services.AddConnectorAdapters(options, data, data.EnsureInstanceId());
         builder.Services.AddConnectorAkka(options);
         ListenOptions? admin = null, scep = null;
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
-            admin = Listeners.Listen(kestrel, options.AdminUrl, Listeners.Admin);
-            if (options.Scep.Enabled) scep = Listeners.Listen(kestrel, options.Scep.ListenUrl, Listeners.Scep);
+            admin = Listeners.Listen(kestrel, listen.Admin, Listeners.Admin);
+            if (listen.Scep is { } scepEndpoint) scep = Listeners.Listen(kestrel, scepEndpoint, Listeners.Scep);
         });
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        // A failed start is reported once, as one line, by the entry point; not again with a stack trace.
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting", LogLevel.None);
 
         var app = builder.Build();
         app.UseExceptionHandler(errors => errors.Run(WriteError));

@@ -8,11 +8,10 @@ namespace CertConnector.Host.Tests;
 public sealed class ConfigurationTests
 {
     private static ConnectorOptions Bind(string[] args, IDictionary<string, string?>? environment = null) =>
-        new ConfigurationBuilder()
+        ServerArguments.Bind(new ConfigurationBuilder()
             .AddInMemoryCollection(environment ?? new Dictionary<string, string?>())
-            .AddCommandLine(args, ServerApp.Switches)
-            .Build()
-            .GetSection(ConnectorOptions.Section).Get<ConnectorOptions>() ?? new ConnectorOptions();
+            .AddInMemoryCollection(ServerArguments.Parse(args))
+            .Build());
 
     [Fact]
     public void Defaults_are_the_embedded_single_node()
@@ -44,5 +43,39 @@ public sealed class ConfigurationTests
         Assert.Equal(["scep"], config.GetStringList("akka.cluster.roles"));
         Assert.Equal($"Data Source={Path.GetFullPath(data)}/connector.db", config.GetString("akka.persistence.journal.sql.connection-string"));
         Assert.Equal("SQLite.MS", config.GetString("akka.persistence.journal.sql.provider-name"));
+    }
+
+    [Theory]
+    [InlineData("--Connector:Scep:Enabeld=false", "Unknown setting 'Connector:Scep:Enabeld'. Did you mean 'Connector:Scep:Enabled'?")]
+    [InlineData("--admin-ur", "Unknown option '--admin-ur'. Did you mean '--admin-url'?")]
+    [InlineData("--Connector:Pkcs:BatchSize=lots", "'lots' is not a valid value")]
+    [InlineData("stray", "Unexpected argument 'stray'")]
+    public void Typos_in_options_and_settings_are_refused_with_the_nearest_name(string arg, string expected)
+    {
+        var e = Assert.Throws<StartupException>(() => Bind([arg]));
+        Assert.Contains(expected, e.Message);
+    }
+
+    [Fact]
+    public void A_switch_whose_value_is_missing_or_another_option_is_refused()
+    {
+        Assert.Contains("needs a value", Assert.Throws<StartupException>(() => Bind(["--data-dir", "--data-dir"])).Message);
+        Assert.Contains("needs a value", Assert.Throws<StartupException>(() => Bind(["--data-dir"])).Message);
+    }
+
+    [Fact]
+    public void An_unknown_setting_from_the_environment_is_refused_too()
+    {
+        var e = Assert.Throws<StartupException>(() => Bind([], new Dictionary<string, string?> { ["Connector:Pkcs:MaxInflight"] = "3", ["Connector:Pkcs:BatchSise"] = "3" }));
+        Assert.Contains("'Connector:Pkcs:BatchSise'. Did you mean 'Connector:Pkcs:BatchSize'?", e.Message);
+    }
+
+    [Fact]
+    public void Every_setting_name_is_offered_and_binds()
+    {
+        var names = ServerArguments.SettingNames().ToList();
+        Assert.Contains("Connector:Scep:ListenUrl", names);
+        Assert.Contains("Connector:Standalone:LeaseDuration", names);
+        Assert.DoesNotContain("Connector:Roles", names); // computed, not a setting
     }
 }

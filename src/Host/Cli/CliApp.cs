@@ -10,18 +10,17 @@ namespace CertConnector.Host.Cli;
 /// </summary>
 public static class CliApp
 {
-    public static readonly string[] Subcommands = ["pkcs", "scep", "ca", "requests", "status", "--help", "-h", "-?", "--version"];
+    /// <summary>The subcommands; any other first word is refused by <see cref="EntryPoint"/> as a typo.</summary>
+    public static readonly string[] Commands = ["pkcs", "scep", "ca", "requests", "status"];
 
     private static readonly JsonSerializerOptions Pretty = new() { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     private static readonly Option<string?> UrlOption = new("--url") { Description = "Admin API URL (default: the running host's, from the data directory)", Recursive = true };
     private static readonly Option<string?> DataDirOption = new("--data-dir") { Description = "The connector's data directory (token, URL); default ./data", Recursive = true };
 
-    public static bool Handles(string[] args) => args.Length > 0 && Subcommands.Contains(args[0]);
-
     public static async Task<int> RunAsync(string[] args)
     {
-        var root = new RootCommand("certconnector: the certificate connector and its CLI. Without a subcommand it runs the connector.")
+        var root = new RootCommand("certconnector: the certificate connector and its CLI.\n  Without a command (or with 'run') it runs the connector, taking --data-dir, --admin-url, --scep-url,\n  --hocon, --instance and any setting as --Connector:Section:Key=value (see README, Configuration).")
         {
             UrlOption, DataDirOption, PkcsCommands.Build(), ScepCommands.Build(), CaCommand(), RequestsCommand(), StatusCommand(),
         };

@@ -16,7 +16,7 @@ namespace CertConnector.Host.Composition;
 /// <summary>Binds every port the actors use to its adapter: the only place that knows both sides.</summary>
 public static class AdapterComposition
 {
-    public static IServiceCollection AddConnectorAdapters(this IServiceCollection services, ConnectorOptions options, DataDirectory data)
+    public static IServiceCollection AddConnectorAdapters(this IServiceCollection services, ConnectorOptions options, DataDirectory data, string instanceId)
     {
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<IConnectorEventLog>(_ => new JsonLinesEventLog(new EventLogOptions
@@ -37,6 +37,7 @@ public static class AdapterComposition
             var standalone = new StandaloneManagementService(new StandaloneOptions
             {
                 DatabasePath = data.StandaloneDatabase,
+                InstanceId = instanceId,
                 LeaseDuration = options.Standalone.LeaseDuration,
             }, sp.GetRequiredService<TimeProvider>());
             return Initialized(standalone, s => s.InitializeAsync());

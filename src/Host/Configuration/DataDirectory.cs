@@ -20,6 +20,11 @@ public sealed class DataDirectory(string root)
     public string CaDirectory => Path.Combine(Root, "ca");
     public string LogDirectory => Path.Combine(Root, "logs");
     public string StandaloneDatabase => Path.Combine(Root, "standalone.db");
+    /// <summary>Held exclusively by the running connector (see <see cref="DataDirectoryLock"/>).</summary>
+    public string LockFile => Path.Combine(Root, "connector.lock");
+    public string PidFile => Path.Combine(Root, "connector.pid");
+    /// <summary>This instance's stable identity, e.g. as the holder of queue leases.</summary>
+    public string InstanceIdFile => Path.Combine(Root, "instance.id");
 
     public void EnsureExists()
     {
@@ -34,6 +39,14 @@ public sealed class DataDirectory(string root)
         var token = Convert.ToHexString(RandomNumberGenerator.GetBytes(32)).ToLowerInvariant();
         SecureFiles.WriteNew(TokenFile, token + "\n");
         return token;
+    }
+
+    public string EnsureInstanceId()
+    {
+        if (File.Exists(InstanceIdFile)) return File.ReadAllText(InstanceIdFile).Trim();
+        var id = Guid.NewGuid().ToString("N");
+        File.WriteAllText(InstanceIdFile, id + "\n");
+        return id;
     }
 
     public string? ReadToken() =>

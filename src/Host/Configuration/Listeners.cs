@@ -15,19 +15,28 @@ public static class Listeners
     public const string Scep = "scep";
     private const string Key = "certconnector.listener";
 
-    public static ListenOptions Listen(KestrelServerOptions kestrel, string url, string name)
+    /// <summary>
+    /// The address and port of a listener URL, or a <see cref="StartupException"/> naming the setting to fix.
+    /// Only plain http on an IP address (or localhost, or * / 0.0.0.0 for all): TLS belongs in a reverse proxy.
+    /// </summary>
+    public static IPEndPoint Endpoint(string url, string name, string setting)
     {
-        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme != Uri.UriSchemeHttp)
-            throw new InvalidOperationException($"The {name} listener URL '{url}' must look like http://127.0.0.1:5080 (put TLS in front with a reverse proxy).");
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme != Uri.UriSchemeHttp || uri.AbsolutePath != "/" || uri.Query.Length > 0)
+            throw new StartupException($"The {name} listener URL '{url}' must look like http://127.0.0.1:5080 (plain http on an address; put TLS in front with a reverse proxy). Set {setting}.");
         var address = uri.Host switch
         {
             "localhost" => IPAddress.Loopback,
             "*" or "+" or "0.0.0.0" => IPAddress.Any,
             var host when IPAddress.TryParse(host.Trim('[', ']'), out var ip) => ip,
-            var host => throw new InvalidOperationException($"The {name} listener host '{host}' must be an IP address, localhost or 0.0.0.0."),
+            var host => throw new StartupException($"The {name} listener URL '{url}' names the host '{host}'; use an IP address of this machine, localhost or 0.0.0.0. Set {setting}."),
         };
+        return new IPEndPoint(address, uri.Port);
+    }
+
+    public static ListenOptions Listen(KestrelServerOptions kestrel, IPEndPoint endpoint, string name)
+    {
         ListenOptions? bound = null;
-        kestrel.Listen(address, uri.Port, options =>
+        kestrel.Listen(endpoint, options =>
         {
             bound = options;
             options.Use(next => connection =>

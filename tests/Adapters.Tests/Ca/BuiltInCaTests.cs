@@ -198,6 +198,13 @@ public class BuiltInCaTests : IDisposable
         var renewed = await ca.IssueAsync(new IssuanceRequest("same", "scep", otherCsr, "scep-device"), CancellationToken.None);
         Assert.NotEqual(first.SerialNumber, renewed.SerialNumber);
         Assert.Equal(2, ca.Store.List(10).Count);
+
+        // The first certificate's key is gone (a process died before journaling it): it is superseded, so the
+        // request has exactly one current certificate, and the superseded one is listed for revocation.
+        Assert.Equal(renewed.SerialNumber, ca.Store.FindBySerial(first.SerialNumber)!.SupersededBy);
+        Assert.Equal([renewed.SerialNumber], ca.Store.ListByRequestId("same").Where(r => r.SupersededBy is null).Select(r => r.SerialNumber));
+        Assert.Equal([first.SerialNumber], ca.Store.ListSuperseded().Select(r => r.SerialNumber));
+        Assert.Equal(renewed.SerialNumber, ca.Store.FindByRequestId("same")!.SerialNumber);
     }
 
     [Fact]

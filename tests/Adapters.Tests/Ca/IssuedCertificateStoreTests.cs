@@ -13,6 +13,46 @@ public class IssuedCertificateStoreTests : IDisposable
         new(serial, "CN=x", requestId, "pkcs", IssuedCertificateRecord.Issued, notBefore, notBefore.AddDays(30), "AB" + serial, [1, 2, 3]);
 
     [Fact]
+    public void A_later_certificate_for_the_same_request_supersedes_the_earlier_one_of_that_feature_only()
+    {
+        var store = new IssuedCertificateStore(_dir.File("issued.db"));
+        var t0 = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+        store.Add(Record("01", "req-a", t0));
+        store.Add(Record("02", "req-a", t0) with { Feature = "scep" });
+        store.Add(Record("03", "req-a", t0.AddHours(1)));
+
+        Assert.Equal("03", store.FindBySerial("01")!.SupersededBy);
+        Assert.Null(store.FindBySerial("02")!.SupersededBy); // another feature's request with the same ID
+        Assert.Null(store.FindBySerial("03")!.SupersededBy);
+        Assert.Equal(["01"], store.ListSuperseded().Select(r => r.SerialNumber));
+    }
+
+    [Fact]
+    public void A_store_written_before_superseded_tracking_is_migrated_and_keeps_its_rows()
+    {
+        var path = _dir.File("old.db");
+        using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path}"))
+        {
+            connection.Open();
+            using var create = connection.CreateCommand();
+            create.CommandText = """
+                CREATE TABLE issued_certificates (serial TEXT PRIMARY KEY, subject TEXT NOT NULL, request_id TEXT NOT NULL,
+                    feature TEXT NOT NULL, status TEXT NOT NULL CHECK (status IN ('issued', 'revoked')), not_before TEXT NOT NULL,
+                    not_after TEXT NOT NULL, thumbprint TEXT NOT NULL, der BLOB NOT NULL, revoked_at TEXT NULL, revocation_reason TEXT NULL);
+                INSERT INTO issued_certificates VALUES ('0A', 'CN=old', 'req-old', 'pkcs', 'issued', '2026-01-01T00:00:00.0000000Z',
+                    '2026-02-01T00:00:00.0000000Z', 'AB', x'01', NULL, NULL);
+                """;
+            create.ExecuteNonQuery();
+        }
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+
+        var store = new IssuedCertificateStore(path);
+        Assert.Equal("req-old", store.FindBySerial("0A")!.RequestId);
+        store.Add(Record("0B", "req-old", DateTimeOffset.UtcNow));
+        Assert.Equal("0B", store.FindBySerial("0A")!.SupersededBy);
+    }
+
+    [Fact]
     public void Add_find_list_and_revoke()
     {
         var store = new IssuedCertificateStore(_dir.File("issued.db"));

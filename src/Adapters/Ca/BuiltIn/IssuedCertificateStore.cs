@@ -15,7 +15,8 @@ public sealed record IssuedCertificateRecord(
     string Thumbprint,
     byte[] Der,
     DateTimeOffset? RevokedAt = null,
-    string? RevocationReason = null)
+    string? RevocationReason = null,
+    string? SupersededBy = null)
 {
     public const string Issued = "issued";
     public const string Revoked = "revoked";
@@ -29,7 +30,7 @@ public enum RevocationOutcome { Revoked, AlreadyRevoked, NotFound }
 /// </summary>
 public sealed class IssuedCertificateStore
 {
-    private const string Columns = "serial, subject, request_id, feature, status, not_before, not_after, thumbprint, der, revoked_at, revocation_reason";
+    private const string Columns = "serial, subject, request_id, feature, status, not_before, not_after, thumbprint, der, revoked_at, revocation_reason, superseded_by";
     private readonly string _connectionString;
 
     public IssuedCertificateStore(string path)
@@ -52,14 +53,33 @@ public sealed class IssuedCertificateStore
                 revocation_reason TEXT NULL);
             CREATE INDEX IF NOT EXISTS ix_issued_certificates_request_id ON issued_certificates (request_id);
             """);
+        AddSupersededColumn(connection);
     }
 
-    /// <summary>Throws <see cref="SqliteException"/> (constraint) if the serial is already present.</summary>
+    /// <summary>Stores written before superseded certificates were tracked get the column (NULL: current).</summary>
+    private static void AddSupersededColumn(SqliteConnection connection)
+    {
+        using var columns = connection.CreateCommand();
+        columns.CommandText = "SELECT COUNT(*) FROM pragma_table_info('issued_certificates') WHERE name = 'superseded_by'";
+        if (Convert.ToInt64(columns.ExecuteScalar()) == 0)
+            Execute(connection, "ALTER TABLE issued_certificates ADD COLUMN superseded_by TEXT NULL");
+    }
+
+    /// <summary>
+    /// Adds the certificate and, in the same transaction, marks every earlier certificate of the same request
+    /// (same feature and request ID) as superseded by it. That happens when a process dies between the CA
+    /// issuing and the request's journal write: the retry issues again for a new key, and the first
+    /// certificate, whose key died with the process, is left to the revocation work (reason superseded).
+    /// So a request never has more than one current certificate. Throws <see cref="SqliteException"/>
+    /// (constraint) if the serial is already present.
+    /// </summary>
     public void Add(IssuedCertificateRecord record)
     {
         using var connection = Open();
+        using var transaction = connection.BeginTransaction(deferred: false);
         using var command = connection.CreateCommand();
-        command.CommandText = $"INSERT INTO issued_certificates ({Columns}) VALUES ($serial, $subject, $request_id, $feature, $status, $not_before, $not_after, $thumbprint, $der, $revoked_at, $reason)";
+        command.Transaction = transaction;
+        command.CommandText = $"INSERT INTO issued_certificates ({Columns}) VALUES ($serial, $subject, $request_id, $feature, $status, $not_before, $not_after, $thumbprint, $der, $revoked_at, $reason, $superseded_by)";
         command.Parameters.AddWithValue("$serial", Normalize(record.SerialNumber));
         command.Parameters.AddWithValue("$subject", record.Subject);
         command.Parameters.AddWithValue("$request_id", record.RequestId);
@@ -71,16 +91,37 @@ public sealed class IssuedCertificateStore
         command.Parameters.AddWithValue("$der", record.Der);
         command.Parameters.AddWithValue("$revoked_at", record.RevokedAt is { } at ? Format(at) : DBNull.Value);
         command.Parameters.AddWithValue("$reason", (object?)record.RevocationReason ?? DBNull.Value);
+        command.Parameters.AddWithValue("$superseded_by", (object?)record.SupersededBy ?? DBNull.Value);
         command.ExecuteNonQuery();
+
+        using var supersede = connection.CreateCommand();
+        supersede.Transaction = transaction;
+        supersede.CommandText = """
+            UPDATE issued_certificates SET superseded_by = $serial
+            WHERE request_id = $request_id AND feature = $feature AND serial <> $serial AND superseded_by IS NULL
+            """;
+        supersede.Parameters.AddWithValue("$serial", Normalize(record.SerialNumber));
+        supersede.Parameters.AddWithValue("$request_id", record.RequestId);
+        supersede.Parameters.AddWithValue("$feature", record.Feature);
+        supersede.ExecuteNonQuery();
+        transaction.Commit();
     }
+
+    /// <summary>Certificates replaced by a later one for the same request, oldest first: still valid until revoked.</summary>
+    public IReadOnlyList<IssuedCertificateRecord> ListSuperseded() =>
+        Query("WHERE superseded_by IS NOT NULL AND status = $p ORDER BY rowid", IssuedCertificateRecord.Issued);
+
+    /// <summary>Every certificate issued for the request, current and superseded, oldest first.</summary>
+    public IReadOnlyList<IssuedCertificateRecord> ListByRequestId(string requestId) =>
+        Query("WHERE request_id = $p ORDER BY rowid", requestId);
 
     /// <summary>Accepts the serial in any common hex form (colons, lower case, leading zeros).</summary>
     public IssuedCertificateRecord? FindBySerial(string serialNumber) =>
         Query("WHERE serial = $p LIMIT 1", Normalize(serialNumber)).FirstOrDefault();
 
-    /// <summary>The most recent certificate issued for the request, if any.</summary>
+    /// <summary>The current (not superseded) certificate issued for the request, if any.</summary>
     public IssuedCertificateRecord? FindByRequestId(string requestId) =>
-        Query("WHERE request_id = $p ORDER BY not_before DESC, rowid DESC LIMIT 1", requestId).FirstOrDefault();
+        Query("WHERE request_id = $p AND superseded_by IS NULL ORDER BY rowid DESC LIMIT 1", requestId).FirstOrDefault();
 
     /// <summary>Newest first.</summary>
     public IReadOnlyList<IssuedCertificateRecord> List(int limit) =>
@@ -115,7 +156,8 @@ public sealed class IssuedCertificateStore
                 reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4),
                 Parse(reader.GetString(5)), Parse(reader.GetString(6)), reader.GetString(7), (byte[])reader.GetValue(8),
                 reader.IsDBNull(9) ? null : Parse(reader.GetString(9)),
-                reader.IsDBNull(10) ? null : reader.GetString(10)));
+                reader.IsDBNull(10) ? null : reader.GetString(10),
+                reader.IsDBNull(11) ? null : reader.GetString(11)));
         }
         return result;
     }

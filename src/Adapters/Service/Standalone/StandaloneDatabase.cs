@@ -13,7 +13,7 @@ public sealed class StandaloneDatabase : IDisposable
 {
     public const string FailureCode = "StandaloneStoreUnavailable";
 
-    // Version 1: PKCS queue and results. Raise PRAGMA user_version with each migration.
+    // PKCS queue and results as of the newest version; older files are brought up by Migrations.
     private const string Schema = """
         CREATE TABLE IF NOT EXISTS pkcs_requests (
             request_id         TEXT PRIMARY KEY NOT NULL,
@@ -27,6 +27,7 @@ public sealed class StandaloneDatabase : IDisposable
             validity_days      INTEGER,
             enqueued_at        TEXT NOT NULL,
             lease_expires_at   TEXT,
+            leased_by          TEXT,
             delivery_count     INTEGER NOT NULL DEFAULT 0,
             completed_at       TEXT
         );
@@ -46,8 +47,14 @@ public sealed class StandaloneDatabase : IDisposable
             uploaded_at            TEXT NOT NULL,
             upload_count           INTEGER NOT NULL DEFAULT 1
         );
-        PRAGMA user_version = 1;
         """;
+
+    // Each step brings a file from user_version N-1 to N; files created by Schema above already have the columns.
+    private static readonly string[] Migrations =
+    [
+        "", // 1: the tables above
+        "ALTER TABLE pkcs_requests ADD COLUMN leased_by TEXT;", // 2: who holds a lease
+    ];
 
     // Fixed-width UTC text: readable with the sqlite3 CLI and orders correctly as a string.
     private const string TimeFormat = "yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'";
@@ -134,6 +141,18 @@ public sealed class StandaloneDatabase : IDisposable
         }
     }
 
+    /// <summary>A new file gets the whole schema; an older one the missing steps. One transaction, so a crash leaves the old version.</summary>
+    private static async Task MigrateAsync(SqliteConnection connection, int version, CancellationToken cancellationToken)
+    {
+        if (version >= Migrations.Length) return;
+        await using var transaction = connection.BeginTransaction(deferred: false);
+        await using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = (version == 0 ? Schema : string.Concat(Migrations.Skip(version))) + $"PRAGMA user_version = {Migrations.Length};";
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
     private async Task EnsureSchemaAsync(CancellationToken cancellationToken)
     {
         await _schemaLock.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -147,8 +166,11 @@ public sealed class StandaloneDatabase : IDisposable
             await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
             await using var command = connection.CreateCommand();
             // WAL lets the admin API read while an instance writes; the mode is stored in the file.
-            command.CommandText = "PRAGMA journal_mode = WAL;" + Schema;
+            command.CommandText = "PRAGMA journal_mode = WAL;";
             await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            command.CommandText = "PRAGMA user_version;";
+            var version = Convert.ToInt32(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false));
+            await MigrateAsync(connection, version, cancellationToken).ConfigureAwait(false);
             _schemaReady = true;
         }
         finally

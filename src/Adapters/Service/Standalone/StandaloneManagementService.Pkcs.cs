@@ -85,8 +85,9 @@ public sealed partial class StandaloneManagementService
             await using var lease = connection.CreateCommand();
             lease.Transaction = transaction;
             lease.CommandText =
-                "UPDATE pkcs_requests SET lease_expires_at = $until, delivery_count = delivery_count + 1 WHERE request_id = $id";
+                "UPDATE pkcs_requests SET lease_expires_at = $until, leased_by = $me, delivery_count = delivery_count + 1 WHERE request_id = $id";
             Add(lease, "$until", StandaloneDatabase.FormatTime(now + _leaseDuration));
+            Add(lease, "$me", _instanceId);
             var id = lease.Parameters.Add("$id", SqliteType.Text);
             foreach (var request in requests)
             {
@@ -96,6 +97,21 @@ public sealed partial class StandaloneManagementService
             return requests;
         }, cancellationToken);
     }
+
+    /// <summary>
+    /// Ends the leases this instance holds on unfinished requests, so they are handed out again at once. Called at
+    /// start: a request leased but not yet journaled when the process died would otherwise wait out its lease.
+    /// Requests the journal already holds are resumed by their actors; handing them out again is harmless, because
+    /// the request actor ignores a second start.
+    /// </summary>
+    public Task<int> ReleaseOwnLeasesAsync(CancellationToken cancellationToken = default) =>
+        _database.RunAsync(async connection =>
+        {
+            await using var release = Command(connection, null,
+                "UPDATE pkcs_requests SET lease_expires_at = NULL WHERE leased_by = $me AND completed_at IS NULL AND lease_expires_at IS NOT NULL",
+                ("$me", _instanceId));
+            return await release.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }, cancellationToken);
 
     /// <summary>Stores the results; see <see cref="StorePkcsResultsAsync"/>.</summary>
     public async Task UploadPkcsResultsAsync(IReadOnlyList<PkcsResult> results, CancellationToken cancellationToken) =>

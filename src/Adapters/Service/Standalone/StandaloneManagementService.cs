@@ -13,6 +13,7 @@ public sealed partial class StandaloneManagementService : IManagementService, ID
     private readonly StandaloneDatabase _database;
     private readonly TimeProvider _time;
     private readonly TimeSpan _leaseDuration;
+    private readonly string _instanceId;
 
     public StandaloneManagementService(StandaloneOptions options, TimeProvider? timeProvider = null)
     {
@@ -22,6 +23,7 @@ public sealed partial class StandaloneManagementService : IManagementService, ID
         _database = new StandaloneDatabase(options.DatabasePath, options.BusyTimeout);
         _time = timeProvider ?? TimeProvider.System;
         _leaseDuration = options.LeaseDuration;
+        _instanceId = options.InstanceId;
     }
 
     public string DatabasePath => _database.Path;
@@ -29,8 +31,15 @@ public sealed partial class StandaloneManagementService : IManagementService, ID
     /// <summary>The standalone database, shared with the other features' standalone stores (SCEP challenges, notifications).</summary>
     public StandaloneDatabase Database => _database;
 
-    /// <summary>Creates the database file and schema now (otherwise done on first use).</summary>
-    public Task InitializeAsync(CancellationToken cancellationToken = default) => _database.InitializeAsync(cancellationToken);
+    /// <summary>
+    /// Creates the database file and schema now (otherwise done on first use), then takes back the leases this
+    /// instance held when it last stopped: after a kill -9 its requests move again at once, not after the lease.
+    /// </summary>
+    public async Task InitializeAsync(CancellationToken cancellationToken = default)
+    {
+        await _database.InitializeAsync(cancellationToken).ConfigureAwait(false);
+        await ReleaseOwnLeasesAsync(cancellationToken).ConfigureAwait(false);
+    }
 
     public void Dispose() => _database.Dispose();
 }

@@ -14,6 +14,12 @@ public sealed class StandaloneOptions
     /// </summary>
     public TimeSpan LeaseDuration { get; init; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>
+    /// Who holds a lease: this instance's stable identity (one per data directory). At start the instance
+    /// takes back the leases it held before a crash at once, instead of waiting for them to run out.
+    /// </summary>
+    public string InstanceId { get; init; } = "standalone";
+
     /// <summary>How long a call waits for a lock held by another connection before it fails as transient.</summary>
     public TimeSpan BusyTimeout { get; init; } = TimeSpan.FromSeconds(5);
 

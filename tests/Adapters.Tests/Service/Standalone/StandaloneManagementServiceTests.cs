@@ -13,10 +13,11 @@ public sealed class StandaloneManagementServiceTests : IDisposable
 
     private string DbPath => Path.Combine(_dir, StandaloneOptions.DatabaseFileName);
 
-    private StandaloneManagementService Open(TimeSpan? lease = null, TimeSpan? busyTimeout = null, string? path = null)
+    private StandaloneManagementService Open(TimeSpan? lease = null, TimeSpan? busyTimeout = null, string? path = null, string instance = "node-a")
     {
         var service = new StandaloneManagementService(new StandaloneOptions
         {
+            InstanceId = instance,
             DatabasePath = path ?? DbPath,
             LeaseDuration = lease ?? TimeSpan.FromMinutes(5),
             BusyTimeout = busyTimeout ?? TimeSpan.FromSeconds(5),
@@ -100,6 +101,51 @@ public sealed class StandaloneManagementServiceTests : IDisposable
         Assert.Equal(PkcsQueueStatus.Queued, (await service.GetPkcsRequestAsync("r-1"))!.Status);
         Assert.Equal("r-1", Assert.Single(await service.DownloadPkcsRequestsAsync(10, default)).RequestId);
         Assert.Equal(2, (await service.GetPkcsRequestAsync("r-1"))!.DeliveryCount);
+    }
+
+    [Fact]
+    public async Task At_start_an_instance_takes_back_its_own_leases_and_leaves_other_instances_leases_alone()
+    {
+        var a = Open(instance: "node-a");
+        await a.EnqueuePkcsRequestAsync(Request("mine"));
+        Assert.Single(await a.DownloadPkcsRequestsAsync(1, default));
+        var b = Open(instance: "node-b");
+        await b.EnqueuePkcsRequestAsync(Request("theirs"));
+        Assert.Equal("theirs", Assert.Single(await b.DownloadPkcsRequestsAsync(10, default)).RequestId);
+
+        // node-a is killed and starts again on the same database, long before its lease would run out.
+        var restarted = Open(instance: "node-a");
+        await restarted.InitializeAsync();
+        Assert.Equal("mine", Assert.Single(await restarted.DownloadPkcsRequestsAsync(10, default)).RequestId);
+        Assert.Equal(2, (await restarted.GetPkcsRequestAsync("mine"))!.DeliveryCount);
+    }
+
+    [Fact]
+    public async Task A_version_1_database_is_migrated_and_keeps_its_queue()
+    {
+        Directory.CreateDirectory(_dir);
+        await using (var connection = new SqliteConnection($"Data Source={DbPath};Pooling=False"))
+        {
+            await connection.OpenAsync();
+            await using var create = connection.CreateCommand();
+            create.CommandText = """
+                CREATE TABLE pkcs_requests (request_id TEXT PRIMARY KEY NOT NULL, subject_name TEXT NOT NULL, subject_alt_names TEXT NOT NULL,
+                    template_name TEXT NOT NULL, key_spec TEXT NOT NULL, device_certificate BLOB NOT NULL, certificate_type TEXT NOT NULL,
+                    on_premises_sid TEXT, validity_days INTEGER, enqueued_at TEXT NOT NULL, lease_expires_at TEXT,
+                    delivery_count INTEGER NOT NULL DEFAULT 0, completed_at TEXT);
+                CREATE TABLE pkcs_results (request_id TEXT PRIMARY KEY NOT NULL, succeeded INTEGER NOT NULL, error_code TEXT, error_message TEXT,
+                    encrypted_pfx BLOB, encrypted_password BLOB, certificate_der BLOB, certificate_thumbprint TEXT, serial_number TEXT,
+                    expiration_date_utc TEXT, uploaded_at TEXT NOT NULL, upload_count INTEGER NOT NULL DEFAULT 1);
+                INSERT INTO pkcs_requests VALUES ('old', 'CN=old', '[]', 'client-auth', 'rsa:2048', x'01', 'device', NULL, NULL,
+                    '2026-01-01T00:00:00.0000000Z', NULL, 0, NULL);
+                PRAGMA user_version = 1;
+                """;
+            await create.ExecuteNonQueryAsync();
+        }
+
+        var service = Open();
+        await service.InitializeAsync();
+        Assert.Equal("old", Assert.Single(await service.DownloadPkcsRequestsAsync(10, default)).RequestId);
     }
 
     [Fact]
