@@ -22,6 +22,7 @@ public sealed class ConnectorProcess : IDisposable
     public string DataDir { get; }
     public string Output { get { lock (_output) return _output.ToString(); } }
     public bool HasExited => _process.HasExited;
+    public int ProcessId => _process.Id;
 
     public static string ExecutableDll => Path.Combine(AppContext.BaseDirectory, "certconnector.dll");
 
