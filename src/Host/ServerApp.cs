@@ -64,8 +64,8 @@ public static class ServerApp
         {
             var url = Listeners.UrlOf(admin!);
             var scepUrl = scep is null ? "(disabled)" : Listeners.UrlOf(scep) + "/scep";
-            if (scep is not null) File.WriteAllText(data.ScepUrlFile, scepUrl + "\n");
-            File.WriteAllText(data.AdminUrlFile, url + "\n"); // written last: its presence means "ready"
+            if (scep is not null) DataDirectory.WriteWhole(data.ScepUrlFile, scepUrl + "\n");
+            DataDirectory.WriteWhole(data.AdminUrlFile, url + "\n"); // written last: its presence means "ready"
             app.Logger.LogInformation("certconnector {Version} ready: admin API {Url}, SCEP {ScepUrl}, data {DataDir}, CA {Ca}", AdminEndpoints.Version, url,
                 scepUrl, data.Root, app.Services.GetRequiredService<ICertificateAuthority>().GetType().Name);
         });

@@ -41,6 +41,14 @@ public sealed class DataDirectory(string root)
         return token;
     }
 
+    /// <summary>Writes a file so that a reader sees either nothing or all of it (a rename is atomic).</summary>
+    public static void WriteWhole(string path, string text)
+    {
+        var temporary = path + ".tmp";
+        File.WriteAllText(temporary, text);
+        File.Move(temporary, path, overwrite: true);
+    }
+
     public string EnsureInstanceId()
     {
         if (File.Exists(InstanceIdFile)) return File.ReadAllText(InstanceIdFile).Trim();
