@@ -2,7 +2,9 @@ using System.Runtime.Serialization;
 using System.Security.Cryptography;
 using System.Text;
 using Org.BouncyCastle.Crypto;
+using Org.BouncyCastle.Crypto.Parameters;
 using Org.BouncyCastle.Pkcs;
+using Org.BouncyCastle.Utilities;
 
 namespace CertConnector.Adapters.Persistence;
 
@@ -34,21 +36,28 @@ public sealed class JournalSealingKey
     /// <summary>Hex of the first bytes of SHA-256(key): what a sealed payload records and errors name.</summary>
     public string KeyId => Convert.ToHexStringLower(_keyId);
 
-    /// <summary>The key for this CA. The input is the CA key's PKCS#8 DER encoding, so the same key file gives
-    /// the same sealing key on every instance (a known-answer test pins the encoding across library upgrades).</summary>
+    /// <summary>The key for this CA: the same CA key gives the same sealing key on every instance, with any
+    /// library version (known-answer tests computed with OpenSSL pin it).</summary>
     public static JournalSealingKey DeriveFrom(AsymmetricKeyParameter caPrivateKey)
     {
         if (!caPrivateKey.IsPrivate) throw new ArgumentException("The journal sealing key is derived from the CA's private key.", nameof(caPrivateKey));
-        var pkcs8 = PrivateKeyInfoFactory.CreatePrivateKeyInfo(caPrivateKey).GetDerEncoded();
+        var material = KeyMaterial(caPrivateKey);
         try
         {
-            return new JournalSealingKey(HKDF.DeriveKey(HashAlgorithmName.SHA256, pkcs8, 32, salt: [], info: Encoding.UTF8.GetBytes(DerivationInfo)));
+            return new JournalSealingKey(HKDF.DeriveKey(HashAlgorithmName.SHA256, material, 32, salt: [], info: Encoding.UTF8.GetBytes(DerivationInfo)));
         }
         finally
         {
-            CryptographicOperations.ZeroMemory(pkcs8);
+            CryptographicOperations.ZeroMemory(material);
         }
     }
+
+    /// <summary>The key as numbers, not as one library's encoding of them. The PKCS#8 DER of an RSA key is fixed
+    /// by its integers, but EC PKCS#8 differs between libraries (BouncyCastle and OpenSSL disagree on the optional
+    /// fields), so an EC key contributes its private scalar, at the curve order's length.</summary>
+    private static byte[] KeyMaterial(AsymmetricKeyParameter key) => key is ECPrivateKeyParameters ec
+        ? BigIntegers.AsUnsignedByteArray((ec.Parameters.N.BitLength + 7) / 8, ec.D)
+        : PrivateKeyInfoFactory.CreatePrivateKeyInfo(key).GetDerEncoded();
 
     /// <summary>version ‖ key ID ‖ nonce ‖ tag ‖ ciphertext. The header and the manifest are authenticated, so
     /// a payload cannot be moved under another type's manifest or have its header edited unnoticed.</summary>
