@@ -4,7 +4,7 @@ namespace CertConnector.Actors.Scep;
 
 /// <summary>A PKIOperation arrived (4003). The challenge is deliberately not part of it.</summary>
 public sealed record ScepRequestReceived(string RequestId, string TransactionId, byte[] CsrDer, string CallerInfo, string? RenewalOf,
-    DateTimeOffset At) : IConnectorEvent;
+    DateTimeOffset At) : IConnectorEvent, IHoldsSecret; // the signed CSR still holds the challengePassword attribute
 
 /// <summary>The challenge (or the renewal signature) was accepted (4004).</summary>
 public sealed record ScepRequestVerified(string RequestId, string Detail, DateTimeOffset At) : IConnectorEvent;

@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Akka.Actor;
 using System.Runtime.Serialization;
+using System.Security.Cryptography;
 using Akka.Serialization;
 using CertConnector.Actors.Common;
 using CertConnector.Actors.Pkcs;
@@ -15,10 +16,18 @@ namespace CertConnector.Adapters.Persistence;
 /// manifest per type and version. The manifest, never the CLR type name, is what the journal keeps, so
 /// types can be renamed or moved freely. To change a persisted type incompatibly, add a new manifest
 /// (".v2") and keep reading the old one.
+/// Types marked <see cref="IHoldsSecret"/> are written sealed (AES-256-GCM under the <see cref="JournalSealingKey"/>)
+/// under their manifest plus <see cref="SealedSuffix"/>; events written before sealing existed keep the bare
+/// manifest and are still read as plain JSON.
 /// </summary>
-public sealed class ConnectorJsonSerializer(ExtendedActorSystem system) : SerializerWithStringManifest(system)
+public sealed class ConnectorJsonSerializer(ExtendedActorSystem system, JournalSealingKey? sealingKey) : SerializerWithStringManifest(system)
 {
     public const int SerializerId = 4242;
+    public const string SealedSuffix = ".sealed";
+
+    /// <summary>For HOCON bindings, which can pass only the system: such a serializer refuses to write
+    /// <see cref="IHoldsSecret"/> types rather than fall back to plaintext.</summary>
+    public ConnectorJsonSerializer(ExtendedActorSystem system) : this(system, null) { }
 
     private static readonly FrozenDictionary<string, Type> TypesByManifest = new Dictionary<string, Type>
     {
@@ -59,19 +68,44 @@ public sealed class ConnectorJsonSerializer(ExtendedActorSystem system) : Serial
     public static IReadOnlyDictionary<string, Type> KnownTypes => TypesByManifest;
 
     public override string Manifest(object o) => ManifestsByType.TryGetValue(o.GetType(), out var manifest)
-        ? manifest
+        ? o is IHoldsSecret ? manifest + SealedSuffix : manifest
         : throw new SerializationException($"{o.GetType().FullName} has no manifest in {nameof(ConnectorJsonSerializer)}; add one.");
 
     public override byte[] ToBinary(object obj)
     {
-        Manifest(obj); // refuse unknown types before writing anything
-        return JsonSerializer.SerializeToUtf8Bytes(obj, obj.GetType(), Json);
+        var manifest = Manifest(obj); // refuse unknown types before writing anything
+        var json = JsonSerializer.SerializeToUtf8Bytes(obj, obj.GetType(), Json);
+        if (obj is not IHoldsSecret) return json;
+        try
+        {
+            return SealingKey(manifest).Seal(json, manifest);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(json);
+        }
     }
 
-    public override object FromBinary(byte[] bytes, string manifest) =>
-        TypesByManifest.TryGetValue(manifest, out var type)
-            ? JsonSerializer.Deserialize(bytes, type, Json) ?? throw new SerializationException($"Empty payload for manifest '{manifest}'.")
-            : throw new SerializationException($"Unknown manifest '{manifest}': written by a newer connector version?");
+    public override object FromBinary(byte[] bytes, string manifest)
+    {
+        var sealedPayload = manifest.EndsWith(SealedSuffix, StringComparison.Ordinal);
+        var typeManifest = sealedPayload ? manifest[..^SealedSuffix.Length] : manifest;
+        if (!TypesByManifest.TryGetValue(typeManifest, out var type))
+            throw new SerializationException($"Unknown manifest '{manifest}': written by a newer connector version?");
+        var json = sealedPayload ? SealingKey(manifest).Open(bytes, manifest) : bytes;
+        try
+        {
+            return JsonSerializer.Deserialize(json, type, Json) ?? throw new SerializationException($"Empty payload for manifest '{manifest}'.");
+        }
+        finally
+        {
+            if (sealedPayload) CryptographicOperations.ZeroMemory(json);
+        }
+    }
+
+    private JournalSealingKey SealingKey(string manifest) => sealingKey ?? throw new SerializationException(
+        $"'{manifest}' holds a secret and is only ever journaled sealed, but this {nameof(ConnectorJsonSerializer)} has no " +
+        $"{nameof(JournalSealingKey)}: construct it with one (the host derives it from the CA key).");
 
     /// <summary>The types to bind this serializer to in HOCON / Akka.Hosting.</summary>
     public static Type[] BoundTypes { get; } = [typeof(IConnectorSerializable)];

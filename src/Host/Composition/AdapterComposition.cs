@@ -6,6 +6,7 @@ using CertConnector.Actors.Ports;
 using CertConnector.Adapters.Ca.BuiltIn;
 using CertConnector.Adapters.Crypto;
 using CertConnector.Adapters.Logging;
+using CertConnector.Adapters.Persistence;
 using CertConnector.Adapters.Service.Standalone;
 using CertConnector.Host.Admin;
 using CertConnector.Host.Configuration;
@@ -30,6 +31,7 @@ public static class AdapterComposition
 
         services.AddSingleton(sp => OpenBuiltInCa(options.Ca, data, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<ICertificateAuthority>(sp => sp.GetRequiredService<BuiltInCa>());
+        services.AddSingleton(sp => JournalSealingKey.DeriveFrom(sp.GetRequiredService<BuiltInCa>().CaPrivateKey)); // shared by all instances, as the CA key is
         services.AddSingleton<IPkcsCredentialFactory, PkcsCredentialFactory>();
 
         services.AddSingleton(sp =>

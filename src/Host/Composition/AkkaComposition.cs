@@ -15,10 +15,11 @@ public static class AkkaComposition
 
     /// <summary>The actor system: operator HOCON, our serializer, then one line per feature.</summary>
     public static IServiceCollection AddConnectorAkka(this IServiceCollection services, ConnectorOptions options) =>
-        services.AddAkka(SystemName, (builder, _) => builder
+        services.AddAkka(SystemName, (builder, sp) => builder
             .AddHocon(LoadHocon(options), HoconAddMode.Prepend)
             .AddHocon(Akka.Persistence.Sql.SqlPersistence.DefaultConfiguration, HoconAddMode.Append)
-            .WithCustomSerializer("connector-json", ConnectorJsonSerializer.BoundTypes, system => new ConnectorJsonSerializer(system))
+            .WithCustomSerializer("connector-json", ConnectorJsonSerializer.BoundTypes,
+                system => new ConnectorJsonSerializer(system, sp.GetRequiredService<JournalSealingKey>()))
             .AddPkcsFeature(options.Pkcs)
             .AddScepFeature(options.Scep)
             .AddStartup((system, _) =>

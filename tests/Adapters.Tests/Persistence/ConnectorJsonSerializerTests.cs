@@ -1,4 +1,7 @@
-using Akka.Configuration;
+using System.Collections.Immutable;
+using Akka.Actor;
+using Akka.Actor.Setup;
+using Akka.Serialization;
 using CertConnector.Actors.Common;
 using CertConnector.Actors.Pkcs;
 using CertConnector.Actors.Scep;
@@ -7,14 +10,15 @@ using CertConnector.Adapters.Persistence;
 
 namespace CertConnector.Adapters.Tests.Persistence;
 
-/// <summary>Every persisted or remoted type round-trips through our serializer, and Akka picks it.</summary>
-public sealed class ConnectorJsonSerializerTests() : Akka.TestKit.Xunit2.TestKit(ConfigurationFactory.ParseString($$"""
-    akka.actor.serializers.connector = "{{typeof(ConnectorJsonSerializer).AssemblyQualifiedName}}"
-    akka.actor.serialization-bindings {
-      "{{typeof(IConnectorSerializable).AssemblyQualifiedName}}" = connector
-    }
-    """))
+/// <summary>Every persisted or remoted type round-trips through our serializer, and Akka picks it. The serializer
+/// is registered as the host registers it (a setup with a sealing key), not by HOCON, which cannot pass a key.</summary>
+public sealed class ConnectorJsonSerializerTests() : Akka.TestKit.Xunit2.TestKit(BootstrapSetup.Create().And(SerializationSetup.Create(system =>
+    ImmutableHashSet.Create(SerializerDetails.Create("connector-json", new ConnectorJsonSerializer(system, TestSealingKey),
+        ImmutableHashSet.CreateRange(ConnectorJsonSerializer.BoundTypes))))))
 {
+    /// <summary>A fixed key for tests; the host derives its key from the CA key.</summary>
+    public static readonly JournalSealingKey TestSealingKey = new(Enumerable.Range(1, 32).Select(i => (byte)i).ToArray());
+
     private static readonly DateTimeOffset T = DateTimeOffset.Parse("2026-11-25T12:34:56.789+00:00");
     private static readonly PkcsRequest Request = new("r-1", "CN=Alice,O=Contoso", [new("upn", "alice@contoso.com"), new("dns", "a.contoso.com")],
         "smime", new KeySpec(KeyAlgorithm.Ecdsa, 384), [0x30, 0x82, 0x01], "user", "S-1-5-21-1-2-3-1001", 365);
@@ -58,14 +62,20 @@ public sealed class ConnectorJsonSerializerTests() : Akka.TestKit.Xunit2.TestKit
         var sample = Samples[ConnectorJsonSerializer.KnownTypes[manifest]];
         var serializer = Sys.Serialization.FindSerializerFor(sample);
         var ours = Assert.IsType<ConnectorJsonSerializer>(serializer);
-        Assert.Equal(manifest, ours.Manifest(sample));
+        var written = sample is IHoldsSecret ? manifest + ConnectorJsonSerializer.SealedSuffix : manifest;
+        Assert.Equal(written, ours.Manifest(sample));
 
         var bytes = ours.ToBinary(sample);
-        var back = ours.FromBinary(bytes, manifest);
+        var back = ours.FromBinary(bytes, written);
         Assert.IsType(sample.GetType(), back);
-        Assert.Equal(bytes, ours.ToBinary(back)); // byte arrays compare by content this way
-        Assert.DoesNotContain("CertConnector", System.Text.Encoding.UTF8.GetString(bytes)); // no CLR type names inside
+        var json = Json(bytes, written);
+        Assert.Equal(json, Json(ours.ToBinary(back), written)); // byte arrays compare by content this way
+        Assert.DoesNotContain("CertConnector", System.Text.Encoding.UTF8.GetString(json)); // no CLR type names inside
     }
+
+    /// <summary>The JSON inside: a sealed payload has a fresh nonce each time, so only its plaintext compares.</summary>
+    private static byte[] Json(byte[] bytes, string manifest) =>
+        manifest.EndsWith(ConnectorJsonSerializer.SealedSuffix) ? TestSealingKey.Open(bytes, manifest) : bytes;
 
     [Fact]
     public void Fields_survive_the_trip()
