@@ -35,13 +35,19 @@ public static class AkkaComposition
     /// </summary>
     public static Config LoadHocon(ConnectorOptions options)
     {
+        var config = ParseHocon(options);
+        UseWriteAheadLogForSqlite(config);
+        return config;
+    }
+
+    /// <summary>Reads and parses the HOCON without touching anything it names (the start-up checks call this first).</summary>
+    public static Config ParseHocon(ConnectorOptions options)
+    {
         var path = ResolveHoconPath(options.Hocon);
         var roles = string.Join(", ", options.Roles.Select(r => JsonSerializer.Serialize(r)));
         var header = $"certconnector.data-dir = {JsonSerializer.Serialize(options.DataDirFullPath)}\n" +
                      $"akka.cluster.roles = [{roles}]\n";
-        var config = ConfigurationFactory.ParseString(header + File.ReadAllText(path));
-        UseWriteAheadLogForSqlite(config);
-        return config;
+        return ConfigurationFactory.ParseString(header + File.ReadAllText(path));
     }
 
     /// <summary>

@@ -22,11 +22,16 @@ public static class StartupChecks
             throw new StartupException($"The admin API and SCEP cannot share port {admin.Port}: the admin API must never be reachable where devices are. Set --admin-url or --scep-url.");
         try
         {
-            AkkaComposition.ResolveHoconPath(options.Hocon);
+            AkkaComposition.ParseHocon(options);
         }
         catch (FileNotFoundException e)
         {
             throw new StartupException($"{e.Message} Set --hocon (Connector:Hocon).");
+        }
+        catch (Exception e) when (e is not StartupException and not IOException)
+        {
+            // Hocon's parser reports syntax errors with several exception types; all mean the same to an operator.
+            throw new StartupException($"The HOCON file '{options.Hocon}' cannot be read: {e.Message.Split('\n')[0]} Fix the file or set --hocon (Connector:Hocon).");
         }
         if (options.Ca.ImportPkcs12 is { Length: > 0 } p12 && !File.Exists(p12))
             throw new StartupException($"The CA to import, '{p12}', does not exist. Set Connector:Ca:ImportPkcs12.");
