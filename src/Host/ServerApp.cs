@@ -39,6 +39,7 @@ public static class ServerApp
         {
             admin = Listeners.Listen(kestrel, options.AdminUrl, Listeners.Admin);
             if (options.Scep.Enabled) scep = Listeners.Listen(kestrel, options.Scep.ListenUrl, Listeners.Scep);
+            Scep.ScepEndpoints.ApplyKestrelLimits(kestrel, options.Scep);
         });
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
 
