@@ -47,6 +47,7 @@ public static class ServerApp
         {
             admin = Listeners.Listen(kestrel, listen.Admin, Listeners.Admin);
             if (listen.Scep is { } scepEndpoint) scep = Listeners.Listen(kestrel, scepEndpoint, Listeners.Scep);
+            if (options.Scep.Enabled) ScepEndpoints.ApplyKestrelLimits(kestrel, options.Scep);
         });
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         // A failed start is reported once, as one line, by the entry point; not again with a stack trace.

@@ -41,12 +41,14 @@ public sealed class ScepClientInteropTests(ScepConnector connector) : IClassFixt
 {
     private const string ScepClientSubject = "CN={0},OU=MDM,O=scep-client,C=US"; // scepclient adds O, OU and C
 
-    private (int Exit, string Output, string Dir) RunScepClient(string cn, string challenge)
+    /// <param name="dir">the working directory (scepclient leaves csr.pem there and reuses it); a new one if null.</param>
+    /// <param name="name">the file name of the private key (.key) and certificate (.crt) in it.</param>
+    private (int Exit, string Output, string Dir) RunScepClient(string cn, string challenge, string? dir = null, string name = "device")
     {
-        var dir = Tools.TempDir("scepclient");
+        dir ??= Tools.TempDir("scepclient");
         var info = new System.Diagnostics.ProcessStartInfo("scepclient") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = dir };
-        foreach (var a in new[] { "-server-url", connector.Process.ScepUrl, "-challenge", challenge, "-private-key", Path.Combine(dir, "device.key"),
-                     "-certificate", Path.Combine(dir, "device.crt"), "-cn", cn, "-keySize", "2048" })
+        foreach (var a in new[] { "-server-url", connector.Process.ScepUrl, "-challenge", challenge, "-private-key", Path.Combine(dir, name + ".key"),
+                     "-certificate", Path.Combine(dir, name + ".crt"), "-cn", cn, "-keySize", "2048" })
             info.ArgumentList.Add(a);
         using var p = System.Diagnostics.Process.Start(info)!;
         var output = p.StandardOutput.ReadToEndAsync();
@@ -78,6 +80,37 @@ public sealed class ScepClientInteropTests(ScepConnector connector) : IClassFixt
         Assert.NotEqual(0, exit);
         Assert.Contains("failInfo: badRequest", output);
         Assert.False(File.Exists(Path.Combine(dir, "device.crt")));
+    }
+
+    [Fact]
+    public void Scepclient_rerun_in_one_directory_with_new_keys_gets_the_same_certificate_every_time()
+    {
+        // Each run brings a new -private-key (so a new self-signed signer: a new request actor) but reuses the
+        // csr.pem the first run left, so the same CSR key and transaction ID: one challenge, one certificate.
+        var challenge = connector.Challenge(string.Format(ScepClientSubject, "device-rerun"));
+        var dir = Tools.TempDir("scepclient-rerun");
+        var serials = new List<string>();
+        for (var run = 0; run < 3; run++)
+        {
+            var (exit, output, _) = RunScepClient("device-rerun", challenge, dir, $"run{run}");
+            Assert.True(exit == 0, $"run {run}: {output}");
+            serials.Add(Tools.OpenSsl("x509", "-in", Path.Combine(dir, $"run{run}.crt"), "-noout", "-serial").Trim());
+        }
+        Assert.True(File.Exists(Path.Combine(dir, "csr.pem")), "scepclient left its csr.pem to reuse");
+        Assert.Single(serials.Distinct());
+        Assert.Equal(1, IssuedCount("CN=device-rerun,"));
+    }
+
+    /// <summary>Certificates in the CA's issued store whose subject starts with <paramref name="subjectPrefix"/>.</summary>
+    private long IssuedCount(string subjectPrefix)
+    {
+        var path = Path.Combine(connector.Process.DataDir, "ca", "issued.db");
+        using var db = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path};Mode=ReadOnly;Pooling=False");
+        db.Open();
+        using var count = db.CreateCommand();
+        count.CommandText = "SELECT count(*) FROM issued_certificates WHERE subject LIKE $prefix || '%'";
+        count.Parameters.AddWithValue("$prefix", subjectPrefix);
+        return (long)count.ExecuteScalar()!;
     }
 
     [Fact]

@@ -130,7 +130,9 @@ public sealed class ScepRequestActor : RequestActor
         RunStep(ports.Options.CallTimeout, async timeout =>
         {
             var certificate = await ports.Ca.IssueAsync(
-                new IssuanceRequest(received.RequestId, "scep", received.CsrDer, ports.Options.Template), timeout).ConfigureAwait(false);
+                // Not the actor's ID: every actor holding this transaction and CSR key asks for the same certificate.
+                new IssuanceRequest(ScepIssuanceIds.For(received.TransactionId, received.CsrDer, received.RenewalOf), "scep",
+                    received.CsrDer, ports.Options.Template), timeout).ConfigureAwait(false);
             return (object)new IssueSucceeded(certificate);
         }, ex => new StepFailed(ScepStage.Issue, FailureReason.From(ex)));
     }

@@ -52,10 +52,18 @@ public sealed record ScepRequestState
     {
         if (Status != ScepStatus.New) return [];
         var received = new ScepRequestReceived(RequestId, s.TransactionId, s.CsrDer, s.CallerInfo, s.RenewalOf, now);
+        // A renewal the edge refused (outside the window, not our certificate, ...) is rejected at Verify like a bad
+        // challenge, so it is logged (4003, 4005) and the service is notified of it like every other refusal.
+        if (s.RenewalRefusal is { } refusal)
+            return [received, new ScepRequestRejected(RequestId, ScepStage.Verify,
+                new FailureReason(RenewalRefusedCode, refusal, false), ScepFailInfo.BadRequest, now)];
         return s.RenewalOf is { } serial
             ? [received, new ScepRequestVerified(RequestId, $"renewal signed by our certificate {serial}", now)]
             : [received];
     }
+
+    /// <summary>The failure code of a RenewalReq the edge refused.</summary>
+    public const string RenewalRefusedCode = "RenewalRefused";
 
     public IReadOnlyList<IConnectorEvent> DecideVerdict(ChallengeVerdict verdict, DateTimeOffset now)
     {

@@ -69,4 +69,9 @@ public static class CertificationRequests
         var extension = csr.GetRequestedExtensions()?.GetExtension(X509Extensions.SubjectAlternativeName);
         return extension is null ? [] : SubjectAltNames.FromGeneralNames(GeneralNames.GetInstance(extension.GetParsedValue()));
     }
+
+    /// <summary>SHA-256 of the request's DER SubjectPublicKeyInfo, lower-case hex: names the key without keeping the request.</summary>
+    public static string PublicKeySha256(Pkcs10CertificationRequest csr) =>
+        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(
+            csr.GetCertificationRequestInfo().SubjectPublicKeyInfo.GetDerEncoded()));
 }

@@ -1,7 +1,9 @@
 using CertConnector.Adapters.Ca.BuiltIn;
 using CertConnector.Adapters.Scep;
+using CertConnector.Actors.Logging;
 using CertConnector.Actors.Scep;
 using CertConnector.Host.Configuration;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 
 namespace CertConnector.Host.Scep;
 
@@ -14,6 +16,36 @@ public static class ScepEndpoints
 {
     public static readonly string[] Paths = ["/scep", "/certsrv/mscep/mscep.dll"];
 
+    // Method, path, operation and any other parameters around the message: Kestrel's own default line limit.
+    private const int RequestLineOverhead = 8 * 1024;
+
+    /// <summary>
+    /// Lets a PKIOperation by GET be as large as <see cref="ScepOptions.MaxBodyBytes"/> allows by POST
+    /// (certmonger sends every PKIOperation by GET: a 4096-bit renewal with 12 SANs is 8.5 KB of URL, over
+    /// Kestrel's default 8 KB request line). The line must hold the base64 of MaxBodyBytes (4/3 of it) with
+    /// every character percent-escaped in the worst case (+ / = become %2B %2F %3D: three times), plus the
+    /// rest of the line. Kestrel's limits are server-wide, so the admin listener gets the same line limit;
+    /// only HTTP/1.1 is served on these plain-http listeners, so no HTTP/2 header limit is raised. A message
+    /// over MaxBodyBytes inside this line gets a logged 414 from <see cref="DecodeGetMessage"/>; only a line
+    /// longer still is refused by Kestrel itself (also 414, in Kestrel's debug log only).
+    /// </summary>
+    public static void ApplyKestrelLimits(KestrelServerOptions kestrel, ScepOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(kestrel);
+        ArgumentNullException.ThrowIfNull(options);
+        if (!options.Enabled) return;
+        var line = MaxRequestLineBytes(options.MaxBodyBytes);
+        kestrel.Limits.MaxRequestLineSize = Math.Max(kestrel.Limits.MaxRequestLineSize, line);
+        // Kestrel refuses to start when its per-connection buffer is smaller than the request line.
+        if (kestrel.Limits.MaxRequestBufferSize is { } buffer && buffer < line) kestrel.Limits.MaxRequestBufferSize = line;
+    }
+
+    /// <summary>The longest base64 <c>message</c> (line breaks removed) a GET may carry: the base64 of MaxBodyBytes.</summary>
+    public static long MaxGetMessageChars(int maxBodyBytes) => ((long)Math.Max(0, maxBodyBytes) + 2) / 3 * 4;
+
+    /// <summary>The request line that carries the largest allowed GET message, all of it percent-escaped.</summary>
+    public static int MaxRequestLineBytes(int maxBodyBytes) => (int)Math.Min(int.MaxValue, 3 * MaxGetMessageChars(maxBodyBytes) + RequestLineOverhead);
+
     public static IEndpointRouteBuilder MapScepEndpoints(this IEndpointRouteBuilder app)
     {
         foreach (var path in Paths)
@@ -24,12 +56,13 @@ public static class ScepEndpoints
         return app;
     }
 
-    private static async Task Handle(HttpContext context, BuiltInCa ca, ScepOperationHandler handler, ScepOptions options, ILoggerFactory loggers)
+    private static async Task Handle(HttpContext context, BuiltInCa ca, ScepOperationHandler handler, ScepOptions options, IConnectorEventLog log,
+        ILoggerFactory loggers)
     {
         ScepReply reply;
         try
         {
-            reply = await ReplyAsync(context, ca, handler, options);
+            reply = await ReplyAsync(context, ca, handler, options, log);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -43,7 +76,8 @@ public static class ScepEndpoints
         await context.Response.Body.WriteAsync(reply.Body, context.RequestAborted);
     }
 
-    private static async Task<ScepReply> ReplyAsync(HttpContext context, BuiltInCa ca, ScepOperationHandler handler, ScepOptions options)
+    private static async Task<ScepReply> ReplyAsync(HttpContext context, BuiltInCa ca, ScepOperationHandler handler, ScepOptions options,
+        IConnectorEventLog log)
     {
         var operation = context.Request.Query["operation"].ToString();
         switch (operation.ToLowerInvariant())
@@ -61,7 +95,14 @@ public static class ScepEndpoints
                 var body = HttpMethods.IsPost(context.Request.Method)
                     ? await ReadBodyAsync(context, options.MaxBodyBytes)
                     : DecodeGetMessage(context.Request.Query["message"].ToString(), options.MaxBodyBytes);
-                if (body.Error is not null) return body.Error;
+                if (body.Error is not null)
+                {
+                    if (body.Error.Status == StatusCodes.Status414UriTooLong)
+                        log.Write(ConnectorEvents.ScepVerifyFailure, null,
+                            $"A PKIOperation by GET from {CallerInfo(context)} was refused (414): {System.Text.Encoding.UTF8.GetString(body.Error.Body).Trim()}",
+                            ("httpStatus", 414));
+                    return body.Error;
+                }
                 return await handler.HandleAsync(body.Bytes!, CallerInfo(context), context.RequestAborted);
             default:
                 return ScepReply.Error(400, $"Unknown or missing operation '{operation}'. Supported: GetCACaps, GetCACert, GetNextCACert, PKIOperation.");
@@ -84,13 +125,16 @@ public static class ScepEndpoints
 
     /// <summary>
     /// GET carries the pkiMessage as base64 in <c>message</c>. Clients differ: some leave <c>+</c> and
-    /// <c>/</c> unescaped (a query parser turns <c>+</c> into a space), some use base64url.
+    /// <c>/</c> unescaped (a query parser turns <c>+</c> into a space), some use base64url, some break lines.
+    /// A message longer than the base64 of <paramref name="max"/> bytes is 414 URI Too Long.
     /// </summary>
     public static (byte[]? Bytes, ScepReply? Error) DecodeGetMessage(string message, int max)
     {
         if (message.Length == 0) return (null, ScepReply.Error(400, "PKIOperation by GET needs a 'message' parameter."));
-        if (message.Length > max * 4 / 3 + 4) return (null, TooLarge(max));
         var text = new string(message.Where(c => c is not ('\r' or '\n')).Select(c => c switch { ' ' => '+', '-' => '+', '_' => '/', _ => c }).ToArray());
+        if (text.Length > MaxGetMessageChars(max))
+            return (null, ScepReply.Error(StatusCodes.Status414UriTooLong,
+                $"The GET message is {text.Length} characters of base64; at most {MaxGetMessageChars(max)} ({max} bytes, MaxBodyBytes) are accepted. Send larger messages by POST."));
         text = text.TrimEnd('=');
         text += new string('=', (4 - text.Length % 4) % 4);
         try

@@ -66,15 +66,17 @@ public sealed class ScepOperationHandler(
     {
         // The decoder has verified the CSR; only its subject is needed here (no key parse: it is costly in BouncyCastle).
         var csr = new Org.BouncyCastle.Pkcs.Pkcs10CertificationRequest(message.Csr!);
-        string? renewalOf = null;
-        // A renewal is signed with an existing certificate rather than a throw-away self-signed one.
+        string? renewalOf = null, refusal = null;
+        // A renewal is signed with an existing certificate rather than a throw-away self-signed one. A refused
+        // renewal still goes to its request actor, which journals, logs (4003, 4005) and notifies the refusal.
         if (message.MessageType == ScepMessageType.RenewalReq || !message.SignerIsSelfSigned)
         {
             var (serial, error) = renewals.Check(message.SignerCertificate, csr.GetCertificationRequestInfo().Subject);
-            if (error is not null) return Refuse(message, ScepFailInfo.BadRequest, $"Renewal refused: {error}.");
-            renewalOf = serial;
+            if (error is not null) refusal = $"Renewal refused: {error}.";
+            else renewalOf = serial;
         }
-        var submit = new SubmitScepRequest(RequestId(message), message.TransactionId, message.Csr!, message.ChallengePassword, callerInfo, renewalOf);
+        var submit = new SubmitScepRequest(RequestId(message), message.TransactionId, message.Csr!, message.ChallengePassword, callerInfo,
+            renewalOf, refusal);
         return Answer(message, await AskAsync(submit, ct));
     }
 

@@ -126,6 +126,32 @@ public sealed class ScepRequestActorTests : RequestActorTestKit
         Assert.Equal(0, validator.Calls);
     }
 
+    [Fact]
+    public void A_refused_renewal_is_received_rejected_at_verify_and_the_service_is_told()
+    {
+        var notifier = new FlakyNotifier(0);
+        var validator = new Validator(ChallengeVerdict.Success);
+        var ca = new ScriptedCa();
+        var actor = Sys.ActorOf(ScepRequestActor.Props("scep-1", Ports(validator, notifier, ca)));
+
+        actor.Tell(Submit(null!) with { RenewalRefusal = "Renewal refused: certificate 0A1B expires later, outside the 30-day renewal window." });
+        var outcome = ExpectMsg<ScepRequestOutcome>();
+        Assert.Equal((ScepOutcomeStatus.Rejected, ScepFailInfo.BadRequest), (outcome.Status, outcome.FailInfo));
+        AwaitCondition(() => EventLog.Count(ConnectorEvents.ScepRequestIssuedFailure) == 1);
+        Assert.Equal(1, EventLog.Count(ConnectorEvents.ScepRequestReceived));
+        Assert.Equal(1, EventLog.Count(ConnectorEvents.ScepVerifyFailure));
+        Assert.Equal(1, EventLog.Count(ConnectorEvents.ScepNotifySuccess));
+        Assert.Equal((0, 0), (validator.Calls, ca.Calls));
+        var sent = Assert.Single(notifier.Delivered);
+        Assert.False(sent.Succeeded);
+        Assert.Contains(ScepRequestState.RenewalRefusedCode, sent.ErrorDescription);
+        Assert.Contains("renewal window", sent.ErrorDescription);
+
+        actor.Tell(Submit(null!) with { RenewalRefusal = "again" }); // a retransmission: the same answer, nothing new
+        Assert.Equal(ScepOutcomeStatus.Rejected, ExpectMsg<ScepRequestOutcome>().Status);
+        Assert.Equal(1, EventLog.Count(ConnectorEvents.ScepRequestReceived));
+    }
+
     private sealed class Validator(ChallengeVerdict verdict) : IChallengeValidator
     {
         public int Calls;

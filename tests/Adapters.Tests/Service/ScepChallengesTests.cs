@@ -61,15 +61,35 @@ public sealed class ScepChallengesTests : ScepStoreFixture
     }
 
     [Fact]
-    public async Task Reuse_by_another_transaction_is_denied_but_the_same_transaction_may_retransmit()
+    public async Task Reuse_by_another_transaction_is_denied_but_the_same_transaction_and_key_may_retransmit()
     {
         var challenges = Open();
         var minted = await challenges.MintAsync(Subject, BoundSans, Ttl);
-        Assert.True((await challenges.ValidateAsync(Request(minted.Challenge, "tx-1"), default)).Valid);
+        var csr = Csr(Subject, BoundSans[0]);
+        Assert.True((await challenges.ValidateAsync(Request(minted.Challenge, "tx-1", csr), default)).Valid);
 
-        AssertDenied(await challenges.ValidateAsync(Request(minted.Challenge, "tx-2"), default), "ChallengeAlreadyUsed", minted.Challenge);
-        Assert.True((await challenges.ValidateAsync(Request(minted.Challenge, "tx-1"), default)).Valid);
-        Assert.Equal("tx-1", Assert.Single(await challenges.ListChallengesAsync(10)).UsedByTransactionId);
+        AssertDenied(await challenges.ValidateAsync(Request(minted.Challenge, "tx-2", csr), default), "ChallengeAlreadyUsed", minted.Challenge);
+        Assert.True((await challenges.ValidateAsync(Request(minted.Challenge, "tx-1", csr), default)).Valid);
+        var listed = Assert.Single(await challenges.ListChallengesAsync(10));
+        Assert.Equal("tx-1", listed.UsedByTransactionId);
+        Assert.Equal(PublicKeySha256(csr), listed.UsedByPublicKeySha256);
+    }
+
+    [Fact]
+    public async Task A_used_challenge_with_the_same_transaction_but_a_new_key_is_denied()
+    {
+        var challenges = Open();
+        var minted = await challenges.MintAsync(Subject, BoundSans, Ttl);
+        var first = Csr(Subject, BoundSans[0]);
+        Assert.True((await challenges.ValidateAsync(Request(minted.Challenge, "tx-1", first), default)).Valid);
+
+        // Same transaction ID, same subject, a new key: a second certificate, so not a retransmission.
+        var denied = await challenges.ValidateAsync(Request(minted.Challenge, "tx-1", Csr(Subject, BoundSans[0])), default);
+        AssertDenied(denied, "ChallengeAlreadyUsed", minted.Challenge);
+        Assert.Contains("another public key", denied.Description);
+        // The binding is unchanged: the first key still retransmits.
+        Assert.Equal(PublicKeySha256(first), Assert.Single(await challenges.ListChallengesAsync(10)).UsedByPublicKeySha256);
+        Assert.True((await challenges.ValidateAsync(Request(minted.Challenge, "tx-1", first), default)).Valid);
     }
 
     [Fact]
@@ -86,16 +106,53 @@ public sealed class ScepChallengesTests : ScepStoreFixture
     }
 
     [Fact]
-    public async Task Retransmission_after_expiry_by_the_transaction_that_used_it_is_allowed()
+    public async Task Retransmission_after_expiry_by_the_transaction_and_key_that_used_it_is_allowed_nothing_else()
     {
         var challenges = Open();
         var minted = await challenges.MintAsync(Subject, BoundSans, Ttl);
-        Assert.True((await challenges.ValidateAsync(Request(minted.Challenge, "tx-1"), default)).Valid);
+        var csr = Csr(Subject, BoundSans[0]);
+        Assert.True((await challenges.ValidateAsync(Request(minted.Challenge, "tx-1", csr), default)).Valid);
         Clock.Advance(Ttl + TimeSpan.FromMinutes(1));
 
-        Assert.True((await challenges.ValidateAsync(Request(minted.Challenge, "tx-1"), default)).Valid);
-        AssertDenied(await challenges.ValidateAsync(Request(minted.Challenge, "tx-2"), default), "ChallengeAlreadyUsed", minted.Challenge);
+        Assert.True((await challenges.ValidateAsync(Request(minted.Challenge, "tx-1", csr), default)).Valid);
+        AssertDenied(await challenges.ValidateAsync(Request(minted.Challenge, "tx-1", Csr(Subject, BoundSans[0])), default), "ChallengeAlreadyUsed", minted.Challenge);
+        AssertDenied(await challenges.ValidateAsync(Request(minted.Challenge, "tx-2", csr), default), "ChallengeAlreadyUsed", minted.Challenge);
     }
+
+    [Fact]
+    public async Task A_database_from_before_key_binding_gains_the_column_and_its_used_challenges_pass_no_retransmission()
+    {
+        // The scep_challenges table as the previous version created it, with one used and one unused challenge.
+        var used = new string('u', 24);
+        var unused = new string('n', 24);
+        await using (var old = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={DbPath}"))
+        {
+            Directory.CreateDirectory(Dir);
+            await old.OpenAsync();
+            await using var create = old.CreateCommand();
+            create.CommandText = $"""
+                CREATE TABLE scep_challenges (challenge_hash TEXT PRIMARY KEY NOT NULL, subject_name TEXT NOT NULL,
+                    subject_alt_names TEXT NOT NULL, created_at TEXT NOT NULL, expires_at TEXT NOT NULL, used_by_transaction TEXT, used_at TEXT);
+                INSERT INTO scep_challenges VALUES ('{Sha256Hex(used)}', '{Subject}', '[]', '{Time(0)}', '{Time(1)}', 'tx-old', '{Time(0)}');
+                INSERT INTO scep_challenges VALUES ('{Sha256Hex(unused)}', '{Subject}', '[]', '{Time(0)}', '{Time(1)}', NULL, NULL);
+                """;
+            await create.ExecuteNonQueryAsync();
+        }
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+
+        var challenges = Open();
+        AssertDenied(await challenges.ValidateAsync(Request(used, "tx-old", Csr(Subject)), default), "ChallengeAlreadyUsed", used);
+        var csr = Csr(Subject);
+        Assert.True((await challenges.ValidateAsync(Request(unused, "tx-new", csr), default)).Valid);
+        Assert.Equal(PublicKeySha256(csr), (await challenges.ListChallengesAsync(10)).Single(c => c.UsedByTransactionId == "tx-new").UsedByPublicKeySha256);
+
+        string Time(int hours) => StandaloneDatabase.FormatTime(Clock.GetUtcNow() + TimeSpan.FromHours(hours));
+    }
+
+    private static string Sha256Hex(string text) => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(text)));
+
+    private static string PublicKeySha256(byte[] csr) => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(
+        new Pkcs10CertificationRequest(csr).GetCertificationRequestInfo().SubjectPublicKeyInfo.GetDerEncoded()));
 
     [Fact]
     public async Task Unknown_and_missing_challenges_are_denied()
@@ -207,7 +264,7 @@ public sealed class ScepChallengesTests : ScepStoreFixture
         var challenges = Open();
         var minted = new List<string>();
         for (var i = 0; i < 5; i++) minted.Add((await challenges.MintAsync(Subject, BoundSans, Ttl)).Challenge);
-        await challenges.ValidateAsync(Request(minted[0], "tx-1"), default);
+        Assert.True((await challenges.ValidateAsync(Request(minted[0], "tx-1"), default)).Valid);
 
         AssertNotInFiles(minted); // while the WAL still holds the writes
         CloseAll();

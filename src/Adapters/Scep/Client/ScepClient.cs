@@ -86,10 +86,18 @@ public sealed class ScepClient(X509Certificate recipient)
     /// <summary>The certificate requests are encrypted to (the RA's, from GetCACert).</summary>
     public X509Certificate Recipient { get; } = recipient;
 
+    /// <param name="sans">subject alternative names for an extensionRequest attribute (none if null or empty).</param>
     public static byte[] CreateCsr(AsymmetricCipherKeyPair key, string subject, string? challenge = null,
-        ChallengeStringType challengeType = ChallengeStringType.Printable, string signatureAlgorithm = "SHA256WITHRSA")
+        ChallengeStringType challengeType = ChallengeStringType.Printable, string signatureAlgorithm = "SHA256WITHRSA",
+        IReadOnlyList<CertConnector.Actors.Common.SubjectAltName>? sans = null)
     {
         var attributes = new Asn1EncodableVector();
+        if (sans is { Count: > 0 })
+        {
+            var extensions = new X509ExtensionsGenerator();
+            extensions.AddExtension(X509Extensions.SubjectAlternativeName, false, CertConnector.Adapters.Crypto.SubjectAltNames.ToGeneralNames(sans));
+            attributes.Add(new AttributePkcs(PkcsObjectIdentifiers.Pkcs9AtExtensionRequest, new DerSet(extensions.Generate())));
+        }
         if (challenge != null)
         {
             Asn1Encodable value = challengeType switch

@@ -20,12 +20,15 @@ public sealed record ScepChallengeRecord(
     DateTimeOffset CreatedAt,
     DateTimeOffset ExpiresAt,
     string? UsedByTransactionId,
-    DateTimeOffset? UsedAt);
+    DateTimeOffset? UsedAt,
+    string? UsedByPublicKeySha256 = null);
 
 /// <summary>
 /// Standalone SCEP challenges: one-time, expiring, bound to the subject and SANs they were minted for
 /// (SPEC §6). The admin API mints them; the SCEP feature validates them. Kept in standalone.db as SHA-256
 /// hashes only: a challenge is 24 random characters (~143 bits), so an unsalted hash cannot be reversed.
+/// A challenge yields at most one certificate: when spent it is bound to the transaction ID and the CSR's
+/// public key, and only a retransmission of that (same transaction, same key) passes it again.
 /// </summary>
 public sealed class StandaloneScepChallenges : IChallengeValidator
 {
@@ -43,7 +46,8 @@ public sealed class StandaloneScepChallenges : IChallengeValidator
             created_at          TEXT NOT NULL,
             expires_at          TEXT NOT NULL,
             used_by_transaction TEXT,
-            used_at             TEXT
+            used_at             TEXT,
+            used_by_key_hash    TEXT
         );
         CREATE INDEX IF NOT EXISTS ix_scep_challenges_created ON scep_challenges (created_at);
         """;
@@ -56,8 +60,25 @@ public sealed class StandaloneScepChallenges : IChallengeValidator
     public StandaloneScepChallenges(StandaloneDatabase database, TimeProvider? timeProvider = null)
     {
         ArgumentNullException.ThrowIfNull(database);
-        _store = new ScepStore(database, Table);
+        _store = new ScepStore(database, Table, AddKeyHashColumnAsync);
         _time = timeProvider ?? TimeProvider.System;
+    }
+
+    /// <summary>
+    /// Files from before one-time meant one key lack used_by_key_hash. A challenge they show as used has no key
+    /// to compare, so it passes no retransmission: refusing one late retransmission beats a second certificate.
+    /// </summary>
+    private static async Task AddKeyHashColumnAsync(SqliteConnection connection, CancellationToken cancellationToken)
+    {
+        if ((await ScepStore.ColumnsAsync(connection, null, "scep_challenges", cancellationToken).ConfigureAwait(false)).Contains("used_by_key_hash"))
+            return;
+        await using var transaction = connection.BeginTransaction(deferred: false); // another instance may be migrating too
+        if (!(await ScepStore.ColumnsAsync(connection, transaction, "scep_challenges", cancellationToken).ConfigureAwait(false)).Contains("used_by_key_hash"))
+        {
+            await using var alter = ScepStore.Command(connection, transaction, "ALTER TABLE scep_challenges ADD COLUMN used_by_key_hash TEXT");
+            await alter.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Creates the table now, so a host can fail fast at start-up; otherwise done on first use.</summary>
@@ -94,9 +115,12 @@ public sealed class StandaloneScepChallenges : IChallengeValidator
     }
 
     /// <summary>
-    /// Accepts the challenge if it is known, unexpired, unused (or used by this same transaction: devices
-    /// retransmit), and the CSR's subject and SANs are what it was minted for; then marks it used by this
-    /// transaction. Check and mark happen in one write transaction, so of two concurrent uses only one wins.
+    /// Accepts the challenge if it is known, unexpired and unused, and the CSR's subject and SANs are what it
+    /// was minted for; then marks it used by this transaction and this CSR public key. A used challenge passes
+    /// again only for a retransmission: the same transaction ID and the same CSR public key (also after expiry:
+    /// it was spent in time, and the CA hands back the certificate it issued rather than a new one). Anything
+    /// else - a new key under the same transaction ID, another transaction - is ChallengeAlreadyUsed, whoever
+    /// signs it. Check and mark happen in one write transaction, so of two concurrent uses only one wins.
     /// </summary>
     public async Task<ChallengeVerdict> ValidateAsync(ScepValidationRequest request, CancellationToken cancellationToken)
     {
@@ -113,10 +137,10 @@ public sealed class StandaloneScepChallenges : IChallengeValidator
         var now = _time.GetUtcNow();
         return await _store.InWriteTransactionAsync(async (connection, transaction) =>
         {
-            string boundSubject, boundSansJson, usedBy;
+            string boundSubject, boundSansJson, usedBy, usedByKey;
             DateTimeOffset expiresAt;
             await using (var select = ScepStore.Command(connection, transaction,
-                "SELECT subject_name, subject_alt_names, expires_at, used_by_transaction FROM scep_challenges WHERE challenge_hash = $hash",
+                "SELECT subject_name, subject_alt_names, expires_at, used_by_transaction, used_by_key_hash FROM scep_challenges WHERE challenge_hash = $hash",
                 ("$hash", hash)))
             await using (var reader = await select.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
             {
@@ -126,12 +150,14 @@ public sealed class StandaloneScepChallenges : IChallengeValidator
                 boundSansJson = reader.GetString(1);
                 expiresAt = StandaloneDatabase.ParseTime(reader.GetString(2));
                 usedBy = reader.IsDBNull(3) ? "" : reader.GetString(3);
+                usedByKey = reader.IsDBNull(4) ? "" : reader.GetString(4);
             }
 
-            var retransmission = usedBy == request.TransactionId;
+            var retransmission = usedBy.Length > 0 && usedBy == request.TransactionId && usedByKey == requested.KeyHash;
             if (usedBy.Length > 0 && !retransmission)
-                return ChallengeVerdict.Denied("ChallengeAlreadyUsed",
-                    $"The challenge password was already used by the enrollment with transaction ID '{usedBy}'; each challenge is good for one enrollment.");
+                return ChallengeVerdict.Denied("ChallengeAlreadyUsed", usedBy == request.TransactionId
+                    ? $"The challenge password was already used by transaction ID '{usedBy}' for another public key; each challenge is good for one certificate."
+                    : $"The challenge password was already used by the enrollment with transaction ID '{usedBy}'; each challenge is good for one certificate.");
             // A retransmission is let through even after expiry: the challenge was spent in time by this transaction.
             if (!retransmission && now >= expiresAt)
                 return ChallengeVerdict.Denied("ChallengeExpired", $"The challenge password expired at {expiresAt:yyyy-MM-dd HH:mm:ss} UTC.");
@@ -142,8 +168,11 @@ public sealed class StandaloneScepChallenges : IChallengeValidator
             if (retransmission) return ChallengeVerdict.Success;
 
             await using var mark = ScepStore.Command(connection, transaction,
-                "UPDATE scep_challenges SET used_by_transaction = $tx, used_at = $now WHERE challenge_hash = $hash AND used_by_transaction IS NULL",
-                ("$tx", request.TransactionId), ("$now", StandaloneDatabase.FormatTime(now)), ("$hash", hash));
+                """
+                UPDATE scep_challenges SET used_by_transaction = $tx, used_by_key_hash = $key, used_at = $now
+                WHERE challenge_hash = $hash AND used_by_transaction IS NULL
+                """,
+                ("$tx", request.TransactionId), ("$key", requested.KeyHash), ("$now", StandaloneDatabase.FormatTime(now)), ("$hash", hash));
             // BEGIN IMMEDIATE already serializes writers; this only guards against a row changed behind our back.
             return await mark.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1
                 ? ChallengeVerdict.Success
@@ -158,7 +187,7 @@ public sealed class StandaloneScepChallenges : IChallengeValidator
         return _store.RunAsync<IReadOnlyList<ScepChallengeRecord>>(async connection =>
         {
             await using var command = ScepStore.Command(connection, null, """
-                SELECT challenge_hash, subject_name, subject_alt_names, created_at, expires_at, used_by_transaction, used_at
+                SELECT challenge_hash, subject_name, subject_alt_names, created_at, expires_at, used_by_transaction, used_at, used_by_key_hash
                 FROM scep_challenges ORDER BY created_at DESC, rowid DESC LIMIT $limit
                 """, ("$limit", limit));
             await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
@@ -171,7 +200,8 @@ public sealed class StandaloneScepChallenges : IChallengeValidator
                     StandaloneDatabase.ParseTime(reader.GetString(3)),
                     StandaloneDatabase.ParseTime(reader.GetString(4)),
                     ScepStore.NullableString(reader, 5),
-                    ScepStore.NullableTime(reader, 6)));
+                    ScepStore.NullableTime(reader, 6),
+                    ScepStore.NullableString(reader, 7)));
             return records;
         }, cancellationToken);
     }
@@ -191,8 +221,9 @@ public sealed class StandaloneScepChallenges : IChallengeValidator
         }
     }
 
-    /// <summary>What a CSR asks for. <see cref="UncheckableSans"/> counts SAN kinds the connector cannot compare.</summary>
-    private sealed record RequestedNames(X509Name Subject, IReadOnlyList<SubjectAltName> Sans, int UncheckableSans);
+    /// <summary>What a CSR asks for, and the SHA-256 of its public key. <see cref="UncheckableSans"/> counts SAN kinds
+    /// the connector cannot compare.</summary>
+    private sealed record RequestedNames(X509Name Subject, IReadOnlyList<SubjectAltName> Sans, int UncheckableSans, string KeyHash);
 
     private static bool TryReadCsr(byte[]? der, out RequestedNames names, out string error)
     {
@@ -207,7 +238,7 @@ public sealed class StandaloneScepChallenges : IChallengeValidator
             // name nobody checked cannot slip through to a CA that copies every SAN.
             var extension = csr.GetRequestedExtensions()?.GetExtension(X509Extensions.SubjectAlternativeName);
             var total = extension is null ? 0 : GeneralNames.GetInstance(extension.GetParsedValue()).GetNames().Length;
-            names = new RequestedNames(csr.GetCertificationRequestInfo().Subject, sans, total - sans.Count);
+            names = new RequestedNames(csr.GetCertificationRequestInfo().Subject, sans, total - sans.Count, CertificationRequests.PublicKeySha256(csr));
             return true;
         }
         catch (ConnectorFailureException e)

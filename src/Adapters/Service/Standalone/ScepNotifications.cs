@@ -1,10 +1,17 @@
+using CertConnector.Actors.Common;
 using CertConnector.Actors.Ports;
 using Microsoft.Data.Sqlite;
 
 namespace CertConnector.Adapters.Service.Standalone;
 
-/// <summary>A stored SCEP outcome: the first notification for its transaction, and how often it was sent.</summary>
-public sealed record ScepNotificationRecord(ScepNotification Notification, DateTimeOffset ReceivedAt, int NotifyCount);
+/// <summary>
+/// A stored SCEP outcome: the first notification for its transaction, and how often it was sent. The CSR is
+/// not kept (its challengePassword is the challenge in plaintext): <see cref="ScepNotification.CsrDer"/> comes
+/// back empty, and what the CSR asked for is in <see cref="SubjectName"/>, <see cref="SubjectAlternativeNames"/>
+/// and <see cref="PublicKeySha256"/> (SHA-256 of its SubjectPublicKeyInfo, hex; null if the CSR was unreadable).
+/// </summary>
+public sealed record ScepNotificationRecord(ScepNotification Notification, DateTimeOffset ReceivedAt, int NotifyCount,
+    string SubjectName = "", IReadOnlyList<SubjectAltName>? SubjectAlternativeNames = null, string? PublicKeySha256 = null);
 
 /// <summary>
 /// Standalone SCEP outcomes: where the service would receive success/failure notifications, the connector
@@ -16,8 +23,13 @@ public sealed class StandaloneScepNotifications : IScepResultNotifier
     // The service's failureNotification keeps at most this much of the description; standalone shows the same.
     public const int MaxErrorDescriptionLength = 255;
 
-    private const string Table = """
-        CREATE TABLE IF NOT EXISTS scep_notifications (
+    private const string Table = $"""
+        CREATE TABLE IF NOT EXISTS scep_notifications ({Columns});
+        CREATE INDEX IF NOT EXISTS ix_scep_notifications_received ON scep_notifications (received_at);
+        """;
+
+    private const string Columns = """
+
             transaction_id         TEXT PRIMARY KEY NOT NULL,
             succeeded              INTEGER NOT NULL,
             certificate_thumbprint TEXT,
@@ -27,16 +39,17 @@ public sealed class StandaloneScepNotifications : IScepResultNotifier
             hresult                INTEGER,
             error_description      TEXT,
             caller_info            TEXT NOT NULL,
-            csr_der                BLOB NOT NULL,
+            subject_name           TEXT NOT NULL,
+            subject_alt_names      TEXT NOT NULL,
+            public_key_sha256      TEXT,
             received_at            TEXT NOT NULL,
             notify_count           INTEGER NOT NULL DEFAULT 1
-        );
-        CREATE INDEX IF NOT EXISTS ix_scep_notifications_received ON scep_notifications (received_at);
+
         """;
 
     private const string Select = """
-        SELECT transaction_id, csr_der, succeeded, caller_info, certificate_thumbprint, serial_number, expiration_date_utc,
-            issuing_ca, hresult, error_description, received_at, notify_count
+        SELECT transaction_id, succeeded, caller_info, certificate_thumbprint, serial_number, expiration_date_utc,
+            issuing_ca, hresult, error_description, received_at, notify_count, subject_name, subject_alt_names, public_key_sha256
         FROM scep_notifications
         """;
 
@@ -46,7 +59,7 @@ public sealed class StandaloneScepNotifications : IScepResultNotifier
     public StandaloneScepNotifications(StandaloneDatabase database, TimeProvider? timeProvider = null)
     {
         ArgumentNullException.ThrowIfNull(database);
-        _store = new ScepStore(database, Table);
+        _store = new ScepStore(database, Table, ScepNotificationsMigration.DropCsrAsync);
         _time = timeProvider ?? TimeProvider.System;
     }
 
@@ -58,13 +71,15 @@ public sealed class StandaloneScepNotifications : IScepResultNotifier
         ArgumentNullException.ThrowIfNull(notification);
         ArgumentException.ThrowIfNullOrEmpty(notification.TransactionId, nameof(notification));
         var now = StandaloneDatabase.FormatTime(_time.GetUtcNow());
+        var csr = ScepCsrSummary.Of(notification.CsrDer);
         return _store.RunAsync(async connection =>
         {
             // One statement, so it is atomic without an explicit transaction.
             await using var upsert = ScepStore.Command(connection, null, """
                 INSERT INTO scep_notifications (transaction_id, succeeded, certificate_thumbprint, serial_number,
-                    expiration_date_utc, issuing_ca, hresult, error_description, caller_info, csr_der, received_at)
-                VALUES ($tx, $succeeded, $thumbprint, $serial, $expires, $ca, $hresult, $error, $caller, $csr, $now)
+                    expiration_date_utc, issuing_ca, hresult, error_description, caller_info, subject_name, subject_alt_names,
+                    public_key_sha256, received_at)
+                VALUES ($tx, $succeeded, $thumbprint, $serial, $expires, $ca, $hresult, $error, $caller, $subject, $sans, $key, $now)
                 ON CONFLICT (transaction_id) DO UPDATE SET notify_count = notify_count + 1
                 """,
                 ("$tx", notification.TransactionId), ("$succeeded", notification.Succeeded ? 1 : 0),
@@ -72,7 +87,7 @@ public sealed class StandaloneScepNotifications : IScepResultNotifier
                 ("$expires", notification.CertificateExpirationDateUtc is { } e ? StandaloneDatabase.FormatTime(e) : null),
                 ("$ca", notification.IssuingCertificateAuthority), ("$hresult", notification.HResult),
                 ("$error", Truncate(notification.ErrorDescription)), ("$caller", notification.CallerInfo ?? ""),
-                ("$csr", notification.CsrDer ?? []), ("$now", now));
+                ("$subject", csr.SubjectName), ("$sans", csr.SubjectAltNamesJson), ("$key", csr.PublicKeySha256), ("$now", now));
             return await upsert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }, cancellationToken);
     }
@@ -108,17 +123,23 @@ public sealed class StandaloneScepNotifications : IScepResultNotifier
     private static ScepNotificationRecord Read(SqliteDataReader reader) => new(
         new ScepNotification(
             TransactionId: reader.GetString(0),
-            CsrDer: (byte[])reader.GetValue(1),
-            Succeeded: reader.GetInt64(2) == 1,
-            CallerInfo: reader.GetString(3),
-            CertificateThumbprint: ScepStore.NullableString(reader, 4),
-            CertificateSerialNumber: ScepStore.NullableString(reader, 5),
-            CertificateExpirationDateUtc: ScepStore.NullableTime(reader, 6),
-            IssuingCertificateAuthority: ScepStore.NullableString(reader, 7),
-            HResult: reader.IsDBNull(8) ? null : reader.GetInt32(8),
-            ErrorDescription: ScepStore.NullableString(reader, 9)),
-        StandaloneDatabase.ParseTime(reader.GetString(10)),
-        reader.GetInt32(11));
+            CsrDer: [], // not stored
+            Succeeded: reader.GetInt64(1) == 1,
+            CallerInfo: reader.GetString(2),
+            CertificateThumbprint: ScepStore.NullableString(reader, 3),
+            CertificateSerialNumber: ScepStore.NullableString(reader, 4),
+            CertificateExpirationDateUtc: ScepStore.NullableTime(reader, 5),
+            IssuingCertificateAuthority: ScepStore.NullableString(reader, 6),
+            HResult: reader.IsDBNull(7) ? null : reader.GetInt32(7),
+            ErrorDescription: ScepStore.NullableString(reader, 8)),
+        StandaloneDatabase.ParseTime(reader.GetString(9)),
+        reader.GetInt32(10),
+        reader.GetString(11),
+        ScepCsrSummary.ParseSans(reader.GetString(12)),
+        ScepStore.NullableString(reader, 13));
+
+    /// <summary>The column list of <c>scep_notifications</c>, for the migration that rebuilds the table.</summary>
+    internal static string CreateTable(string name) => $"CREATE TABLE {name} ({Columns});";
 
     private static string? Truncate(string? text)
     {

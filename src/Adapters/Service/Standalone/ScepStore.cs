@@ -7,7 +7,9 @@ namespace CertConnector.Adapters.Service.Standalone;
 /// store's own table, created on first use. Keeping the DDL with the SCEP stores lets the feature own its
 /// schema without touching <see cref="StandaloneDatabase"/>. Storage errors become transient failures there.
 /// </summary>
-internal sealed class ScepStore(StandaloneDatabase database, string ddl)
+/// <param name="migrate">brings a table created by an older version up to <paramref name="ddl"/>'s shape; runs
+/// after the DDL on every first use, so it must check before it changes anything (and tolerate a concurrent run).</param>
+internal sealed class ScepStore(StandaloneDatabase database, string ddl, Func<SqliteConnection, CancellationToken, Task>? migrate = null)
 {
     private volatile bool _ready;
 
@@ -17,10 +19,24 @@ internal sealed class ScepStore(StandaloneDatabase database, string ddl)
         // CREATE ... IF NOT EXISTS makes a race between two first calls harmless, so no lock is needed.
         await database.RunAsync(async connection =>
         {
-            await using var command = Command(connection, null, ddl);
-            return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            await using (var command = Command(connection, null, ddl))
+                await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            if (migrate is not null) await migrate(connection, cancellationToken).ConfigureAwait(false);
+            return true;
         }, cancellationToken).ConfigureAwait(false);
         _ready = true;
+    }
+
+    /// <summary>The column names of <paramref name="table"/> as the file has them now.</summary>
+    public static async Task<HashSet<string>> ColumnsAsync(SqliteConnection connection, SqliteTransaction? transaction, string table,
+        CancellationToken cancellationToken)
+    {
+        // PRAGMA arguments cannot be bound; the table name is always one of ours, never input.
+        await using var command = Command(connection, transaction, $"SELECT name FROM pragma_table_info('{table}')");
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var columns = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false)) columns.Add(reader.GetString(0));
+        return columns;
     }
 
     public async Task<T> RunAsync<T>(Func<SqliteConnection, Task<T>> work, CancellationToken cancellationToken)
