@@ -36,7 +36,8 @@ public static partial class ApiErrors
             (StatusCodes.Status413PayloadTooLarge, new ApiError($"The request body is larger than {MaxAdminBodyBytes} bytes.")),
         BadHttpRequestException { StatusCode: StatusCodes.Status415UnsupportedMediaType } =>
             (StatusCodes.Status415UnsupportedMediaType, new ApiError("Send the request body as application/json.")),
-        BadHttpRequestException bad => (bad.StatusCode, new ApiError($"Bad request: {bad.Message}", FieldOfMessage(bad.Message))),
+        BadHttpRequestException bad => (bad.StatusCode, new ApiError($"Bad request: {bad.Message}",
+            bad.Message.Contains(" body", StringComparison.Ordinal) ? null : FieldOfMessage(bad.Message))), // the body as a whole is no field
         TaskCanceledException or TimeoutException or Akka.Actor.AskTimeoutException =>
             (StatusCodes.Status503ServiceUnavailable, new ApiError("The connector did not answer in time; try again.")),
         _ => (StatusCodes.Status500InternalServerError, new ApiError("Internal error; see the connector's log.")),

@@ -201,7 +201,7 @@ public sealed partial class StandaloneManagementService
         error = null;
         if (string.IsNullOrWhiteSpace(status)) return true;
         // Enum.TryParse also accepts numbers and comma lists ("Queued,Failed"); only single names are part of the admin API.
-        if (!status.Any(char.IsDigit) && Enum.TryParse<PkcsQueueStatus>(status.Trim(), ignoreCase: true, out var value) && Enum.IsDefined(value))
+        if (!status.Any(c => char.IsDigit(c) || c == ',') && Enum.TryParse<PkcsQueueStatus>(status.Trim(), ignoreCase: true, out var value))
         {
             parsed = value;
             return true;
