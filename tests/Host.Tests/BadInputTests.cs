@@ -83,13 +83,15 @@ public sealed class BadInputTests(RunningConnector connector) : IClassFixture<Ru
     }
 
     [Fact]
-    public async Task The_san_limit_admits_exactly_the_configured_count()
+    public async Task The_san_limit_admits_the_configured_count_and_not_one_more()
     {
         using var http = AdminClient();
-        var sans = Enumerable.Range(0, 50).Select(i => $"dns:h{i}.example.com").ToArray();
-        var response = await http.PostAsJsonAsync(connector.Process.AdminUrl + Challenges, new { subject = "CN=fifty", sans });
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal(50, JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("sans").GetArrayLength());
+        var sans = Enumerable.Range(0, 51).Select(i => $"dns:h{i}.example.com").ToArray();
+        var fifty = await http.PostAsJsonAsync(connector.Process.AdminUrl + Challenges, new { subject = "CN=fifty", sans = sans[..50] });
+        Assert.Equal(HttpStatusCode.OK, fifty.StatusCode);
+        Assert.Equal(50, JsonDocument.Parse(await fifty.Content.ReadAsStringAsync()).RootElement.GetProperty("sans").GetArrayLength());
+        var fiftyOne = await http.PostAsJsonAsync(connector.Process.AdminUrl + Challenges, new { subject = "CN=fifty-one", sans });
+        Assert.Equal(HttpStatusCode.BadRequest, fiftyOne.StatusCode);
     }
 
     private HttpClient AdminClient()
