@@ -54,7 +54,7 @@ public static class ServerApp
         builder.Logging.AddFilter("Microsoft.Extensions.Hosting", LogLevel.None);
 
         var app = builder.Build();
-        app.UseExceptionHandler(errors => errors.Run(WriteError));
+        app.UseAdminApiErrors();
         app.UseMiddleware<AdminAuthentication>();
         app.MapAdminEndpoints();
         app.MapPkcsEndpoints();
@@ -72,19 +72,5 @@ public static class ServerApp
         });
         await app.RunAsync();
         return 0;
-    }
-
-    /// <summary>Unhandled errors become JSON: a malformed body is the caller's 400, a time-out a 503.</summary>
-    private static Task WriteError(HttpContext context)
-    {
-        var error = context.Features.Get<IExceptionHandlerFeature>()?.Error;
-        (context.Response.StatusCode, var message) = error switch
-        {
-            Microsoft.AspNetCore.Http.BadHttpRequestException bad => (StatusCodes.Status400BadRequest, $"Bad request: {bad.Message}"),
-            TaskCanceledException or TimeoutException or Akka.Actor.AskTimeoutException =>
-                (StatusCodes.Status503ServiceUnavailable, "The connector did not answer in time; try again."),
-            _ => (StatusCodes.Status500InternalServerError, "Internal error; see the connector's log."),
-        };
-        return context.Response.WriteAsJsonAsync(new ApiError(message));
     }
 }

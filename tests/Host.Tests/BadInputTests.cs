@@ -1,5 +1,8 @@
 using System.Net;
 using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
 
 namespace CertConnector.Host.Tests;
 
@@ -8,6 +11,97 @@ namespace CertConnector.Host.Tests;
 [Trait("Category", "Interop")]
 public sealed class BadInputTests(RunningConnector connector) : IClassFixture<RunningConnector>
 {
+    private const string Pkcs = "/api/v1/pkcs/requests", Challenges = "/api/v1/scep/challenges";
+    private const string Json = "application/json";
+
+    private static readonly string[] BadSans =
+        ["ip:300.1.1.1", "dns:a b/c", "email:nope", "uri:foo", @"upn:al\u0000ice@contoso.com", "dns:" + new string('a', 10_000)];
+
+    private static string TooManySans => JsonSerializer.Serialize(Enumerable.Range(0, 51).Select(i => $"dns:h{i}.example.com"));
+
+    /// <summary>Each admin input found to give a 500 or an empty body: (case, method, path, content type, body, status, field).</summary>
+    public static TheoryData<string, string, string, string?, byte[]?, int, string?> AdminCases
+    {
+        get
+        {
+            var data = new TheoryData<string, string, string, string?, byte[]?, int, string?>();
+            void Add(string name, string method, string path, string? type, string? body, int status, string? expectedField) =>
+                data.Add(name, method, path, type, body is null ? null : Encoding.UTF8.GetBytes(body), status, expectedField);
+            Add("pkcs-hex-subject", "POST", Pkcs, Json, """{"subject":"CN=#zz"}""", 400, "subject");
+            Add("challenge-hex-subject", "POST", Challenges, Json, """{"subject":"CN=#zz"}""", 400, "subject");
+            foreach (var ttl in new[] { "1e308d", "NaNm", "Infinityh", "-Infinitys" })
+                Add($"ttl-{ttl}", "POST", Challenges, Json, $$"""{"subject":"CN=x","ttl":"{{ttl}}"}""", 400, "ttl");
+            Add("state-bogus", "GET", "/api/v1/requests?state=bogus", null, null, 400, "state");
+            Add("state-list", "GET", "/api/v1/requests?state=Queued,Failed", null, null, 400, "state");
+            foreach (var (san, i) in BadSans.Select((s, i) => (s, i)))
+            {
+                Add($"pkcs-san-{i}", "POST", Pkcs, Json, $$"""{"subject":"CN=x","sans":["{{san}}"]}""", 400, "sans");
+                Add($"challenge-san-{i}", "POST", Challenges, Json, $$"""{"subject":"CN=x","sans":["{{san}}"]}""", 400, "sans");
+            }
+            Add("pkcs-51-sans", "POST", Pkcs, Json, $$"""{"subject":"CN=x","sans":{{TooManySans}}}""", 400, "sans");
+            Add("challenge-51-sans", "POST", Challenges, Json, $$"""{"subject":"CN=x","sans":{{TooManySans}}}""", 400, "sans");
+            Add("malformed-json", "POST", Pkcs, Json, "{not json", 400, null);
+            Add("empty-body", "POST", Challenges, Json, "", 400, null);
+            Add("json-array", "POST", Pkcs, Json, "[1,2]", 400, null);
+            Add("subject-a-number", "POST", Pkcs, Json, """{"subject":5}""", 400, "subject");
+            Add("validity-a-string", "POST", Pkcs, Json, """{"subject":"CN=x","validityDays":"ten"}""", 400, "validityDays");
+            Add("sans-a-string", "POST", Challenges, Json, """{"subject":"CN=x","sans":"dns:x.example.com"}""", 400, "sans");
+            data.Add("invalid-utf8", "POST", Pkcs, Json, [.. "{\"subject\":\"CN="u8, 0xC3, 0x28, 0xFF, .. "\"}"u8], 400, "subject");
+            Add("text-plain", "POST", Pkcs, "text/plain", """{"subject":"CN=x"}""", 415, null);
+            Add("no-content-type", "POST", Challenges, null, """{"subject":"CN=x"}""", 415, null);
+            Add("too-large", "POST", Pkcs, Json, $$"""{"subject":"CN=x","template":"{{new string('a', 2 * 1024 * 1024)}}"}""", 413, null);
+            Add("limit-requests", "GET", "/api/v1/requests?limit=abc", null, null, 400, "limit");
+            Add("limit-challenges", "GET", Challenges + "?limit=abc", null, null, 400, "limit");
+            Add("limit-notifications", "GET", "/api/v1/scep/notifications?limit=99999999999", null, null, 400, "limit");
+            Add("unknown-route", "GET", "/api/v1/nope", null, null, 404, null);
+            Add("wrong-method", "DELETE", "/api/v1/status", null, null, 405, null);
+            return data;
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(AdminCases))]
+    public async Task Bad_admin_input_is_a_4xx_with_a_json_error_naming_the_field(
+        string name, string method, string path, string? contentType, byte[]? body, int status, string? field)
+    {
+        using var http = AdminClient();
+        using var request = new HttpRequestMessage(new HttpMethod(method), connector.Process.AdminUrl + path);
+        if (body is not null)
+        {
+            request.Content = new ByteArrayContent(body);
+            if (contentType is not null) request.Content.Headers.ContentType = MediaTypeHeaderValue.Parse(contentType);
+        }
+        using var response = await http.SendAsync(request);
+        var text = await response.Content.ReadAsStringAsync();
+
+        Assert.True(status == (int)response.StatusCode, $"{name}: expected {status}, got {(int)response.StatusCode} {text}");
+        Assert.StartsWith("application/json", response.Content.Headers.ContentType?.MediaType);
+        var error = JsonDocument.Parse(text).RootElement;
+        Assert.False(string.IsNullOrWhiteSpace(error.GetProperty("error").GetString()), text);
+        var reported = error.GetProperty("field");
+        Assert.Equal(field, reported.ValueKind == JsonValueKind.Null ? null : reported.GetString());
+    }
+
+    [Fact]
+    public async Task The_san_limit_admits_the_configured_count_and_not_one_more()
+    {
+        using var http = AdminClient();
+        var sans = Enumerable.Range(0, 51).Select(i => $"dns:h{i}.example.com").ToArray();
+        var fifty = await http.PostAsJsonAsync(connector.Process.AdminUrl + Challenges, new { subject = "CN=fifty", sans = sans[..50] });
+        Assert.Equal(HttpStatusCode.OK, fifty.StatusCode);
+        Assert.Equal(50, JsonDocument.Parse(await fifty.Content.ReadAsStringAsync()).RootElement.GetProperty("sans").GetArrayLength());
+        var fiftyOne = await http.PostAsJsonAsync(connector.Process.AdminUrl + Challenges, new { subject = "CN=fifty-one", sans });
+        Assert.Equal(HttpStatusCode.BadRequest, fiftyOne.StatusCode);
+    }
+
+    private HttpClient AdminClient()
+    {
+        var http = new HttpClient();
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer",
+            File.ReadAllText(Path.Combine(connector.Process.DataDir, "admin.token")).Trim());
+        return http;
+    }
+
     private string DeviceCert(string name, params string[] reqArgs)
     {
         var dir = Tools.TempDir(name);

@@ -5,7 +5,8 @@ using Serilog.Formatting;
 namespace CertConnector.Adapters.Logging;
 
 /// <summary>The console form of an event: one human-readable line with its ID and name, e.g.
-/// <c>10:42:07 INF 1000 PkcsRequestSuccess [Admin] Certificate issued (request r-1)</c>.</summary>
+/// <c>10:42:07 INF 1000 PkcsRequestSuccess [Admin] Certificate issued (request r-1)</c>.
+/// Control characters in the message and values are escaped (<see cref="LogText"/>).</summary>
 public sealed class ConsoleLineFormatter : ITextFormatter
 {
     public void Format(LogEvent logEvent, TextWriter output)
@@ -26,7 +27,7 @@ public sealed class ConsoleLineFormatter : ITextFormatter
         output.Write(" [");
         output.Write(Text(logEvent, "channel"));
         output.Write("] ");
-        output.Write(logEvent.MessageTemplate.Text);
+        output.Write(LogText.Escape(logEvent.MessageTemplate.Text));
         var requestId = Text(logEvent, "requestId");
         if (requestId.Length > 0)
         {
@@ -37,8 +38,9 @@ public sealed class ConsoleLineFormatter : ITextFormatter
         output.Write(Environment.NewLine);
     }
 
+    // Escaped: a value with a newline or ESC must not forge a console line or drive the terminal.
     private static string Text(LogEvent logEvent, string name) =>
         logEvent.Properties.TryGetValue(name, out var value) && value is ScalarValue { Value: { } v }
-            ? Convert.ToString(v, CultureInfo.InvariantCulture) ?? ""
+            ? LogText.Escape(Convert.ToString(v, CultureInfo.InvariantCulture))
             : "";
 }

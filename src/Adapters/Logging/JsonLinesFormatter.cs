@@ -1,13 +1,13 @@
 using System.Globalization;
 using Serilog.Events;
 using Serilog.Formatting;
-using Serilog.Formatting.Json;
 
 namespace CertConnector.Adapters.Logging;
 
 /// <summary>
 /// Writes one event as one JSON object per line, with the fixed fields first under their exact names
-/// (operators' queries and the tests depend on them), then the event's extra properties.
+/// (operators' queries and the tests depend on them), then the event's extra properties. Strings are escaped by
+/// <see cref="LogText"/>, so no value can break the one-event-per-line form or reach a terminal as a control.
 /// </summary>
 public sealed class JsonLinesFormatter : ITextFormatter
 {
@@ -20,7 +20,7 @@ public sealed class JsonLinesFormatter : ITextFormatter
     private static readonly string[] LeadingFields = ["eventId", "eventName", "channel", "taskCategory"];
     private static readonly string[] TrailingFields = ["requestId", "clientRequestId", "instance"];
 
-    private readonly JsonValueFormatter _values = new(typeTagName: null);
+    private readonly EscapingJsonValueFormatter _values = new();
 
     public void Format(LogEvent logEvent, TextWriter output)
     {
@@ -31,13 +31,13 @@ public sealed class JsonLinesFormatter : ITextFormatter
         output.Write('"');
         foreach (var name in LeadingFields) WriteField(logEvent, name, output);
         output.Write(",\"message\":");
-        JsonValueFormatter.WriteQuotedJsonString(logEvent.MessageTemplate.Text, output);
+        LogText.WriteJsonString(logEvent.MessageTemplate.Text, output);
         foreach (var name in TrailingFields) WriteField(logEvent, name, output);
         foreach (var (name, value) in logEvent.Properties)
         {
             if (ReservedNames.Contains(name)) continue;
             output.Write(',');
-            JsonValueFormatter.WriteQuotedJsonString(name, output);
+            LogText.WriteJsonString(name, output);
             output.Write(':');
             _values.Format(value, output);
         }

@@ -23,13 +23,8 @@ public static class AdminEndpoints
         {
             if (feature is { Length: > 0 } && !feature.Equals("pkcs", StringComparison.OrdinalIgnoreCase))
                 return Results.BadRequest(new ApiError($"Unknown feature '{feature}'. Known: pkcs.", "feature"));
-            PkcsQueueStatus? status = null;
-            if (state is { Length: > 0 })
-            {
-                status = StandaloneManagementService.ParseStatus(state);
-                if (status is null)
-                    return Results.BadRequest(new ApiError($"Unknown state '{state}'. Known: {string.Join(", ", Enum.GetNames<PkcsQueueStatus>())}.", "state"));
-            }
+            if (!StandaloneManagementService.TryParseStatus(state, out var status, out var stateError))
+                return Results.BadRequest(new ApiError(stateError, "state"));
             var rows = await queue.ListPkcsRequestsAsync(status, Math.Clamp(limit ?? 100, 1, 1000), ct);
             return Results.Ok(rows.Select(r => new
             {

@@ -2,6 +2,7 @@ using System.Text.RegularExpressions;
 using CertConnector.Actors.Common;
 using CertConnector.Actors.Ports;
 using CertConnector.Adapters.Crypto;
+using CertConnector.Host.Configuration;
 
 namespace CertConnector.Host.Admin;
 
@@ -21,22 +22,14 @@ public sealed record NewPkcsRequest(
 /// Checks a new request completely before anything is stored, so a bad request is a 400 with the field
 /// at fault and never a half-created request that fails later.
 /// </summary>
-public sealed partial class PkcsRequestValidator(ICertificateAuthority ca, IPkcsCredentialFactory credentials, TimeProvider time)
+public sealed partial class PkcsRequestValidator(ICertificateAuthority ca, IPkcsCredentialFactory credentials, TimeProvider time, ConnectorOptions options)
 {
     public const string DefaultTemplate = "client-auth";
 
     public (PkcsRequest? Request, ApiError? Error) Validate(NewPkcsRequest input)
     {
-        if (!DistinguishedName.TryParse(input.Subject, out _, out var dnError))
-            return Fail($"Invalid subject DN: {dnError}", "subject");
-
-        var sans = new List<SubjectAltName>();
-        foreach (var text in input.Sans ?? [])
-        {
-            if (!SubjectAltName.TryParse(text, out var san))
-                return Fail($"Invalid SAN '{text}': use type:value with type one of {string.Join(", ", SubjectAltName.SupportedTypes)}.", "sans");
-            sans.Add(san!);
-        }
+        if (SubjectFields.Check(input.Subject, input.Sans, options.Admin, out var sans) is { } fieldError)
+            return (null, fieldError);
 
         if (!KeySpec.TryParse(input.Key ?? "rsa:2048", out var keySpec))
             return Fail($"Unsupported key spec '{input.Key}'. Supported: {string.Join(", ", KeySpec.Supported)}.", "key");

@@ -28,6 +28,8 @@ public sealed class ConnectorOptions
     public BuiltInCaSettings Ca { get; set; } = new();
     public LogSettings Logging { get; set; } = new();
     public StandaloneSettings Standalone { get; set; } = new();
+    /// <summary>Admin API limits (<c>Connector:Admin:MaxSubjectAltNames</c>).</summary>
+    public global::CertConnector.Host.Admin.AdminOptions Admin { get; set; } = new();
 
     public string DataDirFullPath => Path.GetFullPath(DataDir);
 

@@ -1,8 +1,10 @@
+using System.Globalization;
 using CertConnector.Actors.Common;
 using CertConnector.Adapters.Crypto;
 using CertConnector.Adapters.Service.Standalone;
 using CertConnector.Actors.Scep;
 using CertConnector.Host.Admin;
+using CertConnector.Host.Configuration;
 
 namespace CertConnector.Host.Scep;
 
@@ -14,17 +16,10 @@ public static class ScepAdminEndpoints
 {
     public static IEndpointRouteBuilder MapScepAdminEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/api/v1/scep/challenges", async (NewScepChallenge body, StandaloneScepChallenges challenges, ScepOptions options, CancellationToken ct) =>
+        app.MapPost("/api/v1/scep/challenges", async (NewScepChallenge body, StandaloneScepChallenges challenges, ScepOptions options, ConnectorOptions connector, CancellationToken ct) =>
         {
-            if (!DistinguishedName.TryParse(body.Subject, out _, out var dnError))
-                return Results.BadRequest(new ApiError($"Invalid subject DN: {dnError}", "subject"));
-            var sans = new List<SubjectAltName>();
-            foreach (var text in body.Sans ?? [])
-            {
-                if (!SubjectAltName.TryParse(text, out var san))
-                    return Results.BadRequest(new ApiError($"Invalid SAN '{text}': use type:value with type one of {string.Join(", ", SubjectAltName.SupportedTypes)}.", "sans"));
-                sans.Add(san!);
-            }
+            if (SubjectFields.Check(body.Subject, body.Sans, connector.Admin, out var sans) is { } fieldError)
+                return Results.BadRequest(fieldError);
             var ttl = options.ChallengeTtl;
             if (body.Ttl is { Length: > 0 } && !TryParseDuration(body.Ttl, out ttl))
                 return Results.BadRequest(new ApiError($"Invalid ttl '{body.Ttl}': use e.g. 60m, 2h, 90s.", "ttl"));
@@ -35,9 +30,9 @@ public static class ScepAdminEndpoints
             {
                 minted = await challenges.MintAsync(body.Subject!.Trim(), sans, ttl, ct);
             }
-            catch (ArgumentException e) // e.g. a SAN value the store cannot normalise (ip:300.1.1.1)
+            catch (ArgumentException e) // the store re-checks subject and SANs; SubjectFields should have refused first
             {
-                return Results.BadRequest(new ApiError(e.Message, "sans"));
+                return Results.BadRequest(new ApiError(e.Message, e.ParamName == "subjectName" ? "subject" : "sans"));
             }
             return Results.Ok(new { challenge = minted.Challenge, expiresAt = minted.ExpiresAt, subject = body.Subject.Trim(), sans = sans.Select(s => s.ToString()) });
         });
@@ -59,20 +54,24 @@ public static class ScepAdminEndpoints
         return app;
     }
 
+    /// <summary>Reads "90s", "60m", "2h", "7d" or "hh:mm:ss"; false for anything else, including NaN, infinities and overflow.</summary>
     public static bool TryParseDuration(string text, out TimeSpan value)
     {
         value = default;
         text = text.Trim();
-        if (TimeSpan.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, out value) && text.Contains(':')) return true;
-        if (text.Length < 2 || !double.TryParse(text[..^1], System.Globalization.CultureInfo.InvariantCulture, out var n)) return false;
-        value = char.ToLowerInvariant(text[^1]) switch
+        if (text.Contains(':')) return TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out value);
+        if (text.Length < 2 || !double.TryParse(text[..^1], NumberStyles.Float, CultureInfo.InvariantCulture, out var n)) return false;
+        var unit = char.ToLowerInvariant(text[^1]) switch
         {
-            's' => TimeSpan.FromSeconds(n),
-            'm' => TimeSpan.FromMinutes(n),
-            'h' => TimeSpan.FromHours(n),
-            'd' => TimeSpan.FromDays(n),
-            _ => TimeSpan.MinValue,
+            's' => TimeSpan.FromSeconds(1),
+            'm' => TimeSpan.FromMinutes(1),
+            'h' => TimeSpan.FromHours(1),
+            'd' => TimeSpan.FromDays(1),
+            _ => TimeSpan.Zero,
         };
-        return value != TimeSpan.MinValue;
+        // TimeSpan.FromX throws for NaN and for values beyond ~29,000 years; refuse those instead.
+        if (unit == TimeSpan.Zero || !double.IsFinite(n) || Math.Abs(n) * unit.Ticks >= TimeSpan.MaxValue.Ticks) return false;
+        value = TimeSpan.FromTicks((long)(n * unit.Ticks));
+        return true;
     }
 }

@@ -205,7 +205,9 @@ public sealed class ScepChallengesTests : ScepStoreFixture
         AssertDenied(denied, "SanMismatch", extra.Challenge);
         Assert.Contains("evil.example.com", denied.Description);
         // Same value, other type: a UPN is not the DNS name it spells.
-        AssertDenied(await challenges.ValidateAsync(Request(extra.Challenge, "tx-extra", Csr(Subject, new SubjectAltName("upn", "device-1.contoso.com"))), default),
+        // Built directly: our own CSR builder refuses a UPN without '@', a device's CSR need not.
+        var upnCsr = RawCsr(new GeneralName(GeneralName.OtherName, new OtherName(SubjectAltNames.UpnOid, new DerUtf8String("device-1.contoso.com"))));
+        AssertDenied(await challenges.ValidateAsync(Request(extra.Challenge, "tx-extra", upnCsr), default),
             "SanMismatch", extra.Challenge);
         AssertDenied(await challenges.ValidateAsync(Request(unbound.Challenge, "tx-unbound", Csr(Subject, BoundSans[0])), default),
             "SanMismatch", unbound.Challenge);
@@ -338,5 +340,15 @@ public sealed class ScepChallengesTests : ScepStoreFixture
         Assert.Equal(StandaloneDatabase.FailureCode, failure.Code);
         Assert.True(failure.Retryable);
         await Assert.ThrowsAsync<ConnectorFailureException>(() => challenges.MintAsync(Subject, [], Ttl));
+    }
+
+    private static byte[] RawCsr(params GeneralName[] names)
+    {
+        var key = KeyGeneration.Generate(KeySpec.Parse("ec:p256"));
+        var extensions = new X509ExtensionsGenerator();
+        extensions.AddExtension(X509Extensions.SubjectAlternativeName, false, new GeneralNames(names));
+        var attributes = new DerSet(new AttributePkcs(PkcsObjectIdentifiers.Pkcs9AtExtensionRequest, new DerSet(extensions.Generate())));
+        return new Pkcs10CertificationRequest(new Asn1SignatureFactory("SHA256WITHECDSA", key.Private),
+            DistinguishedName.Parse(Subject), key.Public, attributes).GetDerEncoded();
     }
 }

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
 using CertConnector.Actors.Common;
 using CertConnector.Actors.Ports;
@@ -206,14 +207,23 @@ public sealed partial class StandaloneManagementService
         }, cancellationToken);
     }
 
-    public static PkcsQueueStatus? ParseStatus(string? status)
+    public static PkcsQueueStatus? ParseStatus(string? status) =>
+        TryParseStatus(status, out var parsed, out var error) ? parsed : throw new ArgumentException(error, nameof(status));
+
+    /// <summary>Like <see cref="ParseStatus"/> for input from outside: false with a message instead of an exception.</summary>
+    public static bool TryParseStatus(string? status, out PkcsQueueStatus? parsed, [NotNullWhen(false)] out string? error)
     {
-        if (string.IsNullOrWhiteSpace(status)) return null;
-        // Enum.TryParse also accepts numbers; only the names are part of the admin API.
-        if (!status.Any(char.IsDigit) && Enum.TryParse<PkcsQueueStatus>(status.Trim(), ignoreCase: true, out var parsed))
-            return parsed;
-        throw new ArgumentException(
-            $"Unknown status '{status}'. Use one of: {string.Join(", ", Enum.GetNames<PkcsQueueStatus>())}.", nameof(status));
+        parsed = null;
+        error = null;
+        if (string.IsNullOrWhiteSpace(status)) return true;
+        // Enum.TryParse also accepts numbers and comma lists ("Queued,Failed"); only single names are part of the admin API.
+        if (!status.Any(c => char.IsDigit(c) || c == ',') && Enum.TryParse<PkcsQueueStatus>(status.Trim(), ignoreCase: true, out var value))
+        {
+            parsed = value;
+            return true;
+        }
+        error = $"Unknown status '{status}'. Use one of: {string.Join(", ", Enum.GetNames<PkcsQueueStatus>())}.";
+        return false;
     }
 
     // Column order follows RequestColumns.

@@ -258,6 +258,18 @@ public sealed class StandaloneManagementServiceTests : IDisposable
         await Assert.ThrowsAsync<ArgumentException>(() => service.ListPkcsRequestsAsync("1", 10));
     }
 
+    [Theory]
+    [InlineData("bogus")]
+    [InlineData("1")]
+    [InlineData("Queued,Failed")] // Enum.TryParse would OR these into another defined value
+    [InlineData("Leased, Completed")]
+    public void An_unknown_status_from_outside_is_an_error_message_not_an_exception(string status)
+    {
+        Assert.False(StandaloneManagementService.TryParseStatus(status, out var parsed, out var error));
+        Assert.Null(parsed);
+        Assert.Contains("Unknown status", error);
+    }
+
     [Fact]
     public async Task Data_survives_reopening_the_file()
     {
