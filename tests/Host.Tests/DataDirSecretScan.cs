@@ -4,8 +4,8 @@ namespace CertConnector.Host.Tests;
 
 /// <summary>
 /// Looks for secrets (minted challenges, passwords) in a data directory's files, as raw bytes: ASCII/UTF-8 and
-/// UTF-16 in both byte orders (a BMPString challengePassword is UTF-16BE). Each store has its own file list, so
-/// a test can scan the stores that must be clean and name the ones still being worked on.
+/// UTF-16 in both byte orders (a BMPString challengePassword is UTF-16BE), each also as it looks inside base64
+/// (the JSON form of a byte array, as the journal writes a CSR). Each store has its own file list.
 /// </summary>
 public static class DataDirSecretScan
 {
@@ -23,15 +23,32 @@ public static class DataDirSecretScan
     public static IReadOnlyList<string> Find(IEnumerable<string> files, IReadOnlyCollection<string> secrets)
     {
         var hits = new List<string>();
-        Encoding[] encodings = [Encoding.UTF8, Encoding.Unicode, Encoding.BigEndianUnicode];
         foreach (var file in files.Where(File.Exists))
         {
             var bytes = ReadShared(file);
             foreach (var secret in secrets)
-            foreach (var encoding in encodings)
-                if (bytes.AsSpan().IndexOf(encoding.GetBytes(secret)) >= 0) hits.Add($"{file}: {secret} ({encoding.WebName})");
+            foreach (var (form, needle) in Encodings(secret))
+                if (bytes.AsSpan().IndexOf(needle) >= 0) hits.Add($"{file}: {secret} ({form})");
         }
         return hits;
+    }
+
+    /// <summary>The secret as raw text (UTF-8, UTF-16 either way round) and as it looks inside base64 at each of
+    /// the three alignments a substring can have.</summary>
+    public static IEnumerable<(string Form, byte[] Bytes)> Encodings(string secret)
+    {
+        foreach (var encoding in new[] { Encoding.UTF8, Encoding.Unicode, Encoding.BigEndianUnicode })
+        {
+            var raw = encoding.GetBytes(secret);
+            yield return (encoding.WebName, raw);
+            for (var offset = 0; offset < 3; offset++)
+            {
+                var base64 = Convert.ToBase64String([.. new byte[offset], .. raw]);
+                var first = (offset * 8 + 5) / 6; // characters that still hold bits of the preceding bytes
+                var last = (offset + raw.Length) / 3 * 4; // characters that hold bits of the following bytes start here
+                yield return ($"{encoding.WebName} in base64 at offset {offset}", Encoding.ASCII.GetBytes(base64[first..last]));
+            }
+        }
     }
 
     private static IEnumerable<string> WithSqliteSidecars(string database) => [database, database + "-wal", database + "-shm", database + "-journal"];
