@@ -3,6 +3,7 @@ using CertConnector.Actors.Ports;
 using CertConnector.Host.Admin;
 using CertConnector.Host.Composition;
 using CertConnector.Host.Configuration;
+using CertConnector.Host.Logging;
 using CertConnector.Host.Scep;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Diagnostics;
@@ -49,6 +50,8 @@ public static class ServerApp
             if (listen.Scep is { } scepEndpoint) scep = Listeners.Listen(kestrel, scepEndpoint, Listeners.Scep);
             if (options.Scep.Enabled) ScepEndpoints.ApplyKestrelLimits(kestrel, options.Scep);
         });
+        builder.Logging.ClearProviders().AddConsole(console => console.FormatterName = EscapingConsoleFormatter.Name)
+            .AddConsoleFormatter<EscapingConsoleFormatter, Microsoft.Extensions.Logging.Console.ConsoleFormatterOptions>();
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         // A failed start is reported once, as one line, by the entry point; not again with a stack trace.
         builder.Logging.AddFilter("Microsoft.Extensions.Hosting", LogLevel.None);

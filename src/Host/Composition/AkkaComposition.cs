@@ -6,6 +6,7 @@ using CertConnector.Actors.Pkcs;
 using CertConnector.Actors.Scep;
 using CertConnector.Adapters.Persistence;
 using CertConnector.Host.Configuration;
+using CertConnector.Host.Logging;
 
 namespace CertConnector.Host.Composition;
 
@@ -18,6 +19,12 @@ public static class AkkaComposition
         services.AddAkka(SystemName, (builder, sp) => builder
             .AddHocon(LoadHocon(options), HoconAddMode.Prepend)
             .AddHocon(Akka.Persistence.Sql.SqlPersistence.DefaultConfiguration, HoconAddMode.Append)
+            // Akka's own diagnostics go to the console with control characters escaped, like every other log line.
+            .ConfigureLoggers(loggers =>
+            {
+                loggers.ClearLoggers();
+                loggers.AddLogger<EscapingStandardOutLogger>();
+            })
             .WithCustomSerializer("connector-json", ConnectorJsonSerializer.BoundTypes,
                 system => new ConnectorJsonSerializer(system, sp.GetRequiredService<JournalSealingKey>()))
             .AddPkcsFeature(options.Pkcs)
