@@ -50,6 +50,10 @@ public sealed class ConfigurationTests
     [InlineData("--admin-ur", "Unknown option '--admin-ur'. Did you mean '--admin-url'?")]
     [InlineData("--Connector:Pkcs:BatchSize=lots", "'lots' is not a valid value")]
     [InlineData("stray", "Unexpected argument 'stray'")]
+    [InlineData("--Connector:Pkcs:PollInterval=-00:00:01", "Connector:Pkcs:PollInterval must be greater than zero")]
+    [InlineData("--Connector:Pkcs:BatchSize=0", "Connector:Pkcs:BatchSize must be greater than zero")]
+    [InlineData("--Connector:Admin:MaxSubjectAltNames=-1", "Connector:Admin:MaxSubjectAltNames must be greater than zero")]
+    [InlineData("--Connector:Ca:KeySpec=rsa:1024", "Connector:Ca:KeySpec 'rsa:1024' is not supported")]
     public void Typos_in_options_and_settings_are_refused_with_the_nearest_name(string arg, string expected)
     {
         var e = Assert.Throws<StartupException>(() => Bind([arg]));

@@ -1,3 +1,4 @@
+using CertConnector.Host.Admin;
 using CertConnector.Actors.Pkcs;
 using CertConnector.Actors.Scep;
 
@@ -29,7 +30,7 @@ public sealed class ConnectorOptions
     public LogSettings Logging { get; set; } = new();
     public StandaloneSettings Standalone { get; set; } = new();
     /// <summary>Admin API limits (<c>Connector:Admin:MaxSubjectAltNames</c>).</summary>
-    public global::CertConnector.Host.Admin.AdminOptions Admin { get; set; } = new();
+    public AdminOptions Admin { get; set; } = new();
 
     public string DataDirFullPath => Path.GetFullPath(DataDir);
 

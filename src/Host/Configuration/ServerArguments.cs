@@ -1,5 +1,6 @@
 using System.Collections;
 using System.Reflection;
+using CertConnector.Actors.Common;
 
 namespace CertConnector.Host.Configuration;
 
@@ -59,14 +60,39 @@ public static class ServerArguments
     {
         var section = configuration.GetSection(ConnectorOptions.Section);
         CheckKeys(section, typeof(ConnectorOptions), ConnectorOptions.Section);
+        ConnectorOptions options;
         try
         {
-            return section.Get<ConnectorOptions>() ?? new ConnectorOptions();
+            options = section.Get<ConnectorOptions>() ?? new ConnectorOptions();
         }
         catch (InvalidOperationException e)
         {
             // "Failed to convert configuration value at 'Connector:Scep:Enabled' to type 'System.Boolean'."
             throw new StartupException($"{e.Message.TrimEnd('.')}: '{BadValue(section, e)}' is not a valid value. Fix the setting (command line, CERTCONNECTOR_ environment variable or appsettings.json).");
+        }
+        CheckPositive(options, ConnectorOptions.Section);
+        if (!KeySpec.TryParse(options.Ca.KeySpec, out _))
+            throw new StartupException($"Connector:Ca:KeySpec '{options.Ca.KeySpec}' is not supported. Supported: {string.Join(", ", KeySpec.Supported)}.");
+        return options;
+    }
+
+    /// <summary>Every count, size and duration setting must be above zero: a zero poll interval or batch size is never what was meant.</summary>
+    private static void CheckPositive(object options, string path)
+    {
+        foreach (var property in Settable(options.GetType()))
+        {
+            var value = property.GetValue(options);
+            var name = $"{path}:{property.Name}";
+            var bad = value switch
+            {
+                int n => n <= 0,
+                long n => n <= 0,
+                double n => !(n > 0),
+                TimeSpan t => t <= TimeSpan.Zero,
+                _ => false,
+            };
+            if (bad) throw new StartupException($"{name} must be greater than zero (it is {value}).");
+            if (value is not null && !IsLeaf(property.PropertyType)) CheckPositive(value, name);
         }
     }
 
