@@ -8,9 +8,11 @@ namespace CertConnector.Actors.Common;
 /// What every feature's request actor does the same way: persist, apply, report, then run the next step
 /// the state asks for; one step in flight at a time (run off the actor thread, its outcome piped back as
 /// a message); retries on a timer at the time the journal recorded, so a restart keeps the schedule.
-/// Subclasses hold the state record and say what "next step" means.
+/// Subclasses hold the state record, say what the next step is and how to start each of their own steps;
+/// waiting for a retry and finishing are handled here, as is the failure of a step (<see cref="StepFailed"/>).
 /// </summary>
-public abstract class RequestActor : ReceivePersistentActor, IWithTimers
+/// <typeparam name="TStage">the feature's stages, as its attempt-failed events name them.</typeparam>
+public abstract class RequestActor<TStage> : ReceivePersistentActor, IWithTimers where TStage : struct, Enum
 {
     private const string RetryTimer = "retry";
 
@@ -18,7 +20,8 @@ public abstract class RequestActor : ReceivePersistentActor, IWithTimers
     {
         PersistenceId = persistenceId;
         Recover<IConnectorEvent>(ApplyEvent);
-        Command<RetryDue>(_ => RetryNow());
+        Command<RetryDue>(_ => Run(CurrentStep()));
+        Command<StepFailed>(f => OnStepFailed(f.Stage, f.Reason));
     }
 
     public override string PersistenceId { get; }
@@ -38,11 +41,23 @@ public abstract class RequestActor : ReceivePersistentActor, IWithTimers
     /// <summary>Writes the event IDs for an event just persisted (never on replay).</summary>
     protected abstract void Report(IConnectorEvent e);
 
-    /// <summary>Starts whatever the state asks for now (called only when idle).</summary>
-    protected abstract void RunNextStep();
+    /// <summary>What the state asks for now, a retry wait included.</summary>
+    protected abstract RequestStep NextStep();
 
-    /// <summary>The retry time has come: run the step that failed again.</summary>
-    protected abstract void RetryNow();
+    /// <summary>The step being worked on, ignoring a retry wait: what a retry runs again.</summary>
+    protected abstract RequestStep CurrentStep();
+
+    /// <summary>Starts one of the feature's own steps (never <see cref="RequestStep.WaitUntil"/> or <see cref="RequestStep.Nothing"/>).</summary>
+    protected abstract void Start(RequestStep step);
+
+    /// <summary>The request is finished (its outcome delivered): nothing will ever run again.</summary>
+    protected abstract bool IsFinished { get; }
+
+    /// <summary>Called once the state has nothing left to do; the default stops the entity.</summary>
+    protected virtual void OnFinished() => Passivate();
+
+    /// <summary>A step failed (its exception classified): decide with the state and persist, or end the step.</summary>
+    protected abstract void OnStepFailed(TStage stage, FailureReason reason);
 
     /// <summary>After one event is persisted, applied and reported.</summary>
     protected virtual void AfterPersisted(IConnectorEvent e) { }
@@ -73,7 +88,23 @@ public abstract class RequestActor : ReceivePersistentActor, IWithTimers
 
     protected void Resume()
     {
-        if (Idle) RunNextStep();
+        if (Idle) Run(NextStep());
+    }
+
+    private void Run(RequestStep step)
+    {
+        switch (step)
+        {
+            case RequestStep.WaitUntil wait:
+                RetryAt(wait.At);
+                break;
+            case RequestStep.Nothing:
+                if (IsFinished) OnFinished();
+                break;
+            default:
+                Start(step);
+                break;
+        }
     }
 
     protected void RetryAt(DateTimeOffset at)
@@ -84,17 +115,17 @@ public abstract class RequestActor : ReceivePersistentActor, IWithTimers
     }
 
     /// <summary>
-    /// Runs a step off the actor thread, cancelled after <paramref name="timeout"/>; its result (or
-    /// <paramref name="onFailure"/>, a time-out included) comes back as a message.
+    /// Runs a step off the actor thread, cancelled after <paramref name="timeout"/>; its result comes back as a
+    /// message, or, if it throws (a time-out included), a <see cref="StepFailed"/> for <paramref name="stage"/>.
     /// </summary>
-    protected void RunStep(TimeSpan timeout, Func<CancellationToken, Task<object>> work, Func<Exception, object> onFailure)
+    protected void RunStep(TStage stage, TimeSpan timeout, Func<CancellationToken, Task<object>> work)
     {
         _busy = true;
         Task.Run(async () =>
         {
             using var cancel = new CancellationTokenSource(timeout);
             return await work(cancel.Token).ConfigureAwait(false);
-        }).PipeTo(Self, failure: onFailure);
+        }).PipeTo(Self, failure: ex => new StepFailed(stage, FailureReason.From(ex)));
     }
 
     /// <summary>Done: ask the shard to stop this entity (and, with remember-entities, forget it).</summary>
@@ -104,4 +135,7 @@ public abstract class RequestActor : ReceivePersistentActor, IWithTimers
     {
         public static readonly RetryDue Instance = new();
     }
+
+    /// <summary>A step threw; local to the actor (piped to itself), never persisted.</summary>
+    private sealed record StepFailed(TStage Stage, FailureReason Reason);
 }

@@ -27,7 +27,7 @@ public sealed record PkcsAttemptFailed(
     int Attempt,
     FailureReason Reason,
     DateTimeOffset NextAttemptAt,
-    DateTimeOffset At) : IConnectorEvent;
+    DateTimeOffset At) : IAttemptFailed<PkcsStage>;
 
 /// <summary>The request failed for good (a final error, or retries exhausted); the failure is still uploaded.</summary>
 public sealed record PkcsRequestFailed(string RequestId, FailureReason Reason, DateTimeOffset At) : IConnectorEvent;

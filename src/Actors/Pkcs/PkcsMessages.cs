@@ -16,9 +16,6 @@ public sealed record PkcsRequestCompleted(string RequestId, bool Succeeded) : IW
 /// <summary>Query for the admin API. Answered with <see cref="PkcsRequestView"/>.</summary>
 public sealed record GetPkcsRequest(string RequestId) : IWithRequestId, IConnectorSerializable;
 
-/// <summary>One line of a request's history, for <c>pkcs show</c>.</summary>
-public sealed record PkcsHistoryEntry(DateTimeOffset At, string Event, string Detail);
-
 /// <summary>What the admin API shows of one request. <see cref="Exists"/> is false for an ID the
 /// connector never downloaded.</summary>
 public sealed record PkcsRequestView(
@@ -31,4 +28,4 @@ public sealed record PkcsRequestView(
     string? SerialNumber,
     string? Thumbprint,
     bool ResultUploaded,
-    IReadOnlyList<PkcsHistoryEntry> History) : IWithRequestId, IConnectorSerializable;
+    IReadOnlyList<HistoryEntry> History) : IWithRequestId, IConnectorSerializable;

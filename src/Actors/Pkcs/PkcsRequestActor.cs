@@ -24,7 +24,7 @@ public sealed record PkcsPorts(
 /// the step the state asks for (<see cref="PkcsRequestState.NextStep"/>); every decision is in the state.
 /// Every transition is persisted before it is acted on, so a restart resumes exactly where it stood.
 /// </summary>
-public sealed class PkcsRequestActor : RequestActor
+public sealed class PkcsRequestActor : RequestActor<PkcsStage>
 {
     private readonly PkcsPorts _ports;
     private readonly HashSet<IActorRef> _subscribers = [];
@@ -43,16 +43,17 @@ public sealed class PkcsRequestActor : RequestActor
         });
         Command<IssueSucceeded>(OnIssued);
         Command<UploadSucceeded>(_ => PersistThen(_state.DecideUploaded(Now)));
-        Command<StepFailed>(f => OnStepFailed(f.Stage, f.Reason));
     }
 
     public static Props Props(string requestId, PkcsPorts ports) => Akka.Actor.Props.Create(() => new PkcsRequestActor(requestId, ports));
 
     protected override void ApplyEvent(IConnectorEvent e) => _state = _state.Apply(e);
 
-    protected override void RunNextStep() => Run(_state.NextStep());
+    protected override RequestStep NextStep() => _state.NextStep();
 
-    protected override void RetryNow() => Run(_state.StepAfterWait());
+    protected override RequestStep CurrentStep() => _state.StepAfterWait();
+
+    protected override bool IsFinished => _state.IsTerminal;
 
     private void OnStart(StartPkcsRequest start)
     {
@@ -69,7 +70,7 @@ public sealed class PkcsRequestActor : RequestActor
             ok.Sealed.EncryptedPassword, c.CertificateDer, c.SerialNumber, c.Thumbprint, c.NotAfter, Now)));
     }
 
-    private void OnStepFailed(PkcsStage stage, FailureReason reason)
+    protected override void OnStepFailed(PkcsStage stage, FailureReason reason)
     {
         var events = _state.DecideFailure(stage, reason, _ports.Options.RetryPolicy, Now, Random.Shared.NextDouble());
         if (events.Count == 0)
@@ -82,25 +83,17 @@ public sealed class PkcsRequestActor : RequestActor
         PersistThen(events);
     }
 
-    private void Run(PkcsNextStep step)
+    protected override void Start(RequestStep step)
     {
-        switch (step)
-        {
-            case PkcsNextStep.Issue:
-                StartIssue();
-                break;
-            case PkcsNextStep.Upload upload:
-                StartUpload(upload.Outcome);
-                break;
-            case PkcsNextStep.WaitUntil wait:
-                RetryAt(wait.At);
-                break;
-            case PkcsNextStep.Nothing when _state.IsTerminal:
-                foreach (var s in _subscribers) s.Tell(new PkcsRequestCompleted(_state.RequestId, _state.Status == PkcsStatus.Uploaded));
-                _subscribers.Clear();
-                Passivate();
-                break;
-        }
+        if (step is PkcsNextStep.Upload upload) StartUpload(upload.Outcome);
+        else if (step is PkcsNextStep.Issue) StartIssue();
+    }
+
+    protected override void OnFinished()
+    {
+        foreach (var s in _subscribers) s.Tell(new PkcsRequestCompleted(_state.RequestId, _state.Status == PkcsStatus.Uploaded));
+        _subscribers.Clear();
+        Passivate();
     }
 
     private void StartIssue()
@@ -109,7 +102,7 @@ public sealed class PkcsRequestActor : RequestActor
         var ports = _ports;
         var now = Now;
         // No overall time-out: waiting for a key-generation slot in a burst is not the CA being slow.
-        RunStep(Timeout.InfiniteTimeSpan, async _ =>
+        RunStep(PkcsStage.Issue, Timeout.InfiniteTimeSpan, async _ =>
         {
             ports.Credentials.ValidateDeviceCertificate(request.DeviceCertificate, now);
             using var pending = await GenerateKeyAsync(ports, request).ConfigureAwait(false);
@@ -118,7 +111,7 @@ public sealed class PkcsRequestActor : RequestActor
                 request.TemplateName, request.SubjectName, request.SubjectAlternativeNames, request.OnPremisesSid,
                 request.ValidityDays), timeout.Token).ConfigureAwait(false);
             return (object)new IssueSucceeded(certificate, ports.Credentials.Seal(pending, certificate, request.DeviceCertificate));
-        }, ex => new StepFailed(PkcsStage.Issue, FailureReason.From(ex)));
+        });
     }
 
     /// <summary>
@@ -141,11 +134,11 @@ public sealed class PkcsRequestActor : RequestActor
     private void StartUpload(PkcsResult result)
     {
         var ports = _ports;
-        RunStep(ports.Options.UploadTimeout, async timeout =>
+        RunStep(PkcsStage.Upload, ports.Options.UploadTimeout, async timeout =>
         {
             await ports.Service.UploadPkcsResultsAsync([result], timeout).ConfigureAwait(false);
             return (object)UploadSucceeded.Instance;
-        }, ex => new StepFailed(PkcsStage.Upload, FailureReason.From(ex)));
+        });
     }
 
     protected override void Report(IConnectorEvent e)
@@ -188,5 +181,4 @@ public sealed class PkcsRequestActor : RequestActor
 
     private sealed record IssueSucceeded(IssuedCertificate Certificate, SealedCredential Sealed);
     private sealed record UploadSucceeded { public static readonly UploadSucceeded Instance = new(); }
-    private sealed record StepFailed(PkcsStage Stage, FailureReason Reason);
 }

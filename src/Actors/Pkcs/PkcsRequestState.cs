@@ -6,13 +6,11 @@ namespace CertConnector.Actors.Pkcs;
 
 public enum PkcsStatus { New, Downloaded, Issued, FailedAttempt, Failed, Uploaded }
 
-/// <summary>What the actor should do next, derived from the state alone.</summary>
-public abstract record PkcsNextStep
+/// <summary>The PKCS steps; waiting and nothing-to-do are the shared <see cref="RequestStep"/>s.</summary>
+public abstract record PkcsNextStep : RequestStep
 {
     public sealed record Issue : PkcsNextStep;
     public sealed record Upload(PkcsResult Outcome) : PkcsNextStep;
-    public sealed record WaitUntil(DateTimeOffset At, PkcsStage Stage) : PkcsNextStep;
-    public sealed record Nothing : PkcsNextStep;
 }
 
 /// <summary>
@@ -28,13 +26,10 @@ public sealed record PkcsRequestState
     public PkcsRequest? Request { get; init; }
     public PkcsCertificateIssued? Issued { get; init; }
     public FailureReason? Failure { get; init; }
-    /// <summary>Failed attempts of the current stage (reset when a stage succeeds).</summary>
-    public int Attempts { get; init; }
-    public PkcsStage? RetryStage { get; init; }
-    public DateTimeOffset? NextAttemptAt { get; init; }
-    public FailureReason? LastError { get; init; }
+    /// <summary>Failed attempts of the current stage (null again when a stage succeeds).</summary>
+    public RetryState<PkcsStage>? Retry { get; init; }
     public bool ResultUploaded { get; init; }
-    public ImmutableList<PkcsHistoryEntry> History { get; init; } = [];
+    public ImmutableList<HistoryEntry> History { get; init; } = [];
 
     public static PkcsRequestState Empty(string requestId) => new() { RequestId = requestId };
 
@@ -57,27 +52,25 @@ public sealed record PkcsRequestState
     public IReadOnlyList<IConnectorEvent> DecideFailure(PkcsStage stage, FailureReason reason, RetryPolicy policy,
         DateTimeOffset now, double random01)
     {
-        var attempt = (RetryStage == stage ? Attempts : 0) + 1;
-        var retry = reason.Retryable && (stage == PkcsStage.Upload || attempt < policy.MaxAttempts);
-        if (retry)
-            return [new PkcsAttemptFailed(RequestId, stage, attempt, reason, now + policy.DelayFor(attempt, random01), now)];
-        if (stage == PkcsStage.Upload)
+        if (stage == PkcsStage.Upload && !reason.Retryable)
             return []; // a final upload error: nothing else can be done; the next download retries it
-        var final = reason.Retryable
-            ? reason with { Message = $"Gave up after {attempt} attempts: {reason.Message}", Retryable = false }
-            : reason;
-        return [new PkcsRequestFailed(RequestId, final, now)];
+        return Attempts.Decide(Retry, stage, reason, policy, now, random01, neverGiveUp: stage == PkcsStage.Upload) switch
+        {
+            AttemptDecision.RetryAt r => [new PkcsAttemptFailed(RequestId, stage, r.Attempt, reason, r.NextAttemptAt, now)],
+            AttemptDecision.GiveUp g => [new PkcsRequestFailed(RequestId, g.Reason, now)],
+            _ => [],
+        };
     }
 
     public IReadOnlyList<IConnectorEvent> DecideUploaded(DateTimeOffset now) =>
         StepAfterWait() is PkcsNextStep.Upload up ? [new PkcsResultUploaded(RequestId, up.Outcome.Succeeded, now)] : [];
 
     /// <summary>The next thing to do, from the state alone (used after every event and after recovery).</summary>
-    public PkcsNextStep NextStep()
+    public RequestStep NextStep()
     {
-        if (ResultUploaded || Request is null) return new PkcsNextStep.Nothing();
-        if (Status == PkcsStatus.FailedAttempt && NextAttemptAt is { } at && RetryStage is { } stage)
-            return new PkcsNextStep.WaitUntil(at, stage);
+        if (ResultUploaded || Request is null) return new RequestStep.Nothing();
+        if (Status == PkcsStatus.FailedAttempt && Retry is { } retry)
+            return new RequestStep.WaitUntil(retry.NextAttemptAt);
         if (Failure is not null) return new PkcsNextStep.Upload(FailureResult());
         if (Issued is not null) return new PkcsNextStep.Upload(SuccessResult(Issued));
         return new PkcsNextStep.Issue();
@@ -85,7 +78,7 @@ public sealed record PkcsRequestState
 
     /// <summary>The step being worked on, ignoring any retry wait: what a retry runs again, and what an
     /// outcome must belong to.</summary>
-    public PkcsNextStep StepAfterWait() => (this with { Status = StatusWithoutRetry(), NextAttemptAt = null }).NextStep();
+    public RequestStep StepAfterWait() => (this with { Status = StatusWithoutRetry() }).NextStep();
 
     private PkcsStatus StatusWithoutRetry() =>
         Failure is not null ? PkcsStatus.Failed : Issued is not null ? PkcsStatus.Issued : PkcsStatus.Downloaded;
@@ -107,30 +100,29 @@ public sealed record PkcsRequestState
         },
         PkcsCertificateIssued i => this with
         {
-            Status = PkcsStatus.Issued, Issued = i, Attempts = 0, RetryStage = null, NextAttemptAt = null,
+            Status = PkcsStatus.Issued, Issued = i, Retry = null,
             History = History.Add(new(i.At, "Issued", $"serial={i.SerialNumber} thumbprint={i.Thumbprint} notAfter={i.NotAfter:O}")),
         },
         PkcsAttemptFailed f => this with
         {
-            Status = PkcsStatus.FailedAttempt, Attempts = f.Attempt, RetryStage = f.Stage, NextAttemptAt = f.NextAttemptAt,
-            LastError = f.Reason,
+            Status = PkcsStatus.FailedAttempt, Retry = RetryState<PkcsStage>.From(f),
             History = History.Add(new(f.At, "FailedAttempt", $"stage={f.Stage} attempt={f.Attempt} next={f.NextAttemptAt:O} {f.Reason.Code}: {f.Reason.Message}")),
         },
         PkcsRequestFailed f => this with
         {
-            Status = PkcsStatus.Failed, Failure = f.Reason, Attempts = 0, RetryStage = null, NextAttemptAt = null,
+            Status = PkcsStatus.Failed, Failure = f.Reason, Retry = null,
             History = History.Add(new(f.At, "Failed", $"{f.Reason.Code}: {f.Reason.Message}")),
         },
         PkcsResultUploaded u => this with
         {
             Status = u.Succeeded ? PkcsStatus.Uploaded : PkcsStatus.Failed, ResultUploaded = true,
-            Attempts = 0, RetryStage = null, NextAttemptAt = null,
+            Retry = null,
             History = History.Add(new(u.At, "Uploaded", u.Succeeded ? "success result uploaded" : "failure result uploaded")),
         },
         _ => this,
     };
 
-    public PkcsRequestView ToView() => new(RequestId, Status != PkcsStatus.New, Status.ToString(), Attempts,
-        Failure ?? (Status == PkcsStatus.FailedAttempt ? LastError : null), NextAttemptAt,
+    public PkcsRequestView ToView() => new(RequestId, Status != PkcsStatus.New, Status.ToString(), Retry?.Attempts ?? 0,
+        Failure ?? (Status == PkcsStatus.FailedAttempt ? Retry?.LastError : null), Retry?.NextAttemptAt,
         Issued?.SerialNumber, Issued?.Thumbprint, ResultUploaded, History);
 }

@@ -20,7 +20,7 @@ public sealed record ScepCertificateIssued(string RequestId, byte[] CertificateD
 
 /// <summary>A retryable failure of a step; it runs again at <see cref="NextAttemptAt"/> (4005/4007/4009).</summary>
 public sealed record ScepAttemptFailed(string RequestId, ScepStage Stage, int Attempt, FailureReason Reason, DateTimeOffset NextAttemptAt,
-    DateTimeOffset At) : IConnectorEvent;
+    DateTimeOffset At) : IAttemptFailed<ScepStage>;
 
 /// <summary>The service has been told the outcome (4008). Terminal.</summary>
 public sealed record ScepServiceNotified(string RequestId, DateTimeOffset At) : IConnectorEvent;

@@ -42,8 +42,6 @@ public sealed record ScepRequestOutcome(
 /// <summary>Query for the admin API.</summary>
 public sealed record GetScepRequest(string RequestId) : IWithRequestId, IConnectorSerializable;
 
-public sealed record ScepHistoryEntry(DateTimeOffset At, string Event, string Detail);
-
 public sealed record ScepRequestView(
     string RequestId,
     bool Exists,
@@ -52,7 +50,7 @@ public sealed record ScepRequestView(
     string? SerialNumber,
     bool Notified,
     int NotifyAttempts,
-    IReadOnlyList<ScepHistoryEntry> History) : IWithRequestId, IConnectorSerializable;
+    IReadOnlyList<HistoryEntry> History) : IWithRequestId, IConnectorSerializable;
 
 public static class ScepRequestIds
 {

@@ -21,7 +21,7 @@ public sealed record ScepPorts(
 /// is fixed once Issued or Rejected is persisted; retransmissions and CertPoll get that same answer. The
 /// notification to the service is pending from then on, in the journal, and retried until it succeeds.
 /// </summary>
-public sealed class ScepRequestActor : RequestActor
+public sealed class ScepRequestActor : RequestActor<ScepStage>
 {
     private readonly ScepPorts _ports;
     private readonly List<IActorRef> _waiting = [];
@@ -54,16 +54,20 @@ public sealed class ScepRequestActor : RequestActor
         Command<IssueSucceeded>(ok => PersistThen(_state.DecideIssued(new ScepCertificateIssued(_state.RequestId,
             ok.Certificate.CertificateDer, ok.Certificate.SerialNumber, ok.Certificate.Thumbprint, ok.Certificate.NotAfter, _ports.IssuingCaName, Now))));
         Command<NotifySucceeded>(_ => PersistThen(_state.DecideNotified(Now)));
-        Command<StepFailed>(f => PersistThen(_state.DecideFailure(f.Stage, f.Reason, _ports.Options.RetryPolicy, Now, Random.Shared.NextDouble())));
     }
 
     public static Props Props(string requestId, ScepPorts ports) => Akka.Actor.Props.Create(() => new ScepRequestActor(requestId, ports));
 
     protected override void ApplyEvent(IConnectorEvent e) => _state = _state.Apply(e);
 
-    protected override void RunNextStep() => Run(_state.NextStep(_challenge is not null));
+    protected override RequestStep NextStep() => _state.NextStep(_challenge is not null);
 
-    protected override void RetryNow() => Run(_state.CurrentStep(_challenge is not null));
+    protected override RequestStep CurrentStep() => _state.CurrentStep(_challenge is not null);
+
+    protected override bool IsFinished => _state.Notified;
+
+    protected override void OnStepFailed(ScepStage stage, FailureReason reason) =>
+        PersistThen(_state.DecideFailure(stage, reason, _ports.Options.RetryPolicy, Now, Random.Shared.NextDouble()));
 
     protected override void AfterPersisted(IConnectorEvent e)
     {
@@ -91,7 +95,7 @@ public sealed class ScepRequestActor : RequestActor
         _waiting.Clear();
     }
 
-    private void Run(ScepNextStep step)
+    protected override void Start(RequestStep step)
     {
         switch (step)
         {
@@ -104,47 +108,41 @@ public sealed class ScepRequestActor : RequestActor
             case ScepNextStep.Notify notify:
                 StartNotify(notify.Notification);
                 break;
-            case ScepNextStep.WaitUntil wait:
-                RetryAt(wait.At);
-                break;
-            case ScepNextStep.Nothing when _state.Notified:
-                Passivate();
-                break;
         }
     }
 
     private void StartVerify()
     {
         var (ports, received, challenge) = (_ports, _state.Received!, _challenge);
-        RunStep(ports.Options.CallTimeout, async timeout =>
+        RunStep(ScepStage.Verify, ports.Options.CallTimeout, async timeout =>
         {
             var verdict = await ports.Validator.ValidateAsync(
                 new ScepValidationRequest(received.TransactionId, received.CsrDer, challenge, received.CallerInfo), timeout).ConfigureAwait(false);
             return (object)new VerdictReceived(verdict);
-        }, ex => new StepFailed(ScepStage.Verify, FailureReason.From(ex)));
+        });
     }
 
     private void StartIssue()
     {
         var (ports, received) = (_ports, _state.Received!);
-        RunStep(ports.Options.CallTimeout, async timeout =>
+        RunStep(ScepStage.Issue, ports.Options.CallTimeout, async timeout =>
         {
             var certificate = await ports.Ca.IssueAsync(
                 // Not the actor's ID: every actor holding this transaction and CSR key asks for the same certificate.
                 new IssuanceRequest(ScepIssuanceIds.For(received.TransactionId, received.CsrDer, received.RenewalOf), "scep",
                     received.CsrDer, ports.Options.Template), timeout).ConfigureAwait(false);
             return (object)new IssueSucceeded(certificate);
-        }, ex => new StepFailed(ScepStage.Issue, FailureReason.From(ex)));
+        });
     }
 
     private void StartNotify(ScepNotification notification)
     {
         var ports = _ports;
-        RunStep(ports.Options.CallTimeout, async timeout =>
+        RunStep(ScepStage.Notify, ports.Options.CallTimeout, async timeout =>
         {
             await ports.Notifier.NotifyAsync(notification, timeout).ConfigureAwait(false);
             return (object)NotifySucceeded.Instance;
-        }, ex => new StepFailed(ScepStage.Notify, FailureReason.From(ex)));
+        });
     }
 
     /// <summary>An outcome that cannot be journaled cannot be notified later: say so (4010). The actor stops;
@@ -216,5 +214,4 @@ public sealed class ScepRequestActor : RequestActor
     private sealed record VerdictReceived(ChallengeVerdict Verdict);
     private sealed record IssueSucceeded(IssuedCertificate Certificate);
     private sealed record NotifySucceeded { public static readonly NotifySucceeded Instance = new(); }
-    private sealed record StepFailed(ScepStage Stage, FailureReason Reason);
 }

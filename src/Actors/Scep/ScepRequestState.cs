@@ -6,15 +6,14 @@ namespace CertConnector.Actors.Scep;
 
 public enum ScepStatus { New, Received, Verified, Issued, Rejected, Notified }
 
-public abstract record ScepNextStep
+/// <summary>The SCEP steps; waiting and nothing-to-do are the shared <see cref="RequestStep"/>s.</summary>
+public abstract record ScepNextStep : RequestStep
 {
     public sealed record Verify : ScepNextStep;
     /// <summary>Received, but the challenge (memory only) was lost in a restart: the device's retransmission brings it again.</summary>
     public sealed record AwaitRetransmission : ScepNextStep;
     public sealed record Issue : ScepNextStep;
     public sealed record Notify(ScepNotification Notification) : ScepNextStep;
-    public sealed record WaitUntil(DateTimeOffset At) : ScepNextStep;
-    public sealed record Nothing : ScepNextStep;
 }
 
 /// <summary>
@@ -30,10 +29,8 @@ public sealed record ScepRequestState
     public ScepCertificateIssued? Issued { get; init; }
     public ScepRequestRejected? Rejection { get; init; }
     public bool Notified { get; init; }
-    public ScepStage? RetryStage { get; init; }
-    public int Attempts { get; init; }
-    public DateTimeOffset? NextAttemptAt { get; init; }
-    public ImmutableList<ScepHistoryEntry> History { get; init; } = [];
+    public RetryState<ScepStage>? Retry { get; init; }
+    public ImmutableList<HistoryEntry> History { get; init; } = [];
 
     public static ScepRequestState Empty(string requestId) => new() { RequestId = requestId };
 
@@ -83,22 +80,21 @@ public sealed record ScepRequestState
     /// Verify and issue retry until the policy's limit, then reject; a final error rejects at once.
     /// Notifying never gives up: the outcome must reach the service, so it waits at the capped delay.
     /// </summary>
-    public IReadOnlyList<IConnectorEvent> DecideFailure(ScepStage stage, FailureReason reason, RetryPolicy policy, DateTimeOffset now, double random01)
-    {
-        var attempt = (RetryStage == stage ? Attempts : 0) + 1;
-        if (stage == ScepStage.Notify || (reason.Retryable && attempt < policy.MaxAttempts))
-            return [new ScepAttemptFailed(RequestId, stage, attempt, reason, now + policy.DelayFor(attempt, random01), now)];
-        var final = reason.Retryable ? reason with { Message = $"Gave up after {attempt} attempts: {reason.Message}", Retryable = false } : reason;
-        return [new ScepRequestRejected(RequestId, stage, final, ScepFailInfo.BadRequest, now)];
-    }
+    public IReadOnlyList<IConnectorEvent> DecideFailure(ScepStage stage, FailureReason reason, RetryPolicy policy, DateTimeOffset now, double random01) =>
+        Attempts.Decide(Retry, stage, reason, policy, now, random01, neverGiveUp: stage == ScepStage.Notify) switch
+        {
+            AttemptDecision.RetryAt r => [new ScepAttemptFailed(RequestId, stage, r.Attempt, reason, r.NextAttemptAt, now)],
+            AttemptDecision.GiveUp g => [new ScepRequestRejected(RequestId, stage, g.Reason, ScepFailInfo.BadRequest, now)],
+            _ => [],
+        };
 
-    public ScepNextStep NextStep(bool haveChallenge) =>
-        Status != ScepStatus.New && !Notified && NextAttemptAt is { } at ? new ScepNextStep.WaitUntil(at) : CurrentStep(haveChallenge);
+    public RequestStep NextStep(bool haveChallenge) =>
+        Status != ScepStatus.New && !Notified && Retry is { } retry ? new RequestStep.WaitUntil(retry.NextAttemptAt) : CurrentStep(haveChallenge);
 
     /// <summary>The step being worked on, ignoring a retry wait.</summary>
-    public ScepNextStep CurrentStep(bool haveChallenge = true) => this switch
+    public RequestStep CurrentStep(bool haveChallenge = true) => this switch
     {
-        { Status: ScepStatus.New } or { Notified: true } => new ScepNextStep.Nothing(),
+        { Status: ScepStatus.New } or { Notified: true } => new RequestStep.Nothing(),
         { HasOutcome: true } => new ScepNextStep.Notify(Notification()),
         { Status: ScepStatus.Verified } => new ScepNextStep.Issue(),
         _ => haveChallenge ? new ScepNextStep.Verify() : new ScepNextStep.AwaitRetransmission(),
@@ -136,7 +132,7 @@ public sealed record ScepRequestState
         }),
         ScepAttemptFailed f => this with
         {
-            RetryStage = f.Stage, Attempts = f.Attempt, NextAttemptAt = f.NextAttemptAt,
+            Retry = RetryState<ScepStage>.From(f),
             History = History.Add(new(f.At, "AttemptFailed", $"{f.Stage} attempt {f.Attempt}: {f.Reason.Code}: {f.Reason.Message}")),
         },
         ScepServiceNotified n => Settled(this with { Status = ScepStatus.Notified, Notified = true, History = History.Add(new(n.At, "Notified", "service told the outcome")) }),
@@ -144,8 +140,8 @@ public sealed record ScepRequestState
     };
 
     /// <summary>A step succeeded: the retry bookkeeping of the previous step is over.</summary>
-    private static ScepRequestState Settled(ScepRequestState s) => s with { RetryStage = null, Attempts = 0, NextAttemptAt = null };
+    private static ScepRequestState Settled(ScepRequestState s) => s with { Retry = null };
 
     public ScepRequestView ToView() => new(RequestId, Status != ScepStatus.New, Status.ToString(), Received?.TransactionId,
-        Issued?.SerialNumber, Notified, RetryStage == ScepStage.Notify ? Attempts : 0, History);
+        Issued?.SerialNumber, Notified, Retry is { Stage: ScepStage.Notify } r ? r.Attempts : 0, History);
 }

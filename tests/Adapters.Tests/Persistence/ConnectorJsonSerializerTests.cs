@@ -35,7 +35,7 @@ public sealed class ConnectorJsonSerializerTests() : Akka.TestKit.Xunit2.TestKit
         [typeof(PkcsRequestCompleted)] = new PkcsRequestCompleted("r-1", false),
         [typeof(GetPkcsRequest)] = new GetPkcsRequest("r-1"),
         [typeof(PkcsRequestView)] = new PkcsRequestView("r-1", true, "Issued", 2, new FailureReason("A", "b", true), T, "0A", "TH", false,
-            [new PkcsHistoryEntry(T, "Downloaded", "x")]),
+            [new HistoryEntry(T, "Downloaded", "x")]),
         [typeof(ScepRequestReceived)] = new ScepRequestReceived("scep-1", "tx", [0x30], "10.0.0.1; ua", "0A", T),
         [typeof(ScepRequestVerified)] = new ScepRequestVerified("scep-1", "challenge accepted", T),
         [typeof(ScepRequestRejected)] = new ScepRequestRejected("scep-1", ScepStage.Verify, new FailureReason("ChallengeExpired", "old", false), ScepFailInfo.BadRequest, T),
@@ -46,7 +46,7 @@ public sealed class ConnectorJsonSerializerTests() : Akka.TestKit.Xunit2.TestKit
         [typeof(PollScepRequest)] = new PollScepRequest("scep-1"),
         [typeof(ScepRequestOutcome)] = new ScepRequestOutcome("scep-1", ScepOutcomeStatus.Rejected, null, ScepFailInfo.BadCertId, "unknown"),
         [typeof(GetScepRequest)] = new GetScepRequest("scep-1"),
-        [typeof(ScepRequestView)] = new ScepRequestView("scep-1", true, "Issued", "tx", "0A", false, 1, [new ScepHistoryEntry(T, "Received", "x")]),
+        [typeof(ScepRequestView)] = new ScepRequestView("scep-1", true, "Issued", "tx", "0A", false, 1, [new HistoryEntry(T, "Received", "x")]),
     };
 
     public static TheoryData<string> Manifests() => new(ConnectorJsonSerializer.KnownTypes.Keys);
