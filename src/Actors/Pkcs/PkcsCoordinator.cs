@@ -21,13 +21,13 @@ public sealed class PkcsCoordinator : ReceiveActor, IWithTimers
 {
     private const string PollTimer = "poll";
     private readonly IActorRef _requests;
-    private readonly IManagementService _service;
+    private readonly IPkcsService _service;
     private readonly IConnectorEventLog _log;
     private readonly PkcsOptions _options;
     private readonly Dictionary<string, DateTimeOffset> _inFlight = new();
     private bool _downloading;
 
-    public PkcsCoordinator(IActorRef requestRegion, IManagementService service, IConnectorEventLog log, PkcsOptions options)
+    public PkcsCoordinator(IActorRef requestRegion, IPkcsService service, IConnectorEventLog log, PkcsOptions options)
     {
         _requests = requestRegion;
         _service = service;
@@ -52,7 +52,7 @@ public sealed class PkcsCoordinator : ReceiveActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(IActorRef requestRegion, IManagementService service, IConnectorEventLog log, PkcsOptions options) =>
+    public static Props Props(IActorRef requestRegion, IPkcsService service, IConnectorEventLog log, PkcsOptions options) =>
         Akka.Actor.Props.Create(() => new PkcsCoordinator(requestRegion, service, log, options));
 
     protected override void PreStart() => Self.Tell(Poll.Instance);

@@ -11,7 +11,7 @@ namespace CertConnector.Actors.Pkcs;
 public sealed record PkcsPorts(
     IPkcsCredentialFactory Credentials,
     ICertificateAuthority Ca,
-    IManagementService Service,
+    IPkcsService Service,
     IConnectorEventLog Log,
     PkcsOptions Options)
 {

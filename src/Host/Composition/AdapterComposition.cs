@@ -44,12 +44,12 @@ public static class AdapterComposition
             }, sp.GetRequiredService<TimeProvider>());
             return Initialized(standalone, s => s.InitializeAsync());
         });
-        services.AddSingleton<IManagementService>(sp => sp.GetRequiredService<StandaloneManagementService>());
+        services.AddSingleton<IPkcsService>(sp => sp.GetRequiredService<StandaloneManagementService>());
 
         services.AddSingleton(sp => new PkcsPorts(
             sp.GetRequiredService<IPkcsCredentialFactory>(),
             sp.GetRequiredService<ICertificateAuthority>(),
-            sp.GetRequiredService<IManagementService>(),
+            sp.GetRequiredService<IPkcsService>(),
             sp.GetRequiredService<IConnectorEventLog>(),
             options.Pkcs));
         services.AddSingleton<PkcsRequestValidator>();

@@ -54,7 +54,7 @@ internal sealed class FakeCredentials : IPkcsCredentialFactory
 }
 
 /// <summary>Records uploads; the first <paramref name="hangFirst"/> calls never complete (a stuck network call).</summary>
-internal sealed class RecordingService(int hangFirst = 0, int failFirst = 0, int finalFirst = 0) : IManagementService
+internal sealed class RecordingService(int hangFirst = 0, int failFirst = 0, int finalFirst = 0) : IPkcsService
 {
     private int _calls;
     public ConcurrentQueue<PkcsResult> Uploaded { get; } = new();

@@ -15,7 +15,7 @@ namespace CertConnector.Actors.Tests.Pkcs;
 /// </summary>
 public sealed class PkcsRequestActorTests : RequestActorTestKit
 {
-    private PkcsPorts Ports(ICertificateAuthority ca, IManagementService service) =>
+    private PkcsPorts Ports(ICertificateAuthority ca, IPkcsService service) =>
         new(new FakeCredentials(), ca, service, EventLog, new PkcsOptions { MaxAttempts = 5 });
 
     [Fact]

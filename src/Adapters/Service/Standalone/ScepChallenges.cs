@@ -38,7 +38,9 @@ public sealed class StandaloneScepChallenges : IChallengeValidator
     // Letters and digits only: URL-safe, shell-safe, and valid in a PrintableString challengePassword ('_' is not).
     private const string Alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
-    private const string Table = """
+    // Version 2: files from before one-time meant one key lack used_by_key_hash. A challenge they show as used has
+    // no key to compare, so it passes no retransmission: refusing one late retransmission beats a second certificate.
+    private static readonly StandaloneTable Table = new("scep_challenges", """
         CREATE TABLE IF NOT EXISTS scep_challenges (
             challenge_hash      TEXT PRIMARY KEY NOT NULL,
             subject_name        TEXT NOT NULL,
@@ -50,35 +52,18 @@ public sealed class StandaloneScepChallenges : IChallengeValidator
             used_by_key_hash    TEXT
         );
         CREATE INDEX IF NOT EXISTS ix_scep_challenges_created ON scep_challenges (created_at);
-        """;
+        """, [StandaloneTable.AddColumn("scep_challenges", "used_by_key_hash", "TEXT")]);
 
     private static readonly JsonSerializerOptions SanJson = new(JsonSerializerDefaults.Web);
 
-    private readonly ScepStore _store;
+    private readonly StandaloneStore _store;
     private readonly TimeProvider _time;
 
     public StandaloneScepChallenges(StandaloneDatabase database, TimeProvider? timeProvider = null)
     {
         ArgumentNullException.ThrowIfNull(database);
-        _store = new ScepStore(database, Table, AddKeyHashColumnAsync);
+        _store = new StandaloneStore(database, Table);
         _time = timeProvider ?? TimeProvider.System;
-    }
-
-    /// <summary>
-    /// Files from before one-time meant one key lack used_by_key_hash. A challenge they show as used has no key
-    /// to compare, so it passes no retransmission: refusing one late retransmission beats a second certificate.
-    /// </summary>
-    private static async Task AddKeyHashColumnAsync(SqliteConnection connection, CancellationToken cancellationToken)
-    {
-        if ((await ScepStore.ColumnsAsync(connection, null, "scep_challenges", cancellationToken).ConfigureAwait(false)).Contains("used_by_key_hash"))
-            return;
-        await using var transaction = connection.BeginTransaction(deferred: false); // another instance may be migrating too
-        if (!(await ScepStore.ColumnsAsync(connection, transaction, "scep_challenges", cancellationToken).ConfigureAwait(false)).Contains("used_by_key_hash"))
-        {
-            await using var alter = ScepStore.Command(connection, transaction, "ALTER TABLE scep_challenges ADD COLUMN used_by_key_hash TEXT");
-            await alter.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        }
-        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Creates the table now, so a host can fail fast at start-up; otherwise done on first use.</summary>
@@ -102,7 +87,7 @@ public sealed class StandaloneScepChallenges : IChallengeValidator
         var expiresAt = now + ttl;
         return _store.RunAsync(async connection =>
         {
-            await using var insert = ScepStore.Command(connection, null, """
+            await using var insert = StandaloneStore.Command(connection, null, """
                 INSERT INTO scep_challenges (challenge_hash, subject_name, subject_alt_names, created_at, expires_at)
                 VALUES ($hash, $subject, $sans, $now, $expires)
                 """,
@@ -139,7 +124,7 @@ public sealed class StandaloneScepChallenges : IChallengeValidator
         {
             string boundSubject, boundSansJson, usedBy, usedByKey;
             DateTimeOffset expiresAt;
-            await using (var select = ScepStore.Command(connection, transaction,
+            await using (var select = StandaloneStore.Command(connection, transaction,
                 "SELECT subject_name, subject_alt_names, expires_at, used_by_transaction, used_by_key_hash FROM scep_challenges WHERE challenge_hash = $hash",
                 ("$hash", hash)))
             await using (var reader = await select.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
@@ -167,7 +152,7 @@ public sealed class StandaloneScepChallenges : IChallengeValidator
             if (mismatch is not null) return mismatch;
             if (retransmission) return ChallengeVerdict.Success;
 
-            await using var mark = ScepStore.Command(connection, transaction,
+            await using var mark = StandaloneStore.Command(connection, transaction,
                 """
                 UPDATE scep_challenges SET used_by_transaction = $tx, used_by_key_hash = $key, used_at = $now
                 WHERE challenge_hash = $hash AND used_by_transaction IS NULL
@@ -186,7 +171,7 @@ public sealed class StandaloneScepChallenges : IChallengeValidator
         if (limit <= 0) return Task.FromResult<IReadOnlyList<ScepChallengeRecord>>([]);
         return _store.RunAsync<IReadOnlyList<ScepChallengeRecord>>(async connection =>
         {
-            await using var command = ScepStore.Command(connection, null, """
+            await using var command = StandaloneStore.Command(connection, null, """
                 SELECT challenge_hash, subject_name, subject_alt_names, created_at, expires_at, used_by_transaction, used_at, used_by_key_hash
                 FROM scep_challenges ORDER BY created_at DESC, rowid DESC LIMIT $limit
                 """, ("$limit", limit));
@@ -199,9 +184,9 @@ public sealed class StandaloneScepChallenges : IChallengeValidator
                     JsonSerializer.Deserialize<List<SubjectAltName>>(reader.GetString(2), SanJson) ?? [],
                     StandaloneDatabase.ParseTime(reader.GetString(3)),
                     StandaloneDatabase.ParseTime(reader.GetString(4)),
-                    ScepStore.NullableString(reader, 5),
-                    ScepStore.NullableTime(reader, 6),
-                    ScepStore.NullableString(reader, 7)));
+                    StandaloneStore.NullableString(reader, 5),
+                    StandaloneStore.NullableTime(reader, 6),
+                    StandaloneStore.NullableString(reader, 7)));
             return records;
         }, cancellationToken);
     }

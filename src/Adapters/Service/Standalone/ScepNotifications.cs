@@ -23,10 +23,11 @@ public sealed class StandaloneScepNotifications : IScepResultNotifier
     // The service's failureNotification keeps at most this much of the description; standalone shows the same.
     public const int MaxErrorDescriptionLength = 255;
 
-    private const string Table = $"""
+    // Version 2 keeps a summary of the CSR instead of the CSR (see ScepNotificationsMigration).
+    private static readonly StandaloneTable Table = new("scep_notifications", $"""
         CREATE TABLE IF NOT EXISTS scep_notifications ({Columns});
         CREATE INDEX IF NOT EXISTS ix_scep_notifications_received ON scep_notifications (received_at);
-        """;
+        """, [ScepNotificationsMigration.DropCsrAsync]);
 
     private const string Columns = """
 
@@ -53,13 +54,13 @@ public sealed class StandaloneScepNotifications : IScepResultNotifier
         FROM scep_notifications
         """;
 
-    private readonly ScepStore _store;
+    private readonly StandaloneStore _store;
     private readonly TimeProvider _time;
 
     public StandaloneScepNotifications(StandaloneDatabase database, TimeProvider? timeProvider = null)
     {
         ArgumentNullException.ThrowIfNull(database);
-        _store = new ScepStore(database, Table, ScepNotificationsMigration.DropCsrAsync);
+        _store = new StandaloneStore(database, Table);
         _time = timeProvider ?? TimeProvider.System;
     }
 
@@ -75,7 +76,7 @@ public sealed class StandaloneScepNotifications : IScepResultNotifier
         return _store.RunAsync(async connection =>
         {
             // One statement, so it is atomic without an explicit transaction.
-            await using var upsert = ScepStore.Command(connection, null, """
+            await using var upsert = StandaloneStore.Command(connection, null, """
                 INSERT INTO scep_notifications (transaction_id, succeeded, certificate_thumbprint, serial_number,
                     expiration_date_utc, issuing_ca, hresult, error_description, caller_info, subject_name, subject_alt_names,
                     public_key_sha256, received_at)
@@ -98,7 +99,7 @@ public sealed class StandaloneScepNotifications : IScepResultNotifier
         ArgumentNullException.ThrowIfNull(transactionId);
         return _store.RunAsync(async connection =>
         {
-            await using var command = ScepStore.Command(connection, null, Select + " WHERE transaction_id = $tx", ("$tx", transactionId));
+            await using var command = StandaloneStore.Command(connection, null, Select + " WHERE transaction_id = $tx", ("$tx", transactionId));
             await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? Read(reader) : null;
         }, cancellationToken);
@@ -110,7 +111,7 @@ public sealed class StandaloneScepNotifications : IScepResultNotifier
         if (limit <= 0) return Task.FromResult<IReadOnlyList<ScepNotificationRecord>>([]);
         return _store.RunAsync<IReadOnlyList<ScepNotificationRecord>>(async connection =>
         {
-            await using var command = ScepStore.Command(connection, null,
+            await using var command = StandaloneStore.Command(connection, null,
                 Select + " ORDER BY received_at DESC, rowid DESC LIMIT $limit", ("$limit", limit));
             await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             var records = new List<ScepNotificationRecord>();
@@ -126,17 +127,17 @@ public sealed class StandaloneScepNotifications : IScepResultNotifier
             CsrDer: [], // not stored
             Succeeded: reader.GetInt64(1) == 1,
             CallerInfo: reader.GetString(2),
-            CertificateThumbprint: ScepStore.NullableString(reader, 3),
-            CertificateSerialNumber: ScepStore.NullableString(reader, 4),
-            CertificateExpirationDateUtc: ScepStore.NullableTime(reader, 5),
-            IssuingCertificateAuthority: ScepStore.NullableString(reader, 6),
+            CertificateThumbprint: StandaloneStore.NullableString(reader, 3),
+            CertificateSerialNumber: StandaloneStore.NullableString(reader, 4),
+            CertificateExpirationDateUtc: StandaloneStore.NullableTime(reader, 5),
+            IssuingCertificateAuthority: StandaloneStore.NullableString(reader, 6),
             HResult: reader.IsDBNull(7) ? null : reader.GetInt32(7),
-            ErrorDescription: ScepStore.NullableString(reader, 8)),
+            ErrorDescription: StandaloneStore.NullableString(reader, 8)),
         StandaloneDatabase.ParseTime(reader.GetString(9)),
         reader.GetInt32(10),
         reader.GetString(11),
         ScepCsrSummary.ParseSans(reader.GetString(12)),
-        ScepStore.NullableString(reader, 13));
+        StandaloneStore.NullableString(reader, 13));
 
     /// <summary>The column list of <c>scep_notifications</c>, for the migration that rebuilds the table.</summary>
     internal static string CreateTable(string name) => $"CREATE TABLE {name} ({Columns});";

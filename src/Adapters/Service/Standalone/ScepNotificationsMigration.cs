@@ -14,13 +14,13 @@ internal static class ScepNotificationsMigration
 
     public static async Task DropCsrAsync(SqliteConnection connection, CancellationToken cancellationToken)
     {
-        if (!(await ScepStore.ColumnsAsync(connection, null, Table, cancellationToken).ConfigureAwait(false)).Contains("csr_der")) return;
+        if (!(await StandaloneStore.ColumnsAsync(connection, null, Table, cancellationToken).ConfigureAwait(false)).Contains("csr_der")) return;
 
         await ExecuteAsync(connection, null, "PRAGMA secure_delete = ON;", cancellationToken).ConfigureAwait(false);
         await using (var transaction = connection.BeginTransaction(deferred: false))
         {
             // Checked again under the write lock: another instance may have migrated in between.
-            if ((await ScepStore.ColumnsAsync(connection, transaction, Table, cancellationToken).ConfigureAwait(false)).Contains("csr_der"))
+            if ((await StandaloneStore.ColumnsAsync(connection, transaction, Table, cancellationToken).ConfigureAwait(false)).Contains("csr_der"))
                 await RebuildAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         }
@@ -31,7 +31,7 @@ internal static class ScepNotificationsMigration
     private static async Task RebuildAsync(SqliteConnection connection, SqliteTransaction transaction, CancellationToken cancellationToken)
     {
         var summaries = new List<(string TransactionId, ScepCsrSummary Csr)>();
-        await using (var select = ScepStore.Command(connection, transaction, $"SELECT transaction_id, csr_der FROM {Table}"))
+        await using (var select = StandaloneStore.Command(connection, transaction, $"SELECT transaction_id, csr_der FROM {Table}"))
         await using (var reader = await select.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
         {
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -47,7 +47,7 @@ internal static class ScepNotificationsMigration
             """, cancellationToken).ConfigureAwait(false);
         foreach (var (transactionId, csr) in summaries)
         {
-            await using var update = ScepStore.Command(connection, transaction,
+            await using var update = StandaloneStore.Command(connection, transaction,
                 $"UPDATE {Next} SET subject_name = $subject, subject_alt_names = $sans, public_key_sha256 = $key WHERE transaction_id = $tx",
                 ("$subject", csr.SubjectName), ("$sans", csr.SubjectAltNamesJson), ("$key", csr.PublicKeySha256), ("$tx", transactionId));
             await update.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
@@ -61,7 +61,7 @@ internal static class ScepNotificationsMigration
 
     private static async Task ExecuteAsync(SqliteConnection connection, SqliteTransaction? transaction, string sql, CancellationToken cancellationToken)
     {
-        await using var command = ScepStore.Command(connection, transaction, sql);
+        await using var command = StandaloneStore.Command(connection, transaction, sql);
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 }

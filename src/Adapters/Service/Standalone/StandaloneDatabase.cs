@@ -5,63 +5,20 @@ using Microsoft.Data.Sqlite;
 namespace CertConnector.Adapters.Service.Standalone;
 
 /// <summary>
-/// The standalone SQLite file: opens a connection per call (pooled, so cheap and thread-safe), creates the
-/// schema on first use, and turns storage errors into transient connector failures so the actors retry.
-/// Each feature keeps its own tables; only PKCS exists so far (revocation, import and SCEP challenges follow).
+/// The standalone SQLite file: opens a connection per call (pooled, so cheap and thread-safe), brings each
+/// store's tables to their version (<see cref="EnsureTableAsync"/>), and turns storage errors into transient
+/// connector failures so the actors retry. Each feature's store declares its own <see cref="StandaloneTable"/>s.
 /// </summary>
 public sealed class StandaloneDatabase : IDisposable
 {
     public const string FailureCode = "StandaloneStoreUnavailable";
 
-    // PKCS queue and results as of the newest version; older files are brought up by Migrations.
-    private const string Schema = """
-        CREATE TABLE IF NOT EXISTS pkcs_requests (
-            request_id         TEXT PRIMARY KEY NOT NULL,
-            subject_name       TEXT NOT NULL,
-            subject_alt_names  TEXT NOT NULL,
-            template_name      TEXT NOT NULL,
-            key_spec           TEXT NOT NULL,
-            device_certificate BLOB NOT NULL,
-            certificate_type   TEXT NOT NULL,
-            on_premises_sid    TEXT,
-            validity_days      INTEGER,
-            enqueued_at        TEXT NOT NULL,
-            lease_expires_at   TEXT,
-            leased_by          TEXT,
-            delivery_count     INTEGER NOT NULL DEFAULT 0,
-            completed_at       TEXT
-        );
-        CREATE INDEX IF NOT EXISTS ix_pkcs_requests_pending ON pkcs_requests (enqueued_at) WHERE completed_at IS NULL;
-        CREATE INDEX IF NOT EXISTS ix_pkcs_requests_enqueued ON pkcs_requests (enqueued_at);
-        CREATE TABLE IF NOT EXISTS pkcs_results (
-            request_id             TEXT PRIMARY KEY NOT NULL REFERENCES pkcs_requests (request_id),
-            succeeded              INTEGER NOT NULL,
-            error_code             TEXT,
-            error_message          TEXT,
-            encrypted_pfx          BLOB,
-            encrypted_password     BLOB,
-            certificate_der        BLOB,
-            certificate_thumbprint TEXT,
-            serial_number          TEXT,
-            expiration_date_utc    TEXT,
-            uploaded_at            TEXT NOT NULL,
-            upload_count           INTEGER NOT NULL DEFAULT 1
-        );
-        """;
-
-    // Each step brings a file from user_version N-1 to N; files created by Schema above already have the columns.
-    private static readonly string[] Migrations =
-    [
-        "", // 1: the tables above
-        "ALTER TABLE pkcs_requests ADD COLUMN leased_by TEXT;", // 2: who holds a lease
-    ];
-
     // Fixed-width UTC text: readable with the sqlite3 CLI and orders correctly as a string.
     private const string TimeFormat = "yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'";
 
     private readonly string _connectionString;
-    private readonly SemaphoreSlim _schemaLock = new(1, 1);
-    private volatile bool _schemaReady;
+    private readonly SemaphoreSlim _fileLock = new(1, 1);
+    private volatile bool _fileReady;
 
     public StandaloneDatabase(string path, TimeSpan busyTimeout)
     {
@@ -79,9 +36,65 @@ public sealed class StandaloneDatabase : IDisposable
 
     public string Path { get; }
 
-    /// <summary>Creates the file and schema now, so a host can fail fast at start-up; otherwise done on first use.</summary>
+    /// <summary>Creates the file now, so a host can fail fast at start-up; otherwise done on first use.</summary>
     public Task InitializeAsync(CancellationToken cancellationToken = default) =>
         RunAsync(_ => Task.FromResult(true), cancellationToken);
+
+    /// <summary>
+    /// Brings <paramref name="table"/> to its newest version. A table not in the file is created at its newest
+    /// shape; one created before versions were tracked (no <c>schema_versions</c> row) counts as version 1; then
+    /// every missing step runs in order, each recorded as it completes, so a crash resumes at the step it was in.
+    /// </summary>
+    public Task EnsureTableAsync(StandaloneTable table, CancellationToken cancellationToken = default) =>
+        RunAsync(async connection =>
+        {
+            await ExecuteAsync(connection, null,
+                "CREATE TABLE IF NOT EXISTS schema_versions (table_name TEXT PRIMARY KEY NOT NULL, version INTEGER NOT NULL);", cancellationToken)
+                .ConfigureAwait(false);
+            var version = await VersionAsync(connection, table.Name, cancellationToken).ConfigureAwait(false);
+            if (version == 0)
+            {
+                await using var transaction = connection.BeginTransaction(deferred: false);
+                var exists = await ScalarAsync(connection, transaction, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = $name",
+                    ("$name", table.Name), cancellationToken).ConfigureAwait(false) > 0;
+                if (!exists) await ExecuteAsync(connection, transaction, table.CreateSql, cancellationToken).ConfigureAwait(false);
+                version = exists ? 1 : table.Version;
+                await SetVersionAsync(connection, transaction, table.Name, version, onlyIfAbsent: true, cancellationToken).ConfigureAwait(false);
+                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                version = await VersionAsync(connection, table.Name, cancellationToken).ConfigureAwait(false); // another instance may have won
+            }
+            for (var next = version + 1; next <= table.Version; next++)
+            {
+                await table.Migrations[next - 2](connection, cancellationToken).ConfigureAwait(false);
+                await SetVersionAsync(connection, null, table.Name, next, onlyIfAbsent: false, cancellationToken).ConfigureAwait(false);
+            }
+            return true;
+        }, cancellationToken);
+
+    private static async Task<int> VersionAsync(SqliteConnection connection, string table, CancellationToken cancellationToken) =>
+        (int)await ScalarAsync(connection, null, "SELECT coalesce(max(version), 0) FROM schema_versions WHERE table_name = $name",
+            ("$name", table), cancellationToken).ConfigureAwait(false);
+
+    private static Task SetVersionAsync(SqliteConnection connection, SqliteTransaction? transaction, string table, int version, bool onlyIfAbsent,
+        CancellationToken cancellationToken) =>
+        ExecuteAsync(connection, transaction, onlyIfAbsent
+            ? "INSERT INTO schema_versions (table_name, version) VALUES ($name, $version) ON CONFLICT (table_name) DO NOTHING"
+            : "INSERT INTO schema_versions (table_name, version) VALUES ($name, $version) ON CONFLICT (table_name) DO UPDATE SET version = max(version, excluded.version)",
+            cancellationToken, ("$name", table), ("$version", version));
+
+    private static async Task ExecuteAsync(SqliteConnection connection, SqliteTransaction? transaction, string sql, CancellationToken cancellationToken,
+        params (string, object?)[] parameters)
+    {
+        await using var command = StandaloneStore.Command(connection, transaction, sql, parameters);
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task<long> ScalarAsync(SqliteConnection connection, SqliteTransaction? transaction, string sql, (string, object?) parameter,
+        CancellationToken cancellationToken)
+    {
+        await using var command = StandaloneStore.Command(connection, transaction, sql, parameter);
+        return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false));
+    }
 
     /// <summary>Runs <paramref name="work"/> on a fresh connection; storage errors become transient failures.</summary>
     public async Task<T> RunAsync<T>(Func<SqliteConnection, Task<T>> work, CancellationToken cancellationToken)
@@ -126,8 +139,8 @@ public sealed class StandaloneDatabase : IDisposable
 
     private async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
     {
-        if (!_schemaReady)
-            await EnsureSchemaAsync(cancellationToken).ConfigureAwait(false);
+        if (!_fileReady)
+            await EnsureFileAsync(cancellationToken).ConfigureAwait(false);
         var connection = new SqliteConnection(_connectionString);
         try
         {
@@ -141,24 +154,12 @@ public sealed class StandaloneDatabase : IDisposable
         }
     }
 
-    /// <summary>A new file gets the whole schema; an older one the missing steps. One transaction, so a crash leaves the old version.</summary>
-    private static async Task MigrateAsync(SqliteConnection connection, int version, CancellationToken cancellationToken)
+    private async Task EnsureFileAsync(CancellationToken cancellationToken)
     {
-        if (version >= Migrations.Length) return;
-        await using var transaction = connection.BeginTransaction(deferred: false);
-        await using var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = (version == 0 ? Schema : string.Concat(Migrations.Skip(version))) + $"PRAGMA user_version = {Migrations.Length};";
-        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-    }
-
-    private async Task EnsureSchemaAsync(CancellationToken cancellationToken)
-    {
-        await _schemaLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await _fileLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            if (_schemaReady) return;
+            if (_fileReady) return;
             var directory = System.IO.Path.GetDirectoryName(Path);
             if (!string.IsNullOrEmpty(directory)) Directory.CreateDirectory(directory);
 
@@ -168,14 +169,11 @@ public sealed class StandaloneDatabase : IDisposable
             // WAL lets the admin API read while an instance writes; the mode is stored in the file.
             command.CommandText = "PRAGMA journal_mode = WAL;";
             await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-            command.CommandText = "PRAGMA user_version;";
-            var version = Convert.ToInt32(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false));
-            await MigrateAsync(connection, version, cancellationToken).ConfigureAwait(false);
-            _schemaReady = true;
+            _fileReady = true;
         }
         finally
         {
-            _schemaLock.Release();
+            _fileLock.Release();
         }
     }
 }

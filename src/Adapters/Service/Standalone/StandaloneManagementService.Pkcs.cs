@@ -37,7 +37,7 @@ public sealed partial class StandaloneManagementService
         ArgumentNullException.ThrowIfNull(request.KeySpec, nameof(request));
         ArgumentNullException.ThrowIfNull(request.DeviceCertificate, nameof(request));
 
-        return _database.RunAsync(async connection =>
+        return _pkcs.RunAsync(async connection =>
         {
             await using var command = connection.CreateCommand();
             command.CommandText = """
@@ -68,7 +68,7 @@ public sealed partial class StandaloneManagementService
     {
         if (maxRequests <= 0) return Task.FromResult<IReadOnlyList<PkcsRequest>>([]);
         var now = _time.GetUtcNow();
-        return _database.InWriteTransactionAsync<IReadOnlyList<PkcsRequest>>(async (connection, transaction) =>
+        return _pkcs.InWriteTransactionAsync<IReadOnlyList<PkcsRequest>>(async (connection, transaction) =>
         {
             var requests = new List<PkcsRequest>();
             await using (var select = connection.CreateCommand())
@@ -106,7 +106,7 @@ public sealed partial class StandaloneManagementService
     /// the request actor ignores a second start.
     /// </summary>
     public Task<int> ReleaseOwnLeasesAsync(CancellationToken cancellationToken = default) =>
-        _database.RunAsync(async connection =>
+        _pkcs.RunAsync(async connection =>
         {
             await using var release = Command(connection, null,
                 "UPDATE pkcs_requests SET lease_expires_at = NULL WHERE leased_by = $me AND completed_at IS NULL AND lease_expires_at IS NOT NULL",
@@ -128,7 +128,7 @@ public sealed partial class StandaloneManagementService
         ArgumentNullException.ThrowIfNull(results);
         if (results.Count == 0) return Task.FromResult(new UploadSummary(0, 0, 0));
         var now = StandaloneDatabase.FormatTime(_time.GetUtcNow());
-        return _database.InWriteTransactionAsync(async (connection, transaction) =>
+        return _pkcs.InWriteTransactionAsync(async (connection, transaction) =>
         {
             int stored = 0, duplicates = 0, unknown = 0;
             foreach (var result in results)
@@ -166,7 +166,7 @@ public sealed partial class StandaloneManagementService
     {
         ArgumentNullException.ThrowIfNull(requestId);
         var now = _time.GetUtcNow();
-        return _database.RunAsync(async connection =>
+        return _pkcs.RunAsync(async connection =>
         {
             await using var command = Command(connection, null, RecordSelect + " WHERE r.request_id = $id", ("$id", requestId));
             await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
@@ -194,7 +194,7 @@ public sealed partial class StandaloneManagementService
             _ => throw new ArgumentOutOfRangeException(nameof(status)),
         };
         var now = _time.GetUtcNow();
-        return _database.RunAsync<IReadOnlyList<PkcsRequestRecord>>(async connection =>
+        return _pkcs.RunAsync<IReadOnlyList<PkcsRequestRecord>>(async connection =>
         {
             await using var command = Command(connection, null,
                 $"{RecordSelect} WHERE {filter} ORDER BY r.enqueued_at DESC, r.rowid DESC LIMIT $limit",
@@ -252,13 +252,13 @@ public sealed partial class StandaloneManagementService
             var result = new PkcsResult(
                 request.RequestId,
                 Succeeded: reader.GetInt64(12) == 1,
-                ErrorCode: NullableString(reader, 13),
-                ErrorMessage: NullableString(reader, 14),
-                EncryptedPfx: NullableBytes(reader, 15),
-                EncryptedPassword: NullableBytes(reader, 16),
-                CertificateDer: NullableBytes(reader, 17),
-                CertificateThumbprint: NullableString(reader, 18),
-                SerialNumber: NullableString(reader, 19),
+                ErrorCode: StandaloneStore.NullableString(reader, 13),
+                ErrorMessage: StandaloneStore.NullableString(reader, 14),
+                EncryptedPfx: StandaloneStore.NullableBytes(reader, 15),
+                EncryptedPassword: StandaloneStore.NullableBytes(reader, 16),
+                CertificateDer: StandaloneStore.NullableBytes(reader, 17),
+                CertificateThumbprint: StandaloneStore.NullableString(reader, 18),
+                SerialNumber: StandaloneStore.NullableString(reader, 19),
                 ExpirationDateUtc: reader.IsDBNull(20) ? null : StandaloneDatabase.ParseTime(reader.GetString(20)));
             stored = new StoredPkcsResult(result, StandaloneDatabase.ParseTime(reader.GetString(21)), reader.GetInt32(22));
         }
@@ -269,19 +269,8 @@ public sealed partial class StandaloneManagementService
         return new PkcsRequestRecord(request, status, enqueuedAt, stored is null ? leaseExpiresAt : null, deliveries, stored);
     }
 
-    private static string? NullableString(SqliteDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
-
-    private static byte[]? NullableBytes(SqliteDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : (byte[])reader.GetValue(ordinal);
-
     private static SqliteCommand Command(SqliteConnection connection, SqliteTransaction? transaction, string sql,
-        params (string Name, object? Value)[] parameters)
-    {
-        var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = sql;
-        foreach (var (name, value) in parameters) Add(command, name, value);
-        return command;
-    }
+        params (string Name, object? Value)[] parameters) => StandaloneStore.Command(connection, transaction, sql, parameters);
 
     private static void Add(SqliteCommand command, string name, object? value) =>
         command.Parameters.AddWithValue(name, value ?? DBNull.Value);

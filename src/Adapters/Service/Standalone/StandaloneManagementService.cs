@@ -4,13 +4,14 @@ namespace CertConnector.Adapters.Service.Standalone;
 
 /// <summary>
 /// The management service in standalone mode: the connector is its own control plane. The actors download
-/// and upload through <see cref="IManagementService"/>; the admin HTTP API enqueues and reads back through
+/// and upload through <see cref="IPkcsService"/>; the admin HTTP API enqueues and reads back through
 /// the public admin methods. One partial file per feature (PKCS now; revocation, import and SCEP later).
 /// Storage failures surface as <c>ConnectorFailureException.Transient("StandaloneStoreUnavailable")</c>.
 /// </summary>
-public sealed partial class StandaloneManagementService : IManagementService, IDisposable
+public sealed partial class StandaloneManagementService : IPkcsService, IDisposable
 {
     private readonly StandaloneDatabase _database;
+    private readonly StandaloneStore _pkcs;
     private readonly TimeProvider _time;
     private readonly TimeSpan _leaseDuration;
     private readonly string _instanceId;
@@ -21,6 +22,7 @@ public sealed partial class StandaloneManagementService : IManagementService, ID
         if (options.LeaseDuration <= TimeSpan.Zero)
             throw new ArgumentOutOfRangeException(nameof(options), "LeaseDuration must be positive.");
         _database = new StandaloneDatabase(options.DatabasePath, options.BusyTimeout);
+        _pkcs = new StandaloneStore(_database, PkcsTables.Requests, PkcsTables.Results);
         _time = timeProvider ?? TimeProvider.System;
         _leaseDuration = options.LeaseDuration;
         _instanceId = options.InstanceId;
@@ -37,7 +39,7 @@ public sealed partial class StandaloneManagementService : IManagementService, ID
     /// </summary>
     public async Task InitializeAsync(CancellationToken cancellationToken = default)
     {
-        await _database.InitializeAsync(cancellationToken).ConfigureAwait(false);
+        await _pkcs.InitializeAsync(cancellationToken).ConfigureAwait(false);
         await ReleaseOwnLeasesAsync(cancellationToken).ConfigureAwait(false);
     }
 

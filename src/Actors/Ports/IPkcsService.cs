@@ -28,11 +28,12 @@ public sealed record PkcsResult(
     DateTimeOffset? ExpirationDateUtc = null);
 
 /// <summary>
-/// The management service as the actors see it. The standalone adapter (queue in the connector's own
-/// database, fed by the admin API) and the remote adapter (HTTPS to the service) both implement it;
-/// the actors cannot tell them apart. Failures are <see cref="ConnectorFailureException"/>s.
+/// The management service as the PKCS feature sees it (one port per feature: see <see cref="IRevocationService"/>
+/// and the SCEP ports). The standalone adapter (queue in the connector's own database, fed by the admin API) and
+/// the remote adapter (HTTPS to the service) both implement it; the actors cannot tell them apart. Failures are
+/// <see cref="ConnectorFailureException"/>s.
 /// </summary>
-public interface IManagementService
+public interface IPkcsService
 {
     Task<IReadOnlyList<PkcsRequest>> DownloadPkcsRequestsAsync(int maxRequests, CancellationToken cancellationToken);
 
