@@ -29,29 +29,11 @@ public sealed class ConnectorJsonSerializer(ExtendedActorSystem system, JournalS
     /// <see cref="IHoldsSecret"/> types rather than fall back to plaintext.</summary>
     public ConnectorJsonSerializer(ExtendedActorSystem system) : this(system, null) { }
 
-    private static readonly FrozenDictionary<string, Type> TypesByManifest = new Dictionary<string, Type>
-    {
-        ["pkcs.downloaded.v1"] = typeof(PkcsRequestDownloaded),
-        ["pkcs.issued.v1"] = typeof(PkcsCertificateIssued),
-        ["pkcs.attempt-failed.v1"] = typeof(PkcsAttemptFailed),
-        ["pkcs.failed.v1"] = typeof(PkcsRequestFailed),
-        ["pkcs.uploaded.v1"] = typeof(PkcsResultUploaded),
-        ["pkcs.start.v1"] = typeof(StartPkcsRequest),
-        ["pkcs.completed.v1"] = typeof(PkcsRequestCompleted),
-        ["pkcs.get.v1"] = typeof(GetPkcsRequest),
-        ["pkcs.view.v1"] = typeof(PkcsRequestView),
-        ["scep.received.v1"] = typeof(ScepRequestReceived),
-        ["scep.verified.v1"] = typeof(ScepRequestVerified),
-        ["scep.rejected.v1"] = typeof(ScepRequestRejected),
-        ["scep.issued.v1"] = typeof(ScepCertificateIssued),
-        ["scep.attempt-failed.v1"] = typeof(ScepAttemptFailed),
-        ["scep.notified.v1"] = typeof(ScepServiceNotified),
-        ["scep.submit.v1"] = typeof(SubmitScepRequest),
-        ["scep.poll.v1"] = typeof(PollScepRequest),
-        ["scep.outcome.v1"] = typeof(ScepRequestOutcome),
-        ["scep.get.v1"] = typeof(GetScepRequest),
-        ["scep.view.v1"] = typeof(ScepRequestView),
-    }.ToFrozenDictionary();
+    /// <summary>One entry per feature: each feature's folder owns its manifest table.</summary>
+    public static IReadOnlyList<IReadOnlyDictionary<string, Type>> FeatureTables { get; } =
+        [PkcsManifests.Table, ScepManifests.Table];
+
+    private static readonly FrozenDictionary<string, Type> TypesByManifest = Merge(FeatureTables);
 
     private static readonly FrozenDictionary<Type, string> ManifestsByType =
         TypesByManifest.ToFrozenDictionary(kv => kv.Value, kv => kv.Key);
@@ -101,6 +83,19 @@ public sealed class ConnectorJsonSerializer(ExtendedActorSystem system, JournalS
         {
             if (sealedPayload) CryptographicOperations.ZeroMemory(json);
         }
+    }
+
+    /// <summary>Two features claiming one manifest (or one type) would make the journal ambiguous: refuse at start.</summary>
+    private static FrozenDictionary<string, Type> Merge(IEnumerable<IReadOnlyDictionary<string, Type>> tables)
+    {
+        var merged = new Dictionary<string, Type>();
+        foreach (var (manifest, type) in tables.SelectMany(t => t))
+        {
+            if (!merged.TryAdd(manifest, type)) throw new InvalidOperationException($"Manifest '{manifest}' is registered twice.");
+        }
+        if (merged.Values.GroupBy(t => t).FirstOrDefault(g => g.Count() > 1) is { } twice)
+            throw new InvalidOperationException($"{twice.Key.Name} has more than one manifest; readers of old versions map to new types instead.");
+        return merged.ToFrozenDictionary();
     }
 
     private JournalSealingKey SealingKey(string manifest) => sealingKey ?? throw new SerializationException(
