@@ -3,6 +3,7 @@ using CertConnector.Actors.Ports;
 using CertConnector.Host.Admin;
 using CertConnector.Host.Composition;
 using CertConnector.Host.Configuration;
+using CertConnector.Host.Features;
 using CertConnector.Host.Logging;
 using CertConnector.Host.Scep;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -60,9 +61,7 @@ public static class ServerApp
         app.UseAdminApiErrors();
         app.UseMiddleware<AdminAuthentication>();
         app.MapAdminEndpoints();
-        app.MapPkcsEndpoints();
-        app.MapScepAdminEndpoints();
-        app.MapScepEndpoints();
+        foreach (var feature in ConnectorFeatures.All) feature.MapEndpoints(app);
 
         app.Lifetime.ApplicationStarted.Register(() =>
         {

@@ -19,36 +19,27 @@ public static class AdminEndpoints
         app.MapGet("/api/v1/ca/certificate", (ICertificateAuthority ca) =>
             Results.Text(Pem.Certificates(ca.CaChainDer), "application/x-pem-file"));
 
-        app.MapGet("/api/v1/requests", async (string? feature, string? state, int? limit, StandaloneManagementService queue, CancellationToken ct) =>
+        app.MapGet("/api/v1/requests", async (string? feature, string? state, int? limit, IEnumerable<IStandaloneRequestList> queues, CancellationToken ct) =>
         {
-            if (feature is { Length: > 0 } && !feature.Equals("pkcs", StringComparison.OrdinalIgnoreCase))
-                return Results.BadRequest(new ApiError($"Unknown feature '{feature}'. Known: pkcs.", "feature"));
-            if (!StandaloneManagementService.TryParseStatus(state, out var status, out var stateError))
+            var known = queues.ToList();
+            var chosen = feature is { Length: > 0 } ? known.Where(q => q.Feature.Equals(feature.Trim(), StringComparison.OrdinalIgnoreCase)).ToList() : known;
+            if (chosen.Count == 0)
+                return Results.BadRequest(new ApiError($"Unknown feature '{feature}'. Known: {string.Join(", ", known.Select(q => q.Feature))}.", "feature"));
+            if (!QueueStatuses.TryParse(state, out var status, out var stateError))
                 return Results.BadRequest(new ApiError(stateError, "state"));
-            var rows = await queue.ListPkcsRequestsAsync(status, Math.Clamp(limit ?? 100, 1, 1000), ct);
-            return Results.Ok(rows.Select(r => new
-            {
-                feature = "pkcs",
-                requestId = r.Request.RequestId,
-                state = r.Status.ToString(),
-                subject = r.Request.SubjectName,
-                enqueuedAt = r.EnqueuedAt,
-                errorCode = r.Result?.Result.ErrorCode,
-            }));
+            var max = Math.Clamp(limit ?? 100, 1, 1000);
+            var rows = new List<QueuedRequestSummary>();
+            foreach (var queue in chosen) rows.AddRange(await queue.ListAsync(status, max, ct));
+            return Results.Ok(rows.OrderByDescending(r => r.EnqueuedAt).Take(max)
+                .Select(r => new RequestListItem(r.Feature, r.RequestId, r.State.ToString(), r.Summary, r.EnqueuedAt, r.ErrorCode)).ToList());
         });
 
         app.MapGet("/api/v1/status", (ActorSystem system, ConnectorOptions options) =>
         {
             var cluster = Cluster.Get(system);
-            return Results.Ok(new
-            {
-                instance = options.Instance,
-                version = Version,
-                self = cluster.SelfAddress.ToString(),
-                roles = cluster.SelfRoles,
-                members = cluster.State.Members.Select(m => new { address = m.Address.ToString(), status = m.Status.ToString(), roles = m.Roles }),
-                unreachable = cluster.State.Unreachable.Select(m => m.Address.ToString()),
-            });
+            return Results.Ok(new ConnectorStatus(options.Instance, Version, cluster.SelfAddress.ToString(), cluster.SelfRoles,
+                [.. cluster.State.Members.Select(m => new ClusterMemberStatus(m.Address.ToString(), m.Status.ToString(), m.Roles))],
+                [.. cluster.State.Unreachable.Select(m => m.Address.ToString())]));
         });
 
         return app;

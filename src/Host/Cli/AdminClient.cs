@@ -13,6 +13,9 @@ public sealed class AdminClient(string baseUrl, string? token) : IDisposable
 
     public string BaseUrl { get; } = baseUrl.TrimEnd('/');
 
+    /// <summary>How the admin API writes its records (camelCase), for reading them back into the same types.</summary>
+    public static JsonSerializerOptions Json { get; } = new(JsonSerializerDefaults.Web);
+
     /// <summary>URL: --url, else CERTCONNECTOR_URL, else the address the running host wrote into the data
     /// directory, else the default. Token: CERTCONNECTOR_TOKEN, else the data directory's token file.</summary>
     public static AdminClient Create(string? url, string? dataDir)

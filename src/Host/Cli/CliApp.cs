@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
-using CertConnector.Host.Admin;
+using CertConnector.Host.Features;
 
 namespace CertConnector.Host.Cli;
 
@@ -10,8 +10,12 @@ namespace CertConnector.Host.Cli;
 /// </summary>
 public static class CliApp
 {
-    /// <summary>The subcommands; any other first word is refused by <see cref="EntryPoint"/> as a typo.</summary>
-    public static readonly string[] Commands = ["pkcs", "scep", "ca", "requests", "status"];
+    /// <summary>The subcommands (each feature's, then the shared ones); any other first word is refused by
+    /// <see cref="EntryPoint"/> as a typo. Built from the same list as the parser, so the two cannot disagree.</summary>
+    public static IReadOnlyList<string> Commands => [.. BuildCommands().Select(c => c.Name)];
+
+    private static IEnumerable<Command> BuildCommands() =>
+        [.. ConnectorFeatures.All.Select(f => f.Command()), CaCommand(), RequestsCommand(), StatusCommand()];
 
     private static readonly JsonSerializerOptions Pretty = new() { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
@@ -22,8 +26,9 @@ public static class CliApp
     {
         var root = new RootCommand("certconnector: the certificate connector and its CLI.\n  Without a command (or with 'run') it runs the connector, taking --data-dir, --admin-url, --scep-url,\n  --hocon, --instance and any setting as --Connector:Section:Key=value (see README, Configuration).")
         {
-            UrlOption, DataDirOption, PkcsCommands.Build(), ScepCommands.Build(), CaCommand(), RequestsCommand(), StatusCommand(),
+            UrlOption, DataDirOption,
         };
+        foreach (var command in BuildCommands()) root.Subcommands.Add(command);
         return await root.Parse(args).InvokeAsync();
     }
 
@@ -59,7 +64,7 @@ public static class CliApp
 
     private static Command RequestsCommand()
     {
-        var feature = new Option<string?>("--feature") { Description = "Only this feature (pkcs)" };
+        var feature = new Option<string?>("--feature") { Description = $"Only this feature ({string.Join(", ", ConnectorFeatures.All.Select(f => f.Name))})" };
         var state = new Option<string?>("--state") { Description = "Only this state (Queued, Leased, Completed, Failed)" };
         var limit = new Option<int>("--limit") { Description = "At most this many", DefaultValueFactory = _ => 100 };
         var list = new Command("list", "List requests") { feature, state, limit };

@@ -1,16 +1,13 @@
 using CertConnector.Actors.Common;
 using CertConnector.Actors.Logging;
-using CertConnector.Actors.Pkcs;
-using CertConnector.Actors.Scep;
 using CertConnector.Actors.Ports;
 using CertConnector.Adapters.Ca.BuiltIn;
 using CertConnector.Adapters.Crypto;
 using CertConnector.Adapters.Logging;
 using CertConnector.Adapters.Persistence;
 using CertConnector.Adapters.Service.Standalone;
-using CertConnector.Host.Admin;
 using CertConnector.Host.Configuration;
-using CertConnector.Host.Scep;
+using CertConnector.Host.Features;
 
 namespace CertConnector.Host.Composition;
 
@@ -44,35 +41,14 @@ public static class AdapterComposition
             }, sp.GetRequiredService<TimeProvider>());
             return Initialized(standalone, s => s.InitializeAsync());
         });
-        services.AddSingleton<IPkcsService>(sp => sp.GetRequiredService<StandaloneManagementService>());
+        services.AddSingleton(sp => sp.GetRequiredService<StandaloneManagementService>().Database); // shared by every feature's standalone store
 
-        services.AddSingleton(sp => new PkcsPorts(
-            sp.GetRequiredService<IPkcsCredentialFactory>(),
-            sp.GetRequiredService<ICertificateAuthority>(),
-            sp.GetRequiredService<IPkcsService>(),
-            sp.GetRequiredService<IConnectorEventLog>(),
-            options.Pkcs));
-        services.AddSingleton<PkcsRequestValidator>();
-
-        // SCEP, standalone: one-time challenges minted by the admin API; notifications kept in the same database.
-        services.AddSingleton(sp => sp.GetRequiredService<StandaloneManagementService>().Database);
-        services.AddSingleton(sp => Initialized(new StandaloneScepChallenges(sp.GetRequiredService<StandaloneDatabase>(), sp.GetRequiredService<TimeProvider>()), c => c.InitializeAsync()));
-        services.AddSingleton(sp => Initialized(new StandaloneScepNotifications(sp.GetRequiredService<StandaloneDatabase>(), sp.GetRequiredService<TimeProvider>()), n => n.InitializeAsync()));
-        services.AddSingleton(options.Scep);
-        services.AddSingleton(sp => new ScepPorts(
-            sp.GetRequiredService<StandaloneScepChallenges>(),
-            sp.GetRequiredService<ICertificateAuthority>(),
-            sp.GetRequiredService<StandaloneScepNotifications>(),
-            sp.GetRequiredService<IConnectorEventLog>(),
-            options.Scep,
-            DistinguishedName.ToText(sp.GetRequiredService<BuiltInCa>().CaCertificate.SubjectDN)));
-        services.AddSingleton<ScepRenewalPolicy>();
-        services.AddSingleton<ScepOperationHandler>();
+        foreach (var feature in ConnectorFeatures.All) feature.AddServices(services, options);
         return services;
     }
 
     /// <summary>Schema creation at start-up, before any actor runs: a broken database stops the start, loudly.</summary>
-    private static T Initialized<T>(T store, Func<T, Task> initialize)
+    public static T Initialized<T>(T store, Func<T, Task> initialize)
     {
         initialize(store).GetAwaiter().GetResult();
         return store;

@@ -2,10 +2,9 @@ using System.Text.Json;
 using Akka.Cluster;
 using Akka.Configuration;
 using Akka.Hosting;
-using CertConnector.Actors.Pkcs;
-using CertConnector.Actors.Scep;
 using CertConnector.Adapters.Persistence;
 using CertConnector.Host.Configuration;
+using CertConnector.Host.Features;
 using CertConnector.Host.Logging;
 
 namespace CertConnector.Host.Composition;
@@ -27,14 +26,16 @@ public static class AkkaComposition
             })
             .WithCustomSerializer("connector-json", ConnectorJsonSerializer.BoundTypes,
                 system => new ConnectorJsonSerializer(system, sp.GetRequiredService<JournalSealingKey>()))
-            .AddPkcsFeature(options.Pkcs)
-            .AddScepFeature(options.Scep)
+            .AddFeatures(options)
             .AddStartup((system, _) =>
             {
                 // The embedded default has no seed nodes: the node forms a cluster of one by joining itself.
                 var cluster = Cluster.Get(system);
                 if (cluster.Settings.SeedNodes.Count == 0) cluster.Join(cluster.SelfAddress);
             }));
+
+    private static AkkaConfigurationBuilder AddFeatures(this AkkaConfigurationBuilder builder, ConnectorOptions options) =>
+        ConnectorFeatures.All.Aggregate(builder, (akka, feature) => feature.AddActors(akka, options));
 
     /// <summary>
     /// Reads the operator's HOCON file and puts in front of it what the host decides: the data directory

@@ -35,8 +35,7 @@ public sealed class ConnectorOptions
     public string DataDirFullPath => Path.GetFullPath(DataDir);
 
     /// <summary>Cluster roles follow the enabled features, so work is only routed where it can run.</summary>
-    public IReadOnlyList<string> Roles =>
-        [.. Pkcs.Enabled ? [PkcsHosting.Role] : Array.Empty<string>(), .. Scep.Enabled ? [ScepHosting.Role] : Array.Empty<string>()];
+    public IReadOnlyList<string> Roles => [.. Features.ConnectorFeatures.All.Where(f => f.IsEnabled(this)).Select(f => f.Role)];
 }
 
 public sealed class BuiltInCaSettings

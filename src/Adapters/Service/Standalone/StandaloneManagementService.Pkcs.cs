@@ -1,4 +1,3 @@
-using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
 using CertConnector.Actors.Common;
 using CertConnector.Actors.Ports;
@@ -9,6 +8,12 @@ namespace CertConnector.Adapters.Service.Standalone;
 /// <summary>PKCS: the queue the admin API fills, the actors drain, and the results they upload.</summary>
 public sealed partial class StandaloneManagementService
 {
+    public string Feature => "pkcs";
+
+    async Task<IReadOnlyList<QueuedRequestSummary>> IStandaloneRequestList.ListAsync(QueueStatus? status, int limit, CancellationToken cancellationToken) =>
+        [.. (await ListPkcsRequestsAsync(status, limit, cancellationToken).ConfigureAwait(false)).Select(r =>
+            new QueuedRequestSummary(Feature, r.Request.RequestId, r.Status, r.Request.SubjectName, r.EnqueuedAt, r.Result?.Result.ErrorCode))];
+
     private static readonly JsonSerializerOptions SanJson = new(JsonSerializerDefaults.Web);
 
     private const string RequestColumns =
@@ -21,7 +26,7 @@ public sealed partial class StandaloneManagementService
         "s.certificate_thumbprint, s.serial_number, s.expiration_date_utc, s.uploaded_at, s.upload_count " +
         "FROM pkcs_requests r LEFT JOIN pkcs_results s ON s.request_id = r.request_id";
 
-    private const string QueuedFilter = "r.completed_at IS NULL AND (r.lease_expires_at IS NULL OR r.lease_expires_at <= $now)";
+    private const string QueuedFilter = QueueStatuses.QueuedFilter;
 
     /// <summary>Queues a request, stamped with the current time. False if the request ID is already known.</summary>
     public Task<bool> EnqueuePkcsRequestAsync(PkcsRequest request, CancellationToken cancellationToken = default) =>
@@ -179,20 +184,12 @@ public sealed partial class StandaloneManagementService
     /// (Queued, Leased, Completed, Failed; case-insensitive). An unknown status is an <see cref="ArgumentException"/>.
     /// </summary>
     public Task<IReadOnlyList<PkcsRequestRecord>> ListPkcsRequestsAsync(string? status, int limit, CancellationToken cancellationToken = default) =>
-        ListPkcsRequestsAsync(ParseStatus(status), limit, cancellationToken);
+        ListPkcsRequestsAsync(QueueStatuses.Parse(status), limit, cancellationToken);
 
-    public Task<IReadOnlyList<PkcsRequestRecord>> ListPkcsRequestsAsync(PkcsQueueStatus? status, int limit, CancellationToken cancellationToken = default)
+    public Task<IReadOnlyList<PkcsRequestRecord>> ListPkcsRequestsAsync(QueueStatus? status, int limit, CancellationToken cancellationToken = default)
     {
         if (limit <= 0) return Task.FromResult<IReadOnlyList<PkcsRequestRecord>>([]);
-        var filter = status switch
-        {
-            null => "1 = 1",
-            PkcsQueueStatus.Queued => QueuedFilter,
-            PkcsQueueStatus.Leased => "r.completed_at IS NULL AND r.lease_expires_at > $now",
-            PkcsQueueStatus.Completed => "s.succeeded = 1",
-            PkcsQueueStatus.Failed => "s.succeeded = 0",
-            _ => throw new ArgumentOutOfRangeException(nameof(status)),
-        };
+        var filter = QueueStatuses.SqlFilter(status);
         var now = _time.GetUtcNow();
         return _pkcs.RunAsync<IReadOnlyList<PkcsRequestRecord>>(async connection =>
         {
@@ -205,25 +202,6 @@ public sealed partial class StandaloneManagementService
                 records.Add(ReadRecord(reader, now));
             return records;
         }, cancellationToken);
-    }
-
-    public static PkcsQueueStatus? ParseStatus(string? status) =>
-        TryParseStatus(status, out var parsed, out var error) ? parsed : throw new ArgumentException(error, nameof(status));
-
-    /// <summary>Like <see cref="ParseStatus"/> for input from outside: false with a message instead of an exception.</summary>
-    public static bool TryParseStatus(string? status, out PkcsQueueStatus? parsed, [NotNullWhen(false)] out string? error)
-    {
-        parsed = null;
-        error = null;
-        if (string.IsNullOrWhiteSpace(status)) return true;
-        // Enum.TryParse also accepts numbers and comma lists ("Queued,Failed"); only single names are part of the admin API.
-        if (!status.Any(c => char.IsDigit(c) || c == ',') && Enum.TryParse<PkcsQueueStatus>(status.Trim(), ignoreCase: true, out var value))
-        {
-            parsed = value;
-            return true;
-        }
-        error = $"Unknown status '{status}'. Use one of: {string.Join(", ", Enum.GetNames<PkcsQueueStatus>())}.";
-        return false;
     }
 
     // Column order follows RequestColumns.
@@ -264,8 +242,8 @@ public sealed partial class StandaloneManagementService
         }
 
         var status = stored is not null
-            ? stored.Result.Succeeded ? PkcsQueueStatus.Completed : PkcsQueueStatus.Failed
-            : leaseExpiresAt > now ? PkcsQueueStatus.Leased : PkcsQueueStatus.Queued;
+            ? stored.Result.Succeeded ? QueueStatus.Completed : QueueStatus.Failed
+            : leaseExpiresAt > now ? QueueStatus.Leased : QueueStatus.Queued;
         return new PkcsRequestRecord(request, status, enqueuedAt, stored is null ? leaseExpiresAt : null, deliveries, stored);
     }
 

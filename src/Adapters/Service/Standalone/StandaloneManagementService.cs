@@ -8,7 +8,7 @@ namespace CertConnector.Adapters.Service.Standalone;
 /// the public admin methods. One partial file per feature (PKCS now; revocation, import and SCEP later).
 /// Storage failures surface as <c>ConnectorFailureException.Transient("StandaloneStoreUnavailable")</c>.
 /// </summary>
-public sealed partial class StandaloneManagementService : IPkcsService, IDisposable
+public sealed partial class StandaloneManagementService : IPkcsService, IPkcsQueue, IStandaloneRequestList, IDisposable
 {
     private readonly StandaloneDatabase _database;
     private readonly StandaloneStore _pkcs;

@@ -65,7 +65,7 @@ public sealed class StandaloneManagementServiceTests : IDisposable
         Assert.Empty(await service.DownloadPkcsRequestsAsync(10, default));
         var record = await service.GetPkcsRequestAsync("r-1");
         Assert.NotNull(record);
-        Assert.Equal(PkcsQueueStatus.Leased, record.Status);
+        Assert.Equal(QueueStatus.Leased, record.Status);
         Assert.Equal(1, record.DeliveryCount);
         Assert.Equal(_clock.GetUtcNow() + TimeSpan.FromMinutes(5), record.LeaseExpiresAt);
         Assert.Null(record.Result);
@@ -98,7 +98,7 @@ public sealed class StandaloneManagementServiceTests : IDisposable
         Assert.Empty(await service.DownloadPkcsRequestsAsync(10, default));
 
         _clock.Advance(TimeSpan.FromTicks(1));
-        Assert.Equal(PkcsQueueStatus.Queued, (await service.GetPkcsRequestAsync("r-1"))!.Status);
+        Assert.Equal(QueueStatus.Queued, (await service.GetPkcsRequestAsync("r-1"))!.Status);
         Assert.Equal("r-1", Assert.Single(await service.DownloadPkcsRequestsAsync(10, default)).RequestId);
         Assert.Equal(2, (await service.GetPkcsRequestAsync("r-1"))!.DeliveryCount);
     }
@@ -182,7 +182,7 @@ public sealed class StandaloneManagementServiceTests : IDisposable
         await service.UploadPkcsResultsAsync([result], default);
 
         var record = (await service.GetPkcsRequestAsync("r-1"))!;
-        Assert.Equal(PkcsQueueStatus.Completed, record.Status);
+        Assert.Equal(QueueStatus.Completed, record.Status);
         Assert.NotNull(record.Result);
         Assert.Equal(result.EncryptedPfx, record.Result.Result.EncryptedPfx);
         Assert.Equal(result.EncryptedPassword, record.Result.Result.EncryptedPassword);
@@ -211,7 +211,7 @@ public sealed class StandaloneManagementServiceTests : IDisposable
 
         Assert.Equal(new UploadSummary(0, 1, 0), summary);
         var record = (await service.GetPkcsRequestAsync("r-1"))!;
-        Assert.Equal(PkcsQueueStatus.Completed, record.Status);
+        Assert.Equal(QueueStatus.Completed, record.Status);
         Assert.Equal("FIRST", record.Result!.Result.CertificateThumbprint);
         Assert.Equal(3, record.Result.UploadCount);
         Assert.Equal(3, await UploadCountColumn("r-1"));
@@ -265,7 +265,7 @@ public sealed class StandaloneManagementServiceTests : IDisposable
     [InlineData("Leased, Completed")]
     public void An_unknown_status_from_outside_is_an_error_message_not_an_exception(string status)
     {
-        Assert.False(StandaloneManagementService.TryParseStatus(status, out var parsed, out var error));
+        Assert.False(QueueStatuses.TryParse(status, out var parsed, out var error));
         Assert.Null(parsed);
         Assert.Contains("Unknown status", error);
     }
@@ -282,9 +282,9 @@ public sealed class StandaloneManagementServiceTests : IDisposable
         }
 
         var reopened = Open();
-        Assert.Equal(PkcsQueueStatus.Completed, (await reopened.GetPkcsRequestAsync("done"))!.Status);
+        Assert.Equal(QueueStatus.Completed, (await reopened.GetPkcsRequestAsync("done"))!.Status);
         Assert.Equal([9, 8, 7], (await reopened.GetPkcsRequestAsync("done"))!.Result!.Result.EncryptedPfx);
-        Assert.Equal(PkcsQueueStatus.Leased, (await reopened.GetPkcsRequestAsync("leased"))!.Status);
+        Assert.Equal(QueueStatus.Leased, (await reopened.GetPkcsRequestAsync("leased"))!.Status);
         Assert.Empty(await reopened.DownloadPkcsRequestsAsync(10, default));
         _clock.Advance(TimeSpan.FromMinutes(5));
         Assert.Equal("leased", Assert.Single(await reopened.DownloadPkcsRequestsAsync(10, default)).RequestId);

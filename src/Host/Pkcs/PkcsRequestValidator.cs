@@ -2,9 +2,10 @@ using System.Text.RegularExpressions;
 using CertConnector.Actors.Common;
 using CertConnector.Actors.Ports;
 using CertConnector.Adapters.Crypto;
+using CertConnector.Host.Admin;
 using CertConnector.Host.Configuration;
 
-namespace CertConnector.Host.Admin;
+namespace CertConnector.Host.Pkcs;
 
 /// <summary>What <c>POST /api/v1/pkcs/requests</c> takes. <see cref="DeviceCertificate"/> is PEM or base64 DER.</summary>
 public sealed record NewPkcsRequest(

@@ -1,7 +1,7 @@
 using System.CommandLine;
-using CertConnector.Host.Scep;
+using CertConnector.Host.Cli;
 
-namespace CertConnector.Host.Cli;
+namespace CertConnector.Host.Scep;
 
 /// <summary><c>certconnector scep challenge|notifications</c>.</summary>
 public static class ScepCommands

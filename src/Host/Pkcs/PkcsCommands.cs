@@ -1,16 +1,32 @@
 using System.CommandLine;
 using System.Text.Json;
-using CertConnector.Host.Admin;
+using CertConnector.Host.Cli;
 
-namespace CertConnector.Host.Cli;
+namespace CertConnector.Host.Pkcs;
 
-/// <summary><c>certconnector pkcs request|show|result</c>.</summary>
+/// <summary><c>certconnector pkcs request|show|result|revoke</c>.</summary>
 public static class PkcsCommands
 {
     public static Command Build() => new("pkcs", "PKCS certificates: server-side keys delivered encrypted to a device")
     {
-        RequestCommand(), ShowCommand(), ResultCommand(),
+        RequestCommand(), ShowCommand(), ResultCommand(), RevokeCommand(),
     };
+
+    /// <summary>Revokes the certificate a PKCS request produced: a revocation request (the revocation feature's API)
+    /// for the serial of that request's result.</summary>
+    private static Command RevokeCommand()
+    {
+        var id = new Argument<string>("id") { Description = "PKCS request ID" };
+        var reason = new Option<string?>("--reason") { Description = "unspecified|keyCompromise|affiliationChanged|superseded|cessationOfOperation|certificateHold" };
+        var command = new Command("revoke", "Revoke the certificate this PKCS request produced") { id, reason };
+        command.SetAction(CliApp.Call(async (parse, client, ct) =>
+        {
+            CliApp.Print(await client.SendAsync(HttpMethod.Post, "/api/v1/revocation/requests",
+                new { pkcsRequestId = parse.GetValue(id), reason = parse.GetValue(reason) }, ct));
+            return 0;
+        }));
+        return command;
+    }
 
     private static Command RequestCommand()
     {
@@ -57,10 +73,11 @@ public static class PkcsCommands
         command.SetAction(CliApp.Call(async (parse, client, ct) =>
         {
             var requestId = parse.GetValue(id)!;
-            var result = await client.SendAsync(HttpMethod.Get, $"/api/v1/pkcs/requests/{Uri.EscapeDataString(requestId)}/result", null, ct);
-            if (!result.GetProperty("succeeded").GetBoolean())
+            var result = (await client.SendAsync(HttpMethod.Get, $"/api/v1/pkcs/requests/{Uri.EscapeDataString(requestId)}/result", null, ct))
+                .Deserialize<PkcsResultBody>(AdminClient.Json) ?? throw new CliException("The admin API returned an empty result.");
+            if (!result.Succeeded)
             {
-                await Console.Error.WriteLineAsync($"Request {requestId} failed: {Text(result, "errorCode")}: {Text(result, "errorMessage")}");
+                await Console.Error.WriteLineAsync($"Request {requestId} failed: {result.ErrorCode}: {result.ErrorMessage}");
                 return 2;
             }
             var dir = parse.GetValue(output)!;
@@ -68,9 +85,9 @@ public static class PkcsCommands
             var safe = string.Concat(requestId.Select(c => char.IsLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '_'));
             var files = new (string Name, byte[] Content)[]
             {
-                ($"{safe}.p12.cms", result.GetProperty("encryptedPfx").GetBytesFromBase64()),
-                ($"{safe}.password.cms", result.GetProperty("encryptedPassword").GetBytesFromBase64()),
-                ($"{safe}.crt.pem", System.Text.Encoding.ASCII.GetBytes(Text(result, "certificatePem"))),
+                ($"{safe}.p12.cms", result.EncryptedPfx ?? []),
+                ($"{safe}.password.cms", result.EncryptedPassword ?? []),
+                ($"{safe}.crt.pem", System.Text.Encoding.ASCII.GetBytes(result.CertificatePem ?? "")),
             };
             foreach (var (name, content) in files)
             {
@@ -82,7 +99,4 @@ public static class PkcsCommands
         }));
         return command;
     }
-
-    private static string Text(JsonElement json, string name) =>
-        json.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString()! : "";
 }

@@ -1,0 +1,14 @@
+namespace CertConnector.Host.Admin;
+
+/// <summary>Every feature's queueing call answers this (202 Accepted).</summary>
+public sealed record RequestAccepted(string RequestId, string Status);
+
+/// <summary>One line of <c>GET /api/v1/requests</c> (<c>requests list</c>).</summary>
+/// <param name="Summary">what the request is about: the subject of a PKCS request, the serial of a revocation.</param>
+public sealed record RequestListItem(string Feature, string RequestId, string State, string Summary, DateTimeOffset EnqueuedAt, string? ErrorCode);
+
+/// <summary><c>GET /api/v1/status</c>.</summary>
+public sealed record ConnectorStatus(string Instance, string Version, string Self, IReadOnlyCollection<string> Roles,
+    IReadOnlyList<ClusterMemberStatus> Members, IReadOnlyList<string> Unreachable);
+
+public sealed record ClusterMemberStatus(string Address, string Status, IReadOnlyCollection<string> Roles);

@@ -1,0 +1,34 @@
+using CertConnector.Actors.Common;
+
+namespace CertConnector.Host.Pkcs;
+
+/// <summary><c>GET /api/v1/pkcs/requests/{id}</c>: queue status, actor state, attempts, failure, history.</summary>
+public sealed record PkcsRequestDetails(
+    string RequestId,
+    string QueueStatus,
+    string State,
+    string Subject,
+    string Template,
+    string Key,
+    DateTimeOffset EnqueuedAt,
+    int Attempts,
+    DateTimeOffset? NextAttemptAt,
+    FailureReason? Failure,
+    string? SerialNumber,
+    string? Thumbprint,
+    bool ResultUploaded,
+    int UploadCount,
+    IReadOnlyList<HistoryEntry> History);
+
+/// <summary><c>GET /api/v1/pkcs/requests/{id}/result</c>: what <c>pkcs result</c> writes to files.</summary>
+public sealed record PkcsResultBody(
+    string RequestId,
+    bool Succeeded,
+    string? ErrorCode,
+    string? ErrorMessage,
+    byte[]? EncryptedPfx,
+    byte[]? EncryptedPassword,
+    string? CertificatePem,
+    string? SerialNumber,
+    string? Thumbprint,
+    DateTimeOffset? ExpirationDateUtc);

@@ -1,0 +1,29 @@
+using CertConnector.Actors.Logging;
+using CertConnector.Actors.Pkcs;
+using CertConnector.Actors.Ports;
+using CertConnector.Adapters.Service.Standalone;
+using CertConnector.Host.Features;
+
+namespace CertConnector.Host.Pkcs;
+
+/// <summary>The PKCS feature as the host composes it.</summary>
+public static class PkcsFeature
+{
+    public static ConnectorFeature Definition { get; } = new("pkcs", PkcsHosting.Role, o => o.Pkcs.Enabled, AddServices,
+        (akka, options) => akka.AddPkcsFeature(options.Pkcs), app => app.MapPkcsEndpoints(), PkcsCommands.Build);
+
+    /// <summary>Standalone: the queue in standalone.db is both the service port and the admin API's queue.</summary>
+    private static void AddServices(IServiceCollection services, Configuration.ConnectorOptions options)
+    {
+        services.AddSingleton<IPkcsService>(sp => sp.GetRequiredService<StandaloneManagementService>());
+        services.AddSingleton<IPkcsQueue>(sp => sp.GetRequiredService<StandaloneManagementService>());
+        services.AddSingleton<IStandaloneRequestList>(sp => sp.GetRequiredService<StandaloneManagementService>());
+        services.AddSingleton(sp => new PkcsPorts(
+            sp.GetRequiredService<IPkcsCredentialFactory>(),
+            sp.GetRequiredService<ICertificateAuthority>(),
+            sp.GetRequiredService<IPkcsService>(),
+            sp.GetRequiredService<IConnectorEventLog>(),
+            options.Pkcs));
+        services.AddSingleton<PkcsRequestValidator>();
+    }
+}
