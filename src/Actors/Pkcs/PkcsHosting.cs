@@ -2,7 +2,7 @@ using Akka.Actor;
 using Akka.Cluster.Hosting;
 using Akka.Cluster.Sharding;
 using Akka.Hosting;
-using Akka.Pattern;
+using CertConnector.Actors.Common;
 using CertConnector.Actors.Sharding;
 
 namespace CertConnector.Actors.Pkcs;
@@ -36,9 +36,7 @@ public static class PkcsHosting
             .WithActors((system, registry, resolver) =>
             {
                 var ports = resolver.GetService<PkcsPorts>();
-                var coordinator = PkcsCoordinator.Props(registry.Get<PkcsRequestRegion>(), ports.Service, ports.Log, ports.Options);
-                var supervised = BackoffSupervisor.Props(Backoff.OnFailure(coordinator, "pkcs-coordinator",
-                    TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(1), 0.2, maxNrOfRetries: -1));
+                var supervised = RequestCoordinator.Supervised(registry.Get<PkcsRequestRegion>(), PkcsCoordinator.Source(ports.Service, ports.Options), ports.Log);
                 registry.Register<PkcsCoordinatorKey>(system.ActorOf(supervised, "pkcs-coordinator-supervisor"));
             });
     }

@@ -11,7 +11,7 @@ public sealed record StartPkcsRequest(PkcsRequest Request) : IWithRequestId, ICo
 }
 
 /// <summary>Request → whoever started it: it reached a terminal state and its result was uploaded.</summary>
-public sealed record PkcsRequestCompleted(string RequestId, bool Succeeded) : IWithRequestId, IConnectorSerializable;
+public sealed record PkcsRequestCompleted(string RequestId, bool Succeeded) : IRequestCompleted, IConnectorSerializable;
 
 /// <summary>Query for the admin API. Answered with <see cref="PkcsRequestView"/>.</summary>
 public sealed record GetPkcsRequest(string RequestId) : IWithRequestId, IConnectorSerializable;

@@ -7,6 +7,7 @@ using System.Security.Cryptography;
 using Akka.Serialization;
 using CertConnector.Actors.Common;
 using CertConnector.Actors.Pkcs;
+using CertConnector.Actors.Revocation;
 using CertConnector.Actors.Scep;
 
 namespace CertConnector.Adapters.Persistence;
@@ -31,7 +32,7 @@ public sealed class ConnectorJsonSerializer(ExtendedActorSystem system, JournalS
 
     /// <summary>One entry per feature: each feature's folder owns its manifest table.</summary>
     public static IReadOnlyList<IReadOnlyDictionary<string, Type>> FeatureTables { get; } =
-        [PkcsManifests.Table, ScepManifests.Table];
+        [PkcsManifests.Table, ScepManifests.Table, RevocationManifests.Table];
 
     private static readonly FrozenDictionary<string, Type> TypesByManifest = Merge(FeatureTables);
 

@@ -42,6 +42,7 @@ public static class AdapterComposition
             return Initialized(standalone, s => s.InitializeAsync());
         });
         services.AddSingleton(sp => sp.GetRequiredService<StandaloneManagementService>().Database); // shared by every feature's standalone store
+        services.AddSingleton(new StandaloneInstance(instanceId));
 
         foreach (var feature in ConnectorFeatures.All) feature.AddServices(services, options);
         return services;

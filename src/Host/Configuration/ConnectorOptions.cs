@@ -1,5 +1,6 @@
 using CertConnector.Host.Admin;
 using CertConnector.Actors.Pkcs;
+using CertConnector.Actors.Revocation;
 using CertConnector.Actors.Scep;
 
 namespace CertConnector.Host.Configuration;
@@ -26,6 +27,7 @@ public sealed class ConnectorOptions
 
     public PkcsOptions Pkcs { get; set; } = new();
     public ScepOptions Scep { get; set; } = new();
+    public RevocationOptions Revocation { get; set; } = new();
     public BuiltInCaSettings Ca { get; set; } = new();
     public LogSettings Logging { get; set; } = new();
     public StandaloneSettings Standalone { get; set; } = new();

@@ -1,4 +1,5 @@
 using CertConnector.Host.Pkcs;
+using CertConnector.Host.Revocation;
 using CertConnector.Host.Scep;
 
 namespace CertConnector.Host.Features;
@@ -10,5 +11,6 @@ public static class ConnectorFeatures
     [
         PkcsFeature.Definition,
         ScepFeature.Definition,
+        RevocationFeature.Definition,
     ];
 }

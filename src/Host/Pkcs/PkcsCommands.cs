@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using CertConnector.Host.Cli;
+using CertConnector.Host.Revocation;
 
 namespace CertConnector.Host.Pkcs;
 
@@ -17,12 +18,12 @@ public static class PkcsCommands
     private static Command RevokeCommand()
     {
         var id = new Argument<string>("id") { Description = "PKCS request ID" };
-        var reason = new Option<string?>("--reason") { Description = "unspecified|keyCompromise|affiliationChanged|superseded|cessationOfOperation|certificateHold" };
+        var reason = RevocationCommands.ReasonOption();
         var command = new Command("revoke", "Revoke the certificate this PKCS request produced") { id, reason };
         command.SetAction(CliApp.Call(async (parse, client, ct) =>
         {
             CliApp.Print(await client.SendAsync(HttpMethod.Post, "/api/v1/revocation/requests",
-                new { pkcsRequestId = parse.GetValue(id), reason = parse.GetValue(reason) }, ct));
+                new NewRevocationRequest(null, parse.GetValue(reason), PkcsRequestId: parse.GetValue(id)), ct));
             return 0;
         }));
         return command;

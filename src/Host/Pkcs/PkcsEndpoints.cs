@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Akka.Hosting;
+using CertConnector.Actors.Common;
 using CertConnector.Actors.Pkcs;
 using CertConnector.Adapters.Crypto;
 using CertConnector.Adapters.Service.Standalone;
@@ -23,7 +24,7 @@ public static class PkcsEndpoints
             if (error is not null) return Results.BadRequest(error);
             if (!await queue.EnqueuePkcsRequestAsync(request!, ct))
                 return Results.Conflict(new ApiError($"A request with ID '{request!.RequestId}' already exists.", "requestId"));
-            coordinator.ActorRef.Tell(PollPkcsNow.Instance); // no need to wait for the next poll
+            coordinator.ActorRef.Tell(PollNow.Instance); // no need to wait for the next poll
             return Results.Accepted($"/api/v1/pkcs/requests/{request!.RequestId}", new RequestAccepted(request.RequestId, "Queued"));
         });
 

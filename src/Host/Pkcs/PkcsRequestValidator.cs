@@ -46,8 +46,8 @@ public sealed partial class PkcsRequestValidator(ICertificateAuthority ca, IPkcs
         if (input.ValidityDays is <= 0 or > 3650)
             return Fail("validityDays must be between 1 and 3650.", "validityDays");
 
-        if (input.RequestId is { } id && !RequestIdPattern().IsMatch(id))
-            return Fail("requestId may hold 1 to 128 letters, digits, '-', '_' and '.'.", "requestId");
+        if (input.RequestId is { } id && !RequestIdRule.IsValid(id))
+            return Fail(RequestIdRule.Description, "requestId");
 
         if (Pem.TryDecodeCertificate(input.DeviceCertificate) is not { } deviceCert)
             return Fail("deviceCertificate must be a PEM certificate or base64 DER.", "deviceCertificate");
@@ -71,7 +71,4 @@ public sealed partial class PkcsRequestValidator(ICertificateAuthority ca, IPkcs
 
     [GeneratedRegex(@"^S-1-\d{1,2}(-\d{1,10}){1,14}$")]
     private static partial Regex SidPattern();
-
-    [GeneratedRegex(@"^[A-Za-z0-9._-]{1,128}$")]
-    private static partial Regex RequestIdPattern();
 }

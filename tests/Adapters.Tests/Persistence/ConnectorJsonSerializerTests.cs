@@ -4,6 +4,7 @@ using Akka.Actor.Setup;
 using Akka.Serialization;
 using CertConnector.Actors.Common;
 using CertConnector.Actors.Pkcs;
+using CertConnector.Actors.Revocation;
 using CertConnector.Actors.Scep;
 using CertConnector.Actors.Ports;
 using CertConnector.Adapters.Persistence;
@@ -22,6 +23,8 @@ public sealed class ConnectorJsonSerializerTests() : Akka.TestKit.Xunit2.TestKit
     private static readonly DateTimeOffset T = DateTimeOffset.Parse("2026-11-25T12:34:56.789+00:00");
     private static readonly PkcsRequest Request = new("r-1", "CN=Alice,O=Contoso", [new("upn", "alice@contoso.com"), new("dns", "a.contoso.com")],
         "smime", new KeySpec(KeyAlgorithm.Ecdsa, 384), [0x30, 0x82, 0x01], "user", "S-1-5-21-1-2-3-1001", 365);
+
+    private static readonly RevocationRequest Revocation = new("rv-1", "0A1B", RevocationReason.KeyCompromise, "CN=CA");
 
     /// <summary>One sample per manifest; a type added to the serializer without a sample fails the coverage test.</summary>
     public static readonly IReadOnlyDictionary<Type, object> Samples = new Dictionary<Type, object>
@@ -46,6 +49,16 @@ public sealed class ConnectorJsonSerializerTests() : Akka.TestKit.Xunit2.TestKit
         [typeof(PollScepRequest)] = new PollScepRequest("scep-1"),
         [typeof(ScepRequestOutcome)] = new ScepRequestOutcome("scep-1", ScepOutcomeStatus.Rejected, null, ScepFailInfo.BadCertId, "unknown"),
         [typeof(GetScepRequest)] = new GetScepRequest("scep-1"),
+        [typeof(RevocationRequestDownloaded)] = new RevocationRequestDownloaded("rv-1", Revocation, T),
+        [typeof(CertificateRevoked)] = new CertificateRevoked("rv-1", true, T),
+        [typeof(RevocationAttemptFailed)] = new RevocationAttemptFailed("rv-1", RevocationStage.Revoke, 2, new FailureReason("CaUnavailable", "down", true), T.AddMinutes(1), T),
+        [typeof(RevocationFailed)] = new RevocationFailed("rv-1", new FailureReason("CertificateNotFound", "no such serial", false), "4004", T),
+        [typeof(RevocationResultUploaded)] = new RevocationResultUploaded("rv-1", false, T),
+        [typeof(StartRevocationRequest)] = new StartRevocationRequest(Revocation),
+        [typeof(RevocationRequestCompleted)] = new RevocationRequestCompleted("rv-1", true),
+        [typeof(GetRevocationRequest)] = new GetRevocationRequest("rv-1"),
+        [typeof(RevocationRequestView)] = new RevocationRequestView("rv-1", true, "Revoked", "0A1B", RevocationReason.KeyCompromise, 1, T,
+            new FailureReason("A", "b", true), "4005", false, [new HistoryEntry(T, "Downloaded", "x")]),
         [typeof(ScepRequestView)] = new ScepRequestView("scep-1", true, "Issued", "tx", "0A", false, 1, [new HistoryEntry(T, "Received", "x")]),
     };
 

@@ -88,36 +88,15 @@ public sealed partial class StandaloneManagementService
                     requests.Add(ReadRequest(reader));
             }
 
-            await using var lease = connection.CreateCommand();
-            lease.Transaction = transaction;
-            lease.CommandText =
-                "UPDATE pkcs_requests SET lease_expires_at = $until, leased_by = $me, delivery_count = delivery_count + 1 WHERE request_id = $id";
-            Add(lease, "$until", StandaloneDatabase.FormatTime(now + _leaseDuration));
-            Add(lease, "$me", _instanceId);
-            var id = lease.Parameters.Add("$id", SqliteType.Text);
-            foreach (var request in requests)
-            {
-                id.Value = request.RequestId;
-                await lease.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-            }
+            await QueueLeases.LeaseAsync(connection, transaction, "pkcs_requests", requests.Select(r => r.RequestId), now + _leaseDuration, _instanceId,
+                cancellationToken).ConfigureAwait(false);
             return requests;
         }, cancellationToken);
     }
 
-    /// <summary>
-    /// Ends the leases this instance holds on unfinished requests, so they are handed out again at once. Called at
-    /// start: a request leased but not yet journaled when the process died would otherwise wait out its lease.
-    /// Requests the journal already holds are resumed by their actors; handing them out again is harmless, because
-    /// the request actor ignores a second start.
-    /// </summary>
+    /// <summary>Takes back this instance's leases at start (see <see cref="QueueLeases.ReleaseOwnAsync"/>).</summary>
     public Task<int> ReleaseOwnLeasesAsync(CancellationToken cancellationToken = default) =>
-        _pkcs.RunAsync(async connection =>
-        {
-            await using var release = Command(connection, null,
-                "UPDATE pkcs_requests SET lease_expires_at = NULL WHERE leased_by = $me AND completed_at IS NULL AND lease_expires_at IS NOT NULL",
-                ("$me", _instanceId));
-            return await release.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        }, cancellationToken);
+        QueueLeases.ReleaseOwnAsync(_pkcs, "pkcs_requests", _instanceId, cancellationToken);
 
     /// <summary>Stores the results; see <see cref="StorePkcsResultsAsync"/>.</summary>
     public async Task UploadPkcsResultsAsync(IReadOnlyList<PkcsResult> results, CancellationToken cancellationToken) =>
@@ -156,10 +135,7 @@ public sealed partial class StandaloneManagementService
                     ("$expires", result.ExpirationDateUtc is { } e ? StandaloneDatabase.FormatTime(e) : null), ("$now", now));
                 if (await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 0) { unknown++; continue; }
 
-                await using var complete = Command(connection, transaction,
-                    "UPDATE pkcs_requests SET completed_at = $now, lease_expires_at = NULL WHERE request_id = $id",
-                    ("$id", result.RequestId), ("$now", now));
-                await complete.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                await QueueLeases.CompleteAsync(connection, transaction, "pkcs_requests", result.RequestId, now, cancellationToken).ConfigureAwait(false);
                 stored++;
             }
             return new UploadSummary(stored, duplicates, unknown);

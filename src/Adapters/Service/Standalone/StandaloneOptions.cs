@@ -26,3 +26,6 @@ public sealed class StandaloneOptions
     public static StandaloneOptions ForDataDirectory(string dataDirectory) =>
         new() { DatabasePath = Path.Combine(dataDirectory, DatabaseFileName) };
 }
+
+/// <summary>This instance's identity as the holder of standalone queue leases (one per data directory).</summary>
+public sealed record StandaloneInstance(string Id);

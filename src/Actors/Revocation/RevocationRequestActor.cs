@@ -1,0 +1,136 @@
+using Akka.Actor;
+using CertConnector.Actors.Common;
+using CertConnector.Actors.Logging;
+using CertConnector.Actors.Ports;
+
+namespace CertConnector.Actors.Revocation;
+
+/// <summary>The ports one revocation needs, resolved once per node.</summary>
+public sealed record RevocationPorts(ICertificateRevoker Revoker, IRevocationService Service, IConnectorEventLog Log, RevocationOptions Options);
+
+/// <summary>
+/// One revocation, persistent and sharded by request ID. The actor only persists, applies and runs the step the
+/// state asks for. Revoked is journaled before the upload, so a restart after it uploads and never revokes again.
+/// </summary>
+public sealed class RevocationRequestActor : RequestActor<RevocationStage>
+{
+    private readonly RevocationPorts _ports;
+    private readonly HashSet<IActorRef> _subscribers = [];
+    private RevocationRequestState _state;
+
+    public RevocationRequestActor(string requestId, RevocationPorts ports) : base($"revocation-{requestId}")
+    {
+        _ports = ports;
+        _state = RevocationRequestState.Empty(requestId);
+
+        Command<StartRevocationRequest>(OnStart);
+        Command<GetRevocationRequest>(_ =>
+        {
+            Sender.Tell(_state.ToView());
+            if (_state.Status == RevocationStatus.New && Idle) Passivate(); // never keep (or remember) an unknown ID
+        });
+        Command<RevokeSucceeded>(ok => PersistThen(_state.DecideRevoked(ok.Result, Now)));
+        Command<UploadSucceeded>(_ => PersistThen(_state.DecideUploaded(Now)));
+    }
+
+    public static Props Props(string requestId, RevocationPorts ports) => Akka.Actor.Props.Create(() => new RevocationRequestActor(requestId, ports));
+
+    protected override void ApplyEvent(IConnectorEvent e) => _state = _state.Apply(e);
+
+    protected override RequestStep NextStep() => _state.NextStep();
+
+    protected override RequestStep CurrentStep() => _state.StepAfterWait();
+
+    protected override bool IsFinished => _state.IsTerminal;
+
+    private void OnStart(StartRevocationRequest start)
+    {
+        if (!Sender.IsNobody() && !Sender.Equals(Context.System.DeadLetters)) _subscribers.Add(Sender);
+        var events = _state.DecideStart(start.Request, Now);
+        if (events.Count > 0) PersistThen(events);
+        else Resume(); // a re-download of an idle request retries it now
+    }
+
+    protected override void OnStepFailed(RevocationStage stage, FailureReason reason)
+    {
+        var events = _state.DecideFailure(stage, reason, _ports.Options.RetryPolicy, Now, Random.Shared.NextDouble());
+        if (events.Count == 0)
+        {
+            WriteEvent(ConnectorEvents.RevokeUploadFailure, $"Uploading the result failed and will not be retried until the request is downloaded again. {reason.Code}: {reason.Message}");
+            StepEnded();
+            return;
+        }
+        PersistThen(events);
+    }
+
+    protected override void Start(RequestStep step)
+    {
+        var ports = _ports;
+        switch (step)
+        {
+            case RevocationNextStep.Revoke:
+                var request = _state.Request!;
+                RunStep(RevocationStage.Revoke, ports.Options.CaTimeout, async timeout =>
+                    new RevokeSucceeded(await ports.Revoker.RevokeAsync(request.SerialNumber, request.Reason, timeout).ConfigureAwait(false)));
+                break;
+            case RevocationNextStep.Upload upload:
+                RunStep(RevocationStage.Upload, ports.Options.UploadTimeout, async timeout =>
+                {
+                    await ports.Service.UploadRevocationResultsAsync([upload.Outcome], timeout).ConfigureAwait(false);
+                    return UploadSucceeded.Instance;
+                });
+                break;
+        }
+    }
+
+    protected override void OnFinished()
+    {
+        foreach (var s in _subscribers) s.Tell(new RevocationRequestCompleted(_state.RequestId, _state.Status == RevocationStatus.Uploaded));
+        _subscribers.Clear();
+        Passivate();
+    }
+
+    protected override void Report(IConnectorEvent e)
+    {
+        switch (e)
+        {
+            case RevocationRequestDownloaded d:
+                WriteEvent(ConnectorEvents.RevokeDownloadedRequest, $"Revocation {d.RequestId} downloaded: serial {d.Request.SerialNumber}, reason {d.Request.Reason}.",
+                    ("serialNumber", d.Request.SerialNumber), ("reason", d.Request.Reason.ToString()));
+                break;
+            case CertificateRevoked r:
+                WriteEvent(ConnectorEvents.RevokeSuccess, r.AlreadyRevoked
+                        ? $"Certificate {_state.Request?.SerialNumber} was already revoked (reported as {RevocationRequestState.AlreadyRevokedCode})."
+                        : $"Certificate {_state.Request?.SerialNumber} revoked ({_state.Request?.Reason}).",
+                    ("serialNumber", _state.Request?.SerialNumber), ("alreadyRevoked", r.AlreadyRevoked));
+                break;
+            case RevocationAttemptFailed { Stage: RevocationStage.Revoke } f:
+                WriteEvent(ConnectorEvents.RevokeFailedAttempt, $"Revoking failed (attempt {f.Attempt}); retrying at {f.NextAttemptAt:O}. {f.Reason.Code}: {f.Reason.Message}",
+                    ("attempt", f.Attempt), ("errorCode", f.Reason.Code));
+                break;
+            case RevocationAttemptFailed f:
+                WriteEvent(ConnectorEvents.RevokeUploadFailure, $"Uploading the result failed (attempt {f.Attempt}); retrying at {f.NextAttemptAt:O}. {f.Reason.Code}: {f.Reason.Message}",
+                    ("attempt", f.Attempt), ("errorCode", f.Reason.Code));
+                break;
+            case RevocationFailed f:
+                WriteEvent(ConnectorEvents.RevokeFailure, $"Revoking failed for good ({f.ErrorCode}). {f.Reason.Code}: {f.Reason.Message}", ("errorCode", f.ErrorCode));
+                break;
+            case RevocationResultUploaded u:
+                WriteEvent(ConnectorEvents.RevokeUploadedRequest, $"Result of revocation {u.RequestId} uploaded ({(u.Succeeded ? "success" : "failure")}).");
+                WriteEvent(ConnectorEvents.RevokeUploadSuccess, "Revocation results were uploaded.", ("count", 1));
+                if (u.Succeeded)
+                    WriteEvent(ConnectorEvents.RevokeRequestSuccess, $"Revocation {u.RequestId} processed: certificate {_state.Request?.SerialNumber} is revoked.",
+                        ("serialNumber", _state.Request?.SerialNumber), ("errorCode", _state.Revoked?.AlreadyRevoked == true ? RevocationRequestState.AlreadyRevokedCode : null));
+                else
+                    WriteEvent(ConnectorEvents.RevokeRequestFailure, $"Revocation {u.RequestId} failed ({_state.Failure?.ErrorCode}). {_state.Failure?.Reason.Code}: {_state.Failure?.Reason.Message}",
+                        ("serialNumber", _state.Request?.SerialNumber), ("errorCode", _state.Failure?.ErrorCode));
+                break;
+        }
+    }
+
+    private void WriteEvent(EventDefinition definition, string message, params (string, object?)[] properties) =>
+        _ports.Log.Write(definition, _state.RequestId, message, properties);
+
+    private sealed record RevokeSucceeded(RevocationResult Result);
+    private sealed record UploadSucceeded { public static readonly UploadSucceeded Instance = new(); }
+}

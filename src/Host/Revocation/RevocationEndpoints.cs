@@ -1,0 +1,60 @@
+using Akka.Actor;
+using Akka.Hosting;
+using CertConnector.Actors.Common;
+using CertConnector.Actors.Ports;
+using CertConnector.Actors.Revocation;
+using CertConnector.Adapters.Service.Standalone;
+using CertConnector.Host.Admin;
+
+namespace CertConnector.Host.Revocation;
+
+/// <summary>The standalone-mode revocation operations: queue a revocation (by serial or by PKCS request), show it.</summary>
+public static class RevocationEndpoints
+{
+    private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(10);
+
+    public static IEndpointRouteBuilder MapRevocationEndpoints(this IEndpointRouteBuilder app)
+    {
+        var revocations = app.MapGroup("/api/v1/revocation/requests");
+
+        revocations.MapPost("", async (NewRevocationRequest body, IRevocationQueue queue, IPkcsQueue pkcs,
+            IRequiredActor<RevocationCoordinatorKey> coordinator, CancellationToken ct) =>
+        {
+            if (RevocationFields.CheckReason(body.Reason, out var reason) is { } reasonError) return Results.BadRequest(reasonError);
+            if (body.RequestId is { } id && !RequestIdRule.IsValid(id)) return Results.BadRequest(new ApiError(RequestIdRule.Description, "requestId"));
+            string serial;
+            if (body.PkcsRequestId is { Length: > 0 } pkcsId)
+            {
+                if (body.Serial is { Length: > 0 }) return Results.BadRequest(new ApiError("Give serial or pkcsRequestId, not both.", "serial"));
+                var record = await pkcs.GetPkcsRequestAsync(pkcsId, ct);
+                if (record is null) return Results.NotFound(new ApiError($"No PKCS request '{pkcsId}'.", "pkcsRequestId"));
+                if (record.Result?.Result is not { Succeeded: true, SerialNumber: { } produced })
+                    return Results.Conflict(new ApiError($"PKCS request '{pkcsId}' has produced no certificate (queue status {record.Status}).", "pkcsRequestId"));
+                serial = produced;
+            }
+            else if (RevocationFields.CheckSerial(body.Serial, out serial) is { } serialError) return Results.BadRequest(serialError);
+
+            var request = new RevocationRequest(body.RequestId ?? Guid.NewGuid().ToString(), serial, reason);
+            if (!await queue.EnqueueAsync(request, body.PkcsRequestId, ct))
+                return Results.Conflict(new ApiError($"A revocation with ID '{request.RequestId}' already exists.", "requestId"));
+            coordinator.ActorRef.Tell(PollNow.Instance); // no need to wait for the next poll
+            return Results.Accepted($"/api/v1/revocation/requests/{request.RequestId}", new RequestAccepted(request.RequestId, "Queued"));
+        });
+
+        revocations.MapGet("/{id}", async (string id, IRevocationQueue queue, IRequiredActor<RevocationRequestRegion> region, CancellationToken ct) =>
+        {
+            var record = await queue.GetAsync(id, ct);
+            if (record is null) return Results.NotFound(new ApiError($"No revocation request '{id}'."));
+            var view = await region.ActorRef.Ask<RevocationRequestView>(new GetRevocationRequest(id), AskTimeout, ct);
+            return Results.Ok(new RevocationRequestDetails(id, record.Status.ToString(), view.Exists ? view.Status : "NotDownloaded",
+                record.Request.SerialNumber, RevocationFields.ReasonNames[ReasonIndex(record.Request.Reason)], record.PkcsRequestId, record.EnqueuedAt,
+                view.Attempts, view.NextAttemptAt, view.Failure, view.ErrorCode ?? record.Result?.ErrorCode, view.ResultUploaded,
+                record.UploadCount, view.History));
+        });
+
+        return app;
+    }
+
+    private static int ReasonIndex(RevocationReason reason) =>
+        RevocationFields.ReasonNames.ToList().FindIndex(n => n.Equals(reason.ToString(), StringComparison.OrdinalIgnoreCase));
+}

@@ -1,0 +1,32 @@
+using CertConnector.Actors.Logging;
+using CertConnector.Actors.Ports;
+using CertConnector.Actors.Revocation;
+using CertConnector.Adapters.Service.Standalone;
+using CertConnector.Host.Composition;
+using CertConnector.Host.Configuration;
+using CertConnector.Host.Features;
+
+namespace CertConnector.Host.Revocation;
+
+/// <summary>The revocation feature as the host composes it. The CA side is <see cref="ICertificateRevoker"/>,
+/// registered with the CA backend.</summary>
+public static class RevocationFeature
+{
+    public static ConnectorFeature Definition { get; } = new("revocation", RevocationHosting.Role, o => o.Revocation.Enabled, AddServices,
+        (akka, options) => akka.AddRevocationFeature(options.Revocation), app => app.MapRevocationEndpoints(), RevocationCommands.Build);
+
+    /// <summary>Standalone: the revocation queue in standalone.db is the service port and the admin API's queue.</summary>
+    private static void AddServices(IServiceCollection services, ConnectorOptions options)
+    {
+        services.AddSingleton(sp => AdapterComposition.Initialized(new StandaloneRevocationQueue(sp.GetRequiredService<StandaloneDatabase>(),
+            options.Standalone.LeaseDuration, sp.GetRequiredService<StandaloneInstance>().Id, sp.GetRequiredService<TimeProvider>()), q => q.InitializeAsync()));
+        services.AddSingleton<IRevocationService>(sp => sp.GetRequiredService<StandaloneRevocationQueue>());
+        services.AddSingleton<IRevocationQueue>(sp => sp.GetRequiredService<StandaloneRevocationQueue>());
+        services.AddSingleton<IStandaloneRequestList>(sp => sp.GetRequiredService<StandaloneRevocationQueue>());
+        services.AddSingleton(sp => new RevocationPorts(
+            sp.GetRequiredService<ICertificateRevoker>(),
+            sp.GetRequiredService<IRevocationService>(),
+            sp.GetRequiredService<IConnectorEventLog>(),
+            options.Revocation));
+    }
+}
