@@ -34,6 +34,7 @@ public abstract class RequestActor<TStage> : ReceivePersistentActor, IWithTimers
     protected bool Idle => !_busy && !Timers.IsTimerActive(RetryTimer);
 
     private bool _busy;
+    private readonly HashSet<IActorRef> _subscribers = [];
 
     /// <summary>Folds a persisted or replayed event into the state.</summary>
     protected abstract void ApplyEvent(IConnectorEvent e);
@@ -81,6 +82,40 @@ public abstract class RequestActor<TStage> : ReceivePersistentActor, IWithTimers
             AfterPersisted(e);
             if (ReferenceEquals(e, last)) Resume();
         });
+    }
+
+    /// <summary>
+    /// A start from the coordinator: remember the sender, to be told when the request is done
+    /// (<see cref="TellSubscribers"/>), then persist what the state decided; a start that decides nothing (a
+    /// re-download of an idle request) retries it now.
+    /// </summary>
+    protected void Accept(IReadOnlyList<IConnectorEvent> decided)
+    {
+        if (!Sender.IsNobody() && !Sender.Equals(Context.System.DeadLetters)) _subscribers.Add(Sender);
+        if (decided.Count > 0) PersistThen(decided);
+        else Resume();
+    }
+
+    /// <summary>Tells everyone who started the request that it is done, once.</summary>
+    protected void TellSubscribers(object completed)
+    {
+        foreach (var s in _subscribers) s.Tell(completed);
+        _subscribers.Clear();
+    }
+
+    /// <summary>
+    /// Persists a failed step's events; none means a final upload error, which is logged and waits, with its result
+    /// kept, for the next download of the request to retry it.
+    /// </summary>
+    protected void PersistFailure(IReadOnlyList<IConnectorEvent> decided, Action reportUploadGivenUp)
+    {
+        if (decided.Count > 0)
+        {
+            PersistThen(decided);
+            return;
+        }
+        reportUploadGivenUp();
+        StepEnded();
     }
 
     /// <summary>A step ended with nothing to persist and nothing to run now; the next message may resume it.</summary>

@@ -27,7 +27,6 @@ public sealed record PkcsPorts(
 public sealed class PkcsRequestActor : RequestActor<PkcsStage>
 {
     private readonly PkcsPorts _ports;
-    private readonly HashSet<IActorRef> _subscribers = [];
     private PkcsRequestState _state;
 
     public PkcsRequestActor(string requestId, PkcsPorts ports) : base($"pkcs-{requestId}")
@@ -35,7 +34,7 @@ public sealed class PkcsRequestActor : RequestActor<PkcsStage>
         _ports = ports;
         _state = PkcsRequestState.Empty(requestId);
 
-        Command<StartPkcsRequest>(OnStart);
+        Command<StartPkcsRequest>(start => Accept(_state.DecideStart(start.Request, Now)));
         Command<GetPkcsRequest>(_ =>
         {
             Sender.Tell(_state.ToView());
@@ -55,14 +54,6 @@ public sealed class PkcsRequestActor : RequestActor<PkcsStage>
 
     protected override bool IsFinished => _state.IsTerminal;
 
-    private void OnStart(StartPkcsRequest start)
-    {
-        if (!Sender.IsNobody() && !Sender.Equals(Context.System.DeadLetters)) _subscribers.Add(Sender);
-        var events = _state.DecideStart(start.Request, Now);
-        if (events.Count > 0) PersistThen(events);
-        else Resume(); // a re-download of an idle request retries it now
-    }
-
     private void OnIssued(IssueSucceeded ok)
     {
         var c = ok.Certificate;
@@ -72,15 +63,8 @@ public sealed class PkcsRequestActor : RequestActor<PkcsStage>
 
     protected override void OnStepFailed(PkcsStage stage, FailureReason reason)
     {
-        var events = _state.DecideFailure(stage, reason, _ports.Options.RetryPolicy, Now, Random.Shared.NextDouble());
-        if (events.Count == 0)
-        {
-            // A final upload error: keep the result and wait; the next download of this request retries it.
-            WriteEvent(ConnectorEvents.PkcsUploadFailure, $"Uploading the result failed and will not be retried until the request is downloaded again. {reason.Code}: {reason.Message}");
-            StepEnded();
-            return;
-        }
-        PersistThen(events);
+        PersistFailure(_state.DecideFailure(stage, reason, _ports.Options.RetryPolicy, Now, Random.Shared.NextDouble()), () =>
+            WriteEvent(ConnectorEvents.PkcsUploadFailure, $"Uploading the result failed and will not be retried until the request is downloaded again. {reason.Code}: {reason.Message}"));
     }
 
     protected override void Start(RequestStep step)
@@ -91,8 +75,7 @@ public sealed class PkcsRequestActor : RequestActor<PkcsStage>
 
     protected override void OnFinished()
     {
-        foreach (var s in _subscribers) s.Tell(new PkcsRequestCompleted(_state.RequestId, _state.Status == PkcsStatus.Uploaded));
-        _subscribers.Clear();
+        TellSubscribers(new PkcsRequestCompleted(_state.RequestId, _state.Status == PkcsStatus.Uploaded));
         Passivate();
     }
 

@@ -15,7 +15,6 @@ public sealed record RevocationPorts(ICertificateRevoker Revoker, IRevocationSer
 public sealed class RevocationRequestActor : RequestActor<RevocationStage>
 {
     private readonly RevocationPorts _ports;
-    private readonly HashSet<IActorRef> _subscribers = [];
     private RevocationRequestState _state;
 
     public RevocationRequestActor(string requestId, RevocationPorts ports) : base($"revocation-{requestId}")
@@ -23,7 +22,7 @@ public sealed class RevocationRequestActor : RequestActor<RevocationStage>
         _ports = ports;
         _state = RevocationRequestState.Empty(requestId);
 
-        Command<StartRevocationRequest>(OnStart);
+        Command<StartRevocationRequest>(start => Accept(_state.DecideStart(start.Request, Now)));
         Command<GetRevocationRequest>(_ =>
         {
             Sender.Tell(_state.ToView());
@@ -43,24 +42,10 @@ public sealed class RevocationRequestActor : RequestActor<RevocationStage>
 
     protected override bool IsFinished => _state.IsTerminal;
 
-    private void OnStart(StartRevocationRequest start)
-    {
-        if (!Sender.IsNobody() && !Sender.Equals(Context.System.DeadLetters)) _subscribers.Add(Sender);
-        var events = _state.DecideStart(start.Request, Now);
-        if (events.Count > 0) PersistThen(events);
-        else Resume(); // a re-download of an idle request retries it now
-    }
-
     protected override void OnStepFailed(RevocationStage stage, FailureReason reason)
     {
-        var events = _state.DecideFailure(stage, reason, _ports.Options.RetryPolicy, Now, Random.Shared.NextDouble());
-        if (events.Count == 0)
-        {
-            WriteEvent(ConnectorEvents.RevokeUploadFailure, $"Uploading the result failed and will not be retried until the request is downloaded again. {reason.Code}: {reason.Message}");
-            StepEnded();
-            return;
-        }
-        PersistThen(events);
+        PersistFailure(_state.DecideFailure(stage, reason, _ports.Options.RetryPolicy, Now, Random.Shared.NextDouble()), () =>
+            WriteEvent(ConnectorEvents.RevokeUploadFailure, $"Uploading the result failed and will not be retried until the request is downloaded again. {reason.Code}: {reason.Message}"));
     }
 
     protected override void Start(RequestStep step)
@@ -85,8 +70,7 @@ public sealed class RevocationRequestActor : RequestActor<RevocationStage>
 
     protected override void OnFinished()
     {
-        foreach (var s in _subscribers) s.Tell(new RevocationRequestCompleted(_state.RequestId, _state.Status == RevocationStatus.Uploaded));
-        _subscribers.Clear();
+        TellSubscribers(new RevocationRequestCompleted(_state.RequestId, _state.Status == RevocationStatus.Uploaded));
         Passivate();
     }
 
