@@ -28,7 +28,6 @@ public static class AdapterComposition
 
         services.AddSingleton(sp => OpenBuiltInCa(options.Ca, data, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<ICertificateAuthority>(sp => sp.GetRequiredService<BuiltInCa>());
-        services.AddSingleton<ICertificateRevoker, Revocation.TemporaryStoreRevoker>(); // TEMPORARY: replaced by BuiltInCa's own implementation
         services.AddSingleton(sp => JournalSealingKey.DeriveFrom(sp.GetRequiredService<BuiltInCa>().CaPrivateKey)); // shared by all instances, as the CA key is
         services.AddSingleton<IPkcsCredentialFactory, PkcsCredentialFactory>();
 
