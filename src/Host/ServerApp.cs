@@ -5,6 +5,7 @@ using CertConnector.Host.Composition;
 using CertConnector.Host.Configuration;
 using CertConnector.Host.Logging;
 using CertConnector.Host.Scep;
+using CertConnector.Host.Revocation;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Diagnostics;
 
@@ -63,9 +64,11 @@ public static class ServerApp
         app.MapPkcsEndpoints();
         app.MapScepAdminEndpoints();
         app.MapScepEndpoints();
+        app.MapCaRevocationEndpoints();
 
         app.Lifetime.ApplicationStarted.Register(() =>
         {
+            if (scep is not null) app.Services.GetRequiredService<PublicBaseUrl>().ListenerBound(Listeners.UrlOf(scep));
             var url = Listeners.UrlOf(admin!);
             var scepUrl = scep is null ? "(disabled)" : Listeners.UrlOf(scep) + "/scep";
             if (scep is not null) DataDirectory.WriteWhole(data.ScepUrlFile, scepUrl + "\n");

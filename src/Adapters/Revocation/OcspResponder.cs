@@ -62,7 +62,7 @@ public sealed class OcspResponder
         var key = issuer.CertificateStructure.SubjectPublicKeyInfo.PublicKey.GetBytes();
         _issuerHashes = new Dictionary<string, (byte[], byte[])>
         {
-            [CertificateID.HashSha1] = (SHA1.HashData(name), SHA1.HashData(key)),
+            [Org.BouncyCastle.Asn1.Oiw.OiwObjectIdentifiers.IdSha1.Id] = (SHA1.HashData(name), SHA1.HashData(key)),
             [NistObjectIdentifiersSha256] = (SHA256.HashData(name), SHA256.HashData(key)),
         };
     }

@@ -11,6 +11,8 @@ using CertConnector.Adapters.Service.Standalone;
 using CertConnector.Host.Admin;
 using CertConnector.Host.Configuration;
 using CertConnector.Host.Scep;
+using CertConnector.Host.Revocation;
+using CertConnector.Adapters.Scep;
 
 namespace CertConnector.Host.Composition;
 
@@ -31,6 +33,8 @@ public static class AdapterComposition
 
         services.AddSingleton(sp => OpenBuiltInCa(options.Ca, data, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<ICertificateAuthority>(sp => sp.GetRequiredService<BuiltInCa>());
+        services.AddSingleton<ICertificateRevoker>(sp => sp.GetRequiredService<BuiltInCa>());
+        services.AddCaRevocation(options.Revocation); // CRL, OCSP, publication URLs; before the actor system, so URLs are set before issuing
         services.AddSingleton(sp => JournalSealingKey.DeriveFrom(sp.GetRequiredService<BuiltInCa>().CaPrivateKey)); // shared by all instances, as the CA key is
         services.AddSingleton<IPkcsCredentialFactory, PkcsCredentialFactory>();
 
@@ -66,6 +70,9 @@ public static class AdapterComposition
             sp.GetRequiredService<IConnectorEventLog>(),
             options.Scep,
             DistinguishedName.ToText(sp.GetRequiredService<BuiltInCa>().CaCertificate.SubjectDN)));
+        services.AddSingleton<IScepRaCredentials>(sp => sp.GetRequiredService<BuiltInCa>());
+        services.AddSingleton<IIssuedCertificateLookup>(sp => sp.GetRequiredService<BuiltInCa>());
+        services.AddSingleton(sp => new ScepPkiOperations(sp.GetRequiredService<IScepRaCredentials>(), sp.GetRequiredService<IIssuedCertificateLookup>(), sp.GetService<CertConnector.Adapters.Revocation.ICrlSource>()));
         services.AddSingleton<ScepRenewalPolicy>();
         services.AddSingleton<ScepOperationHandler>();
         return services;

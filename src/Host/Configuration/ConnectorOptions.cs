@@ -31,6 +31,7 @@ public sealed class ConnectorOptions
     public StandaloneSettings Standalone { get; set; } = new();
     /// <summary>Admin API limits (<c>Connector:Admin:MaxSubjectAltNames</c>).</summary>
     public AdminOptions Admin { get; set; } = new();
+    public CertConnector.Host.Revocation.RevocationOptions Revocation { get; set; } = new();
 
     public string DataDirFullPath => Path.GetFullPath(DataDir);
 

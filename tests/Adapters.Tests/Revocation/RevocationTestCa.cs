@@ -25,10 +25,10 @@ public static class RevocationTestCa
         return new X509Certificate(issued.CertificateDer);
     }
 
-    public static byte[] OcspRequest(X509Certificate issuer, BigInteger serial, byte[]? nonce = null, string hash = CertificateID.HashSha1)
+    public static byte[] OcspRequest(X509Certificate issuer, BigInteger serial, byte[]? nonce = null, string hash = "1.3.14.3.2.26")
     {
         var generator = new OcspReqGenerator();
-        generator.AddRequest(new CertificateID(hash, issuer, serial));
+        generator.AddRequest(new CertificateID(new AlgorithmIdentifier(new DerObjectIdentifier(hash), DerNull.Instance), issuer, serial));
         if (nonce is not null)
             generator.SetRequestExtensions(new X509Extensions(new Dictionary<DerObjectIdentifier, X509Extension>
             {
