@@ -6,6 +6,7 @@ using CertConnector.Host.Configuration;
 using CertConnector.Host.Features;
 using CertConnector.Host.Logging;
 using CertConnector.Host.Scep;
+using CertConnector.Host.Revocation;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Diagnostics;
 
@@ -61,10 +62,12 @@ public static class ServerApp
         app.UseAdminApiErrors();
         app.UseMiddleware<AdminAuthentication>();
         app.MapAdminEndpoints();
+        app.MapCaRevocationEndpoints(); // CRL and OCSP belong to the CA: served whichever features are on
         foreach (var feature in ConnectorFeatures.All) feature.MapEndpoints(app);
 
         app.Lifetime.ApplicationStarted.Register(() =>
         {
+            if (scep is not null) app.Services.GetRequiredService<PublicBaseUrl>().ListenerBound(Listeners.UrlOf(scep));
             var url = Listeners.UrlOf(admin!);
             var scepUrl = scep is null ? "(disabled)" : Listeners.UrlOf(scep) + "/scep";
             if (scep is not null) DataDirectory.WriteWhole(data.ScepUrlFile, scepUrl + "\n");

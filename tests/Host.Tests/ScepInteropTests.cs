@@ -235,13 +235,21 @@ public sealed class ScepProtocolTests(ScepConnector connector) : IClassFixture<S
     }
 
     [Fact]
-    public async Task GetCRL_is_a_clean_failure_until_revocation_lands()
+    public async Task GetCRL_returns_the_ca_crl_and_another_issuer_is_badCertId()
     {
         var key = ScepHttpClient.NewKey();
         var signer = ScepClient.SelfSigned(key, "CN=crl");
         var ca = connector.Http.CaCerts.Single(c => c.GetBasicConstraints() >= 0);
         var reply = connector.Http.Decode((await connector.Http.PostAsync(connector.Http.Client.GetCrl(ca.SubjectDN, ca.SerialNumber, signer, key.Private).Bytes)).Body, signer, key);
-        Assert.Equal((ScepPkiStatus.Failure, ScepFailInfo.BadRequest), (reply.Status, reply.FailInfo));
+        Assert.Equal(ScepPkiStatus.Success, reply.Status);
+        var crl = Assert.Single(reply.Crls);
+        crl.Verify(ca.GetPublicKey());
+        Assert.Equal(ca.SubjectDN, crl.IssuerDN);
+        Assert.Empty(reply.Certificates);
+
+        var other = connector.Http.Client.GetCrl(new X509Name("CN=Someone Else"), ca.SerialNumber, signer, key.Private);
+        var refused = connector.Http.Decode((await connector.Http.PostAsync(other.Bytes)).Body, signer, key);
+        Assert.Equal((ScepPkiStatus.Failure, ScepFailInfo.BadCertId), (refused.Status, refused.FailInfo));
     }
 
     [Fact]

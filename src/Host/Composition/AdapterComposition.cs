@@ -8,6 +8,7 @@ using CertConnector.Adapters.Persistence;
 using CertConnector.Adapters.Service.Standalone;
 using CertConnector.Host.Configuration;
 using CertConnector.Host.Features;
+using CertConnector.Host.Revocation;
 
 namespace CertConnector.Host.Composition;
 
@@ -28,6 +29,8 @@ public static class AdapterComposition
 
         services.AddSingleton(sp => OpenBuiltInCa(options.Ca, data, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<ICertificateAuthority>(sp => sp.GetRequiredService<BuiltInCa>());
+        services.AddSingleton<ICertificateRevoker>(sp => sp.GetRequiredService<BuiltInCa>());
+        services.AddCaRevocation(options.Publishing); // CRL, OCSP, publication URLs; before the actor system, so URLs are set before issuing
         services.AddSingleton(sp => JournalSealingKey.DeriveFrom(sp.GetRequiredService<BuiltInCa>().CaPrivateKey)); // shared by all instances, as the CA key is
         services.AddSingleton<IPkcsCredentialFactory, PkcsCredentialFactory>();
 

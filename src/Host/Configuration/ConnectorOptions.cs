@@ -1,3 +1,4 @@
+using CertConnector.Host.Revocation;
 using CertConnector.Host.Admin;
 using CertConnector.Actors.Pkcs;
 using CertConnector.Actors.Revocation;
@@ -33,6 +34,8 @@ public sealed class ConnectorOptions
     public StandaloneSettings Standalone { get; set; } = new();
     /// <summary>Admin API limits (<c>Connector:Admin:MaxSubjectAltNames</c>).</summary>
     public AdminOptions Admin { get; set; } = new();
+    /// <summary>Where certificates point relying parties for revocation status, and how long CRLs and OCSP answers hold.</summary>
+    public CaPublishingOptions Publishing { get; set; } = new();
 
     public string DataDirFullPath => Path.GetFullPath(DataDir);
 

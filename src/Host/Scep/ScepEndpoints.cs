@@ -1,4 +1,3 @@
-using CertConnector.Adapters.Ca.BuiltIn;
 using CertConnector.Adapters.Scep;
 using CertConnector.Actors.Logging;
 using CertConnector.Actors.Scep;
@@ -56,7 +55,7 @@ public static class ScepEndpoints
         return app;
     }
 
-    private static async Task Handle(HttpContext context, BuiltInCa ca, ScepOperationHandler handler, ScepOptions options, IConnectorEventLog log,
+    private static async Task Handle(HttpContext context, IScepRaCredentials ca, ScepOperationHandler handler, ScepOptions options, IConnectorEventLog log,
         ILoggerFactory loggers)
     {
         ScepReply reply;
@@ -76,7 +75,7 @@ public static class ScepEndpoints
         await context.Response.Body.WriteAsync(reply.Body, context.RequestAborted);
     }
 
-    private static async Task<ScepReply> ReplyAsync(HttpContext context, BuiltInCa ca, ScepOperationHandler handler, ScepOptions options,
+    private static async Task<ScepReply> ReplyAsync(HttpContext context, IScepRaCredentials ca, ScepOperationHandler handler, ScepOptions options,
         IConnectorEventLog log)
     {
         var operation = context.Request.Query["operation"].ToString();
@@ -88,8 +87,7 @@ public static class ScepEndpoints
                 var caCert = ScepCaCertResponse.GetCaCert(ca.CaCertificate, ca.RaCertificate, ca.CaChain.Skip(1));
                 return new ScepReply(200, caCert.Body, caCert.ContentType);
             case "getnextcacert":
-                // No CA rollover is scheduled: the next CA is the current one, signed by the current CA key (RFC 8894 4.7).
-                var next = ScepCaCertResponse.GetNextCaCert([ca.CaCertificate, ca.RaCertificate], ca.CaCertificate, ca.CaPrivateKey);
+                var next = ca.NextCaCertResponse();
                 return new ScepReply(200, next.Body, next.ContentType);
             case "pkioperation":
                 var body = HttpMethods.IsPost(context.Request.Method)

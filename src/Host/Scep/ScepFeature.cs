@@ -3,6 +3,7 @@ using CertConnector.Actors.Ports;
 using CertConnector.Actors.Scep;
 using CertConnector.Adapters.Ca.BuiltIn;
 using CertConnector.Adapters.Crypto;
+using CertConnector.Adapters.Scep;
 using CertConnector.Adapters.Service.Standalone;
 using CertConnector.Host.Configuration;
 using CertConnector.Host.Features;
@@ -34,6 +35,10 @@ public static class ScepFeature
             sp.GetRequiredService<IConnectorEventLog>(),
             options.Scep,
             DistinguishedName.ToText(sp.GetRequiredService<BuiltInCa>().CaCertificate.SubjectDN)));
+        services.AddSingleton<IScepRaCredentials>(sp => sp.GetRequiredService<BuiltInCa>());
+        services.AddSingleton<IIssuedCertificateLookup>(sp => sp.GetRequiredService<BuiltInCa>());
+        services.AddSingleton(sp => new ScepPkiOperations(sp.GetRequiredService<IScepRaCredentials>(), sp.GetRequiredService<IIssuedCertificateLookup>(),
+            sp.GetService<CertConnector.Adapters.Revocation.ICrlSource>()));
         services.AddSingleton<ScepRenewalPolicy>();
         services.AddSingleton<ScepOperationHandler>();
     }

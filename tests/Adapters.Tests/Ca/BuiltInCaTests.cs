@@ -200,10 +200,11 @@ public class BuiltInCaTests : IDisposable
         Assert.Equal(2, ca.Store.List(10).Count);
 
         // The first certificate's key is gone (a process died before journaling it): it is superseded, so the
-        // request has exactly one current certificate, and the superseded one is listed for revocation.
+        // request has exactly one current certificate, and the superseded one is revoked at once (reason superseded).
         Assert.Equal(renewed.SerialNumber, ca.Store.FindBySerial(first.SerialNumber)!.SupersededBy);
         Assert.Equal([renewed.SerialNumber], ca.Store.ListByRequestId("same").Where(r => r.SupersededBy is null).Select(r => r.SerialNumber));
-        Assert.Equal([first.SerialNumber], ca.Store.ListSuperseded().Select(r => r.SerialNumber));
+        Assert.Empty(ca.Store.ListSuperseded());
+        Assert.Equal(("revoked", "superseded"), (ca.Store.FindBySerial(first.SerialNumber)!.Status, ca.Store.FindBySerial(first.SerialNumber)!.RevocationReason));
         Assert.Equal(renewed.SerialNumber, ca.Store.FindByRequestId("same")!.SerialNumber);
     }
 

@@ -1,6 +1,7 @@
 using CertConnector.Actors.Common;
 using CertConnector.Actors.Ports;
 using CertConnector.Adapters.Crypto;
+using CertConnector.Adapters.Revocation;
 using Microsoft.Data.Sqlite;
 using Org.BouncyCastle.Crypto;
 using Org.BouncyCastle.Crypto.Parameters;
@@ -13,7 +14,7 @@ namespace CertConnector.Adapters.Ca.BuiltIn;
 /// The default CA backend: a root generated at first start (or an imported root/subordinate), an RA certificate for
 /// SCEP, templates, and the issued-certificate store. Keys are kept encrypted at rest and in memory once opened.
 /// </summary>
-public sealed class BuiltInCa : ICertificateAuthority
+public sealed partial class BuiltInCa : ICertificateAuthority
 {
     /// <summary>An RA certificate this close to expiry is replaced at start.</summary>
     private static readonly TimeSpan RaRenewBefore = TimeSpan.FromDays(30);
@@ -23,7 +24,7 @@ public sealed class BuiltInCa : ICertificateAuthority
     private readonly Dictionary<string, CertificateTemplate> _templates;
 
     private BuiltInCa(BuiltInCaOptions options, TimeProvider time, IReadOnlyList<X509Certificate> chain, AsymmetricKeyParameter caKey,
-        X509Certificate raCertificate, AsymmetricKeyParameter raKey, IEnumerable<CertificateTemplate> templates)
+        X509Certificate raCertificate, AsymmetricKeyParameter raKey, IEnumerable<CertificateTemplate> templates, OcspSigningCredentials ocsp)
     {
         _options = options;
         _time = time;
@@ -34,6 +35,11 @@ public sealed class BuiltInCa : ICertificateAuthority
         CaChainDer = chain.Select(c => c.GetEncoded()).ToList();
         _templates = templates.ToDictionary(t => t.Name, StringComparer.OrdinalIgnoreCase);
         Store = new IssuedCertificateStore(Path.Combine(options.Directory, "issued.db"));
+        _crlNumbers = new CrlNumbers(Path.Combine(options.Directory, "issued.db"));
+        _ocsp = ocsp;
+        CrlFileName = CrlFileNameOf(chain[0]);
+        // "No valid certificate exists that no request owns": orphans left by a crash before this start are revoked now.
+        RevokeSuperseded();
     }
 
     public X509Certificate CaCertificate => CaChain[0];
@@ -74,7 +80,8 @@ public sealed class BuiltInCa : ICertificateAuthority
             }
 
             var (raCertificate, raKey) = OpenOrIssueRa(options, time, chain[0], caKey, passphrase);
-            return new BuiltInCa(options, time, chain, caKey, raCertificate, raKey, templates ?? CertificateTemplate.BuiltIn);
+            var ocsp = OpenOrIssueOcspSigner(options, time, chain[0], caKey, passphrase);
+            return new BuiltInCa(options, time, chain, caKey, raCertificate, raKey, templates ?? CertificateTemplate.BuiltIn, ocsp);
         }
         finally
         {
@@ -139,8 +146,8 @@ public sealed class BuiltInCa : ICertificateAuthority
 
         // A retried request (same request ID, same key) gets the certificate it already has, not a second one.
         var spki = csr.GetCertificationRequestInfo().SubjectPublicKeyInfo;
-        if (Store.FindByRequestId(request.RequestId) is { Status: IssuedCertificateRecord.Issued } earlier
-            && new X509Certificate(earlier.Der).SubjectPublicKeyInfo.Equals(spki))
+        var earlier = Store.FindByRequestId(request.RequestId);
+        if (earlier is { Status: IssuedCertificateRecord.Issued } && new X509Certificate(earlier.Der).SubjectPublicKeyInfo.Equals(spki))
             return Result(new X509Certificate(earlier.Der));
 
         var subject = request.SubjectName is null ? csr.GetCertificationRequestInfo().Subject : DistinguishedName.Parse(request.SubjectName);
@@ -163,12 +170,14 @@ public sealed class BuiltInCa : ICertificateAuthority
             var serial = CertificateIds.NewSerial();
             var certificate = CertificateProfile.EndEntity(
                 new EndEntityRequest(subject, publicKey, sans, template, serial, now - CertificateProfile.ClockSkew, now.AddDays(days), request.OnPremisesSid),
-                CaCertificate, CaPrivateKey, _options);
+                CaCertificate, CaPrivateKey, PublicationUrls());
             try
             {
                 Store.Add(new IssuedCertificateRecord(CertificateIds.SerialHex(serial), DistinguishedName.ToText(subject), request.RequestId,
                     request.Feature, IssuedCertificateRecord.Issued, CertificateIds.Utc(certificate.NotBefore), CertificateIds.Utc(certificate.NotAfter),
                     CertificateIds.Thumbprint(certificate), certificate.GetEncoded()));
+                // The store has just marked the earlier certificate of this request superseded: it must not stay valid.
+                if (earlier is not null) RevokeSuperseded();
                 return Result(certificate);
             }
             catch (SqliteException e) when (e.SqliteErrorCode == 19 && attempt < 3)

@@ -25,8 +25,6 @@ internal static class CertificateProfile
     /// <summary>Certificates are back-dated so a device whose clock runs a little slow accepts them at once.</summary>
     public static readonly TimeSpan ClockSkew = TimeSpan.FromMinutes(5);
 
-    private static readonly SecureRandom Random = new();
-
     public static X509Certificate SelfSignedRoot(X509Name subject, AsymmetricCipherKeyPair keyPair, DateTimeOffset now, int validityYears)
     {
         var generator = Base(subject, subject, keyPair.Public, now - ClockSkew, now.AddYears(validityYears));
@@ -46,7 +44,22 @@ internal static class CertificateProfile
         return generator.Generate(Signer(caKey));
     }
 
-    public static X509Certificate EndEntity(EndEntityRequest request, X509Certificate ca, AsymmetricKeyParameter caKey, BuiltInCaOptions options)
+    /// <summary>
+    /// The delegated OCSP signer (RFC 6960 4.2.2.2): id-kp-OCSPSigning, and id-pkix-ocsp-nocheck so clients do not
+    /// ask about the signer itself (it is short-lived and renewed instead).
+    /// </summary>
+    public static X509Certificate OcspSigner(X509Name subject, AsymmetricKeyParameter publicKey, X509Certificate ca, AsymmetricKeyParameter caKey,
+        DateTimeOffset now, int validityDays)
+    {
+        var generator = Base(ca.SubjectDN, subject, publicKey, now - ClockSkew, Min(now.AddDays(validityDays), ca));
+        AddEndEntityBasics(generator, publicKey, ca);
+        generator.AddExtension(X509Extensions.KeyUsage, true, new BcKeyUsage(BcKeyUsage.DigitalSignature));
+        generator.AddExtension(X509Extensions.ExtendedKeyUsage, false, new ExtendedKeyUsage(KeyPurposeID.id_kp_OCSPSigning));
+        generator.AddExtension(Org.BouncyCastle.Asn1.Ocsp.OcspObjectIdentifiers.PkixOcspNocheck, false, DerNull.Instance);
+        return generator.Generate(Signer(caKey));
+    }
+
+    public static X509Certificate EndEntity(EndEntityRequest request, X509Certificate ca, AsymmetricKeyParameter caKey, PublicationUrls urls)
     {
         var generator = Base(ca.SubjectDN, request.Subject, request.PublicKey, request.NotBefore, Min(request.NotAfter, ca), request.Serial);
         AddEndEntityBasics(generator, request.PublicKey, ca);
@@ -66,13 +79,13 @@ internal static class CertificateProfile
         if (!string.IsNullOrWhiteSpace(request.OnPremisesSid))
             generator.AddExtension(SidExtensionOid, false, SidExtension(request.OnPremisesSid));
 
-        if (!string.IsNullOrWhiteSpace(options.CrlUrl))
+        if (!string.IsNullOrWhiteSpace(urls.Crl))
             generator.AddExtension(X509Extensions.CrlDistributionPoints, false, new CrlDistPoint([
-                new DistributionPoint(new DistributionPointName(new GeneralNames(Uri(options.CrlUrl))), null, null)]));
+                new DistributionPoint(new DistributionPointName(new GeneralNames(Uri(urls.Crl))), null, null)]));
 
         var access = new List<AccessDescription>();
-        if (!string.IsNullOrWhiteSpace(options.OcspUrl)) access.Add(new AccessDescription(AccessDescription.IdADOcsp, Uri(options.OcspUrl)));
-        if (!string.IsNullOrWhiteSpace(options.CaIssuersUrl)) access.Add(new AccessDescription(AccessDescription.IdADCAIssuers, Uri(options.CaIssuersUrl)));
+        if (!string.IsNullOrWhiteSpace(urls.Ocsp)) access.Add(new AccessDescription(AccessDescription.IdADOcsp, Uri(urls.Ocsp)));
+        if (!string.IsNullOrWhiteSpace(urls.CaIssuers)) access.Add(new AccessDescription(AccessDescription.IdADCAIssuers, Uri(urls.CaIssuers)));
         if (access.Count > 0)
             generator.AddExtension(X509Extensions.AuthorityInfoAccess, false, new DerSequence(access.ToArray<Asn1Encodable>()));
 
@@ -107,11 +120,7 @@ internal static class CertificateProfile
 
     private static void AddEndEntityBasics(X509V3CertificateGenerator generator, AsymmetricKeyParameter publicKey, X509Certificate ca)
     {
-        // The AKI must repeat the CA's own SKI, which an imported CA may have computed differently from us.
-        var caSki = ca.GetExtensionValue(X509Extensions.SubjectKeyIdentifier) is { } value
-            ? SubjectKeyIdentifier.GetInstance(X509ExtensionUtilities.FromExtensionValue(value))
-            : X509ExtensionUtilities.CreateSubjectKeyIdentifier(ca.GetPublicKey());
-        generator.AddExtension(X509Extensions.AuthorityKeyIdentifier, false, X509ExtensionUtilities.CreateAuthorityKeyIdentifier(caSki));
+        generator.AddExtension(X509Extensions.AuthorityKeyIdentifier, false, CaSigning.AuthorityKeyIdentifier(ca));
         generator.AddExtension(X509Extensions.SubjectKeyIdentifier, false, X509ExtensionUtilities.CreateSubjectKeyIdentifier(publicKey));
         generator.AddExtension(X509Extensions.BasicConstraints, true, new BasicConstraints(false));
     }
@@ -124,9 +133,11 @@ internal static class CertificateProfile
 
     private static GeneralName Uri(string url) => new(GeneralName.UniformResourceIdentifier, url);
 
-    private static ISignatureFactory Signer(AsymmetricKeyParameter key) =>
-        (ISignatureFactory?)DotNetRsaSigner.For(key) ?? new Asn1SignatureFactory(KeyGeneration.SignatureAlgorithm(key), key, Random);
+    private static ISignatureFactory Signer(AsymmetricKeyParameter key) => CaSigning.Signer(key);
 }
+
+/// <summary>Where relying parties find revocation status and the CA certificate; null leaves the extension out.</summary>
+internal sealed record PublicationUrls(string? Crl, string? Ocsp, string? CaIssuers);
 
 internal sealed record EndEntityRequest(
     X509Name Subject,

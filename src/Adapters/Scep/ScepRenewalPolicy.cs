@@ -1,18 +1,20 @@
-using CertConnector.Adapters.Ca.BuiltIn;
 using CertConnector.Actors.Scep;
+using CertConnector.Adapters.Crypto;
+using Org.BouncyCastle.Pkcs;
 using Org.BouncyCastle.X509;
 
-namespace CertConnector.Host.Scep;
+namespace CertConnector.Adapters.Scep;
 
 /// <summary>
 /// A RenewalReq needs no challenge because it is signed by a certificate we issued: it must verify
 /// against our CA, be in the issued-certificate store and not revoked, be valid now, expire within the
 /// renewal window, and name the same subject as the new CSR.
 /// </summary>
-public sealed class ScepRenewalPolicy(BuiltInCa ca, ScepOptions options, TimeProvider time)
+public sealed class ScepRenewalPolicy(IScepRaCredentials ca, IIssuedCertificateLookup issued, ScepOptions options, TimeProvider time)
 {
+    /// <param name="csrDer">the new CSR, already verified by the decoder; only its subject is read (no key parse: costly in BouncyCastle).</param>
     /// <returns>The serial number being renewed, or an error sentence.</returns>
-    public (string? Serial, string? Error) Check(byte[] signerCertificateDer, Org.BouncyCastle.Asn1.X509.X509Name csrSubject)
+    public (string? Serial, string? Error) Check(byte[] signerCertificateDer, byte[] csrDer)
     {
         X509Certificate signer;
         try
@@ -25,14 +27,15 @@ public sealed class ScepRenewalPolicy(BuiltInCa ca, ScepOptions options, TimePro
         {
             return (null, "the renewal is not signed by a certificate of this CA");
         }
-        var serial = CertConnector.Adapters.Crypto.CertificateIds.SerialHex(signer.SerialNumber);
-        var record = ca.Store.FindBySerial(serial);
+        var serial = CertificateIds.SerialHex(signer.SerialNumber);
+        var record = issued.FindIssued(serial);
         if (record is null) return (null, $"certificate {serial} is not in the issued-certificate store");
-        if (record.Status != IssuedCertificateRecord.Issued) return (null, $"certificate {serial} is {record.Status}");
+        if (record.Revoked) return (null, $"certificate {serial} is revoked");
         var now = time.GetUtcNow();
         if (now.UtcDateTime < signer.NotBefore || now.UtcDateTime > signer.NotAfter) return (null, $"certificate {serial} is not valid now");
         if (signer.NotAfter - now.UtcDateTime > TimeSpan.FromDays(options.RenewalWindowDays))
             return (null, $"certificate {serial} expires {signer.NotAfter:u}, outside the {options.RenewalWindowDays}-day renewal window");
+        var csrSubject = new Pkcs10CertificationRequest(csrDer).GetCertificationRequestInfo().Subject;
         if (!signer.SubjectDN.Equivalent(csrSubject, true)) return (null, "the new request's subject differs from the certificate being renewed");
         return (serial, null);
     }

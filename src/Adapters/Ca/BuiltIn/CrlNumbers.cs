@@ -1,0 +1,37 @@
+using Microsoft.Data.Sqlite;
+
+namespace CertConnector.Adapters.Ca.BuiltIn;
+
+/// <summary>
+/// The CRL number (RFC 5280 5.2.3: monotonically increasing), kept in the issued-certificate database so it survives
+/// restarts and is one sequence for every instance that shares the database.
+/// </summary>
+internal sealed class CrlNumbers
+{
+    private readonly string _connectionString;
+
+    public CrlNumbers(string databasePath)
+    {
+        _connectionString = new SqliteConnectionStringBuilder { DataSource = databasePath, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = true }.ToString();
+        using var connection = Open();
+        using var create = connection.CreateCommand();
+        create.CommandText = "CREATE TABLE IF NOT EXISTS crl_number (id INTEGER PRIMARY KEY CHECK (id = 1), last INTEGER NOT NULL)";
+        create.ExecuteNonQuery();
+    }
+
+    /// <summary>Takes the next number (1 for the first CRL); one statement, so two callers never get the same one.</summary>
+    public long Next()
+    {
+        using var connection = Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "INSERT INTO crl_number (id, last) VALUES (1, 1) ON CONFLICT (id) DO UPDATE SET last = last + 1 RETURNING last";
+        return Convert.ToInt64(command.ExecuteScalar());
+    }
+
+    private SqliteConnection Open()
+    {
+        var connection = new SqliteConnection(_connectionString);
+        connection.Open();
+        return connection;
+    }
+}

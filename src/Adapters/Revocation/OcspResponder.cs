@@ -1,0 +1,144 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using CertConnector.Actors.Ports;
+using CertConnector.Adapters.Crypto;
+using Org.BouncyCastle.Asn1;
+using Org.BouncyCastle.Asn1.Ocsp;
+using Org.BouncyCastle.Asn1.X509;
+using Org.BouncyCastle.Crypto;
+using Org.BouncyCastle.Ocsp;
+using Org.BouncyCastle.X509;
+
+namespace CertConnector.Adapters.Revocation;
+
+/// <summary>What the CA knows about one serial: null from <see cref="ICertificateStatusSource.Find"/> means it never issued it.</summary>
+public sealed record CertificateStatusRecord(bool Revoked, DateTimeOffset? RevokedAt, RevocationReason Reason);
+
+/// <summary>The CA side of OCSP: statuses by serial, and a version that changes on every revocation.</summary>
+public interface ICertificateStatusSource
+{
+    /// <param name="serialHex">upper-case hex, as <see cref="CertificateIds.SerialHex"/> writes it.</param>
+    CertificateStatusRecord? Find(string serialHex);
+
+    /// <summary>Changes whenever a status may have changed; cached answers made under another version are dropped.</summary>
+    long StatusVersion { get; }
+
+    /// <summary>The delegated responder certificate and key; the source renews them before they expire.</summary>
+    OcspSigningCredentials OcspCredentials();
+}
+
+public sealed record OcspSigningCredentials(X509Certificate Certificate, AsymmetricKeyParameter PrivateKey);
+
+/// <summary>An encoded OCSPResponse; <see cref="Cacheable"/> when HTTP caches may keep it (signed, no nonce) until <see cref="NextUpdate"/>.</summary>
+public sealed record OcspAnswer(byte[] Body, bool Successful, bool Cacheable, DateTimeOffset ThisUpdate, DateTimeOffset NextUpdate, string ETag);
+
+/// <summary>
+/// An RFC 6960 responder for one CA: good / revoked (time, reason) / unknown per requested CertID, signed by the
+/// delegated OCSP signer, the nonce echoed. Anything that does not parse is a malformedRequest response, never an
+/// exception. Signed answers to requests without a nonce are cached by request bytes until half their validity
+/// has passed or a revocation happens, so repeated questions (the common case, RFC 5019) cost a dictionary lookup.
+/// Thread-safe: share one instance.
+/// </summary>
+public sealed class OcspResponder
+{
+    public const int MaxRequestBytes = 64 * 1024;
+    private const int MaxCertIdsPerRequest = 32;
+    private const int MaxCachedAnswers = 100_000;
+
+    private readonly ICertificateStatusSource _source;
+    private readonly TimeProvider _time;
+    private readonly TimeSpan _validity;
+    private readonly Dictionary<string, (byte[] NameHash, byte[] KeyHash)> _issuerHashes;
+    private readonly ConcurrentDictionary<string, (OcspAnswer Answer, long Version, DateTimeOffset RefreshAt)> _cache = new();
+
+    public OcspResponder(X509Certificate issuer, ICertificateStatusSource source, TimeProvider time, TimeSpan validity)
+    {
+        if (validity <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(validity), validity, "must be positive");
+        _source = source;
+        _time = time;
+        _validity = validity;
+        // Precomputed for the two hash algorithms clients use (openssl: SHA-1 by default), so a request costs no hashing of ours.
+        var name = issuer.SubjectDN.GetEncoded();
+        var key = issuer.CertificateStructure.SubjectPublicKeyInfo.PublicKey.GetBytes();
+        _issuerHashes = new Dictionary<string, (byte[], byte[])>
+        {
+            [Org.BouncyCastle.Asn1.Oiw.OiwObjectIdentifiers.IdSha1.Id] = (SHA1.HashData(name), SHA1.HashData(key)),
+            [NistObjectIdentifiersSha256] = (SHA256.HashData(name), SHA256.HashData(key)),
+        };
+    }
+
+    private static readonly string NistObjectIdentifiersSha256 = Org.BouncyCastle.Asn1.Nist.NistObjectIdentifiers.IdSha256.Id;
+
+    /// <summary>The malformedRequest OCSPResponse (RFC 6960 4.2.1): status only, nothing signed.</summary>
+    public static byte[] MalformedRequest { get; } = new OcspResponse(new OcspResponseStatus(OcspResponseStatus.MalformedRequest), null).GetEncoded();
+
+    public OcspAnswer Respond(byte[] requestDer)
+    {
+        var now = _time.GetUtcNow();
+        if (requestDer.Length == 0 || requestDer.Length > MaxRequestBytes) return Malformed(now);
+        var cacheKey = Convert.ToBase64String(requestDer);
+        if (_cache.TryGetValue(cacheKey, out var hit) && hit.Version == _source.StatusVersion && now < hit.RefreshAt) return hit.Answer;
+
+        OcspReq request;
+        Req[] items;
+        try
+        {
+            request = new OcspReq(requestDer);
+            items = request.GetRequestList();
+        }
+        catch (Exception e) when (e is IOException or ArgumentException or InvalidCastException or InvalidOperationException or OcspException or FormatException or IndexOutOfRangeException)
+        {
+            return Malformed(now);
+        }
+        if (items.Length is 0 or > MaxCertIdsPerRequest) return Malformed(now);
+
+        var version = _source.StatusVersion;
+        var nonce = request.RequestExtensions?.GetExtension(OcspObjectIdentifiers.PkixOcspNonce);
+        var answer = Sign(items, nonce, now);
+        if (answer.Cacheable)
+        {
+            if (_cache.Count >= MaxCachedAnswers) _cache.Clear();
+            _cache[cacheKey] = (answer, version, now + _validity / 2);
+        }
+        return answer;
+    }
+
+    private OcspAnswer Sign(Req[] items, X509Extension? nonce, DateTimeOffset now)
+    {
+        // Whole seconds: GeneralizedTime carries no more, and HTTP dates neither.
+        var thisUpdate = new DateTimeOffset(now.Ticks - now.Ticks % TimeSpan.TicksPerSecond, TimeSpan.Zero);
+        var nextUpdate = thisUpdate + _validity;
+        var credentials = _source.OcspCredentials();
+        var generator = new BasicOcspRespGenerator(new RespID(credentials.Certificate.SubjectDN));
+        foreach (var item in items)
+        {
+            var id = item.GetCertID();
+            generator.AddResponse(id, Status(id), thisUpdate.UtcDateTime, nextUpdate.UtcDateTime, null);
+        }
+        if (nonce is not null)
+            generator.SetResponseExtensions(new X509Extensions(new Dictionary<DerObjectIdentifier, X509Extension> { [OcspObjectIdentifiers.PkixOcspNonce] = nonce }));
+        var basic = generator.Generate(CaSigning.Signer(credentials.PrivateKey), [credentials.Certificate], thisUpdate.UtcDateTime);
+        var body = new OCSPRespGenerator().Generate(OCSPRespGenerator.Successful, basic).GetEncoded();
+        return new OcspAnswer(body, true, nonce is null, thisUpdate, nextUpdate, ETagOf(body));
+    }
+
+    private CertificateStatus Status(CertificateID id)
+    {
+        if (!_issuerHashes.TryGetValue(id.HashAlgOid, out var issuer)
+            || !issuer.NameHash.AsSpan().SequenceEqual(id.GetIssuerNameHash())
+            || !issuer.KeyHash.AsSpan().SequenceEqual(id.GetIssuerKeyHash())
+            || id.SerialNumber.SignValue <= 0)
+            return new UnknownStatus();
+        return _source.Find(CertificateIds.SerialHex(id.SerialNumber)) switch
+        {
+            null => new UnknownStatus(),
+            { Revoked: true } r => new RevokedStatus(new RevokedInfo(
+                new Asn1GeneralizedTime((r.RevokedAt ?? DateTimeOffset.UnixEpoch).UtcDateTime), new CrlReason((int)r.Reason))),
+            _ => CertificateStatus.Good,
+        };
+    }
+
+    private static OcspAnswer Malformed(DateTimeOffset now) => new(MalformedRequest, false, false, now, now, ETagOf(MalformedRequest));
+
+    private static string ETagOf(byte[] body) => "\"" + Convert.ToHexString(SHA256.HashData(body), 0, 16) + "\"";
+}

@@ -1,0 +1,30 @@
+using Org.BouncyCastle.Crypto;
+using Org.BouncyCastle.X509;
+
+namespace CertConnector.Adapters.Scep;
+
+/// <summary>
+/// What the SCEP service needs from its CA: the certificates GetCACert publishes and the RA credentials that decrypt
+/// requests and sign CertReps (micromdm's NewService(crt, key, signer)). Never the CA's private key.
+/// </summary>
+public interface IScepRaCredentials
+{
+    X509Certificate CaCertificate { get; }
+    /// <summary>The CA first, then its issuers (a subordinate CA's chain).</summary>
+    IReadOnlyList<X509Certificate> CaChain { get; }
+    X509Certificate RaCertificate { get; }
+    AsymmetricKeyParameter RaPrivateKey { get; }
+
+    /// <summary>The GetNextCACert answer (RFC 8894 4.7), signed by the CA itself.</summary>
+    ScepHttpContent NextCaCertResponse();
+}
+
+/// <summary>A certificate the CA issued, as GetCert and renewal checks need it.</summary>
+public sealed record IssuedCertificateInfo(byte[] Der, bool Revoked);
+
+/// <summary>Looks up what the CA issued (GetCert, RenewalReq): null for a serial it never issued.</summary>
+public interface IIssuedCertificateLookup
+{
+    /// <param name="serialHex">hex in any common form.</param>
+    IssuedCertificateInfo? FindIssued(string serialHex);
+}

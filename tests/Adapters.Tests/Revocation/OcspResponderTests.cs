@@ -1,0 +1,140 @@
+using CertConnector.Actors.Ports;
+using CertConnector.Adapters.Crypto;
+using CertConnector.Adapters.Revocation;
+using CertConnector.Adapters.Tests.Ca;
+using CertConnector.Adapters.Tests.Crypto;
+using Org.BouncyCastle.Asn1;
+using Org.BouncyCastle.Asn1.Ocsp;
+using Org.BouncyCastle.Asn1.X509;
+using Org.BouncyCastle.Ocsp;
+using Org.BouncyCastle.X509;
+using BigInteger = Org.BouncyCastle.Math.BigInteger;
+
+namespace CertConnector.Adapters.Tests.Revocation;
+
+public sealed class OcspResponderTests : IDisposable
+{
+    private readonly TempDirectory _dir = new();
+    private readonly ManualTime _time = new(RevocationTestCa.Start);
+
+    public void Dispose() => _dir.Dispose();
+
+    [Theory]
+    [InlineData("1.3.14.3.2.26")]
+    [InlineData("2.16.840.1.101.3.4.2.1")] // SHA-256 CertIDs
+    public async Task Good_revoked_and_unknown_signed_by_the_delegated_responder(string hash)
+    {
+        var ca = RevocationTestCa.Open(_dir.Path, _time);
+        var responder = new OcspResponder(ca.CaCertificate, ca, _time, TimeSpan.FromHours(1));
+        var good = await RevocationTestCa.IssueAsync(ca, "good");
+        var revoked = await RevocationTestCa.IssueAsync(ca, "revoked");
+        _time.Now = RevocationTestCa.Start.AddMinutes(3);
+        await ca.RevokeAsync(CertificateIds.SerialHex(revoked.SerialNumber), RevocationReason.KeyCompromise, CancellationToken.None);
+
+        var (goodBasic, goodStatus) = Ask(responder, ca.CaCertificate, good.SerialNumber, hash);
+        Assert.Null(goodStatus); // CertificateStatus.Good
+        var signer = Assert.Single(goodBasic.GetCerts());
+        goodBasic.Verify(signer.GetPublicKey());
+        signer.Verify(ca.CaCertificate.GetPublicKey());
+        Assert.Contains(KeyPurposeID.id_kp_OCSPSigning.Id, signer.GetExtendedKeyUsage().Select(o => o.Id));
+        Assert.NotNull(signer.GetExtensionValue(OcspObjectIdentifiers.PkixOcspNocheck));
+        var single = goodBasic.Responses[0];
+        Assert.Equal(_time.Now.UtcDateTime, single.ThisUpdate);
+        Assert.Equal(_time.Now.AddHours(1).UtcDateTime, single.NextUpdate);
+
+        var (_, revokedStatus) = Ask(responder, ca.CaCertificate, revoked.SerialNumber, hash);
+        var status = Assert.IsType<RevokedStatus>(revokedStatus);
+        Assert.Equal(CrlReason.KeyCompromise, status.RevocationReason);
+        Assert.Equal(RevocationTestCa.Start.AddMinutes(3).UtcDateTime, status.RevocationTime);
+
+        var (_, unknownStatus) = Ask(responder, ca.CaCertificate, BigInteger.ValueOf(0x1234567), hash);
+        Assert.IsType<UnknownStatus>(unknownStatus);
+    }
+
+    [Fact]
+    public async Task A_certificate_of_another_issuer_is_unknown_even_with_a_serial_we_issued()
+    {
+        var ca = RevocationTestCa.Open(_dir.Path, _time);
+        var other = RevocationTestCa.Open(Path.Combine(_dir.Path, "other"), _time);
+        var issued = await RevocationTestCa.IssueAsync(ca);
+        var (_, status) = Ask(new OcspResponder(ca.CaCertificate, ca, _time, TimeSpan.FromHours(1)), other.CaCertificate, issued.SerialNumber);
+        Assert.IsType<UnknownStatus>(status);
+    }
+
+    [Fact]
+    public async Task The_nonce_is_echoed_and_such_answers_are_not_cacheable()
+    {
+        var ca = RevocationTestCa.Open(_dir.Path, _time);
+        var responder = new OcspResponder(ca.CaCertificate, ca, _time, TimeSpan.FromHours(1));
+        var certificate = await RevocationTestCa.IssueAsync(ca);
+        var nonce = new byte[] { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16 };
+
+        var answer = responder.Respond(RevocationTestCa.OcspRequest(ca.CaCertificate, certificate.SerialNumber, nonce));
+        Assert.False(answer.Cacheable);
+        var basic = (BasicOcspResp)new OcspResp(answer.Body).GetResponseObject();
+        var echoed = Asn1OctetString.GetInstance(Asn1OctetString.GetInstance(basic.GetExtensionValue(OcspObjectIdentifiers.PkixOcspNonce)).GetOctets());
+        Assert.Equal(nonce, echoed.GetOctets());
+
+        var withoutNonce = responder.Respond(RevocationTestCa.OcspRequest(ca.CaCertificate, certificate.SerialNumber));
+        Assert.True(withoutNonce.Cacheable);
+        Assert.Null(((BasicOcspResp)new OcspResp(withoutNonce.Body).GetResponseObject()).GetExtensionValue(OcspObjectIdentifiers.PkixOcspNonce));
+    }
+
+    [Fact]
+    public async Task A_cached_good_answer_turns_revoked_as_soon_as_the_certificate_is_revoked()
+    {
+        var ca = RevocationTestCa.Open(_dir.Path, _time);
+        var responder = new OcspResponder(ca.CaCertificate, ca, _time, TimeSpan.FromHours(1));
+        var certificate = await RevocationTestCa.IssueAsync(ca);
+        var request = RevocationTestCa.OcspRequest(ca.CaCertificate, certificate.SerialNumber);
+        var first = responder.Respond(request);
+        Assert.Same(first, responder.Respond(request)); // served from the cache
+
+        await ca.RevokeAsync(CertificateIds.SerialHex(certificate.SerialNumber), RevocationReason.CessationOfOperation, CancellationToken.None);
+        var after = responder.Respond(request);
+        Assert.NotSame(first, after);
+        Assert.IsType<RevokedStatus>(((BasicOcspResp)new OcspResp(after.Body).GetResponseObject()).Responses[0].GetCertStatus());
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("00")]
+    [InlineData("3000")]
+    [InlineData("300330010A")]
+    [InlineData("308080")]
+    [InlineData("30820001")]
+    public void Malformed_requests_get_a_malformedRequest_response(string hex)
+    {
+        var ca = RevocationTestCa.Open(_dir.Path, _time);
+        var answer = new OcspResponder(ca.CaCertificate, ca, _time, TimeSpan.FromHours(1)).Respond(Convert.FromHexString(hex));
+        Assert.False(answer.Successful);
+        Assert.Equal(OcspRespStatus.MalformedRequest, new OcspResp(answer.Body).Status);
+    }
+
+    [Fact]
+    public async Task Every_mutation_of_a_valid_request_is_answered_never_thrown()
+    {
+        var ca = RevocationTestCa.Open(_dir.Path, _time);
+        var responder = new OcspResponder(ca.CaCertificate, ca, _time, TimeSpan.FromHours(1));
+        var valid = RevocationTestCa.OcspRequest(ca.CaCertificate, (await RevocationTestCa.IssueAsync(ca)).SerialNumber, [9, 9, 9, 9]);
+        var random = new Random(7);
+        for (var i = 0; i < 500; i++)
+        {
+            var mutated = (byte[])valid.Clone();
+            for (var flips = random.Next(1, 4); flips > 0; flips--) mutated[random.Next(mutated.Length)] = (byte)random.Next(256);
+            if (i % 5 == 0) mutated = mutated[..random.Next(mutated.Length)];
+            var status = new OcspResp(responder.Respond(mutated).Body).Status;
+            Assert.True(status is OcspRespStatus.Successful or OcspRespStatus.MalformedRequest, $"mutation {i}: status {status}");
+        }
+    }
+
+    private static (BasicOcspResp Basic, CertificateStatus? Status) Ask(OcspResponder responder, X509Certificate issuer, BigInteger serial,
+        string hash = "1.3.14.3.2.26")
+    {
+        var answer = responder.Respond(RevocationTestCa.OcspRequest(issuer, serial, hash: hash));
+        var response = new OcspResp(answer.Body);
+        Assert.Equal(OcspRespStatus.Successful, response.Status);
+        var basic = (BasicOcspResp)response.GetResponseObject();
+        return (basic, (CertificateStatus?)basic.Responses[0].GetCertStatus());
+    }
+}
