@@ -37,6 +37,6 @@ public sealed class PublicBaseUrl
         if (options.PublicBaseUrl is not { Length: > 0 } url) return;
         if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps)
             || uri.Query.Length > 0 || uri.Fragment.Length > 0 || url.Any(char.IsWhiteSpace))
-            throw new StartupException($"Connector:Revocation:PublicBaseUrl '{url}' must be an absolute http(s) URL such as http://pki.example.com:8080.");
+            throw new StartupException($"Connector:Publishing:PublicBaseUrl '{url}' must be an absolute http(s) URL such as http://pki.example.com:8080.");
     }
 }
