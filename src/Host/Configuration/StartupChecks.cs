@@ -33,6 +33,7 @@ public static class StartupChecks
             // Hocon's parser reports syntax errors with several exception types; all mean the same to an operator.
             throw new StartupException($"The HOCON file '{options.Hocon}' cannot be read: {e.Message.Split('\n')[0]} Fix the file or set --hocon (Connector:Hocon).");
         }
+        Revocation.PublicBaseUrl.Check(options.Publishing);
         if (options.Ca.ImportPkcs12 is { Length: > 0 } p12 && !File.Exists(p12))
             throw new StartupException($"The CA to import, '{p12}', does not exist. Set Connector:Ca:ImportPkcs12.");
         return new ListenPlan(admin, scep);
