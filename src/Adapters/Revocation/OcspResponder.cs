@@ -36,7 +36,9 @@ public sealed record OcspAnswer(byte[] Body, bool Successful, bool Cacheable, Da
 /// An RFC 6960 responder for one CA: good / revoked (time, reason) / unknown per requested CertID, signed by the
 /// delegated OCSP signer, the nonce echoed. Anything that does not parse is a malformedRequest response, never an
 /// exception. Signed answers to requests without a nonce are cached by request bytes until half their validity
-/// has passed or a revocation happens, so repeated questions (the common case, RFC 5019) cost a dictionary lookup.
+/// has passed or a revocation happens, so repeated questions (the common case, RFC 5019) cost a dictionary lookup;
+/// statuses of issued serials are cached the same way (until a revocation), so a nonce request costs one signature.
+/// Revocations are seen through <see cref="ICertificateStatusSource.StatusVersion"/>, i.e. those made by this process.
 /// Thread-safe: share one instance.
 /// </summary>
 public sealed class OcspResponder
@@ -50,6 +52,9 @@ public sealed class OcspResponder
     private readonly TimeSpan _validity;
     private readonly Dictionary<string, (byte[] NameHash, byte[] KeyHash)> _issuerHashes;
     private readonly ConcurrentDictionary<string, (OcspAnswer Answer, long Version, DateTimeOffset RefreshAt)> _cache = new();
+    // Statuses of serials the CA did issue, under the version they were read at: a nonce request then costs no database
+    // read. Unknown serials are not kept, so a certificate issued a moment later is "good" at once.
+    private readonly ConcurrentDictionary<string, (CertificateStatusRecord Status, long Version)> _statuses = new();
 
     public OcspResponder(X509Certificate issuer, ICertificateStatusSource source, TimeProvider time, TimeSpan validity)
     {
@@ -129,13 +134,24 @@ public sealed class OcspResponder
             || !issuer.KeyHash.AsSpan().SequenceEqual(id.GetIssuerKeyHash())
             || id.SerialNumber.SignValue <= 0)
             return new UnknownStatus();
-        return _source.Find(CertificateIds.SerialHex(id.SerialNumber)) switch
+        return Find(CertificateIds.SerialHex(id.SerialNumber)) switch
         {
             null => new UnknownStatus(),
             { Revoked: true } r => new RevokedStatus(new RevokedInfo(
                 new Asn1GeneralizedTime((r.RevokedAt ?? DateTimeOffset.UnixEpoch).UtcDateTime), new CrlReason((int)r.Reason))),
             _ => CertificateStatus.Good,
         };
+    }
+
+    private CertificateStatusRecord? Find(string serial)
+    {
+        var version = _source.StatusVersion;
+        if (_statuses.TryGetValue(serial, out var known) && known.Version == version) return known.Status;
+        var status = _source.Find(serial);
+        if (status is null) return null;
+        if (_statuses.Count >= MaxCachedAnswers) _statuses.Clear();
+        _statuses[serial] = (status, version);
+        return status;
     }
 
     private static OcspAnswer Malformed(DateTimeOffset now) => new(MalformedRequest, false, false, now, now, ETagOf(MalformedRequest));

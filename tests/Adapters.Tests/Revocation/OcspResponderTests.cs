@@ -96,6 +96,37 @@ public sealed class OcspResponderTests : IDisposable
         Assert.IsType<RevokedStatus>(((BasicOcspResp)new OcspResp(after.Body).GetResponseObject()).Responses[0].GetCertStatus());
     }
 
+    [Fact]
+    public void Unknown_is_not_remembered_and_a_known_status_is_reread_after_a_revocation()
+    {
+        var ca = RevocationTestCa.Open(_dir.Path, _time);
+        var source = new SwitchableSource(ca.OcspCredentials());
+        var responder = new OcspResponder(ca.CaCertificate, source, _time, TimeSpan.FromHours(1));
+        var serial = BigInteger.ValueOf(0x4242);
+
+        Assert.IsType<UnknownStatus>(AskWithNonce(responder, ca.CaCertificate, serial));
+        source.Status = new CertificateStatusRecord(false, null, RevocationReason.Unspecified); // issued a moment later
+        Assert.Null(AskWithNonce(responder, ca.CaCertificate, serial));
+        source.Status = new CertificateStatusRecord(true, _time.Now, RevocationReason.KeyCompromise);
+        Assert.Null(AskWithNonce(responder, ca.CaCertificate, serial)); // cached: the version did not change
+        source.StatusVersion++;
+        Assert.IsType<RevokedStatus>(AskWithNonce(responder, ca.CaCertificate, serial));
+    }
+
+    private sealed class SwitchableSource(OcspSigningCredentials credentials) : ICertificateStatusSource
+    {
+        public CertificateStatusRecord? Status { get; set; }
+        public long StatusVersion { get; set; }
+        public CertificateStatusRecord? Find(string serialHex) => Status;
+        public OcspSigningCredentials OcspCredentials() => credentials;
+    }
+
+    private static CertificateStatus? AskWithNonce(OcspResponder responder, X509Certificate issuer, BigInteger serial)
+    {
+        var answer = responder.Respond(RevocationTestCa.OcspRequest(issuer, serial, [1, 2, 3]));
+        return (CertificateStatus?)((BasicOcspResp)new OcspResp(answer.Body).GetResponseObject()).Responses[0].GetCertStatus();
+    }
+
     [Theory]
     [InlineData("")]
     [InlineData("00")]
