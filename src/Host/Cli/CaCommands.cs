@@ -3,9 +3,22 @@ using CertConnector.Host.Revocation;
 
 namespace CertConnector.Host.Cli;
 
-/// <summary><c>certconnector ca crl</c> and <c>ca revoke</c>, for the <c>ca</c> command.</summary>
+/// <summary><c>certconnector ca cert|crl|revoke</c>: the certification authority.</summary>
 public static class CaCommands
 {
+    public static Command Build() => new("ca", "The certification authority") { Cert(), Crl(), Revoke() };
+
+    private static Command Cert()
+    {
+        var cert = new Command("cert", "Print the CA certificate (PEM)");
+        cert.SetAction(CliApp.Call(async (_, client, ct) =>
+        {
+            Console.Write((await client.SendAsync(HttpMethod.Get, "/api/v1/ca/certificate", null, ct)).GetString());
+            return 0;
+        }));
+        return cert;
+    }
+
     /// <summary>The current CRL (PEM); <c>openssl crl -noout -text</c> reads it.</summary>
     public static Command Crl()
     {

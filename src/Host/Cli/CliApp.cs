@@ -15,7 +15,7 @@ public static class CliApp
     public static IReadOnlyList<string> Commands => [.. BuildCommands().Select(c => c.Name)];
 
     private static IEnumerable<Command> BuildCommands() =>
-        [.. ConnectorFeatures.All.Select(f => f.Command()), CaCommand(), RequestsCommand(), StatusCommand()];
+        [.. ConnectorFeatures.All.Select(f => f.Command()), CaCommands.Build(), RequestsCommand(), StatusCommand()];
 
     private static readonly JsonSerializerOptions Pretty = new() { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
@@ -50,17 +50,6 @@ public static class CliApp
 
     public static void Print(JsonElement json) =>
         Console.WriteLine(json.ValueKind == JsonValueKind.String ? json.GetString() : JsonSerializer.Serialize(json, Pretty));
-
-    private static Command CaCommand()
-    {
-        var cert = new Command("cert", "Print the CA certificate (PEM)");
-        cert.SetAction(Call(async (_, client, ct) =>
-        {
-            Console.Write((await client.SendAsync(HttpMethod.Get, "/api/v1/ca/certificate", null, ct)).GetString());
-            return 0;
-        }));
-        return new Command("ca", "The certification authority") { cert };
-    }
 
     private static Command RequestsCommand()
     {
