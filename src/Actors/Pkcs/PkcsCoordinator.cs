@@ -11,7 +11,7 @@ public static class PkcsCoordinator
     public static PullSource Source(IPkcsService service, PkcsOptions options) => new("PKCS",
         async (max, ct) => [.. (await service.DownloadPkcsRequestsAsync(max, ct).ConfigureAwait(false)).Select(r => new StartPkcsRequest(r))],
         start => start, ConnectorEvents.PkcsDownloadSuccess, ConnectorEvents.PkcsDownloadFailure,
-        new PullSettings(options.BatchSize, options.PollInterval, options.MaxInFlight, options.InFlightTimeout, options.UploadTimeout));
+        options.PullSettings);
 
     public static Props Props(IActorRef requestRegion, IPkcsService service, IConnectorEventLog log, PkcsOptions options) =>
         RequestCoordinator.Props(requestRegion, Source(service, options), log);
