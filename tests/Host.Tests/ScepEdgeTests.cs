@@ -73,7 +73,9 @@ public sealed class ScepRenewalWindowTests
         using var http = new ScepHttpClient(process.ScepUrl);
         const string subject = "CN=renews-too-early";
         var key = ScepHttpClient.NewKey();
-        var challenge = process.Cli("scep", "challenge", "--subject", subject).Json.GetProperty("challenge").GetString();
+        var minted = process.Cli("scep", "challenge", "--subject", subject).Json;
+        Assert.Equal(["challenge", "expiresAt", "subject", "sans"], minted.EnumerateObject().Select(p => p.Name)); // the wire shape scripts read
+        var challenge = minted.GetProperty("challenge").GetString();
         var existing = (await http.EnrollAsync(key, ScepClient.SelfSigned(key, subject), ScepClient.CreateCsr(key, subject, challenge))).Certificates[0];
 
         var renewal = http.Client.RenewalReq(ScepClient.CreateCsr(ScepHttpClient.NewKey(), subject), existing, key.Private);
@@ -83,6 +85,8 @@ public sealed class ScepRenewalWindowTests
         var tx = renewal.TransactionId;
         process.WaitUntil(() => Notification(process, tx) is not null, TimeSpan.FromSeconds(15), "the failure notification");
         var stored = Notification(process, tx)!.Value;
+        Assert.Equal(["transactionId", "succeeded", "serialNumber", "thumbprint", "errorDescription", "receivedAt", "notifyCount"],
+            stored.EnumerateObject().Select(p => p.Name));
         Assert.False(stored.GetProperty("succeeded").GetBoolean());
         Assert.Contains("renewal window", stored.GetProperty("errorDescription").GetString());
         Assert.Single(ConnectorLogs.Events(process.DataDir, 4003, tx));

@@ -8,15 +8,12 @@ using CertConnector.Host.Configuration;
 
 namespace CertConnector.Host.Scep;
 
-/// <summary>What <c>POST /api/v1/scep/challenges</c> takes; <see cref="Ttl"/> like "60m", "2h", "90s" or "01:00:00".</summary>
-public sealed record NewScepChallenge(string? Subject, IReadOnlyList<string>? Sans, string? Ttl);
-
 /// <summary>Standalone-mode SCEP administration: mint one-time challenges, read notifications.</summary>
 public static class ScepAdminEndpoints
 {
     public static IEndpointRouteBuilder MapScepAdminEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/api/v1/scep/challenges", async (NewScepChallenge body, StandaloneScepChallenges challenges, ScepOptions options, ConnectorOptions connector, CancellationToken ct) =>
+        app.MapPost("/api/v1/scep/challenges", async (NewScepChallenge body, IScepChallengeIssuer challenges, ScepOptions options, ConnectorOptions connector, CancellationToken ct) =>
         {
             if (SubjectFields.Check(body.Subject, body.Sans, connector.Admin, out var sans) is { } fieldError)
                 return Results.BadRequest(fieldError);
@@ -34,23 +31,14 @@ public static class ScepAdminEndpoints
             {
                 return Results.BadRequest(new ApiError(e.Message, e.ParamName == "subjectName" ? "subject" : "sans"));
             }
-            return Results.Ok(new { challenge = minted.Challenge, expiresAt = minted.ExpiresAt, subject = body.Subject.Trim(), sans = sans.Select(s => s.ToString()) });
+            return Results.Ok(new ScepChallengeMinted(minted.Challenge, minted.ExpiresAt, body.Subject.Trim(), sans.Select(s => s.ToString()).ToList()));
         });
 
-        app.MapGet("/api/v1/scep/challenges", async (int? limit, StandaloneScepChallenges challenges, CancellationToken ct) =>
+        app.MapGet("/api/v1/scep/challenges", async (int? limit, IScepChallengeIssuer challenges, CancellationToken ct) =>
             Results.Ok(await challenges.ListChallengesAsync(Math.Clamp(limit ?? 100, 1, 1000), ct)));
 
-        app.MapGet("/api/v1/scep/notifications", async (int? limit, StandaloneScepNotifications notifications, CancellationToken ct) =>
-            Results.Ok((await notifications.ListAsync(Math.Clamp(limit ?? 100, 1, 1000), ct)).Select(n => new
-            {
-                transactionId = n.Notification.TransactionId,
-                succeeded = n.Notification.Succeeded,
-                serialNumber = n.Notification.CertificateSerialNumber,
-                thumbprint = n.Notification.CertificateThumbprint,
-                errorDescription = n.Notification.ErrorDescription,
-                receivedAt = n.ReceivedAt,
-                notifyCount = n.NotifyCount,
-            })));
+        app.MapGet("/api/v1/scep/notifications", async (int? limit, IScepNotificationLog notifications, CancellationToken ct) =>
+            Results.Ok((await notifications.ListAsync(Math.Clamp(limit ?? 100, 1, 1000), ct)).Select(ScepNotificationSummary.Of)));
         return app;
     }
 

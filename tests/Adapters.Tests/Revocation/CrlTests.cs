@@ -65,6 +65,41 @@ public sealed class CrlTests : IDisposable
     }
 
     [Fact]
+    public async Task An_issued_db_from_before_schema_versions_opens_and_keeps_its_certificates_and_crl_number()
+    {
+        var ca = RevocationTestCa.Open(_dir.Path, _time);
+        var certificate = await RevocationTestCa.IssueAsync(ca);
+        var path = Path.Combine(_dir.Path, "issued.db");
+        // What the previous release left: superseded_by and crl_number present, no schema_versions.
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path}"))
+        {
+            connection.Open();
+            using var rewind = connection.CreateCommand();
+            rewind.CommandText = "DROP TABLE schema_versions; INSERT OR REPLACE INTO crl_number (id, last) VALUES (1, 41);";
+            rewind.ExecuteNonQuery();
+        }
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+
+        var reopened = RevocationTestCa.Open(_dir.Path, _time);
+        Assert.NotNull(reopened.Store.FindBySerial(CertificateIds.SerialHex(certificate.SerialNumber)));
+        Assert.True(reopened.CurrentCrl().Number > 41);
+        Assert.Equal(["crl_number=1", "issued_certificates=2"], SchemaVersions(path));
+    }
+
+    private static List<string> SchemaVersions(string path)
+    {
+        using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path}");
+        connection.Open();
+        using var query = connection.CreateCommand();
+        query.CommandText = "SELECT table_name || '=' || version FROM schema_versions ORDER BY table_name";
+        using var reader = query.ExecuteReader();
+        var rows = new List<string>();
+        while (reader.Read()) rows.Add(reader.GetString(0));
+        return rows;
+    }
+
+    [Fact]
     public void The_crl_is_reissued_at_half_its_life_not_before()
     {
         var ca = RevocationTestCa.Open(_dir.Path, _time);

@@ -1,4 +1,4 @@
-using Microsoft.Data.Sqlite;
+using CertConnector.Adapters.Service.Standalone;
 
 namespace CertConnector.Adapters.Ca.BuiltIn;
 
@@ -8,30 +8,19 @@ namespace CertConnector.Adapters.Ca.BuiltIn;
 /// </summary>
 internal sealed class CrlNumbers
 {
-    private readonly string _connectionString;
+    private static readonly StandaloneTable Table = new("crl_number",
+        "CREATE TABLE IF NOT EXISTS crl_number (id INTEGER PRIMARY KEY CHECK (id = 1), last INTEGER NOT NULL)");
 
-    public CrlNumbers(string databasePath)
-    {
-        _connectionString = new SqliteConnectionStringBuilder { DataSource = databasePath, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = true }.ToString();
-        using var connection = Open();
-        using var create = connection.CreateCommand();
-        create.CommandText = "CREATE TABLE IF NOT EXISTS crl_number (id INTEGER PRIMARY KEY CHECK (id = 1), last INTEGER NOT NULL)";
-        create.ExecuteNonQuery();
-    }
+    private readonly IssuedDatabase _database;
+
+    public CrlNumbers(string databasePath) => _database = new IssuedDatabase(databasePath, Table);
 
     /// <summary>Takes the next number (1 for the first CRL); one statement, so two callers never get the same one.</summary>
     public long Next()
     {
-        using var connection = Open();
+        using var connection = _database.Open();
         using var command = connection.CreateCommand();
         command.CommandText = "INSERT INTO crl_number (id, last) VALUES (1, 1) ON CONFLICT (id) DO UPDATE SET last = last + 1 RETURNING last";
         return Convert.ToInt64(command.ExecuteScalar());
-    }
-
-    private SqliteConnection Open()
-    {
-        var connection = new SqliteConnection(_connectionString);
-        connection.Open();
-        return connection;
     }
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using CertConnector.Adapters.Crypto;
+using CertConnector.Adapters.Service.Standalone;
 using Microsoft.Data.Sqlite;
 
 namespace CertConnector.Adapters.Ca.BuiltIn;
@@ -25,45 +26,36 @@ public sealed record IssuedCertificateRecord(
 public enum RevocationOutcome { Revoked, AlreadyRevoked, NotFound }
 
 /// <summary>
-/// Every certificate the built-in CA issued, for revocation, CRL, OCSP and inspection. SQLite in WAL mode; a
-/// connection per call (pooled by Microsoft.Data.Sqlite), so the store is safe to share between threads.
+/// Every certificate the built-in CA issued, for revocation, CRL, OCSP and inspection. SQLite in WAL mode; the table
+/// is declared and migrated like the standalone stores' (<see cref="StandaloneTable"/>, versions in issued.db's own
+/// <c>schema_versions</c>). A connection per call (pooled by Microsoft.Data.Sqlite), so the store is safe to share
+/// between threads; the API is synchronous because issuing is.
 /// </summary>
 public sealed class IssuedCertificateStore
 {
     private const string Columns = "serial, subject, request_id, feature, status, not_before, not_after, thumbprint, der, revoked_at, revocation_reason, superseded_by";
-    private readonly string _connectionString;
 
-    public IssuedCertificateStore(string path)
-    {
-        _connectionString = new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = true }.ToString();
-        using var connection = Open();
-        Execute(connection, "PRAGMA journal_mode=WAL;");
-        Execute(connection, """
-            CREATE TABLE IF NOT EXISTS issued_certificates (
-                serial TEXT PRIMARY KEY,
-                subject TEXT NOT NULL,
-                request_id TEXT NOT NULL,
-                feature TEXT NOT NULL,
-                status TEXT NOT NULL CHECK (status IN ('issued', 'revoked')),
-                not_before TEXT NOT NULL,
-                not_after TEXT NOT NULL,
-                thumbprint TEXT NOT NULL,
-                der BLOB NOT NULL,
-                revoked_at TEXT NULL,
-                revocation_reason TEXT NULL);
-            CREATE INDEX IF NOT EXISTS ix_issued_certificates_request_id ON issued_certificates (request_id);
-            """);
-        AddSupersededColumn(connection);
-    }
+    /// <summary>Newest shape; version 2 added <c>superseded_by</c> (NULL: current).</summary>
+    private static readonly StandaloneTable Table = new("issued_certificates", """
+        CREATE TABLE IF NOT EXISTS issued_certificates (
+            serial TEXT PRIMARY KEY,
+            subject TEXT NOT NULL,
+            request_id TEXT NOT NULL,
+            feature TEXT NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('issued', 'revoked')),
+            not_before TEXT NOT NULL,
+            not_after TEXT NOT NULL,
+            thumbprint TEXT NOT NULL,
+            der BLOB NOT NULL,
+            revoked_at TEXT NULL,
+            revocation_reason TEXT NULL,
+            superseded_by TEXT NULL);
+        CREATE INDEX IF NOT EXISTS ix_issued_certificates_request_id ON issued_certificates (request_id);
+        """, [StandaloneTable.AddColumn("issued_certificates", "superseded_by", "TEXT NULL")]);
 
-    /// <summary>Stores written before superseded certificates were tracked get the column (NULL: current).</summary>
-    private static void AddSupersededColumn(SqliteConnection connection)
-    {
-        using var columns = connection.CreateCommand();
-        columns.CommandText = "SELECT COUNT(*) FROM pragma_table_info('issued_certificates') WHERE name = 'superseded_by'";
-        if (Convert.ToInt64(columns.ExecuteScalar()) == 0)
-            Execute(connection, "ALTER TABLE issued_certificates ADD COLUMN superseded_by TEXT NULL");
-    }
+    private readonly IssuedDatabase _database;
+
+    public IssuedCertificateStore(string path) => _database = new IssuedDatabase(path, Table);
 
     /// <summary>
     /// Adds the certificate and, in the same transaction, marks every earlier certificate of the same request
@@ -75,7 +67,7 @@ public sealed class IssuedCertificateStore
     /// </summary>
     public void Add(IssuedCertificateRecord record)
     {
-        using var connection = Open();
+        using var connection = _database.Open();
         using var transaction = connection.BeginTransaction(deferred: false);
         using var command = connection.CreateCommand();
         command.Transaction = transaction;
@@ -132,7 +124,7 @@ public sealed class IssuedCertificateStore
 
     public RevocationOutcome Revoke(string serialNumber, string reason, DateTimeOffset at)
     {
-        using var connection = Open();
+        using var connection = _database.Open();
         using var command = connection.CreateCommand();
         command.CommandText = "UPDATE issued_certificates SET status = 'revoked', revoked_at = $at, revocation_reason = $reason WHERE serial = $serial AND status = 'issued'";
         command.Parameters.AddWithValue("$serial", Normalize(serialNumber));
@@ -144,7 +136,7 @@ public sealed class IssuedCertificateStore
 
     private List<IssuedCertificateRecord> Query(string where, object parameter)
     {
-        using var connection = Open();
+        using var connection = _database.Open();
         using var command = connection.CreateCommand();
         command.CommandText = $"SELECT {Columns} FROM issued_certificates {where}";
         command.Parameters.AddWithValue("$p", parameter);
@@ -160,20 +152,6 @@ public sealed class IssuedCertificateStore
                 reader.IsDBNull(11) ? null : reader.GetString(11)));
         }
         return result;
-    }
-
-    private SqliteConnection Open()
-    {
-        var connection = new SqliteConnection(_connectionString);
-        connection.Open();
-        return connection;
-    }
-
-    private static void Execute(SqliteConnection connection, string sql)
-    {
-        using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        command.ExecuteNonQuery();
     }
 
     private static string Normalize(string serialNumber) => CertificateIds.NormalizeSerial(serialNumber) ?? serialNumber;

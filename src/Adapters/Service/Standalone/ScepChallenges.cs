@@ -23,6 +23,15 @@ public sealed record ScepChallengeRecord(
     DateTimeOffset? UsedAt,
     string? UsedByPublicKeySha256 = null);
 
+/// <summary>The standalone SCEP challenges as the admin API uses them (the SCEP edge uses <see cref="IChallengeValidator"/>).</summary>
+public interface IScepChallengeIssuer
+{
+    /// <summary>A malformed subject or SAN is an <see cref="ArgumentException"/> whose message says what is wrong.</summary>
+    Task<MintedChallenge> MintAsync(string subjectName, IReadOnlyList<SubjectAltName> sans, TimeSpan ttl, CancellationToken cancellationToken = default);
+
+    Task<IReadOnlyList<ScepChallengeRecord>> ListChallengesAsync(int limit, CancellationToken cancellationToken = default);
+}
+
 /// <summary>
 /// Standalone SCEP challenges: one-time, expiring, bound to the subject and SANs they were minted for
 /// (SPEC §6). The admin API mints them; the SCEP feature validates them. Kept in standalone.db as SHA-256
@@ -30,7 +39,7 @@ public sealed record ScepChallengeRecord(
 /// A challenge yields at most one certificate: when spent it is bound to the transaction ID and the CSR's
 /// public key, and only a retransmission of that (same transaction, same key) passes it again.
 /// </summary>
-public sealed class StandaloneScepChallenges : IChallengeValidator
+public sealed class StandaloneScepChallenges : IChallengeValidator, IScepChallengeIssuer
 {
     private const int ChallengeLength = 24;
     private const int HashPrefixLength = 12;

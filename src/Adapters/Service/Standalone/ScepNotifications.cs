@@ -13,12 +13,19 @@ namespace CertConnector.Adapters.Service.Standalone;
 public sealed record ScepNotificationRecord(ScepNotification Notification, DateTimeOffset ReceivedAt, int NotifyCount,
     string SubjectName = "", IReadOnlyList<SubjectAltName>? SubjectAlternativeNames = null, string? PublicKeySha256 = null);
 
+/// <summary>The standalone SCEP outcomes as the admin API reads them (the SCEP edge writes through <see cref="IScepResultNotifier"/>).</summary>
+public interface IScepNotificationLog
+{
+    /// <summary>The newest <paramref name="limit"/> outcomes, newest first.</summary>
+    Task<IReadOnlyList<ScepNotificationRecord>> ListAsync(int limit, CancellationToken cancellationToken = default);
+}
+
 /// <summary>
 /// Standalone SCEP outcomes: where the service would receive success/failure notifications, the connector
 /// keeps them in standalone.db for the admin API. Idempotent per transaction ID: the first notification is
 /// kept and repeats (retries after a lost answer) only raise <c>notify_count</c>.
 /// </summary>
-public sealed class StandaloneScepNotifications : IScepResultNotifier
+public sealed class StandaloneScepNotifications : IScepResultNotifier, IScepNotificationLog
 {
     // The service's failureNotification keeps at most this much of the description; standalone shows the same.
     public const int MaxErrorDescriptionLength = 255;

@@ -71,6 +71,16 @@ public sealed class StandaloneDatabase : IDisposable
             return true;
         }, cancellationToken);
 
+    /// <summary>
+    /// Brings every table to its newest version before returning: for stores whose API is synchronous (the built-in
+    /// CA's issued.db), which call it once when they open. Microsoft.Data.Sqlite completes its async calls
+    /// synchronously, so blocking here cannot deadlock.
+    /// </summary>
+    public void EnsureTables(params StandaloneTable[] tables)
+    {
+        foreach (var table in tables) EnsureTableAsync(table).GetAwaiter().GetResult();
+    }
+
     private static async Task<int> VersionAsync(SqliteConnection connection, string table, CancellationToken cancellationToken) =>
         (int)await ScalarAsync(connection, null, "SELECT coalesce(max(version), 0) FROM schema_versions WHERE table_name = $name",
             ("$name", table), cancellationToken).ConfigureAwait(false);

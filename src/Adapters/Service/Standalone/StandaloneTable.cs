@@ -8,9 +8,9 @@ namespace CertConnector.Adapters.Service.Standalone;
 public delegate Task TableMigration(SqliteConnection connection, CancellationToken cancellationToken);
 
 /// <summary>
-/// A table a standalone store keeps: its name, the DDL of its newest shape (version <see cref="Version"/>), and
-/// the ordered steps from each older version. The one way every standalone store declares its schema, so the
-/// same declarations can be given to another database later. Versions are tracked per table in
+/// A table a store keeps: its name, the DDL of its newest shape (version <see cref="Version"/>), and the ordered
+/// steps from each older version. The one way every SQLite store declares its schema (the standalone stores in
+/// standalone.db, the built-in CA's in issued.db), so the same declarations can be given to another database later. Versions are tracked per table in
 /// <c>schema_versions</c> (see <see cref="StandaloneDatabase.EnsureTableAsync"/>).
 /// </summary>
 /// <param name="CreateSql">the table (and its indexes) as of the newest version; <c>IF NOT EXISTS</c> throughout.</param>
