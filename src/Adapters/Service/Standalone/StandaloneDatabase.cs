@@ -117,7 +117,7 @@ public sealed class StandaloneDatabase : IDisposable
         catch (Exception e) when (e is SqliteException or IOException or UnauthorizedAccessException)
         {
             throw ConnectorFailureException.Transient(FailureCode,
-                $"The standalone database '{Path}' is unavailable: {e.Message}", e);
+                $"The database '{Path}' is unavailable: {e.Message}", e);
         }
     }
 
