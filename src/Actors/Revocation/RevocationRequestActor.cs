@@ -28,7 +28,7 @@ public sealed class RevocationRequestActor : RequestActor<RevocationStage>
             Sender.Tell(_state.ToView());
             if (_state.Status == RevocationStatus.New && Idle) Passivate(); // never keep (or remember) an unknown ID
         });
-        Command<RevokeSucceeded>(ok => PersistThen(_state.DecideRevoked(ok.Result, Now)));
+        Command<RevokeSucceeded>(ok => PersistThen(_state.DecideRevoked(ok.Outcome, Now)));
         Command<UploadSucceeded>(_ => PersistThen(_state.DecideUploaded(Now)));
     }
 
@@ -115,6 +115,6 @@ public sealed class RevocationRequestActor : RequestActor<RevocationStage>
     private void WriteEvent(EventDefinition definition, string message, params (string, object?)[] properties) =>
         _ports.Log.Write(definition, _state.RequestId, message, properties);
 
-    private sealed record RevokeSucceeded(RevocationResult Result);
+    private sealed record RevokeSucceeded(RevocationResult Outcome);
     private sealed record UploadSucceeded { public static readonly UploadSucceeded Instance = new(); }
 }
