@@ -58,6 +58,8 @@ public sealed class RevocationCliTests(RunningConnector connector) : IClassFixtu
     [Theory]
     [InlineData(new[] { "revocation", "request", "--serial", "not-hex" }, "serial")]
     [InlineData(new[] { "revocation", "request", "--serial", "00" }, "serial")]
+    [InlineData(new[] { "revocation", "request", "--serial=-1" }, "serial")]
+    [InlineData(new[] { "revocation", "request", "--serial", ":0A" }, "serial")]
     [InlineData(new[] { "revocation", "request", "--serial", "0A1B", "--reason", "2" }, "reason")]
     [InlineData(new[] { "revocation", "request", "--serial", "0A1B", "--reason", "stolen" }, "reason")]
     [InlineData(new[] { "pkcs", "revoke", "no-such-request" }, "pkcsRequestId")]

@@ -31,6 +31,9 @@ public static class CertificateIds
     public static string? NormalizeSerial(string? text)
     {
         if (string.IsNullOrWhiteSpace(text)) return null;
+        text = text.Trim();
+        // Separators only between digits: "-1" is a negative number, not serial 01.
+        if (!char.IsAsciiHexDigit(text[0]) || !char.IsAsciiHexDigit(text[^1])) return null;
         var hex = new string(text.Where(c => c is not (':' or ' ' or '-')).ToArray());
         if (hex.Length == 0 || !hex.All(char.IsAsciiHexDigit)) return null;
         var value = new BigInteger(hex, 16);
