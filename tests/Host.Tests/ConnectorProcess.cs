@@ -102,6 +102,21 @@ public sealed class ConnectorProcess : IDisposable
         return _process.ExitCode;
     }
 
+    /// <summary>SIGTERM, as systemd or Kubernetes stop a service: the node leaves the cluster, hands its shards over and stops.</summary>
+    public int Terminate(TimeSpan timeout)
+    {
+        using (var kill = Process.Start("kill", ["-TERM", _process.Id.ToString()])) kill.WaitForExit();
+        return WaitForExit(timeout, "SIGTERM");
+    }
+
+    /// <summary>Waits for the process to end on its own (e.g. after <c>cluster leave</c> of itself).</summary>
+    public int WaitForExit(TimeSpan timeout, string why = "leaving")
+    {
+        if (!_process.WaitForExit(timeout)) throw new TimeoutException($"certconnector did not stop after {why}.\n{Output}");
+        _process.WaitForExit(); // drains the redirected output
+        return _process.ExitCode;
+    }
+
     public void Dispose() => Kill();
 
     private void Append(string? line)
