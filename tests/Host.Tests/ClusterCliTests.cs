@@ -127,3 +127,54 @@ public sealed class ClusterLeaveTests
         Assert.Contains("Exiting completed", process.Output);
     }
 }
+
+/// <summary>
+/// Two real processes in one cluster (the second joins the first as its seed, each with its own SQLite data
+/// directory: enough for inspection), the second announcing an older version: cluster show reaches the remote
+/// node's node-info actor, status warns about the versions, and cluster leave of the remote member stops it.
+/// </summary>
+public sealed class TwoNodeClusterTests
+{
+    [Fact]
+    public void Show_warn_and_leave_across_two_processes()
+    {
+        var dir = Tools.TempDir("two-nodes");
+        using var first = ConnectorProcess.Start(Path.Combine(dir, "a"), "--instance", "node-a");
+        var firstAddress = first.Cli("status").Json.GetProperty("self").GetString()!;
+        var hocon = Path.Combine(dir, "second.hocon");
+        File.WriteAllText(hocon, File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "hocon", "embedded.hocon"))
+            .Replace("seed-nodes = []", $"seed-nodes = [\"{firstAddress}\"]") + "\nakka.cluster.app-version = \"0.0.1-old\"\n");
+        using var second = ConnectorProcess.Start(Path.Combine(dir, "b"), "--instance", "node-b", "--hocon", hocon,
+            "--Connector:Scep:Enabled=false");
+        first.WaitUntil(() => first.Cli("cluster", "show", "--json").Json.GetProperty("members").EnumerateArray()
+            .Count(m => m.GetProperty("status").GetString() == "Up") == 2, TimeSpan.FromSeconds(60), "two Up members");
+
+        var view = first.Cli("cluster", "show", "--json").Json;
+        var remote = Assert.Single(view.GetProperty("members").EnumerateArray(), m => !m.GetProperty("isSelf").GetBoolean());
+        var secondAddress = remote.GetProperty("address").GetString()!;
+        Assert.Equal("0.0.1-old", remote.GetProperty("version").GetString());
+        Assert.Equal("node-b", remote.GetProperty("instance").GetString()); // answered over the cluster
+        Assert.True(TimeSpan.Parse(remote.GetProperty("uptime").GetString()!) > TimeSpan.Zero);
+        Assert.Equal(["pkcs", "revocation"], remote.GetProperty("roles").EnumerateArray().Select(r => r.GetString()));
+        Assert.Contains("different versions", Assert.Single(view.GetProperty("warnings").EnumerateArray()).GetString());
+
+        var status = first.Cli("status");
+        Assert.True(status.ExitCode == 0, status.ToString());
+        Assert.Contains("warning: Instances run different versions: 0.0.1-old on " + secondAddress, status.Stderr);
+        var table = first.Cli("cluster", "show");
+        Assert.Contains(table.Stdout.Split('\n'), l => l.StartsWith(secondAddress) && l.Contains("0.0.1-old") && l.Contains("node-b"));
+        Assert.Contains("warning: Instances run different versions", table.Stderr);
+
+        var shards = first.Cli("cluster", "shards", "--feature", "scep", "--json").Json;
+        Assert.Equal([firstAddress], Assert.Single(shards.EnumerateArray()).GetProperty("regions").EnumerateArray()
+            .Select(r => r.GetProperty("address").GetString())); // only the scep role holder has a scep region
+
+        var leave = first.Cli("cluster", "leave", secondAddress);
+        Assert.True(leave.ExitCode == 0, leave.ToString());
+        Assert.Equal(0, second.WaitForExit(TimeSpan.FromSeconds(60)));
+        Assert.Contains("Exiting completed", second.Output);
+        first.WaitUntil(() => first.Cli("cluster", "show", "--json").Json.GetProperty("members").GetArrayLength() == 1,
+            TimeSpan.FromSeconds(30), "the second member to be removed");
+        Assert.Equal("", first.Cli("status").Stderr); // one version again
+    }
+}

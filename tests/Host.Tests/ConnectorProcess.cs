@@ -59,7 +59,12 @@ public sealed class ConnectorProcess : IDisposable
         using var process = Process.Start(info)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(TimeSpan.FromSeconds(60))) process.Kill(true);
+        if (!process.WaitForExit(TimeSpan.FromSeconds(60)))
+        {
+            process.Kill(true);
+            process.WaitForExit();
+            return new CliResult(-1, stdout.Result, $"(killed after 60 s: certconnector {string.Join(' ', args)})\n{stderr.Result}");
+        }
         return new CliResult(process.ExitCode, stdout.Result, stderr.Result);
     }
 
