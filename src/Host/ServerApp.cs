@@ -62,6 +62,7 @@ public static class ServerApp
         app.UseAdminApiErrors();
         app.UseMiddleware<AdminAuthentication>();
         app.MapAdminEndpoints();
+        app.MapClusterEndpoints();
         app.MapCaRevocationEndpoints(); // CRL and OCSP belong to the CA: served whichever features are on
         foreach (var feature in ConnectorFeatures.All) feature.MapEndpoints(app);
 

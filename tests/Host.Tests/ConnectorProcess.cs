@@ -59,7 +59,12 @@ public sealed class ConnectorProcess : IDisposable
         using var process = Process.Start(info)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(TimeSpan.FromSeconds(60))) process.Kill(true);
+        if (!process.WaitForExit(TimeSpan.FromSeconds(60)))
+        {
+            process.Kill(true);
+            process.WaitForExit();
+            return new CliResult(-1, stdout.Result, $"(killed after 60 s: certconnector {string.Join(' ', args)})\n{stderr.Result}");
+        }
         return new CliResult(process.ExitCode, stdout.Result, stderr.Result);
     }
 
@@ -99,6 +104,21 @@ public sealed class ConnectorProcess : IDisposable
     {
         using (var kill = Process.Start("kill", ["-INT", _process.Id.ToString()])) kill.WaitForExit();
         if (!_process.WaitForExit(timeout)) throw new TimeoutException($"certconnector did not stop on SIGINT.\n{Output}");
+        return _process.ExitCode;
+    }
+
+    /// <summary>SIGTERM, as systemd or Kubernetes stop a service: the node leaves the cluster, hands its shards over and stops.</summary>
+    public int Terminate(TimeSpan timeout)
+    {
+        using (var kill = Process.Start("kill", ["-TERM", _process.Id.ToString()])) kill.WaitForExit();
+        return WaitForExit(timeout, "SIGTERM");
+    }
+
+    /// <summary>Waits for the process to end on its own (e.g. after <c>cluster leave</c> of itself).</summary>
+    public int WaitForExit(TimeSpan timeout, string why = "leaving")
+    {
+        if (!_process.WaitForExit(timeout)) throw new TimeoutException($"certconnector did not stop after {why}.\n{Output}");
+        _process.WaitForExit(); // drains the redirected output
         return _process.ExitCode;
     }
 

@@ -5,6 +5,7 @@ using Akka.Actor;
 using System.Runtime.Serialization;
 using System.Security.Cryptography;
 using Akka.Serialization;
+using CertConnector.Actors.Cluster;
 using CertConnector.Actors.Common;
 using CertConnector.Actors.Pkcs;
 using CertConnector.Actors.Revocation;
@@ -32,7 +33,7 @@ public sealed class ConnectorJsonSerializer(ExtendedActorSystem system, JournalS
 
     /// <summary>One entry per feature: each feature's folder owns its manifest table.</summary>
     public static IReadOnlyList<IReadOnlyDictionary<string, Type>> FeatureTables { get; } =
-        [PkcsManifests.Table, ScepManifests.Table, RevocationManifests.Table];
+        [PkcsManifests.Table, ScepManifests.Table, RevocationManifests.Table, ClusterManifests.Table];
 
     private static readonly FrozenDictionary<string, Type> TypesByManifest = Merge(FeatureTables);
 

@@ -9,6 +9,6 @@ public sealed record RequestListItem(string Feature, string RequestId, string St
 
 /// <summary><c>GET /api/v1/status</c>.</summary>
 public sealed record ConnectorStatus(string Instance, string Version, string Self, IReadOnlyCollection<string> Roles,
-    IReadOnlyList<ClusterMemberStatus> Members, IReadOnlyList<string> Unreachable);
+    IReadOnlyList<ClusterMemberStatus> Members, IReadOnlyList<string> Unreachable, IReadOnlyList<string> Warnings);
 
-public sealed record ClusterMemberStatus(string Address, string Status, IReadOnlyCollection<string> Roles);
+public sealed record ClusterMemberStatus(string Address, string Status, IReadOnlyCollection<string> Roles, string Version);

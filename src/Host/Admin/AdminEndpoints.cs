@@ -38,8 +38,8 @@ public static class AdminEndpoints
         {
             var cluster = Cluster.Get(system);
             return Results.Ok(new ConnectorStatus(options.Instance, Version, cluster.SelfAddress.ToString(), cluster.SelfRoles,
-                [.. cluster.State.Members.Select(m => new ClusterMemberStatus(m.Address.ToString(), m.Status.ToString(), m.Roles))],
-                [.. cluster.State.Unreachable.Select(m => m.Address.ToString())]));
+                [.. cluster.State.Members.Select(m => new ClusterMemberStatus(m.Address.ToString(), m.Status.ToString(), m.Roles, m.AppVersion.ToString()))],
+                [.. cluster.State.Unreachable.Select(m => m.Address.ToString())], ClusterEndpoints.VersionWarnings(cluster.State.Members)));
         });
 
         return app;

@@ -15,7 +15,7 @@ public static class CliApp
     public static IReadOnlyList<string> Commands => [.. BuildCommands().Select(c => c.Name)];
 
     private static IEnumerable<Command> BuildCommands() =>
-        [.. ConnectorFeatures.All.Select(f => f.Command()), CaCommands.Build(), RequestsCommand(), StatusCommand()];
+        [.. ConnectorFeatures.All.Select(f => f.Command()), CaCommands.Build(), ClusterCommands.Build(), RequestsCommand(), StatusCommand()];
 
     private static readonly JsonSerializerOptions Pretty = new() { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
@@ -73,7 +73,10 @@ public static class CliApp
         var status = new Command("status", "Instance, version and cluster members");
         status.SetAction(Call(async (_, client, ct) =>
         {
-            Print(await client.SendAsync(HttpMethod.Get, "/api/v1/status", null, ct));
+            var json = await client.SendAsync(HttpMethod.Get, "/api/v1/status", null, ct);
+            Print(json);
+            if (json.ValueKind == JsonValueKind.Object && json.TryGetProperty("warnings", out var warnings) && warnings.ValueKind == JsonValueKind.Array)
+                foreach (var warning in warnings.EnumerateArray()) await Console.Error.WriteLineAsync($"warning: {warning.GetString()}");
             return 0;
         }));
         return status;

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Akka.Cluster;
 using Akka.Configuration;
 using Akka.Hosting;
+using CertConnector.Actors.Cluster;
 using CertConnector.Adapters.Persistence;
 using CertConnector.Host.Configuration;
 using CertConnector.Host.Features;
@@ -27,6 +28,7 @@ public static class AkkaComposition
             .WithCustomSerializer("connector-json", ConnectorJsonSerializer.BoundTypes,
                 system => new ConnectorJsonSerializer(system, sp.GetRequiredService<JournalSealingKey>()))
             .AddFeatures(options)
+            .AddNodeInfo(options.Instance, Admin.AdminEndpoints.Version)
             .AddStartup((system, _) =>
             {
                 // The embedded default has no seed nodes: the node forms a cluster of one by joining itself.
@@ -54,7 +56,9 @@ public static class AkkaComposition
         var path = ResolveHoconPath(options.Hocon);
         var roles = string.Join(", ", options.Roles.Select(r => JsonSerializer.Serialize(r)));
         var header = $"certconnector.data-dir = {JsonSerializer.Serialize(options.DataDirFullPath)}\n" +
-                     $"akka.cluster.roles = [{roles}]\n";
+                     $"akka.cluster.roles = [{roles}]\n" +
+                     // Every member carries its version (Member.AppVersion): cluster show and status compare them.
+                     $"akka.cluster.app-version = {JsonSerializer.Serialize(Admin.AdminEndpoints.Version)}\n";
         return ConfigurationFactory.ParseString(header + File.ReadAllText(path));
     }
 

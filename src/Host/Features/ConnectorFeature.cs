@@ -11,6 +11,7 @@ namespace CertConnector.Host.Features;
 /// </summary>
 /// <param name="Name">the CLI command and the <c>--feature</c> of <c>requests list</c>.</param>
 /// <param name="Role">the cluster role of nodes that run the feature's actors.</param>
+/// <param name="ShardTypeName">the feature's shard region (for <c>cluster shards</c>).</param>
 /// <param name="AddServices">the feature's adapters and ports (after the shared ones: CA, event log, standalone database).</param>
 /// <param name="AddActors">the feature's Akka.Hosting extension (shard region or proxy, coordinator).</param>
 /// <param name="MapEndpoints">the feature's admin API routes (and device-facing ones, for SCEP).</param>
@@ -18,6 +19,7 @@ namespace CertConnector.Host.Features;
 public sealed record ConnectorFeature(
     string Name,
     string Role,
+    string ShardTypeName,
     Func<ConnectorOptions, bool> IsEnabled,
     Action<IServiceCollection, ConnectorOptions> AddServices,
     Func<AkkaConfigurationBuilder, ConnectorOptions, AkkaConfigurationBuilder> AddActors,

@@ -9,7 +9,7 @@ namespace CertConnector.Host.Pkcs;
 /// <summary>The PKCS feature as the host composes it.</summary>
 public static class PkcsFeature
 {
-    public static ConnectorFeature Definition { get; } = new("pkcs", PkcsHosting.Role, o => o.Pkcs.Enabled, AddServices,
+    public static ConnectorFeature Definition { get; } = new("pkcs", PkcsHosting.Role, PkcsHosting.ShardTypeName, o => o.Pkcs.Enabled, AddServices,
         (akka, options) => akka.AddPkcsFeature(options.Pkcs), app => app.MapPkcsEndpoints(), PkcsCommands.Build);
 
     /// <summary>Standalone: the queue in standalone.db is both the service port and the admin API's queue.</summary>

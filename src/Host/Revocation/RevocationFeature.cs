@@ -12,7 +12,7 @@ namespace CertConnector.Host.Revocation;
 /// registered with the CA backend.</summary>
 public static class RevocationFeature
 {
-    public static ConnectorFeature Definition { get; } = new("revocation", RevocationHosting.Role, o => o.Revocation.Enabled, AddServices,
+    public static ConnectorFeature Definition { get; } = new("revocation", RevocationHosting.Role, RevocationHosting.ShardTypeName, o => o.Revocation.Enabled, AddServices,
         (akka, options) => akka.AddRevocationFeature(options.Revocation), app => app.MapRevocationEndpoints(), RevocationCommands.Build);
 
     /// <summary>Standalone: the revocation queue in standalone.db is the service port and the admin API's queue.</summary>

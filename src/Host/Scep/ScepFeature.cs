@@ -13,7 +13,7 @@ namespace CertConnector.Host.Scep;
 /// <summary>The SCEP feature as the host composes it: the admin routes and the device-facing listener's routes.</summary>
 public static class ScepFeature
 {
-    public static ConnectorFeature Definition { get; } = new("scep", ScepHosting.Role, o => o.Scep.Enabled, AddServices,
+    public static ConnectorFeature Definition { get; } = new("scep", ScepHosting.Role, ScepHosting.ShardTypeName, o => o.Scep.Enabled, AddServices,
         (akka, options) => akka.AddScepFeature(options.Scep), MapEndpoints, ScepCommands.Build);
 
     private static void MapEndpoints(IEndpointRouteBuilder app)

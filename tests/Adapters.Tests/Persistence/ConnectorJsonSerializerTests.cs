@@ -1,3 +1,4 @@
+using CertConnector.Actors.Cluster;
 using System.Collections.Immutable;
 using Akka.Actor;
 using Akka.Actor.Setup;
@@ -59,6 +60,8 @@ public sealed class ConnectorJsonSerializerTests() : Akka.TestKit.Xunit2.TestKit
         [typeof(GetRevocationRequest)] = new GetRevocationRequest("rv-1"),
         [typeof(RevocationRequestView)] = new RevocationRequestView("rv-1", true, "Revoked", "0A1B", RevocationReason.KeyCompromise, 1, T,
             new FailureReason("A", "b", true), "4005", false, [new HistoryEntry(T, "Downloaded", "x")]),
+        [typeof(GetNodeInfo)] = GetNodeInfo.Instance,
+        [typeof(NodeInfo)] = new NodeInfo("node-a", "1.2.3", T, TimeSpan.FromMinutes(90)),
         [typeof(ScepRequestView)] = new ScepRequestView("scep-1", true, "Issued", "tx", "0A", false, 1, [new HistoryEntry(T, "Received", "x")]),
     };
 

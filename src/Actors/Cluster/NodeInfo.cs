@@ -1,0 +1,59 @@
+using Akka.Actor;
+using Akka.Hosting;
+using CertConnector.Actors.Common;
+
+namespace CertConnector.Actors.Cluster;
+
+/// <summary>Asks a node's <see cref="NodeInfoActor"/> who it is and how long it has run.</summary>
+public sealed record GetNodeInfo : IConnectorSerializable
+{
+    public static GetNodeInfo Instance { get; } = new();
+}
+
+/// <summary>
+/// A node's answer. <paramref name="Uptime"/> is measured by the answering node on its own monotonic clock, so
+/// clock skew between machines does not distort it; <paramref name="StartedAt"/> is that node's wall clock.
+/// </summary>
+public sealed record NodeInfo(string Instance, string Version, DateTimeOffset StartedAt, TimeSpan Uptime) : IConnectorSerializable;
+
+/// <summary>
+/// One per node, at the fixed path <c>/user/node-info</c>, so any node can ask any member by its address
+/// (cluster inspection: <c>certconnector cluster show</c>). It holds no state beyond its start time.
+/// </summary>
+public sealed class NodeInfoActor : ReceiveActor
+{
+    public const string Name = "node-info";
+
+    public NodeInfoActor(string instance, string version, TimeProvider time)
+    {
+        var startedAt = time.GetUtcNow();
+        var started = time.GetTimestamp();
+        Receive<GetNodeInfo>(_ => Sender.Tell(new NodeInfo(instance, version, startedAt, time.GetElapsedTime(started))));
+    }
+
+    public static Props Props(string instance, string version, TimeProvider? time = null) =>
+        Akka.Actor.Props.Create(() => new NodeInfoActor(instance, version, time ?? TimeProvider.System));
+
+    /// <summary>The path of a member's node-info actor.</summary>
+    public static ActorPath PathAt(Address member) => new RootActorPath(member) / "user" / Name;
+}
+
+/// <summary>Registry key of this node's <see cref="NodeInfoActor"/>.</summary>
+public sealed class NodeInfoKey;
+
+public static class NodeInfoHosting
+{
+    public static AkkaConfigurationBuilder AddNodeInfo(this AkkaConfigurationBuilder builder, string instance, string version) =>
+        builder.WithActors((system, registry) =>
+            registry.Register<NodeInfoKey>(system.ActorOf(NodeInfoActor.Props(instance, version), NodeInfoActor.Name)));
+}
+
+/// <summary>Wire names of the cluster-inspection messages (never persisted, but they cross nodes).</summary>
+public static class ClusterManifests
+{
+    public static IReadOnlyDictionary<string, Type> Table { get; } = new Dictionary<string, Type>
+    {
+        ["cluster.get-node-info.v1"] = typeof(GetNodeInfo),
+        ["cluster.node-info.v1"] = typeof(NodeInfo),
+    };
+}
