@@ -103,8 +103,7 @@ public sealed class ConnectorProcess : IDisposable
     public int Interrupt(TimeSpan timeout)
     {
         using (var kill = Process.Start("kill", ["-INT", _process.Id.ToString()])) kill.WaitForExit();
-        if (!_process.WaitForExit(timeout)) throw new TimeoutException($"certconnector did not stop on SIGINT.\n{Output}");
-        return _process.ExitCode;
+        return WaitForExit(timeout, "SIGINT");
     }
 
     /// <summary>SIGTERM, as systemd or Kubernetes stop a service: the node leaves the cluster, hands its shards over and stops.</summary>
@@ -118,7 +117,9 @@ public sealed class ConnectorProcess : IDisposable
     public int WaitForExit(TimeSpan timeout, string why = "leaving")
     {
         if (!_process.WaitForExit(timeout)) throw new TimeoutException($"certconnector did not stop after {why}.\n{Output}");
-        _process.WaitForExit(); // drains the redirected output
+        // WaitForExit(timeout) returns before the asynchronous output readers have seen the end of the stream;
+        // only the parameterless overload waits for them, so the last lines (e.g. "Exiting completed") are in Output.
+        _process.WaitForExit();
         return _process.ExitCode;
     }
 
