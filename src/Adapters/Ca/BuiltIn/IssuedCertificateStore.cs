@@ -1,4 +1,3 @@
-using System.Globalization;
 using CertConnector.Adapters.Crypto;
 using CertConnector.Adapters.Service.Standalone;
 using Microsoft.Data.Sqlite;
@@ -77,11 +76,11 @@ public sealed class IssuedCertificateStore
         command.Parameters.AddWithValue("$request_id", record.RequestId);
         command.Parameters.AddWithValue("$feature", record.Feature);
         command.Parameters.AddWithValue("$status", record.Status);
-        command.Parameters.AddWithValue("$not_before", Format(record.NotBefore));
-        command.Parameters.AddWithValue("$not_after", Format(record.NotAfter));
+        command.Parameters.AddWithValue("$not_before", StandaloneDatabase.FormatTime(record.NotBefore));
+        command.Parameters.AddWithValue("$not_after", StandaloneDatabase.FormatTime(record.NotAfter));
         command.Parameters.AddWithValue("$thumbprint", record.Thumbprint);
         command.Parameters.AddWithValue("$der", record.Der);
-        command.Parameters.AddWithValue("$revoked_at", record.RevokedAt is { } at ? Format(at) : DBNull.Value);
+        command.Parameters.AddWithValue("$revoked_at", record.RevokedAt is { } at ? StandaloneDatabase.FormatTime(at) : DBNull.Value);
         command.Parameters.AddWithValue("$reason", (object?)record.RevocationReason ?? DBNull.Value);
         command.Parameters.AddWithValue("$superseded_by", (object?)record.SupersededBy ?? DBNull.Value);
         command.ExecuteNonQuery();
@@ -128,7 +127,7 @@ public sealed class IssuedCertificateStore
         using var command = connection.CreateCommand();
         command.CommandText = "UPDATE issued_certificates SET status = 'revoked', revoked_at = $at, revocation_reason = $reason WHERE serial = $serial AND status = 'issued'";
         command.Parameters.AddWithValue("$serial", Normalize(serialNumber));
-        command.Parameters.AddWithValue("$at", Format(at));
+        command.Parameters.AddWithValue("$at", StandaloneDatabase.FormatTime(at));
         command.Parameters.AddWithValue("$reason", reason);
         if (command.ExecuteNonQuery() == 1) return RevocationOutcome.Revoked;
         return FindBySerial(serialNumber) is null ? RevocationOutcome.NotFound : RevocationOutcome.AlreadyRevoked;
@@ -146,8 +145,8 @@ public sealed class IssuedCertificateStore
         {
             result.Add(new IssuedCertificateRecord(
                 reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4),
-                Parse(reader.GetString(5)), Parse(reader.GetString(6)), reader.GetString(7), (byte[])reader.GetValue(8),
-                reader.IsDBNull(9) ? null : Parse(reader.GetString(9)),
+                StandaloneDatabase.ParseTime(reader.GetString(5)), StandaloneDatabase.ParseTime(reader.GetString(6)), reader.GetString(7), (byte[])reader.GetValue(8),
+                reader.IsDBNull(9) ? null : StandaloneDatabase.ParseTime(reader.GetString(9)),
                 reader.IsDBNull(10) ? null : reader.GetString(10),
                 reader.IsDBNull(11) ? null : reader.GetString(11)));
         }
@@ -156,8 +155,5 @@ public sealed class IssuedCertificateStore
 
     private static string Normalize(string serialNumber) => CertificateIds.NormalizeSerial(serialNumber) ?? serialNumber;
 
-    private static string Format(DateTimeOffset value) => value.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture);
 
-    private static DateTimeOffset Parse(string value) =>
-        DateTimeOffset.Parse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);
 }
