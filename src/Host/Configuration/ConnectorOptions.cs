@@ -36,6 +36,8 @@ public sealed class ConnectorOptions
     public AdminOptions Admin { get; set; } = new();
     /// <summary>Where certificates point relying parties for revocation status, and how long CRLs and OCSP answers hold.</summary>
     public CaPublishingOptions Publishing { get; set; } = new();
+    /// <summary>Where the shared stores live: the SQLite files in the data directory (default) or one PostgreSQL database.</summary>
+    public DatabaseSettings Database { get; set; } = new();
 
     public string DataDirFullPath => Path.GetFullPath(DataDir);
 
@@ -64,4 +66,22 @@ public sealed class StandaloneSettings
 {
     /// <summary>How long a downloaded request is not handed out again.</summary>
     public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromMinutes(5);
+}
+
+/// <summary>
+/// The stores that must be one for the whole connector (queues, SCEP challenges and notifications, issued
+/// certificates, CRL number, CA credentials). <c>sqlite</c>: files in the data directory, one instance only.
+/// <c>postgres</c>: one PostgreSQL database that every instance of a cluster shares.
+/// </summary>
+public sealed class DatabaseSettings
+{
+    public const string Sqlite = "sqlite";
+    public const string Postgres = "postgres";
+
+    public string Provider { get; set; } = Sqlite;
+
+    /// <summary>The Npgsql connection string when <see cref="Provider"/> is <c>postgres</c>.</summary>
+    public string? ConnectionString { get; set; }
+
+    public bool IsPostgres => string.Equals(Provider, Postgres, StringComparison.OrdinalIgnoreCase);
 }
