@@ -2,7 +2,8 @@ using CertConnector.Actors.Common;
 using CertConnector.Actors.Ports;
 using CertConnector.Adapters.Crypto;
 using CertConnector.Adapters.Revocation;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
+using CertConnector.Adapters.Service.Standalone;
 using Org.BouncyCastle.Crypto;
 using Org.BouncyCastle.Crypto.Parameters;
 using Org.BouncyCastle.Pkcs;
@@ -34,8 +35,10 @@ public sealed partial class BuiltInCa : ICertificateAuthority
         RaPrivateKey = raKey;
         CaChainDer = chain.Select(c => c.GetEncoded()).ToList();
         _templates = templates.ToDictionary(t => t.Name, StringComparer.OrdinalIgnoreCase);
-        Store = new IssuedCertificateStore(Path.Combine(options.Directory, "issued.db"));
-        _crlNumbers = new CrlNumbers(Path.Combine(options.Directory, "issued.db"));
+        // issued.db in the CA directory, unless a cluster shares one database: then serials and CRL numbers are one for all.
+        var database = options.Database ?? new StandaloneDatabase(Path.Combine(options.Directory, "issued.db"), TimeSpan.FromSeconds(30));
+        Store = new IssuedCertificateStore(database);
+        _crlNumbers = new CrlNumbers(database);
         _ocsp = ocsp;
         CrlFileName = CrlFileNameOf(chain[0]);
         // "No valid certificate exists that no request owns": orphans left by a crash before this start are revoked now.
@@ -180,9 +183,9 @@ public sealed partial class BuiltInCa : ICertificateAuthority
                 if (earlier is not null) RevokeSuperseded();
                 return Result(certificate);
             }
-            catch (SqliteException e) when (e.SqliteErrorCode == 19 && attempt < 3)
+            catch (DbException e) when (StandaloneDatabase.IsUniqueViolation(e) && attempt < 3)
             {
-                // SQLITE_CONSTRAINT: a serial collision (2^-127 odds) - draw another one.
+                // A unique-key violation: a serial collision (2^-127 odds) - draw another one.
             }
         }
     }

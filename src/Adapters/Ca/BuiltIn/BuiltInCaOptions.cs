@@ -34,6 +34,12 @@ public sealed class BuiltInCaOptions
     /// <summary>When set, issued certificates carry an AIA caIssuers entry with this URL.</summary>
     public string? CaIssuersUrl { get; set; }
 
+    /// <summary>
+    /// Where the issued certificates and the CRL number live. Null: <c>issued.db</c> in <see cref="Directory"/>. A
+    /// cluster passes its shared PostgreSQL database, so serials are unique and CRL numbers monotonic across instances.
+    /// </summary>
+    public Service.Standalone.StandaloneDatabase? Database { get; set; }
+
     /// <summary>PBKDF2 iterations for the key files; high because the passphrase may be typed by a person.</summary>
     public int KeyFileIterations { get; set; } = 100_000;
 }

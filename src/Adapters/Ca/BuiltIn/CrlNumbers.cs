@@ -13,14 +13,14 @@ internal sealed class CrlNumbers
 
     private readonly IssuedDatabase _database;
 
-    public CrlNumbers(string databasePath) => _database = new IssuedDatabase(databasePath, Table);
+    public CrlNumbers(StandaloneDatabase database) => _database = new IssuedDatabase(database, Table);
 
     /// <summary>Takes the next number (1 for the first CRL); one statement, so two callers never get the same one.</summary>
     public long Next()
     {
         using var connection = _database.Open();
         using var command = connection.CreateCommand();
-        command.CommandText = "INSERT INTO crl_number (id, last) VALUES (1, 1) ON CONFLICT (id) DO UPDATE SET last = last + 1 RETURNING last";
+        command.CommandText = "INSERT INTO crl_number (id, last) VALUES (1, 1) ON CONFLICT (id) DO UPDATE SET last = crl_number.last + 1 RETURNING last";
         return Convert.ToInt64(command.ExecuteScalar());
     }
 }

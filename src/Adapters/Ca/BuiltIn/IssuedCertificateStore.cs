@@ -1,6 +1,6 @@
 using CertConnector.Adapters.Crypto;
 using CertConnector.Adapters.Service.Standalone;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 
 namespace CertConnector.Adapters.Ca.BuiltIn;
 
@@ -25,10 +25,10 @@ public sealed record IssuedCertificateRecord(
 public enum RevocationOutcome { Revoked, AlreadyRevoked, NotFound }
 
 /// <summary>
-/// Every certificate the built-in CA issued, for revocation, CRL, OCSP and inspection. SQLite in WAL mode; the table
-/// is declared and migrated like the standalone stores' (<see cref="StandaloneTable"/>, versions in issued.db's own
-/// <c>schema_versions</c>). A connection per call (pooled by Microsoft.Data.Sqlite), so the store is safe to share
-/// between threads; the API is synchronous because issuing is.
+/// Every certificate the built-in CA issued, for revocation, CRL, OCSP and inspection: issued.db (SQLite, WAL mode) or
+/// the cluster's shared PostgreSQL database. The table is declared and migrated like the standalone stores'
+/// (<see cref="StandaloneTable"/>). A pooled connection per call, so the store is safe to share between threads; the
+/// API is synchronous because issuing is.
 /// </summary>
 public sealed class IssuedCertificateStore
 {
@@ -54,81 +54,84 @@ public sealed class IssuedCertificateStore
 
     private readonly IssuedDatabase _database;
 
-    public IssuedCertificateStore(string path) => _database = new IssuedDatabase(path, Table);
+    public IssuedCertificateStore(string path) : this(new StandaloneDatabase(path, TimeSpan.FromSeconds(30))) { }
+
+    /// <summary>The store in <paramref name="database"/>: a SQLite file or the cluster's shared PostgreSQL database.</summary>
+    public IssuedCertificateStore(StandaloneDatabase database) => _database = new IssuedDatabase(database, Table);
 
     /// <summary>
     /// Adds the certificate and, in the same transaction, marks every earlier certificate of the same request
     /// (same feature and request ID) as superseded by it. That happens when a process dies between the CA
     /// issuing and the request's journal write: the retry issues again for a new key, and the first
     /// certificate, whose key died with the process, is left to the revocation work (reason superseded).
-    /// So a request never has more than one current certificate. Throws <see cref="SqliteException"/>
-    /// (constraint) if the serial is already present.
+    /// So a request never has more than one current certificate. Throws a <see cref="DbException"/> for which
+    /// <see cref="StandaloneDatabase.IsUniqueViolation"/> holds if the serial is already present.
     /// </summary>
     public void Add(IssuedCertificateRecord record)
     {
         using var connection = _database.Open();
-        using var transaction = connection.BeginTransaction(deferred: false);
+        using var transaction = _database.BeginWrite(connection);
         using var command = connection.CreateCommand();
         command.Transaction = transaction;
-        command.CommandText = $"INSERT INTO issued_certificates ({Columns}) VALUES ($serial, $subject, $request_id, $feature, $status, $not_before, $not_after, $thumbprint, $der, $revoked_at, $reason, $superseded_by)";
-        command.Parameters.AddWithValue("$serial", Normalize(record.SerialNumber));
-        command.Parameters.AddWithValue("$subject", record.Subject);
-        command.Parameters.AddWithValue("$request_id", record.RequestId);
-        command.Parameters.AddWithValue("$feature", record.Feature);
-        command.Parameters.AddWithValue("$status", record.Status);
-        command.Parameters.AddWithValue("$not_before", StandaloneDatabase.FormatTime(record.NotBefore));
-        command.Parameters.AddWithValue("$not_after", StandaloneDatabase.FormatTime(record.NotAfter));
-        command.Parameters.AddWithValue("$thumbprint", record.Thumbprint);
-        command.Parameters.AddWithValue("$der", record.Der);
-        command.Parameters.AddWithValue("$revoked_at", record.RevokedAt is { } at ? StandaloneDatabase.FormatTime(at) : DBNull.Value);
-        command.Parameters.AddWithValue("$reason", (object?)record.RevocationReason ?? DBNull.Value);
-        command.Parameters.AddWithValue("$superseded_by", (object?)record.SupersededBy ?? DBNull.Value);
+        command.CommandText = $"INSERT INTO issued_certificates ({Columns}) VALUES (@serial, @subject, @request_id, @feature, @status, @not_before, @not_after, @thumbprint, @der, @revoked_at, @reason, @superseded_by)";
+        IssuedDatabase.Add(command, "@serial", Normalize(record.SerialNumber));
+        IssuedDatabase.Add(command, "@subject", record.Subject);
+        IssuedDatabase.Add(command, "@request_id", record.RequestId);
+        IssuedDatabase.Add(command, "@feature", record.Feature);
+        IssuedDatabase.Add(command, "@status", record.Status);
+        IssuedDatabase.Add(command, "@not_before", StandaloneDatabase.FormatTime(record.NotBefore));
+        IssuedDatabase.Add(command, "@not_after", StandaloneDatabase.FormatTime(record.NotAfter));
+        IssuedDatabase.Add(command, "@thumbprint", record.Thumbprint);
+        IssuedDatabase.Add(command, "@der", record.Der);
+        IssuedDatabase.Add(command, "@revoked_at", record.RevokedAt is { } at ? StandaloneDatabase.FormatTime(at) : null);
+        IssuedDatabase.Add(command, "@reason", record.RevocationReason);
+        IssuedDatabase.Add(command, "@superseded_by", record.SupersededBy);
         command.ExecuteNonQuery();
 
         using var supersede = connection.CreateCommand();
         supersede.Transaction = transaction;
         supersede.CommandText = """
-            UPDATE issued_certificates SET superseded_by = $serial
-            WHERE request_id = $request_id AND feature = $feature AND serial <> $serial AND superseded_by IS NULL
+            UPDATE issued_certificates SET superseded_by = @serial
+            WHERE request_id = @request_id AND feature = @feature AND serial <> @serial AND superseded_by IS NULL
             """;
-        supersede.Parameters.AddWithValue("$serial", Normalize(record.SerialNumber));
-        supersede.Parameters.AddWithValue("$request_id", record.RequestId);
-        supersede.Parameters.AddWithValue("$feature", record.Feature);
+        IssuedDatabase.Add(supersede, "@serial", Normalize(record.SerialNumber));
+        IssuedDatabase.Add(supersede, "@request_id", record.RequestId);
+        IssuedDatabase.Add(supersede, "@feature", record.Feature);
         supersede.ExecuteNonQuery();
         transaction.Commit();
     }
 
     /// <summary>Certificates replaced by a later one for the same request, oldest first: still valid until revoked.</summary>
     public IReadOnlyList<IssuedCertificateRecord> ListSuperseded() =>
-        Query("WHERE superseded_by IS NOT NULL AND status = $p ORDER BY rowid", IssuedCertificateRecord.Issued);
+        Query("WHERE superseded_by IS NOT NULL AND status = @p ORDER BY rowid", IssuedCertificateRecord.Issued);
 
     /// <summary>Every certificate issued for the request, current and superseded, oldest first.</summary>
     public IReadOnlyList<IssuedCertificateRecord> ListByRequestId(string requestId) =>
-        Query("WHERE request_id = $p ORDER BY rowid", requestId);
+        Query("WHERE request_id = @p ORDER BY rowid", requestId);
 
     /// <summary>Accepts the serial in any common hex form (colons, lower case, leading zeros).</summary>
     public IssuedCertificateRecord? FindBySerial(string serialNumber) =>
-        Query("WHERE serial = $p LIMIT 1", Normalize(serialNumber)).FirstOrDefault();
+        Query("WHERE serial = @p LIMIT 1", Normalize(serialNumber)).FirstOrDefault();
 
     /// <summary>The current (not superseded) certificate issued for the request, if any.</summary>
     public IssuedCertificateRecord? FindByRequestId(string requestId) =>
-        Query("WHERE request_id = $p AND superseded_by IS NULL ORDER BY rowid DESC LIMIT 1", requestId).FirstOrDefault();
+        Query("WHERE request_id = @p AND superseded_by IS NULL ORDER BY rowid DESC LIMIT 1", requestId).FirstOrDefault();
 
     /// <summary>Newest first.</summary>
     public IReadOnlyList<IssuedCertificateRecord> List(int limit) =>
-        Query("ORDER BY rowid DESC LIMIT $p", Math.Max(0, limit));
+        Query("ORDER BY rowid DESC LIMIT @p", Math.Max(0, limit));
 
     public IReadOnlyList<IssuedCertificateRecord> ListRevoked() =>
-        Query("WHERE status = $p ORDER BY revoked_at", IssuedCertificateRecord.Revoked);
+        Query("WHERE status = @p ORDER BY revoked_at", IssuedCertificateRecord.Revoked);
 
     public RevocationOutcome Revoke(string serialNumber, string reason, DateTimeOffset at)
     {
         using var connection = _database.Open();
         using var command = connection.CreateCommand();
-        command.CommandText = "UPDATE issued_certificates SET status = 'revoked', revoked_at = $at, revocation_reason = $reason WHERE serial = $serial AND status = 'issued'";
-        command.Parameters.AddWithValue("$serial", Normalize(serialNumber));
-        command.Parameters.AddWithValue("$at", StandaloneDatabase.FormatTime(at));
-        command.Parameters.AddWithValue("$reason", reason);
+        command.CommandText = "UPDATE issued_certificates SET status = 'revoked', revoked_at = @at, revocation_reason = @reason WHERE serial = @serial AND status = 'issued'";
+        IssuedDatabase.Add(command, "@serial", Normalize(serialNumber));
+        IssuedDatabase.Add(command, "@at", StandaloneDatabase.FormatTime(at));
+        IssuedDatabase.Add(command, "@reason", reason);
         if (command.ExecuteNonQuery() == 1) return RevocationOutcome.Revoked;
         return FindBySerial(serialNumber) is null ? RevocationOutcome.NotFound : RevocationOutcome.AlreadyRevoked;
     }
@@ -138,7 +141,7 @@ public sealed class IssuedCertificateStore
         using var connection = _database.Open();
         using var command = connection.CreateCommand();
         command.CommandText = $"SELECT {Columns} FROM issued_certificates {where}";
-        command.Parameters.AddWithValue("$p", parameter);
+        IssuedDatabase.Add(command, "@p", parameter);
         using var reader = command.ExecuteReader();
         var result = new List<IssuedCertificateRecord>();
         while (reader.Read())

@@ -1,30 +1,28 @@
+using System.Data.Common;
 using CertConnector.Adapters.Service.Standalone;
-using Microsoft.Data.Sqlite;
 
 namespace CertConnector.Adapters.Ca.BuiltIn;
 
 /// <summary>
-/// The built-in CA's issued.db as one of its stores sees it: the store's tables are created or migrated once, when it
-/// opens, by the same mechanism as the standalone stores (<see cref="StandaloneDatabase.EnsureTables"/>); after that,
-/// synchronous pooled connections, because issuing is synchronous.
+/// The built-in CA's database as one of its stores sees it: issued.db in the CA directory (embedded default), or the
+/// shared PostgreSQL database of a cluster. The store's tables are created or migrated once, when it opens, by the same
+/// mechanism as the standalone stores (<see cref="StandaloneDatabase.EnsureTables"/>); after that, synchronous pooled
+/// connections, because issuing is synchronous.
 /// </summary>
 internal sealed class IssuedDatabase
 {
-    /// <summary>Microsoft.Data.Sqlite's default busy timeout, which issued.db has always used.</summary>
-    private static readonly TimeSpan BusyTimeout = TimeSpan.FromSeconds(30);
+    private readonly StandaloneDatabase _database;
 
-    private readonly string _connectionString;
-
-    public IssuedDatabase(string path, params StandaloneTable[] tables)
+    public IssuedDatabase(StandaloneDatabase database, params StandaloneTable[] tables)
     {
-        using (var database = new StandaloneDatabase(path, BusyTimeout)) database.EnsureTables(tables);
-        _connectionString = new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = true }.ToString();
+        _database = database;
+        database.EnsureTables(tables);
     }
 
-    public SqliteConnection Open()
-    {
-        var connection = new SqliteConnection(_connectionString);
-        connection.Open();
-        return connection;
-    }
+    public DbConnection Open() => _database.Open();
+
+    /// <summary>Holds the database's write lock until commit (SQLite BEGIN IMMEDIATE, PostgreSQL advisory lock).</summary>
+    public DbTransaction BeginWrite(DbConnection connection) => _database.BeginWriteTransaction(connection);
+
+    public static DbParameter Add(DbCommand command, string name, object? value) => StandaloneStore.Add(command, name, value);
 }

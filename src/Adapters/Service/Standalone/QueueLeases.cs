@@ -1,4 +1,4 @@
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 
 namespace CertConnector.Adapters.Service.Standalone;
 
@@ -10,13 +10,13 @@ namespace CertConnector.Adapters.Service.Standalone;
 internal static class QueueLeases
 {
     /// <summary>Leases the requests just selected, inside the download's write transaction.</summary>
-    public static async Task LeaseAsync(SqliteConnection connection, SqliteTransaction transaction, string table, IEnumerable<string> requestIds,
+    public static async Task LeaseAsync(DbConnection connection, DbTransaction transaction, string table, IEnumerable<string> requestIds,
         DateTimeOffset until, string instanceId, CancellationToken cancellationToken)
     {
         await using var lease = StandaloneStore.Command(connection, transaction,
-            $"UPDATE {table} SET lease_expires_at = $until, leased_by = $me, delivery_count = delivery_count + 1 WHERE request_id = $id",
-            ("$until", StandaloneDatabase.FormatTime(until)), ("$me", instanceId));
-        var id = lease.Parameters.Add("$id", SqliteType.Text);
+            $"UPDATE {table} SET lease_expires_at = @until, leased_by = @me, delivery_count = delivery_count + 1 WHERE request_id = @id",
+            ("@until", StandaloneDatabase.FormatTime(until)), ("@me", instanceId));
+        var id = StandaloneStore.Add(lease, "@id", null);
         foreach (var requestId in requestIds)
         {
             id.Value = requestId;
@@ -34,17 +34,28 @@ internal static class QueueLeases
         store.RunAsync(async connection =>
         {
             await using var release = StandaloneStore.Command(connection, null,
-                $"UPDATE {table} SET lease_expires_at = NULL WHERE leased_by = $me AND completed_at IS NULL AND lease_expires_at IS NOT NULL",
-                ("$me", instanceId));
+                $"UPDATE {table} SET lease_expires_at = NULL WHERE leased_by = @me AND completed_at IS NULL AND lease_expires_at IS NOT NULL",
+                ("@me", instanceId));
             return await release.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }, cancellationToken);
 
+    /// <summary>
+    /// Whether the queue holds the request: checked inside the upload's write transaction before its result is
+    /// inserted with plain VALUES (PostgreSQL cannot type a NULL parameter in INSERT ... SELECT).
+    /// </summary>
+    public static async Task<bool> ExistsAsync(DbConnection connection, DbTransaction transaction, string table, string requestId,
+        CancellationToken cancellationToken)
+    {
+        await using var exists = StandaloneStore.Command(connection, transaction, $"SELECT count(*) FROM {table} WHERE request_id = @id", ("@id", requestId));
+        return Convert.ToInt64(await exists.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false)) > 0;
+    }
+
     /// <summary>Marks a request done once its first result is stored (inside the upload's write transaction).</summary>
-    public static async Task CompleteAsync(SqliteConnection connection, SqliteTransaction transaction, string table, string requestId, string now,
+    public static async Task CompleteAsync(DbConnection connection, DbTransaction transaction, string table, string requestId, string now,
         CancellationToken cancellationToken)
     {
         await using var complete = StandaloneStore.Command(connection, transaction,
-            $"UPDATE {table} SET completed_at = $now, lease_expires_at = NULL WHERE request_id = $id", ("$id", requestId), ("$now", now));
+            $"UPDATE {table} SET completed_at = @now, lease_expires_at = NULL WHERE request_id = @id", ("@id", requestId), ("@now", now));
         await complete.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 }

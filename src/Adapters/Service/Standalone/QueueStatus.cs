@@ -38,18 +38,18 @@ public static class QueueStatuses
     }
 
     /// <summary>The SQL filter for a status, over a queue aliased <c>r</c> (with <c>completed_at</c>, <c>lease_expires_at</c>)
-    /// joined to its results aliased <c>s</c> (with <c>succeeded</c>); <c>$now</c> is bound by the caller.</summary>
+    /// joined to its results aliased <c>s</c> (with <c>succeeded</c>); <c>@now</c> is bound by the caller.</summary>
     public static string SqlFilter(QueueStatus? status) => status switch
     {
         null => "1 = 1",
         QueueStatus.Queued => QueuedFilter,
-        QueueStatus.Leased => "r.completed_at IS NULL AND r.lease_expires_at > $now",
+        QueueStatus.Leased => "r.completed_at IS NULL AND r.lease_expires_at > @now",
         QueueStatus.Completed => "s.succeeded = 1",
         QueueStatus.Failed => "s.succeeded = 0",
         _ => throw new ArgumentOutOfRangeException(nameof(status)),
     };
 
-    public const string QueuedFilter = "r.completed_at IS NULL AND (r.lease_expires_at IS NULL OR r.lease_expires_at <= $now)";
+    public const string QueuedFilter = "r.completed_at IS NULL AND (r.lease_expires_at IS NULL OR r.lease_expires_at <= @now)";
 }
 
 /// <summary>One line of <c>requests list</c>, whatever the feature.</summary>

@@ -4,7 +4,7 @@ using System.Text.Json;
 using CertConnector.Actors.Common;
 using CertConnector.Actors.Ports;
 using CertConnector.Adapters.Crypto;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 using Org.BouncyCastle.Asn1.X509;
 
 namespace CertConnector.Adapters.Service.Standalone;
@@ -98,11 +98,11 @@ public sealed class StandaloneScepChallenges : IChallengeValidator, IScepChallen
         {
             await using var insert = StandaloneStore.Command(connection, null, """
                 INSERT INTO scep_challenges (challenge_hash, subject_name, subject_alt_names, created_at, expires_at)
-                VALUES ($hash, $subject, $sans, $now, $expires)
+                VALUES (@hash, @subject, @sans, @now, @expires)
                 """,
-                ("$hash", Hash(challenge)), ("$subject", subjectName.Trim()),
-                ("$sans", JsonSerializer.Serialize(normalizedSans, SanJson)),
-                ("$now", StandaloneDatabase.FormatTime(now)), ("$expires", StandaloneDatabase.FormatTime(expiresAt)));
+                ("@hash", Hash(challenge)), ("@subject", subjectName.Trim()),
+                ("@sans", JsonSerializer.Serialize(normalizedSans, SanJson)),
+                ("@now", StandaloneDatabase.FormatTime(now)), ("@expires", StandaloneDatabase.FormatTime(expiresAt)));
             await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             return new MintedChallenge(challenge, expiresAt);
         }, cancellationToken);
@@ -134,8 +134,8 @@ public sealed class StandaloneScepChallenges : IChallengeValidator, IScepChallen
             string boundSubject, boundSansJson, usedBy, usedByKey;
             DateTimeOffset expiresAt;
             await using (var select = StandaloneStore.Command(connection, transaction,
-                "SELECT subject_name, subject_alt_names, expires_at, used_by_transaction, used_by_key_hash FROM scep_challenges WHERE challenge_hash = $hash",
-                ("$hash", hash)))
+                "SELECT subject_name, subject_alt_names, expires_at, used_by_transaction, used_by_key_hash FROM scep_challenges WHERE challenge_hash = @hash",
+                ("@hash", hash)))
             await using (var reader = await select.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
             {
                 if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -163,10 +163,10 @@ public sealed class StandaloneScepChallenges : IChallengeValidator, IScepChallen
 
             await using var mark = StandaloneStore.Command(connection, transaction,
                 """
-                UPDATE scep_challenges SET used_by_transaction = $tx, used_by_key_hash = $key, used_at = $now
-                WHERE challenge_hash = $hash AND used_by_transaction IS NULL
+                UPDATE scep_challenges SET used_by_transaction = @tx, used_by_key_hash = @key, used_at = @now
+                WHERE challenge_hash = @hash AND used_by_transaction IS NULL
                 """,
-                ("$tx", request.TransactionId), ("$key", requested.KeyHash), ("$now", StandaloneDatabase.FormatTime(now)), ("$hash", hash));
+                ("@tx", request.TransactionId), ("@key", requested.KeyHash), ("@now", StandaloneDatabase.FormatTime(now)), ("@hash", hash));
             // BEGIN IMMEDIATE already serializes writers; this only guards against a row changed behind our back.
             return await mark.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1
                 ? ChallengeVerdict.Success
@@ -182,8 +182,8 @@ public sealed class StandaloneScepChallenges : IChallengeValidator, IScepChallen
         {
             await using var command = StandaloneStore.Command(connection, null, """
                 SELECT challenge_hash, subject_name, subject_alt_names, created_at, expires_at, used_by_transaction, used_at, used_by_key_hash
-                FROM scep_challenges ORDER BY created_at DESC, rowid DESC LIMIT $limit
-                """, ("$limit", limit));
+                FROM scep_challenges ORDER BY created_at DESC, rowid DESC LIMIT @limit
+                """, ("@limit", limit));
             await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             var records = new List<ScepChallengeRecord>();
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))

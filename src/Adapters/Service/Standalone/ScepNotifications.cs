@@ -1,6 +1,6 @@
 using CertConnector.Actors.Common;
 using CertConnector.Actors.Ports;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 
 namespace CertConnector.Adapters.Service.Standalone;
 
@@ -87,15 +87,15 @@ public sealed class StandaloneScepNotifications : IScepResultNotifier, IScepNoti
                 INSERT INTO scep_notifications (transaction_id, succeeded, certificate_thumbprint, serial_number,
                     expiration_date_utc, issuing_ca, hresult, error_description, caller_info, subject_name, subject_alt_names,
                     public_key_sha256, received_at)
-                VALUES ($tx, $succeeded, $thumbprint, $serial, $expires, $ca, $hresult, $error, $caller, $subject, $sans, $key, $now)
+                VALUES (@tx, @succeeded, @thumbprint, @serial, @expires, @ca, @hresult, @error, @caller, @subject, @sans, @key, @now)
                 ON CONFLICT (transaction_id) DO UPDATE SET notify_count = notify_count + 1
                 """,
-                ("$tx", notification.TransactionId), ("$succeeded", notification.Succeeded ? 1 : 0),
-                ("$thumbprint", notification.CertificateThumbprint), ("$serial", notification.CertificateSerialNumber),
-                ("$expires", notification.CertificateExpirationDateUtc is { } e ? StandaloneDatabase.FormatTime(e) : null),
-                ("$ca", notification.IssuingCertificateAuthority), ("$hresult", notification.HResult),
-                ("$error", Truncate(notification.ErrorDescription)), ("$caller", notification.CallerInfo ?? ""),
-                ("$subject", csr.SubjectName), ("$sans", csr.SubjectAltNamesJson), ("$key", csr.PublicKeySha256), ("$now", now));
+                ("@tx", notification.TransactionId), ("@succeeded", notification.Succeeded ? 1 : 0),
+                ("@thumbprint", notification.CertificateThumbprint), ("@serial", notification.CertificateSerialNumber),
+                ("@expires", notification.CertificateExpirationDateUtc is { } e ? StandaloneDatabase.FormatTime(e) : null),
+                ("@ca", notification.IssuingCertificateAuthority), ("@hresult", notification.HResult),
+                ("@error", Truncate(notification.ErrorDescription)), ("@caller", notification.CallerInfo ?? ""),
+                ("@subject", csr.SubjectName), ("@sans", csr.SubjectAltNamesJson), ("@key", csr.PublicKeySha256), ("@now", now));
             return await upsert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }, cancellationToken);
     }
@@ -106,7 +106,7 @@ public sealed class StandaloneScepNotifications : IScepResultNotifier, IScepNoti
         ArgumentNullException.ThrowIfNull(transactionId);
         return _store.RunAsync(async connection =>
         {
-            await using var command = StandaloneStore.Command(connection, null, Select + " WHERE transaction_id = $tx", ("$tx", transactionId));
+            await using var command = StandaloneStore.Command(connection, null, Select + " WHERE transaction_id = @tx", ("@tx", transactionId));
             await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? Read(reader) : null;
         }, cancellationToken);
@@ -119,7 +119,7 @@ public sealed class StandaloneScepNotifications : IScepResultNotifier, IScepNoti
         return _store.RunAsync<IReadOnlyList<ScepNotificationRecord>>(async connection =>
         {
             await using var command = StandaloneStore.Command(connection, null,
-                Select + " ORDER BY received_at DESC, rowid DESC LIMIT $limit", ("$limit", limit));
+                Select + " ORDER BY received_at DESC, rowid DESC LIMIT @limit", ("@limit", limit));
             await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             var records = new List<ScepNotificationRecord>();
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false)) records.Add(Read(reader));
@@ -128,7 +128,7 @@ public sealed class StandaloneScepNotifications : IScepResultNotifier, IScepNoti
     }
 
     // Column order follows Select.
-    private static ScepNotificationRecord Read(SqliteDataReader reader) => new(
+    private static ScepNotificationRecord Read(DbDataReader reader) => new(
         new ScepNotification(
             TransactionId: reader.GetString(0),
             CsrDer: [], // not stored
@@ -138,10 +138,10 @@ public sealed class StandaloneScepNotifications : IScepResultNotifier, IScepNoti
             CertificateSerialNumber: StandaloneStore.NullableString(reader, 4),
             CertificateExpirationDateUtc: StandaloneStore.NullableTime(reader, 5),
             IssuingCertificateAuthority: StandaloneStore.NullableString(reader, 6),
-            HResult: reader.IsDBNull(7) ? null : reader.GetInt32(7),
+            HResult: StandaloneStore.NullableInt(reader, 7),
             ErrorDescription: StandaloneStore.NullableString(reader, 8)),
         StandaloneDatabase.ParseTime(reader.GetString(9)),
-        reader.GetInt32(10),
+        StandaloneStore.Int(reader, 10),
         reader.GetString(11),
         ScepCsrSummary.ParseSans(reader.GetString(12)),
         StandaloneStore.NullableString(reader, 13));

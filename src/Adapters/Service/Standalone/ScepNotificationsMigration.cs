@@ -1,4 +1,4 @@
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 
 namespace CertConnector.Adapters.Service.Standalone;
 
@@ -12,12 +12,12 @@ internal static class ScepNotificationsMigration
 {
     private const string Table = "scep_notifications";
 
-    public static async Task DropCsrAsync(SqliteConnection connection, CancellationToken cancellationToken)
+    public static async Task DropCsrAsync(StandaloneDatabase database, DbConnection connection, CancellationToken cancellationToken)
     {
         if (!(await StandaloneStore.ColumnsAsync(connection, null, Table, cancellationToken).ConfigureAwait(false)).Contains("csr_der")) return;
 
         await ExecuteAsync(connection, null, "PRAGMA secure_delete = ON;", cancellationToken).ConfigureAwait(false);
-        await using (var transaction = connection.BeginTransaction(deferred: false))
+        await using (var transaction = await database.BeginWriteTransactionAsync(connection, cancellationToken).ConfigureAwait(false))
         {
             // Checked again under the write lock: another instance may have migrated in between.
             if ((await StandaloneStore.ColumnsAsync(connection, transaction, Table, cancellationToken).ConfigureAwait(false)).Contains("csr_der"))
@@ -28,7 +28,7 @@ internal static class ScepNotificationsMigration
         await ExecuteAsync(connection, null, "VACUUM; PRAGMA wal_checkpoint(TRUNCATE);", cancellationToken).ConfigureAwait(false);
     }
 
-    private static async Task RebuildAsync(SqliteConnection connection, SqliteTransaction transaction, CancellationToken cancellationToken)
+    private static async Task RebuildAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken)
     {
         var summaries = new List<(string TransactionId, ScepCsrSummary Csr)>();
         await using (var select = StandaloneStore.Command(connection, transaction, $"SELECT transaction_id, csr_der FROM {Table}"))
@@ -48,8 +48,8 @@ internal static class ScepNotificationsMigration
         foreach (var (transactionId, csr) in summaries)
         {
             await using var update = StandaloneStore.Command(connection, transaction,
-                $"UPDATE {Next} SET subject_name = $subject, subject_alt_names = $sans, public_key_sha256 = $key WHERE transaction_id = $tx",
-                ("$subject", csr.SubjectName), ("$sans", csr.SubjectAltNamesJson), ("$key", csr.PublicKeySha256), ("$tx", transactionId));
+                $"UPDATE {Next} SET subject_name = @subject, subject_alt_names = @sans, public_key_sha256 = @key WHERE transaction_id = @tx",
+                ("@subject", csr.SubjectName), ("@sans", csr.SubjectAltNamesJson), ("@key", csr.PublicKeySha256), ("@tx", transactionId));
             await update.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
         await ExecuteAsync(connection, transaction, $"""
@@ -59,7 +59,7 @@ internal static class ScepNotificationsMigration
             """, cancellationToken).ConfigureAwait(false);
     }
 
-    private static async Task ExecuteAsync(SqliteConnection connection, SqliteTransaction? transaction, string sql, CancellationToken cancellationToken)
+    private static async Task ExecuteAsync(DbConnection connection, DbTransaction? transaction, string sql, CancellationToken cancellationToken)
     {
         await using var command = StandaloneStore.Command(connection, transaction, sql);
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);

@@ -1,29 +1,44 @@
+using System.Data.Common;
 using System.Globalization;
 using CertConnector.Actors.Common;
 using Microsoft.Data.Sqlite;
+using Npgsql;
 
 namespace CertConnector.Adapters.Service.Standalone;
 
+/// <summary>The two databases the stores run on. The SQL the stores write is the subset both understand.</summary>
+public enum SqlDialect { Sqlite, Postgres }
+
 /// <summary>
-/// The standalone SQLite file: opens a connection per call (pooled, so cheap and thread-safe), brings each
-/// store's tables to their version (<see cref="EnsureTableAsync"/>), and turns storage errors into transient
-/// connector failures so the actors retry. Each feature's store declares its own <see cref="StandaloneTable"/>s.
+/// The database the connector's own stores live in: a SQLite file in the data directory (the embedded default, one
+/// instance) or one PostgreSQL database that every instance of a cluster shares. Opens a pooled connection per call
+/// (so it is thread-safe), brings each store's tables to their version (<see cref="EnsureTableAsync"/>), serializes
+/// writers the same way on both (<see cref="InWriteTransactionAsync{T}"/>), and turns storage errors into transient
+/// connector failures so the actors retry. Each store declares its own <see cref="StandaloneTable"/>s.
 /// </summary>
 public sealed class StandaloneDatabase : IDisposable
 {
     public const string FailureCode = "StandaloneStoreUnavailable";
 
-    // Fixed-width UTC text: readable with the sqlite3 CLI and orders correctly as a string.
+    // Fixed-width UTC text: readable with the sqlite3 CLI and psql, and orders correctly as a string on both.
     private const string TimeFormat = "yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'";
 
+    // pg_advisory_xact_lock key taken by every write transaction: the PostgreSQL counterpart of SQLite's BEGIN
+    // IMMEDIATE, so read-check-update code (leases, one-time challenges, results) is atomic across instances.
+    private const long WriteLockKey = 0x43_65_72_74_43_6F_6E_6E; // "CertConn"
+
     private readonly string _connectionString;
+    private readonly NpgsqlDataSource? _postgres;
     private readonly SemaphoreSlim _fileLock = new(1, 1);
     private volatile bool _fileReady;
 
+    /// <summary>A SQLite file; its directory is created on first use.</summary>
     public StandaloneDatabase(string path, TimeSpan busyTimeout)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        Dialect = SqlDialect.Sqlite;
         Path = System.IO.Path.GetFullPath(path);
+        Description = Path;
         _connectionString = new SqliteConnectionStringBuilder
         {
             DataSource = Path,
@@ -34,106 +49,180 @@ public sealed class StandaloneDatabase : IDisposable
         }.ToString();
     }
 
+    private StandaloneDatabase(string connectionString)
+    {
+        Dialect = SqlDialect.Postgres;
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        Path = "";
+        // Never the password: this text goes into error messages and logs.
+        Description = $"PostgreSQL database '{builder.Database}' on {builder.Host}:{builder.Port}";
+        _connectionString = connectionString;
+        _postgres = NpgsqlDataSource.Create(connectionString);
+        _fileReady = true;
+    }
+
+    /// <summary>One PostgreSQL database shared by every instance. A malformed connection string is an <see cref="ArgumentException"/>.</summary>
+    public static StandaloneDatabase Postgres(string connectionString)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
+        return new StandaloneDatabase(connectionString);
+    }
+
+    public SqlDialect Dialect { get; }
+
+    /// <summary>The SQLite file's full path; empty for PostgreSQL.</summary>
     public string Path { get; }
 
-    /// <summary>Creates the file now, so a host can fail fast at start-up; otherwise done on first use.</summary>
+    /// <summary>What to call the database in messages (the file, or the PostgreSQL database and host; never a password).</summary>
+    public string Description { get; }
+
+    /// <summary>Creates the file (or checks the server answers) now, so a host can fail fast at start-up.</summary>
     public Task InitializeAsync(CancellationToken cancellationToken = default) =>
         RunAsync(_ => Task.FromResult(true), cancellationToken);
 
     /// <summary>
-    /// Brings <paramref name="table"/> to its newest version. A table not in the file is created at its newest
+    /// Brings <paramref name="table"/> to its newest version. A table not in the database is created at its newest
     /// shape; one created before versions were tracked (no <c>schema_versions</c> row) counts as version 1; then
     /// every missing step runs in order, each recorded as it completes, so a crash resumes at the step it was in.
+    /// On PostgreSQL all of it runs in one transaction under the write lock, so instances starting together agree.
     /// </summary>
     public Task EnsureTableAsync(StandaloneTable table, CancellationToken cancellationToken = default) =>
-        RunAsync(async connection =>
-        {
-            await ExecuteAsync(connection, null,
-                "CREATE TABLE IF NOT EXISTS schema_versions (table_name TEXT PRIMARY KEY NOT NULL, version INTEGER NOT NULL);", cancellationToken)
-                .ConfigureAwait(false);
-            var version = await VersionAsync(connection, table.Name, cancellationToken).ConfigureAwait(false);
-            if (version == 0)
+        Dialect == SqlDialect.Postgres
+            ? InWriteTransactionAsync(async (connection, transaction) =>
             {
-                await using var transaction = connection.BeginTransaction(deferred: false);
-                var exists = await ScalarAsync(connection, transaction, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = $name",
-                    ("$name", table.Name), cancellationToken).ConfigureAwait(false) > 0;
-                if (!exists) await ExecuteAsync(connection, transaction, table.CreateSql, cancellationToken).ConfigureAwait(false);
-                version = exists ? 1 : table.Version;
-                await SetVersionAsync(connection, transaction, table.Name, version, onlyIfAbsent: true, cancellationToken).ConfigureAwait(false);
-                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-                version = await VersionAsync(connection, table.Name, cancellationToken).ConfigureAwait(false); // another instance may have won
-            }
-            for (var next = version + 1; next <= table.Version; next++)
+                await ExecuteAsync(connection, transaction, SchemaVersionsDdl, cancellationToken).ConfigureAwait(false);
+                if (await VersionAsync(connection, transaction, table.Name, cancellationToken).ConfigureAwait(false) == 0)
+                {
+                    // PostgreSQL databases are all younger than the versioning: a missing table is created at its newest shape.
+                    await ExecuteAsync(connection, transaction, table.PostgresCreateSql, cancellationToken).ConfigureAwait(false);
+                    await SetVersionAsync(connection, transaction, table.Name, table.Version, onlyIfAbsent: true, cancellationToken).ConfigureAwait(false);
+                }
+                return true;
+            }, cancellationToken)
+            : RunAsync(async connection =>
             {
-                await table.Migrations[next - 2](connection, cancellationToken).ConfigureAwait(false);
-                await SetVersionAsync(connection, null, table.Name, next, onlyIfAbsent: false, cancellationToken).ConfigureAwait(false);
-            }
-            return true;
-        }, cancellationToken);
+                await ExecuteAsync(connection, null, SchemaVersionsDdl, cancellationToken).ConfigureAwait(false);
+                var version = await VersionAsync(connection, null, table.Name, cancellationToken).ConfigureAwait(false);
+                if (version == 0)
+                {
+                    await using var transaction = await BeginWriteTransactionAsync(connection, cancellationToken).ConfigureAwait(false);
+                    await using var exists = StandaloneStore.Command(connection, transaction,
+                        "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = @name", ("@name", table.Name));
+                    var existed = Convert.ToInt64(await exists.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false)) > 0;
+                    if (!existed) await ExecuteAsync(connection, transaction, table.CreateSql, cancellationToken).ConfigureAwait(false);
+                    await SetVersionAsync(connection, transaction, table.Name, existed ? 1 : table.Version, onlyIfAbsent: true, cancellationToken).ConfigureAwait(false);
+                    await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                    version = await VersionAsync(connection, null, table.Name, cancellationToken).ConfigureAwait(false); // another instance may have won
+                }
+                for (var next = version + 1; next <= table.Version; next++)
+                {
+                    await table.Migrations[next - 2](this, connection, cancellationToken).ConfigureAwait(false);
+                    await SetVersionAsync(connection, null, table.Name, next, onlyIfAbsent: false, cancellationToken).ConfigureAwait(false);
+                }
+                return true;
+            }, cancellationToken);
 
     /// <summary>
     /// Brings every table to its newest version before returning: for stores whose API is synchronous (the built-in
-    /// CA's issued.db), which call it once when they open. Microsoft.Data.Sqlite completes its async calls
-    /// synchronously, so blocking here cannot deadlock.
+    /// CA's), which call it once when they open, at start-up, before any actor runs.
     /// </summary>
     public void EnsureTables(params StandaloneTable[] tables)
     {
         foreach (var table in tables) EnsureTableAsync(table).GetAwaiter().GetResult();
     }
 
-    private static async Task<int> VersionAsync(SqliteConnection connection, string table, CancellationToken cancellationToken) =>
-        (int)await ScalarAsync(connection, null, "SELECT coalesce(max(version), 0) FROM schema_versions WHERE table_name = $name",
-            ("$name", table), cancellationToken).ConfigureAwait(false);
+    private const string SchemaVersionsDdl =
+        "CREATE TABLE IF NOT EXISTS schema_versions (table_name TEXT PRIMARY KEY NOT NULL, version INTEGER NOT NULL);";
 
-    private static Task SetVersionAsync(SqliteConnection connection, SqliteTransaction? transaction, string table, int version, bool onlyIfAbsent,
-        CancellationToken cancellationToken) =>
-        ExecuteAsync(connection, transaction, onlyIfAbsent
-            ? "INSERT INTO schema_versions (table_name, version) VALUES ($name, $version) ON CONFLICT (table_name) DO NOTHING"
-            : "INSERT INTO schema_versions (table_name, version) VALUES ($name, $version) ON CONFLICT (table_name) DO UPDATE SET version = max(version, excluded.version)",
-            cancellationToken, ("$name", table), ("$version", version));
+    private static async Task<int> VersionAsync(DbConnection connection, DbTransaction? transaction, string table, CancellationToken cancellationToken)
+    {
+        await using var command = StandaloneStore.Command(connection, transaction,
+            "SELECT coalesce(max(version), 0) FROM schema_versions WHERE table_name = @name", ("@name", table));
+        return Convert.ToInt32(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false));
+    }
 
-    private static async Task ExecuteAsync(SqliteConnection connection, SqliteTransaction? transaction, string sql, CancellationToken cancellationToken,
+    private Task SetVersionAsync(DbConnection connection, DbTransaction? transaction, string table, int version, bool onlyIfAbsent,
+        CancellationToken cancellationToken)
+    {
+        var greatest = Dialect == SqlDialect.Postgres ? "greatest" : "max"; // SQLite's two-argument max() is PostgreSQL's greatest()
+        return ExecuteAsync(connection, transaction, onlyIfAbsent
+            ? "INSERT INTO schema_versions (table_name, version) VALUES (@name, @version) ON CONFLICT (table_name) DO NOTHING"
+            : $"INSERT INTO schema_versions (table_name, version) VALUES (@name, @version) ON CONFLICT (table_name) DO UPDATE SET version = {greatest}(schema_versions.version, excluded.version)",
+            cancellationToken, ("@name", table), ("@version", version));
+    }
+
+    private static async Task ExecuteAsync(DbConnection connection, DbTransaction? transaction, string sql, CancellationToken cancellationToken,
         params (string, object?)[] parameters)
     {
         await using var command = StandaloneStore.Command(connection, transaction, sql, parameters);
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    private static async Task<long> ScalarAsync(SqliteConnection connection, SqliteTransaction? transaction, string sql, (string, object?) parameter,
-        CancellationToken cancellationToken)
-    {
-        await using var command = StandaloneStore.Command(connection, transaction, sql, parameter);
-        return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false));
-    }
-
     /// <summary>Runs <paramref name="work"/> on a fresh connection; storage errors become transient failures.</summary>
-    public async Task<T> RunAsync<T>(Func<SqliteConnection, Task<T>> work, CancellationToken cancellationToken)
+    public async Task<T> RunAsync<T>(Func<DbConnection, Task<T>> work, CancellationToken cancellationToken)
     {
         try
         {
             await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
             return await work(connection).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is SqliteException or IOException or UnauthorizedAccessException)
+        catch (Exception e) when (IsStorageFailure(e))
         {
-            throw ConnectorFailureException.Transient(FailureCode,
-                $"The database '{Path}' is unavailable: {e.Message}", e);
+            throw Unavailable(e);
         }
     }
 
     /// <summary>
-    /// Runs <paramref name="work"/> in one write transaction. BEGIN IMMEDIATE takes the write lock up front,
-    /// so two instances reading the same queue cannot both lease the same row.
+    /// Runs <paramref name="work"/> in one write transaction that holds the database's write lock from its start
+    /// (SQLite: BEGIN IMMEDIATE; PostgreSQL: a transaction-scoped advisory lock), so two instances reading the same
+    /// queue cannot both lease the same row, and one challenge cannot be spent twice.
     /// </summary>
-    public Task<T> InWriteTransactionAsync<T>(Func<SqliteConnection, SqliteTransaction, Task<T>> work,
-        CancellationToken cancellationToken) =>
+    public Task<T> InWriteTransactionAsync<T>(Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken cancellationToken) =>
         RunAsync(async connection =>
         {
-            await using var transaction = connection.BeginTransaction(deferred: false);
+            await using var transaction = await BeginWriteTransactionAsync(connection, cancellationToken).ConfigureAwait(false);
             var result = await work(connection, transaction).ConfigureAwait(false);
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
             return result;
         }, cancellationToken);
+
+    /// <summary>A transaction holding the write lock (see <see cref="InWriteTransactionAsync{T}"/>).</summary>
+    public async Task<DbTransaction> BeginWriteTransactionAsync(DbConnection connection, CancellationToken cancellationToken)
+    {
+        if (connection is SqliteConnection sqlite) return sqlite.BeginTransaction(deferred: false);
+        var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = StandaloneStore.Command(connection, transaction, "SELECT pg_advisory_xact_lock(@key)", ("@key", WriteLockKey));
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        return transaction;
+    }
+
+    /// <summary>A pooled connection for synchronous callers (the built-in CA); errors become transient failures.</summary>
+    public DbConnection Open()
+    {
+        try
+        {
+            return OpenAsync(CancellationToken.None).GetAwaiter().GetResult();
+        }
+        catch (Exception e) when (IsStorageFailure(e))
+        {
+            throw Unavailable(e);
+        }
+    }
+
+    /// <summary>The synchronous <see cref="BeginWriteTransactionAsync"/>.</summary>
+    public DbTransaction BeginWriteTransaction(DbConnection connection) =>
+        BeginWriteTransactionAsync(connection, CancellationToken.None).GetAwaiter().GetResult();
+
+    /// <summary>A primary key or unique constraint refused the row (SQLite's SQLITE_CONSTRAINT, PostgreSQL's 23505).</summary>
+    public static bool IsUniqueViolation(Exception e) =>
+        e is SqliteException { SqliteErrorCode: 19 } || e is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation }
+        || e.InnerException is { } inner && IsUniqueViolation(inner);
+
+    private static bool IsStorageFailure(Exception e) =>
+        e is DbException or IOException or UnauthorizedAccessException or TimeoutException or System.Net.Sockets.SocketException;
+
+    private ConnectorFailureException Unavailable(Exception e) =>
+        ConnectorFailureException.Transient(FailureCode, $"The database {Description} is unavailable: {e.Message}", e);
 
     public static string FormatTime(DateTimeOffset time) => time.UtcDateTime.ToString(TimeFormat, CultureInfo.InvariantCulture);
 
@@ -143,12 +232,18 @@ public sealed class StandaloneDatabase : IDisposable
     /// <summary>Closes pooled connections so the file can be moved, deleted or reopened cleanly.</summary>
     public void Dispose()
     {
+        if (_postgres is not null)
+        {
+            _postgres.Dispose();
+            return;
+        }
         using var connection = new SqliteConnection(_connectionString);
         SqliteConnection.ClearPool(connection);
     }
 
-    private async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
+    private async Task<DbConnection> OpenAsync(CancellationToken cancellationToken)
     {
+        if (_postgres is not null) return await _postgres.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         if (!_fileReady)
             await EnsureFileAsync(cancellationToken).ConfigureAwait(false);
         var connection = new SqliteConnection(_connectionString);

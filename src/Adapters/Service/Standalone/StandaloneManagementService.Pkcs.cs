@@ -1,7 +1,7 @@
 using System.Text.Json;
 using CertConnector.Actors.Common;
 using CertConnector.Actors.Ports;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 
 namespace CertConnector.Adapters.Service.Standalone;
 
@@ -48,19 +48,19 @@ public sealed partial class StandaloneManagementService
             command.CommandText = """
                 INSERT INTO pkcs_requests (request_id, subject_name, subject_alt_names, template_name, key_spec,
                     device_certificate, certificate_type, on_premises_sid, validity_days, enqueued_at)
-                VALUES ($id, $subject, $sans, $template, $keySpec, $deviceCert, $certType, $sid, $validity, $now)
+                VALUES (@id, @subject, @sans, @template, @keySpec, @deviceCert, @certType, @sid, @validity, @now)
                 ON CONFLICT (request_id) DO NOTHING
                 """;
-            Add(command, "$id", request.RequestId);
-            Add(command, "$subject", request.SubjectName);
-            Add(command, "$sans", JsonSerializer.Serialize(request.SubjectAlternativeNames ?? [], SanJson));
-            Add(command, "$template", request.TemplateName);
-            Add(command, "$keySpec", request.KeySpec.ToString());
-            Add(command, "$deviceCert", request.DeviceCertificate);
-            Add(command, "$certType", request.CertificateType ?? "device");
-            Add(command, "$sid", request.OnPremisesSid);
-            Add(command, "$validity", request.ValidityDays);
-            Add(command, "$now", StandaloneDatabase.FormatTime(now));
+            Add(command, "@id", request.RequestId);
+            Add(command, "@subject", request.SubjectName);
+            Add(command, "@sans", JsonSerializer.Serialize(request.SubjectAlternativeNames ?? [], SanJson));
+            Add(command, "@template", request.TemplateName);
+            Add(command, "@keySpec", request.KeySpec.ToString());
+            Add(command, "@deviceCert", request.DeviceCertificate);
+            Add(command, "@certType", request.CertificateType ?? "device");
+            Add(command, "@sid", request.OnPremisesSid);
+            Add(command, "@validity", request.ValidityDays);
+            Add(command, "@now", StandaloneDatabase.FormatTime(now));
             return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
         }, cancellationToken);
     }
@@ -80,9 +80,9 @@ public sealed partial class StandaloneManagementService
             {
                 select.Transaction = transaction;
                 select.CommandText =
-                    $"SELECT {RequestColumns} FROM pkcs_requests r WHERE {QueuedFilter} ORDER BY r.enqueued_at, r.rowid LIMIT $max";
-                Add(select, "$now", StandaloneDatabase.FormatTime(now));
-                Add(select, "$max", maxRequests);
+                    $"SELECT {RequestColumns} FROM pkcs_requests r WHERE {QueuedFilter} ORDER BY r.enqueued_at, r.rowid LIMIT @max";
+                Add(select, "@now", StandaloneDatabase.FormatTime(now));
+                Add(select, "@max", maxRequests);
                 await using var reader = await select.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
                 while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
                     requests.Add(ReadRequest(reader));
@@ -120,20 +120,24 @@ public sealed partial class StandaloneManagementService
                 if (string.IsNullOrEmpty(result?.RequestId)) { unknown++; continue; }
 
                 await using var repeat = Command(connection, transaction,
-                    "UPDATE pkcs_results SET upload_count = upload_count + 1 WHERE request_id = $id", ("$id", result.RequestId));
+                    "UPDATE pkcs_results SET upload_count = upload_count + 1 WHERE request_id = @id", ("@id", result.RequestId));
                 if (await repeat.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1) { duplicates++; continue; }
 
+                if (!await QueueLeases.ExistsAsync(connection, transaction, "pkcs_requests", result.RequestId, cancellationToken).ConfigureAwait(false))
+                {
+                    unknown++;
+                    continue;
+                }
                 await using var insert = Command(connection, transaction, """
                     INSERT INTO pkcs_results (request_id, succeeded, error_code, error_message, encrypted_pfx,
                         encrypted_password, certificate_der, certificate_thumbprint, serial_number, expiration_date_utc, uploaded_at)
-                    SELECT $id, $succeeded, $errorCode, $errorMessage, $pfx, $password, $der, $thumbprint, $serial, $expires, $now
-                    WHERE EXISTS (SELECT 1 FROM pkcs_requests WHERE request_id = $id)
+                    VALUES (@id, @succeeded, @errorCode, @errorMessage, @pfx, @password, @der, @thumbprint, @serial, @expires, @now)
                     """,
-                    ("$id", result.RequestId), ("$succeeded", result.Succeeded ? 1 : 0), ("$errorCode", result.ErrorCode),
-                    ("$errorMessage", result.ErrorMessage), ("$pfx", result.EncryptedPfx), ("$password", result.EncryptedPassword),
-                    ("$der", result.CertificateDer), ("$thumbprint", result.CertificateThumbprint), ("$serial", result.SerialNumber),
-                    ("$expires", result.ExpirationDateUtc is { } e ? StandaloneDatabase.FormatTime(e) : null), ("$now", now));
-                if (await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 0) { unknown++; continue; }
+                    ("@id", result.RequestId), ("@succeeded", result.Succeeded ? 1 : 0), ("@errorCode", result.ErrorCode),
+                    ("@errorMessage", result.ErrorMessage), ("@pfx", result.EncryptedPfx), ("@password", result.EncryptedPassword),
+                    ("@der", result.CertificateDer), ("@thumbprint", result.CertificateThumbprint), ("@serial", result.SerialNumber),
+                    ("@expires", result.ExpirationDateUtc is { } e ? StandaloneDatabase.FormatTime(e) : null), ("@now", now));
+                await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
 
                 await QueueLeases.CompleteAsync(connection, transaction, "pkcs_requests", result.RequestId, now, cancellationToken).ConfigureAwait(false);
                 stored++;
@@ -149,7 +153,7 @@ public sealed partial class StandaloneManagementService
         var now = _time.GetUtcNow();
         return _pkcs.RunAsync(async connection =>
         {
-            await using var command = Command(connection, null, RecordSelect + " WHERE r.request_id = $id", ("$id", requestId));
+            await using var command = Command(connection, null, RecordSelect + " WHERE r.request_id = @id", ("@id", requestId));
             await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? ReadRecord(reader, now) : null;
         }, cancellationToken);
@@ -170,8 +174,8 @@ public sealed partial class StandaloneManagementService
         return _pkcs.RunAsync<IReadOnlyList<PkcsRequestRecord>>(async connection =>
         {
             await using var command = Command(connection, null,
-                $"{RecordSelect} WHERE {filter} ORDER BY r.enqueued_at DESC, r.rowid DESC LIMIT $limit",
-                ("$now", StandaloneDatabase.FormatTime(now)), ("$limit", limit));
+                $"{RecordSelect} WHERE {filter} ORDER BY r.enqueued_at DESC, r.rowid DESC LIMIT @limit",
+                ("@now", StandaloneDatabase.FormatTime(now)), ("@limit", limit));
             await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             var records = new List<PkcsRequestRecord>();
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -181,7 +185,7 @@ public sealed partial class StandaloneManagementService
     }
 
     // Column order follows RequestColumns.
-    private static PkcsRequest ReadRequest(SqliteDataReader reader) => new(
+    private static PkcsRequest ReadRequest(DbDataReader reader) => new(
         RequestId: reader.GetString(0),
         SubjectName: reader.GetString(1),
         SubjectAlternativeNames: JsonSerializer.Deserialize<List<SubjectAltName>>(reader.GetString(2), SanJson) ?? [],
@@ -190,15 +194,15 @@ public sealed partial class StandaloneManagementService
         DeviceCertificate: (byte[])reader.GetValue(5),
         CertificateType: reader.GetString(6),
         OnPremisesSid: reader.IsDBNull(7) ? null : reader.GetString(7),
-        ValidityDays: reader.IsDBNull(8) ? null : reader.GetInt32(8));
+        ValidityDays: StandaloneStore.NullableInt(reader, 8));
 
     // Column order follows RecordSelect.
-    private static PkcsRequestRecord ReadRecord(SqliteDataReader reader, DateTimeOffset now)
+    private static PkcsRequestRecord ReadRecord(DbDataReader reader, DateTimeOffset now)
     {
         var request = ReadRequest(reader);
         var enqueuedAt = StandaloneDatabase.ParseTime(reader.GetString(9));
         DateTimeOffset? leaseExpiresAt = reader.IsDBNull(10) ? null : StandaloneDatabase.ParseTime(reader.GetString(10));
-        var deliveries = reader.GetInt32(11);
+        var deliveries = StandaloneStore.Int(reader, 11);
 
         StoredPkcsResult? stored = null;
         if (!reader.IsDBNull(12))
@@ -214,7 +218,7 @@ public sealed partial class StandaloneManagementService
                 CertificateThumbprint: StandaloneStore.NullableString(reader, 18),
                 SerialNumber: StandaloneStore.NullableString(reader, 19),
                 ExpirationDateUtc: reader.IsDBNull(20) ? null : StandaloneDatabase.ParseTime(reader.GetString(20)));
-            stored = new StoredPkcsResult(result, StandaloneDatabase.ParseTime(reader.GetString(21)), reader.GetInt32(22));
+            stored = new StoredPkcsResult(result, StandaloneDatabase.ParseTime(reader.GetString(21)), StandaloneStore.Int(reader, 22));
         }
 
         var status = stored is not null
@@ -223,9 +227,8 @@ public sealed partial class StandaloneManagementService
         return new PkcsRequestRecord(request, status, enqueuedAt, stored is null ? leaseExpiresAt : null, deliveries, stored);
     }
 
-    private static SqliteCommand Command(SqliteConnection connection, SqliteTransaction? transaction, string sql,
+    private static DbCommand Command(DbConnection connection, DbTransaction? transaction, string sql,
         params (string Name, object? Value)[] parameters) => StandaloneStore.Command(connection, transaction, sql, parameters);
 
-    private static void Add(SqliteCommand command, string name, object? value) =>
-        command.Parameters.AddWithValue(name, value ?? DBNull.Value);
+    private static void Add(DbCommand command, string name, object? value) => StandaloneStore.Add(command, name, value);
 }

@@ -1,5 +1,5 @@
 using CertConnector.Actors.Ports;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 
 namespace CertConnector.Adapters.Service.Standalone;
 
@@ -96,11 +96,11 @@ public sealed class StandaloneRevocationQueue : IRevocationService, IRevocationQ
         {
             await using var insert = StandaloneStore.Command(connection, null, """
                 INSERT INTO revocation_requests (request_id, serial_number, reason, issuer_name, pkcs_request_id, enqueued_at)
-                VALUES ($id, $serial, $reason, $issuer, $pkcs, $now)
+                VALUES (@id, @serial, @reason, @issuer, @pkcs, @now)
                 ON CONFLICT (request_id) DO NOTHING
                 """,
-                ("$id", request.RequestId), ("$serial", request.SerialNumber), ("$reason", request.Reason.ToString()),
-                ("$issuer", request.IssuerName), ("$pkcs", pkcsRequestId), ("$now", StandaloneDatabase.FormatTime(now)));
+                ("@id", request.RequestId), ("@serial", request.SerialNumber), ("@reason", request.Reason.ToString()),
+                ("@issuer", request.IssuerName), ("@pkcs", pkcsRequestId), ("@now", StandaloneDatabase.FormatTime(now)));
             return await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
         }, cancellationToken);
     }
@@ -114,8 +114,8 @@ public sealed class StandaloneRevocationQueue : IRevocationService, IRevocationQ
         {
             var requests = new List<RevocationRequest>();
             await using (var select = StandaloneStore.Command(connection, transaction,
-                $"{Select} WHERE {QueueStatuses.QueuedFilter} ORDER BY r.enqueued_at, r.rowid LIMIT $max",
-                ("$now", StandaloneDatabase.FormatTime(now)), ("$max", maxRequests)))
+                $"{Select} WHERE {QueueStatuses.QueuedFilter} ORDER BY r.enqueued_at, r.rowid LIMIT @max",
+                ("@now", StandaloneDatabase.FormatTime(now)), ("@max", maxRequests)))
             await using (var reader = await select.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
             {
                 while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false)) requests.Add(ReadRequest(reader));
@@ -136,14 +136,16 @@ public sealed class StandaloneRevocationQueue : IRevocationService, IRevocationQ
             foreach (var result in results)
             {
                 await using var repeat = StandaloneStore.Command(connection, transaction,
-                    "UPDATE revocation_results SET upload_count = upload_count + 1 WHERE request_id = $id", ("$id", result.RequestId));
+                    "UPDATE revocation_results SET upload_count = upload_count + 1 WHERE request_id = @id", ("@id", result.RequestId));
                 if (await repeat.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1) continue;
+                if (!await QueueLeases.ExistsAsync(connection, transaction, "revocation_requests", result.RequestId, cancellationToken).ConfigureAwait(false))
+                    continue;
                 await using var insert = StandaloneStore.Command(connection, transaction, """
                     INSERT INTO revocation_results (request_id, succeeded, error_code, error_message, uploaded_at)
-                    SELECT $id, $succeeded, $code, $message, $now WHERE EXISTS (SELECT 1 FROM revocation_requests WHERE request_id = $id)
+                    VALUES (@id, @succeeded, @code, @message, @now)
                     """,
-                    ("$id", result.RequestId), ("$succeeded", result.Succeeded ? 1 : 0), ("$code", result.ErrorCode),
-                    ("$message", result.ErrorMessage), ("$now", now));
+                    ("@id", result.RequestId), ("@succeeded", result.Succeeded ? 1 : 0), ("@code", result.ErrorCode),
+                    ("@message", result.ErrorMessage), ("@now", now));
                 if (await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1)
                     await QueueLeases.CompleteAsync(connection, transaction, "revocation_requests", result.RequestId, now, cancellationToken).ConfigureAwait(false);
             }
@@ -157,7 +159,7 @@ public sealed class StandaloneRevocationQueue : IRevocationService, IRevocationQ
         var now = _time.GetUtcNow();
         return _store.RunAsync(async connection =>
         {
-            await using var command = StandaloneStore.Command(connection, null, Select + " WHERE r.request_id = $id", ("$id", requestId));
+            await using var command = StandaloneStore.Command(connection, null, Select + " WHERE r.request_id = @id", ("@id", requestId));
             await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? ReadRecord(reader, now) : null;
         }, cancellationToken);
@@ -169,8 +171,8 @@ public sealed class StandaloneRevocationQueue : IRevocationService, IRevocationQ
         return _store.RunAsync<IReadOnlyList<QueuedRequestSummary>>(async connection =>
         {
             await using var command = StandaloneStore.Command(connection, null,
-                $"{Select} WHERE {QueueStatuses.SqlFilter(status)} ORDER BY r.enqueued_at DESC, r.rowid DESC LIMIT $limit",
-                ("$now", StandaloneDatabase.FormatTime(now)), ("$limit", limit));
+                $"{Select} WHERE {QueueStatuses.SqlFilter(status)} ORDER BY r.enqueued_at DESC, r.rowid DESC LIMIT @limit",
+                ("@now", StandaloneDatabase.FormatTime(now)), ("@limit", limit));
             await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             var rows = new List<QueuedRequestSummary>();
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -183,10 +185,10 @@ public sealed class StandaloneRevocationQueue : IRevocationService, IRevocationQ
     }
 
     // Column order follows Select.
-    private static RevocationRequest ReadRequest(SqliteDataReader reader) =>
+    private static RevocationRequest ReadRequest(DbDataReader reader) =>
         new(reader.GetString(0), reader.GetString(1), Enum.Parse<RevocationReason>(reader.GetString(2)), StandaloneStore.NullableString(reader, 3));
 
-    private static RevocationRequestRecord ReadRecord(SqliteDataReader reader, DateTimeOffset now)
+    private static RevocationRequestRecord ReadRecord(DbDataReader reader, DateTimeOffset now)
     {
         var request = ReadRequest(reader);
         var leaseExpiresAt = StandaloneStore.NullableTime(reader, 6);
@@ -195,7 +197,7 @@ public sealed class StandaloneRevocationQueue : IRevocationService, IRevocationQ
         var status = result is not null
             ? result.Succeeded ? QueueStatus.Completed : QueueStatus.Failed
             : leaseExpiresAt > now ? QueueStatus.Leased : QueueStatus.Queued;
-        return new(request, StandaloneStore.NullableString(reader, 4), status, StandaloneDatabase.ParseTime(reader.GetString(5)), reader.GetInt32(7),
-            result, result is null ? 0 : reader.GetInt32(11));
+        return new(request, StandaloneStore.NullableString(reader, 4), status, StandaloneDatabase.ParseTime(reader.GetString(5)), StandaloneStore.Int(reader, 7),
+            result, result is null ? 0 : StandaloneStore.Int(reader, 11));
     }
 }

@@ -38,7 +38,7 @@ public sealed class StandaloneTableTests : IDisposable
     {
         var ran = new List<int>();
         var table = new StandaloneTable("gadgets", "CREATE TABLE IF NOT EXISTS gadgets (id TEXT);",
-            [(_, _) => { ran.Add(2); return Task.CompletedTask; }, (_, _) => { ran.Add(3); return Task.CompletedTask; }]);
+            [(_, _, _) => { ran.Add(2); return Task.CompletedTask; }, (_, _, _) => { ran.Add(3); return Task.CompletedTask; }]);
         await Execute("CREATE TABLE gadgets (id TEXT); CREATE TABLE schema_versions (table_name TEXT PRIMARY KEY NOT NULL, version INTEGER NOT NULL);" +
                       "INSERT INTO schema_versions VALUES ('gadgets', 2);");
         using var database = new StandaloneDatabase(DbPath, TimeSpan.FromSeconds(5));
