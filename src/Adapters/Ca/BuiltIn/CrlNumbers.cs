@@ -6,7 +6,7 @@ namespace CertConnector.Adapters.Ca.BuiltIn;
 /// The CRL number (RFC 5280 5.2.3: monotonically increasing), kept in the issued-certificate database so it survives
 /// restarts and is one sequence for every instance that shares the database.
 /// </summary>
-internal sealed class CrlNumbers
+public sealed class CrlNumbers
 {
     private static readonly StandaloneTable Table = new("crl_number",
         "CREATE TABLE IF NOT EXISTS crl_number (id INTEGER PRIMARY KEY CHECK (id = 1), last INTEGER NOT NULL)");

@@ -88,7 +88,7 @@ public sealed class StandaloneScepNotifications : IScepResultNotifier, IScepNoti
                     expiration_date_utc, issuing_ca, hresult, error_description, caller_info, subject_name, subject_alt_names,
                     public_key_sha256, received_at)
                 VALUES (@tx, @succeeded, @thumbprint, @serial, @expires, @ca, @hresult, @error, @caller, @subject, @sans, @key, @now)
-                ON CONFLICT (transaction_id) DO UPDATE SET notify_count = notify_count + 1
+                ON CONFLICT (transaction_id) DO UPDATE SET notify_count = scep_notifications.notify_count + 1
                 """,
                 ("@tx", notification.TransactionId), ("@succeeded", notification.Succeeded ? 1 : 0),
                 ("@thumbprint", notification.CertificateThumbprint), ("@serial", notification.CertificateSerialNumber),

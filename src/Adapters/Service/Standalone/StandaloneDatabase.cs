@@ -38,7 +38,7 @@ public sealed class StandaloneDatabase : IDisposable
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         Dialect = SqlDialect.Sqlite;
         Path = System.IO.Path.GetFullPath(path);
-        Description = Path;
+        Description = $"'{Path}'";
         _connectionString = new SqliteConnectionStringBuilder
         {
             DataSource = Path,
@@ -55,7 +55,7 @@ public sealed class StandaloneDatabase : IDisposable
         var builder = new NpgsqlConnectionStringBuilder(connectionString);
         Path = "";
         // Never the password: this text goes into error messages and logs.
-        Description = $"PostgreSQL database '{builder.Database}' on {builder.Host}:{builder.Port}";
+        Description = $"'{builder.Database}' on {builder.Host}:{builder.Port} (PostgreSQL)";
         _connectionString = connectionString;
         _postgres = NpgsqlDataSource.Create(connectionString);
         _fileReady = true;

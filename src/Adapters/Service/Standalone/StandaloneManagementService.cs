@@ -21,7 +21,7 @@ public sealed partial class StandaloneManagementService : IPkcsService, IPkcsQue
         ArgumentNullException.ThrowIfNull(options);
         if (options.LeaseDuration <= TimeSpan.Zero)
             throw new ArgumentOutOfRangeException(nameof(options), "LeaseDuration must be positive.");
-        _database = new StandaloneDatabase(options.DatabasePath, options.BusyTimeout);
+        _database = options.Database ?? new StandaloneDatabase(options.DatabasePath, options.BusyTimeout);
         _pkcs = new StandaloneStore(_database, PkcsTables.Requests, PkcsTables.Results);
         _time = timeProvider ?? TimeProvider.System;
         _leaseDuration = options.LeaseDuration;

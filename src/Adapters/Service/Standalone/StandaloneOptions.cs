@@ -5,8 +5,11 @@ public sealed class StandaloneOptions
 {
     public const string DatabaseFileName = "standalone.db";
 
-    /// <summary>Full path of the SQLite file; its directory is created if missing.</summary>
-    public required string DatabasePath { get; init; }
+    /// <summary>Full path of the SQLite file; its directory is created if missing. Ignored when <see cref="Database"/> is set.</summary>
+    public string DatabasePath { get; init; } = "";
+
+    /// <summary>A database opened by the host (a cluster's shared PostgreSQL database); null: the SQLite file at <see cref="DatabasePath"/>.</summary>
+    public StandaloneDatabase? Database { get; init; }
 
     /// <summary>
     /// How long a downloaded request is hidden from other downloads while one instance works on it.
