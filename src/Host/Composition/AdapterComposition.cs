@@ -27,7 +27,9 @@ public static class AdapterComposition
             Console = options.Logging.Console,
         }));
 
-        services.AddSingleton(sp => OpenBuiltInCa(options.Ca, data, sp.GetRequiredService<TimeProvider>()));
+        // One database for every shared store: the SQLite files in the data directory, or the cluster's PostgreSQL.
+        var shared = options.Database.IsPostgres ? StandaloneDatabase.Postgres(options.Database.ConnectionString!) : null;
+        services.AddSingleton(sp => OpenBuiltInCa(options.Ca, data, shared, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<ICertificateAuthority>(sp => sp.GetRequiredService<BuiltInCa>());
         services.AddSingleton<ICertificateRevoker>(sp => sp.GetRequiredService<BuiltInCa>());
         services.AddCaRevocation(options.Publishing); // CRL, OCSP, publication URLs; before the actor system, so URLs are set before issuing
@@ -39,6 +41,7 @@ public static class AdapterComposition
             var standalone = new StandaloneManagementService(new StandaloneOptions
             {
                 DatabasePath = data.StandaloneDatabase,
+                Database = shared,
                 InstanceId = instanceId,
                 LeaseDuration = options.Standalone.LeaseDuration,
             }, sp.GetRequiredService<TimeProvider>());
@@ -58,7 +61,7 @@ public static class AdapterComposition
         return store;
     }
 
-    private static BuiltInCa OpenBuiltInCa(BuiltInCaSettings settings, DataDirectory data, TimeProvider time)
+    private static BuiltInCa OpenBuiltInCa(BuiltInCaSettings settings, DataDirectory data, StandaloneDatabase? shared, TimeProvider time)
     {
         var caOptions = new BuiltInCaOptions
         {
@@ -66,9 +69,12 @@ public static class AdapterComposition
             SubjectName = settings.SubjectName,
             KeySpec = KeySpec.Parse(settings.KeySpec),
             ValidityYears = settings.ValidityYears,
+            // A cluster keeps issued certificates, CRL numbers and the CA/RA/OCSP keys (encrypted) in its shared database.
+            Database = shared,
+            SharedCredentials = shared is null ? null : new SharedCaCredentials(shared),
         };
-        // Import only on the first start: afterwards the imported CA lives (encrypted) in the data directory.
-        var firstStart = !File.Exists(Path.Combine(caOptions.Directory, "ca.crt.pem"));
+        // Import only on the first start: afterwards the imported CA lives (encrypted) in the data directory or shared database.
+        var firstStart = !BuiltInCa.Exists(caOptions);
         return settings.ImportPkcs12 is { Length: > 0 } p12 && firstStart
             ? BuiltInCa.Import(caOptions, p12, settings.ImportPassword ?? "", time)
             : BuiltInCa.OpenOrCreate(caOptions, time);

@@ -41,7 +41,7 @@ public sealed partial class BuiltInCa
     private static OcspSigningCredentials OpenOrIssueOcspSigner(BuiltInCaOptions options, TimeProvider time, X509Certificate ca,
         AsymmetricKeyParameter caKey, char[] passphrase)
     {
-        var files = new CaKeyFiles(options.Directory, "ocsp");
+        var files = Slot(options, "ocsp");
         if (files.Exists)
         {
             var (chain, key) = files.Load(passphrase);
@@ -58,7 +58,7 @@ public sealed partial class BuiltInCa
         // RSA: signed through .NET's OpenSSL, the fastest signature we have for a responder answering many requests.
         var keyPair = KeyGeneration.Generate(KeySpec.Rsa2048);
         var certificate = CertificateProfile.OcspSigner(DistinguishedName.Parse(OcspSignerSubject), keyPair.Public, ca, caKey, time.GetUtcNow(), OcspSignerValidityDays);
-        new CaKeyFiles(options.Directory, "ocsp").Save([certificate], keyPair.Private, passphrase, options.KeyFileIterations);
+        Slot(options, "ocsp").Save([certificate], keyPair.Private, passphrase, options.KeyFileIterations);
         return new OcspSigningCredentials(certificate, keyPair.Private);
     }
 }

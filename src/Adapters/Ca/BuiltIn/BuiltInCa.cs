@@ -57,14 +57,18 @@ public sealed partial class BuiltInCa : ICertificateAuthority
     public IReadOnlyList<byte[]> CaChainDer { get; }
     public IReadOnlyCollection<string> TemplateNames => _templates.Keys;
 
+    /// <summary>Whether a CA is already there (in the directory, or in the cluster's shared database).</summary>
+    public static bool Exists(BuiltInCaOptions options) => Slot(options, "ca").Exists;
+
     public static BuiltInCa OpenOrCreate(BuiltInCaOptions options, TimeProvider? timeProvider = null, IEnumerable<CertificateTemplate>? templates = null)
     {
         var time = timeProvider ?? TimeProvider.System;
         CreateDirectory(options.Directory);
         var passphrase = Passphrase(options);
+        using var opening = options.SharedCredentials?.Lock(); // instances of a cluster open (and first create) the CA one at a time
         try
         {
-            var caFiles = new CaKeyFiles(options.Directory, "ca");
+            var caFiles = Slot(options, "ca");
             IReadOnlyList<X509Certificate> chain;
             AsymmetricKeyParameter caKey;
             if (caFiles.Exists)
@@ -73,8 +77,8 @@ public sealed partial class BuiltInCa : ICertificateAuthority
             }
             else
             {
-                if (File.Exists(caFiles.KeyPath))
-                    throw new InvalidOperationException($"{caFiles.KeyPath} exists without {caFiles.CertificatePath}. Restore the certificate, or delete the key to create a new CA.");
+                if (caFiles.OrphanKey && caFiles is CaKeyFiles files)
+                    throw new InvalidOperationException($"{files.KeyPath} exists without {files.CertificatePath}. Restore the certificate, or delete the key to create a new CA.");
                 var keyPair = KeyGeneration.Generate(options.KeySpec);
                 var root = CertificateProfile.SelfSignedRoot(DistinguishedName.Parse(options.SubjectName), keyPair, time.GetUtcNow(), options.ValidityYears);
                 chain = [root];
@@ -100,9 +104,9 @@ public sealed partial class BuiltInCa : ICertificateAuthority
         IEnumerable<CertificateTemplate>? templates = null)
     {
         CreateDirectory(options.Directory);
-        var caFiles = new CaKeyFiles(options.Directory, "ca");
-        if (caFiles.Exists || File.Exists(caFiles.KeyPath))
-            throw new InvalidOperationException($"A CA already exists in {options.Directory}; move it away before importing another.");
+        var caFiles = Slot(options, "ca");
+        if (caFiles.Exists || caFiles.OrphanKey)
+            throw new InvalidOperationException($"A CA already exists in {caFiles.Where}; move it away before importing another.");
 
         var store = new Pkcs12StoreBuilder().Build();
         using (var stream = File.OpenRead(p12Path)) store.Load(stream, password.ToCharArray());
@@ -212,7 +216,7 @@ public sealed partial class BuiltInCa : ICertificateAuthority
     private static (X509Certificate, AsymmetricKeyParameter) OpenOrIssueRa(BuiltInCaOptions options, TimeProvider time, X509Certificate ca,
         AsymmetricKeyParameter caKey, char[] passphrase)
     {
-        var raFiles = new CaKeyFiles(options.Directory, "ra");
+        var raFiles = Slot(options, "ra");
         var now = time.GetUtcNow();
         if (raFiles.Exists)
         {
@@ -242,10 +246,15 @@ public sealed partial class BuiltInCa : ICertificateAuthority
         }
     }
 
+    /// <summary>A credential's home: the CA directory, or the cluster's shared database.</summary>
+    private static ICaCredentialSlot Slot(BuiltInCaOptions options, string name) =>
+        options.SharedCredentials?.Slot(name) ?? new CaKeyFiles(options.Directory, name);
+
     private static char[] Passphrase(BuiltInCaOptions options)
     {
         // Copied, because the CA clears its copy after use and the supplier may hand out a shared array.
-        var passphrase = options.PassphraseSupplier?.Invoke().ToArray() ?? CaPassphrase.Default(options.Directory);
+        var passphrase = options.PassphraseSupplier?.Invoke().ToArray()
+            ?? (options.SharedCredentials is null ? CaPassphrase.Default(options.Directory) : CaPassphrase.Required());
         if (passphrase.Length == 0) throw new InvalidOperationException("The CA key passphrase is empty.");
         return passphrase;
     }

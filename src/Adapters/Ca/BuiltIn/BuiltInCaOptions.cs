@@ -40,6 +40,12 @@ public sealed class BuiltInCaOptions
     /// </summary>
     public Service.Standalone.StandaloneDatabase? Database { get; set; }
 
+    /// <summary>
+    /// When set (a cluster), the CA, RA and OCSP-signer keys live encrypted in the shared database instead of
+    /// <see cref="Directory"/>, and the passphrase must come from <see cref="CaPassphrase.EnvironmentVariable"/>.
+    /// </summary>
+    public SharedCaCredentials? SharedCredentials { get; set; }
+
     /// <summary>PBKDF2 iterations for the key files; high because the passphrase may be typed by a person.</summary>
     public int KeyFileIterations { get; set; } = 100_000;
 }

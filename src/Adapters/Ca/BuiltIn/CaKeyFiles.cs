@@ -10,12 +10,16 @@ namespace CertConnector.Adapters.Ca.BuiltIn;
 /// A certificate (plus chain) in <c>{name}.crt.pem</c> and its key as PBES2-encrypted PKCS#8 in <c>{name}.key.p8</c>
 /// (mode 0600). The key is written before the certificate, so a certificate on disk always has its key.
 /// </summary>
-internal sealed class CaKeyFiles(string directory, string name)
+internal sealed class CaKeyFiles(string directory, string name) : ICaCredentialSlot
 {
     public string CertificatePath { get; } = Path.Combine(directory, name + ".crt.pem");
     public string KeyPath { get; } = Path.Combine(directory, name + ".key.p8");
 
     public bool Exists => File.Exists(CertificatePath);
+
+    public bool OrphanKey => !Exists && File.Exists(KeyPath);
+
+    public string Where => CertificatePath;
 
     /// <summary>Certificate first, then its issuers.</summary>
     public (IReadOnlyList<X509Certificate> Chain, AsymmetricKeyParameter Key) Load(char[] passphrase)

@@ -14,6 +14,19 @@ public static class CaPassphrase
     /// 48 random characters and mode 0600. The file protects the keys only against copies of the key files
     /// without it (backups, a leaked volume snapshot); an operator who wants more sets the variable from a vault.
     /// </summary>
+    /// <summary>
+    /// The environment variable, which a cluster must set (the same on every instance): its CA keys live in the shared
+    /// database, and a master.key in one instance's directory would leave the others unable to read them.
+    /// </summary>
+    public static char[] Required()
+    {
+        var fromEnvironment = Environment.GetEnvironmentVariable(EnvironmentVariable);
+        if (string.IsNullOrEmpty(fromEnvironment))
+            throw new InvalidOperationException(
+                $"A cluster keeps its CA keys encrypted in the shared database: set {EnvironmentVariable} to one passphrase, the same on every instance.");
+        return fromEnvironment.ToCharArray();
+    }
+
     public static char[] Default(string directory)
     {
         var fromEnvironment = Environment.GetEnvironmentVariable(EnvironmentVariable);

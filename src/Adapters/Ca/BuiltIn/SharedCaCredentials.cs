@@ -1,0 +1,134 @@
+using System.Text;
+using CertConnector.Adapters.Crypto;
+using CertConnector.Adapters.Service.Standalone;
+using Org.BouncyCastle.Crypto;
+using Org.BouncyCastle.X509;
+
+namespace CertConnector.Adapters.Ca.BuiltIn;
+
+/// <summary>Where one credential of the built-in CA (the CA itself, the SCEP RA, the OCSP signer) is kept.</summary>
+internal interface ICaCredentialSlot
+{
+    /// <summary>The certificate is there (its key may still be missing: <see cref="Load"/> says so).</summary>
+    bool Exists { get; }
+
+    /// <summary>A key without its certificate: a half-restored backup the CA must not paper over by creating a new one.</summary>
+    bool OrphanKey { get; }
+
+    /// <summary>How to name the place in messages (a file path, or a row of the shared database).</summary>
+    string Where { get; }
+
+    /// <summary>Certificate first, then its issuers; the key decrypted with <paramref name="passphrase"/>.</summary>
+    (IReadOnlyList<X509Certificate> Chain, AsymmetricKeyParameter Key) Load(char[] passphrase);
+
+    void Save(IReadOnlyList<X509Certificate> chain, AsymmetricKeyParameter key, char[] passphrase, int iterations);
+}
+
+/// <summary>
+/// The CA, RA and OCSP-signer credentials of a cluster, kept in its shared database so that every instance signs with
+/// the same CA key, decrypts SCEP requests with the same RA key and answers OCSP for the same CA. Each key is stored as
+/// PBES2-encrypted PKCS#8 under the CA passphrase (<see cref="CaPassphrase.EnvironmentVariable"/>, the same on every
+/// instance), never in plaintext. Instances starting together are serialized by <see cref="Lock"/>: the first creates
+/// (or imports) the CA, the others load it.
+/// </summary>
+public sealed class SharedCaCredentials(StandaloneDatabase database)
+{
+    // pg_advisory_lock key held while an instance opens or creates the CA ("CaCreds").
+    private const long OpenLockKey = 0x43_61_43_72_65_64_73;
+
+    private static readonly StandaloneTable Table = new("ca_credentials", """
+        CREATE TABLE IF NOT EXISTS ca_credentials (
+            name            TEXT PRIMARY KEY NOT NULL,
+            certificate_pem TEXT NOT NULL,
+            encrypted_key   TEXT NOT NULL,
+            saved_at        TEXT NOT NULL
+        );
+        """);
+
+    private volatile bool _ready;
+
+    public StandaloneDatabase Database => database;
+
+    /// <summary>Held while the CA is opened (and, on first start, created): one instance at a time, cluster-wide.</summary>
+    internal IDisposable Lock()
+    {
+        Ensure();
+        var connection = database.Open();
+        using (var command = StandaloneStore.Command(connection, null, "SELECT pg_advisory_lock(@key)", ("@key", OpenLockKey)))
+            command.ExecuteNonQuery();
+        return new Unlock(connection);
+    }
+
+    internal ICaCredentialSlot Slot(string name)
+    {
+        Ensure();
+        return new DatabaseSlot(database, name);
+    }
+
+    private void Ensure()
+    {
+        if (_ready) return;
+        database.EnsureTables(Table);
+        _ready = true;
+    }
+
+    private sealed class Unlock(System.Data.Common.DbConnection connection) : IDisposable
+    {
+        public void Dispose()
+        {
+            using (var command = StandaloneStore.Command(connection, null, "SELECT pg_advisory_unlock(@key)", ("@key", OpenLockKey)))
+                command.ExecuteNonQuery();
+            connection.Dispose();
+        }
+    }
+
+    private sealed class DatabaseSlot(StandaloneDatabase database, string name) : ICaCredentialSlot
+    {
+        public bool Exists => Read() is not null;
+
+        public bool OrphanKey => false; // certificate and key are one row
+
+        public string Where => $"the '{name}' credential in the shared database {database.Description}";
+
+        public (IReadOnlyList<X509Certificate> Chain, AsymmetricKeyParameter Key) Load(char[] passphrase)
+        {
+            var (pem, encryptedKey) = Read() ?? throw new InvalidOperationException($"{Where} does not exist.");
+            var chain = new X509CertificateParser().ReadCertificates(Encoding.ASCII.GetBytes(pem)).ToList();
+            if (chain.Count == 0) throw new InvalidOperationException($"{Where} holds no certificate.");
+            AsymmetricKeyParameter key;
+            try
+            {
+                key = Pbes2.DecryptPrivateKey(Encoding.ASCII.GetBytes(encryptedKey), passphrase);
+            }
+            catch (Exception e)
+            {
+                throw new InvalidOperationException(
+                    $"Cannot decrypt {Where}: the passphrase ({CaPassphrase.EnvironmentVariable}) differs from the one the first instance used, or the row is damaged ({e.Message}).", e);
+            }
+            if (!CaKeyFiles.KeyMatches(chain[0], key))
+                throw new InvalidOperationException($"The key of {Where} does not belong to its certificate.");
+            return (chain, key);
+        }
+
+        public void Save(IReadOnlyList<X509Certificate> chain, AsymmetricKeyParameter key, char[] passphrase, int iterations)
+        {
+            using var connection = database.Open();
+            using var command = StandaloneStore.Command(connection, null, """
+                INSERT INTO ca_credentials (name, certificate_pem, encrypted_key, saved_at) VALUES (@name, @pem, @key, @now)
+                ON CONFLICT (name) DO UPDATE SET certificate_pem = excluded.certificate_pem, encrypted_key = excluded.encrypted_key, saved_at = excluded.saved_at
+                """,
+                ("@name", name), ("@pem", Pem.Certificates(chain)), ("@key", Pbes2.ToEncryptedPem(key, passphrase, iterations)),
+                ("@now", StandaloneDatabase.FormatTime(DateTimeOffset.UtcNow)));
+            command.ExecuteNonQuery();
+        }
+
+        private (string Pem, string EncryptedKey)? Read()
+        {
+            using var connection = database.Open();
+            using var command = StandaloneStore.Command(connection, null,
+                "SELECT certificate_pem, encrypted_key FROM ca_credentials WHERE name = @name", ("@name", name));
+            using var reader = command.ExecuteReader();
+            return reader.Read() ? (reader.GetString(0), reader.GetString(1)) : null;
+        }
+    }
+}

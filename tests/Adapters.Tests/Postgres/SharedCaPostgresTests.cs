@@ -1,0 +1,76 @@
+using CertConnector.Actors.Ports;
+using CertConnector.Adapters.Ca.BuiltIn;
+using CertConnector.Adapters.Service.Standalone;
+using CertConnector.Adapters.Tests.Ca;
+using CertConnector.Adapters.Tests.Crypto;
+using Npgsql;
+
+namespace CertConnector.Adapters.Tests.Postgres;
+
+/// <summary>
+/// The built-in CA of a cluster: instances with their own (empty) directories, one PostgreSQL database. They must all
+/// sign with one CA key, decrypt SCEP with one RA key, and keep serials unique in one issued store.
+/// </summary>
+[Trait("Category", "Postgres")]
+[System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+public sealed class SharedCaPostgresTests : IDisposable
+{
+    private readonly CertConnector.Host.Tests.Postgres.TestDatabase _db = CertConnector.Host.Tests.Postgres.CreateDatabase("sharedca");
+    private readonly List<StandaloneDatabase> _handles = [];
+    private readonly List<TempDirectory> _dirs = [];
+
+    public void Dispose()
+    {
+        foreach (var handle in _handles) handle.Dispose();
+        foreach (var dir in _dirs) dir.Dispose();
+        _db.Dispose();
+    }
+
+    private BuiltInCaOptions Instance(string passphrase = "cluster passphrase")
+    {
+        var dir = new TempDirectory();
+        _dirs.Add(dir);
+        var database = StandaloneDatabase.Postgres(new NpgsqlConnectionStringBuilder(_db.ConnectionString) { Pooling = true }.ConnectionString);
+        _handles.Add(database);
+        var options = CaTestSupport.Options(dir.Path);
+        options.PassphraseSupplier = () => passphrase.ToCharArray();
+        options.Database = database;
+        options.SharedCredentials = new SharedCaCredentials(database);
+        return options;
+    }
+
+    [Fact]
+    public async Task Instances_starting_together_share_one_CA_one_RA_one_OCSP_signer_and_one_issued_store()
+    {
+        var options = Enumerable.Range(0, 3).Select(_ => Instance()).ToList();
+        var cas = await Task.WhenAll(options.Select(o => Task.Run(() => BuiltInCa.OpenOrCreate(o))));
+
+        Assert.Single(cas.Select(ca => ca.CaCertificate).Distinct());
+        Assert.Single(cas.Select(ca => ca.RaCertificate).Distinct());
+        Assert.Equal(3, _db.Scalar("SELECT count(*) FROM ca_credentials"));
+        // Nothing secret in the instances' own directories: no key files, no master.key, no issued.db.
+        Assert.All(options, o => Assert.Empty(Directory.GetFiles(o.Directory)));
+        // The keys are stored encrypted (PBES2 PKCS#8), never as a plain private key.
+        Assert.Equal(0, _db.Scalar("SELECT count(*) FROM ca_credentials WHERE encrypted_key NOT LIKE '-----BEGIN ENCRYPTED PRIVATE KEY-----%'"));
+
+        // Issued on one instance, visible and revocable on another; the same request retried elsewhere gets the same certificate.
+        var csr = CaTestSupport.Csr().Csr;
+        var first = await cas[0].IssueAsync(new IssuanceRequest("req-1", "pkcs", csr, "client-auth"), default);
+        var retried = await cas[2].IssueAsync(new IssuanceRequest("req-1", "pkcs", csr, "client-auth"), default);
+        Assert.Equal(first.SerialNumber, retried.SerialNumber);
+        Assert.Equal("req-1", cas[1].Store.FindBySerial(first.SerialNumber)!.RequestId);
+        Assert.Equal(1, _db.Scalar("SELECT count(*) FROM issued_certificates WHERE request_id = 'req-1'"));
+
+        // A restart loads what the others created.
+        Assert.Equal(cas[0].CaCertificate, BuiltInCa.OpenOrCreate(Instance()).CaCertificate);
+    }
+
+    [Fact]
+    public void An_instance_with_another_passphrase_refuses_to_start_and_says_why()
+    {
+        BuiltInCa.OpenOrCreate(Instance());
+        var e = Assert.Throws<InvalidOperationException>(() => BuiltInCa.OpenOrCreate(Instance("another passphrase")));
+        Assert.Contains("passphrase", e.Message);
+        Assert.Contains(CaPassphrase.EnvironmentVariable, e.Message);
+    }
+}
