@@ -66,6 +66,26 @@ public sealed class SharedCaPostgresTests : IDisposable
     }
 
     [Fact]
+    public async Task A_revocation_on_one_instance_is_in_the_next_CRL_and_OCSP_status_of_every_other()
+    {
+        var a = BuiltInCa.OpenOrCreate(Instance());
+        var b = BuiltInCa.OpenOrCreate(Instance());
+        var issued = await a.IssueAsync(new IssuanceRequest("req-r", "pkcs", CaTestSupport.Csr().Csr, "client-auth"), default);
+        var crlBefore = b.CurrentCrl();
+        var versionBefore = b.StatusVersion;
+        Assert.False(b.Find(issued.SerialNumber)!.Revoked);
+
+        Assert.Equal(RevocationResult.Revoked, await a.RevokeAsync(issued.SerialNumber, RevocationReason.KeyCompromise, default));
+
+        Assert.NotEqual(versionBefore, b.StatusVersion); // B's cached OCSP answers are stale now
+        Assert.True(b.Find(issued.SerialNumber)!.Revoked);
+        var crlAfter = b.CurrentCrl(); // B re-issues, although it revoked nothing itself and its CRL is young
+        Assert.NotSame(crlBefore, crlAfter);
+        Assert.NotNull(new Org.BouncyCastle.X509.X509Crl(crlAfter.Der).GetRevokedCertificate(new Org.BouncyCastle.Math.BigInteger(issued.SerialNumber, 16)));
+        Assert.Same(crlAfter, b.CurrentCrl()); // and keeps it while nothing changes
+    }
+
+    [Fact]
     public void An_instance_with_another_passphrase_refuses_to_start_and_says_why()
     {
         BuiltInCa.OpenOrCreate(Instance());

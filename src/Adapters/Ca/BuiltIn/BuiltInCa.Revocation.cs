@@ -17,6 +17,7 @@ public sealed partial class BuiltInCa : ICertificateRevoker, ICertificateStatusS
     private readonly CrlNumbers _crlNumbers;
     private readonly object _crlLock = new();
     private CrlDocument? _crl;
+    private long _crlGeneration;
     private long _statusVersion;
 
     /// <summary>URLs put into issued certificates and the CRL's validity. Set by the host at start; without it, no CDP/AIA.</summary>
@@ -25,7 +26,11 @@ public sealed partial class BuiltInCa : ICertificateRevoker, ICertificateStatusS
     /// <summary>A file-safe name of this CA for its CRL path, <c>/crl/&lt;name&gt;.crl</c>: its CN in lower case, other characters as '-'.</summary>
     public string CrlFileName { get; }
 
-    public long StatusVersion => Interlocked.Read(ref _statusVersion);
+    /// <summary>
+    /// Changes with every revocation. Alone, this process's own count; sharing a database (a cluster), the store's
+    /// revocation generation, so OCSP answers cached here are dropped when another instance revokes.
+    /// </summary>
+    public long StatusVersion => _options.Database is null ? Interlocked.Read(ref _statusVersion) : Store.RevocationGeneration();
 
     public Task<RevocationResult> RevokeAsync(string serialNumber, RevocationReason reason, CancellationToken cancellationToken)
     {
@@ -62,7 +67,8 @@ public sealed partial class BuiltInCa : ICertificateRevoker, ICertificateStatusS
     public CrlDocument CurrentCrl()
     {
         var crl = Volatile.Read(ref _crl);
-        return crl is not null && _time.GetUtcNow() < crl.RefreshAt ? crl : IssueCrl(crl);
+        var current = crl is not null && _time.GetUtcNow() < crl.RefreshAt && (_options.Database is null || Interlocked.Read(ref _crlGeneration) == StatusVersion);
+        return current ? crl! : IssueCrl(crl);
     }
 
     /// <summary>A new CRL with the next number, from the store as it is now.</summary>
@@ -73,12 +79,15 @@ public sealed partial class BuiltInCa : ICertificateRevoker, ICertificateStatusS
         lock (_crlLock)
         {
             // Another caller may have re-issued while this one waited for the lock.
-            if (seen is not null && !ReferenceEquals(_crl, seen) && _crl is { } fresh && _time.GetUtcNow() < fresh.RefreshAt) return fresh;
+            if (seen is not null && !ReferenceEquals(_crl, seen) && _crl is { } fresh && _time.GetUtcNow() < fresh.RefreshAt
+                && (_options.Database is null || Interlocked.Read(ref _crlGeneration) == StatusVersion)) return fresh;
+            var generation = _options.Database is null ? 0 : StatusVersion; // read before the list, so a revocation in between re-issues again
             var now = _time.GetUtcNow();
             var thisUpdate = new DateTimeOffset(now.Ticks - now.Ticks % TimeSpan.TicksPerSecond, TimeSpan.Zero);
             var revoked = Store.ListRevoked().Select(r => new RevokedEntry(r.SerialNumber, r.RevokedAt ?? thisUpdate, RevocationReasons.FromStored(r.RevocationReason)));
             var crl = CrlBuilder.Build(CaCertificate, CaPrivateKey, _crlNumbers.Next(), thisUpdate, thisUpdate + Publication.CrlValidity, revoked);
             Volatile.Write(ref _crl, crl);
+            Interlocked.Exchange(ref _crlGeneration, generation);
             return crl;
         }
     }

@@ -52,12 +52,28 @@ public sealed class IssuedCertificateStore
         CREATE INDEX IF NOT EXISTS ix_issued_certificates_request_id ON issued_certificates (request_id);
         """, [StandaloneTable.AddColumn("issued_certificates", "superseded_by", "TEXT NULL")]);
 
+    /// <summary>
+    /// One counter raised in the same transaction as every revocation. Instances sharing the database compare it with
+    /// the one their CRL and OCSP answers were made at, so a revocation on one instance is served by all of them at once.
+    /// </summary>
+    private static readonly StandaloneTable Generation = new("revocation_generation",
+        "CREATE TABLE IF NOT EXISTS revocation_generation (id INTEGER PRIMARY KEY CHECK (id = 1), generation INTEGER NOT NULL);");
+
     private readonly IssuedDatabase _database;
 
     public IssuedCertificateStore(string path) : this(new StandaloneDatabase(path, TimeSpan.FromSeconds(30))) { }
 
     /// <summary>The store in <paramref name="database"/>: a SQLite file or the cluster's shared PostgreSQL database.</summary>
-    public IssuedCertificateStore(StandaloneDatabase database) => _database = new IssuedDatabase(database, Table);
+    public IssuedCertificateStore(StandaloneDatabase database) => _database = new IssuedDatabase(database, Table, Generation);
+
+    /// <summary>How many revocations the store has recorded, whoever made them (see <see cref="Generation"/>).</summary>
+    public long RevocationGeneration()
+    {
+        using var connection = _database.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT coalesce(max(generation), 0) FROM revocation_generation";
+        return Convert.ToInt64(command.ExecuteScalar());
+    }
 
     /// <summary>
     /// Adds the certificate and, in the same transaction, marks every earlier certificate of the same request
@@ -126,13 +142,25 @@ public sealed class IssuedCertificateStore
 
     public RevocationOutcome Revoke(string serialNumber, string reason, DateTimeOffset at)
     {
-        using var connection = _database.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "UPDATE issued_certificates SET status = 'revoked', revoked_at = @at, revocation_reason = @reason WHERE serial = @serial AND status = 'issued'";
-        IssuedDatabase.Add(command, "@serial", Normalize(serialNumber));
-        IssuedDatabase.Add(command, "@at", StandaloneDatabase.FormatTime(at));
-        IssuedDatabase.Add(command, "@reason", reason);
-        if (command.ExecuteNonQuery() == 1) return RevocationOutcome.Revoked;
+        using (var connection = _database.Open())
+        using (var transaction = _database.BeginWrite(connection))
+        {
+            using var command = connection.CreateCommand();
+            command.Transaction = transaction;
+            command.CommandText = "UPDATE issued_certificates SET status = 'revoked', revoked_at = @at, revocation_reason = @reason WHERE serial = @serial AND status = 'issued'";
+            IssuedDatabase.Add(command, "@serial", Normalize(serialNumber));
+            IssuedDatabase.Add(command, "@at", StandaloneDatabase.FormatTime(at));
+            IssuedDatabase.Add(command, "@reason", reason);
+            if (command.ExecuteNonQuery() == 1)
+            {
+                using var raise = connection.CreateCommand();
+                raise.Transaction = transaction;
+                raise.CommandText = "INSERT INTO revocation_generation (id, generation) VALUES (1, 1) ON CONFLICT (id) DO UPDATE SET generation = revocation_generation.generation + 1";
+                raise.ExecuteNonQuery();
+                transaction.Commit();
+                return RevocationOutcome.Revoked;
+            }
+        }
         return FindBySerial(serialNumber) is null ? RevocationOutcome.NotFound : RevocationOutcome.AlreadyRevoked;
     }
 
