@@ -77,9 +77,7 @@ public sealed class DepartedMemberLeaseReleaser : ReceiveActor, IWithTimers
     {
         var member = removed.Member;
         _members.Remove(member.UniqueAddress);
-        if (member.UniqueAddress.Equals(_cluster.SelfUniqueAddress) || _cluster.IsTerminated) return; // this node is the one leaving
-        if (_members.TryGetValue(_cluster.SelfUniqueAddress, out var self) && self.Status is MemberStatus.Down or MemberStatus.Removed)
-            return; // this node was downed: it is on its way out, and its view of the others is no longer to be trusted
+        if (member.UniqueAddress.Equals(_cluster.SelfUniqueAddress) || SelfDeparting) return;
         if (InstanceRole.InstanceIdOf(member) is not { } instanceId)
         {
             _log.Debug("Member {0} left without an instance role: its queue leases (if any) run out on their own.", member.Address);
@@ -89,8 +87,13 @@ public sealed class DepartedMemberLeaseReleaser : ReceiveActor, IWithTimers
         Start(instanceId, 1);
     }
 
+    /// <summary>This node was downed or is gone: its view of the others is no longer to be trusted, and it is on its way out.</summary>
+    private bool SelfDeparting =>
+        _cluster.IsTerminated || _members.TryGetValue(_cluster.SelfUniqueAddress, out var self) && self.Status is MemberStatus.Down or MemberStatus.Removed;
+
     private void Start(string instanceId, int attempt)
     {
+        if (SelfDeparting) return;
         if (_members.Values.Any(m => InstanceRole.InstanceIdOf(m) == instanceId))
         {
             _log.Info("Instance {0} is a member again: its queue leases are its own, not released.", instanceId);
