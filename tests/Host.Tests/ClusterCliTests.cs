@@ -30,6 +30,7 @@ public sealed class ClusterCliTests(RunningConnector connector) : IClassFixture<
         Assert.Equal(self, member.GetProperty("address").GetString());
         Assert.Equal("Up", member.GetProperty("status").GetString());
         Assert.Equal(["pkcs", "revocation", "scep"], member.GetProperty("roles").EnumerateArray().Select(r => r.GetString()));
+        Assert.Matches("^[0-9a-f]{32}$", member.GetProperty("instanceId").GetString()); // the instance role, shown apart from the features
         Assert.True(member.GetProperty("reachable").GetBoolean());
         Assert.True(member.GetProperty("isLeader").GetBoolean());
         Assert.Equal(Process.Cli("status").Json.GetProperty("version").GetString(), member.GetProperty("version").GetString());

@@ -1,6 +1,7 @@
 using System.Reflection;
 using Akka.Actor;
 using Akka.Cluster;
+using CertConnector.Actors.Cluster;
 using CertConnector.Actors.Ports;
 using CertConnector.Adapters.Crypto;
 using CertConnector.Adapters.Service.Standalone;
@@ -37,8 +38,8 @@ public static class AdminEndpoints
         app.MapGet("/api/v1/status", (ActorSystem system, ConnectorOptions options) =>
         {
             var cluster = Cluster.Get(system);
-            return Results.Ok(new ConnectorStatus(options.Instance, Version, cluster.SelfAddress.ToString(), cluster.SelfRoles,
-                [.. cluster.State.Members.Select(m => new ClusterMemberStatus(m.Address.ToString(), m.Status.ToString(), m.Roles, m.AppVersion.ToString()))],
+            return Results.Ok(new ConnectorStatus(options.Instance, Version, cluster.SelfAddress.ToString(), InstanceRole.FeatureRoles(cluster.SelfRoles),
+                [.. cluster.State.Members.Select(m => new ClusterMemberStatus(m.Address.ToString(), m.Status.ToString(), InstanceRole.FeatureRoles(m.Roles), m.AppVersion.ToString()))],
                 [.. cluster.State.Unreachable.Select(m => m.Address.ToString())], ClusterEndpoints.VersionWarnings(cluster.State.Members)));
         });
 

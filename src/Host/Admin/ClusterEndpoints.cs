@@ -58,9 +58,9 @@ public static class ClusterEndpoints
         var members = state.Members.ToList();
         var infos = await Task.WhenAll(members.Select(m => unreachable.Contains(m.Address) ? Task.FromResult<NodeInfo?>(null) : AskNodeInfoAsync(system, m.Address)));
         var rows = members.Select((m, i) => new ClusterMemberView(
-            m.Address.ToString(), m.Status.ToString(), [.. m.Roles.Order()], !unreachable.Contains(m.Address),
+            m.Address.ToString(), m.Status.ToString(), [.. InstanceRole.FeatureRoles(m.Roles).Order()], !unreachable.Contains(m.Address),
             m.AppVersion.ToString(), infos[i]?.Instance, infos[i]?.StartedAt, infos[i]?.Uptime,
-            m.Address.Equals(state.Leader), m.Address.Equals(cluster.SelfAddress))).ToList();
+            m.Address.Equals(state.Leader), m.Address.Equals(cluster.SelfAddress), InstanceRole.InstanceIdOf(m))).ToList();
         return new ClusterView(cluster.SelfAddress.ToString(), state.Leader?.ToString(), rows, VersionWarnings(state.Members));
     }
 
@@ -136,9 +136,11 @@ public sealed record ClusterView(string Self, string? Leader, IReadOnlyList<Clus
 
 /// <param name="Version">the version the member announced when it joined (<c>akka.cluster.app-version</c>).</param>
 /// <param name="Instance">the member's instance name; null when its node-info actor did not answer in time (or it is unreachable).</param>
+/// <param name="Roles">the member's feature roles (its <c>instance:</c> role is <paramref name="InstanceId"/>).</param>
 /// <param name="Uptime">measured by the member itself when it answered.</param>
+/// <param name="InstanceId">the ID of the member's data directory, from its cluster roles: its queue leases carry it.</param>
 public sealed record ClusterMemberView(string Address, string Status, IReadOnlyList<string> Roles, bool Reachable, string Version,
-    string? Instance, DateTimeOffset? StartedAt, TimeSpan? Uptime, bool IsLeader, bool IsSelf);
+    string? Instance, DateTimeOffset? StartedAt, TimeSpan? Uptime, bool IsLeader, bool IsSelf, string? InstanceId = null);
 
 /// <summary>One feature's shard region in <c>GET /api/v1/cluster/shards</c> (<c>cluster shards</c>).</summary>
 public sealed record ShardRegionView(string Feature, string TypeName, string Role, int Shards, int Entities, IReadOnlyList<ShardRegionHolder> Regions);

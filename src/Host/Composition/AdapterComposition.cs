@@ -51,6 +51,7 @@ public static class AdapterComposition
         services.AddSingleton(new StandaloneInstance(instanceId));
 
         foreach (var feature in ConnectorFeatures.All) feature.AddServices(services, options);
+        services.AddSingleton<IQueueLeaseRelease, StandaloneQueueLeaseRelease>(); // every standalone queue, for departed members
         return services;
     }
 

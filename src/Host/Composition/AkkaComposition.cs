@@ -4,6 +4,7 @@ using Akka.Configuration;
 using Akka.Hosting;
 using CertConnector.Actors.Cluster;
 using CertConnector.Adapters.Persistence;
+using CertConnector.Adapters.Service.Standalone;
 using CertConnector.Host.Configuration;
 using CertConnector.Host.Features;
 using CertConnector.Host.Logging;
@@ -17,7 +18,7 @@ public static class AkkaComposition
     /// <summary>The actor system: operator HOCON, our serializer, then one line per feature.</summary>
     public static IServiceCollection AddConnectorAkka(this IServiceCollection services, ConnectorOptions options) =>
         services.AddAkka(SystemName, (builder, sp) => builder
-            .AddHocon(LoadHocon(options), HoconAddMode.Prepend)
+            .AddHocon(InstanceRoles.WithInstanceRole(LoadHocon(options), sp.GetRequiredService<StandaloneInstance>().Id), HoconAddMode.Prepend)
             .AddHocon(Akka.Persistence.Sql.SqlPersistence.DefaultConfiguration, HoconAddMode.Append)
             // Akka's own diagnostics go to the console with control characters escaped, like every other log line.
             .ConfigureLoggers(loggers =>
@@ -29,6 +30,7 @@ public static class AkkaComposition
                 system => new ConnectorJsonSerializer(system, sp.GetRequiredService<JournalSealingKey>()))
             .AddFeatures(options)
             .AddNodeInfo(options.Instance, Admin.AdminEndpoints.Version)
+            .AddDepartedMemberLeaseRelease() // a member that left or was downed: its queue leases end at once
             .AddStartup((system, _) =>
             {
                 // The embedded default has no seed nodes: the node forms a cluster of one by joining itself.

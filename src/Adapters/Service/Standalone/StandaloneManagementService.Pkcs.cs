@@ -98,6 +98,10 @@ public sealed partial class StandaloneManagementService
     public Task<int> ReleaseOwnLeasesAsync(CancellationToken cancellationToken = default) =>
         QueueLeases.ReleaseOwnAsync(_pkcs, "pkcs_requests", _instanceId, cancellationToken);
 
+    /// <summary>Ends a departed instance's leases, so its requests are handed out again at once (the cluster calls this).</summary>
+    public Task<int> ReleaseLeasesOfAsync(string instanceId, CancellationToken cancellationToken = default) =>
+        QueueLeases.ReleaseOwnAsync(_pkcs, "pkcs_requests", instanceId, cancellationToken);
+
     /// <summary>Stores the results; see <see cref="StorePkcsResultsAsync"/>.</summary>
     public async Task UploadPkcsResultsAsync(IReadOnlyList<PkcsResult> results, CancellationToken cancellationToken) =>
         await StorePkcsResultsAsync(results, cancellationToken).ConfigureAwait(false);
