@@ -46,6 +46,27 @@ public sealed class RevocationCliTests(RunningConnector connector) : IClassFixtu
     }
 
     [Fact]
+    public void Requests_show_finds_an_ID_in_whichever_feature_holds_it_and_prints_that_features_view()
+    {
+        var queued = Process.Cli("revocation", "request", "--serial", "7E57AB1E7E57AB1F");
+        Assert.True(queued.ExitCode == 0, queued.ToString());
+        var id = queued.Json.GetProperty("requestId").GetString()!;
+        WaitUploaded(id);
+
+        var shown = Process.Cli("requests", "show", id);
+        Assert.True(shown.ExitCode == 0, shown.ToString());
+        var match = Assert.Single(shown.Json.EnumerateArray());
+        Assert.Equal("revocation", match.GetProperty("feature").GetString());
+        Assert.Equal(id, match.GetProperty("request").GetProperty("requestId").GetString());
+        Assert.Equal("7E57AB1E7E57AB1F", match.GetProperty("request").GetProperty("serialNumber").GetString());
+        Assert.NotEmpty(match.GetProperty("request").GetProperty("history").EnumerateArray());
+
+        var missing = Process.Cli("requests", "show", "no-such-request-anywhere");
+        Assert.Equal(1, missing.ExitCode);
+        Assert.Contains("No request 'no-such-request-anywhere'", missing.Stderr);
+    }
+
+    [Fact]
     public void An_unknown_serial_is_uploaded_as_a_failure_with_4004()
     {
         var queued = Process.Cli("revocation", "request", "--serial", "7E57AB1E7E57AB1E");

@@ -7,6 +7,9 @@ public sealed record RequestAccepted(string RequestId, string Status);
 /// <param name="Summary">what the request is about: the subject of a PKCS request, the serial of a revocation.</param>
 public sealed record RequestListItem(string Feature, string RequestId, string State, string Summary, DateTimeOffset EnqueuedAt, string? ErrorCode);
 
+/// <summary>One request found by ID in some feature's queue; <see cref="Details"/> is that feature's full view of it.</summary>
+public sealed record RequestFound(string Feature, string RequestId, string State, string Summary, DateTimeOffset EnqueuedAt, string? ErrorCode, string Details);
+
 /// <summary><c>GET /api/v1/status</c>.</summary>
 public sealed record ConnectorStatus(string Instance, string Version, string Self, IReadOnlyCollection<string> Roles,
     IReadOnlyList<ClusterMemberStatus> Members, IReadOnlyList<string> Unreachable, IReadOnlyList<string> Warnings);

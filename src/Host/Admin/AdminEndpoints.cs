@@ -35,6 +35,18 @@ public static class AdminEndpoints
                 .Select(r => new RequestListItem(r.Feature, r.RequestId, r.State.ToString(), r.Summary, r.EnqueuedAt, r.ErrorCode)).ToList());
         });
 
+        // Whichever instance is asked: the queues are the shared database's, the details come through the shard proxies.
+        app.MapGet("/api/v1/requests/{id}", async (string id, IEnumerable<IStandaloneRequestList> queues, CancellationToken ct) =>
+        {
+            var found = new List<RequestFound>();
+            foreach (var queue in queues)
+            {
+                if (await queue.FindAsync(id, ct) is { } r)
+                    found.Add(new RequestFound(r.Feature, r.RequestId, r.State.ToString(), r.Summary, r.EnqueuedAt, r.ErrorCode, queue.DetailsPath(id)));
+            }
+            return found.Count == 0 ? Results.NotFound(new ApiError($"No request '{id}' in any feature's queue.", "id")) : Results.Ok(found);
+        });
+
         app.MapGet("/api/v1/status", (ActorSystem system, ConnectorOptions options) =>
         {
             var cluster = Cluster.Get(system);

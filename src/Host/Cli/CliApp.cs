@@ -65,7 +65,26 @@ public static class CliApp
             Print(await client.SendAsync(HttpMethod.Get, "/api/v1/requests" + query, null, ct));
             return 0;
         }));
-        return new Command("requests", "Requests of every feature") { list };
+        var id = new Argument<string>("id") { Description = "The request ID" };
+        var show = new Command("show", "One request of any feature, with that feature's full view of it") { id };
+        show.SetAction(Call(async (parse, client, ct) =>
+        {
+            var found = await client.SendAsync(HttpMethod.Get, "/api/v1/requests/" + Uri.EscapeDataString(parse.GetValue(id)!), null, ct);
+            // One JSON document (an ID may exist in more than one feature): each match with its feature's full view.
+            var views = new System.Text.Json.Nodes.JsonArray();
+            foreach (var match in found.EnumerateArray())
+            {
+                var details = await client.SendAsync(HttpMethod.Get, match.GetProperty("details").GetString()!, null, ct);
+                views.Add(new System.Text.Json.Nodes.JsonObject
+                {
+                    ["feature"] = match.GetProperty("feature").GetString(),
+                    ["request"] = System.Text.Json.Nodes.JsonNode.Parse(details.GetRawText()),
+                });
+            }
+            Print(JsonSerializer.SerializeToElement(views));
+            return 0;
+        }));
+        return new Command("requests", "Requests of every feature") { list, show };
     }
 
     private static Command StatusCommand()

@@ -60,4 +60,10 @@ public interface IStandaloneRequestList
 {
     string Feature { get; }
     Task<IReadOnlyList<QueuedRequestSummary>> ListAsync(QueueStatus? status, int limit, CancellationToken cancellationToken);
+
+    /// <summary>The request with this ID in this feature's queue, or null.</summary>
+    Task<QueuedRequestSummary?> FindAsync(string requestId, CancellationToken cancellationToken);
+
+    /// <summary>The admin API path of the feature's full view of one request (state, attempts, history).</summary>
+    string DetailsPath(string requestId);
 }

@@ -14,6 +14,13 @@ public sealed partial class StandaloneManagementService
         [.. (await ListPkcsRequestsAsync(status, limit, cancellationToken).ConfigureAwait(false)).Select(r =>
             new QueuedRequestSummary(Feature, r.Request.RequestId, r.Status, r.Request.SubjectName, r.EnqueuedAt, r.Result?.Result.ErrorCode))];
 
+    async Task<QueuedRequestSummary?> IStandaloneRequestList.FindAsync(string requestId, CancellationToken cancellationToken) =>
+        await GetPkcsRequestAsync(requestId, cancellationToken).ConfigureAwait(false) is { } r
+            ? new QueuedRequestSummary(Feature, r.Request.RequestId, r.Status, r.Request.SubjectName, r.EnqueuedAt, r.Result?.Result.ErrorCode)
+            : null;
+
+    string IStandaloneRequestList.DetailsPath(string requestId) => $"/api/v1/pkcs/requests/{Uri.EscapeDataString(requestId)}";
+
     private static readonly JsonSerializerOptions SanJson = new(JsonSerializerDefaults.Web);
 
     private const string RequestColumns =

@@ -169,6 +169,14 @@ public sealed class StandaloneRevocationQueue : IRevocationService, IRevocationQ
         }, cancellationToken);
     }
 
+    public async Task<QueuedRequestSummary?> FindAsync(string requestId, CancellationToken cancellationToken) =>
+        await GetAsync(requestId, cancellationToken).ConfigureAwait(false) is { } r ? Summary(r) : null;
+
+    public string DetailsPath(string requestId) => $"/api/v1/revocation/requests/{Uri.EscapeDataString(requestId)}";
+
+    private QueuedRequestSummary Summary(RevocationRequestRecord r) =>
+        new(Feature, r.Request.RequestId, r.Status, $"serial {r.Request.SerialNumber} ({r.Request.Reason})", r.EnqueuedAt, r.Result?.ErrorCode);
+
     public Task<IReadOnlyList<QueuedRequestSummary>> ListAsync(QueueStatus? status, int limit, CancellationToken cancellationToken)
     {
         var now = _time.GetUtcNow();
@@ -181,8 +189,7 @@ public sealed class StandaloneRevocationQueue : IRevocationService, IRevocationQ
             var rows = new List<QueuedRequestSummary>();
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                var r = ReadRecord(reader, now);
-                rows.Add(new(Feature, r.Request.RequestId, r.Status, $"serial {r.Request.SerialNumber} ({r.Request.Reason})", r.EnqueuedAt, r.Result?.ErrorCode));
+                rows.Add(Summary(ReadRecord(reader, now)));
             }
             return rows;
         }, cancellationToken);
