@@ -51,6 +51,43 @@ public static class DataDirSecretScan
         }
     }
 
+    /// <summary>
+    /// The same search over every cell of every table in a PostgreSQL database (the shared stores and journal of a
+    /// cluster): text as UTF-8, bytea as stored, anything else as its text form. "table.column: secret (encoding)".
+    /// </summary>
+    public static IReadOnlyList<string> FindInPostgres(string connectionString, IReadOnlyCollection<string> secrets)
+    {
+        using var connection = new Npgsql.NpgsqlConnection(connectionString);
+        connection.Open();
+        var columns = new List<(string Table, string Column, string Type)>();
+        using (var list = new Npgsql.NpgsqlCommand(
+            "SELECT table_name, column_name, data_type FROM information_schema.columns WHERE table_schema NOT IN ('pg_catalog', 'information_schema')", connection))
+        using (var reader = list.ExecuteReader())
+        {
+            while (reader.Read()) columns.Add((reader.GetString(0), reader.GetString(1), reader.GetString(2)));
+        }
+        var hits = new List<string>();
+        foreach (var (table, column, type) in columns)
+        {
+            var select = type == "bytea" ? $"SELECT \"{column}\" FROM \"{table}\"" : $"SELECT \"{column}\"::text FROM \"{table}\"";
+            using var command = new Npgsql.NpgsqlCommand(select, connection);
+            using var reader = command.ExecuteReader();
+            using var all = new MemoryStream();
+            while (reader.Read())
+            {
+                if (reader.IsDBNull(0)) continue;
+                var cell = type == "bytea" ? (byte[])reader.GetValue(0) : Encoding.UTF8.GetBytes(reader.GetString(0));
+                all.Write(cell);
+                all.WriteByte(0);
+            }
+            var bytes = all.ToArray();
+            foreach (var secret in secrets)
+            foreach (var (form, needle) in Encodings(secret))
+                if (bytes.AsSpan().IndexOf(needle) >= 0) hits.Add($"{table}.{column}: {secret} ({form})");
+        }
+        return hits;
+    }
+
     private static IEnumerable<string> WithSqliteSidecars(string database) => [database, database + "-wal", database + "-shm", database + "-journal"];
 
     // The connector may be running and writing the file.
