@@ -2,7 +2,9 @@
 #   postgres_up     installs Debian's `postgresql` when psql/pg_ctlcluster is missing, starts a cluster if
 #                   none is running, creates the role and database `certconnector` (password
 #                   `certconnector`, CREATEDB so a test can make its own database) and exports CERTCONNECTOR_PG.
-#   postgres_down   stops the cluster only if postgres_up started it (run.sh calls it from its EXIT trap).
+#   postgres_down   stops the cluster only if postgres_up started it and no other client is connected to it
+#                   (another test run on the same machine may be using it); run.sh calls it from its EXIT trap.
+# With CERTCONNECTOR_PG already set, both leave PostgreSQL alone and the tests use that server.
 # Idempotent and quiet. Try it alone: bash -c 'source tests/postgres.sh; postgres_up; echo "$CERTCONNECTOR_PG"; postgres_down'
 
 PG_STARTED_BY_US=""
@@ -22,6 +24,10 @@ pg_cluster() {
 postgres_missing() { ! command -v psql >/dev/null || ! command -v pg_ctlcluster >/dev/null; }
 
 postgres_up() {
+  if [ -n "${CERTCONNECTOR_PG:-}" ]; then
+    echo "tests/run.sh: using the PostgreSQL in CERTCONNECTOR_PG"
+    return 0
+  fi
   if postgres_missing; then
     echo "tests/run.sh: installing postgresql"
     pg_sudo apt-get update -qq >/dev/null
@@ -43,6 +49,7 @@ postgres_up() {
     PG_STARTED_BY_US=started
   fi
   PG_VERSION_STARTED="$version"
+  PG_PORT="$port"
 
   local i
   for i in $(seq 1 60); do
@@ -64,7 +71,14 @@ postgres_up() {
 
 postgres_down() {
   if [ -n "$PG_STARTED_BY_US" ] && [ -n "${PG_VERSION_STARTED:-}" ]; then
-    pg_sudo pg_ctlcluster "$PG_VERSION_STARTED" main stop || true
+    local others
+    others=$(as_postgres psql -p "$PG_PORT" -tAqc \
+      "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()" 2>/dev/null || echo 0)
+    if [ "${others:-0}" -gt 0 ]; then
+      echo "tests/run.sh: leaving PostgreSQL $PG_VERSION_STARTED running: $others other client(s) connected"
+    else
+      pg_sudo pg_ctlcluster "$PG_VERSION_STARTED" main stop || true
+    fi
     PG_STARTED_BY_US=""
   fi
 }

@@ -23,7 +23,7 @@ need=()
 command -v openssl >/dev/null || need+=(openssl)
 command -v scepclient >/dev/null || need+=(scep)
 source tests/postgres.sh
-if postgres_missing; then need+=(postgresql); PG_STARTED_BY_US=installed; fi
+if [ -z "${CERTCONNECTOR_PG:-}" ] && postgres_missing; then need+=(postgresql); PG_STARTED_BY_US=installed; fi
 if [ ${#need[@]} -gt 0 ]; then
   echo "tests/run.sh: installing ${need[*]}"
   if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
