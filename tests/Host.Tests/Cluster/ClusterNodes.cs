@@ -25,6 +25,11 @@ public static class ClusterNodes
             ["--hocon", ClusterHocon, "--cluster-port", port.ToString(),
              "--Connector:Database:Provider=postgres", $"--Connector:Database:ConnectionString={database.ConnectionString}", .. extraArgs]);
 
+    /// <summary>The same, but the connection string comes from the plain CERTCONNECTOR_PG variable (the scripts' fallback), not the setting.</summary>
+    public static ConnectorProcess StartWithPgVariable(string dataDir, PostgresDatabase database, int port, params string[] extraArgs) =>
+        ConnectorProcess.Start(dataDir, new Dictionary<string, string>(), new Dictionary<string, string> { [Postgres.Variable] = database.ConnectionString },
+            ["--hocon", ClusterHocon, "--cluster-port", port.ToString(), "--Connector:Database:Provider=postgres", .. extraArgs]);
+
     /// <summary>The members <c>cluster show --json</c> of <paramref name="node"/> lists as Up.</summary>
     public static IReadOnlyList<string> UpMembers(ConnectorProcess node)
     {

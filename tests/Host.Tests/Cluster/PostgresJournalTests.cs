@@ -38,7 +38,7 @@ public sealed class PostgresJournalTests
         Assert.True(events >= 3, $"{events} journal rows for {id} in PostgreSQL; expected Downloaded, Issued, Uploaded");
         Assert.False(File.Exists(Path.Combine(data, "connector.db")), "the journal must not be in the data directory's SQLite file");
 
-        using var second = ClusterNodes.Start(data, db, port);
+        using var second = ClusterNodes.StartWithPgVariable(data, db, port); // CERTCONNECTOR_PG as the fallback connection string
         var show = second.Show(id);
         Assert.True(show.ValueKind == System.Text.Json.JsonValueKind.Object, second.Cli("pkcs", "show", id).ToString());
         Assert.Equal("Uploaded", show.GetProperty("state").GetString());
