@@ -17,17 +17,25 @@ public static class ClusterNodes
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
+    /// <summary>Every node of a test cluster: the CA keys are kept encrypted in the shared database under it.</summary>
+    public static IReadOnlyDictionary<string, string> Environment(PostgresDatabase? viaVariable = null)
+    {
+        var environment = new Dictionary<string, string> { ["CERTCONNECTOR_CA_PASSPHRASE"] = "cluster test passphrase" };
+        if (viaVariable is not null) environment[Postgres.Variable] = viaVariable.ConnectionString;
+        return environment;
+    }
+
     public static string Address(int port) => $"akka.tcp://certconnector@127.0.0.1:{port}";
 
     /// <summary>Starts a node on <paramref name="port"/> whose journal and snapshots are in <paramref name="database"/>.</summary>
     public static ConnectorProcess Start(string dataDir, PostgresDatabase database, int port, params string[] extraArgs) =>
-        ConnectorProcess.Start(dataDir, new Dictionary<string, string>(), new Dictionary<string, string>(),
+        ConnectorProcess.Start(dataDir, new Dictionary<string, string>(), Environment(),
             ["--hocon", ClusterHocon, "--cluster-port", port.ToString(),
              "--Connector:Database:Provider=postgres", $"--Connector:Database:ConnectionString={database.ConnectionString}", .. extraArgs]);
 
     /// <summary>The same, but the connection string comes from the plain CERTCONNECTOR_PG variable (the scripts' fallback), not the setting.</summary>
     public static ConnectorProcess StartWithPgVariable(string dataDir, PostgresDatabase database, int port, params string[] extraArgs) =>
-        ConnectorProcess.Start(dataDir, new Dictionary<string, string>(), new Dictionary<string, string> { [Postgres.Variable] = database.ConnectionString },
+        ConnectorProcess.Start(dataDir, new Dictionary<string, string>(), Environment(database),
             ["--hocon", ClusterHocon, "--cluster-port", port.ToString(), "--Connector:Database:Provider=postgres", .. extraArgs]);
 
     /// <summary>The members <c>cluster show --json</c> of <paramref name="node"/> lists as Up.</summary>
