@@ -12,13 +12,21 @@ namespace CertConnector.Host.Tests;
 public sealed class StartupTests
 {
     /// <summary>Runs certconnector in a fresh working directory; returns the exit code, all output, and that directory.</summary>
-    private static (int ExitCode, string Output, string WorkDir) Run(params string[] args)
+    private static (int ExitCode, string Output, string WorkDir) Run(params string[] args) => RunToExit("startup", args);
+
+    /// <summary>
+    /// Runs <c>certconnector ARGS</c> in a fresh working directory and waits for it to exit (a server that starts is a
+    /// failure). CERTCONNECTOR_PG, which tests/run.sh sets, is removed: start-up cases are about what is configured.
+    /// </summary>
+    internal static (int ExitCode, string Output, string WorkDir) RunToExit(string workPrefix, IEnumerable<string> arguments)
     {
-        var work = Tools.TempDir("startup");
+        var args = arguments.ToArray();
+        var work = Tools.TempDir(workPrefix);
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = work };
         info.ArgumentList.Add(ConnectorProcess.ExecutableDll);
         foreach (var a in args) info.ArgumentList.Add(a);
         info.Environment["CERTCONNECTOR_Connector__Logging__Console"] = "false";
+        info.Environment.Remove("CERTCONNECTOR_PG");
         using var process = Process.Start(info)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();

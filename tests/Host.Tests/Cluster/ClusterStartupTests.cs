@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace CertConnector.Host.Tests.Cluster;
 
 /// <summary>
@@ -9,24 +7,8 @@ namespace CertConnector.Host.Tests.Cluster;
 /// </summary>
 public sealed class ClusterStartupTests
 {
-    private static (int ExitCode, string Output, string WorkDir) Run(params string[] args)
-    {
-        var work = Tools.TempDir("cluster-startup");
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = work };
-        foreach (var a in (string[])[ConnectorProcess.ExecutableDll, "--admin-url", "http://127.0.0.1:0", "--scep-url", "http://127.0.0.1:0", .. args])
-            info.ArgumentList.Add(a);
-        info.Environment["CERTCONNECTOR_Connector__Logging__Console"] = "false";
-        info.Environment.Remove("CERTCONNECTOR_PG"); // tests/run.sh sets it; these cases are about its absence
-        using var process = Process.Start(info)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(TimeSpan.FromSeconds(60)))
-        {
-            process.Kill(true);
-            throw new TimeoutException($"certconnector {string.Join(' ', args)} did not exit: it started a server.\n{stdout.Result}{stderr.Result}");
-        }
-        return (process.ExitCode, (stdout.Result + stderr.Result).Trim(), work);
-    }
+    private static (int ExitCode, string Output, string WorkDir) Run(params string[] args) =>
+        StartupTests.RunToExit("cluster-startup", ["--admin-url", "http://127.0.0.1:0", "--scep-url", "http://127.0.0.1:0", .. args]);
 
     private static string Hocon(string text)
     {
