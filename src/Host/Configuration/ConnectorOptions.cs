@@ -89,6 +89,33 @@ public sealed class DatabaseSettings
 
     /// <summary>For scripts: when <see cref="ConnectionString"/> is not set, this environment variable supplies it (not the provider).</summary>
     public const string ConnectionStringVariable = "CERTCONNECTOR_PG";
+
+    /// <summary>
+    /// Each instance opens two pools (journal, shared stores). Npgsql's default of 100 each would let three busy instances
+    /// exceed PostgreSQL's default max_connections (100); 10 each lets five instances fit. An explicit
+    /// <c>Maximum Pool Size</c> in the connection string wins.
+    /// </summary>
+    public const int DefaultMaxPoolSize = 10;
+
+    /// <summary>The connection string with <see cref="DefaultMaxPoolSize"/> unless it names a pool size; unparsable: unchanged (the start-up check reports it).</summary>
+    public static string? WithDefaultPoolSize(string? connectionString)
+    {
+        if (string.IsNullOrWhiteSpace(connectionString)) return connectionString;
+        try
+        {
+            // The generic builder keeps the keys as written (Npgsql's reports every keyword it knows as present).
+            var given = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString };
+            if (given.Keys.Cast<string>().Any(k => k.Replace(" ", "").Equals("MaximumPoolSize", StringComparison.OrdinalIgnoreCase)
+                                                   || k.Replace(" ", "").Equals("MaxPoolSize", StringComparison.OrdinalIgnoreCase)))
+                return connectionString;
+            var builder = new Npgsql.NpgsqlConnectionStringBuilder(connectionString) { MaxPoolSize = DefaultMaxPoolSize };
+            return builder.ConnectionString;
+        }
+        catch (ArgumentException)
+        {
+            return connectionString;
+        }
+    }
 }
 
 /// <summary>

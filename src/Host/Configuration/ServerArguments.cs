@@ -89,6 +89,7 @@ public static class ServerArguments
         if (string.IsNullOrWhiteSpace(options.Database.ConnectionString)
             && Environment.GetEnvironmentVariable(DatabaseSettings.ConnectionStringVariable) is { Length: > 0 } pg)
             options.Database.ConnectionString = pg;
+        options.Database.ConnectionString = DatabaseSettings.WithDefaultPoolSize(options.Database.ConnectionString);
         if (!KeySpec.TryParse(options.Ca.KeySpec, out _))
             throw new StartupException($"Connector:Ca:KeySpec '{options.Ca.KeySpec}' is not supported. Supported: {string.Join(", ", KeySpec.Supported)}.");
         return options;

@@ -58,4 +58,15 @@ public sealed class ClusterSettingsTests
         var alone = AkkaComposition.LoadHocon(Bind(["--hocon", ClusterNodes.ClusterHocon, "--Connector:Database:Provider=postgres", $"--Connector:Database:ConnectionString={Pg}"]));
         Assert.Empty(alone.GetStringList("akka.cluster.seed-nodes")); // the host joins the node to itself
     }
+
+    [Theory]
+    [InlineData("Host=db;Database=c;Username=u;Password=p", 10)]
+    [InlineData("Host=db;Database=c;Username=u;Password=p;Maximum Pool Size=40", 40)]
+    [InlineData("Host=db;Database=c;Username=u;Password=p;maximum pool size=100", 100)]
+    public void A_connection_string_without_a_pool_size_gets_the_cluster_default_and_an_explicit_one_is_kept(string given, int expected)
+    {
+        var effective = CertConnector.Host.Configuration.DatabaseSettings.WithDefaultPoolSize(given)!;
+        Assert.Equal(expected, new Npgsql.NpgsqlConnectionStringBuilder(effective).MaxPoolSize);
+        Assert.Equal("p", new Npgsql.NpgsqlConnectionStringBuilder(effective).Password);
+    }
 }
