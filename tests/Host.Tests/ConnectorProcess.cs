@@ -29,13 +29,19 @@ public sealed class ConnectorProcess : IDisposable
     public static ConnectorProcess Start(string dataDir, params string[] extraArgs) => Start(dataDir, new Dictionary<string, string>(), extraArgs);
 
     /// <param name="settings">configuration overrides, e.g. ["Scep:ResponseBudget"] = "00:00:00.001" (under Connector:).</param>
-    public static ConnectorProcess Start(string dataDir, IReadOnlyDictionary<string, string> settings, params string[] extraArgs)
+    public static ConnectorProcess Start(string dataDir, IReadOnlyDictionary<string, string> settings, params string[] extraArgs) =>
+        Start(dataDir, settings, new Dictionary<string, string>(), extraArgs);
+
+    /// <param name="environment">further environment variables of the process, as they are (e.g. CERTCONNECTOR_CA_PASSPHRASE).</param>
+    public static ConnectorProcess Start(string dataDir, IReadOnlyDictionary<string, string> settings, IReadOnlyDictionary<string, string> environment,
+        params string[] extraArgs)
     {
         Directory.CreateDirectory(dataDir);
         File.Delete(Path.Combine(dataDir, "admin.url"));
         var info = Dotnet([ExecutableDll, "--data-dir", dataDir, "--admin-url", "http://127.0.0.1:0", "--scep-url", "http://127.0.0.1:0", .. extraArgs]);
         info.Environment["CERTCONNECTOR_Connector__Logging__Console"] = "false";
         foreach (var (key, value) in settings) info.Environment["CERTCONNECTOR_Connector__" + key.Replace(":", "__")] = value;
+        foreach (var (key, value) in environment) info.Environment[key] = value;
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
         var connector = new ConnectorProcess(dataDir, process);
         process.OutputDataReceived += (_, e) => connector.Append(e.Data);
