@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The whole test suite. Installs what the tests need when it is missing (openssl, the Debian `scep`
-# package), builds once, runs every test project, and ends with one summary line.
+# package, PostgreSQL: see tests/postgres.sh), starts PostgreSQL if it is not running (and stops it at
+# the end if it started it), builds once, runs every test project, and ends with one summary line.
 #   tests/run.sh            everything (what CI runs)
-#   tests/run.sh --fast     skip the slow multi-process tests (Category=Slow)
+#   tests/run.sh --fast     skip the slow multi-process tests (Category=Slow); Category=Postgres tests
+#                           still run unless they are Slow too
 #   tests/run.sh -- ARGS    extra arguments for `dotnet test` (e.g. -- --filter FullyQualifiedName~Pkcs)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,12 +22,18 @@ done
 need=()
 command -v openssl >/dev/null || need+=(openssl)
 command -v scepclient >/dev/null || need+=(scep)
+source tests/postgres.sh
+if [ -z "${CERTCONNECTOR_PG:-}" ] && postgres_missing; then need+=(postgresql); PG_STARTED_BY_US=installed; fi
 if [ ${#need[@]} -gt 0 ]; then
   echo "tests/run.sh: installing ${need[*]}"
   if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
   $SUDO apt-get update -qq >/dev/null
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
 fi
+
+# Tests tagged Category=Postgres read CERTCONNECTOR_PG and fail without it.
+trap postgres_down EXIT
+postgres_up
 
 dotnet build Akka.sln -c Release -nologo -v quiet
 log=$(mktemp)

@@ -32,9 +32,8 @@ public sealed class ConnectorProcess : IDisposable
     public static ConnectorProcess Start(string dataDir, IReadOnlyDictionary<string, string> settings, params string[] extraArgs) =>
         Start(dataDir, settings, new Dictionary<string, string>(), extraArgs);
 
-    /// <param name="environment">further environment variables of the process, as they are (e.g. CERTCONNECTOR_CA_PASSPHRASE).</param>
-    public static ConnectorProcess Start(string dataDir, IReadOnlyDictionary<string, string> settings, IReadOnlyDictionary<string, string> environment,
-        params string[] extraArgs)
+    /// <param name="environment">extra environment variables for the process, e.g. CERTCONNECTOR_PG or CERTCONNECTOR_PORT (read by hocon/cluster.hocon).</param>
+    public static ConnectorProcess Start(string dataDir, IReadOnlyDictionary<string, string> settings, IReadOnlyDictionary<string, string> environment, params string[] extraArgs)
     {
         Directory.CreateDirectory(dataDir);
         File.Delete(Path.Combine(dataDir, "admin.url"));

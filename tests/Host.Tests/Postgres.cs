@@ -1,11 +1,25 @@
+// PostgreSQL for tests: one source file, compiled into Host.Tests and (linked) into Adapters.Tests.
+//
+//   using CertConnector.Tests.Postgres;
+//
+//   await using var db = await Postgres.CreateDatabaseAsync("queue");   // a fresh, empty database of this test's own
+//   var store = new SomeStore(db.ConnectionString);                     // Npgsql connection string to it
+//   Assert.Equal(1, await db.ScalarAsync<long>("SELECT count(*) FROM some_table"));
+//   // disposing drops the database (WITH (FORCE): connections still open to it are ended first)
+//
+//   Postgres.ConnectionString     the server from CERTCONNECTOR_PG (a role with CREATEDB); fails the test when unset
+//   Postgres.CreateDatabase(...)  the same, synchronously (IDisposable too)
+//
+// tests/run.sh installs and starts PostgreSQL (tests/postgres.sh) and sets CERTCONNECTOR_PG. A test that needs
+// PostgreSQL fails loudly without it, never passes silently: run tests/run.sh, or start PostgreSQL yourself and
+//   export CERTCONNECTOR_PG="Host=127.0.0.1;Port=5432;Database=certconnector;Username=certconnector;Password=certconnector"
+// Tag such tests [Trait("Category", "Postgres")] (and "Slow" too when they start processes).
 using Npgsql;
+using Xunit;
 
-namespace CertConnector.Host.Tests;
+namespace CertConnector.Tests.Postgres;
 
-/// <summary>
-/// The PostgreSQL that tests/run.sh installs, starts and describes in CERTCONNECTOR_PG. Tests that need
-/// it are tagged <c>[Trait("Category", "Postgres")]</c> and fail (never pass silently) when it is not set.
-/// </summary>
+/// <summary>The PostgreSQL server of the test run (CERTCONNECTOR_PG) and fresh per-test databases on it.</summary>
 public static class Postgres
 {
     public const string Variable = "CERTCONNECTOR_PG";
@@ -24,40 +38,82 @@ public static class Postgres
         }
     }
 
-    /// <summary>A fresh database of the test's own, dropped (with any connection still open to it) on dispose.</summary>
-    public static TestDatabase CreateDatabase(string prefix) => new(ConnectionString, $"{prefix}_{Guid.NewGuid():N}");
-
-    public sealed class TestDatabase : IDisposable
+    /// <summary>A fresh, empty database named <c>{prefix}_{guid}</c>; dropped when disposed.</summary>
+    public static async Task<PostgresDatabase> CreateDatabaseAsync(string prefix = "test")
     {
-        private readonly string _admin;
+        var server = ConnectionString;
+        var name = $"{Sanitize(prefix)}_{Guid.NewGuid():N}";
+        await PostgresDatabase.ExecuteOnServerAsync(server, $"CREATE DATABASE \"{name}\"");
+        return new PostgresDatabase(server, name);
+    }
 
-        internal TestDatabase(string admin, string name)
-        {
-            _admin = admin;
-            Name = name;
-            Execute(_admin, $"CREATE DATABASE \"{name}\"");
-            ConnectionString = new NpgsqlConnectionStringBuilder(admin) { Database = name, Pooling = false }.ConnectionString;
-        }
+    /// <summary><see cref="CreateDatabaseAsync"/> for synchronous tests.</summary>
+    public static PostgresDatabase CreateDatabase(string prefix = "test") => CreateDatabaseAsync(prefix).GetAwaiter().GetResult();
 
-        public string Name { get; }
-        public string ConnectionString { get; }
+    // Lower-case letters, digits and underscores, short enough for PostgreSQL's 63-byte names with the GUID.
+    private static string Sanitize(string prefix)
+    {
+        var clean = new string([.. prefix.ToLowerInvariant().Select(c => char.IsAsciiLetterOrDigit(c) ? c : '_')]);
+        return clean.Length == 0 ? "test" : clean[..Math.Min(clean.Length, 24)];
+    }
+}
 
-        public long Scalar(string sql)
-        {
-            using var connection = new NpgsqlConnection(ConnectionString);
-            connection.Open();
-            using var command = new NpgsqlCommand(sql, connection);
-            return Convert.ToInt64(command.ExecuteScalar());
-        }
+/// <summary>A database of one test's own. <see cref="ConnectionString"/> points at it; disposing drops it.</summary>
+public sealed class PostgresDatabase : IAsyncDisposable, IDisposable
+{
+    private readonly string _server;
+    private int _disposed;
 
-        public void Dispose() => Execute(_admin, $"DROP DATABASE IF EXISTS \"{Name}\" WITH (FORCE)");
+    internal PostgresDatabase(string server, string name)
+    {
+        _server = server;
+        Name = name;
+        ConnectionString = new NpgsqlConnectionStringBuilder(server) { Database = name }.ConnectionString;
+    }
 
-        private static void Execute(string connectionString, string sql)
-        {
-            using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ConnectionString);
-            connection.Open();
-            using var command = new NpgsqlCommand(sql, connection);
-            command.ExecuteNonQuery();
-        }
+    public string Name { get; }
+
+    /// <summary>An Npgsql connection string for this database (same host, port and role as CERTCONNECTOR_PG).</summary>
+    public string ConnectionString { get; }
+
+    public async Task<NpgsqlConnection> OpenAsync()
+    {
+        var connection = new NpgsqlConnection(ConnectionString);
+        await connection.OpenAsync();
+        return connection;
+    }
+
+    /// <summary>The first column of the first row (converted, e.g. <c>count(*)</c> as long).</summary>
+    public async Task<T> ScalarAsync<T>(string sql)
+    {
+        await using var connection = await OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        return (T)Convert.ChangeType((await command.ExecuteScalarAsync())!, typeof(T));
+    }
+
+    public T Scalar<T>(string sql) => ScalarAsync<T>(sql).GetAwaiter().GetResult();
+
+    public async Task<int> ExecuteAsync(string sql)
+    {
+        await using var connection = await OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        return await command.ExecuteNonQueryAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
+        await using (var connection = new NpgsqlConnection(ConnectionString)) NpgsqlConnection.ClearPool(connection);
+        await ExecuteOnServerAsync(_server, $"DROP DATABASE IF EXISTS \"{Name}\" WITH (FORCE)");
+    }
+
+    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
+
+    internal static async Task ExecuteOnServerAsync(string server, string sql)
+    {
+        await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(server) { Pooling = false }.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
     }
 }

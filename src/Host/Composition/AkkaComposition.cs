@@ -56,13 +56,33 @@ public static class AkkaComposition
     public static Config ParseHocon(ConnectorOptions options)
     {
         var path = ResolveHoconPath(options.Hocon);
-        var roles = string.Join(", ", options.Roles.Select(r => JsonSerializer.Serialize(r)));
-        var header = $"certconnector.data-dir = {JsonSerializer.Serialize(options.DataDirFullPath)}\n" +
-                     $"akka.cluster.roles = [{roles}]\n" +
-                     // Every member carries its version (Member.AppVersion): cluster show and status compare them.
-                     $"akka.cluster.app-version = {JsonSerializer.Serialize(Admin.AdminEndpoints.Version)}\n";
-        return ConfigurationFactory.ParseString(header + File.ReadAllText(path));
+        return ConfigurationFactory.ParseString(Header(options) + File.ReadAllText(path));
     }
+
+    /// <summary>
+    /// What the host puts in front of the operator's HOCON, for it to refer to (<c>${certconnector.cluster.port}</c>):
+    /// the data directory, this node's cluster endpoint and seeds, the database connection string (all from
+    /// <c>Connector:*</c> settings), plus the roles and version Akka reads directly. Operators configure an instance
+    /// through settings, so one HOCON file serves every instance and needs no environment overrides.
+    /// </summary>
+    public static string Header(ConnectorOptions options)
+    {
+        var roles = string.Join(", ", options.Roles.Select(Quote));
+        var seeds = string.Join(", ", options.Cluster.SeedNodes.Select(Quote));
+        return $"certconnector.data-dir = {Quote(options.DataDirFullPath)}\n" +
+               $"certconnector.cluster.hostname = {Quote(options.Cluster.Hostname)}\n" +
+               $"certconnector.cluster.port = {options.Cluster.Port}\n" +
+               $"certconnector.cluster.seed-nodes = [{seeds}]\n" +
+               $"certconnector.database.provider = {Quote(options.Database.Provider)}\n" +
+               $"certconnector.database.connection-string = {Quote(options.Database.ConnectionString ?? "")}\n" +
+               $"akka.cluster.roles = [{roles}]\n" +
+               // Every member carries its version (Member.AppVersion): cluster show and status compare them.
+               $"akka.cluster.app-version = {Quote(Admin.AdminEndpoints.Version)}\n";
+    }
+
+    // A HOCON quoted string is a JSON string; keep what JSON allows unescaped (+, &, ', <, >, non-ASCII) as it is.
+    private static readonly JsonSerializerOptions HoconString = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+    private static string Quote(string value) => JsonSerializer.Serialize(value, HoconString);
 
     /// <summary>
     /// A SQLite journal in WAL mode commits with one fsync instead of several and lets readers run beside

@@ -38,6 +38,8 @@ public sealed class ConnectorOptions
     public CaPublishingOptions Publishing { get; set; } = new();
     /// <summary>Where the shared stores live: the SQLite files in the data directory (default) or one PostgreSQL database.</summary>
     public DatabaseSettings Database { get; set; } = new();
+    /// <summary>This node's Akka.Remote endpoint and the seed nodes it joins (used by <c>hocon/cluster.hocon</c>).</summary>
+    public ClusterSettings Cluster { get; set; } = new();
 
     public string DataDirFullPath => Path.GetFullPath(DataDir);
 
@@ -84,4 +86,27 @@ public sealed class DatabaseSettings
     public string? ConnectionString { get; set; }
 
     public bool IsPostgres => string.Equals(Provider, Postgres, StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>For scripts: when <see cref="ConnectionString"/> is not set, this environment variable supplies it (not the provider).</summary>
+    public const string ConnectionStringVariable = "CERTCONNECTOR_PG";
+}
+
+/// <summary>
+/// A node of a multi-instance cluster (<c>Connector:Cluster:*</c>). The host writes these into the HOCON it
+/// reads (<c>certconnector.cluster.hostname</c>, <c>.port</c>, <c>.seed-nodes</c>), so <c>hocon/cluster.hocon</c>
+/// needs no editing per instance. The embedded one-node default ignores them.
+/// </summary>
+public sealed class ClusterSettings
+{
+    /// <summary>The address other nodes reach this one at (and this node binds).</summary>
+    public string Hostname { get; set; } = "127.0.0.1";
+
+    /// <summary>The Akka.Remote port (TCP).</summary>
+    public int Port { get; set; } = 4053;
+
+    /// <summary>
+    /// Nodes to join, as <c>akka.tcp://certconnector@host:port</c> (<c>--seed-node</c>, repeatable). Empty: the node
+    /// joins itself and forms a new cluster, which the others then name as their seed.
+    /// </summary>
+    public List<string> SeedNodes { get; set; } = [];
 }

@@ -19,7 +19,14 @@ public static class ServerArguments
         ["--hocon"] = "Connector:Hocon",
         ["--instance"] = "Connector:Instance",
         ["--scep-url"] = "Connector:Scep:ListenUrl",
+        ["--cluster-host"] = "Connector:Cluster:Hostname",
+        ["--cluster-port"] = "Connector:Cluster:Port",
+        [SeedNodeSwitch] = SeedNodesKey,
     };
+
+    /// <summary>Repeatable (or comma-separated): each occurrence adds a seed node, <c>Connector:Cluster:SeedNodes:0</c>, <c>:1</c>, ...</summary>
+    public const string SeedNodeSwitch = "--seed-node";
+    private const string SeedNodesKey = "Connector:Cluster:SeedNodes";
 
     private const string KeyPrefix = "--" + ConnectorOptions.Section + ":";
 
@@ -27,6 +34,7 @@ public static class ServerArguments
     public static IReadOnlyDictionary<string, string?> Parse(IReadOnlyList<string> args)
     {
         var overrides = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+        var seedNodes = 0;
         for (var i = 0; i < args.Count; i++)
         {
             var arg = args[i];
@@ -46,6 +54,12 @@ public static class ServerArguments
                 if (i + 1 >= args.Count || args[i + 1].StartsWith("--", StringComparison.Ordinal))
                     throw StartupException.Usage($"Option '{name}' needs a value, e.g. {name} {Example(key)}.");
                 value = args[++i];
+            }
+            if (key == SeedNodesKey)
+            {
+                foreach (var seed in value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+                    overrides[$"{SeedNodesKey}:{seedNodes++}"] = seed;
+                continue;
             }
             overrides[key] = value;
         }
@@ -71,6 +85,10 @@ public static class ServerArguments
             throw new StartupException($"{e.Message.TrimEnd('.')}: '{BadValue(section, e)}' is not a valid value. Fix the setting (command line, CERTCONNECTOR_ environment variable or appsettings.json).");
         }
         CheckPositive(options, ConnectorOptions.Section);
+        // Scripts may give the PostgreSQL connection string as CERTCONNECTOR_PG; the setting wins when both are set.
+        if (string.IsNullOrWhiteSpace(options.Database.ConnectionString)
+            && Environment.GetEnvironmentVariable(DatabaseSettings.ConnectionStringVariable) is { Length: > 0 } pg)
+            options.Database.ConnectionString = pg;
         if (!KeySpec.TryParse(options.Ca.KeySpec, out _))
             throw new StartupException($"Connector:Ca:KeySpec '{options.Ca.KeySpec}' is not supported. Supported: {string.Join(", ", KeySpec.Supported)}.");
         return options;
@@ -138,6 +156,9 @@ public static class ServerArguments
         "Connector:DataDir" => "/var/lib/certconnector",
         "Connector:AdminUrl" => "http://127.0.0.1:5080",
         "Connector:Scep:ListenUrl" => "http://0.0.0.0:8080",
+        "Connector:Cluster:Hostname" => "10.0.0.5",
+        "Connector:Cluster:Port" => "4053",
+        SeedNodesKey => "akka.tcp://certconnector@10.0.0.5:4053",
         _ => "VALUE",
     };
 }

@@ -20,9 +20,16 @@ public static class StartupChecks
         var scep = options.Scep.Enabled ? Listeners.Endpoint(options.Scep.ListenUrl, Listeners.Scep, "--scep-url (Connector:Scep:ListenUrl)") : null;
         if (scep is not null && admin.Port != 0 && admin.Port == scep.Port)
             throw new StartupException($"The admin API and SCEP cannot share port {admin.Port}: the admin API must never be reachable where devices are. Set --admin-url or --scep-url.");
+        CheckDatabase(options.Database);
+        CheckCluster(options.Cluster);
+        Akka.Configuration.Config config;
         try
         {
-            AkkaComposition.ParseHocon(options);
+            config = AkkaComposition.ParseHocon(options);
+            if (FindCycle(config.Root, "", new HashSet<object>(ReferenceEqualityComparer.Instance), 0) is { } cycle)
+                throw new StartupException($"The HOCON file '{options.Hocon}' cannot be used: {cycle}. A key must not be set from itself " +
+                                           "(e.g. 'port = ${?PORT}' after 'port = 4053'); use the Connector:* settings the host provides as ${certconnector...}. Fix the file or set --hocon (Connector:Hocon).");
+            CheckAkkaSettings(config, options);
         }
         catch (FileNotFoundException e)
         {
@@ -30,13 +37,116 @@ public static class StartupChecks
         }
         catch (Exception e) when (e is not StartupException and not IOException)
         {
-            // Hocon's parser reports syntax errors with several exception types; all mean the same to an operator.
-            throw new StartupException($"The HOCON file '{options.Hocon}' cannot be read: {e.Message.Split('\n')[0]} Fix the file or set --hocon (Connector:Hocon).");
+            // Hocon's parser reports syntax errors and unresolved substitutions with several exception types; all mean the same to an operator.
+            throw new StartupException($"The HOCON file '{options.Hocon}' cannot be read: {e.Message.Split('\n')[0].TrimEnd('.')}. Fix the file or set --hocon (Connector:Hocon).");
         }
         Revocation.PublicBaseUrl.Check(options.Publishing);
         if (options.Ca.ImportPkcs12 is { Length: > 0 } p12 && !File.Exists(p12))
             throw new StartupException($"The CA to import, '{p12}', does not exist. Set Connector:Ca:ImportPkcs12.");
         return new ListenPlan(admin, scep);
+    }
+
+    private static readonly string[] Providers = [DatabaseSettings.Sqlite, DatabaseSettings.Postgres];
+
+    /// <summary>The shared stores' database: a known provider; PostgreSQL with a connection string Npgsql accepts.</summary>
+    private static void CheckDatabase(DatabaseSettings database)
+    {
+        if (!Providers.Contains(database.Provider, StringComparer.OrdinalIgnoreCase))
+            throw new StartupException($"Connector:Database:Provider '{database.Provider}' is not supported. Supported: {string.Join(", ", Providers)}.");
+        if (!database.IsPostgres) return;
+        if (string.IsNullOrWhiteSpace(database.ConnectionString))
+            throw new StartupException("Connector:Database:Provider is postgres but no connection string is set. Set Connector:Database:ConnectionString " +
+                                       $"(e.g. \"Host=127.0.0.1;Database=certconnector;Username=certconnector;Password=...\") or the environment variable {DatabaseSettings.ConnectionStringVariable}.");
+        try
+        {
+            _ = new Npgsql.NpgsqlConnectionStringBuilder(database.ConnectionString);
+        }
+        catch (Exception e) when (e is ArgumentException or FormatException or InvalidCastException)
+        {
+            // Never echo the connection string: it may hold a password.
+            throw new StartupException($"Connector:Database:ConnectionString is not a valid PostgreSQL connection string: {e.Message.Split('\n')[0]}");
+        }
+    }
+
+    private static void CheckCluster(ClusterSettings cluster)
+    {
+        if (cluster.Port > 65535)
+            throw new StartupException($"Connector:Cluster:Port {cluster.Port} is not a TCP port. Set --cluster-port (Connector:Cluster:Port).");
+        if (string.IsNullOrWhiteSpace(cluster.Hostname))
+            throw new StartupException("Connector:Cluster:Hostname is empty. Set --cluster-host (Connector:Cluster:Hostname) to the address other nodes reach this one at.");
+        foreach (var seed in cluster.SeedNodes) CheckSeedNode(seed, "--seed-node (Connector:Cluster:SeedNodes)");
+    }
+
+    private static void CheckSeedNode(string seed, string setting)
+    {
+        Akka.Actor.Address? address = null;
+        try
+        {
+            address = Akka.Actor.Address.Parse(seed);
+        }
+        catch (Exception e) when (e is UriFormatException or ArgumentException or FormatException)
+        {
+        }
+        if (address is not { Host: not null, Port: > 0 } || address.System != AkkaComposition.SystemName || !address.Protocol.StartsWith("akka", StringComparison.Ordinal))
+            throw new StartupException($"The seed node '{seed}' is not an address of a connector node; it must look like akka.tcp://{AkkaComposition.SystemName}@10.0.0.5:4053. Set {setting}.");
+    }
+
+    /// <summary>
+    /// Reads what Akka will read, so a substitution that resolves to nothing useful, a malformed seed node or a
+    /// journal the database settings contradict is a start-up error now rather than an actor-system failure later.
+    /// </summary>
+    private static void CheckAkkaSettings(Akka.Configuration.Config config, ConnectorOptions options)
+    {
+        if (config.GetConfig("akka.remote.dot-netty.tcp") is { IsEmpty: false } tcp)
+        {
+            if (tcp.HasPath("hostname")) _ = tcp.GetString("hostname");
+            if (tcp.HasPath("port") && tcp.GetInt("port") is < 0 or > 65535)
+                throw new StartupException($"akka.remote.dot-netty.tcp.port in '{options.Hocon}' is not a TCP port. Set --cluster-port (Connector:Cluster:Port).");
+        }
+        if (config.HasPath("akka.cluster.seed-nodes"))
+            foreach (var seed in config.GetStringList("akka.cluster.seed-nodes")) CheckSeedNode(seed, $"--seed-node (Connector:Cluster:SeedNodes) or fix akka.cluster.seed-nodes in '{options.Hocon}'");
+        foreach (var plugin in new[] { "akka.persistence.journal.sql", "akka.persistence.snapshot-store.sql" })
+        {
+            if (config.GetConfig(plugin) is not { IsEmpty: false } sql) continue;
+            var provider = sql.GetString("provider-name") ?? "";
+            var connection = sql.GetString("connection-string") ?? "";
+            if (provider.StartsWith("PostgreSQL", StringComparison.OrdinalIgnoreCase) && !options.Database.IsPostgres)
+                throw new StartupException($"The HOCON file '{options.Hocon}' keeps the journal in PostgreSQL ({plugin}), but Connector:Database:Provider is " +
+                                           $"{options.Database.Provider}. Set --Connector:Database:Provider=postgres and --Connector:Database:ConnectionString=..., or use hocon/embedded.hocon.");
+            if (string.IsNullOrWhiteSpace(connection))
+                throw new StartupException($"{plugin}.connection-string in '{options.Hocon}' is empty. Set Connector:Database:ConnectionString (the file refers to it as ${{certconnector.database.connection-string}}).");
+        }
+    }
+
+    /// <summary>
+    /// A key whose value refers back to itself (<c>port = 4053</c> then <c>port = ${?PORT}</c>) makes Akka's HOCON
+    /// reader recurse until the process dies of a stack overflow, which no handler can catch. Walks the parsed tree
+    /// through substitutions, remembering the values on the current path; returns the first cycle found.
+    /// </summary>
+    private static string? FindCycle(Akka.Configuration.Hocon.HoconValue? value, string path, HashSet<object> onPath, int depth)
+    {
+        if (value is null) return null;
+        if (depth > 100) return $"'{path}' nests more than 100 levels deep";
+        if (!onPath.Add(value)) return $"'{path}' refers to itself";
+        try
+        {
+            foreach (var element in value.Values)
+            {
+                var found = element switch
+                {
+                    Akka.Configuration.Hocon.HoconObject o => o.Items.Select(i => FindCycle(i.Value, path.Length == 0 ? i.Key : $"{path}.{i.Key}", onPath, depth + 1)).FirstOrDefault(f => f is not null),
+                    Akka.Configuration.Hocon.HoconArray a => a.Select((v, i) => FindCycle(v, $"{path}[{i}]", onPath, depth + 1)).FirstOrDefault(f => f is not null),
+                    Akka.Configuration.Hocon.HoconSubstitution s => FindCycle(s.ResolvedValue, path, onPath, depth + 1),
+                    _ => null,
+                };
+                if (found is not null) return found;
+            }
+            return null;
+        }
+        finally
+        {
+            onPath.Remove(value);
+        }
     }
 
     /// <summary>The data directory exists (or can be made) as a writable directory. Returns true if it was created now.</summary>
