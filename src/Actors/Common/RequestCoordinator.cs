@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Akka.Cluster;
 using Akka.Pattern;
 using CertConnector.Actors.Logging;
 
@@ -40,7 +41,7 @@ public sealed class RequestCoordinator : ReceiveActor, IWithTimers
     private readonly IActorRef _requests;
     private readonly PullSource _source;
     private readonly IConnectorEventLog _log;
-    private readonly Dictionary<string, DateTimeOffset> _inFlight = new();
+    private readonly Dictionary<string, (DateTimeOffset Since, IWithRequestId Request)> _inFlight = new();
     private bool _downloading;
 
     public RequestCoordinator(IActorRef requestRegion, PullSource source, IConnectorEventLog log)
@@ -59,6 +60,15 @@ public sealed class RequestCoordinator : ReceiveActor, IWithTimers
                 ("errorCode", f.Reason.Code));
             SchedulePoll();
         });
+        // A member that departs (left, or downed after a kill -9) may have taken start messages with it: sent to a shard
+        // it hosted before the request actor journaled them. Hand every request still in flight to the region again once
+        // the member is gone (its shards move to a survivor); the request actor ignores a start it has already taken.
+        Receive<ClusterEvent.MemberRemoved>(removed =>
+        {
+            if (removed.Member.Address.Equals(Akka.Cluster.Cluster.Get(Context.System).SelfAddress)) return;
+            foreach (var (_, request) in _inFlight.Values) _requests.Tell(_source.Start(request));
+        });
+        Receive<ClusterEvent.IMemberEvent>(_ => { });
         Receive<IRequestCompleted>(c =>
         {
             if (_inFlight.Remove(c.RequestId) && !_downloading) Download(); // a free slot: fill it now
@@ -77,7 +87,17 @@ public sealed class RequestCoordinator : ReceiveActor, IWithTimers
         BackoffSupervisor.Props(Backoff.OnFailure(Props(requestRegion, source, log), $"{source.Feature}-coordinator",
             TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(1), 0.2, maxNrOfRetries: -1));
 
-    protected override void PreStart() => Self.Tell(Poll.Instance);
+    protected override void PreStart()
+    {
+        if (Context.System is ExtendedActorSystem { Provider: IClusterActorRefProvider })
+            Akka.Cluster.Cluster.Get(Context.System).Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents, typeof(ClusterEvent.MemberRemoved));
+        Self.Tell(Poll.Instance);
+    }
+
+    protected override void PostStop()
+    {
+        if (Context.System is ExtendedActorSystem { Provider: IClusterActorRefProvider }) Akka.Cluster.Cluster.Get(Context.System).Unsubscribe(Self);
+    }
 
     private DateTimeOffset Now => Context.System.Scheduler.Now;
 
@@ -109,7 +129,7 @@ public sealed class RequestCoordinator : ReceiveActor, IWithTimers
                 ("count", batch.Requests.Count), ("requestIds", string.Join(",", batch.Requests.Select(r => r.RequestId))));
         foreach (var request in fresh)
         {
-            _inFlight[request.RequestId] = Now;
+            _inFlight[request.RequestId] = (Now, request);
             _requests.Tell(_source.Start(request));
         }
         // A full batch means more may be waiting: ask again at once while there is room.
@@ -122,7 +142,7 @@ public sealed class RequestCoordinator : ReceiveActor, IWithTimers
     private void ExpireStaleSlots()
     {
         var cutoff = Now - Settings.InFlightTimeout;
-        foreach (var id in _inFlight.Where(kv => kv.Value < cutoff).Select(kv => kv.Key).ToList()) _inFlight.Remove(id);
+        foreach (var id in _inFlight.Where(kv => kv.Value.Since < cutoff).Select(kv => kv.Key).ToList()) _inFlight.Remove(id);
     }
 
     private void SchedulePoll() => Timers.StartSingleTimer(PollTimer, Poll.Instance, Settings.PollInterval);
