@@ -38,6 +38,8 @@ public sealed record PullSource(
 public sealed class RequestCoordinator : ReceiveActor, IWithTimers
 {
     private const string PollTimer = "poll";
+    private const string ResendTimer = "resend";
+    private static readonly TimeSpan ResendDelay = TimeSpan.FromSeconds(5);
     private readonly IActorRef _requests;
     private readonly PullSource _source;
     private readonly IConnectorEventLog _log;
@@ -63,9 +65,15 @@ public sealed class RequestCoordinator : ReceiveActor, IWithTimers
         // A member that departs (left, or downed after a kill -9) may have taken start messages with it: sent to a shard
         // it hosted before the request actor journaled them. Hand every request still in flight to the region again once
         // the member is gone (its shards move to a survivor); the request actor ignores a start it has already taken.
+        // Not at once: the local shard region hears of the removal at the same time and would still route to the departed
+        // member; after a pause it has dropped the member's regions and buffers until the shards have a new home.
         Receive<ClusterEvent.MemberRemoved>(removed =>
         {
             if (removed.Member.Address.Equals(Akka.Cluster.Cluster.Get(Context.System).SelfAddress)) return;
+            Timers.StartSingleTimer(ResendTimer, ResendInFlight.Instance, ResendDelay);
+        });
+        Receive<ResendInFlight>(_ =>
+        {
             foreach (var (_, request) in _inFlight.Values) _requests.Tell(_source.Start(request));
         });
         Receive<ClusterEvent.IMemberEvent>(_ => { });
@@ -150,6 +158,11 @@ public sealed class RequestCoordinator : ReceiveActor, IWithTimers
     private sealed record Poll
     {
         public static readonly Poll Instance = new();
+    }
+
+    private sealed record ResendInFlight
+    {
+        public static readonly ResendInFlight Instance = new();
     }
 
     private sealed record Downloaded(IReadOnlyList<IWithRequestId> Requests);
