@@ -32,7 +32,7 @@ public sealed class ConnectorProcess : IDisposable
     public static ConnectorProcess Start(string dataDir, IReadOnlyDictionary<string, string> settings, params string[] extraArgs) =>
         Start(dataDir, settings, new Dictionary<string, string>(), extraArgs);
 
-    /// <param name="environment">extra environment variables for the process, e.g. CERTCONNECTOR_PG or CERTCONNECTOR_PORT (read by hocon/cluster.hocon).</param>
+    /// <param name="environment">extra environment variables for the process, e.g. CERTCONNECTOR_PG (the connection string when Connector:Database:ConnectionString is not set).</param>
     public static ConnectorProcess Start(string dataDir, IReadOnlyDictionary<string, string> settings, IReadOnlyDictionary<string, string> environment, params string[] extraArgs)
     {
         Directory.CreateDirectory(dataDir);

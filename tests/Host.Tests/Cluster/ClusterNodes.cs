@@ -1,0 +1,43 @@
+using System.Net;
+using System.Net.Sockets;
+using CertConnector.Tests.Postgres;
+
+namespace CertConnector.Host.Tests.Cluster;
+
+/// <summary>Real connector processes started as cluster nodes: <c>hocon/cluster.hocon</c>, journal in a test's PostgreSQL database.</summary>
+public static class ClusterNodes
+{
+    public static string ClusterHocon => Path.Combine(AppContext.BaseDirectory, "hocon", "cluster.hocon");
+
+    /// <summary>A TCP port nobody listens on right now (for Akka.Remote, which needs a fixed port to be a seed).</summary>
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    public static string Address(int port) => $"akka.tcp://certconnector@127.0.0.1:{port}";
+
+    /// <summary>Starts a node on <paramref name="port"/> whose journal and snapshots are in <paramref name="database"/>.</summary>
+    public static ConnectorProcess Start(string dataDir, PostgresDatabase database, int port, params string[] extraArgs) =>
+        ConnectorProcess.Start(dataDir, new Dictionary<string, string>(), new Dictionary<string, string>(),
+            ["--hocon", ClusterHocon, "--cluster-port", port.ToString(),
+             "--Connector:Database:Provider=postgres", $"--Connector:Database:ConnectionString={database.ConnectionString}", .. extraArgs]);
+
+    /// <summary>The same, but the connection string comes from the plain CERTCONNECTOR_PG variable (the scripts' fallback), not the setting.</summary>
+    public static ConnectorProcess StartWithPgVariable(string dataDir, PostgresDatabase database, int port, params string[] extraArgs) =>
+        ConnectorProcess.Start(dataDir, new Dictionary<string, string>(), new Dictionary<string, string> { [Postgres.Variable] = database.ConnectionString },
+            ["--hocon", ClusterHocon, "--cluster-port", port.ToString(), "--Connector:Database:Provider=postgres", .. extraArgs]);
+
+    /// <summary>The members <c>cluster show --json</c> of <paramref name="node"/> lists as Up.</summary>
+    public static IReadOnlyList<string> UpMembers(ConnectorProcess node)
+    {
+        var show = node.Cli("cluster", "show", "--json");
+        if (show.ExitCode != 0) return [];
+        return [.. show.Json.GetProperty("members").EnumerateArray()
+            .Where(m => m.GetProperty("status").GetString() == "Up")
+            .Select(m => m.GetProperty("address").GetString()!)
+            .Order()];
+    }
+}

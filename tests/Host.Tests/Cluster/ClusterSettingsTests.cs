@@ -1,0 +1,61 @@
+using CertConnector.Host.Composition;
+using CertConnector.Host.Configuration;
+using Microsoft.Extensions.Configuration;
+
+namespace CertConnector.Host.Tests.Cluster;
+
+/// <summary>Connector:Cluster and Connector:Database settings (switches, keys, environment) reach hocon/cluster.hocon through the host's header.</summary>
+public sealed class ClusterSettingsTests
+{
+    private static ConnectorOptions Bind(string[] args, IDictionary<string, string?>? environment = null) =>
+        ServerArguments.Bind(new ConfigurationBuilder()
+            .AddInMemoryCollection(environment ?? new Dictionary<string, string?>())
+            .AddInMemoryCollection(ServerArguments.Parse(args))
+            .Build());
+
+    private const string Pg = "Host=db.example;Database=cc;Username=cc;Password=p+w&'<>é";
+
+    [Fact]
+    public void Defaults_are_127_0_0_1_port_4053_and_no_seeds()
+    {
+        var options = Bind([]);
+        Assert.Equal(("127.0.0.1", 4053), (options.Cluster.Hostname, options.Cluster.Port));
+        Assert.Empty(options.Cluster.SeedNodes);
+    }
+
+    [Fact]
+    public void Switches_and_keys_reach_the_cluster_hocon()
+    {
+        var options = Bind(["--hocon", ClusterNodes.ClusterHocon, "--cluster-host", "10.0.0.5", "--cluster-port", "4054",
+            "--seed-node", "akka.tcp://certconnector@10.0.0.4:4053", "--seed-node", "akka.tcp://certconnector@10.0.0.5:4054,akka.tcp://certconnector@10.0.0.6:4055",
+            "--Connector:Database:Provider=postgres", $"--Connector:Database:ConnectionString={Pg}"]);
+        var config = AkkaComposition.LoadHocon(options);
+        Assert.Equal("10.0.0.5", config.GetString("akka.remote.dot-netty.tcp.hostname"));
+        Assert.Equal(4054, config.GetInt("akka.remote.dot-netty.tcp.port"));
+        Assert.Equal(["akka.tcp://certconnector@10.0.0.4:4053", "akka.tcp://certconnector@10.0.0.5:4054", "akka.tcp://certconnector@10.0.0.6:4055"],
+            config.GetStringList("akka.cluster.seed-nodes"));
+        foreach (var plugin in new[] { "akka.persistence.journal.sql", "akka.persistence.snapshot-store.sql" })
+        {
+            Assert.Equal(Pg, config.GetString($"{plugin}.connection-string")); // quoted for HOCON, read back unchanged
+            Assert.Equal("PostgreSQL.15", config.GetString($"{plugin}.provider-name"));
+        }
+        StartupChecks.CheckSettings(options); // and the start-up checks accept it
+    }
+
+    [Fact]
+    public void Environment_keys_set_the_cluster_and_an_empty_seed_list_joins_itself()
+    {
+        var options = Bind([], new Dictionary<string, string?>
+        {
+            ["Connector:Cluster:Port"] = "4099",
+            ["Connector:Cluster:SeedNodes:0"] = "akka.tcp://certconnector@127.0.0.1:4053",
+            ["Connector:Database:Provider"] = "postgres",
+            ["Connector:Database:ConnectionString"] = Pg,
+        });
+        Assert.Equal(4099, options.Cluster.Port);
+        Assert.Equal(["akka.tcp://certconnector@127.0.0.1:4053"], options.Cluster.SeedNodes);
+
+        var alone = AkkaComposition.LoadHocon(Bind(["--hocon", ClusterNodes.ClusterHocon, "--Connector:Database:Provider=postgres", $"--Connector:Database:ConnectionString={Pg}"]));
+        Assert.Empty(alone.GetStringList("akka.cluster.seed-nodes")); // the host joins the node to itself
+    }
+}

@@ -1,0 +1,42 @@
+using CertConnector.Tests.Postgres;
+
+namespace CertConnector.Host.Tests.Cluster;
+
+/// <summary>
+/// Two processes with <c>hocon/cluster.hocon</c> on one PostgreSQL journal, configured only through settings:
+/// the second is seeded by the first (<c>--seed-node</c>); both are Up in <c>cluster show</c> on either node.
+/// </summary>
+[Trait("Category", "Slow")]
+[Trait("Category", "Postgres")]
+public sealed class PostgresClusterTests
+{
+    [Fact]
+    public async Task A_second_node_seeded_by_the_first_joins_and_both_are_up()
+    {
+        await using var db = await Postgres.CreateDatabaseAsync("cluster");
+        var dir = Tools.TempDir("pg-cluster");
+        int portA = ClusterNodes.FreePort(), portB = ClusterNodes.FreePort();
+        string a = ClusterNodes.Address(portA), b = ClusterNodes.Address(portB);
+
+        using var first = ClusterNodes.Start(Path.Combine(dir, "a"), db, portA, "--instance", "node-a", "--Connector:Scep:Enabled=false");
+        using var second = ClusterNodes.Start(Path.Combine(dir, "b"), db, portB, "--instance", "node-b", "--seed-node", a,
+            "--Connector:Pkcs:Enabled=false", "--Connector:Revocation:Enabled=false");
+
+        string[] both = [.. new[] { a, b }.Order()];
+        first.WaitUntil(() => ClusterNodes.UpMembers(first).SequenceEqual(both), TimeSpan.FromSeconds(60), "both nodes Up on node A");
+        second.WaitUntil(() => ClusterNodes.UpMembers(second).SequenceEqual(both), TimeSpan.FromSeconds(60), "both nodes Up on node B");
+
+        var members = second.Cli("cluster", "show", "--json").Json.GetProperty("members").EnumerateArray()
+            .ToDictionary(m => m.GetProperty("address").GetString()!, m => m);
+        Assert.Equal(["pkcs", "revocation"], members[a].GetProperty("roles").EnumerateArray().Select(r => r.GetString()));
+        Assert.Equal(["scep"], members[b].GetProperty("roles").EnumerateArray().Select(r => r.GetString()));
+        Assert.Equal("node-a", members[a].GetProperty("instance").GetString());
+
+        var table = first.Cli("cluster", "show");
+        Assert.True(table.ExitCode == 0, table.ToString());
+        Assert.Contains(table.Stdout.Split('\n'), l => l.StartsWith(b) && l.Contains(" Up "));
+
+        Assert.Equal(0, second.Terminate(TimeSpan.FromSeconds(60))); // leaves gracefully
+        first.WaitUntil(() => ClusterNodes.UpMembers(first).SequenceEqual([a]), TimeSpan.FromSeconds(60), "node B to be gone from node A's view");
+    }
+}
