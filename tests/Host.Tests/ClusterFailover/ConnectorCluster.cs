@@ -52,10 +52,12 @@ public sealed class ClusterNode
     {
         if (Running) throw new InvalidOperationException($"{Name} is running");
         var seeds = _cluster.Nodes.SelectMany(n => new[] { "--seed-node", n.Address });
+        // Each instance has two connection pools (journal, shared stores), 100 connections each by default; capped so that
+        // three busy instances and other tests on the same server stay within PostgreSQL's default max_connections (100).
         Process = ConnectorProcess.Start(DataDir, _cluster.Settings, _cluster.Environment,
         [
             "--instance", Name, "--admin-url", AdminUrl, "--scep-url", Origin, "--hocon", Path.Combine(AppContext.BaseDirectory, "hocon", "cluster.hocon"),
-            "--Connector:Database:Provider=postgres", "--Connector:Database:ConnectionString=" + _cluster.Database.ConnectionString,
+            "--Connector:Database:Provider=postgres", "--Connector:Database:ConnectionString=" + _cluster.Database.ConnectionString + ";Maximum Pool Size=10",
             "--cluster-host", "127.0.0.1", "--cluster-port", ClusterPort.ToString(), .. seeds, .. _featureArgs,
         ]);
         return this;
