@@ -39,7 +39,11 @@ public sealed class RequestCoordinator : ReceiveActor, IWithTimers
 {
     private const string PollTimer = "poll";
     private const string ResendTimer = "resend";
+    private const string NudgeTimer = "nudge";
     private static readonly TimeSpan ResendDelay = TimeSpan.FromSeconds(5);
+
+    /// <summary>How often, and after how long in flight, a request not reported complete is handed to the region again.</summary>
+    private static readonly TimeSpan NudgeInterval = TimeSpan.FromSeconds(30);
     private readonly IActorRef _requests;
     private readonly PullSource _source;
     private readonly IConnectorEventLog _log;
@@ -76,6 +80,17 @@ public sealed class RequestCoordinator : ReceiveActor, IWithTimers
         {
             foreach (var (_, request) in _inFlight.Values) _requests.Tell(_source.Start(request));
         });
+        // A start can also be lost on a live node: a shard that cannot load its remembered entities in time (the journal
+        // overloaded) is stopped and restarted, and what was sent to it meanwhile goes to dead letters; a request actor whose
+        // first persist times out stops. Nothing else would send the request again before its lease expires, and then this
+        // node, still holding it in flight, would not either. So every NudgeInterval a request in flight for longer than
+        // that is handed to the region again; a running request actor ignores it, a finished one reports completion again.
+        Receive<NudgeInFlight>(_ =>
+        {
+            var cutoff = Now - NudgeInterval;
+            foreach (var (since, request) in _inFlight.Values)
+                if (since < cutoff) _requests.Tell(_source.Start(request));
+        });
         Receive<ClusterEvent.IMemberEvent>(_ => { });
         Receive<IRequestCompleted>(c =>
         {
@@ -100,6 +115,7 @@ public sealed class RequestCoordinator : ReceiveActor, IWithTimers
         if (Context.System is ExtendedActorSystem { Provider: IClusterActorRefProvider })
             Akka.Cluster.Cluster.Get(Context.System).Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents, typeof(ClusterEvent.MemberRemoved));
         Self.Tell(Poll.Instance);
+        Timers.StartPeriodicTimer(NudgeTimer, NudgeInFlight.Instance, NudgeInterval);
     }
 
     protected override void PostStop()
@@ -163,6 +179,11 @@ public sealed class RequestCoordinator : ReceiveActor, IWithTimers
     private sealed record ResendInFlight
     {
         public static readonly ResendInFlight Instance = new();
+    }
+
+    private sealed record NudgeInFlight
+    {
+        public static readonly NudgeInFlight Instance = new();
     }
 
     private sealed record Downloaded(IReadOnlyList<IWithRequestId> Requests);
