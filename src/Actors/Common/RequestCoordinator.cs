@@ -43,7 +43,7 @@ public sealed class RequestCoordinator : ReceiveActor, IWithTimers
     private static readonly TimeSpan ResendDelay = TimeSpan.FromSeconds(5);
 
     /// <summary>How often, and after how long in flight, a request not reported complete is handed to the region again.</summary>
-    private static readonly TimeSpan NudgeInterval = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan NudgeInterval = TimeSpan.FromMinutes(2);
     private readonly IActorRef _requests;
     private readonly PullSource _source;
     private readonly IConnectorEventLog _log;
