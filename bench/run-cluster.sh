@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Cluster figures on this machine (prints them; not a test): PKCS requests/s through one, two and three instances
 # sharing one PostgreSQL database, and the time from kill -9 of one instance to the last of its orphaned requests
-# finishing on the other. Each run: a fresh database, N real certconnector processes (hocon/cluster.hocon), REQUESTS
+# finishing on the others. Each run: a fresh database, N real certconnector processes (hocon/cluster.hocon), REQUESTS
 # PKCS requests queued round-robin through the instances' admin APIs, timed from the first POST to the last result.
 #   CERTCONNECTOR_PG="Host=127.0.0.1;Port=5432;Database=certconnector;Username=certconnector;Password=certconnector" \
 #     bench/run-cluster.sh [REQUESTS (300)] [KEY (ec:p256)]
