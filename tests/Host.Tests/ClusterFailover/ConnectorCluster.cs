@@ -106,6 +106,9 @@ public sealed class ClusterNode
 /// </summary>
 public sealed class ConnectorCluster : IDisposable
 {
+    /// <summary>The cluster tests run one after the other: each starts three processes, and this machine has two cores.</summary>
+    public const string Collection = "ClusterFailover";
+
     private readonly List<ClusterNode> _nodes = [];
 
     public ConnectorCluster(string name, IReadOnlyDictionary<string, string>? settings = null)

@@ -10,6 +10,7 @@ namespace CertConnector.Host.Tests.ClusterFailover;
 /// </summary>
 [Trait("Category", "Slow")]
 [Trait("Category", "Postgres")]
+[Collection(ConnectorCluster.Collection)]
 public sealed class LoadBalancedScepTests
 {
     [Fact]

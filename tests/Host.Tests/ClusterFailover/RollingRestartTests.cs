@@ -9,6 +9,7 @@ namespace CertConnector.Host.Tests.ClusterFailover;
 /// </summary>
 [Trait("Category", "Slow")]
 [Trait("Category", "Postgres")]
+[Collection(ConnectorCluster.Collection)]
 public sealed class RollingRestartTests
 {
     [Fact]

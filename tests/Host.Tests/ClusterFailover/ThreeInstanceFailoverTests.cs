@@ -12,6 +12,7 @@ namespace CertConnector.Host.Tests.ClusterFailover;
 /// </summary>
 [Trait("Category", "Slow")]
 [Trait("Category", "Postgres")]
+[Collection(ConnectorCluster.Collection)]
 public sealed class ThreeInstanceFailoverTests
 {
     internal static readonly Dictionary<string, string> FastSettings = new()
