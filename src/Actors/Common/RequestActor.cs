@@ -22,6 +22,11 @@ public abstract class RequestActor<TStage> : ReceivePersistentActor, IWithTimers
         Recover<IConnectorEvent>(ApplyEvent);
         Command<RetryDue>(_ => Run(CurrentStep()));
         Command<StepFailed>(f => OnStepFailed(f.Stage, f.Reason));
+        Command<HandOffStop>(_ =>
+        {
+            _stopping = true;
+            if (!_busy) Context.Stop(Self);
+        });
     }
 
     public override string PersistenceId { get; }
@@ -34,6 +39,7 @@ public abstract class RequestActor<TStage> : ReceivePersistentActor, IWithTimers
     protected bool Idle => !_busy && !Timers.IsTimerActive(RetryTimer);
 
     private bool _busy;
+    private bool _stopping; // the shard is handing this entity over: stop once the running step has ended
     private readonly HashSet<IActorRef> _subscribers = [];
 
     /// <summary>Folds a persisted or replayed event into the state.</summary>
@@ -119,10 +125,19 @@ public abstract class RequestActor<TStage> : ReceivePersistentActor, IWithTimers
     }
 
     /// <summary>A step ended with nothing to persist and nothing to run now; the next message may resume it.</summary>
-    protected void StepEnded() => _busy = false;
+    protected void StepEnded()
+    {
+        _busy = false;
+        if (_stopping) Context.Stop(Self);
+    }
 
     protected void Resume()
     {
+        if (_stopping)
+        {
+            if (!_busy) Context.Stop(Self); // the next holder resumes from the journal
+            return;
+        }
         if (Idle) Run(NextStep());
     }
 
@@ -173,4 +188,13 @@ public abstract class RequestActor<TStage> : ReceivePersistentActor, IWithTimers
 
     /// <summary>A step threw; local to the actor (piped to itself), never persisted.</summary>
     private sealed record StepFailed(TStage Stage, FailureReason Reason);
+}
+
+/// <summary>
+/// The shard's hand-off stop message for request actors (instead of a PoisonPill): the actor stops at once when idle,
+/// otherwise when the step it is running has ended and its outcome is journaled. Sent locally only.
+/// </summary>
+public sealed record HandOffStop
+{
+    public static readonly HandOffStop Instance = new();
 }

@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Akka.Cluster;
 using Akka.Pattern;
 using CertConnector.Actors.Logging;
 
@@ -37,10 +38,16 @@ public sealed record PullSource(
 public sealed class RequestCoordinator : ReceiveActor, IWithTimers
 {
     private const string PollTimer = "poll";
+    private const string ResendTimer = "resend";
+    private const string NudgeTimer = "nudge";
+    private static readonly TimeSpan ResendDelay = TimeSpan.FromSeconds(5);
+
+    /// <summary>How often, and after how long in flight, a request not reported complete is handed to the region again.</summary>
+    private static readonly TimeSpan NudgeInterval = TimeSpan.FromMinutes(2);
     private readonly IActorRef _requests;
     private readonly PullSource _source;
     private readonly IConnectorEventLog _log;
-    private readonly Dictionary<string, DateTimeOffset> _inFlight = new();
+    private readonly Dictionary<string, (DateTimeOffset Since, IWithRequestId Request)> _inFlight = new();
     private bool _downloading;
 
     public RequestCoordinator(IActorRef requestRegion, PullSource source, IConnectorEventLog log)
@@ -59,6 +66,32 @@ public sealed class RequestCoordinator : ReceiveActor, IWithTimers
                 ("errorCode", f.Reason.Code));
             SchedulePoll();
         });
+        // A member that departs (left, or downed after a kill -9) may have taken start messages with it: sent to a shard
+        // it hosted before the request actor journaled them. Hand every request still in flight to the region again once
+        // the member is gone (its shards move to a survivor); the request actor ignores a start it has already taken.
+        // Not at once: the local shard region hears of the removal at the same time and would still route to the departed
+        // member; after a pause it has dropped the member's regions and buffers until the shards have a new home.
+        Receive<ClusterEvent.MemberRemoved>(removed =>
+        {
+            if (removed.Member.Address.Equals(Akka.Cluster.Cluster.Get(Context.System).SelfAddress)) return;
+            Timers.StartSingleTimer(ResendTimer, ResendInFlight.Instance, ResendDelay);
+        });
+        Receive<ResendInFlight>(_ =>
+        {
+            foreach (var (_, request) in _inFlight.Values) _requests.Tell(_source.Start(request));
+        });
+        // A start can also be lost on a live node: a shard that cannot load its remembered entities in time (the journal
+        // overloaded) is stopped and restarted, and what was sent to it meanwhile goes to dead letters; a request actor whose
+        // first persist times out stops. Nothing else would send the request again before its lease expires, and then this
+        // node, still holding it in flight, would not either. So every NudgeInterval a request in flight for longer than
+        // that is handed to the region again; a running request actor ignores it, a finished one reports completion again.
+        Receive<NudgeInFlight>(_ =>
+        {
+            var cutoff = Now - NudgeInterval;
+            foreach (var (since, request) in _inFlight.Values)
+                if (since < cutoff) _requests.Tell(_source.Start(request));
+        });
+        Receive<ClusterEvent.IMemberEvent>(_ => { });
         Receive<IRequestCompleted>(c =>
         {
             if (_inFlight.Remove(c.RequestId) && !_downloading) Download(); // a free slot: fill it now
@@ -77,7 +110,18 @@ public sealed class RequestCoordinator : ReceiveActor, IWithTimers
         BackoffSupervisor.Props(Backoff.OnFailure(Props(requestRegion, source, log), $"{source.Feature}-coordinator",
             TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(1), 0.2, maxNrOfRetries: -1));
 
-    protected override void PreStart() => Self.Tell(Poll.Instance);
+    protected override void PreStart()
+    {
+        if (Context.System is ExtendedActorSystem { Provider: IClusterActorRefProvider })
+            Akka.Cluster.Cluster.Get(Context.System).Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents, typeof(ClusterEvent.MemberRemoved));
+        Self.Tell(Poll.Instance);
+        Timers.StartPeriodicTimer(NudgeTimer, NudgeInFlight.Instance, NudgeInterval);
+    }
+
+    protected override void PostStop()
+    {
+        if (Context.System is ExtendedActorSystem { Provider: IClusterActorRefProvider }) Akka.Cluster.Cluster.Get(Context.System).Unsubscribe(Self);
+    }
 
     private DateTimeOffset Now => Context.System.Scheduler.Now;
 
@@ -109,7 +153,7 @@ public sealed class RequestCoordinator : ReceiveActor, IWithTimers
                 ("count", batch.Requests.Count), ("requestIds", string.Join(",", batch.Requests.Select(r => r.RequestId))));
         foreach (var request in fresh)
         {
-            _inFlight[request.RequestId] = Now;
+            _inFlight[request.RequestId] = (Now, request);
             _requests.Tell(_source.Start(request));
         }
         // A full batch means more may be waiting: ask again at once while there is room.
@@ -122,7 +166,7 @@ public sealed class RequestCoordinator : ReceiveActor, IWithTimers
     private void ExpireStaleSlots()
     {
         var cutoff = Now - Settings.InFlightTimeout;
-        foreach (var id in _inFlight.Where(kv => kv.Value < cutoff).Select(kv => kv.Key).ToList()) _inFlight.Remove(id);
+        foreach (var id in _inFlight.Where(kv => kv.Value.Since < cutoff).Select(kv => kv.Key).ToList()) _inFlight.Remove(id);
     }
 
     private void SchedulePoll() => Timers.StartSingleTimer(PollTimer, Poll.Instance, Settings.PollInterval);
@@ -130,6 +174,16 @@ public sealed class RequestCoordinator : ReceiveActor, IWithTimers
     private sealed record Poll
     {
         public static readonly Poll Instance = new();
+    }
+
+    private sealed record ResendInFlight
+    {
+        public static readonly ResendInFlight Instance = new();
+    }
+
+    private sealed record NudgeInFlight
+    {
+        public static readonly NudgeInFlight Instance = new();
     }
 
     private sealed record Downloaded(IReadOnlyList<IWithRequestId> Requests);

@@ -16,5 +16,9 @@ public static class RequestShardOptions
         RememberEntities = true,
         RememberEntitiesStore = RememberEntitiesStore.Eventsourced,
         StateStoreMode = StateStoreMode.DData,
+        // A hand-over (graceful leave, SIGTERM) lets a request actor finish the step it is running (a CA call, an upload)
+        // and journal its outcome before it stops, instead of a PoisonPill in the middle of it: stopped between the CA
+        // issuing and the journal write, the request would be issued again by its next holder.
+        HandOffStopMessage = Common.HandOffStop.Instance,
     };
 }
