@@ -36,7 +36,12 @@ public sealed class ClusterSettingsTests
             config.GetStringList("akka.cluster.seed-nodes"));
         foreach (var plugin in new[] { "akka.persistence.journal.sql", "akka.persistence.snapshot-store.sql" })
         {
-            Assert.Equal(Pg, config.GetString($"{plugin}.connection-string")); // quoted for HOCON, read back unchanged
+            // Quoted for HOCON and read back as the same connection (password with HOCON- and connection-string-special
+            // characters intact), plus the connector's default pool cap.
+            var read = new Npgsql.NpgsqlConnectionStringBuilder(config.GetString($"{plugin}.connection-string"));
+            var given = new Npgsql.NpgsqlConnectionStringBuilder(Pg) { MaxPoolSize = DatabaseSettings.DefaultMaxPoolSize };
+            Assert.True(given.EquivalentTo(read), $"{read.ConnectionString} is not {given.ConnectionString}");
+            Assert.Equal("p+w&'<>é", read.Password);
             Assert.Equal("PostgreSQL.15", config.GetString($"{plugin}.provider-name"));
         }
         StartupChecks.CheckSettings(options); // and the start-up checks accept it
