@@ -125,12 +125,5 @@ public sealed class KillDuringBurstTests
         return http;
     }
 
-    private static string DeviceCertificate(string dir)
-    {
-        var key = Path.Combine(dir, "d.key");
-        var cert = Path.Combine(dir, "d.crt");
-        Tools.OpenSsl("genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", key);
-        Tools.OpenSsl("req", "-x509", "-new", "-key", key, "-subj", "/CN=device", "-days", "30", "-out", cert);
-        return File.ReadAllText(cert);
-    }
+    private static string DeviceCertificate(string dir) => File.ReadAllText(Tools.DeviceCertificateFile(dir, rsa: true));
 }

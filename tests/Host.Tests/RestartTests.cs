@@ -15,10 +15,7 @@ public sealed class RestartTests
     {
         var dir = Tools.TempDir("restart");
         var data = Path.Combine(dir, "data");
-        var deviceKey = Path.Combine(dir, "d.key");
-        var deviceCert = Path.Combine(dir, "d.crt");
-        Tools.OpenSsl("genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", deviceKey);
-        Tools.OpenSsl("req", "-x509", "-new", "-key", deviceKey, "-subj", "/CN=device", "-days", "30", "-out", deviceCert);
+        var deviceCert = Tools.DeviceCertificateFile(dir, rsa: true);
         var ids = Enumerable.Range(0, 12).Select(i => $"restart-{i}").ToList();
 
         using (var first = ConnectorProcess.Start(data))

@@ -25,4 +25,16 @@ public static class Tools
         Directory.CreateDirectory(dir);
         return dir;
     }
+
+    /// <summary>A self-signed device certificate (CN=device, 30 days) made by openssl in <paramref name="dir"/>; its path.
+    /// The key is EC P-256, or RSA 2048 with <paramref name="rsa"/>.</summary>
+    public static string DeviceCertificateFile(string dir, bool rsa = false)
+    {
+        var key = Path.Combine(dir, "device.key");
+        var cert = Path.Combine(dir, "device.crt");
+        OpenSsl(rsa ? ["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", key]
+                    : ["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", key]);
+        OpenSsl("req", "-x509", "-new", "-key", key, "-subj", "/CN=device", "-days", "30", "-out", cert);
+        return cert;
+    }
 }

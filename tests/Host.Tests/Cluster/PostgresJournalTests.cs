@@ -17,10 +17,7 @@ public sealed class PostgresJournalTests
         await using var db = await Postgres.CreateDatabaseAsync("journal");
         var dir = Tools.TempDir("pg-journal");
         var data = Path.Combine(dir, "data");
-        var deviceKey = Path.Combine(dir, "d.key");
-        var deviceCert = Path.Combine(dir, "d.crt");
-        Tools.OpenSsl("genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", deviceKey);
-        Tools.OpenSsl("req", "-x509", "-new", "-key", deviceKey, "-subj", "/CN=device", "-days", "30", "-out", deviceCert);
+        var deviceCert = Tools.DeviceCertificateFile(dir);
         const string id = "pg-journal-1";
         var port = ClusterNodes.FreePort();
 

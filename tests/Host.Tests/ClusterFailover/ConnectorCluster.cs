@@ -178,14 +178,7 @@ public sealed class ConnectorCluster : IDisposable
 /// <summary>What the tests send: PKCS requests and revocations through any instance's admin API, SCEP challenges.</summary>
 public static class ClusterRequests
 {
-    public static string DeviceCertificate(string dir)
-    {
-        var key = Path.Combine(dir, "device.key");
-        var cert = Path.Combine(dir, "device.crt");
-        Tools.OpenSsl("genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", key);
-        Tools.OpenSsl("req", "-x509", "-new", "-key", key, "-subj", "/CN=device", "-days", "30", "-out", cert);
-        return File.ReadAllText(cert);
-    }
+    public static string DeviceCertificate(string dir) => File.ReadAllText(Tools.DeviceCertificateFile(dir));
 
     /// <summary>
     /// POSTs to the first running node from <paramref name="preferred"/> on (as an MDM behind a load balancer would
