@@ -105,6 +105,11 @@ public static class StartupChecks
         }
         if (config.HasPath("akka.cluster.seed-nodes"))
             foreach (var seed in config.GetStringList("akka.cluster.seed-nodes")) CheckSeedNode(seed, $"--seed-node (Connector:Cluster:SeedNodes) or fix akka.cluster.seed-nodes in '{options.Hocon}'");
+        // Seed nodes given but not used by the HOCON file (embedded.hocon is one node): the operator believes this
+        // instance joins a cluster while it would run alone with its own data.
+        if (options.Cluster.SeedNodes.Count > 0 && (!config.HasPath("akka.cluster.seed-nodes") || config.GetStringList("akka.cluster.seed-nodes").Count == 0))
+            throw new StartupException($"--seed-node (Connector:Cluster:SeedNodes) is set, but '{options.Hocon}' does not use it: that file runs one node alone. " +
+                                       "Start cluster nodes with --hocon hocon/cluster.hocon.");
         foreach (var plugin in new[] { "akka.persistence.journal.sql", "akka.persistence.snapshot-store.sql" })
         {
             if (config.GetConfig(plugin) is not { IsEmpty: false } sql) continue;

@@ -34,6 +34,7 @@ public sealed class ClusterStartupTests
           "The seed node '127.0.0.1:4053' is not an address of a connector node" },
         { ["--hocon", Hocon("akka.cluster.seed-nodes = [\"akka.tcp://other@127.0.0.1:4053\"]\n")], 1, "fix akka.cluster.seed-nodes in" },
         { ["--cluster-port", "70000"], 1, "Connector:Cluster:Port 70000 is not a TCP port" },
+        { ["--seed-node", "akka.tcp://certconnector@127.0.0.1:4053"], 1, "does not use it: that file runs one node alone" },
         { ["--seed-node"], 2, "Option '--seed-node' needs a value, e.g. --seed-node akka.tcp://certconnector@10.0.0.5:4053" },
         { ["--cluster-prot", "4053"], 2, "Did you mean '--cluster-port'?" },
     };
