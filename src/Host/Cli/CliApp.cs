@@ -24,7 +24,7 @@ public static class CliApp
 
     public static async Task<int> RunAsync(string[] args)
     {
-        var root = new RootCommand("certconnector: the certificate connector and its CLI.\n  Without a command (or with 'run') it runs the connector, taking --data-dir, --admin-url, --scep-url,\n  --hocon, --instance and any setting as --Connector:Section:Key=value (see README, Configuration).")
+        var root = new RootCommand("certconnector: the certificate connector and its CLI.\n  Without a command (or with 'run') it runs the connector, taking --data-dir, --admin-url, --scep-url,\n  --hocon, --instance, --cluster-host, --cluster-port, --seed-node and any setting as\n  --Connector:Section:Key=value (see README, Configuration and Clustering with PostgreSQL).")
         {
             UrlOption, DataDirOption,
         };
