@@ -18,6 +18,21 @@ public sealed class ClusterCliTests(RunningConnector connector) : IClassFixture<
     }
 
     [Fact]
+    public void Status_shows_the_key_pool_filling_to_its_default_of_32_rsa_2048_keys()
+    {
+        System.Text.Json.JsonElement pool = default;
+        Process.WaitUntil(() =>
+        {
+            var status = Process.Cli("status");
+            if (status.ExitCode != 0) return false;
+            pool = Assert.Single(status.Json.GetProperty("keyPool").EnumerateArray());
+            return pool.GetProperty("available").GetInt32() == 32;
+        }, TimeSpan.FromSeconds(90), "the key pool to fill");
+        Assert.Equal("rsa:2048", pool.GetProperty("keySpec").GetString());
+        Assert.Equal(32, pool.GetProperty("capacity").GetInt32());
+    }
+
+    [Fact]
     public void Cluster_show_lists_the_member_with_roles_version_uptime_and_the_leader()
     {
         var self = SelfAddress();

@@ -10,8 +10,9 @@ namespace CertConnector.Adapters.Crypto;
 /// <summary>
 /// The PKCS feature's key generation and packaging. The private key exists only inside the
 /// <see cref="PendingCredential"/> and, briefly, inside the encrypted PKCS#12 being built; it is never written out.
+/// Keys come from <paramref name="keyPool"/> when it has one of the spec, otherwise they are generated here.
 /// </summary>
-public sealed class PkcsCredentialFactory(TimeProvider? timeProvider = null) : IPkcsCredentialFactory
+public sealed class PkcsCredentialFactory(TimeProvider? timeProvider = null, KeyPool? keyPool = null) : IPkcsCredentialFactory
 {
     private readonly TimeProvider _time = timeProvider ?? TimeProvider.System;
 
@@ -22,7 +23,7 @@ public sealed class PkcsCredentialFactory(TimeProvider? timeProvider = null) : I
         // Validate the inputs before spending time on key generation.
         var subject = DistinguishedName.Parse(subjectName);
         _ = SubjectAltNames.ToGeneralNames(subjectAlternativeNames);
-        var keyPair = KeyGeneration.Generate(keySpec);
+        var keyPair = keyPool?.TryTake(keySpec) ?? KeyGeneration.Generate(keySpec);
         return new Pending(keyPair, CertificationRequests.Create(keyPair, subject, subjectAlternativeNames));
     }
 

@@ -12,6 +12,7 @@ public sealed record RequestFound(string Feature, string RequestId, string State
 
 /// <summary><c>GET /api/v1/status</c>.</summary>
 public sealed record ConnectorStatus(string Instance, string Version, string Self, IReadOnlyCollection<string> Roles,
-    IReadOnlyList<ClusterMemberStatus> Members, IReadOnlyList<string> Unreachable, IReadOnlyList<string> Warnings);
+    IReadOnlyList<ClusterMemberStatus> Members, IReadOnlyList<string> Unreachable, IReadOnlyList<string> Warnings,
+    IReadOnlyList<CertConnector.Adapters.Crypto.KeyPoolFill>? KeyPool = null);
 
 public sealed record ClusterMemberStatus(string Address, string Status, IReadOnlyCollection<string> Roles, string Version);

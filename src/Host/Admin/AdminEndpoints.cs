@@ -47,12 +47,13 @@ public static class AdminEndpoints
             return found.Count == 0 ? Results.NotFound(new ApiError($"No request '{id}' in any feature's queue.", "id")) : Results.Ok(found);
         });
 
-        app.MapGet("/api/v1/status", (ActorSystem system, ConnectorOptions options) =>
+        app.MapGet("/api/v1/status", (ActorSystem system, ConnectorOptions options, IServiceProvider services) =>
         {
             var cluster = Cluster.Get(system);
             return Results.Ok(new ConnectorStatus(options.Instance, Version, cluster.SelfAddress.ToString(), InstanceRole.FeatureRoles(cluster.SelfRoles),
                 [.. cluster.State.Members.Select(m => new ClusterMemberStatus(m.Address.ToString(), m.Status.ToString(), InstanceRole.FeatureRoles(m.Roles), m.AppVersion.ToString()))],
-                [.. cluster.State.Unreachable.Select(m => m.Address.ToString())], ClusterEndpoints.VersionWarnings(cluster.State.Members)));
+                [.. cluster.State.Unreachable.Select(m => m.Address.ToString())], ClusterEndpoints.VersionWarnings(cluster.State.Members),
+                services.GetService<CertConnector.Adapters.Crypto.KeyPool>()?.Fill())); // keys ready for PKCS on this instance
         });
 
         return app;

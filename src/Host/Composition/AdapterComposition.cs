@@ -34,7 +34,10 @@ public static class AdapterComposition
         services.AddSingleton<ICertificateRevoker>(sp => sp.GetRequiredService<BuiltInCa>());
         services.AddCaRevocation(options.Publishing); // CRL, OCSP, publication URLs; before the actor system, so URLs are set before issuing
         services.AddSingleton(sp => JournalSealingKey.DeriveFrom(sp.GetRequiredService<BuiltInCa>().CaPrivateKey)); // shared by all instances, as the CA key is
-        services.AddSingleton<IPkcsCredentialFactory, PkcsCredentialFactory>();
+        // Keys generated ahead in memory for PKCS bursts; started with the connector, so the pool is full before the first request.
+        if (options.Pkcs.Enabled && options.Pkcs.KeyPoolEnabled)
+            services.AddSingleton(_ => new KeyPool(options.Pkcs.PooledKeySpecs(), options.Pkcs.KeyPoolSize));
+        services.AddSingleton<IPkcsCredentialFactory>(sp => new PkcsCredentialFactory(sp.GetRequiredService<TimeProvider>(), sp.GetService<KeyPool>()));
 
         services.AddSingleton(sp =>
         {

@@ -90,6 +90,14 @@ public static class ServerArguments
             && Environment.GetEnvironmentVariable(DatabaseSettings.ConnectionStringVariable) is { Length: > 0 } pg)
             options.Database.ConnectionString = pg;
         options.Database.ConnectionString = DatabaseSettings.WithDefaultPoolSize(options.Database.ConnectionString);
+        try
+        {
+            _ = options.Pkcs.PooledKeySpecs();
+        }
+        catch (FormatException e)
+        {
+            throw new StartupException(e.Message);
+        }
         if (!KeySpec.TryParse(options.Ca.KeySpec, out _))
             throw new StartupException($"Connector:Ca:KeySpec '{options.Ca.KeySpec}' is not supported. Supported: {string.Join(", ", KeySpec.Supported)}.");
         return options;
