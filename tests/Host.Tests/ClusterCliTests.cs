@@ -20,10 +20,12 @@ public sealed class ClusterCliTests(RunningConnector connector) : IClassFixture<
     [Fact]
     public void Status_shows_the_key_pool_filling_to_its_default_of_32_rsa_2048_keys()
     {
+        using var connector = ConnectorProcess.Start(Path.Combine(Tools.TempDir("key-pool"), "data"),
+            new Dictionary<string, string> { ["Pkcs:KeyPoolEnabled"] = "true" }); // the product default, which the suite turns off
         System.Text.Json.JsonElement pool = default;
-        Process.WaitUntil(() =>
+        connector.WaitUntil(() =>
         {
-            var status = Process.Cli("status");
+            var status = connector.Cli("status");
             if (status.ExitCode != 0) return false;
             pool = Assert.Single(status.Json.GetProperty("keyPool").EnumerateArray());
             return pool.GetProperty("available").GetInt32() == 32;

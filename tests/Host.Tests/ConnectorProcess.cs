@@ -39,6 +39,9 @@ public sealed class ConnectorProcess : IDisposable
         File.Delete(Path.Combine(dataDir, "admin.url"));
         var info = Dotnet([ExecutableDll, "--data-dir", dataDir, "--admin-url", "http://127.0.0.1:0", "--scep-url", "http://127.0.0.1:0", .. extraArgs]);
         info.Environment["CERTCONNECTOR_Connector__Logging__Console"] = "false";
+        // The suite starts dozens of connectors on two cores; each filling its PKCS key pool (about 3 s of one core) would
+        // only slow the tests that are not about it. A test that is sets Pkcs:KeyPoolEnabled (settings win).
+        info.Environment["CERTCONNECTOR_Connector__Pkcs__KeyPoolEnabled"] = "false";
         foreach (var (key, value) in settings) info.Environment["CERTCONNECTOR_Connector__" + key.Replace(":", "__")] = value;
         foreach (var (key, value) in environment) info.Environment[key] = value;
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
