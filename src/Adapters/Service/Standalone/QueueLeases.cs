@@ -25,12 +25,12 @@ internal static class QueueLeases
     }
 
     /// <summary>
-    /// Ends the leases this instance holds on unfinished requests, so they are handed out again at once. Called at
-    /// start: a request leased but not yet journaled when the process died would otherwise wait out its lease.
-    /// Requests the journal already holds are resumed by their actors; handing them out again is harmless, because
-    /// the request actor ignores a second start.
+    /// Ends the leases <paramref name="instanceId"/> holds on unfinished requests, so they are handed out again at once.
+    /// An instance calls it for itself at start (a request leased but not yet journaled when the process died would
+    /// otherwise wait out its lease), and the cluster for a member that left or was downed. Requests the journal already
+    /// holds are resumed by their actors; handing them out again is harmless, because the request actor ignores a second start.
     /// </summary>
-    public static Task<int> ReleaseOwnAsync(StandaloneStore store, string table, string instanceId, CancellationToken cancellationToken) =>
+    public static Task<int> ReleaseAsync(StandaloneStore store, string table, string instanceId, CancellationToken cancellationToken) =>
         store.RunAsync(async connection =>
         {
             await using var release = StandaloneStore.Command(connection, null,

@@ -101,13 +101,12 @@ public sealed partial class StandaloneManagementService
         }, cancellationToken);
     }
 
-    /// <summary>Takes back this instance's leases at start (see <see cref="QueueLeases.ReleaseOwnAsync"/>).</summary>
-    public Task<int> ReleaseOwnLeasesAsync(CancellationToken cancellationToken = default) =>
-        QueueLeases.ReleaseOwnAsync(_pkcs, "pkcs_requests", _instanceId, cancellationToken);
+    /// <summary>Takes back this instance's leases at start (see <see cref="QueueLeases.ReleaseAsync"/>).</summary>
+    public Task<int> ReleaseOwnLeasesAsync(CancellationToken cancellationToken = default) => ReleaseLeasesOfAsync(_instanceId, cancellationToken);
 
-    /// <summary>Ends a departed instance's leases, so its requests are handed out again at once (the cluster calls this).</summary>
+    /// <summary>Ends an instance's leases, so its requests are handed out again at once (the cluster calls this for a departed one).</summary>
     public Task<int> ReleaseLeasesOfAsync(string instanceId, CancellationToken cancellationToken = default) =>
-        QueueLeases.ReleaseOwnAsync(_pkcs, "pkcs_requests", instanceId, cancellationToken);
+        QueueLeases.ReleaseAsync(_pkcs, "pkcs_requests", instanceId, cancellationToken);
 
     /// <summary>Stores the results; see <see cref="StorePkcsResultsAsync"/>.</summary>
     public async Task UploadPkcsResultsAsync(IReadOnlyList<PkcsResult> results, CancellationToken cancellationToken) =>

@@ -83,12 +83,12 @@ public sealed class StandaloneRevocationQueue : IRevocationService, IRevocationQ
     public async Task InitializeAsync(CancellationToken cancellationToken = default)
     {
         await _store.InitializeAsync(cancellationToken).ConfigureAwait(false);
-        await QueueLeases.ReleaseOwnAsync(_store, "revocation_requests", _instanceId, cancellationToken).ConfigureAwait(false);
+        await ReleaseLeasesOfAsync(_instanceId, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Ends a departed instance's leases, so its revocations are handed out again at once (the cluster calls this).</summary>
     public Task<int> ReleaseLeasesOfAsync(string instanceId, CancellationToken cancellationToken = default) =>
-        QueueLeases.ReleaseOwnAsync(_store, "revocation_requests", instanceId, cancellationToken);
+        QueueLeases.ReleaseAsync(_store, "revocation_requests", instanceId, cancellationToken);
 
     public Task<bool> EnqueueAsync(RevocationRequest request, string? pkcsRequestId, CancellationToken cancellationToken = default)
     {
