@@ -4,8 +4,6 @@ using CertConnector.Adapters.Ca.BuiltIn;
 using CertConnector.Adapters.Service.Standalone;
 using CertConnector.Adapters.Tests.Ca;
 using CertConnector.Adapters.Tests.Service;
-using CertConnector.Tests.Postgres;
-using Npgsql;
 
 namespace CertConnector.Adapters.Tests.Postgres;
 
@@ -17,23 +15,12 @@ namespace CertConnector.Adapters.Tests.Postgres;
 [Trait("Category", "Postgres")]
 public sealed class PostgresStoreTests : IDisposable
 {
-    private readonly PostgresDatabase _db = CertConnector.Tests.Postgres.Postgres.CreateDatabase("stores");
-    private readonly List<StandaloneDatabase> _handles = [];
+    private readonly SharedDatabase _db = new("stores");
     private readonly ManualTimeProvider _clock = new();
 
-    public void Dispose()
-    {
-        foreach (var handle in _handles) handle.Dispose();
-        _db.Dispose();
-    }
+    public void Dispose() => _db.Dispose();
 
-    /// <summary>One instance's handle on the shared database (pooled, as the connector opens it).</summary>
-    private StandaloneDatabase Instance()
-    {
-        var handle = StandaloneDatabase.Postgres(new NpgsqlConnectionStringBuilder(_db.ConnectionString) { Pooling = true }.ConnectionString);
-        _handles.Add(handle);
-        return handle;
-    }
+    private StandaloneDatabase Instance() => _db.OpenInstance();
 
     private StandaloneManagementService Pkcs(StandaloneDatabase database, string instance) => new(new StandaloneOptions
     {
@@ -87,7 +74,7 @@ public sealed class PostgresStoreTests : IDisposable
         var ids = batches.SelectMany(batch => batch.Select(r => r.RequestId)).ToList();
         Assert.Equal(60, ids.Count);
         Assert.Equal(60, ids.Distinct().Count());
-        Assert.Equal(60, _db.Scalar<long>("SELECT count(*) FROM pkcs_requests WHERE delivery_count = 1"));
+        Assert.Equal(60, _db.Scalar("SELECT count(*) FROM pkcs_requests WHERE delivery_count = 1"));
     }
 
     [Fact]
@@ -123,7 +110,7 @@ public sealed class PostgresStoreTests : IDisposable
         Assert.Equal(QueueStatus.Completed, record.Status);
         Assert.Equal(2, record.UploadCount);
         Assert.Equal("pkcs-1", record.PkcsRequestId);
-        Assert.Equal(0, _db.Scalar<long>("SELECT count(*) FROM revocation_results WHERE request_id = 'unknown'"));
+        Assert.Equal(0, _db.Scalar("SELECT count(*) FROM revocation_results WHERE request_id = 'unknown'"));
     }
 
     [Fact]
@@ -144,7 +131,7 @@ public sealed class PostgresStoreTests : IDisposable
         Assert.True((await b.ValidateAsync(new ScepValidationRequest(winner, csr, minted.Challenge, "192.0.2.1"), default)).Valid);
         var otherKey = CaTestSupport.Csr(subject: "CN=device-1", sans: new SubjectAltName("dns", "device-1.example.com")).Csr;
         Assert.Equal("ChallengeAlreadyUsed", (await a.ValidateAsync(new ScepValidationRequest(winner, otherKey, minted.Challenge, "192.0.2.1"), default)).Code);
-        Assert.Equal(0, _db.Scalar<long>($"SELECT count(*) FROM scep_challenges WHERE challenge_hash = '{minted.Challenge}'"));
+        Assert.Equal(0, _db.Scalar($"SELECT count(*) FROM scep_challenges WHERE challenge_hash = '{minted.Challenge}'"));
     }
 
     [Fact]
@@ -201,17 +188,17 @@ public sealed class PostgresStoreTests : IDisposable
         var starts = Enumerable.Range(0, 4).Select(_ => Pkcs(Instance(), "node")).ToList();
         await Task.WhenAll(starts.Select(s => s.InitializeAsync()));
         await Pkcs(Instance(), "node").InitializeAsync();
-        Assert.Equal(1, _db.Scalar<long>("SELECT count(*) FROM schema_versions WHERE table_name = 'pkcs_requests'"));
-        Assert.Equal(1, _db.Scalar<long>("SELECT count(*) FROM information_schema.tables WHERE table_name = 'pkcs_requests'"));
+        Assert.Equal(1, _db.Scalar("SELECT count(*) FROM schema_versions WHERE table_name = 'pkcs_requests'"));
+        Assert.Equal(1, _db.Scalar("SELECT count(*) FROM information_schema.tables WHERE table_name = 'pkcs_requests'"));
         // Created at the newest shape: the column SQLite files gained by migration is there from the start.
-        Assert.Equal(1, _db.Scalar<long>("SELECT count(*) FROM information_schema.columns WHERE table_name = 'pkcs_requests' AND column_name = 'leased_by'"));
+        Assert.Equal(1, _db.Scalar("SELECT count(*) FROM information_schema.columns WHERE table_name = 'pkcs_requests' AND column_name = 'leased_by'"));
     }
 
     [Fact]
     public async Task An_unreachable_server_is_a_transient_store_failure_that_names_no_password()
     {
         var handle = StandaloneDatabase.Postgres("Host=127.0.0.1;Port=1;Database=x;Username=u;Password=secret-pw;Timeout=2");
-        _handles.Add(handle);
+        _db.Track(handle);
         var failure = await Assert.ThrowsAsync<ConnectorFailureException>(() => Pkcs(handle, "n").InitializeAsync());
         Assert.Equal(StandaloneDatabase.FailureCode, failure.Code);
         Assert.True(failure.Retryable);

@@ -3,8 +3,6 @@ using CertConnector.Adapters.Ca.BuiltIn;
 using CertConnector.Adapters.Service.Standalone;
 using CertConnector.Adapters.Tests.Ca;
 using CertConnector.Adapters.Tests.Crypto;
-using CertConnector.Tests.Postgres;
-using Npgsql;
 
 namespace CertConnector.Adapters.Tests.Postgres;
 
@@ -16,13 +14,11 @@ namespace CertConnector.Adapters.Tests.Postgres;
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
 public sealed class SharedCaPostgresTests : IDisposable
 {
-    private readonly PostgresDatabase _db = CertConnector.Tests.Postgres.Postgres.CreateDatabase("sharedca");
-    private readonly List<StandaloneDatabase> _handles = [];
+    private readonly SharedDatabase _db = new("sharedca");
     private readonly List<TempDirectory> _dirs = [];
 
     public void Dispose()
     {
-        foreach (var handle in _handles) handle.Dispose();
         foreach (var dir in _dirs) dir.Dispose();
         _db.Dispose();
     }
@@ -31,8 +27,7 @@ public sealed class SharedCaPostgresTests : IDisposable
     {
         var dir = new TempDirectory();
         _dirs.Add(dir);
-        var database = StandaloneDatabase.Postgres(new NpgsqlConnectionStringBuilder(_db.ConnectionString) { Pooling = true }.ConnectionString);
-        _handles.Add(database);
+        var database = _db.OpenInstance();
         var options = CaTestSupport.Options(dir.Path);
         options.PassphraseSupplier = () => passphrase.ToCharArray();
         options.Database = database;
@@ -48,11 +43,11 @@ public sealed class SharedCaPostgresTests : IDisposable
 
         Assert.Single(cas.Select(ca => ca.CaCertificate).Distinct());
         Assert.Single(cas.Select(ca => ca.RaCertificate).Distinct());
-        Assert.Equal(3, _db.Scalar<long>("SELECT count(*) FROM ca_credentials"));
+        Assert.Equal(3, _db.Scalar("SELECT count(*) FROM ca_credentials"));
         // Nothing secret in the instances' own directories: no key files, no master.key, no issued.db.
         Assert.All(options, o => Assert.Empty(Directory.GetFiles(o.Directory)));
         // The keys are stored encrypted (PBES2 PKCS#8), never as a plain private key.
-        Assert.Equal(0, _db.Scalar<long>("SELECT count(*) FROM ca_credentials WHERE encrypted_key NOT LIKE '-----BEGIN ENCRYPTED PRIVATE KEY-----%'"));
+        Assert.Equal(0, _db.Scalar("SELECT count(*) FROM ca_credentials WHERE encrypted_key NOT LIKE '-----BEGIN ENCRYPTED PRIVATE KEY-----%'"));
 
         // Issued on one instance, visible and revocable on another; the same request retried elsewhere gets the same certificate.
         var csr = CaTestSupport.Csr().Csr;
@@ -60,7 +55,7 @@ public sealed class SharedCaPostgresTests : IDisposable
         var retried = await cas[2].IssueAsync(new IssuanceRequest("req-1", "pkcs", csr, "client-auth"), default);
         Assert.Equal(first.SerialNumber, retried.SerialNumber);
         Assert.Equal("req-1", cas[1].Store.FindBySerial(first.SerialNumber)!.RequestId);
-        Assert.Equal(1, _db.Scalar<long>("SELECT count(*) FROM issued_certificates WHERE request_id = 'req-1'"));
+        Assert.Equal(1, _db.Scalar("SELECT count(*) FROM issued_certificates WHERE request_id = 'req-1'"));
 
         // A restart loads what the others created.
         Assert.Equal(cas[0].CaCertificate, BuiltInCa.OpenOrCreate(Instance()).CaCertificate);
