@@ -31,19 +31,13 @@ public static class CertificationRequests
     }
 
     /// <summary>Parses and verifies the self-signature; throws a final <c>BadCsr</c> failure otherwise.</summary>
-    public static Pkcs10CertificationRequest ParseAndVerify(byte[] der) => ParseAndVerify(der, out _);
-
-    /// <summary>
-    /// Parses and checks the self-signature, handing back the public key it parsed: BouncyCastle re-checks an
-    /// RSA modulus (Miller-Rabin) on every parse, so callers that need the key should not parse it again.
-    /// </summary>
-    public static Pkcs10CertificationRequest ParseAndVerify(byte[] der, out AsymmetricKeyParameter publicKey)
+    public static Pkcs10CertificationRequest ParseAndVerify(byte[] der)
     {
         Pkcs10CertificationRequest csr;
         try
         {
             csr = new Pkcs10CertificationRequest(der);
-            publicKey = csr.GetPublicKey();
+            _ = csr.GetCertificationRequestInfo().SubjectPublicKeyInfo.Algorithm;
         }
         catch (Exception e) when (e is not ConnectorFailureException)
         {
@@ -53,7 +47,7 @@ public static class CertificationRequests
         bool valid;
         try
         {
-            valid = csr.Verify(publicKey);
+            valid = SignatureIsValid(csr);
         }
         catch (Exception e)
         {
@@ -62,6 +56,14 @@ public static class CertificationRequests
         if (!valid) throw ConnectorFailureException.Final("BadCsr", "The certificate request signature does not verify against its public key.");
         return csr;
     }
+
+    /// <summary>
+    /// Checks the self-signature (RSA in .NET, see <see cref="PublicKeys"/>). Throws when the algorithm or the key
+    /// cannot be used at all.
+    /// </summary>
+    public static bool SignatureIsValid(Pkcs10CertificationRequest csr) =>
+        PublicKeys.Verify(csr.GetCertificationRequestInfo().SubjectPublicKeyInfo, csr.SignatureAlgorithm,
+            csr.GetCertificationRequestInfo().GetDerEncoded(), csr.GetSignatureOctets());
 
     /// <summary>The SANs in the request's extensionRequest attribute, or an empty list.</summary>
     public static IReadOnlyList<SubjectAltName> RequestedSubjectAltNames(Pkcs10CertificationRequest csr)

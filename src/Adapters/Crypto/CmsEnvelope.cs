@@ -24,20 +24,13 @@ public static class CmsEnvelope
         CmsContentAlgorithm contentAlgorithm = CmsContentAlgorithm.Aes256Cbc, RsaKeyTransport rsaKeyTransport = RsaKeyTransport.OaepSha256)
     {
         var generator = new CmsEnvelopedDataGenerator(Random);
-        switch (recipient.GetPublicKey())
-        {
-            case RsaKeyParameters:
-                IKeyWrapper wrapper = rsaKeyTransport == RsaKeyTransport.OaepSha256
-                    ? new Asn1KeyWrapper("RSA/NONE/OAEPWITHSHA256ANDMGF1PADDING", recipient)
-                    : new Asn1KeyWrapper(PkcsObjectIdentifiers.RsaEncryption, recipient);
-                generator.AddRecipientInfoGenerator(new KeyTransRecipientInfoGenerator(recipient, wrapper));
-                break;
-            case ECPublicKeyParameters:
-                generator.AddRecipientInfoGenerator(new EcdhKeyAgreement.RecipientGenerator(recipient));
-                break;
-            default:
-                throw new ArgumentException($"Cannot encrypt to a {recipient.GetPublicKey().GetType().Name} key.");
-        }
+        var key = recipient.SubjectPublicKeyInfo;
+        if (PublicKeys.IsRsa(key))
+            generator.AddRecipientInfoGenerator(new RsaKeyTransRecipient(recipient, rsaKeyTransport));
+        else if (PublicKeys.IsEc(key))
+            generator.AddRecipientInfoGenerator(new EcdhKeyAgreement.RecipientGenerator(recipient));
+        else
+            throw new ArgumentException($"Cannot encrypt to a key of type {key.Algorithm.Algorithm.Id}.");
 
         var enveloped = generator.Generate(new CmsProcessableByteArray(content), new DerObjectIdentifier(ContentOid(contentAlgorithm)));
         return enveloped.ContentInfo.GetEncoded(Asn1Encodable.Der);

@@ -3,6 +3,7 @@ using Org.BouncyCastle.Asn1;
 using Org.BouncyCastle.Asn1.Sec;
 using Org.BouncyCastle.Asn1.X509;
 using Org.BouncyCastle.Crypto.Parameters;
+using Org.BouncyCastle.Security;
 using Org.BouncyCastle.X509;
 
 namespace CertConnector.Adapters.Crypto;
@@ -38,22 +39,25 @@ public static class DeviceCertificate
             throw Fail($"The device certificate expired on {certificate.NotAfter:u}.");
 
         var keyUsage = certificate.GetKeyUsage();
-        switch (certificate.GetPublicKey())
+        var key = certificate.SubjectPublicKeyInfo;
+        if (PublicKeys.IsRsa(key))
         {
-            case RsaKeyParameters rsa:
-                if (rsa.Modulus.BitLength < 2048)
-                    throw Fail($"The device certificate has a {rsa.Modulus.BitLength}-bit RSA key; at least 2048 bits are required.");
-                if (keyUsage is not null && !keyUsage[KeyEncipherment])
-                    throw Fail("The device certificate's RSA key usage does not allow keyEncipherment.");
-                break;
-            case ECPublicKeyParameters ec:
-                if (!IsSupportedCurve(ec))
-                    throw Fail("The device certificate's EC key is not on P-256 or P-384.");
-                if (keyUsage is not null && !keyUsage[KeyAgreement])
-                    throw Fail("The device certificate's EC key usage does not allow keyAgreement.");
-                break;
-            default:
-                throw Fail($"The device certificate's key type ({certificate.SubjectPublicKeyInfo.Algorithm.Algorithm.Id}) cannot be encrypted to; RSA or EC P-256/P-384 is required.");
+            var bits = PublicKeys.RsaBits(key);
+            if (bits < 2048)
+                throw Fail($"The device certificate has a {bits}-bit RSA key; at least 2048 bits are required.");
+            if (keyUsage is not null && !keyUsage[KeyEncipherment])
+                throw Fail("The device certificate's RSA key usage does not allow keyEncipherment.");
+        }
+        else if (PublicKeys.IsEc(key))
+        {
+            if (!IsSupportedCurve((ECPublicKeyParameters)PublicKeyFactory.CreateKey(key)))
+                throw Fail("The device certificate's EC key is not on P-256 or P-384.");
+            if (keyUsage is not null && !keyUsage[KeyAgreement])
+                throw Fail("The device certificate's EC key usage does not allow keyAgreement.");
+        }
+        else
+        {
+            throw Fail($"The device certificate's key type ({key.Algorithm.Algorithm.Id}) cannot be encrypted to; RSA or EC P-256/P-384 is required.");
         }
         return certificate;
     }

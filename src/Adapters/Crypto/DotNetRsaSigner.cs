@@ -18,24 +18,36 @@ public sealed class DotNetRsaSigner : ISignatureFactory
 {
     private static readonly ConditionalWeakTable<RsaPrivateCrtKeyParameters, RSA> Keys = new();
     private readonly RSA _rsa;
+    private readonly HashAlgorithmName _hash;
 
-    private DotNetRsaSigner(RSA rsa) => _rsa = rsa;
+    private DotNetRsaSigner(RSA rsa, HashAlgorithmName hash, DerObjectIdentifier algorithm)
+    {
+        _rsa = rsa;
+        _hash = hash;
+        AlgorithmDetails = new AlgorithmIdentifier(algorithm, DerNull.Instance);
+    }
 
-    public object AlgorithmDetails { get; } = new AlgorithmIdentifier(PkcsObjectIdentifiers.Sha256WithRsaEncryption, DerNull.Instance);
+    public object AlgorithmDetails { get; }
 
-    /// <summary>For an RSA private key, this signer; otherwise null (the caller uses BouncyCastle).</summary>
-    public static DotNetRsaSigner? For(AsymmetricKeyParameter key) =>
-        key is RsaPrivateCrtKeyParameters rsa ? new DotNetRsaSigner(Keys.GetValue(rsa, k => RSA.Create(DotNetUtilities.ToRSAParameters(k)))) : null;
+    /// <summary>For an RSA private key, a SHA256withRSA (or SHA512withRSA) signer; otherwise null (the caller uses BouncyCastle).</summary>
+    public static DotNetRsaSigner? For(AsymmetricKeyParameter key, bool sha512 = false) =>
+        key is RsaPrivateCrtKeyParameters rsa
+            ? new DotNetRsaSigner(PrivateKey(rsa), sha512 ? HashAlgorithmName.SHA512 : HashAlgorithmName.SHA256,
+                sha512 ? PkcsObjectIdentifiers.Sha512WithRsaEncryption : PkcsObjectIdentifiers.Sha256WithRsaEncryption)
+            : null;
 
-    public IStreamCalculator<IBlockResult> CreateCalculator() => new Calculator(_rsa);
+    /// <summary>The .NET key for a BouncyCastle RSA private key, made once per key object.</summary>
+    public static RSA PrivateKey(RsaPrivateCrtKeyParameters key) => Keys.GetValue(key, k => RSA.Create(DotNetUtilities.ToRSAParameters(k)));
 
-    private sealed class Calculator(RSA rsa) : IStreamCalculator<IBlockResult>
+    public IStreamCalculator<IBlockResult> CreateCalculator() => new Calculator(_rsa, _hash);
+
+    private sealed class Calculator(RSA rsa, HashAlgorithmName hash) : IStreamCalculator<IBlockResult>
     {
         private readonly MemoryStream _data = new();
 
         public Stream Stream => _data;
 
         public IBlockResult GetResult() =>
-            new SimpleBlockResult(rsa.SignData(_data.ToArray(), HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1));
+            new SimpleBlockResult(rsa.SignData(_data.ToArray(), hash, RSASignaturePadding.Pkcs1));
     }
 }

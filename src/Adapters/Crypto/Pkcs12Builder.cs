@@ -28,7 +28,7 @@ public static class Pkcs12Builder
         char[] password, string friendlyName)
     {
         // localKeyID ties the key to its certificate; the SKI-style SHA-1 of the public key is the usual choice.
-        var localKeyId = X509ExtensionUtilities.CreateSubjectKeyIdentifier(certificate.GetPublicKey()).GetKeyIdentifier();
+        var localKeyId = X509ExtensionUtilities.CreateSubjectKeyIdentifier(certificate.SubjectPublicKeyInfo).GetKeyIdentifier();
         var attributes = new DerSet(
             new DerSequence(PkcsObjectIdentifiers.Pkcs9AtFriendlyName, new DerSet(new DerBmpString(friendlyName))),
             new DerSequence(PkcsObjectIdentifiers.Pkcs9AtLocalKeyID, new DerSet(new DerOctetString(localKeyId))));

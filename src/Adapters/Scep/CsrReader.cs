@@ -1,3 +1,4 @@
+using CertConnector.Adapters.Crypto;
 using Org.BouncyCastle.Asn1;
 using Org.BouncyCastle.Asn1.Pkcs;
 using Org.BouncyCastle.Pkcs;
@@ -24,7 +25,7 @@ internal static class CsrReader
         bool valid;
         try
         {
-            valid = csr.Verify();
+            valid = CertificationRequests.SignatureIsValid(csr);
         }
         catch (Exception e)
         {

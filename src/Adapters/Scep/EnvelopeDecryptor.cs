@@ -10,7 +10,9 @@ using Org.BouncyCastle.Crypto.Engines;
 using Org.BouncyCastle.Crypto.Parameters;
 using Org.BouncyCastle.Security;
 using Org.BouncyCastle.X509;
+using System.Security.Cryptography;
 using CertConnector.Actors.Scep;
+using CertConnector.Adapters.Crypto;
 
 namespace CertConnector.Adapters.Scep;
 
@@ -124,24 +126,40 @@ internal static class EnvelopeDecryptor
 
     private static byte[] UnwrapKey(KeyTransRecipientInfo ktri, AsymmetricKeyParameter raKey, int keyLength)
     {
+        var wrapped = ktri.EncryptedKey.GetOctets();
         IAsymmetricBlockCipher engine;
         if (PkcsObjectIdentifiers.IdRsaesOaep.Equals(ktri.KeyEncryptionAlgorithm.Algorithm))
         {
             var p = OaepParameters(ktri.KeyEncryptionAlgorithm);
-            var hashOid = p.HashAlgorithm.Algorithm.Id;
+            var hashOid = p.HashAlgorithm.Algorithm;
             var mgfHash = AlgorithmIdentifier.GetInstance(p.MaskGenAlgorithm.Parameters).Algorithm;
             var label = p.PSourceAlgorithm.Parameters is Asn1OctetString l ? l.GetOctets() : null;
+            // .NET's OAEP takes one digest for both OAEP and MGF1 and no label: what clients send. The rest goes to BouncyCastle.
+            if (raKey is RsaPrivateCrtKeyParameters crt && hashOid.Equals(mgfHash) && label is not { Length: > 0 }
+                && PublicKeys.Pkcs1Hash(hashOid) is { } hash)
+                return DotNetRsaSigner.PrivateKey(crt).Decrypt(wrapped, RSAEncryptionPadding.CreateOaep(hash));
             engine = new OaepEncoding(new RsaBlindedEngine(), DigestUtilities.GetDigest(hashOid),
                 DigestUtilities.GetDigest(mgfHash), label);
         }
+        else if (raKey is RsaPrivateCrtKeyParameters crt)
+        {
+            // Implicit rejection: bad padding yields a random key of the expected length instead of an error, so
+            // PKCS#1 v1.5 failures look like content failures (no Bleichenbacher oracle), as BouncyCastle does below.
+            try
+            {
+                var key = DotNetRsaSigner.PrivateKey(crt).Decrypt(wrapped, RSAEncryptionPadding.Pkcs1);
+                if (key.Length == keyLength) return key;
+            }
+            catch (CryptographicException)
+            {
+            }
+            return RandomNumberGenerator.GetBytes(keyLength);
+        }
         else
         {
-            // Implicit rejection: bad padding yields a random key of the expected length instead of an
-            // error, so PKCS#1 v1.5 failures look like content failures (no Bleichenbacher oracle).
             engine = new Pkcs1Encoding(new RsaBlindedEngine(), keyLength);
         }
         engine.Init(false, raKey);
-        var wrapped = ktri.EncryptedKey.GetOctets();
         return engine.ProcessBlock(wrapped, 0, wrapped.Length);
     }
 }

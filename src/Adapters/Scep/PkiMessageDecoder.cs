@@ -12,6 +12,7 @@ using CmsAttribute = Org.BouncyCastle.Asn1.Cms.Attribute;
 using ContentInfo = Org.BouncyCastle.Asn1.Cms.ContentInfo;
 using AttributeTable = Org.BouncyCastle.Asn1.Cms.AttributeTable;
 using CertConnector.Actors.Scep;
+using CertConnector.Adapters.Crypto;
 
 namespace CertConnector.Adapters.Scep;
 
@@ -108,14 +109,14 @@ public sealed class PkiMessageDecoder
         var signerCert = cms.GetCertificates().EnumerateMatches(signer.SignerID).FirstOrDefault()
             ?? throw new ScepDecodeException(ScepFailInfo.BadMessageCheck, "signer certificate is not in the message");
         ctx.SignerCertificate = signerCert.GetEncoded();
-        if (signerCert.GetPublicKey() is not RsaKeyParameters)
+        if (!PublicKeys.IsRsa(signerCert.SubjectPublicKeyInfo))
             throw new ScepDecodeException(ScepFailInfo.BadAlg, "signer key is not RSA, so the reply could not be encrypted to it");
-        VerifySignature(signer, signerCert);
-        CheckSigningTime(signingTime);
-
         var eContent = SignedData.GetInstance(contentInfo.Content).EncapContentInfo;
         if (!CmsObjectIdentifiers.Data.Equals(eContent.ContentType) || eContent.Content is not Asn1OctetString envelope)
             throw new ScepDecodeException(ScepFailInfo.BadRequest, "pkiMessage carries no pkcsPKIEnvelope");
+        VerifySignature(signer, eContent.ContentType, envelope.GetOctets(), signerCert);
+        CheckSigningTime(signingTime);
+
         var opened = EnvelopeDecryptor.Open(envelope.GetOctets(), _raCertificate, _raPrivateKey);
 
         var message = new ScepRequestMessage(ctx.MessageType!.Value, ctx.TransactionId, ctx.SenderNonce, ctx.SignerCertificate,
@@ -163,14 +164,14 @@ public sealed class PkiMessageDecoder
     private static Asn1Object ParseContent(byte[] content, string what) =>
         Asn1Guard.TryParse(content) ?? throw new ScepDecodeException(ScepFailInfo.BadRequest, $"envelope content is not a valid {what}");
 
-    private static void VerifySignature(SignerInformation signer, X509Certificate signerCert)
+    private static void VerifySignature(SignerInformation signer, DerObjectIdentifier contentType, byte[] content, X509Certificate signerCert)
     {
         bool ok;
         try
         {
-            // The key overload on purpose: the certificate overload also refuses a signingTime outside the
-            // signer's validity, which would turn a device clock problem into badMessageCheck.
-            ok = signer.Verify(signerCert.GetPublicKey());
+            // By key, not certificate: a signingTime outside the signer's validity must not turn a device clock
+            // problem into badMessageCheck.
+            ok = CmsSignatures.Verify(signer, contentType, content, signerCert.SubjectPublicKeyInfo);
         }
         catch (Exception e)
         {
@@ -189,8 +190,7 @@ public sealed class PkiMessageDecoder
     private static bool IsSelfSigned(X509Certificate cert)
     {
         if (!cert.IssuerDN.Equivalent(cert.SubjectDN)) return false;
-        try { return cert.IsSignatureValid(cert.GetPublicKey()); }
-        catch (Exception) { return false; }
+        return PublicKeys.IsSignedBy(cert, cert.SubjectPublicKeyInfo);
     }
 
     private static Asn1Encodable? SingleValue(AttributeTable attrs, string oid, string name)

@@ -20,7 +20,8 @@ public sealed class ScepRenewalPolicy(IScepRaCredentials ca, IIssuedCertificateL
         try
         {
             signer = new X509Certificate(signerCertificateDer);
-            signer.Verify(ca.CaCertificate.GetPublicKey());
+            if (!PublicKeys.IsSignedBy(signer, ca.CaCertificate.SubjectPublicKeyInfo))
+                return (null, "the renewal is not signed by a certificate of this CA");
         }
         catch (Exception e) when (e is Org.BouncyCastle.Security.InvalidKeyException or Org.BouncyCastle.Security.Certificates.CertificateException
                                       or Org.BouncyCastle.Security.SignatureException or ArgumentException or InvalidOperationException or IOException)

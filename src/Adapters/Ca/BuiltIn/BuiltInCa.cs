@@ -8,6 +8,7 @@ using Org.BouncyCastle.Crypto;
 using Org.BouncyCastle.Crypto.Parameters;
 using Org.BouncyCastle.Pkcs;
 using Org.BouncyCastle.X509;
+using SubjectPublicKeyInfo = Org.BouncyCastle.Asn1.X509.SubjectPublicKeyInfo;
 
 namespace CertConnector.Adapters.Ca.BuiltIn;
 
@@ -136,23 +137,18 @@ public sealed partial class BuiltInCa : ICertificateAuthority
         return OpenOrCreate(options, timeProvider, templates);
     }
 
-    public Task<IssuedCertificate> IssueAsync(IssuanceRequest request, CancellationToken cancellationToken)
+    public async Task<IssuedCertificate> IssueAsync(IssuanceRequest request, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        return Task.FromResult(Issue(request));
-    }
-
-    private IssuedCertificate Issue(IssuanceRequest request)
-    {
         if (!_templates.TryGetValue(request.TemplateName ?? "", out var template))
             throw ConnectorFailureException.Final("UnknownTemplate",
                 $"The built-in CA has no template '{request.TemplateName}'. Known templates: {string.Join(", ", _templates.Keys)}.");
 
-        var csr = CertificationRequests.ParseAndVerify(request.CsrDer, out var publicKey);
-        CheckKeyStrength(publicKey);
+        var csr = CertificationRequests.ParseAndVerify(request.CsrDer);
+        var spki = csr.GetCertificationRequestInfo().SubjectPublicKeyInfo;
+        CheckKeyStrength(spki);
 
         // A retried request (same request ID, same key) gets the certificate it already has, not a second one.
-        var spki = csr.GetCertificationRequestInfo().SubjectPublicKeyInfo;
         var earlier = Store.FindByRequestId(request.RequestId);
         if (earlier is { Status: IssuedCertificateRecord.Issued } && new X509Certificate(earlier.Der).SubjectPublicKeyInfo.Equals(spki))
             return Result(new X509Certificate(earlier.Der));
@@ -176,18 +172,18 @@ public sealed partial class BuiltInCa : ICertificateAuthority
         {
             var serial = CertificateIds.NewSerial();
             var certificate = CertificateProfile.EndEntity(
-                new EndEntityRequest(subject, publicKey, sans, template, serial, now - CertificateProfile.ClockSkew, now.AddDays(days), request.OnPremisesSid),
+                new EndEntityRequest(subject, spki, sans, template, serial, now - CertificateProfile.ClockSkew, now.AddDays(days), request.OnPremisesSid),
                 CaCertificate, CaPrivateKey, PublicationUrls());
             try
             {
-                Store.Add(new IssuedCertificateRecord(CertificateIds.SerialHex(serial), DistinguishedName.ToText(subject), request.RequestId,
+                await Store.AddAsync(new IssuedCertificateRecord(CertificateIds.SerialHex(serial), DistinguishedName.ToText(subject), request.RequestId,
                     request.Feature, IssuedCertificateRecord.Issued, CertificateIds.Utc(certificate.NotBefore), CertificateIds.Utc(certificate.NotAfter),
-                    CertificateIds.Thumbprint(certificate), certificate.GetEncoded()));
+                    CertificateIds.Thumbprint(certificate), certificate.GetEncoded()), cancellationToken).ConfigureAwait(false);
                 // The store has just marked the earlier certificate of this request superseded: it must not stay valid.
                 if (earlier is not null) RevokeSuperseded();
                 return Result(certificate);
             }
-            catch (DbException e) when (StandaloneDatabase.IsUniqueViolation(e) && attempt < 3)
+            catch (Exception e) when (StandaloneDatabase.IsUniqueViolation(e) && attempt < 3)
             {
                 // A unique-key violation: a serial collision (2^-127 odds) - draw another one.
             }
@@ -198,18 +194,21 @@ public sealed partial class BuiltInCa : ICertificateAuthority
         certificate.GetEncoded(), CertificateIds.SerialHex(certificate.SerialNumber), CertificateIds.Thumbprint(certificate),
         CertificateIds.Utc(certificate.NotAfter), CaChainDer);
 
-    private static void CheckKeyStrength(AsymmetricKeyParameter key)
+    private static void CheckKeyStrength(SubjectPublicKeyInfo key)
     {
-        switch (key)
+        if (PublicKeys.IsRsa(key))
         {
-            case RsaKeyParameters rsa when rsa.Modulus.BitLength < 2048:
-                throw ConnectorFailureException.Final("BadCsr", $"The request's RSA key has {rsa.Modulus.BitLength} bits; at least 2048 are required.");
-            case ECPublicKeyParameters ec when ec.Parameters.Curve.FieldSize < 256:
-                throw ConnectorFailureException.Final("BadCsr", $"The request's EC key is on a {ec.Parameters.Curve.FieldSize}-bit curve; P-256 or larger is required.");
-            case RsaKeyParameters or ECPublicKeyParameters:
-                return;
-            default:
-                throw ConnectorFailureException.Final("BadCsr", $"The request's key type ({key.GetType().Name}) is not supported; use RSA or EC.");
+            var bits = PublicKeys.RsaBits(key);
+            if (bits < 2048) throw ConnectorFailureException.Final("BadCsr", $"The request's RSA key has {bits} bits; at least 2048 are required.");
+        }
+        else if (PublicKeys.IsEc(key))
+        {
+            var size = PublicKeys.EcFieldSize(key);
+            if (size < 256) throw ConnectorFailureException.Final("BadCsr", $"The request's EC key is on a {size}-bit curve; P-256 or larger is required.");
+        }
+        else
+        {
+            throw ConnectorFailureException.Final("BadCsr", $"The request's key type ({key.Algorithm.Algorithm.Id}) is not supported; use RSA or EC.");
         }
     }
 

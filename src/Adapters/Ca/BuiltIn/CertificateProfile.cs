@@ -27,7 +27,7 @@ internal static class CertificateProfile
 
     public static X509Certificate SelfSignedRoot(X509Name subject, AsymmetricCipherKeyPair keyPair, DateTimeOffset now, int validityYears)
     {
-        var generator = Base(subject, subject, keyPair.Public, now - ClockSkew, now.AddYears(validityYears));
+        var generator = Base(subject, subject, SubjectPublicKeyInfoFactory.CreateSubjectPublicKeyInfo(keyPair.Public), now - ClockSkew, now.AddYears(validityYears));
         generator.AddExtension(X509Extensions.BasicConstraints, true, new BasicConstraints(true));
         // digitalSignature too: the CA signs its own OCSP responses.
         generator.AddExtension(X509Extensions.KeyUsage, true, new BcKeyUsage(BcKeyUsage.KeyCertSign | BcKeyUsage.CrlSign | BcKeyUsage.DigitalSignature));
@@ -38,8 +38,9 @@ internal static class CertificateProfile
     public static X509Certificate Ra(X509Name subject, AsymmetricKeyParameter publicKey, X509Certificate ca, AsymmetricKeyParameter caKey,
         DateTimeOffset now, int validityDays)
     {
-        var generator = Base(ca.SubjectDN, subject, publicKey, now - ClockSkew, Min(now.AddDays(validityDays), ca));
-        AddEndEntityBasics(generator, publicKey, ca);
+        var key = SubjectPublicKeyInfoFactory.CreateSubjectPublicKeyInfo(publicKey);
+        var generator = Base(ca.SubjectDN, subject, key, now - ClockSkew, Min(now.AddDays(validityDays), ca));
+        AddEndEntityBasics(generator, key, ca);
         generator.AddExtension(X509Extensions.KeyUsage, true, new BcKeyUsage(BcKeyUsage.DigitalSignature | BcKeyUsage.KeyEncipherment));
         return generator.Generate(Signer(caKey));
     }
@@ -51,8 +52,9 @@ internal static class CertificateProfile
     public static X509Certificate OcspSigner(X509Name subject, AsymmetricKeyParameter publicKey, X509Certificate ca, AsymmetricKeyParameter caKey,
         DateTimeOffset now, int validityDays)
     {
-        var generator = Base(ca.SubjectDN, subject, publicKey, now - ClockSkew, Min(now.AddDays(validityDays), ca));
-        AddEndEntityBasics(generator, publicKey, ca);
+        var key = SubjectPublicKeyInfoFactory.CreateSubjectPublicKeyInfo(publicKey);
+        var generator = Base(ca.SubjectDN, subject, key, now - ClockSkew, Min(now.AddDays(validityDays), ca));
+        AddEndEntityBasics(generator, key, ca);
         generator.AddExtension(X509Extensions.KeyUsage, true, new BcKeyUsage(BcKeyUsage.DigitalSignature));
         generator.AddExtension(X509Extensions.ExtendedKeyUsage, false, new ExtendedKeyUsage(KeyPurposeID.id_kp_OCSPSigning));
         generator.AddExtension(Org.BouncyCastle.Asn1.Ocsp.OcspObjectIdentifiers.PkixOcspNocheck, false, DerNull.Instance);
@@ -65,7 +67,7 @@ internal static class CertificateProfile
         AddEndEntityBasics(generator, request.PublicKey, ca);
 
         var template = request.Template;
-        var keyUsage = request.PublicKey is ECPublicKeyParameters ? template.EcKeyUsage : template.RsaKeyUsage;
+        var keyUsage = PublicKeys.IsEc(request.PublicKey) ? template.EcKeyUsage : template.RsaKeyUsage;
         generator.AddExtension(X509Extensions.KeyUsage, true, new BcKeyUsage(keyUsage));
         if (template.ExtendedKeyUsageOids.Count > 0)
             generator.AddExtension(X509Extensions.ExtendedKeyUsage, false,
@@ -105,7 +107,7 @@ internal static class CertificateProfile
             new OtherName(SidOtherNameOid, new DerOctetString(Encoding.ASCII.GetBytes(text)))));
     }
 
-    private static X509V3CertificateGenerator Base(X509Name issuer, X509Name subject, AsymmetricKeyParameter publicKey,
+    private static X509V3CertificateGenerator Base(X509Name issuer, X509Name subject, SubjectPublicKeyInfo publicKey,
         DateTimeOffset notBefore, DateTimeOffset notAfter, Org.BouncyCastle.Math.BigInteger? serial = null)
     {
         var generator = new X509V3CertificateGenerator();
@@ -114,11 +116,11 @@ internal static class CertificateProfile
         generator.SetSubjectDN(subject);
         generator.SetNotBefore(notBefore.UtcDateTime);
         generator.SetNotAfter(notAfter.UtcDateTime);
-        generator.SetPublicKey(publicKey);
+        generator.SetSubjectPublicKeyInfo(publicKey);
         return generator;
     }
 
-    private static void AddEndEntityBasics(X509V3CertificateGenerator generator, AsymmetricKeyParameter publicKey, X509Certificate ca)
+    private static void AddEndEntityBasics(X509V3CertificateGenerator generator, SubjectPublicKeyInfo publicKey, X509Certificate ca)
     {
         generator.AddExtension(X509Extensions.AuthorityKeyIdentifier, false, CaSigning.AuthorityKeyIdentifier(ca));
         generator.AddExtension(X509Extensions.SubjectKeyIdentifier, false, X509ExtensionUtilities.CreateSubjectKeyIdentifier(publicKey));
@@ -141,7 +143,7 @@ internal sealed record PublicationUrls(string? Crl, string? Ocsp, string? CaIssu
 
 internal sealed record EndEntityRequest(
     X509Name Subject,
-    AsymmetricKeyParameter PublicKey,
+    SubjectPublicKeyInfo PublicKey,
     IReadOnlyList<SubjectAltName> SubjectAlternativeNames,
     CertificateTemplate Template,
     Org.BouncyCastle.Math.BigInteger Serial,

@@ -83,39 +83,41 @@ public sealed class IssuedCertificateStore
     /// So a request never has more than one current certificate. Throws a <see cref="DbException"/> for which
     /// <see cref="StandaloneDatabase.IsUniqueViolation"/> holds if the serial is already present.
     /// </summary>
-    public void Add(IssuedCertificateRecord record)
-    {
-        using var connection = _database.Open();
-        using var transaction = _database.BeginWrite(connection);
-        using var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = $"INSERT INTO issued_certificates ({Columns}) VALUES (@serial, @subject, @request_id, @feature, @status, @not_before, @not_after, @thumbprint, @der, @revoked_at, @reason, @superseded_by)";
-        IssuedDatabase.Add(command, "@serial", Normalize(record.SerialNumber));
-        IssuedDatabase.Add(command, "@subject", record.Subject);
-        IssuedDatabase.Add(command, "@request_id", record.RequestId);
-        IssuedDatabase.Add(command, "@feature", record.Feature);
-        IssuedDatabase.Add(command, "@status", record.Status);
-        IssuedDatabase.Add(command, "@not_before", StandaloneDatabase.FormatTime(record.NotBefore));
-        IssuedDatabase.Add(command, "@not_after", StandaloneDatabase.FormatTime(record.NotAfter));
-        IssuedDatabase.Add(command, "@thumbprint", record.Thumbprint);
-        IssuedDatabase.Add(command, "@der", record.Der);
-        IssuedDatabase.Add(command, "@revoked_at", record.RevokedAt is { } at ? StandaloneDatabase.FormatTime(at) : null);
-        IssuedDatabase.Add(command, "@reason", record.RevocationReason);
-        IssuedDatabase.Add(command, "@superseded_by", record.SupersededBy);
-        command.ExecuteNonQuery();
+    public void Add(IssuedCertificateRecord record) => AddAsync(record, CancellationToken.None).GetAwaiter().GetResult();
 
-        using var supersede = connection.CreateCommand();
-        supersede.Transaction = transaction;
-        supersede.CommandText = """
-            UPDATE issued_certificates SET superseded_by = @serial
-            WHERE request_id = @request_id AND feature = @feature AND serial <> @serial AND superseded_by IS NULL
-            """;
-        IssuedDatabase.Add(supersede, "@serial", Normalize(record.SerialNumber));
-        IssuedDatabase.Add(supersede, "@request_id", record.RequestId);
-        IssuedDatabase.Add(supersede, "@feature", record.Feature);
-        supersede.ExecuteNonQuery();
-        transaction.Commit();
-    }
+    /// <inheritdoc cref="Add"/>
+    public Task AddAsync(IssuedCertificateRecord record, CancellationToken cancellationToken) =>
+        _database.InWriteTransactionAsync(async (connection, transaction) =>
+        {
+            await using var command = connection.CreateCommand();
+            command.Transaction = transaction;
+            command.CommandText = $"INSERT INTO issued_certificates ({Columns}) VALUES (@serial, @subject, @request_id, @feature, @status, @not_before, @not_after, @thumbprint, @der, @revoked_at, @reason, @superseded_by)";
+            IssuedDatabase.Add(command, "@serial", Normalize(record.SerialNumber));
+            IssuedDatabase.Add(command, "@subject", record.Subject);
+            IssuedDatabase.Add(command, "@request_id", record.RequestId);
+            IssuedDatabase.Add(command, "@feature", record.Feature);
+            IssuedDatabase.Add(command, "@status", record.Status);
+            IssuedDatabase.Add(command, "@not_before", StandaloneDatabase.FormatTime(record.NotBefore));
+            IssuedDatabase.Add(command, "@not_after", StandaloneDatabase.FormatTime(record.NotAfter));
+            IssuedDatabase.Add(command, "@thumbprint", record.Thumbprint);
+            IssuedDatabase.Add(command, "@der", record.Der);
+            IssuedDatabase.Add(command, "@revoked_at", record.RevokedAt is { } at ? StandaloneDatabase.FormatTime(at) : null);
+            IssuedDatabase.Add(command, "@reason", record.RevocationReason);
+            IssuedDatabase.Add(command, "@superseded_by", record.SupersededBy);
+            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+
+            await using var supersede = connection.CreateCommand();
+            supersede.Transaction = transaction;
+            supersede.CommandText = """
+                UPDATE issued_certificates SET superseded_by = @serial
+                WHERE request_id = @request_id AND feature = @feature AND serial <> @serial AND superseded_by IS NULL
+                """;
+            IssuedDatabase.Add(supersede, "@serial", Normalize(record.SerialNumber));
+            IssuedDatabase.Add(supersede, "@request_id", record.RequestId);
+            IssuedDatabase.Add(supersede, "@feature", record.Feature);
+            await supersede.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            return true;
+        }, cancellationToken);
 
     /// <summary>Certificates replaced by a later one for the same request, oldest first: still valid until revoked.</summary>
     public IReadOnlyList<IssuedCertificateRecord> ListSuperseded() =>

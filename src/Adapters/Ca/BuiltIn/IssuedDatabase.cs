@@ -6,8 +6,8 @@ namespace CertConnector.Adapters.Ca.BuiltIn;
 /// <summary>
 /// The built-in CA's database as one of its stores sees it: issued.db in the CA directory (embedded default), or the
 /// shared PostgreSQL database of a cluster. The store's tables are created or migrated once, when it opens, by the same
-/// mechanism as the standalone stores (<see cref="StandaloneDatabase.EnsureTables"/>); after that, synchronous pooled
-/// connections, because issuing is synchronous.
+/// mechanism as the standalone stores (<see cref="StandaloneDatabase.EnsureTables"/>); after that, pooled connections;
+/// issuing writes share commits with each other.
 /// </summary>
 internal sealed class IssuedDatabase
 {
@@ -23,6 +23,10 @@ internal sealed class IssuedDatabase
 
     /// <summary>Holds the database's write lock until commit (SQLite BEGIN IMMEDIATE, PostgreSQL advisory lock).</summary>
     public DbTransaction BeginWrite(DbConnection connection) => _database.BeginWriteTransaction(connection);
+
+    /// <summary>A write transaction that shares its commit with the others waiting (see <see cref="StandaloneDatabase.InWriteTransactionAsync{T}"/>).</summary>
+    public Task<T> InWriteTransactionAsync<T>(Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken cancellationToken) =>
+        _database.InWriteTransactionAsync(work, cancellationToken);
 
     public static DbParameter Add(DbCommand command, string name, object? value) => StandaloneStore.Add(command, name, value);
 }

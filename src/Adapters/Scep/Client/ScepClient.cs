@@ -17,6 +17,7 @@ using AttributeTable = Org.BouncyCastle.Asn1.Cms.AttributeTable;
 using Time = Org.BouncyCastle.Asn1.Cms.Time;
 using IssuerAndSerialNumber = Org.BouncyCastle.Asn1.Cms.IssuerAndSerialNumber;
 using CertConnector.Actors.Scep;
+using CertConnector.Adapters.Crypto;
 
 namespace CertConnector.Adapters.Scep.Client;
 
@@ -215,7 +216,9 @@ public sealed class ScepClient(X509Certificate recipient)
         var signerCert = cms.GetCertificates().EnumerateMatches(signer.SignerID).FirstOrDefault()
             ?? throw new InvalidDataException("CertRep does not carry its signer certificate");
         if (!signerCert.Equals(raCert)) throw new InvalidDataException("CertRep is not signed by the RA");
-        if (!signer.Verify(signerCert)) throw new InvalidDataException("CertRep signature does not verify");
+        var eContent = cms.SignedData.EncapContentInfo;
+        if (!CmsSignatures.Verify(signer, eContent.ContentType, (eContent.Content as Asn1OctetString)?.GetOctets() ?? [], signerCert.SubjectPublicKeyInfo))
+            throw new InvalidDataException("CertRep signature does not verify");
 
         var attrs = signer.SignedAttributes ?? throw new InvalidDataException("CertRep has no signed attributes");
         if (Text(attrs, ScepOids.MessageType) != "3") throw new InvalidDataException("not a CertRep");
@@ -228,14 +231,18 @@ public sealed class ScepClient(X509Certificate recipient)
         string? contentAlg = null, keyAlg = null;
         if (status == ScepPkiStatus.Success)
         {
-            var envelopeBytes = ((Asn1OctetString)cms.SignedData.EncapContentInfo.Content).GetOctets();
-            var enveloped = new CmsEnvelopedData(envelopeBytes);
-            var recipient = enveloped.GetRecipientInfos().GetRecipients()
-                .Single(r => requesterCert.SerialNumber.Equals(r.RecipientID.SerialNumber));
-            var degenerate = recipient.GetContent(requesterKey);
-            contentAlg = enveloped.EncryptionAlgorithmID.Algorithm.Id;
-            keyAlg = recipient.KeyEncryptionAlgorithmID.Algorithm.Id;
-            (certs, crls) = ParseDegenerate(degenerate);
+            EnvelopeDecryptor.Opened opened;
+            try
+            {
+                opened = EnvelopeDecryptor.Open(((Asn1OctetString)eContent.Content).GetOctets(), requesterCert, requesterKey);
+            }
+            catch (ScepDecodeException e)
+            {
+                throw new InvalidDataException($"CertRep envelope: {e.Message}", e);
+            }
+            contentAlg = opened.ContentAlgorithmOid;
+            keyAlg = opened.KeyTransportOid;
+            (certs, crls) = ParseDegenerate(opened.Content);
         }
 
         return new CertRepResult(status, failText == null ? null : (ScepFailInfo)int.Parse(failText),

@@ -80,10 +80,10 @@ public sealed class StandaloneScepNotifications : IScepResultNotifier, IScepNoti
         ArgumentException.ThrowIfNullOrEmpty(notification.TransactionId, nameof(notification));
         var now = StandaloneDatabase.FormatTime(_time.GetUtcNow());
         var csr = ScepCsrSummary.Of(notification.CsrDer);
-        return _store.RunAsync(async connection =>
+        // One statement, atomic by itself; in a write transaction only to share its commit with other writes.
+        return _store.InWriteTransactionAsync(async (connection, transaction) =>
         {
-            // One statement, so it is atomic without an explicit transaction.
-            await using var upsert = StandaloneStore.Command(connection, null, """
+            await using var upsert = StandaloneStore.Command(connection, transaction, """
                 INSERT INTO scep_notifications (transaction_id, succeeded, certificate_thumbprint, serial_number,
                     expiration_date_utc, issuing_ca, hresult, error_description, caller_info, subject_name, subject_alt_names,
                     public_key_sha256, received_at)

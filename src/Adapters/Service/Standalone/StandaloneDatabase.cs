@@ -31,6 +31,8 @@ public sealed class StandaloneDatabase : IDisposable
     private readonly NpgsqlDataSource? _postgres;
     private readonly SemaphoreSlim _fileLock = new(1, 1);
     private volatile bool _fileReady;
+    private readonly object _groupCommitGate = new();
+    private volatile SqliteGroupCommit? _groupCommit;
 
     /// <summary>A SQLite file; its directory is created on first use.</summary>
     public StandaloneDatabase(string path, TimeSpan busyTimeout)
@@ -175,16 +177,38 @@ public sealed class StandaloneDatabase : IDisposable
     /// <summary>
     /// Runs <paramref name="work"/> in one write transaction that holds the database's write lock from its start
     /// (SQLite: BEGIN IMMEDIATE; PostgreSQL: a transaction-scoped advisory lock), so two instances reading the same
-    /// queue cannot both lease the same row, and one challenge cannot be spent twice.
+    /// queue cannot both lease the same row, and one challenge cannot be spent twice. On SQLite the write
+    /// transactions of one process are grouped into one commit (see <see cref="SqliteGroupCommit"/>).
     /// </summary>
-    public Task<T> InWriteTransactionAsync<T>(Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken cancellationToken) =>
-        RunAsync(async connection =>
+    public async Task<T> InWriteTransactionAsync<T>(Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken cancellationToken)
+    {
+        if (Dialect == SqlDialect.Postgres)
+            return await RunAsync(async connection =>
+            {
+                await using var transaction = await BeginWriteTransactionAsync(connection, cancellationToken).ConfigureAwait(false);
+                var result = await work(connection, transaction).ConfigureAwait(false);
+                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                return result;
+            }, cancellationToken).ConfigureAwait(false);
+        try
         {
-            await using var transaction = await BeginWriteTransactionAsync(connection, cancellationToken).ConfigureAwait(false);
-            var result = await work(connection, transaction).ConfigureAwait(false);
-            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-            return result;
-        }, cancellationToken);
+            return await GroupCommit.RunAsync(work, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (IsStorageFailure(e) && !IsUniqueViolation(e)) // a refused row is the caller's to handle
+        {
+            throw Unavailable(e);
+        }
+    }
+
+    private SqliteGroupCommit GroupCommit
+    {
+        get
+        {
+            if (_groupCommit is { } existing) return existing;
+            lock (_groupCommitGate)
+                return _groupCommit ??= new SqliteGroupCommit(OpenAsync);
+        }
+    }
 
     /// <summary>A transaction holding the write lock (see <see cref="InWriteTransactionAsync{T}"/>).</summary>
     public async Task<DbTransaction> BeginWriteTransactionAsync(DbConnection connection, CancellationToken cancellationToken)
@@ -237,6 +261,7 @@ public sealed class StandaloneDatabase : IDisposable
             _postgres.Dispose();
             return;
         }
+        _groupCommit?.DisposeAsync().AsTask().GetAwaiter().GetResult();
         using var connection = new SqliteConnection(_connectionString);
         SqliteConnection.ClearPool(connection);
     }

@@ -1,0 +1,92 @@
+using System.Security.Cryptography;
+using Org.BouncyCastle.Asn1;
+using Org.BouncyCastle.Asn1.Pkcs;
+using Org.BouncyCastle.Asn1.X509;
+using Org.BouncyCastle.Asn1.X9;
+using Org.BouncyCastle.Crypto.Operators;
+using Org.BouncyCastle.Crypto.Parameters;
+using Org.BouncyCastle.Security;
+using Org.BouncyCastle.X509;
+
+namespace CertConnector.Adapters.Crypto;
+
+/// <summary>
+/// Public keys that arrive from outside (CSRs, device and signer certificates), used without turning them into
+/// BouncyCastle key objects: BouncyCastle runs Miller-Rabin rounds on every RSA modulus it is handed (~17 ms at
+/// 2048 bits, ~60 ms at 3072 on this class of machine), and a SCEP enrollment used to parse the same key six times.
+/// RSA PKCS#1 v1.5 signatures are checked and RSA encryptions made by .NET's RSA (OpenSSL); other algorithms
+/// (RSASSA-PSS, ECDSA, SHA-224) fall back to BouncyCastle, where EC keys cost nothing to parse.
+/// </summary>
+public static class PublicKeys
+{
+    public static bool IsRsa(SubjectPublicKeyInfo key) => PkcsObjectIdentifiers.RsaEncryption.Equals(key.Algorithm.Algorithm);
+
+    public static bool IsEc(SubjectPublicKeyInfo key) => X9ObjectIdentifiers.IdECPublicKey.Equals(key.Algorithm.Algorithm);
+
+    /// <summary>The modulus length of an RSA key, read from its ASN.1 (no primality checks).</summary>
+    public static int RsaBits(SubjectPublicKeyInfo key) => RsaPublicKeyStructure.GetInstance(key.ParsePublicKey()).Modulus.BitLength;
+
+    /// <summary>The field size of an EC key's curve (256 for P-256); BouncyCastle's EC key parse is cheap.</summary>
+    public static int EcFieldSize(SubjectPublicKeyInfo key) => ((ECPublicKeyParameters)PublicKeyFactory.CreateKey(key)).Parameters.Curve.FieldSize;
+
+    /// <summary>A .NET RSA object for an RSA SubjectPublicKeyInfo; the caller disposes it.</summary>
+    public static RSA ImportRsa(SubjectPublicKeyInfo key)
+    {
+        var rsa = RSA.Create();
+        try
+        {
+            rsa.ImportSubjectPublicKeyInfo(key.GetDerEncoded(), out _);
+            return rsa;
+        }
+        catch
+        {
+            rsa.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// True when <paramref name="signature"/> is <paramref name="key"/>'s signature over <paramref name="data"/> with
+    /// <paramref name="algorithm"/> (e.g. sha256WithRSAEncryption, ecdsa-with-SHA256). Throws when the algorithm or key
+    /// cannot be used (the caller decides whether that is a bad algorithm or a bad message).
+    /// </summary>
+    public static bool Verify(SubjectPublicKeyInfo key, AlgorithmIdentifier algorithm, byte[] data, byte[] signature)
+    {
+        if (IsRsa(key) && Pkcs1Hash(algorithm.Algorithm) is { } hash) return VerifyRsaPkcs1(key, hash, data, signature);
+        var verifier = new Asn1VerifierFactory(algorithm, PublicKeyFactory.CreateKey(key)).CreateCalculator();
+        verifier.Stream.Write(data);
+        verifier.Stream.Dispose();
+        return verifier.GetResult().IsVerified(signature);
+    }
+
+    /// <summary>An RSA PKCS#1 v1.5 signature with the given digest (CMS signerInfos name the digest separately).</summary>
+    public static bool VerifyRsaPkcs1(SubjectPublicKeyInfo key, HashAlgorithmName hash, byte[] data, byte[] signature)
+    {
+        using var rsa = ImportRsa(key);
+        return rsa.VerifyData(data, signature, hash, RSASignaturePadding.Pkcs1);
+    }
+
+    /// <summary>True when <paramref name="certificate"/>'s signature verifies with <paramref name="issuerKey"/> (its own key: self-signed).</summary>
+    public static bool IsSignedBy(X509Certificate certificate, SubjectPublicKeyInfo issuerKey)
+    {
+        try
+        {
+            return Verify(issuerKey, certificate.CertificateStructure.SignatureAlgorithm, certificate.GetTbsCertificate(), certificate.GetSignature());
+        }
+        catch (Exception e) when (e is CryptographicException or ArgumentException or InvalidOperationException or SecurityUtilityException
+                                      or Org.BouncyCastle.Crypto.CryptoException or InvalidCastException or IOException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>The .NET digest of a sha*WithRSAEncryption signature algorithm, or of a digest algorithm OID; null for anything else.</summary>
+    public static HashAlgorithmName? Pkcs1Hash(DerObjectIdentifier oid) => oid.Id switch
+    {
+        "1.2.840.113549.1.1.5" or "1.3.14.3.2.26" => HashAlgorithmName.SHA1,
+        "1.2.840.113549.1.1.11" or "2.16.840.1.101.3.4.2.1" => HashAlgorithmName.SHA256,
+        "1.2.840.113549.1.1.12" or "2.16.840.1.101.3.4.2.2" => HashAlgorithmName.SHA384,
+        "1.2.840.113549.1.1.13" or "2.16.840.1.101.3.4.2.3" => HashAlgorithmName.SHA512,
+        _ => null,
+    };
+}
