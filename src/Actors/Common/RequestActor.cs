@@ -30,6 +30,9 @@ public abstract class RequestActor<TStage> : ReceivePersistentActor, IWithTimers
     }
 
     public override string PersistenceId { get; }
+
+    /// <summary>Request actors never save snapshots: starting one asks the journal only, not the snapshot store too.</summary>
+    public override Recovery Recovery => new(SnapshotSelectionCriteria.None);
     public ITimerScheduler Timers { get; set; } = null!;
 
     /// <summary>The scheduler's clock: a test scheduler moves it, so retries are testable without sleeping.</summary>
