@@ -78,6 +78,11 @@ public abstract class RequestActor<TStage> : ReceivePersistentActor, IWithTimers
     protected void PersistThen(IReadOnlyList<IConnectorEvent> events)
     {
         _busy = false;
+        if (_deferred.Count > 0)
+        {
+            events = [.. _deferred, .. events];
+            _deferred.Clear();
+        }
         if (events.Count == 0)
         {
             Resume();
@@ -86,12 +91,31 @@ public abstract class RequestActor<TStage> : ReceivePersistentActor, IWithTimers
         var last = events[^1];
         PersistAll(events, e =>
         {
-            ApplyEvent(e);
+            if (!_applied.Remove(e)) ApplyEvent(e);
             Report(e);
             AfterPersisted(e);
             if (ReferenceEquals(e, last)) Resume();
         });
     }
+
+    /// <summary>
+    /// Applies <paramref name="events"/> now and journals them with whatever the next step decides, in one write,
+    /// then goes on. Only for what a crash may lose because the requester sends it again (a SCEP retransmission):
+    /// it saves a journal round trip on the request's path. Reported when they are persisted.
+    /// </summary>
+    protected void ApplyThenPersistWithNext(IReadOnlyList<IConnectorEvent> events)
+    {
+        foreach (var e in events)
+        {
+            ApplyEvent(e);
+            _deferred.Add(e);
+            _applied.Add(e);
+        }
+        Resume();
+    }
+
+    private readonly List<IConnectorEvent> _deferred = [];
+    private readonly HashSet<IConnectorEvent> _applied = new(ReferenceEqualityComparer.Instance);
 
     /// <summary>
     /// A start from the coordinator: remember the sender, to be told when the request is done

@@ -84,7 +84,10 @@ public sealed class ScepRequestActor : RequestActor<ScepStage>
         }
         _waiting.Add(Sender);
         var events = _state.DecideSubmit(submit, Now);
-        if (events.Count > 0) PersistThen(events);
+        // Received alone is journaled with the verdict: a crash before that loses only what the device's retransmission
+        // brings again (its challenge may be spent by this transaction, which the validator accepts again).
+        if (events is [ScepRequestReceived]) ApplyThenPersistWithNext(events);
+        else if (events.Count > 0) PersistThen(events);
         else Resume(); // e.g. Received before a restart: the retransmitted challenge lets it go on
     }
 

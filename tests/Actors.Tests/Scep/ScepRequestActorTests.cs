@@ -152,6 +152,43 @@ public sealed class ScepRequestActorTests : RequestActorTestKit
         Assert.Equal(1, EventLog.Count(ConnectorEvents.ScepRequestReceived));
     }
 
+    [Fact]
+    public void Received_is_journaled_with_the_verdict_and_a_stop_before_it_leaves_nothing_for_the_retransmission_to_trip_on()
+    {
+        var gate = new TaskCompletionSource<ChallengeVerdict>();
+        var validator = new GatedValidator(() => gate.Task);
+        var ports = Ports(validator, new FlakyNotifier(0));
+        var first = Sys.ActorOf(ScepRequestActor.Props("scep-1", ports));
+        first.Tell(Submit());
+        AwaitCondition(() => validator.Calls == 1);
+        // Verifying, Received applied but not yet written: nothing reported, a stop loses only what the device resends.
+        Assert.Equal(0, EventLog.Count(ConnectorEvents.ScepRequestReceived));
+        Watch(first);
+        Sys.Stop(first);
+        ExpectTerminated(first);
+        ExpectNoMsg(TimeSpan.FromMilliseconds(100)); // the device heard nothing yet
+
+        gate.SetResult(ChallengeVerdict.Success); // the first attempt's verdict never reaches a stopped actor
+        var second = Sys.ActorOf(ScepRequestActor.Props("scep-1", ports));
+        second.Tell(new GetScepRequest("scep-1"));
+        Assert.False(ExpectMsg<ScepRequestView>().Exists); // nothing was journaled
+        second.Tell(Submit()); // the retransmission
+        Assert.Equal(ScepOutcomeStatus.Issued, ExpectMsg<ScepRequestOutcome>().Status);
+        AwaitCondition(() => EventLog.Count(ConnectorEvents.ScepIssuedSuccess) == 1);
+        Assert.Equal(1, EventLog.Count(ConnectorEvents.ScepRequestReceived)); // reported once, when written with the verdict
+        Assert.Equal(1, EventLog.Count(ConnectorEvents.ScepVerifySuccess));
+    }
+
+    private sealed class GatedValidator(Func<Task<ChallengeVerdict>> verdict) : IChallengeValidator
+    {
+        public int Calls;
+        public Task<ChallengeVerdict> ValidateAsync(ScepValidationRequest request, CancellationToken cancellationToken)
+        {
+            Interlocked.Increment(ref Calls);
+            return verdict();
+        }
+    }
+
     private sealed class Validator(ChallengeVerdict verdict) : IChallengeValidator
     {
         public int Calls;
