@@ -23,14 +23,29 @@ public static class CmsSignatures
         var signatureOid = signer.EncryptionAlgorithmID.Algorithm;
         var rsaPkcs1 = PublicKeys.IsRsa(key) && hash is not null
             && (PkcsObjectIdentifiers.RsaEncryption.Equals(signatureOid) || PublicKeys.Pkcs1Hash(signatureOid) == hash);
-        if (signer.SignedAttributes is not { } attributes || !rsaPkcs1)
-            return signer.Verify(PublicKeyFactory.CreateKey(key));
+        if (signer.SignedAttributes is not { } attributes)
+            return BouncyCastleVerify(signer, key); // no attributes to check: the signature is over the content itself
 
         if (Single(attributes, CmsAttributes.ContentType) is not DerObjectIdentifier signedType || !signedType.Equals(contentType)) return false;
         if (Single(attributes, CmsAttributes.MessageDigest) is not Asn1OctetString signedDigest) return false;
         var digest = DigestUtilities.CalculateDigest(signer.DigestAlgorithmID.Algorithm, content);
         if (!CryptographicOperations.FixedTimeEquals(digest, signedDigest.GetOctets())) return false;
-        return PublicKeys.VerifyRsaPkcs1(key, hash!.Value, signer.GetEncodedSignedAttributes(), signer.GetSignature());
+        return rsaPkcs1
+            ? PublicKeys.VerifyRsaPkcs1(key, hash!.Value, signer.GetEncodedSignedAttributes(), signer.GetSignature())
+            : BouncyCastleVerify(signer, key);
+    }
+
+    /// <summary>BouncyCastle's own check (EC, RSASSA-PSS, SHA-224): a content that does not match is false, not an exception.</summary>
+    private static bool BouncyCastleVerify(SignerInformation signer, SubjectPublicKeyInfo key)
+    {
+        try
+        {
+            return signer.Verify(PublicKeyFactory.CreateKey(key));
+        }
+        catch (CmsException)
+        {
+            return false;
+        }
     }
 
     private static Asn1Encodable? Single(Org.BouncyCastle.Asn1.Cms.AttributeTable attributes, DerObjectIdentifier oid)

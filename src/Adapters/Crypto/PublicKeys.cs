@@ -74,9 +74,9 @@ public static class PublicKeys
             return Verify(issuerKey, certificate.CertificateStructure.SignatureAlgorithm, certificate.GetTbsCertificate(), certificate.GetSignature());
         }
         catch (Exception e) when (e is CryptographicException or ArgumentException or InvalidOperationException or SecurityUtilityException
-                                      or Org.BouncyCastle.Crypto.CryptoException or InvalidCastException or IOException)
+                                      or GeneralSecurityException or Org.BouncyCastle.Crypto.CryptoException or InvalidCastException or IOException)
         {
-            return false;
+            return false; // includes a key of another algorithm than the signature's
         }
     }
 
