@@ -30,7 +30,14 @@ public sealed class StandaloneDatabase : IDisposable
     private readonly string _connectionString;
     private readonly NpgsqlDataSource? _postgres;
     private readonly SemaphoreSlim _fileLock = new(1, 1);
+    private readonly int _busyTimeoutMs;
     private volatile bool _fileReady;
+
+    // One writer at a time per SQLite file within this process. SQLite allows one writer anyway; waiting here costs a
+    // queue slot, where a second writer that reaches the file gets SQLITE_BUSY and Microsoft.Data.Sqlite retries it
+    // after a blocking 150 ms sleep on a thread-pool thread (a PKCS burst spent seconds in those sleeps).
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, SemaphoreSlim> WriteGates = new(StringComparer.Ordinal);
+    private readonly SemaphoreSlim? _writeGate;
 
     /// <summary>A SQLite file; its directory is created on first use.</summary>
     public StandaloneDatabase(string path, TimeSpan busyTimeout)
@@ -47,6 +54,8 @@ public sealed class StandaloneDatabase : IDisposable
             // Microsoft.Data.Sqlite retries SQLITE_BUSY/LOCKED until this many seconds have passed.
             DefaultTimeout = Math.Max(1, (int)Math.Ceiling(busyTimeout.TotalSeconds)),
         }.ToString();
+        _busyTimeoutMs = (int)Math.Clamp(busyTimeout.TotalMilliseconds, 1, int.MaxValue);
+        _writeGate = WriteGates.GetOrAdd(Path, _ => new SemaphoreSlim(1, 1));
     }
 
     private StandaloneDatabase(string connectionString)
@@ -177,14 +186,29 @@ public sealed class StandaloneDatabase : IDisposable
     /// (SQLite: BEGIN IMMEDIATE; PostgreSQL: a transaction-scoped advisory lock), so two instances reading the same
     /// queue cannot both lease the same row, and one challenge cannot be spent twice.
     /// </summary>
+    /// On SQLite, writers of this process take turns in front of the file (see <see cref="WriteGates"/>).
     public Task<T> InWriteTransactionAsync<T>(Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken cancellationToken) =>
-        RunAsync(async connection =>
+        InWriteTurnAsync(() => RunAsync(async connection =>
         {
             await using var transaction = await BeginWriteTransactionAsync(connection, cancellationToken).ConfigureAwait(false);
             var result = await work(connection, transaction).ConfigureAwait(false);
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
             return result;
-        }, cancellationToken);
+        }, cancellationToken), cancellationToken);
+
+    private async Task<T> InWriteTurnAsync<T>(Func<Task<T>> write, CancellationToken cancellationToken)
+    {
+        if (_writeGate is null) return await write().ConfigureAwait(false);
+        await _writeGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await write().ConfigureAwait(false);
+        }
+        finally
+        {
+            _writeGate.Release();
+        }
+    }
 
     /// <summary>A transaction holding the write lock (see <see cref="InWriteTransactionAsync{T}"/>).</summary>
     public async Task<DbTransaction> BeginWriteTransactionAsync(DbConnection connection, CancellationToken cancellationToken)
@@ -250,6 +274,14 @@ public sealed class StandaloneDatabase : IDisposable
         try
         {
             await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            // SQLite's own busy handler waits for the lock in steps of a few milliseconds; without it Microsoft.Data.Sqlite
+            // sees SQLITE_BUSY at once and sleeps 150 ms per retry. Covers writers outside this process and the synchronous
+            // BeginWriteTransaction (the built-in CA), which the write gate does not.
+            await using (var busy = connection.CreateCommand())
+            {
+                busy.CommandText = $"PRAGMA busy_timeout = {_busyTimeoutMs};";
+                await busy.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
             return connection;
         }
         catch
