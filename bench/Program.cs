@@ -3,9 +3,12 @@ using CertConnector.Bench.Scep;
 
 // dotnet run -c Release --project bench -- [pkcs] [--requests N] [--key rsa:2048] [--keygen-seconds S]
 // dotnet run -c Release --project bench -- scep [--requests N] [--concurrency C] [--target ours|scepserver|both|URL] [--challenge X]
+// dotnet run -c Release --project bench -- pkcs-goals [--requests 200] [--small 30] [--pool 32] [--concurrency 8] [--bound-seconds 10] [--Connector:Pkcs:X=Y ...]
 // dotnet run -c Release --project bench -- ocsp [--certificates N] [--requests R]
 if (args.Length > 0 && args[0] == "scep")
     return await ScepBench.RunAsync(args[1..]);
+if (args.Length > 0 && args[0] == "pkcs-goals")
+    return await PkcsGoalsBench.RunAsync(args[1..]);
 if (args.Length > 0 && args[0] == "ocsp")
     return await CertConnector.Bench.Ocsp.OcspBench.RunAsync(args[1..]);
 

@@ -5,7 +5,8 @@ namespace CertConnector.Actors.Pkcs;
 /// <summary>Tuning of the PKCS feature, bound from the <c>Connector:Pkcs</c> configuration section.</summary>
 public sealed class PkcsOptions : PulledFeatureOptions
 {
-    /// <summary>Key pairs generated at once on this node (CPU-bound work); default one per core.</summary>
+    /// <summary>Issue steps (key generation, CSR, a local CA's signature, sealing: CPU-bound) run at once on this node, each on
+    /// a dedicated thread off the thread pool (<see cref="CpuWorkScheduler"/>); default one per core.</summary>
     public int MaxConcurrentKeyGenerations { get; set; } = Environment.ProcessorCount;
 
     /// <summary>Keep key pairs generated ahead in memory (never on disk), so a burst does not wait on key generation.</summary>

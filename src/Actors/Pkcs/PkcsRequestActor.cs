@@ -15,8 +15,9 @@ public sealed record PkcsPorts(
     IConnectorEventLog Log,
     PkcsOptions Options)
 {
-    /// <summary>Shared by every request on this node.</summary>
-    public SemaphoreSlim KeyGenerationSlots { get; } = new(Math.Max(1, Options.MaxConcurrentKeyGenerations));
+    /// <summary>Shared by every request on this node: the issue step's CPU-bound work runs here, at most
+    /// <see cref="PkcsOptions.MaxConcurrentKeyGenerations"/> at once, off the thread pool.</summary>
+    public CpuWorkScheduler CpuWork { get; } = new(Math.Max(1, Options.MaxConcurrentKeyGenerations), "pkcs-cpu");
 }
 
 /// <summary>
@@ -85,33 +86,16 @@ public sealed class PkcsRequestActor : RequestActor<PkcsStage>
         var ports = _ports;
         var now = Now;
         // No overall time-out: waiting for a key-generation slot in a burst is not the CA being slow.
-        RunStep(PkcsStage.Issue, Timeout.InfiniteTimeSpan, async _ =>
+        RunStep(PkcsStage.Issue, Timeout.InfiniteTimeSpan, _ => ports.CpuWork.Run(async () =>
         {
             ports.Credentials.ValidateDeviceCertificate(request.DeviceCertificate, now);
-            using var pending = await GenerateKeyAsync(ports, request).ConfigureAwait(false);
+            using var pending = ports.Credentials.CreateKeyAndCsr(request.KeySpec, request.SubjectName, request.SubjectAlternativeNames);
             using var timeout = new CancellationTokenSource(ports.Options.CaTimeout);
             var certificate = await ports.Ca.IssueAsync(new IssuanceRequest(request.RequestId, "pkcs", pending.CsrDer,
                 request.TemplateName, request.SubjectName, request.SubjectAlternativeNames, request.OnPremisesSid,
                 request.ValidityDays), timeout.Token).ConfigureAwait(false);
             return (object)new IssueSucceeded(certificate, ports.Credentials.Seal(pending, certificate, request.DeviceCertificate));
-        });
-    }
-
-    /// <summary>
-    /// Key generation is CPU-bound: at most one per core, so a burst of requests cannot starve the thread
-    /// pool (and with it the admin API and the cluster heartbeat).
-    /// </summary>
-    private static async Task<PendingCredential> GenerateKeyAsync(PkcsPorts ports, PkcsRequest request)
-    {
-        await ports.KeyGenerationSlots.WaitAsync().ConfigureAwait(false);
-        try
-        {
-            return ports.Credentials.CreateKeyAndCsr(request.KeySpec, request.SubjectName, request.SubjectAlternativeNames);
-        }
-        finally
-        {
-            ports.KeyGenerationSlots.Release();
-        }
+        }));
     }
 
     private void StartUpload(PkcsResult result)

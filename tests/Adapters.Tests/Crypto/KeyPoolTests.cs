@@ -73,4 +73,59 @@ public sealed class KeyPoolTests
         WaitFull(pool); // it tries again (after a pause) and fills
         Assert.True(calls >= 2);
     }
+
+    [Fact]
+    public void The_filler_waits_until_demand_has_been_quiet_before_refilling()
+    {
+        var clock = new CertConnector.Adapters.Tests.Service.ManualTimeProvider();
+        var generated = 0;
+        using var pool = new KeyPool([P256], 2, spec => { Interlocked.Increment(ref generated); return KeyGeneration.Generate(spec); },
+            idleBeforeFill: TimeSpan.FromSeconds(1), timeProvider: clock);
+        WaitFull(pool); // nothing asked yet: it fills at once
+        Assert.Equal(2, generated);
+
+        Assert.NotNull(pool.TryTake(P256));
+        Assert.Null(pool.TryTake(Rsa)); // a spec it does not keep changes nothing
+        Thread.Sleep(300); // real time passes, the pool's clock does not: a burst is still on
+        clock.Advance(TimeSpan.FromMilliseconds(900));
+        Thread.Sleep(300);
+        Assert.Equal(2, generated);
+        Assert.Equal([new KeyPoolFill("ec:p256", 1, 2)], pool.Fill());
+
+        clock.Advance(TimeSpan.FromMilliseconds(100)); // one second without demand: refill
+        WaitFull(pool);
+        Assert.Equal(3, generated);
+    }
+
+    [Fact]
+    public void A_request_that_found_the_pool_empty_also_holds_the_filler_back()
+    {
+        var clock = new CertConnector.Adapters.Tests.Service.ManualTimeProvider();
+        var generated = 0;
+        var open = new ManualResetEventSlim(false);
+        using var pool = new KeyPool([P256], 1, spec => { open.Wait(); Interlocked.Increment(ref generated); return KeyGeneration.Generate(spec); },
+            idleBeforeFill: TimeSpan.FromSeconds(1), timeProvider: clock);
+        // The filler is inside its first generation (held by the gate); a request misses and generates its own key.
+        Assert.Null(pool.TryTake(P256));
+        open.Set();
+        WaitFull(pool); // the generation already under way completes
+        Assert.NotNull(pool.TryTake(P256));
+        Thread.Sleep(300);
+        Assert.Equal(1, generated); // the take (and the miss before it) are recent: no refill yet
+        clock.Advance(TimeSpan.FromSeconds(1));
+        WaitFull(pool);
+        Assert.Equal(2, generated);
+    }
+
+    [Fact]
+    public void The_filler_generates_on_its_own_lowest_priority_thread()
+    {
+        Thread? thread = null;
+        using var pool = new KeyPool([P256], 1, spec => { thread = Thread.CurrentThread; return KeyGeneration.Generate(spec); });
+        WaitFull(pool);
+        Assert.NotNull(thread);
+        Assert.False(thread!.IsThreadPoolThread);
+        Assert.Equal("key-pool-filler", thread.Name);
+        Assert.Equal(ThreadPriority.Lowest, thread.Priority);
+    }
 }

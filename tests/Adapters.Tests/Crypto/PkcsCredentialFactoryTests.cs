@@ -74,4 +74,42 @@ public class PkcsCredentialFactoryTests : IDisposable
         pending.Dispose();
         Assert.Throws<ObjectDisposedException>(() => _factory.Seal(pending, mine, device.GetEncoded()));
     }
+
+    [Fact]
+    public void A_device_certificate_seen_before_is_still_refused_once_it_has_expired()
+    {
+        var (device, _) = TestCertificates.Device(KeySpec.Parse("rsa:2048"));
+        var now = new DateTimeOffset(device.NotBefore.AddMinutes(1), TimeSpan.Zero);
+        _factory.ValidateDeviceCertificate(device.GetEncoded(), now); // now known to the factory
+        _factory.ValidateDeviceCertificate(device.GetEncoded(), now);
+
+        var later = new DateTimeOffset(device.NotAfter.AddDays(1), TimeSpan.Zero);
+        var e = Assert.Throws<ConnectorFailureException>(() => _factory.ValidateDeviceCertificate(device.GetEncoded(), later));
+        Assert.Equal("BadDeviceCertificate", e.Code);
+        Assert.Contains("expired", e.Message);
+        var before = new DateTimeOffset(device.NotBefore.AddDays(-1), TimeSpan.Zero);
+        Assert.Equal("BadDeviceCertificate", Assert.Throws<ConnectorFailureException>(() => _factory.ValidateDeviceCertificate(device.GetEncoded(), before)).Code);
+    }
+
+    [Theory]
+    [InlineData("rsa:2048")]
+    [InlineData("ec:p256")]
+    public async Task The_pfx_key_id_is_the_sha1_of_the_issued_certificates_public_key(string keySpec)
+    {
+        var ca = BuiltInCa.OpenOrCreate(CaTestSupport.Options(_dir.Path));
+        var (device, deviceKeyPair) = TestCertificates.Device(KeySpec.Parse("ec:p256"));
+        using var pending = _factory.CreateKeyAndCsr(KeySpec.Parse(keySpec), "CN=Keyid", []);
+        var issued = await ca.IssueAsync(new IssuanceRequest("k", "pkcs", pending.CsrDer, "client-auth"), CancellationToken.None);
+        var sealedCredential = _factory.Seal(pending, issued, device.GetEncoded());
+
+        var password = Encoding.UTF8.GetString(CmsEnvelope.Decrypt(sealedCredential.EncryptedPassword, deviceKeyPair.Private, device));
+        var pfx = CmsEnvelope.Decrypt(sealedCredential.EncryptedPfx, deviceKeyPair.Private, device);
+        var store = new Org.BouncyCastle.Pkcs.Pkcs12StoreBuilder().Build();
+        store.Load(new MemoryStream(pfx), password.ToCharArray());
+        var alias = Assert.Single(store.Aliases, store.IsKeyEntry);
+        var localKeyId = store.GetKey(alias)[Org.BouncyCastle.Asn1.Pkcs.PkcsObjectIdentifiers.Pkcs9AtLocalKeyID];
+        var spki = new Org.BouncyCastle.X509.X509Certificate(issued.CertificateDer).CertificateStructure.SubjectPublicKeyInfo;
+        var expected = System.Security.Cryptography.SHA1.HashData(spki.PublicKey.GetBytes());
+        Assert.Equal(expected, ((Org.BouncyCastle.Asn1.Asn1OctetString)localKeyId).GetOctets());
+    }
 }

@@ -30,9 +30,11 @@ public sealed class StandaloneDatabase : IDisposable
     private readonly string _connectionString;
     private readonly NpgsqlDataSource? _postgres;
     private readonly SemaphoreSlim _fileLock = new(1, 1);
+    private readonly int _busyTimeoutMs;
     private volatile bool _fileReady;
     private readonly object _groupCommitGate = new();
     private volatile SqliteGroupCommit? _groupCommit;
+
 
     /// <summary>A SQLite file; its directory is created on first use.</summary>
     public StandaloneDatabase(string path, TimeSpan busyTimeout)
@@ -49,6 +51,7 @@ public sealed class StandaloneDatabase : IDisposable
             // Microsoft.Data.Sqlite retries SQLITE_BUSY/LOCKED until this many seconds have passed.
             DefaultTimeout = Math.Max(1, (int)Math.Ceiling(busyTimeout.TotalSeconds)),
         }.ToString();
+        _busyTimeoutMs = (int)Math.Clamp(busyTimeout.TotalMilliseconds, 1, int.MaxValue);
     }
 
     private StandaloneDatabase(string connectionString)
@@ -275,6 +278,14 @@ public sealed class StandaloneDatabase : IDisposable
         try
         {
             await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            // SQLite's own busy handler waits for the lock in steps of a few milliseconds; without it Microsoft.Data.Sqlite
+            // sees SQLITE_BUSY at once and sleeps 150 ms per retry. Covers writers outside this process (another instance on
+            // a shared file, the CLI) and the synchronous BeginWriteTransaction, which the group commit does not.
+            await using (var busy = connection.CreateCommand())
+            {
+                busy.CommandText = $"PRAGMA busy_timeout = {_busyTimeoutMs};";
+                await busy.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
             return connection;
         }
         catch

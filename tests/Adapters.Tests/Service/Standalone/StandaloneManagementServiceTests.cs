@@ -351,4 +351,55 @@ public sealed class StandaloneManagementServiceTests : IDisposable
         foreach (var service in _services) service.Dispose();
         try { Directory.Delete(_dir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
+
+    [Fact]
+    public async Task Concurrent_enqueues_share_transactions_and_each_learns_whether_its_own_row_was_new()
+    {
+        var service = Open();
+        Assert.True(await service.EnqueuePkcsRequestAsync(Request("known")));
+        // 60 calls at once, among them the known ID and one new ID twice: exactly the duplicates are refused.
+        var ids = Enumerable.Range(0, 57).Select(i => $"r{i}").Concat(["known", "twice", "twice"]).ToList();
+        var results = await Task.WhenAll(ids.Select(id => Task.Run(() => service.EnqueuePkcsRequestAsync(Request(id)))));
+
+        Assert.All(results.Take(57), Assert.True);
+        Assert.False(results[57]);
+        Assert.Equal(1, results.Skip(58).Count(r => r));
+        var stored = await service.ListPkcsRequestsAsync((string?)null, 1000);
+        Assert.Equal(59, stored.Count);
+        Assert.Equal(ids.Distinct().Order(), stored.Select(r => r.Request.RequestId).Order());
+        var twice = await service.GetPkcsRequestAsync("twice");
+        Assert.Equal("CN=twice", twice!.Request.SubjectName);
+    }
+
+    [Fact]
+    public async Task An_enqueue_that_fails_in_the_database_fails_its_caller_and_the_next_one_succeeds()
+    {
+        var service = Open();
+        Assert.True(await service.EnqueuePkcsRequestAsync(Request("first")));
+        await using (var connection = new SqliteConnection($"Data Source={DbPath};Pooling=False"))
+        {
+            await connection.OpenAsync();
+            await using var drop = connection.CreateCommand();
+            drop.CommandText = "ALTER TABLE pkcs_requests RENAME TO pkcs_requests_away";
+            await drop.ExecuteNonQueryAsync();
+            await Assert.ThrowsAnyAsync<Exception>(() => service.EnqueuePkcsRequestAsync(Request("lost")));
+            drop.CommandText = "ALTER TABLE pkcs_requests_away RENAME TO pkcs_requests";
+            await drop.ExecuteNonQueryAsync();
+        }
+        Assert.True(await service.EnqueuePkcsRequestAsync(Request("after")));
+        Assert.Null(await service.GetPkcsRequestAsync("lost"));
+    }
+
+    [Fact]
+    public async Task Sqlite_connections_wait_for_the_write_lock_with_sqlites_own_busy_timeout()
+    {
+        var service = Open(busyTimeout: TimeSpan.FromSeconds(7));
+        var timeout = await service.Database.RunAsync(async connection =>
+        {
+            await using var command = connection.CreateCommand();
+            command.CommandText = "PRAGMA busy_timeout";
+            return Convert.ToInt64(await command.ExecuteScalarAsync());
+        }, CancellationToken.None);
+        Assert.Equal(7000, timeout);
+    }
 }
