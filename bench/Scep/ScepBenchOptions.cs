@@ -3,10 +3,10 @@ using System.Globalization;
 namespace CertConnector.Bench.Scep;
 
 /// <summary>
-/// <c>dotnet run -c Release --project bench -- scep [--requests N] [--concurrency C] [--target ours|scepserver|both|URL]
+/// <c>dotnet run -c Release --project bench -- scep [--requests N] [--concurrency C[,C...]] [--target ours|scepserver|both|URL]
 /// [--challenge SECRET] [--warmup W] [--timeout-seconds S] [--scepserver-keysize BITS] [--client-rsa-validation]</c>
 /// </summary>
-public sealed record ScepBenchOptions(int Requests, int Concurrency, string Target, string? Challenge, int Warmup,
+public sealed record ScepBenchOptions(int Requests, IReadOnlyList<int> Concurrency, string Target, string? Challenge, int Warmup,
     double TimeoutSeconds, int ScepServerKeySize, bool ClientRsaValidation)
 {
     public static ScepBenchOptions Parse(string[] args)
@@ -21,6 +21,15 @@ public sealed record ScepBenchOptions(int Requests, int Concurrency, string Targ
             return n;
         }
 
+        static IReadOnlyList<int> Levels(string text)
+        {
+            var levels = text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+                .Select(t => int.TryParse(t, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) && n is >= 1 and <= 1024 ? n
+                    : throw new ArgumentException("--concurrency must be integers between 1 and 1024, separated by commas (e.g. 4,16,64)"))
+                .ToList();
+            return levels.Count > 0 ? levels : throw new ArgumentException("--concurrency needs at least one level");
+        }
+
         var target = Value("--target") ?? "both";
         if (target is not ("ours" or "scepserver" or "both") &&
             !(Uri.TryCreate(target, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"))
@@ -29,7 +38,7 @@ public sealed record ScepBenchOptions(int Requests, int Concurrency, string Targ
         if (timeout is <= 0 or > 3600) throw new ArgumentException("--timeout-seconds must be in (0, 3600]");
         return new ScepBenchOptions(
             Requests: Int("--requests", 200, 1, 100_000),
-            Concurrency: Int("--concurrency", 8, 1, 1024),
+            Concurrency: Levels(Value("--concurrency") ?? "8"),
             Target: target,
             Challenge: Value("--challenge"),
             Warmup: Int("--warmup", 8, 0, 1000),
