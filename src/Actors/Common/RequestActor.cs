@@ -20,7 +20,11 @@ public abstract class RequestActor<TStage> : ReceivePersistentActor, IWithTimers
     {
         PersistenceId = persistenceId;
         Recover<IConnectorEvent>(ApplyEvent);
-        Command<RetryDue>(_ => Run(CurrentStep()));
+        // One step at a time: a retry that comes due while a step runs (or a second RetryDue) has nothing to start.
+        Command<RetryDue>(_ =>
+        {
+            if (!_busy) Run(CurrentStep());
+        });
         Command<StepFailed>(f => OnStepFailed(f.Stage, f.Reason));
         Command<HandOffStop>(_ =>
         {
@@ -184,10 +188,15 @@ public abstract class RequestActor<TStage> : ReceivePersistentActor, IWithTimers
         }
     }
 
+    /// <summary>
+    /// Waits until <paramref name="at"/>, or runs the step now when that time has passed (a recovery after the retry came
+    /// due). Running it at once, not by a message to itself, leaves no moment in which the actor looks idle and a start
+    /// from the coordinator could begin the same step a second time (issued twice after a restart, seen under load).
+    /// </summary>
     protected void RetryAt(DateTimeOffset at)
     {
         var delay = at - Now;
-        if (delay <= TimeSpan.Zero) Self.Tell(RetryDue.Instance);
+        if (delay <= TimeSpan.Zero) Run(CurrentStep());
         else Timers.StartSingleTimer(RetryTimer, RetryDue.Instance, delay);
     }
 

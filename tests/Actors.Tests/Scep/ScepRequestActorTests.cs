@@ -179,6 +179,26 @@ public sealed class ScepRequestActorTests : RequestActorTestKit
         Assert.Equal(1, EventLog.Count(ConnectorEvents.ScepVerifySuccess));
     }
 
+    [Fact]
+    public void A_retry_already_due_at_recovery_and_a_retransmission_start_the_issue_step_once()
+    {
+        var ca = new ScriptedCa(ScriptedCa.Transient(), ScriptedCa.Never());
+        var ports = Ports(new Validator(ChallengeVerdict.Success), new FlakyNotifier(0), ca);
+        var first = Sys.ActorOf(ScepRequestActor.Props("scep-1", ports));
+        first.Tell(Submit());
+        AwaitCondition(() => EventLog.Count(ConnectorEvents.ScepIssuedFailure) == 1); // attempt 1 failed, a retry is journaled
+        Watch(first);
+        Sys.Stop(first);
+        ExpectTerminated(first);
+
+        Scheduler.Advance(TimeSpan.FromHours(1)); // the process was down past the retry time
+        var second = Sys.ActorOf(ScepRequestActor.Props("scep-1", ports));
+        second.Tell(Submit()); // the device's retransmission arrives while the actor recovers
+        AwaitCondition(() => ca.Calls >= 2);
+        Thread.Sleep(300);
+        Assert.Equal(2, ca.Calls); // one failed attempt before the restart, one after: never two at once
+    }
+
     private sealed class GatedValidator(Func<Task<ChallengeVerdict>> verdict) : IChallengeValidator
     {
         public int Calls;
