@@ -4,8 +4,11 @@ using CertConnector.Bench.Scep;
 // dotnet run -c Release --project bench -- [pkcs] [--requests N] [--key rsa:2048] [--keygen-seconds S]
 // dotnet run -c Release --project bench -- scep [--requests N] [--concurrency C] [--target ours|scepserver|both|URL] [--challenge X]
 // dotnet run -c Release --project bench -- ocsp [--certificates N] [--requests R]
+// dotnet run -c Release --project bench -- scale [--requests N] [--restart-requests M] [--concurrency C] [--phases defaults,all-actors,restart]
 if (args.Length > 0 && args[0] == "scep")
     return await ScepBench.RunAsync(args[1..]);
+if (args.Length > 0 && args[0] == "scale")
+    return await ScaleBench.RunAsync(args[1..]);
 if (args.Length > 0 && args[0] == "ocsp")
     return await CertConnector.Bench.Ocsp.OcspBench.RunAsync(args[1..]);
 
