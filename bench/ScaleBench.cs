@@ -107,7 +107,8 @@ public static class ScaleBench
         int downloaded;
         var lastReport = TimeSpan.Zero;
         var overLimit = false;
-        while ((downloaded = run.Downloaded()) < expectedDownloaded && wait.Elapsed < TimeSpan.FromMinutes(15))
+        int started = 0;
+        while (((downloaded = run.Downloaded()) < expectedDownloaded || (started = run.Started("scale")) < expectedDownloaded) && wait.Elapsed < TimeSpan.FromMinutes(20))
         {
             run.ThrowIfExited();
             var rss = Memory.Read(host.Id).Rss;
@@ -115,11 +116,11 @@ public static class ScaleBench
             if (wait.Elapsed - lastReport >= TimeSpan.FromSeconds(30))
             {
                 lastReport = wait.Elapsed;
-                Console.WriteLine($"  ... {downloaded} downloaded after {wait.Elapsed.TotalSeconds:0} s, RSS {Mb(rss)}");
+                Console.WriteLine($"  ... {downloaded} downloaded, {started} actors started (Downloaded event journaled) after {wait.Elapsed.TotalSeconds:0} s, RSS {Mb(rss)}");
             }
-            await Task.Delay(1000);
+            await Task.Delay(3000);
         }
-        Console.WriteLine($"  {downloaded} downloaded (actors started) {wait.Elapsed.TotalSeconds:0} s after the last accept; settling {options.SettleSeconds} s");
+        Console.WriteLine($"  {downloaded} downloaded (leased), {started} actors started (their Downloaded event journaled) {wait.Elapsed.TotalSeconds:0} s after the last accept; settling {options.SettleSeconds} s");
         if (!overLimit) await Task.Delay(TimeSpan.FromSeconds(options.SettleSeconds));
         run.ThrowIfExited();
         var completed = run.Completed();
@@ -129,10 +130,11 @@ public static class ScaleBench
         stopSampling();
         var peak = await sampler;
         var downloadedNow = run.Downloaded();
+        var startedNow = run.Started("scale");
         Console.WriteLine($"  stalled check: {completed} completed, {issued} certificates in issued.db while the lock is held (both must be 0)");
-        Console.WriteLine($"  memory with {downloadedNow} actors / {options.Requests - completed} in flight: RSS {Mb(mem.Rss)}, VmHWM {Mb(mem.Hwm)}, peak RSS sampled {Mb(peak)}, GC heap {(gcHeap is { } g ? Mb(g) : "n/a")}");
+        Console.WriteLine($"  memory with {startedNow} actors started ({downloadedNow} downloaded) / {options.Requests - completed} in flight: RSS {Mb(mem.Rss)}, VmHWM {Mb(mem.Hwm)}, peak RSS sampled {Mb(peak)}, GC heap {(gcHeap is { } g ? Mb(g) : "n/a")}");
         var verdict = Math.Max(mem.Hwm, mem.Rss) < 1L << 30 && (gcHeap ?? 0) < 1L << 30 ? "< 1 GiB OK" : ">= 1 GiB FAIL";
-        Table.Add($"{name,-28} accepted {accepted} (API {apiCount} at {apiRate:0}/s, rest bulk in {bulkTime.TotalSeconds:0} s); downloaded (actors) {downloadedNow}{(overLimit ? " STOPPED AT RSS LIMIT" : "")}; " +
+        Table.Add($"{name,-28} accepted {accepted} (API {apiCount} at {apiRate:0}/s, rest bulk in {bulkTime.TotalSeconds:0} s); actors started {startedNow} (downloaded {downloadedNow}) after {wait.Elapsed.TotalSeconds:0} s{(overLimit ? " STOPPED AT RSS LIMIT" : "")}; " +
                   $"RSS {Mb(mem.Rss)}, HWM {Mb(mem.Hwm)}, GC heap {(gcHeap is { } h ? Mb(h) : "n/a")}: {verdict}; completed while stalled {completed}, issued {issued}");
         run.Kill();
     }
@@ -153,17 +155,19 @@ public static class ScaleBench
         {
             var (accepted, acceptTime) = await AcceptAsync(http, n, options.Concurrency, "restart", device, host, run);
             Console.WriteLine($"  accepted {accepted} in {acceptTime.TotalSeconds:0.0} s");
-            while (run.Downloaded() < n)
+            var startWait = Stopwatch.StartNew();
+            while ((run.Downloaded() < n || run.Started("restart") < n) && startWait.Elapsed < TimeSpan.FromMinutes(10))
             {
                 run.ThrowIfExited();
-                await Task.Delay(500);
+                await Task.Delay(2000);
             }
+            Console.WriteLine($"  {run.Downloaded()} downloaded, {run.Started("restart")} actors started (Downloaded event journaled) {startWait.Elapsed.TotalSeconds:0} s after the last accept");
             // Let every actor reach the CA at least once (first attempts fail after the 30 s busy timeout or the 60 s CA time-out).
             Console.WriteLine($"  all {n} downloaded; waiting {options.SettleSeconds} s so they are mid-retry");
             await Task.Delay(TimeSpan.FromSeconds(options.SettleSeconds));
             var completed = run.Completed();
             var issued = stall.IssuedCount();
-            Console.WriteLine($"  before the kill: {completed} completed, {issued} issued (stall held: both 0 expected); RSS {Mb(Memory.Read(host.Id).Rss)}");
+            Console.WriteLine($"  before the kill: {run.Started("restart")} actors started; {completed} completed, {issued} issued (stall held: both 0 expected); RSS {Mb(Memory.Read(host.Id).Rss)}");
             if (completed != 0 || issued != 0) Console.WriteLine("  WARNING: the stall did not hold");
             run.Kill(); // SIGKILL: a crash, nothing flushed or handed over
             Console.WriteLine($"  killed after {setup.Elapsed.TotalSeconds:0} s of setup; releasing the CA lock");
@@ -434,6 +438,10 @@ public static class ScaleBench
                 catch (Exception e) { Console.WriteLine($"    {id}: details unavailable: {e.Message}"); }
             }
         }
+
+        /// <summary>Request actors that have journaled their Downloaded event (connector.db is the SQLite journal).</summary>
+        public int Started(string prefix) => (int)Scalar(Path.Combine(Data, "connector.db"),
+            $"SELECT COUNT(*) FROM journal WHERE manifest = 'pkcs.downloaded.v1' AND persistence_id LIKE 'pkcs-{prefix}-%'");
 
         public int Completed() => (int)Scalar(Standalone, "SELECT COUNT(*) FROM pkcs_results");
         public int Downloaded() => (int)Scalar(Standalone, "SELECT COUNT(*) FROM pkcs_requests WHERE delivery_count > 0");
