@@ -72,7 +72,8 @@ public static class PkcsEndToEndBench
         return process;
     }
 
-    private static async Task<string> WaitForFile(string path, Process host)
+    /// <summary>The text of a file the connector writes once it listens (admin.url, admin.token); fails if it exits first.</summary>
+    internal static async Task<string> WaitForFile(string path, Process host)
     {
         for (var i = 0; i < 600 && !File.Exists(path); i++)
         {

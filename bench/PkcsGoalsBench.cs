@@ -52,7 +52,7 @@ public static class PkcsGoalsBench
         using var host = StartHost(data, o, Path.Combine(dir, "host.log"));
         try
         {
-            var url = await WaitForFile(Path.Combine(data, "admin.url"), host);
+            var url = await PkcsEndToEndBench.WaitForFile(Path.Combine(data, "admin.url"), host);
             using var http = new HttpClient { BaseAddress = new Uri(url) };
             http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", File.ReadAllText(Path.Combine(data, "admin.token")).Trim());
             // Shards: the request region has 1000, and the first request to a shard pays for allocating it (a journal write in the
@@ -194,16 +194,6 @@ public static class PkcsGoalsBench
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return process;
-    }
-
-    private static async Task<string> WaitForFile(string path, Process host)
-    {
-        for (var i = 0; i < 600 && !File.Exists(path); i++)
-        {
-            if (host.HasExited) throw new InvalidOperationException("the connector did not start");
-            await Task.Delay(100);
-        }
-        return File.ReadAllText(path).Trim();
     }
 
     private static string DeviceCertificatePem()

@@ -5,10 +5,13 @@ using CertConnector.Bench.Scep;
 // dotnet run -c Release --project bench -- scep [--requests N] [--concurrency C] [--target ours|scepserver|both|URL] [--challenge X]
 // dotnet run -c Release --project bench -- pkcs-goals [--requests 200] [--small 30] [--pool 32] [--concurrency 8] [--bound-seconds 10] [--Connector:Pkcs:X=Y ...]
 // dotnet run -c Release --project bench -- ocsp [--certificates N] [--requests R]
+// dotnet run -c Release --project bench -- scale [--requests N] [--restart-requests M] [--concurrency C] [--phases defaults,all-actors,restart]
 if (args.Length > 0 && args[0] == "scep")
     return await ScepBench.RunAsync(args[1..]);
 if (args.Length > 0 && args[0] == "pkcs-goals")
     return await PkcsGoalsBench.RunAsync(args[1..]);
+if (args.Length > 0 && args[0] == "scale")
+    return await ScaleBench.RunAsync(args[1..]);
 if (args.Length > 0 && args[0] == "ocsp")
     return await CertConnector.Bench.Ocsp.OcspBench.RunAsync(args[1..]);
 
