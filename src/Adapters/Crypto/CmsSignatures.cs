@@ -20,7 +20,7 @@ public static class CmsSignatures
     public static bool Verify(SignerInformation signer, DerObjectIdentifier contentType, byte[] content, SubjectPublicKeyInfo key)
     {
         var hash = PublicKeys.Pkcs1Hash(signer.DigestAlgorithmID.Algorithm);
-        var signatureOid = signer.EncryptionAlgorithmID.Algorithm;
+        var signatureOid = signer.SignatureAlgorithm.Algorithm;
         var rsaPkcs1 = PublicKeys.IsRsa(key) && hash is not null
             && (PkcsObjectIdentifiers.RsaEncryption.Equals(signatureOid) || PublicKeys.Pkcs1Hash(signatureOid) == hash);
         if (signer.SignedAttributes is not { } attributes)
