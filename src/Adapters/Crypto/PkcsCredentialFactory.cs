@@ -1,12 +1,8 @@
-using System.Collections.Concurrent;
-using System.Security.Cryptography;
 using System.Text;
 using CertConnector.Actors.Common;
 using CertConnector.Actors.Ports;
-using Org.BouncyCastle.Asn1.Pkcs;
 using Org.BouncyCastle.Asn1.X509;
 using Org.BouncyCastle.Crypto;
-using Org.BouncyCastle.Crypto.Parameters;
 using Org.BouncyCastle.X509;
 
 namespace CertConnector.Adapters.Crypto;
@@ -20,27 +16,7 @@ public sealed class PkcsCredentialFactory(TimeProvider? timeProvider = null, Key
 {
     private readonly TimeProvider _time = timeProvider ?? TimeProvider.System;
 
-    // Device certificates that passed DeviceCertificate.Validate, by their DER. One request's certificate is checked three
-    // times (the admin API on queueing, the request actor before issuing, Seal); each full check parses the key, and for
-    // RSA BouncyCastle re-runs Miller-Rabin rounds on the modulus (~20 ms for 2048 bits). Key size and key usage do not
-    // change, so a known certificate only needs its validity period checked again. Bounded; cleared when full.
-    private const int MaxKnownDevices = 4096;
-    private readonly ConcurrentDictionary<string, X509Certificate> _validDevices = new(StringComparer.Ordinal);
-
-    public void ValidateDeviceCertificate(byte[] deviceCertificateDer, DateTimeOffset now) => ValidDevice(deviceCertificateDer, now);
-
-    private X509Certificate ValidDevice(byte[] der, DateTimeOffset now)
-    {
-        if (der is { Length: > 0 } && _validDevices.TryGetValue(Key(der), out var known)
-            && now.UtcDateTime >= known.NotBefore && now.UtcDateTime <= known.NotAfter)
-            return known;
-        var certificate = DeviceCertificate.Validate(der, now); // throws for a bad one, with the reason
-        if (_validDevices.Count >= MaxKnownDevices) _validDevices.Clear();
-        _validDevices[Key(der)] = certificate;
-        return certificate;
-
-        static string Key(byte[] der) => Convert.ToBase64String(SHA256.HashData(der));
-    }
+    public void ValidateDeviceCertificate(byte[] deviceCertificateDer, DateTimeOffset now) => DeviceCertificate.Validate(deviceCertificateDer, now);
 
     public PendingCredential CreateKeyAndCsr(KeySpec keySpec, string subjectName, IReadOnlyList<SubjectAltName> subjectAlternativeNames)
     {
@@ -55,12 +31,12 @@ public sealed class PkcsCredentialFactory(TimeProvider? timeProvider = null, Key
     {
         if (pending is not Pending mine) throw new ArgumentException("The pending credential was not created by this factory.", nameof(pending));
         var keyPair = mine.KeyPair ?? throw new ObjectDisposedException(nameof(PendingCredential));
-        var device = ValidDevice(deviceCertificateDer, _time.GetUtcNow());
+        var device = DeviceCertificate.Validate(deviceCertificateDer, _time.GetUtcNow());
 
-        var parsed = new X509Certificate(certificate.CertificateDer);
-        if (!CarriesPublicKey(parsed, keyPair.Public))
+        var issued = new X509Certificate(certificate.CertificateDer);
+        // Compared as SubjectPublicKeyInfo: GetPublicKey would re-run BouncyCastle's Miller-Rabin on our own modulus.
+        if (!issued.SubjectPublicKeyInfo.Equals(SubjectPublicKeyInfoFactory.CreateSubjectPublicKeyInfo(keyPair.Public)))
             throw ConnectorFailureException.Final("CertificateKeyMismatch", "The issued certificate does not carry the public key of the generated key pair.");
-        X509Certificate issued = new KnownKeyCertificate(parsed.CertificateStructure, keyPair.Public);
         var chain = certificate.IssuerChainDer.Select(der => new X509Certificate(der)).ToList();
 
         var password = Passwords.Generate();
@@ -80,30 +56,6 @@ public sealed class PkcsCredentialFactory(TimeProvider? timeProvider = null, Key
             if (pfx is not null) Array.Clear(pfx);
             if (passwordBytes is not null) Array.Clear(passwordBytes);
         }
-    }
-
-    /// <summary>
-    /// Whether the certificate carries <paramref name="publicKey"/>. For RSA the modulus and exponent are compared as read
-    /// from the certificate: <see cref="X509Certificate.GetPublicKey"/> would build RsaKeyParameters, whose constructor
-    /// re-runs Miller-Rabin rounds on the modulus (tens of milliseconds for 2048 bits, per request) to check a key we
-    /// generated ourselves.
-    /// </summary>
-    internal static bool CarriesPublicKey(X509Certificate certificate, AsymmetricKeyParameter publicKey)
-    {
-        var info = certificate.CertificateStructure.SubjectPublicKeyInfo;
-        if (publicKey is RsaKeyParameters rsa && info.Algorithm.Algorithm.Equals(PkcsObjectIdentifiers.RsaEncryption))
-        {
-            var structure = RsaPublicKeyStructure.GetInstance(info.ParsePublicKey());
-            return structure.Modulus.Equals(rsa.Modulus) && structure.PublicExponent.Equals(rsa.Exponent);
-        }
-        return certificate.GetPublicKey().Equals(publicKey);
-    }
-
-    /// <summary>A certificate whose public key is already known to be <paramref name="publicKey"/> (checked with
-    /// <see cref="CarriesPublicKey"/>), so building the PKCS#12 (its localKeyID) does not parse and re-validate it.</summary>
-    private sealed class KnownKeyCertificate(X509CertificateStructure structure, AsymmetricKeyParameter publicKey) : X509Certificate(structure)
-    {
-        public override AsymmetricKeyParameter GetPublicKey() => publicKey;
     }
 
     private static string FriendlyName(X509Certificate certificate)
