@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Cluster figures on this machine (prints them; not a test): PKCS requests/s through one, two and three instances
+# (against the key-generation bound), SCEP enrollments/s at 4, 16 and 64 clients through one and three instances,
 # sharing one PostgreSQL database, and the time from kill -9 of one instance to the last of its orphaned requests
 # finishing on the others. Each run: a fresh database, N real certconnector processes (hocon/cluster.hocon), REQUESTS
 # PKCS requests queued round-robin through the instances' admin APIs, timed from the first POST to the last result.
 #   CERTCONNECTOR_PG="Host=127.0.0.1;Port=5432;Database=certconnector;Username=certconnector;Password=certconnector" \
-#     bench/run-cluster.sh [REQUESTS (300)] [KEY (ec:p256)]
+#     [PHASES="pkcs scep scep-load failover"] bench/run-cluster.sh [REQUESTS (300)] [KEY (ec:p256)]
 # The role in CERTCONNECTOR_PG needs CREATEDB (tests/postgres.sh sets one up).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -97,10 +98,15 @@ queue() {
 
 completed() { psqlq "$DB" "SELECT count(*) FROM pkcs_requests WHERE completed_at IS NOT NULL" 2>/dev/null || echo 0; }
 
-PHASES=${PHASES:-pkcs scep failover}   # e.g. PHASES=failover bench/run-cluster.sh
+PHASES=${PHASES:-pkcs scep scep-load failover}   # e.g. PHASES=failover bench/run-cluster.sh
+BENCH_DLL=$PWD/bench/bin/Release/net10.0/CertConnector.Bench.dll
+dotnet build bench -c Release -nologo -v quiet >/dev/null
 
 if [[ " $PHASES " == *" pkcs "* ]]; then
 echo "PKCS end to end on a cluster ($REQUESTS requests, key $KEY, PostgreSQL, $(nproc) cores)"
+# The key-generation bound (keys/s on every core, no connector), as bench/run-pkcs.sh measures it for one node.
+BOUND=$(dotnet "$BENCH_DLL" keygen-bound --key "$KEY" --seconds 10)
+echo "  bound: $BOUND keys/s ($(nproc) threads, no connector)"
 for n in 1 2 3; do
   start_cluster "$n"
   t0=$(now)
@@ -108,8 +114,8 @@ for n in 1 2 3; do
   tq=$(now)
   until [ "$(completed)" -ge "$REQUESTS" ]; do sleep 0.2; done
   t1=$(now)
-  printf '  %d instance(s): queued in %6.2f s; all completed after %6.2f s: %6.1f requests/s\n' "$n" \
-    "$(echo "$tq - $t0" | bc)" "$(echo "$t1 - $t0" | bc)" "$(echo "$REQUESTS / ($t1 - $t0)" | bc -l)"
+  printf '  %d instance(s): queued in %6.2f s; all completed after %6.2f s: %6.1f requests/s, %5.2fx of the bound\n' "$n" \
+    "$(echo "$tq - $t0" | bc)" "$(echo "$t1 - $t0" | bc)" "$(echo "$REQUESTS / ($t1 - $t0)" | bc -l)" "$(echo "$REQUESTS / ($t1 - $t0) / $BOUND" | bc -l)"
   stop_cluster
 done
 
@@ -141,6 +147,22 @@ for n in 1 2; do
   stop_cluster
 done
 
+fi
+
+# SCEP load as bench/run-scep.sh drives it (our load generator: 300 enrollments at 4, 16 and 64 concurrent clients, one-time
+# challenges minted beforehand round-robin), spread over the SCEP URLs of one and of three instances.
+if [[ " $PHASES " == *" scep-load "* ]]; then
+echo "SCEP load on the embedded default (one node, SQLite), for comparison in the same run:"
+dotnet "$BENCH_DLL" scep --target ours --requests "${SCEP_LOAD_N:-300}" --concurrency "${SCEP_LOAD_C:-4,16,64}" |
+  sed -n '/^target/,/^load average at end/p' | sed "s/^ours    /ours-sql/" || true
+for n in ${SCEP_LOAD_INSTANCES:-1 3}; do
+  start_cluster "$n" --Connector:Pkcs:Enabled=false --Connector:Revocation:Enabled=false
+  dirs=$(IFS=,; echo "${NODES[*]}")
+  echo "SCEP load through $n instance(s) on PostgreSQL:"
+  dotnet "$BENCH_DLL" scep --target "connectors:$dirs" --requests "${SCEP_LOAD_N:-300}" --concurrency "${SCEP_LOAD_C:-4,16,64}" |
+    sed -n '/^target/,/^load average at end/p' | sed "s/^ours    /ours-pg$n/" || true
+  stop_cluster
+done
 fi
 
 # Failover: RSA keys, so that work piles up and the killed instance holds leases and shard entities when it dies.

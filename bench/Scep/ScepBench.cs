@@ -41,10 +41,12 @@ public static class ScepBench
                 Console.WriteLine($"[{target.Name}] {target.Description}");
                 for (var level = 0; level < options.Concurrency.Count; level++)
                 {
-                    var result = await ScepLoadGenerator.RunAsync(target.Name, target.Url, level == 0 ? warmup : [], timed[level],
+                    var result = await ScepLoadGenerator.RunAsync(target.Name, target.Urls, level == 0 ? warmup : [], timed[level],
                         options.Concurrency[level], target.ChallengeForAsync, TimeSpan.FromSeconds(options.TimeoutSeconds));
                     Console.WriteLine($"[{target.Name}] C={options.Concurrency[level]}: challenges + CSRs + PKCSReqs prepared in {result.PrepareTime.TotalSeconds:0.0} s (untimed); " +
                                       $"timed run {result.Wall.TotalSeconds:0.00} s; client CertRep check {result.MeanDecodeMs:0.0} ms/enrollment; load average {LoadAverage()}");
+                    if (result.Polled > 0)
+                        Console.WriteLine($"[{target.Name}]   {result.Polled} enrollment(s) answered PENDING first and polled (counted with their full latency)");
                     foreach (var (reason, count) in result.Failures.OrderByDescending(f => f.Value))
                         Console.WriteLine($"[{target.Name}]   failure x{count}: {reason}");
                     if (result.DuplicateSerials > 0)
@@ -90,6 +92,7 @@ public static class ScepBench
     {
         "ours" => await OurScepTarget.StartAsync(),
         "scepserver" => await ScepServerTarget.StartAsync(options.ScepServerKeySize),
+        _ when name.StartsWith(ConnectorInstancesTarget.Prefix, StringComparison.Ordinal) => ConnectorInstancesTarget.Open(name),
         _ => new ExternalScepTarget(name, options.Challenge),
     };
 

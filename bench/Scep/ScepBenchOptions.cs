@@ -3,7 +3,7 @@ using System.Globalization;
 namespace CertConnector.Bench.Scep;
 
 /// <summary>
-/// <c>dotnet run -c Release --project bench -- scep [--requests N] [--concurrency C[,C...]] [--target ours|scepserver|both|URL]
+/// <c>dotnet run -c Release --project bench -- scep [--requests N] [--concurrency C[,C...]] [--target ours|scepserver|both|connectors:DIR,DIR|URL]
 /// [--challenge SECRET] [--warmup W] [--timeout-seconds S] [--scepserver-keysize BITS] [--client-rsa-validation]</c>
 /// </summary>
 public sealed record ScepBenchOptions(int Requests, IReadOnlyList<int> Concurrency, string Target, string? Challenge, int Warmup,
@@ -31,9 +31,9 @@ public sealed record ScepBenchOptions(int Requests, IReadOnlyList<int> Concurren
         }
 
         var target = Value("--target") ?? "both";
-        if (target is not ("ours" or "scepserver" or "both") &&
+        if (target is not ("ours" or "scepserver" or "both") && !target.StartsWith(ConnectorInstancesTarget.Prefix, StringComparison.Ordinal) &&
             !(Uri.TryCreate(target, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"))
-            throw new ArgumentException("--target must be ours, scepserver, both or an http(s) SCEP URL");
+            throw new ArgumentException("--target must be ours, scepserver, both, connectors:DATA_DIR[,DATA_DIR...] or an http(s) SCEP URL");
         var timeout = double.Parse(Value("--timeout-seconds") ?? "600", CultureInfo.InvariantCulture);
         if (timeout is <= 0 or > 3600) throw new ArgumentException("--timeout-seconds must be in (0, 3600]");
         return new ScepBenchOptions(

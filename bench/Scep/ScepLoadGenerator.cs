@@ -13,7 +13,7 @@ public sealed record Requester(string Subject, AsymmetricCipherKeyPair Key, X509
 
 /// <summary>What one timed run against one SCEP URL measured.</summary>
 public sealed record ScepRunResult(string Target, string Url, int Requests, int Concurrency, TimeSpan Wall, int Successes,
-    int Pending, IReadOnlyList<double> LatenciesMs, IReadOnlyDictionary<string, int> Failures, TimeSpan PrepareTime, int DuplicateSerials, double MeanDecodeMs)
+    int Pending, int Polled, IReadOnlyList<double> LatenciesMs, IReadOnlyDictionary<string, int> Failures, TimeSpan PrepareTime, int DuplicateSerials, double MeanDecodeMs)
 {
     public double EnrollmentsPerSecond => Successes / Wall.TotalSeconds;
     public int FailureCount => Requests - Successes;
@@ -42,18 +42,21 @@ public static class ScepLoadGenerator
         return result;
     }
 
-    public static async Task<ScepRunResult> RunAsync(string target, string url, Requester[] warmup, Requester[] timed, int concurrency,
+    /// <summary>Client k of C sends to <paramref name="urls"/>[k mod urls.Count]; GetCACert comes from the first (instances of one
+    /// connector share the CA and RA).</summary>
+    public static async Task<ScepRunResult> RunAsync(string target, IReadOnlyList<string> urls, Requester[] warmup, Requester[] timed, int concurrency,
         Func<string, CancellationToken, Task<string?>> challengeFor, TimeSpan timeout)
     {
         using var deadline = new CancellationTokenSource(timeout);
         var ct = deadline.Token;
         using var http = new HttpClient(new SocketsHttpHandler
         {
-            MaxConnectionsPerServer = concurrency,
+            MaxConnectionsPerServer = concurrency, // per instance: clients k, k+n, ... share one instance's URL
             PooledConnectionLifetime = TimeSpan.FromMinutes(10),
             UseProxy = false,
         }) { Timeout = TimeSpan.FromSeconds(60) };
 
+        var url = urls[0];
         var (caCerts, ra) = await GetCaCertAsync(http, url, ct);
         var client = new ScepClient(ra);
 
@@ -63,10 +66,10 @@ public static class ScepLoadGenerator
         prepare.Stop();
 
         // Warm-up: connections opened, JIT and caches warm on both sides; not counted.
-        var warmupOutcomes = warmupMessages.Length > 0 ? await DriveAsync(http, url, ra, warmupMessages, concurrency, ct) : [];
+        var warmupOutcomes = warmupMessages.Length > 0 ? await DriveAsync(http, urls, ra, warmupMessages, concurrency, ct) : [];
 
         var watch = Stopwatch.StartNew();
-        var outcomes = await DriveAsync(http, url, ra, timedMessages, concurrency, ct);
+        var outcomes = await DriveAsync(http, urls, ra, timedMessages, concurrency, ct);
         watch.Stop();
 
         var latencies = outcomes.Where(o => o.Success).Select(o => o.LatencyMs).Order().ToList();
@@ -74,8 +77,8 @@ public static class ScepLoadGenerator
         var notRun = timed.Length - outcomes.Count;
         if (notRun > 0) failures["not sent (time-out)"] = notRun;
         var duplicates = warmupOutcomes.Concat(outcomes).Where(o => o.Issued is not null).GroupBy(o => o.Issued).Sum(g => g.Count() - 1);
-        return new ScepRunResult(target, url, timed.Length, concurrency, watch.Elapsed, latencies.Count,
-            outcomes.Count(o => o.Failure == "PENDING"), latencies, failures, prepare.Elapsed, duplicates,
+        return new ScepRunResult(target, string.Join(",", urls), timed.Length, concurrency, watch.Elapsed, latencies.Count,
+            outcomes.Count(o => o.Failure == "PENDING"), outcomes.Count(o => o.Polls > 0), latencies, failures, prepare.Elapsed, duplicates,
             outcomes.Count == 0 ? 0 : outcomes.Average(o => o.DecodeMs));
     }
 
@@ -95,7 +98,7 @@ public static class ScepLoadGenerator
 
     private sealed record Prepared(Requester Requester, byte[] Message);
 
-    private sealed record Outcome(bool Success, double LatencyMs, string? Failure, string? Issued = null, double DecodeMs = 0);
+    private sealed record Outcome(bool Success, double LatencyMs, string? Failure, string? Issued = null, double DecodeMs = 0, int Polls = 0);
 
     private static async Task<Prepared[]> BuildAsync(ScepClient client, Requester[] requesters,
         Func<string, CancellationToken, Task<string?>> challengeFor, CancellationToken ct)
@@ -113,14 +116,14 @@ public static class ScepLoadGenerator
         return prepared;
     }
 
-    private static async Task<List<Outcome>> DriveAsync(HttpClient http, string url, X509Certificate ra, Prepared[] messages, int concurrency,
+    private static async Task<List<Outcome>> DriveAsync(HttpClient http, IReadOnlyList<string> urls, X509Certificate ra, Prepared[] messages, int concurrency,
         CancellationToken ct)
     {
         var outcomes = new ConcurrentBag<Outcome>();
         var next = -1;
-        var endpoint = new Uri(url + "?operation=PKIOperation");
+        var endpoints = urls.Select(url => new Uri(url + "?operation=PKIOperation")).ToArray();
 
-        async Task Worker()
+        async Task Worker(Uri endpoint)
         {
             while (!ct.IsCancellationRequested)
             {
@@ -130,13 +133,33 @@ public static class ScepLoadGenerator
             }
         }
 
-        await Task.WhenAll(Enumerable.Range(0, Math.Min(concurrency, Math.Max(messages.Length, 1))).Select(_ => Task.Run(Worker, CancellationToken.None)));
+        await Task.WhenAll(Enumerable.Range(0, Math.Min(concurrency, Math.Max(messages.Length, 1))).Select(k => Task.Run(() => Worker(endpoints[k % endpoints.Length]), CancellationToken.None)));
         return outcomes.ToList();
     }
 
+    /// <summary>How long a client waits before sending its PKCSReq again after PENDING, and how often it does (a device polls).</summary>
+    private static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(1);
+    private const int MaxPolls = 60;
+
+    /// <summary>
+    /// One enrollment as a device does it: PENDING (the server's answer when the outcome takes longer than its response budget)
+    /// is followed by the same PKCSReq again after <see cref="PollInterval"/> (RFC 8894 section 3.3.3 allows a resent
+    /// request in place of CertPoll), until a final answer. Latency runs from the first send to the final answer.
+    /// </summary>
     private static async Task<Outcome> EnrollAsync(HttpClient http, Uri endpoint, X509Certificate ra, Prepared p, CancellationToken ct)
     {
         var start = Stopwatch.GetTimestamp();
+        for (var polls = 0; ; polls++)
+        {
+            var outcome = await SendOnceAsync(http, endpoint, ra, p, start, ct);
+            if (outcome.Failure != "PENDING" || polls == MaxPolls) return outcome with { Polls = polls };
+            try { await Task.Delay(PollInterval, ct); }
+            catch (OperationCanceledException) { return outcome with { Polls = polls }; }
+        }
+    }
+
+    private static async Task<Outcome> SendOnceAsync(HttpClient http, Uri endpoint, X509Certificate ra, Prepared p, long start, CancellationToken ct)
+    {
         byte[] body;
         double latency;
         try

@@ -12,6 +12,8 @@ public interface IScepTarget : IDisposable
 {
     string Name { get; }
     string Url { get; }
+    /// <summary>Every SCEP URL of the target; clients are spread over them round-robin (one per cluster instance).</summary>
+    IReadOnlyList<string> Urls => [Url];
     string Description { get; }
     Task<string?> ChallengeForAsync(string subject, CancellationToken ct);
 }
@@ -24,6 +26,53 @@ public sealed class ExternalScepTarget(string url, string? challenge) : IScepTar
     public string Description => $"{Url} (challenge {(challenge is null ? "none" : "shared")})";
     public Task<string?> ChallengeForAsync(string subject, CancellationToken ct) => Task.FromResult(challenge);
     public void Dispose() { }
+}
+
+/// <summary>
+/// Connector instances already running (e.g. a cluster started by bench/run-cluster.sh), named by their data
+/// directories: the SCEP URL, admin URL and admin token are read from the files each instance writes there. Clients are
+/// spread over the instances' SCEP URLs; one-time challenges are minted round-robin on their admin APIs (they are in the
+/// shared database, so any instance accepts any of them).
+/// </summary>
+public sealed class ConnectorInstancesTarget : IScepTarget
+{
+    private readonly HttpClient[] _admins;
+    private int _next = -1;
+
+    private ConnectorInstancesTarget(IReadOnlyList<string> urls, HttpClient[] admins)
+    {
+        Urls = urls;
+        _admins = admins;
+    }
+
+    public const string Prefix = "connectors:";
+    public string Name => "ours";
+    public string Url => Urls[0];
+    public IReadOnlyList<string> Urls { get; }
+    public string Description => $"{Urls.Count} running connector instance(s): {string.Join(", ", Urls)} (one-time challenges)";
+
+    public static ConnectorInstancesTarget Open(string target)
+    {
+        var dirs = target[Prefix.Length..].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (dirs.Length == 0) throw new ArgumentException($"{Prefix} needs at least one data directory");
+        string Read(string dir, string file) => File.Exists(Path.Combine(dir, file)) ? File.ReadAllText(Path.Combine(dir, file)).Trim()
+            : throw new FileNotFoundException($"{Path.Combine(dir, file)} not found: is the connector running with --data-dir {dir} and SCEP enabled?");
+        var admins = dirs.Select(dir =>
+        {
+            var admin = new HttpClient { BaseAddress = new Uri(Read(dir, "admin.url")), Timeout = TimeSpan.FromSeconds(30) };
+            admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Read(dir, "admin.token"));
+            return admin;
+        }).ToArray();
+        return new ConnectorInstancesTarget(dirs.Select(dir => Read(dir, "scep.url")).ToList(), admins);
+    }
+
+    public Task<string?> ChallengeForAsync(string subject, CancellationToken ct) =>
+        OurScepTarget.MintChallengeAsync(_admins[(int)((uint)Interlocked.Increment(ref _next) % _admins.Length)], subject, ct);
+
+    public void Dispose()
+    {
+        foreach (var admin in _admins) admin.Dispose();
+    }
 }
 
 /// <summary>Keeps the last lines a child process wrote, to show when it fails; kills children still running at exit.</summary>
@@ -141,9 +190,12 @@ public sealed class OurScepTarget : IScepTarget
         }
     }
 
-    public async Task<string?> ChallengeForAsync(string subject, CancellationToken ct)
+    public Task<string?> ChallengeForAsync(string subject, CancellationToken ct) => MintChallengeAsync(_admin, subject, ct);
+
+    /// <summary>A one-time challenge for <paramref name="subject"/> from a connector's admin API.</summary>
+    internal static async Task<string?> MintChallengeAsync(HttpClient admin, string subject, CancellationToken ct)
     {
-        using var response = await _admin.PostAsJsonAsync("/api/v1/scep/challenges", new { subject, ttl = "60m" }, ct);
+        using var response = await admin.PostAsJsonAsync("/api/v1/scep/challenges", new { subject, ttl = "60m" }, ct);
         if (!response.IsSuccessStatusCode)
             throw new InvalidOperationException($"minting a challenge failed: HTTP {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(ct)}");
         var body = await response.Content.ReadFromJsonAsync<MintedChallenge>(ct);
