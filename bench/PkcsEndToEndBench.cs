@@ -60,7 +60,7 @@ public static class PkcsEndToEndBench
     private static Process StartHost(string data)
     {
         var info = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "certconnector.dll"), "--data-dir", data, "--admin-url", "http://127.0.0.1:0" })
+        foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "certconnector.dll"), "--data-dir", data, "--admin-url", "http://127.0.0.1:0", "--scep-url", "http://127.0.0.1:0" })
             info.ArgumentList.Add(a);
         info.Environment["CERTCONNECTOR_Connector__Logging__Console"] = "false";
         info.Environment["CERTCONNECTOR_Connector__Pkcs__PollInterval"] = "00:00:00.200";

@@ -183,7 +183,7 @@ public static class PkcsGoalsBench
     private static Process StartHost(string data, Options o, string logPath)
     {
         var info = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "certconnector.dll"), "--data-dir", data, "--admin-url", "http://127.0.0.1:0",
+        foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "certconnector.dll"), "--data-dir", data, "--admin-url", "http://127.0.0.1:0", "--scep-url", "http://127.0.0.1:0",
                      "--Connector:Logging:Console=false", "--Connector:Pkcs:KeyPoolEnabled=true", $"--Connector:Pkcs:KeyPoolSize={o.Pool}",
                      $"--Connector:Pkcs:KeyPoolKeySpecs={o.Key}" }.Concat(o.Settings))
             info.ArgumentList.Add(a);
