@@ -118,7 +118,15 @@ public sealed class ServiceChannel : IDisposable
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(_options.AttemptTimeout);
         var token = await Tokens.GetAsync(timeout.Token).ConfigureAwait(false);
-        var baseUri = await Discovery.ResolveAsync(call.Service, token, clientRequestId, timeout.Token).ConfigureAwait(false);
+        Uri baseUri;
+        try
+        {
+            baseUri = await Discovery.ResolveAsync(call.Service, token, clientRequestId, timeout.Token).ConfigureAwait(false);
+        }
+        catch (ServiceHttpStatusException e) when (e.Status == 401)
+        {
+            throw new TokenRejected(token); // discovery is authenticated too
+        }
         using var request = new HttpRequestMessage(HttpMethod.Post, Combine(baseUri, call.Path))
         {
             Content = JsonContent.Create(body, body.GetType(), options: Json),
