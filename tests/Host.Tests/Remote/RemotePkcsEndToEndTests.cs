@@ -1,0 +1,138 @@
+using System.Text.Json.Nodes;
+using CertConnector.Tests.Emulator;
+
+namespace CertConnector.Host.Tests.Remote;
+
+/// <summary>The connector process in remote mode and the emulator, shared by the tests of this class.</summary>
+public sealed class RemoteConnectorFixture : IAsyncLifetime
+{
+    public ServiceEmulator Emulator { get; private set; } = null!;
+    public ConnectorProcess Connector { get; private set; } = null!;
+    public string Dir { get; } = Tools.TempDir("remote");
+
+    public async Task InitializeAsync()
+    {
+        Emulator = await ServiceEmulator.StartAsync();
+        Connector = RemoteConnector.Start(Emulator, Path.Combine(Dir, "data"));
+    }
+
+    public async Task DisposeAsync()
+    {
+        Connector?.Dispose();
+        await Emulator.DisposeAsync();
+        try { Directory.Delete(Dir, true); } catch (IOException) { }
+    }
+}
+
+/// <summary>
+/// Service-connected mode end to end: requests queued in the emulator are processed by the same actors and their
+/// results arrive at the emulator exactly once; openssl opens what was delivered.
+/// </summary>
+[Trait("Category", "Interop")]
+public sealed class RemotePkcsEndToEndTests(RemoteConnectorFixture fixture) : IClassFixture<RemoteConnectorFixture>
+{
+    private ServiceEmulator Emulator => fixture.Emulator;
+    private ConnectorProcess Connector => fixture.Connector;
+
+    [Fact]
+    public void Queued_requests_are_processed_and_each_result_arrives_once_and_opens_with_openssl()
+    {
+        var dir = Tools.TempDir("remote-pkcs");
+        var cases = new[] { (Id: $"rp-{Guid.NewGuid():N}", Rsa: true, Key: "RSA"), (Id: $"rp-{Guid.NewGuid():N}", Rsa: false, Key: "ECDSA") };
+        var devices = cases.Select(c => (c.Id, Device: RemoteConnector.PkcsRequest(dir, c.Id, c.Rsa, c.Key))).ToList();
+        foreach (var (_, device) in devices) Emulator.EnqueuePkcs(device.Request);
+
+        RemoteConnector.WaitFor(Connector, () => devices.All(d => RemoteConnector.ResultsFor(Emulator, d.Id) > 0), "both results at the emulator");
+        // More downloads happen after the uploads; none of them may bring a second upload.
+        var downloads = Emulator.CallsTo("downloadPkcsRequests").Count;
+        RemoteConnector.WaitFor(Connector, () => Emulator.CallsTo("downloadPkcsRequests").Count >= downloads + 3, "three more downloads");
+
+        var caPem = Path.Combine(dir, "ca.pem");
+        File.WriteAllText(caPem, Connector.Cli("ca", "cert").Stdout);
+        foreach (var (id, device) in devices)
+        {
+            Assert.Equal(1, RemoteConnector.ResultsFor(Emulator, id));
+            var result = Emulator.PkcsResults.Single(r => (string)r["requestId"]! == id);
+            Assert.True((bool)result["succeeded"]!, result.ToJsonString());
+            var pfxCms = Path.Combine(dir, $"{id}.p12.cms");
+            var passwordCms = Path.Combine(dir, $"{id}.password.cms");
+            File.WriteAllBytes(pfxCms, Convert.FromBase64String((string)result["encryptedPfx"]!));
+            File.WriteAllBytes(passwordCms, Convert.FromBase64String((string)result["encryptedPassword"]!));
+            var p12 = Path.Combine(dir, $"{id}.p12");
+            var password = Path.Combine(dir, $"{id}.password");
+            Tools.OpenSsl("cms", "-decrypt", "-inform", "DER", "-in", passwordCms, "-recip", device.CertPem, "-inkey", device.KeyPem, "-out", password);
+            Tools.OpenSsl("cms", "-decrypt", "-inform", "DER", "-in", pfxCms, "-recip", device.CertPem, "-inkey", device.KeyPem, "-out", p12);
+            var pass = File.ReadAllText(password);
+            var leaf = Path.Combine(dir, $"{id}.leaf.pem");
+            Tools.OpenSsl("pkcs12", "-in", p12, "-passin", $"pass:{pass}", "-clcerts", "-nokeys", "-out", leaf);
+            Assert.Contains(": OK", Tools.OpenSsl("verify", "-CAfile", caPem, leaf));
+            var text = Tools.OpenSsl("x509", "-in", leaf, "-noout", "-text", "-serial", "-fingerprint", "-sha1", "-nameopt", "RFC2253");
+            Assert.Contains("Subject: CN=Alice Example,O=Contoso,C=US", text);
+            Assert.Contains("UPN::alice@contoso.com", text);
+            Assert.Contains("E-mail Protection", text);
+            var serial = text.Split('\n').Single(l => l.StartsWith("serial=", StringComparison.Ordinal))["serial=".Length..].Trim();
+            Assert.Equal(serial.TrimStart('0'), ((string)result["serialNumber"]!).ToUpperInvariant().TrimStart('0'));
+        }
+        Assert.Empty(Emulator.DuplicateUploads);
+        Assert.NotEmpty(ConnectorLogs.Events(Connector.DataDir, 1000)); // PkcsRequestSuccess
+    }
+
+    [Fact]
+    public void A_revocation_queued_in_the_service_revokes_at_the_ca_and_its_result_arrives_once()
+    {
+        var dir = Tools.TempDir("remote-revoke");
+        var id = $"rr-{Guid.NewGuid():N}";
+        Emulator.EnqueuePkcs(RemoteConnector.PkcsRequest(dir, id).Request);
+        RemoteConnector.WaitFor(Connector, () => RemoteConnector.ResultsFor(Emulator, id) > 0, "the PKCS result");
+        var serial = (string)Emulator.PkcsResults.Single(r => (string)r["requestId"]! == id)["serialNumber"]!;
+
+        var revocationId = $"rv-{Guid.NewGuid():N}";
+        Emulator.EnqueueRevocation(new JsonObject { ["requestContext"] = revocationId, ["serialNumber"] = serial, ["issuerName"] = "CN=CertConnector Built-in CA", ["reason"] = 1 });
+        RemoteConnector.WaitFor(Connector, () => Emulator.RevocationResults.Any(r => (string)r["requestContext"]! == revocationId), "the revocation result");
+
+        var result = Emulator.RevocationResults.Single(r => (string)r["requestContext"]! == revocationId);
+        Assert.True((bool)result["succeeded"]!, result.ToJsonString());
+        var crl = Path.Combine(dir, "crl.pem");
+        File.WriteAllText(crl, Connector.Cli("ca", "crl").Stdout);
+        Assert.Contains(serial.TrimStart('0').ToUpperInvariant(), Tools.OpenSsl("crl", "-in", crl, "-noout", "-text").ToUpperInvariant());
+    }
+
+    [Fact]
+    public void Five_hundred_and_threes_for_a_while_delay_the_upload_which_then_arrives_once_with_the_attempts_logged()
+    {
+        var dir = Tools.TempDir("remote-503");
+        var id = $"r503-{Guid.NewGuid():N}";
+        var fault = new Fault { PathContains = "uploadPkcsResults", Status = 503, Times = 5 };
+        Emulator.AddFault(fault);
+        Emulator.EnqueuePkcs(RemoteConnector.PkcsRequest(dir, id).Request);
+
+        RemoteConnector.WaitFor(Connector, () => RemoteConnector.ResultsFor(Emulator, id) > 0, "the result after the 503s");
+
+        Assert.Equal(0, fault.Times);
+        Assert.Equal(1, RemoteConnector.ResultsFor(Emulator, id));
+        var failed = ConnectorLogs.Events(Connector.DataDir, 1101, id); // PkcsUploadFailure, per attempt
+        Assert.True(failed.Count >= 3, $"{failed.Count} upload failure events");
+        Assert.Contains(failed, e => e.TryGetProperty("clientRequestId", out var c) && Guid.TryParse(c.GetString(), out _));
+    }
+
+    [Fact]
+    public void The_admin_api_refuses_to_queue_in_remote_mode_with_a_clear_409()
+    {
+        var dir = Tools.TempDir("remote-409");
+        var queued = Connector.Cli("pkcs", "request", "--subject", "CN=x", "--device-cert", Tools.DeviceCertificateFile(dir), "--request-id", "nope-1");
+        Assert.NotEqual(0, queued.ExitCode);
+        Assert.Contains("management service feeds the queue", queued.Stdout + queued.Stderr);
+    }
+
+    [Fact]
+    public void Health_messages_reach_the_service()
+    {
+        RemoteConnector.WaitFor(Connector, () => Emulator.HealthMessages.Count >= 2, "two health messages");
+        var m = Emulator.HealthMessages[^1];
+        Assert.False(string.IsNullOrEmpty((string?)m["instance"]));
+        Assert.Contains("pkcs", m["features"]!.AsArray().Select(f => (string)f!));
+        Assert.True((bool)m["caReachable"]!);
+        Assert.True((int)m["caCertificateDaysLeft"]! > 300);
+        Assert.NotEmpty(ConnectorLogs.Events(Connector.DataDir, 5000));
+    }
+}
