@@ -125,6 +125,21 @@ public sealed class RemotePkcsEndToEndTests(RemoteConnectorFixture fixture) : IC
     }
 
     [Fact]
+    public void The_client_secret_and_the_bearer_tokens_are_never_written_to_the_data_directory()
+    {
+        var dir = Tools.TempDir("remote-secrets");
+        var id = $"rs-{Guid.NewGuid():N}";
+        Emulator.AddFault(new Fault { PathContains = "uploadPkcsResults", Status = 503, Times = 2 }); // failure events too
+        Emulator.EnqueuePkcs(RemoteConnector.PkcsRequest(dir, id).Request);
+        RemoteConnector.WaitFor(Connector, () => RemoteConnector.ResultsFor(Emulator, id) > 0, "the result");
+
+        var tokens = Emulator.Calls.Select(c => c.Authorization).Where(a => a?.StartsWith("Bearer ", StringComparison.Ordinal) == true).Select(a => a![7..]).Distinct().ToList();
+        Assert.NotEmpty(tokens);
+        var files = Directory.GetFiles(Connector.DataDir, "*", SearchOption.AllDirectories).Where(f => Path.GetFileName(f) != "connector.lock"); // held exclusively, and empty
+        Assert.Empty(DataDirSecretScan.Find(files, [ServiceEmulator.ClientSecret, .. tokens]));
+    }
+
+    [Fact]
     public void Health_messages_reach_the_service()
     {
         RemoteConnector.WaitFor(Connector, () => Emulator.HealthMessages.Count >= 2, "two health messages");

@@ -63,6 +63,16 @@ public sealed class ServiceConnectionCheckTests
         Assert.Contains("Connector:Service:ScepBaseUri", e.Message);
     }
 
+    [Fact]
+    public async Task A_proxy_that_cannot_reach_the_token_endpoint()
+    {
+        using var proxy = new CertConnector.Tests.Emulator.ForwardProxy(); // answers 502 to a CONNECT it cannot open
+        var port = FreePort();
+        var e = await CheckFails(o => o with { Proxy = proxy.Url, TokenUrl = new Uri($"https://127.0.0.1:{port}/token") });
+        Assert.Equal(ServiceFailureCodes.ProxyFailure, e.Code);
+        Assert.Contains("Connector:Service:Proxy", e.Message);
+    }
+
     private static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
