@@ -48,6 +48,30 @@ public sealed class RemoteResilienceTests
     }
 
     [Fact]
+    public async Task A_request_the_service_hands_out_again_and_again_is_issued_once_and_uploaded_once()
+    {
+        await using var emulator = await ServiceEmulator.StartAsync();
+        emulator.Lease = TimeSpan.Zero; // every download returns every unacknowledged request, as when another instance holds it
+        var dir = Tools.TempDir("remote-redownload");
+        var id = $"rd-{Guid.NewGuid():N}";
+        var outage = new Fault { PathContains = "uploadPkcsResults", Status = 503, Times = 100_000 };
+        emulator.AddFault(outage);
+        emulator.EnqueuePkcs(RemoteConnector.PkcsRequest(dir, id).Request);
+
+        using var connector = RemoteConnector.Start(emulator, Path.Combine(dir, "data"));
+        RemoteConnector.WaitFor(connector, () => emulator.CallsTo("downloadPkcsRequests").Count(c => c.Status == 200) >= 5
+                                                 && emulator.CallsTo("uploadPkcsResults").Count >= 2, "downloads and failed uploads during the outage");
+        outage.Times = 0;
+        RemoteConnector.WaitFor(connector, () => RemoteConnector.ResultsFor(emulator, id) > 0, "the upload");
+        var downloads = emulator.CallsTo("downloadPkcsRequests").Count;
+        RemoteConnector.WaitFor(connector, () => emulator.CallsTo("downloadPkcsRequests").Count >= downloads + 3, "more downloads");
+
+        Assert.Equal(1, RemoteConnector.ResultsFor(emulator, id));
+        Assert.Empty(emulator.DuplicateUploads);
+        Assert.Single(ConnectorLogs.Events(connector.DataDir, 1050, id)); // PkcsIssuedSuccess: issued once
+    }
+
+    [Fact]
     public async Task With_a_proxy_configured_the_proxy_carries_the_traffic()
     {
         await using var emulator = await ServiceEmulator.StartAsync();
