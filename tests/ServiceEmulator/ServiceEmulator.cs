@@ -9,6 +9,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -76,6 +77,8 @@ public sealed class ServiceEmulator : IAsyncDisposable
     /// <summary>The service answers 401 to every bearer token, even fresh ones.</summary>
     public bool RejectAllTokens { get; set; }
     public int TokenLifetimeSeconds { get; set; } = 3600;
+    /// <summary>A client presenting a TLS client certificate with this thumbprint (and no secret) gets a token.</summary>
+    public string? ClientCertificateThumbprint { get; set; }
     /// <summary>A downloaded request is not handed out again for this long unless its result arrives.</summary>
     public TimeSpan Lease { get; set; } = TimeSpan.FromMinutes(1);
     /// <summary>The answer to validateRequest (default Success).</summary>
@@ -122,7 +125,13 @@ public sealed class ServiceEmulator : IAsyncDisposable
         await File.WriteAllTextAsync(pem, certificate.ExportCertificatePem());
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0, l => l.UseHttps(certificate)));
+        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0, l => l.UseHttps(new HttpsConnectionAdapterOptions
+        {
+            ServerCertificate = certificate,
+            // The token endpoint also takes a client certificate instead of a secret (mTLS); its trust is decided there.
+            ClientCertificateMode = ClientCertificateMode.AllowCertificate,
+            ClientCertificateValidation = (_, _, _) => true,
+        })));
         var app = builder.Build();
         var emulator = new ServiceEmulator(app, certificate, pem);
         app.Run(emulator.HandleAsync);
@@ -213,8 +222,11 @@ public sealed class ServiceEmulator : IAsyncDisposable
     {
         var form = body.Split('&', StringSplitOptions.RemoveEmptyEntries).Select(p => p.Split('=', 2))
             .ToDictionary(p => Uri.UnescapeDataString(p[0]), p => p.Length > 1 ? Uri.UnescapeDataString(p[1].Replace('+', ' ')) : "");
+        var presented = await context.Connection.GetClientCertificateAsync();
+        var byCertificate = ClientCertificateThumbprint is not null && !form.ContainsKey("client_secret")
+                            && string.Equals(presented?.Thumbprint, ClientCertificateThumbprint, StringComparison.OrdinalIgnoreCase);
         if (form.GetValueOrDefault("grant_type") != "client_credentials" || form.GetValueOrDefault("client_id") != ClientId
-            || form.GetValueOrDefault("client_secret") != ClientSecret || RejectSecret)
+            || (!byCertificate && form.GetValueOrDefault("client_secret") != ClientSecret) || RejectSecret)
         {
             context.Response.StatusCode = 401;
             await context.Response.WriteAsJsonAsync(new { error = "invalid_client", error_description = "Client authentication failed." });

@@ -245,5 +245,31 @@ public sealed class ServiceChannelTests
         Assert.All(proxy.Targets, t => Assert.Equal(client.Emulator.BaseUri.Authority, t));
     }
 
+    [Fact]
+    public async Task A_client_certificate_instead_of_a_secret_gets_the_token_and_another_certificate_does_not()
+    {
+        using var accepted = ClientCertificate("CN=connector-client");
+        using var other = ClientCertificate("CN=someone-else");
+        await using var client = await RemoteClient.StartAsync(o => o with { ClientSecret = null, ClientCertificate = accepted });
+        client.Emulator.ClientCertificateThumbprint = accepted.Thumbprint;
+
+        await new RemotePkcsService(client.Channel, client.Log).DownloadPkcsRequestsAsync(1, CancellationToken.None);
+        Assert.Equal(1, client.Emulator.TokensIssued);
+        Assert.DoesNotContain("client_secret", client.Emulator.CallsTo("/oauth2/token").Single().Body);
+
+        using var wrong = new ServiceChannel(RemoteClient.Options(client.Emulator) with { ClientSecret = null, ClientCertificate = other }, client.Log, TimeProvider.System);
+        var error = await Assert.ThrowsAsync<ConnectorFailureException>(() => wrong.Tokens.GetAsync(CancellationToken.None));
+        Assert.Equal(ServiceFailureCodes.CredentialsRejected, error.Code);
+    }
+
+    private static System.Security.Cryptography.X509Certificates.X509Certificate2 ClientCertificate(string subject)
+    {
+        using var key = System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256);
+        var request = new System.Security.Cryptography.X509Certificates.CertificateRequest(subject, key, System.Security.Cryptography.HashAlgorithmName.SHA256);
+        request.CertificateExtensions.Add(new System.Security.Cryptography.X509Certificates.X509EnhancedKeyUsageExtension([new System.Security.Cryptography.Oid("1.3.6.1.5.5.7.3.2")], false));
+        using var created = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30));
+        return System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadPkcs12(created.Export(System.Security.Cryptography.X509Certificates.X509ContentType.Pfx), null);
+    }
+
     private static HealthMessage Message() => new("i-1", "0.1.0", DateTimeOffset.UtcNow, ["pkcs"], [new FeatureCounts("pkcs", 1, 0)], true, 100, 50);
 }
