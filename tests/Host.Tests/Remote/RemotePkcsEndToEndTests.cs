@@ -116,6 +116,24 @@ public sealed class RemotePkcsEndToEndTests(RemoteConnectorFixture fixture) : IC
     }
 
     [Fact]
+    public void A_429_with_Retry_After_is_honoured_and_the_retry_keeps_the_client_request_id_that_the_event_carries()
+    {
+        var fault = new Fault { PathContains = "downloadPkcsRequests", Status = 429, RetryAfter = TimeSpan.FromSeconds(2) };
+        Emulator.AddFault(fault);
+        RemoteConnector.WaitFor(Connector, () => fault.Times == 0, "the 429");
+        var limited = Emulator.CallsTo("downloadPkcsRequests").Single(c => c.Status == 429);
+        RemoteConnector.WaitFor(Connector, () => Emulator.CallsTo("downloadPkcsRequests").Any(c => c.At > limited.At), "the retry");
+
+        var retry = Emulator.CallsTo("downloadPkcsRequests").First(c => c.At > limited.At);
+        Assert.Equal(limited.ClientRequestId, retry.ClientRequestId);
+        Assert.True(retry.At - limited.At >= TimeSpan.FromSeconds(1.9), $"retried {retry.At - limited.At} after the 429");
+        RemoteConnector.WaitFor(Connector, () => ConnectorLogs.Events(Connector.DataDir, 1003, limited.ClientRequestId!).Count > 0, "the 1003 event");
+        var logged = ConnectorLogs.Events(Connector.DataDir, 1003, limited.ClientRequestId!).Single();
+        Assert.Equal(limited.ClientRequestId, logged.GetProperty("clientRequestId").GetString());
+        Assert.Equal(2000, logged.GetProperty("retryInMs").GetInt64());
+    }
+
+    [Fact]
     public void The_admin_api_refuses_to_queue_in_remote_mode_with_a_clear_409()
     {
         var dir = Tools.TempDir("remote-409");
