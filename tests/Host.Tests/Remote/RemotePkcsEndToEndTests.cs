@@ -134,6 +134,24 @@ public sealed class RemotePkcsEndToEndTests(RemoteConnectorFixture fixture) : IC
     }
 
     [Fact]
+    public void A_request_that_fails_for_good_is_uploaded_once_as_a_failure_with_its_reason()
+    {
+        var dir = Tools.TempDir("remote-fail");
+        var id = $"rf-{Guid.NewGuid():N}";
+        var request = RemoteConnector.PkcsRequest(dir, id).Request;
+        request["deviceCertificate"] = Convert.ToBase64String("not a certificate"u8.ToArray());
+        Emulator.EnqueuePkcs(request);
+
+        RemoteConnector.WaitFor(Connector, () => RemoteConnector.ResultsFor(Emulator, id) > 0, "the failure result");
+
+        var result = Emulator.PkcsResults.Single(r => (string)r["requestId"]! == id);
+        Assert.False((bool)result["succeeded"]!);
+        Assert.False(string.IsNullOrEmpty((string?)result["errorCode"]), result.ToJsonString());
+        Assert.Null(result["encryptedPfx"]);
+        Assert.NotEmpty(ConnectorLogs.Events(Connector.DataDir, 1001, id)); // PkcsRequestFailure
+    }
+
+    [Fact]
     public void The_admin_api_refuses_to_queue_in_remote_mode_with_a_clear_409()
     {
         var dir = Tools.TempDir("remote-409");
