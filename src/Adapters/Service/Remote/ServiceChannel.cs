@@ -48,7 +48,7 @@ public sealed class ServiceChannel : IDisposable
         for (var attempt = 1; ; attempt++)
         {
             TimeSpan? retryAfter = null;
-            Exception failure;
+            ConnectorFailureException failure;
             try
             {
                 return await AttemptAsync<TResponse>(call, body, clientRequestId, cancellationToken).ConfigureAwait(false);
@@ -103,9 +103,7 @@ public sealed class ServiceChannel : IDisposable
             if (attempt >= _options.MaxAttempts)
             {
                 Report(call, clientRequestId, attempt, $"{failure.Message} Giving up after {attempt} attempts.", null, (failure.InnerException as ServiceHttpStatusException)?.Status);
-                throw failure is ConnectorFailureException c
-                    ? ConnectorFailureException.Transient(c.Code, $"{c.Message} (after {attempt} attempts)", c)
-                    : failure;
+                throw ConnectorFailureException.Transient(failure.Code, $"{failure.Message} (after {attempt} attempts)", failure);
             }
             var delay = retryAfter is { } ra ? (ra > _options.MaxRetryAfter ? _options.MaxRetryAfter : ra) : Backoff(attempt);
             Report(call, clientRequestId, attempt, failure.Message, delay, (failure.InnerException as ServiceHttpStatusException)?.Status);
