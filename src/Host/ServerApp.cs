@@ -26,6 +26,7 @@ public static class ServerApp
         builder.Configuration.AddEnvironmentVariables("CERTCONNECTOR_").AddInMemoryCollection(overrides);
         var options = ServerArguments.Bind(builder.Configuration);
         var listen = StartupChecks.CheckSettings(options);
+        await RemoteServiceComposition.CheckServiceReachableAsync(options); // remote mode: token and discovery work, before anything is created
 
         var data = new DataDirectory(options.DataDir);
         var createdDataDirectory = StartupChecks.PrepareDataDirectory(data);
@@ -61,6 +62,7 @@ public static class ServerApp
         var app = builder.Build();
         app.UseAdminApiErrors();
         app.UseMiddleware<AdminAuthentication>();
+        app.UseMiddleware<RemoteModeQueueGuard>();
         app.MapAdminEndpoints();
         app.MapClusterEndpoints();
         app.MapCaRevocationEndpoints(); // CRL and OCSP belong to the CA: served whichever features are on

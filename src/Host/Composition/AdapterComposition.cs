@@ -1,4 +1,5 @@
 using CertConnector.Actors.Common;
+using CertConnector.Actors.Health;
 using CertConnector.Actors.Logging;
 using CertConnector.Actors.Ports;
 using CertConnector.Adapters.Ca.BuiltIn;
@@ -18,7 +19,7 @@ public static class AdapterComposition
     public static IServiceCollection AddConnectorAdapters(this IServiceCollection services, ConnectorOptions options, DataDirectory data, string instanceId)
     {
         services.AddSingleton(TimeProvider.System);
-        services.AddSingleton<IConnectorEventLog>(_ => new JsonLinesEventLog(new EventLogOptions
+        services.AddSingleton(_ => new JsonLinesEventLog(new EventLogOptions
         {
             Directory = data.LogDirectory,
             Instance = options.Instance,
@@ -26,6 +27,13 @@ public static class AdapterComposition
             OperationalDebug = options.Logging.OperationalDebug,
             Console = options.Logging.Console,
         }));
+        // Remote mode reports per-feature outcome counts in its health messages: they are counted as the events are written.
+        if (options.Service.IsRemote)
+        {
+            services.AddSingleton(sp => new HealthCounters(sp.GetRequiredService<JsonLinesEventLog>()));
+            services.AddSingleton<IConnectorEventLog>(sp => sp.GetRequiredService<HealthCounters>());
+        }
+        else services.AddSingleton<IConnectorEventLog>(sp => sp.GetRequiredService<JsonLinesEventLog>());
 
         // One database for every shared store: the SQLite files in the data directory, or the cluster's PostgreSQL.
         var shared = options.Database.IsPostgres ? StandaloneDatabase.Postgres(options.Database.ConnectionString!) : null;
@@ -55,6 +63,7 @@ public static class AdapterComposition
 
         foreach (var feature in ConnectorFeatures.All) feature.AddServices(services, options);
         services.AddSingleton<IQueueLeaseRelease, StandaloneQueueLeaseRelease>(); // every standalone queue, for departed members
+        if (options.Service.IsRemote) services.AddRemoteManagementService(options); // after the features: the remote ports win
         return services;
     }
 

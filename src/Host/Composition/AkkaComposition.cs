@@ -1,3 +1,4 @@
+using CertConnector.Actors.Health;
 using System.Text.Json;
 using Akka.Cluster;
 using Akka.Configuration;
@@ -29,6 +30,7 @@ public static class AkkaComposition
             .WithCustomSerializer("connector-json", ConnectorJsonSerializer.BoundTypes,
                 system => new ConnectorJsonSerializer(system, sp.GetRequiredService<JournalSealingKey>()))
             .AddFeatures(options)
+            .AddHealthReportingIfRemote(options)
             .AddNodeInfo(options.Instance, Admin.AdminEndpoints.Version)
             .AddDepartedMemberLeaseRelease() // a member that left or was downed: its queue leases end at once
             .AddStartup((system, _) =>
@@ -37,6 +39,10 @@ public static class AkkaComposition
                 var cluster = Cluster.Get(system);
                 if (cluster.Settings.SeedNodes.Count == 0) cluster.Join(cluster.SelfAddress);
             }));
+
+    /// <summary>Health messages go to the management service: remote mode only (standalone has no service to tell).</summary>
+    private static AkkaConfigurationBuilder AddHealthReportingIfRemote(this AkkaConfigurationBuilder builder, ConnectorOptions options) =>
+        options.Service.IsRemote ? builder.AddHealthReporting() : builder;
 
     private static AkkaConfigurationBuilder AddFeatures(this AkkaConfigurationBuilder builder, ConnectorOptions options) =>
         ConnectorFeatures.All.Aggregate(builder, (akka, feature) => feature.AddActors(akka, options));

@@ -40,6 +40,8 @@ public sealed class ConnectorOptions
     public DatabaseSettings Database { get; set; } = new();
     /// <summary>This node's Akka.Remote endpoint and the seed nodes it joins (used by <c>hocon/cluster.hocon</c>).</summary>
     public ClusterSettings Cluster { get; set; } = new();
+    /// <summary>Where the work comes from: the connector's own queues (standalone, default) or the management service (remote).</summary>
+    public ServiceSettings Service { get; set; } = new();
 
     public string DataDirFullPath => Path.GetFullPath(DataDir);
 

@@ -22,6 +22,7 @@ public static class StartupChecks
             throw new StartupException($"The admin API and SCEP cannot share port {admin.Port}: the admin API must never be reachable where devices are. Set --admin-url or --scep-url.");
         CheckDatabase(options.Database);
         CheckCluster(options.Cluster);
+        CheckServiceMode(options.Service);
         Akka.Configuration.Config config;
         try
         {
@@ -44,6 +45,17 @@ public static class StartupChecks
         if (options.Ca.ImportPkcs12 is { Length: > 0 } p12 && !File.Exists(p12))
             throw new StartupException($"The CA to import, '{p12}', does not exist. Set Connector:Ca:ImportPkcs12.");
         return new ListenPlan(admin, scep);
+    }
+
+    private static readonly string[] Modes = [ServiceSettings.Standalone, ServiceSettings.Remote];
+
+    /// <summary>The mode is known; in remote mode the service settings are complete and well-formed (the network is checked later).</summary>
+    private static void CheckServiceMode(ServiceSettings service)
+    {
+        if (!Modes.Contains(service.Mode, StringComparer.OrdinalIgnoreCase))
+            throw new StartupException($"Connector:Service:Mode '{service.Mode}' is not supported. Supported: {string.Join(", ", Modes)}.{NearestName.Suggestion(service.Mode, Modes)}");
+        if (service.IsRemote) _ = service.ToRemoteOptions();
+        else if (!string.IsNullOrWhiteSpace(service.Proxy)) _ = ServiceSettings.ParseProxy(service.Proxy); // a wrong value is wrong in any mode
     }
 
     private static readonly string[] Providers = [DatabaseSettings.Sqlite, DatabaseSettings.Postgres];

@@ -30,10 +30,12 @@ public static class ScepFeature
         services.AddSingleton<IScepChallengeIssuer>(sp => sp.GetRequiredService<StandaloneScepChallenges>());
         services.AddSingleton<IScepNotificationLog>(sp => sp.GetRequiredService<StandaloneScepNotifications>());
         services.AddSingleton(options.Scep);
+        services.AddSingleton<IChallengeValidator>(sp => sp.GetRequiredService<StandaloneScepChallenges>());
+        services.AddSingleton<IScepResultNotifier>(sp => sp.GetRequiredService<StandaloneScepNotifications>());
         services.AddSingleton(sp => new ScepPorts(
-            sp.GetRequiredService<StandaloneScepChallenges>(),
+            sp.GetRequiredService<IChallengeValidator>(), // remote mode registers the service's validateRequest later; the last registration wins
             sp.GetRequiredService<ICertificateAuthority>(),
-            sp.GetRequiredService<StandaloneScepNotifications>(),
+            sp.GetRequiredService<IScepResultNotifier>(),
             sp.GetRequiredService<IConnectorEventLog>(),
             options.Scep,
             DistinguishedName.ToText(sp.GetRequiredService<BuiltInCa>().CaCertificate.SubjectDN)));

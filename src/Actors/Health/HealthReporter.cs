@@ -1,0 +1,114 @@
+using Akka.Actor;
+using CertConnector.Actors.Common;
+using CertConnector.Actors.Logging;
+using CertConnector.Actors.Ports;
+
+namespace CertConnector.Actors.Health;
+
+/// <summary>The ports the health reporter needs, resolved once per node.</summary>
+public sealed record HealthPorts(IHealthService Service, ICaHealthProbe Ca, HealthCounters Counters, IConnectorEventLog Log, HealthIdentity Identity, HealthOptions Options);
+
+/// <summary>
+/// One per node: every <see cref="HealthOptions.Interval"/> takes the outcome counts since the last message, asks the CA
+/// how it is, and uploads one health message (5000). A failed upload is retried after a pause (5001) up to
+/// <see cref="HealthOptions.MaxAttempts"/>, then given up (5002); the counts of a message given up go into the next one,
+/// so none is lost. A tick while a message is still being tried adds nothing: its counts wait for the next tick.
+/// </summary>
+public sealed class HealthReporter : ReceiveActor, IWithTimers
+{
+    private const string TickTimer = "tick";
+    private const string RetryTimer = "retry";
+    private readonly HealthPorts _ports;
+    private IReadOnlyList<FeatureCounts> _carried = [];
+    private (HealthMessage Message, int Attempt)? _pending;
+    private bool _sending;
+
+    public HealthReporter(HealthPorts ports)
+    {
+        _ports = ports;
+        Receive<Tick>(_ => OnTick());
+        Receive<Retry>(_ => Send());
+        Receive<Built>(b =>
+        {
+            _pending = (b.Message, 1);
+            _sending = false;
+            Send();
+        });
+        Receive<Sent>(_ =>
+        {
+            _sending = false;
+            var m = _pending!.Value.Message;
+            _ports.Log.Write(ConnectorEvents.HealthMessageUploadSuccess, null, $"Health message uploaded: {string.Join(", ", m.Counts.Select(c => $"{c.Feature} {c.Succeeded} ok / {c.Failed} failed"))}.",
+                ("attempt", _pending.Value.Attempt), ("caReachable", m.CaReachable));
+            _pending = null;
+        });
+        Receive<SendFailed>(f =>
+        {
+            _sending = false;
+            var (message, attempt) = _pending!.Value;
+            if (attempt < _ports.Options.MaxAttempts)
+            {
+                var delay = _ports.Options.RetryDelay * attempt;
+                _ports.Log.Write(ConnectorEvents.HealthMessageUploadFailedAttempt, null,
+                    $"Uploading the health message failed (attempt {attempt} of {_ports.Options.MaxAttempts}); retrying in {delay.TotalSeconds:0} s. {f.Reason.Code}: {f.Reason.Message}",
+                    ("attempt", attempt), ("errorCode", f.Reason.Code));
+                _pending = (message, attempt + 1);
+                Timers.StartSingleTimer(RetryTimer, Retry.Instance, delay);
+                return;
+            }
+            _ports.Log.Write(ConnectorEvents.HealthMessageUploadFailure, null,
+                $"Uploading the health message failed {attempt} times; given up. Its counts go into the next message. {f.Reason.Code}: {f.Reason.Message}",
+                ("attempt", attempt), ("errorCode", f.Reason.Code));
+            _carried = message.Counts;
+            _pending = null;
+        });
+    }
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public static Props Props(HealthPorts ports) => Akka.Actor.Props.Create(() => new HealthReporter(ports));
+
+    protected override void PreStart() => Timers.StartPeriodicTimer(TickTimer, Tick.Instance, _ports.Options.Interval);
+
+    private void OnTick()
+    {
+        if (_pending is not null || _sending) return; // still trying the previous message: the counts keep accumulating
+        var counts = Merge(_carried, _ports.Counters.TakeSnapshot());
+        _carried = [];
+        _sending = true;
+        var (ports, at) = (_ports, Context.System.Scheduler.Now);
+        Task.Run(async () =>
+        {
+            using var timeout = new CancellationTokenSource(ports.Options.UploadTimeout);
+            var ca = await ports.Ca.ProbeAsync(timeout.Token).ConfigureAwait(false);
+            return (object)new Built(new HealthMessage(ports.Identity.Instance, ports.Identity.Version, at, ports.Identity.Features, counts,
+                ca.Reachable, DaysLeft(ca.CaNotAfter, at), DaysLeft(ca.RaNotAfter, at), ca.Error));
+        }).PipeTo(Self, failure: ex => new Built(new HealthMessage(ports.Identity.Instance, ports.Identity.Version, at, ports.Identity.Features, counts,
+            false, null, null, ex.Message)));
+    }
+
+    private void Send()
+    {
+        var (message, _) = _pending!.Value;
+        _sending = true;
+        var ports = _ports;
+        Task.Run(async () =>
+        {
+            using var timeout = new CancellationTokenSource(ports.Options.UploadTimeout);
+            await ports.Service.UploadHealthMessagesAsync([message], timeout.Token).ConfigureAwait(false);
+            return (object)Sent.Instance;
+        }).PipeTo(Self, failure: ex => new SendFailed(FailureReason.From(ex)));
+    }
+
+    private static int? DaysLeft(DateTimeOffset? notAfter, DateTimeOffset now) => notAfter is { } n ? (int)Math.Floor((n - now).TotalDays) : null;
+
+    public static IReadOnlyList<FeatureCounts> Merge(IReadOnlyList<FeatureCounts> a, IReadOnlyList<FeatureCounts> b) =>
+        [.. a.Concat(b).GroupBy(c => c.Feature).OrderBy(g => g.Key, StringComparer.Ordinal)
+            .Select(g => new FeatureCounts(g.Key, g.Sum(c => c.Succeeded), g.Sum(c => c.Failed)))];
+
+    private sealed record Tick { public static readonly Tick Instance = new(); }
+    private sealed record Retry { public static readonly Retry Instance = new(); }
+    private sealed record Built(HealthMessage Message);
+    private sealed record Sent { public static readonly Sent Instance = new(); }
+    private sealed record SendFailed(FailureReason Reason);
+}

@@ -1,0 +1,101 @@
+using CertConnector.Actors.Common;
+using CertConnector.Actors.Logging;
+using CertConnector.Actors.Ports;
+
+namespace CertConnector.Adapters.Service.Remote;
+
+/// <summary>
+/// <see cref="IPkcsService"/> over the service's downloadPkcsRequests / uploadPkcsResults (SPEC §3). A request the
+/// connector cannot take (unknown key algorithm, device certificate not base64) is answered at once with a failure
+/// result, so the service stops handing it out and the operator sees why.
+/// </summary>
+public sealed class RemotePkcsService(ServiceChannel channel, IConnectorEventLog log) : IPkcsService
+{
+    public const string Base = "CertificateAuthorityRequests";
+
+    public async Task<IReadOnlyList<PkcsRequest>> DownloadPkcsRequestsAsync(int maxRequests, CancellationToken cancellationToken)
+    {
+        var answer = await channel.PostAsync<ValueList<PkcsRequestDto>>(new ServiceCall(ServiceNames.Pki, $"{Base}/downloadPkcsRequests", ConnectorEvents.PkcsDownloadFailure),
+            new { downloadParameters = new { maxRequests = Math.Clamp(maxRequests, 1, 500) } }, cancellationToken).ConfigureAwait(false);
+        var accepted = new List<PkcsRequest>();
+        var refused = new List<PkcsResult>();
+        foreach (var dto in answer.Value ?? [])
+        {
+            if (string.IsNullOrWhiteSpace(dto.RequestId)) continue; // nothing to answer to
+            try
+            {
+                accepted.Add(dto.ToRequest());
+            }
+            catch (FormatException e)
+            {
+                log.Write(ConnectorEvents.PkcsRequestFailure, dto.RequestId, $"PKCS request {dto.RequestId} from the service cannot be processed: {e.Message}", ("errorCode", "BadRequest"));
+                refused.Add(new PkcsResult(dto.RequestId, false, "BadRequest", e.Message));
+            }
+        }
+        if (refused.Count > 0) await UploadPkcsResultsAsync(refused, cancellationToken).ConfigureAwait(false);
+        return accepted;
+    }
+
+    public async Task UploadPkcsResultsAsync(IReadOnlyList<PkcsResult> results, CancellationToken cancellationToken)
+    {
+        var body = new
+        {
+            results = results.Select(r => new
+            {
+                requestId = r.RequestId,
+                succeeded = r.Succeeded,
+                errorCode = r.ErrorCode,
+                errorMessage = r.ErrorMessage,
+                encryptedPfx = r.EncryptedPfx is null ? null : Convert.ToBase64String(r.EncryptedPfx),
+                encryptedPassword = r.EncryptedPassword is null ? null : Convert.ToBase64String(r.EncryptedPassword),
+                certificate = r.CertificateDer is null ? null : Convert.ToBase64String(r.CertificateDer),
+                certificateThumbprint = r.CertificateThumbprint,
+                serialNumber = r.SerialNumber,
+                expirationDateUtc = r.ExpirationDateUtc,
+            }).ToList(),
+        };
+        var answer = await channel.PostAsync<ValueFlag>(new ServiceCall(ServiceNames.Pki, $"{Base}/uploadPkcsResults", ConnectorEvents.PkcsUploadFailure,
+            results.Count == 1 ? results[0].RequestId : null), body, cancellationToken).ConfigureAwait(false);
+        answer.EnsureAcknowledged("uploadPkcsResults");
+    }
+
+    private sealed record SanDto(string? Type, string? Value);
+
+    private sealed record PkcsRequestDto(
+        string RequestId, string? SubjectName, List<SanDto>? SubjectAlternativeNames, string? CertificateType, string? TemplateName,
+        string? CaConfiguration, string? KeyAlgorithm, int? KeySize, string? Curve, int? ValidityDays, string? KeyUsage,
+        List<string>? ExtendedKeyUsages, string? OnPremisesSid, string? DeviceCertificate)
+    {
+        public PkcsRequest ToRequest()
+        {
+            if (string.IsNullOrWhiteSpace(SubjectName)) throw new FormatException("subjectName is empty.");
+            if (string.IsNullOrWhiteSpace(TemplateName)) throw new FormatException("templateName is empty.");
+            if (string.IsNullOrWhiteSpace(DeviceCertificate)) throw new FormatException("deviceCertificate is empty.");
+            var keySpec = (KeyAlgorithm?.ToUpperInvariant()) switch
+            {
+                "RSA" or null => $"rsa:{KeySize ?? 2048}",
+                "ECDSA" or "EC" => $"ec:{(Curve ?? $"p{KeySize ?? 256}").Replace("-", "").ToLowerInvariant()}",
+                _ => throw new FormatException($"keyAlgorithm '{KeyAlgorithm}' is not RSA or ECDSA."),
+            };
+            var sans = new List<SubjectAltName>();
+            foreach (var san in SubjectAlternativeNames ?? [])
+                sans.Add(SubjectAltName.TryParse($"{san.Type}:{san.Value}", out var parsed) ? parsed!
+                    : throw new FormatException($"subject alternative name '{san.Type}:{san.Value}' is not one of {string.Join(", ", SubjectAltName.SupportedTypes)}."));
+            return new PkcsRequest(RequestId, SubjectName, sans, TemplateName, KeySpec.Parse(keySpec), Convert.FromBase64String(DeviceCertificate),
+                CertificateType ?? "device", OnPremisesSid, ValidityDays);
+        }
+    }
+}
+
+/// <summary><c>{"value":[…]}</c></summary>
+public sealed record ValueList<T>(List<T>? Value);
+
+/// <summary><c>{"value":true}</c>: the service acknowledges an upload.</summary>
+public sealed record ValueFlag(bool Value)
+{
+    /// <summary>Anything but true is no acknowledgement: the result is uploaded again.</summary>
+    public void EnsureAcknowledged(string call)
+    {
+        if (!Value) throw ConnectorFailureException.Transient(ServiceFailureCodes.NotAcknowledged, $"The service did not acknowledge {call} (value false); it will be uploaded again.");
+    }
+}

@@ -1,0 +1,27 @@
+using CertConnector.Host.Configuration;
+
+namespace CertConnector.Host.Admin;
+
+/// <summary>
+/// In remote mode the management service feeds the queues: the standalone admin calls that add work (queue a PKCS
+/// request, queue a revocation, mint a SCEP challenge) answer 409 saying so, instead of queueing work nobody reports to
+/// the service. Reading requests, results, status and the CA stays available.
+/// </summary>
+public sealed class RemoteModeQueueGuard(RequestDelegate next, ConnectorOptions options)
+{
+    public static readonly string[] QueueingRoutes = ["/api/v1/pkcs/requests", "/api/v1/revocation/requests", "/api/v1/scep/challenges"];
+
+    public async Task InvokeAsync(HttpContext context)
+    {
+        if (options.Service.IsRemote && HttpMethods.IsPost(context.Request.Method)
+            && QueueingRoutes.Any(r => context.Request.Path.Equals(r, StringComparison.OrdinalIgnoreCase)))
+        {
+            context.Response.StatusCode = StatusCodes.Status409Conflict;
+            await context.Response.WriteAsJsonAsync(new ApiError(
+                "This connector runs in service-connected mode (Connector:Service:Mode = remote): the management service feeds the queue, " +
+                "so requests cannot be added through the admin API. Queue the request in the management service, or run the connector in standalone mode."));
+            return;
+        }
+        await next(context);
+    }
+}
