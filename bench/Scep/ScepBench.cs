@@ -41,10 +41,15 @@ public static class ScepBench
                 Console.WriteLine($"[{target.Name}] {target.Description}");
                 for (var level = 0; level < options.Concurrency.Count; level++)
                 {
+                    var cpuBefore = (target as OurScepTarget)?.ServerCpu;
                     var result = await ScepLoadGenerator.RunAsync(target.Name, target.Urls, level == 0 ? warmup : [], timed[level],
                         options.Concurrency[level], target.ChallengeForAsync, TimeSpan.FromSeconds(options.TimeoutSeconds));
                     Console.WriteLine($"[{target.Name}] C={options.Concurrency[level]}: challenges + CSRs + PKCSReqs prepared in {result.PrepareTime.TotalSeconds:0.0} s (untimed); " +
                                       $"timed run {result.Wall.TotalSeconds:0.00} s; client CertRep check {result.MeanDecodeMs:0.0} ms/enrollment; load average {LoadAverage()}");
+                    // CPU per enrollment hardly depends on what else runs on the machine, unlike the rate (warm-up included at the first level).
+                    if (cpuBefore is { } before && target is OurScepTarget server && result.Successes > 0)
+                        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                            $"[{target.Name}]   server CPU {(server.ServerCpu - before).TotalMilliseconds / result.Successes:0.0} ms per enrollment"));
                     if (result.Polled > 0)
                         Console.WriteLine($"[{target.Name}]   {result.Polled} enrollment(s) answered PENDING first and polled (counted with their full latency)");
                     foreach (var (reason, count) in result.Failures.OrderByDescending(f => f.Value))

@@ -206,6 +206,12 @@ public sealed class OurScepTarget : IScepTarget
 
     public string LogTail => _log.Tail;
 
+    /// <summary>CPU time the connector process has used so far (user + system, all threads).</summary>
+    public TimeSpan ServerCpu
+    {
+        get { _process.Refresh(); return _process.TotalProcessorTime; }
+    }
+
     public void Dispose()
     {
         _admin.Dispose();
