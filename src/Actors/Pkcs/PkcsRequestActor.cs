@@ -55,6 +55,8 @@ public sealed class PkcsRequestActor : RequestActor<PkcsStage>
 
     protected override bool IsFinished => _state.IsTerminal;
 
+    protected override RequestView View() => _state.ToRequestView();
+
     private void OnIssued(IssueSucceeded ok)
     {
         var c = ok.Certificate;

@@ -42,6 +42,8 @@ public sealed class RevocationRequestActor : RequestActor<RevocationStage>
 
     protected override bool IsFinished => _state.IsTerminal;
 
+    protected override RequestView View() => _state.ToRequestView();
+
     protected override void OnStepFailed(RevocationStage stage, FailureReason reason)
     {
         PersistFailure(_state.DecideFailure(stage, reason, _ports.Options.RetryPolicy, Now, Random.Shared.NextDouble()), () =>

@@ -66,6 +66,8 @@ public sealed class ScepRequestActor : RequestActor<ScepStage>
 
     protected override bool IsFinished => _state.Notified;
 
+    protected override RequestView View() => _state.ToRequestView();
+
     protected override void OnStepFailed(ScepStage stage, FailureReason reason) =>
         PersistThen(_state.DecideFailure(stage, reason, _ports.Options.RetryPolicy, Now, Random.Shared.NextDouble()));
 
