@@ -124,7 +124,8 @@ public sealed record PkcsRequestState
 
     public PkcsRequestView ToView() => new(RequestId, Status != PkcsStatus.New, Status.ToString(), Retry?.Attempts ?? 0,
         Failure ?? (Status == PkcsStatus.FailedAttempt ? Retry?.LastError : null), Retry?.NextAttemptAt,
-        Issued?.SerialNumber, Issued?.Thumbprint, ResultUploaded, History);
+        Issued?.SerialNumber, Issued?.Thumbprint, ResultUploaded, History, Request?.SubjectName, Request?.TemplateName, Request?.KeySpec.ToString(),
+        Issued?.NotAfter);
 
     public RequestView ToRequestView()
     {

@@ -5,6 +5,7 @@ using CertConnector.Actors.Pkcs;
 using CertConnector.Adapters.Crypto;
 using CertConnector.Adapters.Service.Standalone;
 using CertConnector.Host.Admin;
+using CertConnector.Host.Configuration;
 
 namespace CertConnector.Host.Pkcs;
 
@@ -28,15 +29,30 @@ public static class PkcsEndpoints
             return Results.Accepted($"/api/v1/pkcs/requests/{request!.RequestId}", new RequestAccepted(request.RequestId, "Queued"));
         });
 
-        pkcs.MapGet("/{id}", async (string id, IPkcsQueue queue, IRequiredActor<PkcsRequestRegion> region, CancellationToken ct) =>
+        // The queue knows every standalone request; one it does not hold (every request in remote mode) is shown as its actor knows it.
+        pkcs.MapGet("/{id}", async (string id, IPkcsQueue queue, IRequiredActor<PkcsRequestRegion> region, ConnectorOptions options, CancellationToken ct) =>
         {
             var record = await queue.GetPkcsRequestAsync(id, ct);
-            if (record is null) return Results.NotFound(new ApiError($"No PKCS request '{id}'."));
-            var view = await region.ActorRef.Ask<PkcsRequestView>(new GetPkcsRequest(id), AskTimeout, ct);
+            PkcsRequestView view;
+            try
+            {
+                view = await region.ActorRef.Ask<PkcsRequestView>(new GetPkcsRequest(id), AskTimeout, ct);
+            }
+            catch (AskTimeoutException)
+            {
+                return Results.Json(new ApiError($"The PKCS request actors did not answer about '{id}' within {AskTimeout.TotalSeconds:0} s; try again."),
+                    statusCode: StatusCodes.Status503ServiceUnavailable);
+            }
+            if (record is null)
+                return view.Exists
+                    ? Results.Ok(new PkcsRequestDetails(id, null, view.Status, view.Subject ?? "", view.Template ?? "", view.Key ?? "", null,
+                        view.Attempts, view.NextAttemptAt, view.Failure, view.SerialNumber, view.Thumbprint, view.ResultUploaded,
+                        view.ResultUploaded ? 1 : 0, view.History, view.ExpiresAt))
+                    : RequestViews.NotFound("PKCS request", id, options.Service.IsRemote, []);
             return Results.Ok(new PkcsRequestDetails(id, record.Status.ToString(), view.Exists ? view.Status : "NotDownloaded",
                 record.Request.SubjectName, record.Request.TemplateName, record.Request.KeySpec.ToString(), record.EnqueuedAt,
                 view.Attempts, view.NextAttemptAt, view.Failure, view.SerialNumber, view.Thumbprint, view.ResultUploaded,
-                record.Result?.UploadCount ?? 0, view.History));
+                record.Result?.UploadCount ?? 0, view.History, view.ExpiresAt));
         });
 
         pkcs.MapGet("/{id}/result", async (string id, IPkcsQueue queue, CancellationToken ct) =>
