@@ -15,9 +15,9 @@ public sealed record RequestListItem(string Feature, string RequestId, string St
 public sealed record RequestFound(string Feature, string RequestId, string State, string Summary, DateTimeOffset? EnqueuedAt, string? ErrorCode,
     string? Details, string Source = "queue", CertConnector.Actors.Common.RequestView? View = null);
 
-/// <summary><c>GET /api/v1/status</c>.</summary>
+/// <summary><c>GET /api/v1/status</c>; <see cref="Service"/> is the service mode and, in remote mode, the service and the last health message.</summary>
 public sealed record ConnectorStatus(string Instance, string Version, string Self, IReadOnlyCollection<string> Roles,
     IReadOnlyList<ClusterMemberStatus> Members, IReadOnlyList<string> Unreachable, IReadOnlyList<string> Warnings,
-    IReadOnlyList<CertConnector.Adapters.Crypto.KeyPoolFill>? KeyPool = null);
+    IReadOnlyList<CertConnector.Adapters.Crypto.KeyPoolFill>? KeyPool = null, ServiceStatus? Service = null);
 
 public sealed record ClusterMemberStatus(string Address, string Status, IReadOnlyCollection<string> Roles, string Version);

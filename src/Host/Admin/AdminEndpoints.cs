@@ -53,13 +53,14 @@ public static class AdminEndpoints
                 null, k.View.ErrorCode, k.Region.DetailsPath?.Invoke(id), "actor", k.View)).ToList());
         });
 
-        app.MapGet("/api/v1/status", (ActorSystem system, ConnectorOptions options, IServiceProvider services) =>
+        app.MapGet("/api/v1/status", async (ActorSystem system, ConnectorOptions options, IServiceProvider services, CancellationToken ct) =>
         {
+            var service = await ServiceStatusView.OfAsync(options, system, ct);
             var cluster = Cluster.Get(system);
             return Results.Ok(new ConnectorStatus(options.Instance, Version, cluster.SelfAddress.ToString(), InstanceRole.FeatureRoles(cluster.SelfRoles),
                 [.. cluster.State.Members.Select(m => new ClusterMemberStatus(m.Address.ToString(), m.Status.ToString(), InstanceRole.FeatureRoles(m.Roles), m.AppVersion.ToString()))],
                 [.. cluster.State.Unreachable.Select(m => m.Address.ToString())], ClusterEndpoints.VersionWarnings(cluster.State.Members),
-                services.GetService<CertConnector.Adapters.Crypto.KeyPool>()?.Fill())); // keys ready for PKCS on this instance
+                services.GetService<CertConnector.Adapters.Crypto.KeyPool>()?.Fill(), service)); // keys ready for PKCS on this instance
         });
 
         return app;

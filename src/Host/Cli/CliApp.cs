@@ -93,13 +93,17 @@ public static class CliApp
 
     private static Command StatusCommand()
     {
-        var status = new Command("status", "Instance, version and cluster members");
+        var status = new Command("status", "Instance, version, cluster members, service mode and the last health message");
         status.SetAction(Call(async (_, client, ct) =>
         {
             var json = await client.SendAsync(HttpMethod.Get, "/api/v1/status", null, ct);
             Print(json);
             if (json.ValueKind == JsonValueKind.Object && json.TryGetProperty("warnings", out var warnings) && warnings.ValueKind == JsonValueKind.Array)
                 foreach (var warning in warnings.EnumerateArray()) await Console.Error.WriteLineAsync($"warning: {warning.GetString()}");
+            if (json.ValueKind == JsonValueKind.Object && json.TryGetProperty("service", out var service) && service.ValueKind == JsonValueKind.Object
+                && service.TryGetProperty("lastHealth", out var health) && health.ValueKind == JsonValueKind.Object && !health.GetProperty("succeeded").GetBoolean())
+                await Console.Error.WriteLineAsync($"warning: the last health message to the service failed at {health.GetProperty("at")} " +
+                    $"(attempt {health.GetProperty("attempt")}): {health.GetProperty("errorCode")}");
             return 0;
         }));
         return status;
