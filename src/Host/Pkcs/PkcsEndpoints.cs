@@ -30,13 +30,15 @@ public static class PkcsEndpoints
         });
 
         // The queue knows every standalone request; one it does not hold (every request in remote mode) is shown as its actor knows it.
-        pkcs.MapGet("/{id}", async (string id, IPkcsQueue queue, IRequiredActor<PkcsRequestRegion> region, ConnectorOptions options, CancellationToken ct) =>
+        pkcs.MapGet("/{id}", async (string id, IPkcsQueue queue, IRequiredActor<PkcsRequestRegion> region, ConnectorOptions options, ActorSystem system,
+            CancellationToken ct) =>
         {
             var record = await queue.GetPkcsRequestAsync(id, ct);
-            PkcsRequestView view;
+            var view = PkcsRequestState.Empty(id).ToView(); // not journaled: not downloaded, and no entity is woken to say so
             try
             {
-                view = await region.ActorRef.Ask<PkcsRequestView>(new GetPkcsRequest(id), AskTimeout, ct);
+                if (await RequestViews.IsJournaledAsync(system, PkcsRequestActor.PersistenceIdOf(id), ct))
+                    view = await region.ActorRef.Ask<PkcsRequestView>(new GetPkcsRequest(id), AskTimeout, ct);
             }
             catch (AskTimeoutException)
             {

@@ -28,6 +28,6 @@ public static class PkcsFeature
             options.Pkcs));
         services.AddSingleton<PkcsRequestValidator>();
         services.AddSingleton(sp => new FeatureRequestRegion("pkcs", PkcsHosting.Role, () => sp.GetRequiredService<IRequiredActor<PkcsRequestRegion>>().ActorRef,
-            id => $"/api/v1/pkcs/requests/{Uri.EscapeDataString(id)}"));
+            PkcsRequestActor.PersistenceIdOf, id => $"/api/v1/pkcs/requests/{Uri.EscapeDataString(id)}"));
     }
 }

@@ -44,13 +44,14 @@ public static class RevocationEndpoints
 
         // As for PKCS: a revocation no queue holds (every one in remote mode) is shown as its actor knows it.
         revocations.MapGet("/{id}", async (string id, IRevocationQueue queue, IRequiredActor<RevocationRequestRegion> region, ConnectorOptions options,
-            CancellationToken ct) =>
+            ActorSystem system, CancellationToken ct) =>
         {
             var record = await queue.GetAsync(id, ct);
-            RevocationRequestView view;
+            var view = RevocationRequestState.Empty(id).ToView(); // not journaled: not downloaded, and no entity is woken to say so
             try
             {
-                view = await region.ActorRef.Ask<RevocationRequestView>(new GetRevocationRequest(id), AskTimeout, ct);
+                if (await RequestViews.IsJournaledAsync(system, RevocationRequestActor.PersistenceIdOf(id), ct))
+                    view = await region.ActorRef.Ask<RevocationRequestView>(new GetRevocationRequest(id), AskTimeout, ct);
             }
             catch (AskTimeoutException)
             {

@@ -31,6 +31,6 @@ public static class RevocationFeature
             sp.GetRequiredService<IConnectorEventLog>(),
             options.Revocation));
         services.AddSingleton(sp => new FeatureRequestRegion("revocation", RevocationHosting.Role,
-            () => sp.GetRequiredService<IRequiredActor<RevocationRequestRegion>>().ActorRef, id => $"/api/v1/revocation/requests/{Uri.EscapeDataString(id)}"));
+            () => sp.GetRequiredService<IRequiredActor<RevocationRequestRegion>>().ActorRef, RevocationRequestActor.PersistenceIdOf, id => $"/api/v1/revocation/requests/{Uri.EscapeDataString(id)}"));
     }
 }

@@ -32,7 +32,8 @@ public static class ScepFeature
         services.AddSingleton<IScepChallengeIssuer>(sp => sp.GetRequiredService<StandaloneScepChallenges>());
         services.AddSingleton<IScepNotificationLog>(sp => sp.GetRequiredService<StandaloneScepNotifications>());
         services.AddSingleton(options.Scep);
-        services.AddSingleton(sp => new FeatureRequestRegion("scep", ScepHosting.Role, () => sp.GetRequiredService<IRequiredActor<ScepRequestRegion>>().ActorRef));
+        services.AddSingleton(sp => new FeatureRequestRegion("scep", ScepHosting.Role, () => sp.GetRequiredService<IRequiredActor<ScepRequestRegion>>().ActorRef,
+            ScepRequestActor.PersistenceIdOf));
         services.AddSingleton<IChallengeValidator>(sp => sp.GetRequiredService<StandaloneScepChallenges>());
         services.AddSingleton<IScepResultNotifier>(sp => sp.GetRequiredService<StandaloneScepNotifications>());
         services.AddSingleton(sp => new ScepPorts(

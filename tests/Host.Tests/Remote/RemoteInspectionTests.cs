@@ -38,6 +38,8 @@ public sealed class RemoteInspectionTests(RemoteConnectorFixture fixture) : ICla
         Assert.Equal("CN=Alice Example,O=Contoso,C=US", request.GetProperty("subject").GetString());
         Assert.Contains(request.GetProperty("history").EnumerateArray(), h => h.GetProperty("event").GetString() == "Uploaded");
 
+        Assert.NotEmpty(DataDirSecretScan.Find(DataDirSecretScan.Journal(Connector.DataDir), [id])); // the scan below finds journaled IDs
+
         // The shared view through the admin API: the same serial, and nothing secret.
         var found = Connector.Cli("pkcs", "show", id);
         Assert.True(found.ExitCode == 0, found.ToString());
@@ -80,6 +82,8 @@ public sealed class RemoteInspectionTests(RemoteConnectorFixture fixture) : ICla
         Assert.Equal(1, again.ExitCode);
         Assert.DoesNotContain(Emulator.PkcsResults, r => (string)r["requestId"]! == id);
         Assert.DoesNotContain(Emulator.RevocationResults, r => (string)r["requestContext"]! == id);
+        // Not even the shard's remember-entities store wrote the ID: no entity was started for it (the journal is checked first).
+        Assert.Empty(DataDirSecretScan.Find(DataDirSecretScan.Journal(Connector.DataDir), [id]));
     }
 
     [Fact]
