@@ -60,6 +60,24 @@ public static class RequestViews
         }
     }
 
+    /// <summary>
+    /// A feature's own view of one request (<c>pkcs show</c>, <c>revocation show</c>): <paramref name="notJournaled"/> when the journal holds
+    /// nothing for it (no entity is woken to say so), else the actor's answer; a 503 when the actor does not answer in time.
+    /// </summary>
+    public static async Task<(TView? View, IResult? Error)> FeatureViewAsync<TView>(ActorSystem system, IActorRef region, string what,
+        string persistenceId, object query, TView notJournaled, CancellationToken ct)
+    {
+        try
+        {
+            return (await IsJournaledAsync(system, persistenceId, ct) ? await region.Ask<TView>(query, AskTimeout, ct) : notJournaled, null);
+        }
+        catch (AskTimeoutException)
+        {
+            return (default, Results.Json(new ApiError($"The {what} actors did not answer within {AskTimeout.TotalSeconds:0} s; try again."),
+                statusCode: StatusCodes.Status503ServiceUnavailable));
+        }
+    }
+
     /// <summary>One region's answer; null when it did not come in time (no node with the role reachable, a busy shard).</summary>
     public static async Task<RequestView?> AskAsync(IActorRef region, string requestId, CancellationToken ct)
     {

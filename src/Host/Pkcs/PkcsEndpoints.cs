@@ -12,8 +12,6 @@ namespace CertConnector.Host.Pkcs;
 /// <summary>The standalone-mode PKCS operations: queue a request, show it, fetch its result.</summary>
 public static class PkcsEndpoints
 {
-    private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(10);
-
     public static IEndpointRouteBuilder MapPkcsEndpoints(this IEndpointRouteBuilder app)
     {
         var pkcs = app.MapGroup("/api/v1/pkcs/requests");
@@ -34,17 +32,9 @@ public static class PkcsEndpoints
             CancellationToken ct) =>
         {
             var record = await queue.GetPkcsRequestAsync(id, ct);
-            var view = PkcsRequestState.Empty(id).ToView(); // not journaled: not downloaded, and no entity is woken to say so
-            try
-            {
-                if (await RequestViews.IsJournaledAsync(system, PkcsRequestActor.PersistenceIdOf(id), ct))
-                    view = await region.ActorRef.Ask<PkcsRequestView>(new GetPkcsRequest(id), AskTimeout, ct);
-            }
-            catch (AskTimeoutException)
-            {
-                return Results.Json(new ApiError($"The PKCS request actors did not answer about '{id}' within {AskTimeout.TotalSeconds:0} s; try again."),
-                    statusCode: StatusCodes.Status503ServiceUnavailable);
-            }
+            var (view, error) = await RequestViews.FeatureViewAsync(system, region.ActorRef, "PKCS request", PkcsRequestActor.PersistenceIdOf(id),
+                new GetPkcsRequest(id), PkcsRequestState.Empty(id).ToView(), ct);
+            if (view is null) return error!;
             if (record is null)
                 return view.Exists
                     ? Results.Ok(new PkcsRequestDetails(id, null, view.Status, view.Subject ?? "", view.Template ?? "", view.Key ?? "", null,

@@ -12,8 +12,6 @@ namespace CertConnector.Host.Revocation;
 /// <summary>The standalone-mode revocation operations: queue a revocation (by serial or by PKCS request), show it.</summary>
 public static class RevocationEndpoints
 {
-    private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(10);
-
     public static IEndpointRouteBuilder MapRevocationEndpoints(this IEndpointRouteBuilder app)
     {
         var revocations = app.MapGroup("/api/v1/revocation/requests");
@@ -47,17 +45,9 @@ public static class RevocationEndpoints
             ActorSystem system, CancellationToken ct) =>
         {
             var record = await queue.GetAsync(id, ct);
-            var view = RevocationRequestState.Empty(id).ToView(); // not journaled: not downloaded, and no entity is woken to say so
-            try
-            {
-                if (await RequestViews.IsJournaledAsync(system, RevocationRequestActor.PersistenceIdOf(id), ct))
-                    view = await region.ActorRef.Ask<RevocationRequestView>(new GetRevocationRequest(id), AskTimeout, ct);
-            }
-            catch (AskTimeoutException)
-            {
-                return Results.Json(new ApiError($"The revocation request actors did not answer about '{id}' within {AskTimeout.TotalSeconds:0} s; try again."),
-                    statusCode: StatusCodes.Status503ServiceUnavailable);
-            }
+            var (view, error) = await RequestViews.FeatureViewAsync(system, region.ActorRef, "revocation request", RevocationRequestActor.PersistenceIdOf(id),
+                new GetRevocationRequest(id), RevocationRequestState.Empty(id).ToView(), ct);
+            if (view is null) return error!;
             if (record is null)
                 return view.Exists
                     ? Results.Ok(new RevocationRequestDetails(id, null, view.Status, view.SerialNumber ?? "",
