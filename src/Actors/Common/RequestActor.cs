@@ -26,6 +26,13 @@ public abstract class RequestActor<TStage> : ReceivePersistentActor, IWithTimers
             if (!_busy) Run(CurrentStep());
         });
         Command<StepFailed>(f => OnStepFailed(f.Stage, f.Reason));
+        // Read-only: answers from the state, runs nothing. An ID never seen (recovered with no events) is not kept.
+        Command<GetRequestView>(_ =>
+        {
+            var view = View();
+            Sender.Tell(view);
+            if (!view.Known && Idle) Passivate();
+        });
         Command<HandOffStop>(_ =>
         {
             _stopping = true;
@@ -63,6 +70,9 @@ public abstract class RequestActor<TStage> : ReceivePersistentActor, IWithTimers
 
     /// <summary>Starts one of the feature's own steps (never <see cref="RequestStep.WaitUntil"/> or <see cref="RequestStep.Nothing"/>).</summary>
     protected abstract void Start(RequestStep step);
+
+    /// <summary>What <see cref="GetRequestView"/> answers: the state without any secret; Known false before the first event.</summary>
+    protected abstract RequestView View();
 
     /// <summary>The request is finished (its outcome delivered): nothing will ever run again.</summary>
     protected abstract bool IsFinished { get; }

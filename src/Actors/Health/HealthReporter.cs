@@ -22,11 +22,13 @@ public sealed class HealthReporter : ReceiveActor, IWithTimers
     private IReadOnlyList<FeatureCounts> _carried = [];
     private (HealthMessage Message, int Attempt)? _pending;
     private bool _sending;
+    private HealthOutcome? _last;
 
     public HealthReporter(HealthPorts ports)
     {
         _ports = ports;
         Receive<Tick>(_ => OnTick());
+        Receive<GetHealthOutcome>(_ => Sender.Tell(new LastHealthOutcome(_last)));
         Receive<Retry>(_ => Send());
         Receive<Built>(b =>
         {
@@ -40,13 +42,16 @@ public sealed class HealthReporter : ReceiveActor, IWithTimers
             var m = _pending!.Value.Message;
             _ports.Log.Write(ConnectorEvents.HealthMessageUploadSuccess, null, $"Health message uploaded: {string.Join(", ", m.Counts.Select(c => $"{c.Feature} {c.Succeeded} ok / {c.Failed} failed"))}.",
                 ("attempt", _pending.Value.Attempt), ("caReachable", m.CaReachable));
+            _last = new HealthOutcome(Context.System.Scheduler.Now, true, _pending.Value.Attempt, false, null, null);
             _pending = null;
         });
         Receive<SendFailed>(f =>
         {
             _sending = false;
             var (message, attempt) = _pending!.Value;
-            if (attempt < _ports.Options.MaxAttempts)
+            var givenUp = attempt >= _ports.Options.MaxAttempts;
+            _last = new HealthOutcome(Context.System.Scheduler.Now, false, attempt, givenUp, f.Reason.Code, f.Reason.Message);
+            if (!givenUp)
             {
                 var delay = _ports.Options.RetryDelay * attempt;
                 _ports.Log.Write(ConnectorEvents.HealthMessageUploadFailedAttempt, null,
@@ -112,3 +117,17 @@ public sealed class HealthReporter : ReceiveActor, IWithTimers
     private sealed record Sent { public static readonly Sent Instance = new(); }
     private sealed record SendFailed(FailureReason Reason);
 }
+
+/// <summary>Query for the status page: answered with <see cref="LastHealthOutcome"/>. Local to the node, never persisted.</summary>
+public sealed record GetHealthOutcome
+{
+    public static readonly GetHealthOutcome Instance = new();
+}
+
+/// <summary>The reporter's answer: null before the first message was tried.</summary>
+public sealed record LastHealthOutcome(HealthOutcome? Outcome);
+
+/// <summary>
+/// How the last attempt to upload a health message ended: accepted (5000), failed and retried (5001), or failed and given up (5002).
+/// </summary>
+public sealed record HealthOutcome(DateTimeOffset At, bool Succeeded, int Attempt, bool GivenUp, string? ErrorCode, string? ErrorMessage);

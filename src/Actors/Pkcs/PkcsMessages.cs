@@ -17,7 +17,8 @@ public sealed record PkcsRequestCompleted(string RequestId, bool Succeeded) : IR
 public sealed record GetPkcsRequest(string RequestId) : IWithRequestId, IConnectorSerializable;
 
 /// <summary>What the admin API shows of one request. <see cref="Exists"/> is false for an ID the
-/// connector never downloaded.</summary>
+/// connector never downloaded. The trailing fields (added later, so optional on the wire) let the admin API show a request no
+/// standalone queue holds (service-connected mode). Nothing secret: no key, password or PFX.</summary>
 public sealed record PkcsRequestView(
     string RequestId,
     bool Exists,
@@ -28,4 +29,8 @@ public sealed record PkcsRequestView(
     string? SerialNumber,
     string? Thumbprint,
     bool ResultUploaded,
-    IReadOnlyList<HistoryEntry> History) : IWithRequestId, IConnectorSerializable;
+    IReadOnlyList<HistoryEntry> History,
+    string? Subject = null,
+    string? Template = null,
+    string? Key = null,
+    DateTimeOffset? ExpiresAt = null) : IWithRequestId, IConnectorSerializable;

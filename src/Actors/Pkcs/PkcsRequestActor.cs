@@ -30,7 +30,10 @@ public sealed class PkcsRequestActor : RequestActor<PkcsStage>
     private readonly PkcsPorts _ports;
     private PkcsRequestState _state;
 
-    public PkcsRequestActor(string requestId, PkcsPorts ports) : base($"pkcs-{requestId}")
+    /// <summary>The journal's name for a request (the admin API checks it before waking an entity for an ID nobody may know).</summary>
+    public static string PersistenceIdOf(string requestId) => $"pkcs-{requestId}";
+
+    public PkcsRequestActor(string requestId, PkcsPorts ports) : base(PersistenceIdOf(requestId))
     {
         _ports = ports;
         _state = PkcsRequestState.Empty(requestId);
@@ -54,6 +57,8 @@ public sealed class PkcsRequestActor : RequestActor<PkcsStage>
     protected override RequestStep CurrentStep() => _state.StepAfterWait();
 
     protected override bool IsFinished => _state.IsTerminal;
+
+    protected override RequestView View() => _state.ToRequestView();
 
     private void OnIssued(IssueSucceeded ok)
     {

@@ -124,5 +124,14 @@ public sealed record PkcsRequestState
 
     public PkcsRequestView ToView() => new(RequestId, Status != PkcsStatus.New, Status.ToString(), Retry?.Attempts ?? 0,
         Failure ?? (Status == PkcsStatus.FailedAttempt ? Retry?.LastError : null), Retry?.NextAttemptAt,
-        Issued?.SerialNumber, Issued?.Thumbprint, ResultUploaded, History);
+        Issued?.SerialNumber, Issued?.Thumbprint, ResultUploaded, History, Request?.SubjectName, Request?.TemplateName, Request?.KeySpec.ToString(),
+        Issued?.NotAfter);
+
+    public RequestView ToRequestView()
+    {
+        if (Status == PkcsStatus.New) return RequestView.Unknown(PkcsHosting.Role, RequestId);
+        var error = Failure ?? Retry?.LastError;
+        return new(PkcsHosting.Role, RequestId, true, Status.ToString(), Retry?.Attempts ?? 0, Retry?.NextAttemptAt, error?.Code, error?.Message,
+            Issued?.SerialNumber, Issued?.Thumbprint, Issued?.NotAfter, ResultUploaded);
+    }
 }

@@ -17,7 +17,10 @@ public sealed class RevocationRequestActor : RequestActor<RevocationStage>
     private readonly RevocationPorts _ports;
     private RevocationRequestState _state;
 
-    public RevocationRequestActor(string requestId, RevocationPorts ports) : base($"revocation-{requestId}")
+    /// <summary>The journal's name for a revocation (see <see cref="Pkcs.PkcsRequestActor.PersistenceIdOf"/>).</summary>
+    public static string PersistenceIdOf(string requestId) => $"revocation-{requestId}";
+
+    public RevocationRequestActor(string requestId, RevocationPorts ports) : base(PersistenceIdOf(requestId))
     {
         _ports = ports;
         _state = RevocationRequestState.Empty(requestId);
@@ -41,6 +44,8 @@ public sealed class RevocationRequestActor : RequestActor<RevocationStage>
     protected override RequestStep CurrentStep() => _state.StepAfterWait();
 
     protected override bool IsFinished => _state.IsTerminal;
+
+    protected override RequestView View() => _state.ToRequestView();
 
     protected override void OnStepFailed(RevocationStage stage, FailureReason reason)
     {

@@ -122,4 +122,14 @@ public sealed record RevocationRequestState
         Request?.Reason, Retry?.Attempts ?? 0, Retry?.NextAttemptAt,
         Failure?.Reason ?? (Status == RevocationStatus.FailedAttempt ? Retry?.LastError : null),
         Failure?.ErrorCode ?? (Revoked?.AlreadyRevoked == true ? AlreadyRevokedCode : null), ResultUploaded, History);
+
+    /// <summary>The shared view; the serial is the one to revoke.</summary>
+    public RequestView ToRequestView()
+    {
+        if (Status == RevocationStatus.New) return RequestView.Unknown(RevocationHosting.Role, RequestId);
+        var error = Failure?.Reason ?? Retry?.LastError;
+        var code = Failure?.ErrorCode ?? (Revoked?.AlreadyRevoked == true ? AlreadyRevokedCode : error?.Code);
+        return new(RevocationHosting.Role, RequestId, true, Status.ToString(), Retry?.Attempts ?? 0, Retry?.NextAttemptAt, code, error?.Message,
+            Request?.SerialNumber, null, null, ResultUploaded);
+    }
 }

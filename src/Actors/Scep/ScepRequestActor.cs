@@ -29,7 +29,10 @@ public sealed class ScepRequestActor : RequestActor<ScepStage>
     private string? _challenge; // memory only: a restart loses it and the device's retransmission brings it back
     private bool _gaveUpReported;
 
-    public ScepRequestActor(string requestId, ScepPorts ports) : base(requestId)
+    /// <summary>The journal's name for a SCEP request: its ID (see <see cref="Pkcs.PkcsRequestActor.PersistenceIdOf"/>).</summary>
+    public static string PersistenceIdOf(string requestId) => requestId;
+
+    public ScepRequestActor(string requestId, ScepPorts ports) : base(PersistenceIdOf(requestId))
     {
         _ports = ports;
         _state = ScepRequestState.Empty(requestId);
@@ -65,6 +68,8 @@ public sealed class ScepRequestActor : RequestActor<ScepStage>
     protected override RequestStep CurrentStep() => _state.CurrentStep(_challenge is not null);
 
     protected override bool IsFinished => _state.Notified;
+
+    protected override RequestView View() => _state.ToRequestView();
 
     protected override void OnStepFailed(ScepStage stage, FailureReason reason) =>
         PersistThen(_state.DecideFailure(stage, reason, _ports.Options.RetryPolicy, Now, Random.Shared.NextDouble()));

@@ -144,4 +144,13 @@ public sealed record ScepRequestState
 
     public ScepRequestView ToView() => new(RequestId, Status != ScepStatus.New, Status.ToString(), Received?.TransactionId,
         Issued?.SerialNumber, Notified, Retry is { Stage: ScepStage.Notify } r ? r.Attempts : 0, History);
+
+    /// <summary>The shared view: never the CSR or its challenge, only the issued certificate's identifiers.</summary>
+    public RequestView ToRequestView()
+    {
+        if (Status == ScepStatus.New) return RequestView.Unknown(ScepHosting.Role, RequestId);
+        var error = Rejection?.Reason ?? Retry?.LastError;
+        return new(ScepHosting.Role, RequestId, true, Status.ToString(), Retry?.Attempts ?? 0, Retry?.NextAttemptAt, error?.Code, error?.Message,
+            Issued?.SerialNumber, Issued?.Thumbprint, Issued?.NotAfter, Notified);
+    }
 }

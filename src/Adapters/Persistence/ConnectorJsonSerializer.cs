@@ -33,7 +33,7 @@ public sealed class ConnectorJsonSerializer(ExtendedActorSystem system, JournalS
 
     /// <summary>One entry per feature: each feature's folder owns its manifest table.</summary>
     public static IReadOnlyList<IReadOnlyDictionary<string, Type>> FeatureTables { get; } =
-        [PkcsManifests.Table, ScepManifests.Table, RevocationManifests.Table, ClusterManifests.Table];
+        [PkcsManifests.Table, ScepManifests.Table, RevocationManifests.Table, ClusterManifests.Table, CommonManifests.Table];
 
     private static readonly FrozenDictionary<string, Type> TypesByManifest = Merge(FeatureTables);
 

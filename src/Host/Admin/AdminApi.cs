@@ -7,12 +7,17 @@ public sealed record RequestAccepted(string RequestId, string Status);
 /// <param name="Summary">what the request is about: the subject of a PKCS request, the serial of a revocation.</param>
 public sealed record RequestListItem(string Feature, string RequestId, string State, string Summary, DateTimeOffset EnqueuedAt, string? ErrorCode);
 
-/// <summary>One request found by ID in some feature's queue; <see cref="Details"/> is that feature's full view of it.</summary>
-public sealed record RequestFound(string Feature, string RequestId, string State, string Summary, DateTimeOffset EnqueuedAt, string? ErrorCode, string Details);
+/// <summary>
+/// One request found by ID: in some feature's standalone queue (<see cref="Source"/> "queue"), or, when no queue holds it (every
+/// request in service-connected mode), by that feature's request actor ("actor", with its <see cref="View"/>; no
+/// <see cref="EnqueuedAt"/>). <see cref="Details"/> is the path of that feature's full view of it, if it has one.
+/// </summary>
+public sealed record RequestFound(string Feature, string RequestId, string State, string Summary, DateTimeOffset? EnqueuedAt, string? ErrorCode,
+    string? Details, string Source = "queue", CertConnector.Actors.Common.RequestView? View = null);
 
-/// <summary><c>GET /api/v1/status</c>.</summary>
+/// <summary><c>GET /api/v1/status</c>; <see cref="Service"/> is the service mode and, in remote mode, the service and the last health message.</summary>
 public sealed record ConnectorStatus(string Instance, string Version, string Self, IReadOnlyCollection<string> Roles,
     IReadOnlyList<ClusterMemberStatus> Members, IReadOnlyList<string> Unreachable, IReadOnlyList<string> Warnings,
-    IReadOnlyList<CertConnector.Adapters.Crypto.KeyPoolFill>? KeyPool = null);
+    IReadOnlyList<CertConnector.Adapters.Crypto.KeyPoolFill>? KeyPool = null, ServiceStatus? Service = null);
 
 public sealed record ClusterMemberStatus(string Address, string Status, IReadOnlyCollection<string> Roles, string Version);

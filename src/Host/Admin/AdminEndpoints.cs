@@ -35,8 +35,10 @@ public static class AdminEndpoints
                 .Select(r => new RequestListItem(r.Feature, r.RequestId, r.State.ToString(), r.Summary, r.EnqueuedAt, r.ErrorCode)).ToList());
         });
 
-        // Whichever instance is asked: the queues are the shared database's, the details come through the shard proxies.
-        app.MapGet("/api/v1/requests/{id}", async (string id, IEnumerable<IStandaloneRequestList> queues, CancellationToken ct) =>
+        // Whichever instance is asked: the queues are the shared database's, the details come through the shard proxies. An ID no queue
+        // holds (in remote mode: every ID, the service feeds the actors) is asked of the request actors themselves; in standalone mode too.
+        app.MapGet("/api/v1/requests/{id}", async (string id, IEnumerable<IStandaloneRequestList> queues, IEnumerable<FeatureRequestRegion> regions,
+            ActorSystem system, ConnectorOptions options, CancellationToken ct) =>
         {
             var found = new List<RequestFound>();
             foreach (var queue in queues)
@@ -44,16 +46,21 @@ public static class AdminEndpoints
                 if (await queue.FindAsync(id, ct) is { } r)
                     found.Add(new RequestFound(r.Feature, r.RequestId, r.State.ToString(), r.Summary, r.EnqueuedAt, r.ErrorCode, queue.DetailsPath(id)));
             }
-            return found.Count == 0 ? Results.NotFound(new ApiError($"No request '{id}' in any feature's queue.", "id")) : Results.Ok(found);
+            if (found.Count > 0) return Results.Ok(found);
+            var (known, unanswered) = await RequestViews.AskAllAsync(system, regions, id, ct);
+            if (known.Count == 0) return RequestViews.NotFound("request", id, options.Service.IsRemote, unanswered);
+            return Results.Ok(known.Select(k => new RequestFound(k.View.Feature, id, k.View.State, k.View.SerialNumber is { } serial ? $"serial {serial}" : "",
+                null, k.View.ErrorCode, k.Region.DetailsPath?.Invoke(id), "actor", k.View)).ToList());
         });
 
-        app.MapGet("/api/v1/status", (ActorSystem system, ConnectorOptions options, IServiceProvider services) =>
+        app.MapGet("/api/v1/status", async (ActorSystem system, ConnectorOptions options, IServiceProvider services, CancellationToken ct) =>
         {
+            var service = await ServiceStatusView.OfAsync(options, system, ct);
             var cluster = Cluster.Get(system);
             return Results.Ok(new ConnectorStatus(options.Instance, Version, cluster.SelfAddress.ToString(), InstanceRole.FeatureRoles(cluster.SelfRoles),
                 [.. cluster.State.Members.Select(m => new ClusterMemberStatus(m.Address.ToString(), m.Status.ToString(), InstanceRole.FeatureRoles(m.Roles), m.AppVersion.ToString()))],
                 [.. cluster.State.Unreachable.Select(m => m.Address.ToString())], ClusterEndpoints.VersionWarnings(cluster.State.Members),
-                services.GetService<CertConnector.Adapters.Crypto.KeyPool>()?.Fill())); // keys ready for PKCS on this instance
+                services.GetService<CertConnector.Adapters.Crypto.KeyPool>()?.Fill(), service)); // keys ready for PKCS on this instance
         });
 
         return app;

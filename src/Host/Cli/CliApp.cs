@@ -72,13 +72,17 @@ public static class CliApp
             var found = await client.SendAsync(HttpMethod.Get, "/api/v1/requests/" + Uri.EscapeDataString(parse.GetValue(id)!), null, ct);
             // One JSON document (an ID may exist in more than one feature): each match with its feature's full view.
             var views = new System.Text.Json.Nodes.JsonArray();
+            // A match from a request actor (remote mode) comes with its view; a feature without a details route shows that view.
             foreach (var match in found.EnumerateArray())
             {
-                var details = await client.SendAsync(HttpMethod.Get, match.GetProperty("details").GetString()!, null, ct);
+                var request = match.TryGetProperty("details", out var path) && path.GetString() is { } details
+                    ? await client.SendAsync(HttpMethod.Get, details, null, ct)
+                    : match.GetProperty("view");
                 views.Add(new System.Text.Json.Nodes.JsonObject
                 {
                     ["feature"] = match.GetProperty("feature").GetString(),
-                    ["request"] = System.Text.Json.Nodes.JsonNode.Parse(details.GetRawText()),
+                    ["source"] = match.TryGetProperty("source", out var source) ? source.GetString() : "queue",
+                    ["request"] = System.Text.Json.Nodes.JsonNode.Parse(request.GetRawText()),
                 });
             }
             Print(JsonSerializer.SerializeToElement(views));
@@ -89,13 +93,17 @@ public static class CliApp
 
     private static Command StatusCommand()
     {
-        var status = new Command("status", "Instance, version and cluster members");
+        var status = new Command("status", "Instance, version, cluster members, service mode and the last health message");
         status.SetAction(Call(async (_, client, ct) =>
         {
             var json = await client.SendAsync(HttpMethod.Get, "/api/v1/status", null, ct);
             Print(json);
             if (json.ValueKind == JsonValueKind.Object && json.TryGetProperty("warnings", out var warnings) && warnings.ValueKind == JsonValueKind.Array)
                 foreach (var warning in warnings.EnumerateArray()) await Console.Error.WriteLineAsync($"warning: {warning.GetString()}");
+            if (json.ValueKind == JsonValueKind.Object && json.TryGetProperty("service", out var service) && service.ValueKind == JsonValueKind.Object
+                && service.TryGetProperty("lastHealth", out var health) && health.ValueKind == JsonValueKind.Object && !health.GetProperty("succeeded").GetBoolean())
+                await Console.Error.WriteLineAsync($"warning: the last health message to the service failed at {health.GetProperty("at")} " +
+                    $"(attempt {health.GetProperty("attempt")}): {health.GetProperty("errorCode")}");
             return 0;
         }));
         return status;

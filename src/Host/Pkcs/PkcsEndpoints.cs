@@ -5,14 +5,13 @@ using CertConnector.Actors.Pkcs;
 using CertConnector.Adapters.Crypto;
 using CertConnector.Adapters.Service.Standalone;
 using CertConnector.Host.Admin;
+using CertConnector.Host.Configuration;
 
 namespace CertConnector.Host.Pkcs;
 
 /// <summary>The standalone-mode PKCS operations: queue a request, show it, fetch its result.</summary>
 public static class PkcsEndpoints
 {
-    private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(10);
-
     public static IEndpointRouteBuilder MapPkcsEndpoints(this IEndpointRouteBuilder app)
     {
         var pkcs = app.MapGroup("/api/v1/pkcs/requests");
@@ -28,15 +27,24 @@ public static class PkcsEndpoints
             return Results.Accepted($"/api/v1/pkcs/requests/{request!.RequestId}", new RequestAccepted(request.RequestId, "Queued"));
         });
 
-        pkcs.MapGet("/{id}", async (string id, IPkcsQueue queue, IRequiredActor<PkcsRequestRegion> region, CancellationToken ct) =>
+        // The queue knows every standalone request; one it does not hold (every request in remote mode) is shown as its actor knows it.
+        pkcs.MapGet("/{id}", async (string id, IPkcsQueue queue, IRequiredActor<PkcsRequestRegion> region, ConnectorOptions options, ActorSystem system,
+            CancellationToken ct) =>
         {
             var record = await queue.GetPkcsRequestAsync(id, ct);
-            if (record is null) return Results.NotFound(new ApiError($"No PKCS request '{id}'."));
-            var view = await region.ActorRef.Ask<PkcsRequestView>(new GetPkcsRequest(id), AskTimeout, ct);
+            var (view, error) = await RequestViews.FeatureViewAsync(system, region.ActorRef, "PKCS request", PkcsRequestActor.PersistenceIdOf(id),
+                new GetPkcsRequest(id), PkcsRequestState.Empty(id).ToView(), ct);
+            if (view is null) return error!;
+            if (record is null)
+                return view.Exists
+                    ? Results.Ok(new PkcsRequestDetails(id, null, view.Status, view.Subject ?? "", view.Template ?? "", view.Key ?? "", null,
+                        view.Attempts, view.NextAttemptAt, view.Failure, view.SerialNumber, view.Thumbprint, view.ResultUploaded,
+                        view.ResultUploaded ? 1 : 0, view.History, view.ExpiresAt))
+                    : RequestViews.NotFound("PKCS request", id, options.Service.IsRemote, []);
             return Results.Ok(new PkcsRequestDetails(id, record.Status.ToString(), view.Exists ? view.Status : "NotDownloaded",
                 record.Request.SubjectName, record.Request.TemplateName, record.Request.KeySpec.ToString(), record.EnqueuedAt,
                 view.Attempts, view.NextAttemptAt, view.Failure, view.SerialNumber, view.Thumbprint, view.ResultUploaded,
-                record.Result?.UploadCount ?? 0, view.History));
+                record.Result?.UploadCount ?? 0, view.History, view.ExpiresAt));
         });
 
         pkcs.MapGet("/{id}/result", async (string id, IPkcsQueue queue, CancellationToken ct) =>

@@ -1,7 +1,9 @@
+using Akka.Hosting;
 using CertConnector.Actors.Logging;
 using CertConnector.Actors.Pkcs;
 using CertConnector.Actors.Ports;
 using CertConnector.Adapters.Service.Standalone;
+using CertConnector.Host.Admin;
 using CertConnector.Host.Features;
 
 namespace CertConnector.Host.Pkcs;
@@ -25,5 +27,7 @@ public static class PkcsFeature
             sp.GetRequiredService<IConnectorEventLog>(),
             options.Pkcs));
         services.AddSingleton<PkcsRequestValidator>();
+        services.AddSingleton(sp => new FeatureRequestRegion("pkcs", PkcsHosting.Role, () => sp.GetRequiredService<IRequiredActor<PkcsRequestRegion>>().ActorRef,
+            PkcsRequestActor.PersistenceIdOf, id => $"/api/v1/pkcs/requests/{Uri.EscapeDataString(id)}"));
     }
 }

@@ -11,15 +11,18 @@ namespace CertConnector.Host.Revocation;
 /// </summary>
 public sealed record NewRevocationRequest(string? Serial, string? Reason, string? PkcsRequestId = null, string? RequestId = null);
 
-/// <summary><c>GET /api/v1/revocation/requests/{id}</c>: queue status, actor state, attempts, failure, history.</summary>
+/// <summary>
+/// <c>GET /api/v1/revocation/requests/{id}</c>: queue status, actor state, attempts, failure, history. A revocation no standalone
+/// queue holds (service-connected mode) has no <see cref="QueueStatus"/> nor <see cref="EnqueuedAt"/>.
+/// </summary>
 public sealed record RevocationRequestDetails(
     string RequestId,
-    string QueueStatus,
+    string? QueueStatus,
     string State,
     string SerialNumber,
     string Reason,
     string? PkcsRequestId,
-    DateTimeOffset EnqueuedAt,
+    DateTimeOffset? EnqueuedAt,
     int Attempts,
     DateTimeOffset? NextAttemptAt,
     FailureReason? Failure,

@@ -5,14 +5,13 @@ using CertConnector.Actors.Ports;
 using CertConnector.Actors.Revocation;
 using CertConnector.Adapters.Service.Standalone;
 using CertConnector.Host.Admin;
+using CertConnector.Host.Configuration;
 
 namespace CertConnector.Host.Revocation;
 
 /// <summary>The standalone-mode revocation operations: queue a revocation (by serial or by PKCS request), show it.</summary>
 public static class RevocationEndpoints
 {
-    private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(10);
-
     public static IEndpointRouteBuilder MapRevocationEndpoints(this IEndpointRouteBuilder app)
     {
         var revocations = app.MapGroup("/api/v1/revocation/requests");
@@ -41,11 +40,20 @@ public static class RevocationEndpoints
             return Results.Accepted($"/api/v1/revocation/requests/{request.RequestId}", new RequestAccepted(request.RequestId, "Queued"));
         });
 
-        revocations.MapGet("/{id}", async (string id, IRevocationQueue queue, IRequiredActor<RevocationRequestRegion> region, CancellationToken ct) =>
+        // As for PKCS: a revocation no queue holds (every one in remote mode) is shown as its actor knows it.
+        revocations.MapGet("/{id}", async (string id, IRevocationQueue queue, IRequiredActor<RevocationRequestRegion> region, ConnectorOptions options,
+            ActorSystem system, CancellationToken ct) =>
         {
             var record = await queue.GetAsync(id, ct);
-            if (record is null) return Results.NotFound(new ApiError($"No revocation request '{id}'."));
-            var view = await region.ActorRef.Ask<RevocationRequestView>(new GetRevocationRequest(id), AskTimeout, ct);
+            var (view, error) = await RequestViews.FeatureViewAsync(system, region.ActorRef, "revocation request", RevocationRequestActor.PersistenceIdOf(id),
+                new GetRevocationRequest(id), RevocationRequestState.Empty(id).ToView(), ct);
+            if (view is null) return error!;
+            if (record is null)
+                return view.Exists
+                    ? Results.Ok(new RevocationRequestDetails(id, null, view.Status, view.SerialNumber ?? "",
+                        view.Reason is { } r ? RevocationFields.ReasonNames[ReasonIndex(r)] : "", null, null, view.Attempts, view.NextAttemptAt,
+                        view.Failure, view.ErrorCode, view.ResultUploaded, view.ResultUploaded ? 1 : 0, view.History))
+                    : RequestViews.NotFound("revocation request", id, options.Service.IsRemote, []);
             return Results.Ok(new RevocationRequestDetails(id, record.Status.ToString(), view.Exists ? view.Status : "NotDownloaded",
                 record.Request.SerialNumber, RevocationFields.ReasonNames[ReasonIndex(record.Request.Reason)], record.PkcsRequestId, record.EnqueuedAt,
                 view.Attempts, view.NextAttemptAt, view.Failure, view.ErrorCode ?? record.Result?.ErrorCode, view.ResultUploaded,

@@ -1,7 +1,9 @@
+using Akka.Hosting;
 using CertConnector.Actors.Logging;
 using CertConnector.Actors.Ports;
 using CertConnector.Actors.Revocation;
 using CertConnector.Adapters.Service.Standalone;
+using CertConnector.Host.Admin;
 using CertConnector.Host.Composition;
 using CertConnector.Host.Configuration;
 using CertConnector.Host.Features;
@@ -28,5 +30,7 @@ public static class RevocationFeature
             sp.GetRequiredService<IRevocationService>(),
             sp.GetRequiredService<IConnectorEventLog>(),
             options.Revocation));
+        services.AddSingleton(sp => new FeatureRequestRegion("revocation", RevocationHosting.Role,
+            () => sp.GetRequiredService<IRequiredActor<RevocationRequestRegion>>().ActorRef, RevocationRequestActor.PersistenceIdOf, id => $"/api/v1/revocation/requests/{Uri.EscapeDataString(id)}"));
     }
 }

@@ -1,3 +1,4 @@
+using Akka.Hosting;
 using CertConnector.Actors.Logging;
 using CertConnector.Actors.Ports;
 using CertConnector.Actors.Scep;
@@ -5,6 +6,7 @@ using CertConnector.Adapters.Ca.BuiltIn;
 using CertConnector.Adapters.Crypto;
 using CertConnector.Adapters.Scep;
 using CertConnector.Adapters.Service.Standalone;
+using CertConnector.Host.Admin;
 using CertConnector.Host.Configuration;
 using CertConnector.Host.Features;
 
@@ -30,6 +32,8 @@ public static class ScepFeature
         services.AddSingleton<IScepChallengeIssuer>(sp => sp.GetRequiredService<StandaloneScepChallenges>());
         services.AddSingleton<IScepNotificationLog>(sp => sp.GetRequiredService<StandaloneScepNotifications>());
         services.AddSingleton(options.Scep);
+        services.AddSingleton(sp => new FeatureRequestRegion("scep", ScepHosting.Role, () => sp.GetRequiredService<IRequiredActor<ScepRequestRegion>>().ActorRef,
+            ScepRequestActor.PersistenceIdOf));
         services.AddSingleton<IChallengeValidator>(sp => sp.GetRequiredService<StandaloneScepChallenges>());
         services.AddSingleton<IScepResultNotifier>(sp => sp.GetRequiredService<StandaloneScepNotifications>());
         services.AddSingleton(sp => new ScepPorts(

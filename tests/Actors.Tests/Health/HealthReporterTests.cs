@@ -32,7 +32,9 @@ public sealed class HealthReporterTests : RequestActorTestKit
         public Task<CaHealth> ProbeAsync(CancellationToken cancellationToken) => Task.FromResult(new CaHealth(true, caNotAfter, raNotAfter));
     }
 
-    private (RecordingHealthService Service, HealthCounters Counters) Start()
+    private (RecordingHealthService Service, HealthCounters Counters) Start() => Start(out _);
+
+    private (RecordingHealthService Service, HealthCounters Counters) Start(out IActorRef reporterRef)
     {
         var service = new RecordingHealthService();
         var counters = new HealthCounters(EventLog);
@@ -42,6 +44,7 @@ public sealed class HealthReporterTests : RequestActorTestKit
         var reporter = Sys.ActorOf(HealthReporter.Props(ports));
         reporter.Tell(new Identify(1)); // answered after PreStart: the interval timer is set before the clock moves
         ExpectMsg<ActorIdentity>();
+        reporterRef = reporter;
         return (service, counters);
     }
 
@@ -107,5 +110,34 @@ public sealed class HealthReporterTests : RequestActorTestKit
         AwaitCondition(() => service.Messages.Count == 1);
         Assert.Equal([new FeatureCounts("scep", 4, 1)], service.Messages[0].Counts);
         AwaitCondition(() => EventLog.Count(ConnectorEvents.HealthMessageUploadSuccess) == 1);
+    }
+
+    [Fact]
+    public void The_last_outcome_is_none_before_the_first_message_then_the_failure_then_the_success()
+    {
+        var (service, _) = Start(out var reporter);
+        reporter.Tell(GetHealthOutcome.Instance);
+        Assert.Null(ExpectMsg<LastHealthOutcome>().Outcome);
+
+        service.Fail = true;
+        Scheduler.Advance(Options.Interval);
+        AwaitCondition(() => EventLog.Count(ConnectorEvents.HealthMessageUploadFailedAttempt) == 1);
+        reporter.Tell(GetHealthOutcome.Instance);
+        var failed = ExpectMsg<LastHealthOutcome>().Outcome!;
+        Assert.False(failed.Succeeded);
+        Assert.False(failed.GivenUp);
+        Assert.Equal(1, failed.Attempt);
+        Assert.Equal("ServiceUnavailable", failed.ErrorCode);
+        Assert.Equal(Scheduler.Now, failed.At);
+
+        service.Fail = false;
+        Scheduler.Advance(Options.RetryDelay);
+        AwaitCondition(() => EventLog.Count(ConnectorEvents.HealthMessageUploadSuccess) == 1);
+        reporter.Tell(GetHealthOutcome.Instance);
+        var ok = ExpectMsg<LastHealthOutcome>().Outcome!;
+        Assert.True(ok.Succeeded);
+        Assert.Equal(2, ok.Attempt);
+        Assert.Null(ok.ErrorCode);
+        Assert.True(ok.At > failed.At);
     }
 }

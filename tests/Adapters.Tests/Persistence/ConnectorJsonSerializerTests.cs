@@ -38,6 +38,8 @@ public sealed class ConnectorJsonSerializerTests() : Akka.TestKit.Xunit2.TestKit
         [typeof(StartPkcsRequest)] = new StartPkcsRequest(Request),
         [typeof(PkcsRequestCompleted)] = new PkcsRequestCompleted("r-1", false),
         [typeof(GetPkcsRequest)] = new GetPkcsRequest("r-1"),
+        [typeof(GetRequestView)] = new GetRequestView("r-1"),
+        [typeof(RequestView)] = new RequestView("pkcs", "r-1", true, "FailedAttempt", 2, T.AddMinutes(1), "CaUnavailable", "busy", "0A", "TH", T.AddYears(1), false),
         [typeof(PkcsRequestView)] = new PkcsRequestView("r-1", true, "Issued", 2, new FailureReason("A", "b", true), T, "0A", "TH", false,
             [new HistoryEntry(T, "Downloaded", "x")]),
         [typeof(ScepRequestReceived)] = new ScepRequestReceived("scep-1", "tx", [0x30], "10.0.0.1; ua", "0A", T),

@@ -1,0 +1,106 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using CertConnector.Tests.Emulator;
+
+namespace CertConnector.Host.Tests.Remote;
+
+/// <summary>
+/// Inspection in remote mode: no standalone queue holds a request that came from the service, so <c>requests show</c>, <c>pkcs show</c>
+/// and <c>revocation show</c> answer from the request actors; <c>status</c> shows the mode, the service and the last health message.
+/// </summary>
+[Trait("Category", "Slow")]
+public sealed class RemoteInspectionTests(RemoteConnectorFixture fixture) : IClassFixture<RemoteConnectorFixture>
+{
+    private ServiceEmulator Emulator => fixture.Emulator;
+    private ConnectorProcess Connector => fixture.Connector;
+
+    [Fact]
+    public void Requests_show_gives_a_request_from_the_service_as_uploaded_with_the_serial_the_service_received()
+    {
+        var id = $"ri-{Guid.NewGuid():N}";
+        var device = RemoteConnector.PkcsRequest(Path.Combine(fixture.Dir, "devices"), id);
+        Emulator.EnqueuePkcs(device.Request);
+        RemoteConnector.WaitFor(Connector, () => Emulator.IsAcknowledged(id), "the result acknowledged by the service");
+        var uploaded = Emulator.PkcsResults.Single(r => (string)r["requestId"]! == id);
+        var serial = (string)uploaded["serialNumber"]!;
+
+        var show = Connector.Cli("requests", "show", id);
+        Assert.True(show.ExitCode == 0, show.ToString());
+        var match = Assert.Single(show.Json.EnumerateArray());
+        Assert.Equal("pkcs", match.GetProperty("feature").GetString());
+        Assert.Equal("actor", match.GetProperty("source").GetString());
+        var request = match.GetProperty("request"); // the PKCS feature's full view, from its actor
+        Assert.Equal("Uploaded", request.GetProperty("state").GetString());
+        Assert.True(request.GetProperty("resultUploaded").GetBoolean());
+        Assert.Equal(serial, request.GetProperty("serialNumber").GetString());
+        Assert.Equal((string)uploaded["certificateThumbprint"]!, request.GetProperty("thumbprint").GetString());
+        Assert.Equal(JsonValueKind.Null, request.GetProperty("queueStatus").ValueKind); // no standalone queue holds it
+        Assert.Equal("CN=Alice Example,O=Contoso,C=US", request.GetProperty("subject").GetString());
+        Assert.Contains(request.GetProperty("history").EnumerateArray(), h => h.GetProperty("event").GetString() == "Uploaded");
+
+        Assert.NotEmpty(DataDirSecretScan.Find(DataDirSecretScan.Journal(Connector.DataDir), [id])); // the scan below finds journaled IDs
+
+        // The shared view through the admin API: the same serial, and nothing secret.
+        var found = Connector.Cli("pkcs", "show", id);
+        Assert.True(found.ExitCode == 0, found.ToString());
+        Assert.Equal(serial, found.Json.GetProperty("serialNumber").GetString());
+        foreach (var secret in new[] { (string)uploaded["encryptedPfx"]!, (string)uploaded["encryptedPassword"]! })
+        {
+            Assert.DoesNotContain(secret[..40], show.Stdout);
+            Assert.DoesNotContain(secret[..40], found.Stdout);
+        }
+    }
+
+    [Fact]
+    public void A_revocation_from_the_service_is_shown_by_revocation_show()
+    {
+        var id = $"rr-{Guid.NewGuid():N}";
+        Emulator.EnqueueRevocation(new JsonObject { ["requestContext"] = id, ["serialNumber"] = "7F0000000000000000AB", ["issuerName"] = "CN=CertConnector Built-in CA", ["reason"] = 1 });
+        RemoteConnector.WaitFor(Connector, () => Emulator.RevocationResults.Any(r => (string)r["requestContext"]! == id), "the revocation result");
+        RemoteConnector.WaitFor(Connector, () => Connector.Cli("revocation", "show", id) is { ExitCode: 0 } r && r.Json.GetProperty("resultUploaded").GetBoolean(),
+            "the upload journaled");
+
+        var show = Connector.Cli("revocation", "show", id).Json;
+        Assert.Equal("7F0000000000000000AB", show.GetProperty("serialNumber").GetString());
+        Assert.Equal("4004", show.GetProperty("errorCode").GetString()); // an unknown serial fails for good (SPEC §3)
+        Assert.Equal("Failed", show.GetProperty("state").GetString());
+    }
+
+    [Fact]
+    public void An_unknown_ID_is_a_404_with_a_clear_message_for_every_show()
+    {
+        var id = $"unknown-{Guid.NewGuid():N}";
+        foreach (var args in new[] { new[] { "requests", "show", id }, ["pkcs", "show", id], ["revocation", "show", id] })
+        {
+            var r = Connector.Cli(args);
+            Assert.True(r.ExitCode == 1, r.ToString());
+            Assert.Contains($"'{id}'", r.Stderr);
+            Assert.Contains("has not downloaded it from the management service", r.Stderr);
+        }
+        // A second query is answered the same: the first created nothing (no request, no remembered entity that runs).
+        var again = Connector.Cli("requests", "show", id);
+        Assert.Equal(1, again.ExitCode);
+        Assert.DoesNotContain(Emulator.PkcsResults, r => (string)r["requestId"]! == id);
+        Assert.DoesNotContain(Emulator.RevocationResults, r => (string)r["requestContext"]! == id);
+        // Not even the shard's remember-entities store wrote the ID: no entity was started for it (the journal is checked first).
+        Assert.Empty(DataDirSecretScan.Find(DataDirSecretScan.Journal(Connector.DataDir), [id]));
+    }
+
+    [Fact]
+    public void Status_shows_remote_mode_the_service_and_the_last_health_outcome()
+    {
+        RemoteConnector.WaitFor(Connector, () => Emulator.HealthMessages.Count >= 1, "a health message");
+        RemoteConnector.WaitFor(Connector, () => Connector.Cli("status").Json.GetProperty("service").GetProperty("lastHealth").ValueKind == JsonValueKind.Object,
+            "the health outcome in the status");
+
+        var status = Connector.Cli("status");
+        Assert.True(status.ExitCode == 0, status.ToString());
+        var service = status.Json.GetProperty("service");
+        Assert.Equal("remote", service.GetProperty("mode").GetString());
+        Assert.Equal(Emulator.DiscoveryUrl.ToString(), service.GetProperty("discoveryUrl").GetString());
+        var health = service.GetProperty("lastHealth");
+        Assert.True(health.GetProperty("succeeded").GetBoolean(), health.ToString());
+        Assert.True(health.GetProperty("at").GetDateTimeOffset() > DateTimeOffset.UtcNow.AddMinutes(-5));
+        Assert.DoesNotContain(ServiceEmulator.ClientSecret, status.Stdout);
+    }
+}
