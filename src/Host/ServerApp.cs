@@ -1,3 +1,4 @@
+using CertConnector.Host.ConnectorKey;
 using Akka.Hosting;
 using CertConnector.Actors.Ports;
 using CertConnector.Host.Admin;
@@ -63,6 +64,7 @@ public static class ServerApp
         app.UseMiddleware<AdminAuthentication>();
         app.MapAdminEndpoints();
         app.MapClusterEndpoints();
+        app.MapConnectorKeyEndpoints(); // the connector key's public half: for import and recrypt, whichever instance is asked
         app.MapCaRevocationEndpoints(); // CRL and OCSP belong to the CA: served whichever features are on
         foreach (var feature in ConnectorFeatures.All) feature.MapEndpoints(app);
 
