@@ -71,7 +71,7 @@ public sealed class ClusterCliTests(RunningConnector connector) : IClassFixture<
         var self = SelfAddress();
         var all = Process.Cli("cluster", "shards", "--json");
         Assert.True(all.ExitCode == 0, all.ToString());
-        Assert.Equal(["pkcs", "scep", "revocation"], all.Json.EnumerateArray().Select(r => r.GetProperty("feature").GetString()));
+        Assert.Equal(["pkcs", "scep", "revocation", "import", "recrypt"], all.Json.EnumerateArray().Select(r => r.GetProperty("feature").GetString()));
 
         var one = Process.Cli("cluster", "shards", "--feature", "revocation", "--json");
         Assert.True(one.ExitCode == 0, one.ToString());
@@ -173,7 +173,7 @@ public sealed class TwoNodeClusterTests
         Assert.Equal("0.0.1-old", remote.GetProperty("version").GetString());
         Assert.Equal("node-b", remote.GetProperty("instance").GetString()); // answered over the cluster
         Assert.True(TimeSpan.Parse(remote.GetProperty("uptime").GetString()!) > TimeSpan.Zero);
-        Assert.Equal(["pkcs", "revocation"], remote.GetProperty("roles").EnumerateArray().Select(r => r.GetString()));
+        Assert.Equal(["pkcs", "revocation", "pkcs-import", "recrypt"], remote.GetProperty("roles").EnumerateArray().Select(r => r.GetString()));
         Assert.Contains("different versions", Assert.Single(view.GetProperty("warnings").EnumerateArray()).GetString());
 
         var status = first.Cli("status");

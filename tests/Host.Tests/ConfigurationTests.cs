@@ -18,7 +18,7 @@ public sealed class ConfigurationTests
     {
         var options = Bind([]);
         Assert.Equal(("data", "http://127.0.0.1:5080", "http://127.0.0.1:8080"), (options.DataDir, options.AdminUrl, options.Scep.ListenUrl));
-        Assert.Equal(["pkcs", "scep", "revocation"], options.Roles);
+        Assert.Equal(["pkcs", "scep", "revocation", "pkcs-import", "recrypt"], options.Roles);
         Assert.Equal(TimeSpan.FromSeconds(10), options.Scep.ResponseBudget);
     }
 

@@ -33,12 +33,7 @@ public sealed class PfxImportRecryptInteropTests(RunningConnector connector) : I
         }
         else
         {
-            File.WriteAllText(Path.Combine(dir, "connector.pub"), Cli("key", "export-public").Stdout);
-            File.WriteAllText(Path.Combine(dir, "password.txt"), password);
-            var md = "sha" + padding["oaepSha".Length..];
-            Tools.OpenSsl("pkeyutl", "-encrypt", "-pubin", "-inkey", Path.Combine(dir, "connector.pub"), "-in", Path.Combine(dir, "password.txt"),
-                "-out", encrypted, "-pkeyopt", "rsa_padding_mode:oaep", "-pkeyopt", $"rsa_oaep_md:{md}", "-pkeyopt", $"rsa_mgf1_md:{md}");
-            File.Delete(Path.Combine(dir, "password.txt"));
+            encrypted = ImportRecryptMaterial.EncryptPassword(dir, Cli("key", "export-public").Stdout, password, padding);
         }
 
         var id = $"import-{Guid.NewGuid():N}";
@@ -127,9 +122,7 @@ public sealed class PfxImportRecryptInteropTests(RunningConnector connector) : I
         var secret = $"recrypt-payload-{Guid.NewGuid():N}";
         var plain = Path.Combine(dir, "payload.bin");
         File.WriteAllBytes(plain, [.. Encoding.ASCII.GetBytes(secret), 0, 1, 2, 255, .. Encoding.ASCII.GetBytes(secret)]);
-        var payload = Path.Combine(dir, "payload.cms");
-        Tools.OpenSsl(["cms", "-encrypt", "-binary", "-aes256", "-outform", "DER", "-in", plain, "-out", payload, "-recip", connectorCert,
-            .. oaep ? new[] { "-keyopt", "rsa_padding_mode:oaep", "-keyopt", "rsa_oaep_md:sha256" } : []]);
+        var payload = ImportRecryptMaterial.Envelope(dir, File.ReadAllText(connectorCert), File.ReadAllBytes(plain), oaep);
         var recipientCert = Tools.DeviceCertificateFile(dir, rsa: true);
 
         var id = $"recrypt-{Guid.NewGuid():N}";
@@ -179,18 +172,8 @@ public sealed class PfxImportRecryptInteropTests(RunningConnector connector) : I
         Assert.DoesNotContain("connector key", status.Stderr);
     }
 
-    private (string Pfx, string DeviceKey, string DeviceCert) UserPfxAndDevice(string dir, string password)
-    {
-        var deviceCert = Tools.DeviceCertificateFile(dir, rsa: true);
-        var userKey = Path.Combine(dir, "user.key");
-        var userCert = Path.Combine(dir, "user.crt");
-        Tools.OpenSsl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", userKey, "-out", userCert, "-subj", "/CN=alice", "-days", "30");
-        var pfx = Path.Combine(dir, "user.p12");
-        File.WriteAllText(Path.Combine(dir, "pfx.pass"), password);
-        Tools.OpenSsl("pkcs12", "-export", "-inkey", userKey, "-in", userCert, "-passout", $"file:{Path.Combine(dir, "pfx.pass")}", "-out", pfx);
-        File.Delete(Path.Combine(dir, "pfx.pass"));
-        return (pfx, Path.Combine(dir, "device.key"), deviceCert);
-    }
+    private static (string Pfx, string DeviceKey, string DeviceCert) UserPfxAndDevice(string dir, string password) =>
+        ImportRecryptMaterial.UserPfxAndDevice(dir, password);
 
     private CliResult Cli(params string[] args)
     {
