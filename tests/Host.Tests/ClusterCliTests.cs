@@ -46,7 +46,7 @@ public sealed class ClusterCliTests(RunningConnector connector) : IClassFixture<
         var member = Assert.Single(view.GetProperty("members").EnumerateArray());
         Assert.Equal(self, member.GetProperty("address").GetString());
         Assert.Equal("Up", member.GetProperty("status").GetString());
-        Assert.Equal(["pkcs", "revocation", "scep"], member.GetProperty("roles").EnumerateArray().Select(r => r.GetString()));
+        Assert.Equal(["pkcs", "pkcs-import", "recrypt", "revocation", "scep"], member.GetProperty("roles").EnumerateArray().Select(r => r.GetString()));
         Assert.Matches("^[0-9a-f]{32}$", member.GetProperty("instanceId").GetString()); // the instance role, shown apart from the features
         Assert.True(member.GetProperty("reachable").GetBoolean());
         Assert.True(member.GetProperty("isLeader").GetBoolean());
@@ -60,7 +60,7 @@ public sealed class ClusterCliTests(RunningConnector connector) : IClassFixture<
         var lines = table.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.StartsWith("ADDRESS", lines[0]);
         Assert.Contains("UPTIME", lines[0]);
-        Assert.Contains(lines, l => l.StartsWith(self + " (self)") && l.Contains(" Up ") && l.Contains("pkcs,revocation,scep") && l.TrimEnd().EndsWith('*'));
+        Assert.Contains(lines, l => l.StartsWith(self + " (self)") && l.Contains(" Up ") && l.Contains("pkcs,pkcs-import,recrypt,revocation,scep") && l.TrimEnd().EndsWith('*'));
         Assert.Contains($"leader: {self}", table.Stdout);
         Assert.Equal("", table.Stderr); // no version warning on one node
     }
@@ -173,7 +173,7 @@ public sealed class TwoNodeClusterTests
         Assert.Equal("0.0.1-old", remote.GetProperty("version").GetString());
         Assert.Equal("node-b", remote.GetProperty("instance").GetString()); // answered over the cluster
         Assert.True(TimeSpan.Parse(remote.GetProperty("uptime").GetString()!) > TimeSpan.Zero);
-        Assert.Equal(["pkcs", "revocation", "pkcs-import", "recrypt"], remote.GetProperty("roles").EnumerateArray().Select(r => r.GetString()));
+        Assert.Equal(["pkcs", "pkcs-import", "recrypt", "revocation"], remote.GetProperty("roles").EnumerateArray().Select(r => r.GetString()));
         Assert.Contains("different versions", Assert.Single(view.GetProperty("warnings").EnumerateArray()).GetString());
 
         var status = first.Cli("status");

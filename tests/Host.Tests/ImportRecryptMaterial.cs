@@ -39,7 +39,7 @@ public static class ImportRecryptMaterial
     {
         var cert = Path.Combine(dir, $"recipient-{Guid.NewGuid():N}.crt");
         File.WriteAllText(cert, certificatePem);
-        var plain = Path.Combine(dir, "payload.bin");
+        var plain = Path.Combine(dir, $"plain-{Guid.NewGuid():N}.bin");
         File.WriteAllBytes(plain, content);
         var payload = Path.Combine(dir, $"payload-{Guid.NewGuid():N}.cms");
         Tools.OpenSsl(["cms", "-encrypt", "-binary", "-aes256", "-outform", "DER", "-in", plain, "-out", payload, "-recip", cert,

@@ -1,9 +1,7 @@
-using Akka.Cluster.Hosting;
 using Akka.Hosting;
 using CertConnector.Actors.Common;
 using CertConnector.Actors.Logging;
 using CertConnector.Actors.Ports;
-using CertConnector.Actors.Sharding;
 
 namespace CertConnector.Actors.PfxImport;
 
@@ -26,25 +24,8 @@ public static class PfxImportHosting
     public const string Role = "pkcs-import";
     public const string ShardTypeName = "pkcs-import-request";
 
-    /// <summary>
-    /// The PKCS import feature: sharded, remembered request actors and a per-node coordinator on nodes with the
-    /// role; a proxy elsewhere. <see cref="PfxImportPorts"/> comes from DI.
-    /// </summary>
-    public static AkkaConfigurationBuilder AddPfxImportFeature(this AkkaConfigurationBuilder builder, PfxImportOptions options)
-    {
-        if (!options.Enabled)
-            return builder.WithShardRegionProxy<PfxImportRequestRegion>(ShardTypeName, Role, new RequestMessageExtractor());
-
-        return builder
-            .WithShardRegion<PfxImportRequestRegion>(ShardTypeName,
-                (_, _, resolver) => id => PfxImportRequestActor.Props(id, resolver.GetService<PfxImportPorts>()),
-                new RequestMessageExtractor(),
-                RequestShardOptions.For(Role))
-            .WithActors((system, registry, resolver) =>
-            {
-                var ports = resolver.GetService<PfxImportPorts>();
-                var supervised = RequestCoordinator.Supervised(registry.Get<PfxImportRequestRegion>(), PfxImportCoordinator.Source(ports.Service, ports.Options), ports.Log);
-                registry.Register<PfxImportCoordinatorKey>(system.ActorOf(supervised, "pkcs-import-coordinator-supervisor"));
-            });
-    }
+    /// <summary>The PKCS import feature (see <see cref="PulledFeatureHosting"/>); <see cref="PfxImportPorts"/> comes from DI.</summary>
+    public static AkkaConfigurationBuilder AddPfxImportFeature(this AkkaConfigurationBuilder builder, PfxImportOptions options) =>
+        builder.AddPulledFeature<PfxImportRequestRegion, PfxImportCoordinatorKey, PfxImportPorts>(options.Enabled, Role, ShardTypeName, PfxImportRequestActor.Props,
+            ports => PfxImportCoordinator.Source(ports.Service, ports.Options), ports => ports.Log);
 }

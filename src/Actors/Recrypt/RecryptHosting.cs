@@ -1,9 +1,7 @@
-using Akka.Cluster.Hosting;
 using Akka.Hosting;
 using CertConnector.Actors.Common;
 using CertConnector.Actors.Logging;
 using CertConnector.Actors.Ports;
-using CertConnector.Actors.Sharding;
 
 namespace CertConnector.Actors.Recrypt;
 
@@ -26,25 +24,8 @@ public static class RecryptHosting
     public const string Role = "recrypt";
     public const string ShardTypeName = "recrypt-request";
 
-    /// <summary>
-    /// The recrypt feature: sharded, remembered request actors and a per-node coordinator on nodes with the
-    /// role; a proxy elsewhere. <see cref="RecryptPorts"/> comes from DI.
-    /// </summary>
-    public static AkkaConfigurationBuilder AddRecryptFeature(this AkkaConfigurationBuilder builder, RecryptOptions options)
-    {
-        if (!options.Enabled)
-            return builder.WithShardRegionProxy<RecryptRequestRegion>(ShardTypeName, Role, new RequestMessageExtractor());
-
-        return builder
-            .WithShardRegion<RecryptRequestRegion>(ShardTypeName,
-                (_, _, resolver) => id => RecryptRequestActor.Props(id, resolver.GetService<RecryptPorts>()),
-                new RequestMessageExtractor(),
-                RequestShardOptions.For(Role))
-            .WithActors((system, registry, resolver) =>
-            {
-                var ports = resolver.GetService<RecryptPorts>();
-                var supervised = RequestCoordinator.Supervised(registry.Get<RecryptRequestRegion>(), RecryptCoordinator.Source(ports.Service, ports.Options), ports.Log);
-                registry.Register<RecryptCoordinatorKey>(system.ActorOf(supervised, "recrypt-coordinator-supervisor"));
-            });
-    }
+    /// <summary>The recrypt feature (see <see cref="PulledFeatureHosting"/>); <see cref="RecryptPorts"/> comes from DI.</summary>
+    public static AkkaConfigurationBuilder AddRecryptFeature(this AkkaConfigurationBuilder builder, RecryptOptions options) =>
+        builder.AddPulledFeature<RecryptRequestRegion, RecryptCoordinatorKey, RecryptPorts>(options.Enabled, Role, ShardTypeName, RecryptRequestActor.Props,
+            ports => RecryptCoordinator.Source(ports.Service, ports.Options), ports => ports.Log);
 }
