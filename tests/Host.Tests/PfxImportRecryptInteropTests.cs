@@ -42,6 +42,7 @@ public sealed class PfxImportRecryptInteropTests(RunningConnector connector) : I
         var shown = WaitUploaded("import", id);
         Assert.Equal("Completed", shown.GetProperty("queueStatus").GetString());
         Assert.Equal(["Downloaded", "Reencrypted", "Uploaded"], History(shown));
+        Assert.Equal("import", Assert.Single(Cli("requests", "show", id).Json.EnumerateArray()).GetProperty("feature").GetString());
 
         Cli("import", "result", id, "--out", dir);
         var decrypted = Path.Combine(dir, "password.out");
@@ -130,6 +131,9 @@ public sealed class PfxImportRecryptInteropTests(RunningConnector connector) : I
         var shown = WaitUploaded("recrypt", id);
         Assert.Equal("Completed", shown.GetProperty("queueStatus").GetString());
         Assert.Equal(["Downloaded", "Decrypted", "Reencrypted", "Uploaded"], History(shown));
+        var found = Assert.Single(Cli("requests", "show", id).Json.EnumerateArray());
+        Assert.Equal("recrypt", found.GetProperty("feature").GetString());
+        Assert.Contains(Cli("requests", "list", "--feature", "recrypt").Json.EnumerateArray(), r => r.GetProperty("requestId").GetString() == id);
 
         Cli("recrypt", "result", id, "--out", dir);
         var got = Path.Combine(dir, "got.bin");
@@ -156,6 +160,39 @@ public sealed class PfxImportRecryptInteropTests(RunningConnector connector) : I
         Assert.Equal("BadPayload", shown.GetProperty("errorCode").GetString());
         Assert.Equal("Decrypt", shown.GetProperty("failedStage").GetString());
         Assert.Equal(["Downloaded", "Failed", "Uploaded"], History(shown));
+    }
+
+    [Theory]
+    [InlineData("import-device")]
+    [InlineData("import-id")]
+    [InlineData("import-password")]
+    [InlineData("recrypt-payload")]
+    [InlineData("recrypt-recipient")]
+    public void Bad_input_is_refused_naming_the_field_and_queues_nothing(string which)
+    {
+        var dir = Tools.TempDir("import-bad");
+        var (pfx, _, deviceCert) = UserPfxAndDevice(dir, "pw");
+        var garbage = Path.Combine(dir, "garbage.crt");
+        File.WriteAllText(garbage, "not a certificate");
+        var empty = Path.Combine(dir, "empty.bin");
+        File.WriteAllBytes(empty, []);
+        var encrypted = Path.Combine(dir, "password.enc");
+        File.WriteAllText(encrypted, Convert.ToBase64String(new byte[384]));
+        var id = $"bad-{Guid.NewGuid():N}";
+        string[] Import(string device, string password, string requestId) =>
+            ["import", "request", "--pfx", pfx, "--encrypted-password", password, "--upn", "eve@contoso.example", "--device-cert", device, "--request-id", requestId];
+        var (args, field) = which switch
+        {
+            "import-device" => (Import(garbage, encrypted, id), "deviceCertificate"),
+            "import-id" => (Import(deviceCert, encrypted, "bad id!"), "requestId"),
+            "import-password" => (Import(deviceCert, empty, id), "encryptedPassword"),
+            "recrypt-payload" => (new[] { "recrypt", "request", "--payload", empty, "--recipient-cert", deviceCert, "--request-id", id }, "payload"),
+            _ => (new[] { "recrypt", "request", "--payload", encrypted, "--recipient-cert", garbage, "--request-id", id }, "recipientCertificate"),
+        };
+        var result = Process.Cli(args);
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains($"(field: {field})", result.Stderr);
+        Assert.Equal(1, Process.Cli("requests", "show", id).ExitCode); // nothing was queued
     }
 
     [Fact]
