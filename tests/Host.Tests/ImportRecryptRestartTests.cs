@@ -98,6 +98,8 @@ public sealed class ImportRecryptRestartTests
         var status = connector.Cli("status");
         Assert.Equal(0, status.ExitCode);
         Assert.Contains("warning: This instance has the role(s) pkcs-import, recrypt but no connector key", status.Stderr);
+        var cluster = connector.Cli("cluster", "show");
+        Assert.Contains("has the pkcs-import or recrypt role but no connector key", cluster.Stderr);
         var export = connector.Cli("key", "export-public");
         Assert.Equal(1, export.ExitCode);
         Assert.Contains("no connector key", export.Stderr);

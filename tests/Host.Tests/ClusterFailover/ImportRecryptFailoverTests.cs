@@ -38,6 +38,9 @@ public sealed class ImportRecryptFailoverTests
         // One connector key for the cluster: both instances report the same one.
         var keyA = a.Cli("key", "show").Json.GetProperty("fingerprint").GetString();
         Assert.Equal(keyA, b.Cli("key", "show").Json.GetProperty("fingerprint").GetString());
+        var view = a.Cli("cluster", "show", "--json").Json;
+        Assert.All(view.GetProperty("members").EnumerateArray(), m => Assert.Equal(keyA![..16], m.GetProperty("connectorKey").GetString()));
+        Assert.Empty(view.GetProperty("warnings").EnumerateArray());
 
         var password = $"failover-pfx-{Guid.NewGuid():N}";
         var secret = $"failover-payload-{Guid.NewGuid():N}";
