@@ -5,7 +5,7 @@ using System.Text.Json;
 namespace CertConnector.Host.Tests.ClusterFailover;
 
 /// <summary>
-/// Two real instances with the PKCS import and recrypt roles on one PostgreSQL database. Imports and recrypts are queued
+/// Two real instances with the PKCS import and recrypt roles (and a third without them) on one PostgreSQL database. Imports and recrypts are queued
 /// through both; one instance is killed (SIGKILL) mid-flight and restarted. Every import and recrypt finishes once, with the
 /// same connector key on both instances: the device decrypts every password (and it opens the PFX), the recipient every
 /// payload, with openssl; neither the password nor the payload is anywhere in the shared database or the logs.
@@ -30,10 +30,14 @@ public sealed class ImportRecryptFailoverTests
         using var cluster = new ConnectorCluster("import_failover", Settings);
         var a = cluster.Add("a", pkcs: false, scep: false, revocation: false);
         var b = cluster.Add("b", pkcs: false, scep: false, revocation: false);
+        // A third member without the roles: with keep-majority, two members that lose each other keep the one with the lower
+        // address, which would down the survivor half of the time. Three keep the two that still see each other.
+        var c = cluster.Add("c", pkcs: false, scep: false, revocation: false, pfxImport: false, recrypt: false);
         a.Start();
         b.Start();
-        cluster.WaitUntilUp(a, [a, b], TimeSpan.FromSeconds(90));
-        var all = cluster.Nodes;
+        c.Start();
+        cluster.WaitUntilUp(a, [a, b, c], TimeSpan.FromSeconds(90));
+        var all = new[] { a, b };
 
         // One connector key for the cluster: both instances report the same one.
         var keyA = a.Cli("key", "show").Json.GetProperty("fingerprint").GetString();
@@ -67,13 +71,31 @@ public sealed class ImportRecryptFailoverTests
         await ThreeInstanceFailoverTests.WaitForAsync(() => Done(cluster) >= 6, TimeSpan.FromMinutes(2), "6 results", cluster);
         b.Kill();
         Assert.True(Done(cluster) < 2 * Count, "the kill must land while requests are still being processed");
-        cluster.WaitUntilUp(a, [a], TimeSpan.FromSeconds(90));
+        cluster.WaitUntilUp(a, [a, c], TimeSpan.FromSeconds(90));
         b.Start();
-        cluster.WaitUntilUp(a, [a, b], TimeSpan.FromSeconds(90));
+        cluster.WaitUntilUp(a, [a, b, c], TimeSpan.FromSeconds(90));
 
-        await ThreeInstanceFailoverTests.WaitForAsync(() => cluster.Count("SELECT count(*) FROM pfx_import_requests WHERE completed_at IS NULL") == 0
-                                                            && cluster.Count("SELECT count(*) FROM recrypt_requests WHERE completed_at IS NULL") == 0,
-            TimeSpan.FromMinutes(3), "every import and recrypt to complete", cluster);
+        try
+        {
+            await ThreeInstanceFailoverTests.WaitForAsync(() => cluster.Count("SELECT count(*) FROM pfx_import_requests WHERE completed_at IS NULL") == 0
+                                                                && cluster.Count("SELECT count(*) FROM recrypt_requests WHERE completed_at IS NULL") == 0,
+                TimeSpan.FromMinutes(3), "every import and recrypt to complete", cluster);
+        }
+        catch (TimeoutException e)
+        {
+            // Which requests are stuck, where: their queue rows and what their actors say.
+            var stuck = cluster.Rows("SELECT request_id, leased_by, lease_expires_at, delivery_count FROM pfx_import_requests WHERE completed_at IS NULL " +
+                                     "UNION ALL SELECT request_id, leased_by, lease_expires_at, delivery_count FROM recrypt_requests WHERE completed_at IS NULL");
+            var views = new List<string>();
+            using var admin = a.Admin();
+            foreach (var row in stuck.Take(5))
+            {
+                var id = (string)row[0]!;
+                try { views.Add(await admin.GetStringAsync($"/api/v1/{(id.StartsWith("i-") ? "import" : "recrypt")}/requests/{id}")); }
+                catch (Exception ask) { views.Add($"{id}: {ask.Message}"); }
+            }
+            throw new TimeoutException($"{stuck.Count} unfinished: {string.Join("; ", stuck.Select(r => string.Join(",", r)))}\n{string.Join("\n", views)}\n{e.Message}", e);
+        }
 
         // One successful result each, delivered at most twice (a kill between the service's commit and the journal write).
         foreach (var (table, column, prefix) in new[] { ("pfx_import_results", "encrypted_password", "i-"), ("recrypt_results", "encrypted_payload", "r-") })
@@ -107,7 +129,7 @@ public sealed class ImportRecryptFailoverTests
         File.Delete(got);
 
         Assert.Empty(DataDirSecretScan.FindInPostgres(cluster.Database.ConnectionString, [password, secret]));
-        Assert.Empty(DataDirSecretScan.Find(all.SelectMany(n => DataDirSecretScan.Logs(n.DataDir)), [password, secret]));
+        Assert.Empty(DataDirSecretScan.Find(cluster.Nodes.SelectMany(n => DataDirSecretScan.Logs(n.DataDir)), [password, secret]));
     }
 
     private static long Done(ConnectorCluster cluster) =>
