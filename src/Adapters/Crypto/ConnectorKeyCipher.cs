@@ -42,7 +42,7 @@ public sealed class ConnectorKeyCipher(ConnectorKeyHolder holder) : IConnectorKe
         byte[]? utf8 = null;
         try
         {
-            PfxContents.Check(request.EncryptedPfxBlob, chars);
+            PfxContents.Check(request.EncryptedPfxBlob, chars, request.Thumbprint);
             // The device gets the password as UTF-8, the form openssl and .NET turn back into the same characters.
             utf8 = Encoding.UTF8.GetBytes(chars);
             return CmsEnvelope.Encrypt(utf8, device);

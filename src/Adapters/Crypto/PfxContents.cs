@@ -10,8 +10,11 @@ public static class PfxContents
     public const string MismatchCode = "PfxPasswordMismatch";
     public const string IncompleteCode = "PfxIncomplete";
     public const string BadPfxCode = "BadPfx";
+    public const string ThumbprintMismatchCode = "PfxThumbprintMismatch";
 
-    public static void Check(byte[] pfx, ReadOnlySpan<char> password)
+    /// <param name="thumbprint">when given (the service's <c>thumbprint</c>: SHA-1 of the certificate, hex, case and separators
+    /// ignored), one certificate in the PFX must have it, so a PFX swapped for another is not delivered.</param>
+    public static void Check(byte[] pfx, ReadOnlySpan<char> password, string? thumbprint = null)
     {
         Pkcs12Info info;
         try
@@ -27,6 +30,7 @@ public static class PfxContents
             throw ConnectorFailureException.Final(MismatchCode, "The decrypted password does not open the PFX (its MAC does not verify with it).");
 
         bool hasKey = false, hasCertificate = false;
+        var thumbprints = new List<string>();
         foreach (var contents in info.AuthenticatedSafe)
         {
             try
@@ -42,7 +46,11 @@ public static class PfxContents
             foreach (var bag in contents.GetBags())
             {
                 if (bag is Pkcs12ShroudedKeyBag or Pkcs12KeyBag) hasKey = true;
-                if (bag is Pkcs12CertBag { IsX509Certificate: true }) hasCertificate = true;
+                if (bag is Pkcs12CertBag { IsX509Certificate: true } certificate)
+                {
+                    hasCertificate = true;
+                    thumbprints.Add(Convert.ToHexString(SHA1.HashData(certificate.EncodedCertificate.Span)));
+                }
             }
         }
         if (!hasKey || !hasCertificate)
@@ -52,5 +60,12 @@ public static class PfxContents
                 (false, _) => "The PFX holds no private key.",
                 _ => "The PFX holds no certificate.",
             });
+        if (thumbprint is { Length: > 0 } wanted)
+        {
+            var normalized = string.Concat(wanted.Where(char.IsAsciiHexDigit)).ToUpperInvariant();
+            if (!thumbprints.Contains(normalized))
+                throw ConnectorFailureException.Final(ThumbprintMismatchCode,
+                    $"No certificate in the PFX has the thumbprint {wanted} the request names (it holds {string.Join(", ", thumbprints)}).");
+        }
     }
 }

@@ -57,8 +57,9 @@ public static class PfxImportCommands
         var padding = PaddingOption();
         var upn = new Option<string>("--upn") { Description = "The user's principal name", Required = true };
         var deviceCert = new Option<FileInfo>("--device-cert") { Description = "The device's encryption certificate (PEM or DER)", Required = true };
+        var thumbprint = new Option<string?>("--thumbprint") { Description = "SHA-1 thumbprint (hex) of the PFX's certificate: checked before delivery" };
         var id = new Option<string?>("--request-id") { Description = "Request ID (default: a new GUID)" };
-        var command = new Command("request", "Queue an import") { pfx, password, padding, upn, deviceCert, id };
+        var command = new Command("request", "Queue an import") { pfx, password, padding, upn, deviceCert, thumbprint, id };
         command.SetAction(CliApp.Call(async (parse, client, ct) =>
         {
             var body = new NewPfxImportRequest(
@@ -66,7 +67,7 @@ public static class PfxImportCommands
                 await CliFiles.BinaryAsBase64Async(parse.GetValue(password)!, "Encrypted password", ct),
                 parse.GetValue(padding), parse.GetValue(upn),
                 await CliFiles.CertificateAsync(parse.GetValue(deviceCert)!, "Device certificate", ct),
-                RequestId: parse.GetValue(id));
+                Thumbprint: parse.GetValue(thumbprint), RequestId: parse.GetValue(id));
             CliApp.Print(await client.SendAsync(HttpMethod.Post, "/api/v1/import/requests", body, ct));
             return 0;
         }));

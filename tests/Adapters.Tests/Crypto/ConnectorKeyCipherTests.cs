@@ -94,6 +94,19 @@ public sealed class ConnectorKeyCipherTests : IDisposable
     }
 
     [Fact]
+    public void A_thumbprint_in_the_request_must_be_the_pfx_certificates()
+    {
+        var pfx = Pfx("pw");
+        using var certificate = X509CertificateLoader.LoadPkcs12(pfx, "pw", X509KeyStorageFlags.EphemeralKeySet);
+        var matching = Request(pfx, Encrypt("pw", "oaepSha256"), "oaepSha256") with { Thumbprint = certificate.Thumbprint.ToLowerInvariant() };
+        Assert.NotEmpty(_cipher.ReencryptPfxPassword(matching, DateTimeOffset.UtcNow));
+
+        var failure = Assert.Throws<ConnectorFailureException>(() => _cipher.ReencryptPfxPassword(matching with { Thumbprint = new string('A', 40) }, DateTimeOffset.UtcNow));
+        Assert.Equal((PfxContents.ThumbprintMismatchCode, false), (failure.Code, failure.Retryable));
+        Assert.Contains(certificate.Thumbprint, failure.Message);
+    }
+
+    [Fact]
     public void The_import_conversion_keeps_latin1_and_refuses_anything_beyond_it()
     {
         Assert.Equal([0x41, 0xE9, 0xFF], ImportPasswords.ToBytes("Aéÿ"));
