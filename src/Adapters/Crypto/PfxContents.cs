@@ -49,7 +49,8 @@ public static class PfxContents
                 if (bag is Pkcs12CertBag { IsX509Certificate: true } certificate)
                 {
                     hasCertificate = true;
-                    thumbprints.Add(Convert.ToHexString(SHA1.HashData(certificate.EncodedCertificate.Span)));
+                    using var x509 = certificate.GetCertificate(); // the certificate alone: its key, if any, is a separate bag
+                    thumbprints.Add(x509.Thumbprint);
                 }
             }
         }
