@@ -1,3 +1,4 @@
+using CertConnector.Host.ConnectorKey;
 using Akka.Hosting;
 using CertConnector.Actors.Ports;
 using CertConnector.Host.Admin;
@@ -65,6 +66,7 @@ public static class ServerApp
         app.UseMiddleware<RemoteModeQueueGuard>();
         app.MapAdminEndpoints();
         app.MapClusterEndpoints();
+        app.MapConnectorKeyEndpoints(); // the connector key's public half: for import and recrypt, whichever instance is asked
         app.MapCaRevocationEndpoints(); // CRL and OCSP belong to the CA: served whichever features are on
         foreach (var feature in ConnectorFeatures.All) feature.MapEndpoints(app);
 
@@ -77,6 +79,10 @@ public static class ServerApp
             DataDirectory.WriteWhole(data.AdminUrlFile, url + "\n"); // written last: its presence means "ready"
             app.Logger.LogInformation("certconnector {Version} ready: admin API {Url}, SCEP {ScepUrl}, data {DataDir}, CA {Ca}", AdminEndpoints.Version, url,
                 scepUrl, data.Root, app.Services.GetRequiredService<ICertificateAuthority>().GetType().Name);
+            // SPEC §7: an instance enabled for import or recrypt that lacks the connector key says so at start-up (and in status).
+            var key = app.Services.GetRequiredService<CertConnector.Adapters.Crypto.ConnectorKeyHolder>();
+            if (ConnectorKeyEndpoints.Warning(key, options.Roles) is { } missing) app.Logger.LogWarning("{Warning}", missing);
+            else if (key.Key is { } k) app.Logger.LogInformation("Connector key {Fingerprint} (RSA {Bits})", k.Fingerprint[..16], k.KeySize);
         });
         await app.RunAsync();
         return 0;

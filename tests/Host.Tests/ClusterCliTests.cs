@@ -46,7 +46,7 @@ public sealed class ClusterCliTests(RunningConnector connector) : IClassFixture<
         var member = Assert.Single(view.GetProperty("members").EnumerateArray());
         Assert.Equal(self, member.GetProperty("address").GetString());
         Assert.Equal("Up", member.GetProperty("status").GetString());
-        Assert.Equal(["pkcs", "revocation", "scep"], member.GetProperty("roles").EnumerateArray().Select(r => r.GetString()));
+        Assert.Equal(["pkcs", "pkcs-import", "recrypt", "revocation", "scep"], member.GetProperty("roles").EnumerateArray().Select(r => r.GetString()));
         Assert.Matches("^[0-9a-f]{32}$", member.GetProperty("instanceId").GetString()); // the instance role, shown apart from the features
         Assert.True(member.GetProperty("reachable").GetBoolean());
         Assert.True(member.GetProperty("isLeader").GetBoolean());
@@ -60,7 +60,7 @@ public sealed class ClusterCliTests(RunningConnector connector) : IClassFixture<
         var lines = table.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.StartsWith("ADDRESS", lines[0]);
         Assert.Contains("UPTIME", lines[0]);
-        Assert.Contains(lines, l => l.StartsWith(self + " (self)") && l.Contains(" Up ") && l.Contains("pkcs,revocation,scep") && l.TrimEnd().EndsWith('*'));
+        Assert.Contains(lines, l => l.StartsWith(self + " (self)") && l.Contains(" Up ") && l.Contains("pkcs,pkcs-import,recrypt,revocation,scep") && l.TrimEnd().EndsWith('*'));
         Assert.Contains($"leader: {self}", table.Stdout);
         Assert.Equal("", table.Stderr); // no version warning on one node
     }
@@ -71,7 +71,7 @@ public sealed class ClusterCliTests(RunningConnector connector) : IClassFixture<
         var self = SelfAddress();
         var all = Process.Cli("cluster", "shards", "--json");
         Assert.True(all.ExitCode == 0, all.ToString());
-        Assert.Equal(["pkcs", "scep", "revocation"], all.Json.EnumerateArray().Select(r => r.GetProperty("feature").GetString()));
+        Assert.Equal(["pkcs", "scep", "revocation", "import", "recrypt"], all.Json.EnumerateArray().Select(r => r.GetProperty("feature").GetString()));
 
         var one = Process.Cli("cluster", "shards", "--feature", "revocation", "--json");
         Assert.True(one.ExitCode == 0, one.ToString());
@@ -163,7 +163,8 @@ public sealed class TwoNodeClusterTests
         File.WriteAllText(hocon, File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "hocon", "embedded.hocon"))
             .Replace("seed-nodes = []", $"seed-nodes = [\"{firstAddress}\"]") + "\nakka.cluster.app-version = \"0.0.1-old\"\n");
         using var second = ConnectorProcess.Start(Path.Combine(dir, "b"), "--instance", "node-b", "--hocon", hocon,
-            "--Connector:Scep:Enabled=false");
+            "--Connector:Scep:Enabled=false", "--Connector:PfxImport:Enabled=false", "--Connector:Recrypt:Enabled=false"); // its own CA and connector key:
+        // two data directories make no real cluster, and an import/recrypt role on both would (rightly) warn about two connector keys
         first.WaitUntil(() => first.Cli("cluster", "show", "--json").Json.GetProperty("members").EnumerateArray()
             .Count(m => m.GetProperty("status").GetString() == "Up") == 2, TimeSpan.FromSeconds(60), "two Up members");
 

@@ -18,7 +18,7 @@ public sealed class ConfigurationTests
     {
         var options = Bind([]);
         Assert.Equal(("data", "http://127.0.0.1:5080", "http://127.0.0.1:8080"), (options.DataDir, options.AdminUrl, options.Scep.ListenUrl));
-        Assert.Equal(["pkcs", "scep", "revocation"], options.Roles);
+        Assert.Equal(["pkcs", "scep", "revocation", "pkcs-import", "recrypt"], options.Roles);
         Assert.Equal(TimeSpan.FromSeconds(10), options.Scep.ResponseBudget);
     }
 
@@ -26,7 +26,8 @@ public sealed class ConfigurationTests
     public void Switches_and_keys_override_the_defaults()
     {
         var options = Bind(["--data-dir", "/var/lib/cc", "--scep-url", "http://0.0.0.0:9000", "--Connector:Pkcs:BatchSize=7",
-            "--Connector:Pkcs:PollInterval=00:00:02", "--Connector:Scep:Enabled=false", "--Connector:Revocation:Enabled=false"],
+            "--Connector:Pkcs:PollInterval=00:00:02", "--Connector:Scep:Enabled=false", "--Connector:Revocation:Enabled=false",
+            "--Connector:PfxImport:Enabled=false", "--Connector:Recrypt:Enabled=false"],
             new Dictionary<string, string?> { ["Connector:Pkcs:MaxInFlight"] = "11" });
         Assert.Equal("/var/lib/cc", options.DataDir);
         Assert.Equal("http://0.0.0.0:9000", options.Scep.ListenUrl);
@@ -38,7 +39,8 @@ public sealed class ConfigurationTests
     public void The_hocon_gets_the_data_directory_and_the_roles()
     {
         var data = Tools.TempDir("hocon");
-        var options = Bind(["--data-dir", data, "--Connector:Pkcs:Enabled=false", "--Connector:Revocation:Enabled=false"]);
+        var options = Bind(["--data-dir", data, "--Connector:Pkcs:Enabled=false", "--Connector:Revocation:Enabled=false",
+            "--Connector:PfxImport:Enabled=false", "--Connector:Recrypt:Enabled=false"]);
         var config = AkkaComposition.LoadHocon(options);
         Assert.Equal(["scep"], config.GetStringList("akka.cluster.roles"));
         Assert.Equal($"Data Source={Path.GetFullPath(data)}/connector.db", config.GetString("akka.persistence.journal.sql.connection-string"));

@@ -61,10 +61,25 @@ public sealed class ConnectorProcess : IDisposable
     /// <summary>Runs <c>certconnector ARGS</c> against this instance.</summary>
     public CliResult Cli(params string[] args) => RunCli(DataDir, args);
 
-    public static CliResult RunCli(string dataDir, params string[] args)
+    public static CliResult RunCli(string dataDir, params string[] args) => RunCli(dataDir, null, args);
+
+    /// <summary>Runs <c>certconnector ARGS</c> with <paramref name="stdin"/> (UTF-8) on its standard input.</summary>
+    public CliResult CliWithInput(string stdin, params string[] args) => RunCli(DataDir, stdin, args);
+
+    private static CliResult RunCli(string dataDir, string? stdin, string[] args)
     {
         var info = Dotnet([ExecutableDll, .. args, "--data-dir", dataDir]);
+        if (stdin is not null)
+        {
+            info.RedirectStandardInput = true;
+            info.StandardInputEncoding = new System.Text.UTF8Encoding(false);
+        }
         using var process = Process.Start(info)!;
+        if (stdin is not null)
+        {
+            process.StandardInput.Write(stdin);
+            process.StandardInput.Close();
+        }
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         if (!process.WaitForExit(TimeSpan.FromSeconds(60)))

@@ -13,8 +13,10 @@ public sealed record GetNodeInfo : IConnectorSerializable
 /// <summary>
 /// A node's answer. <paramref name="Uptime"/> is measured by the answering node on its own monotonic clock, so
 /// clock skew between machines does not distort it; <paramref name="StartedAt"/> is that node's wall clock.
+/// <paramref name="ConnectorKey"/> names the connector key the node holds (the start of its fingerprint), null when it has none:
+/// every instance that runs PKCS import or recrypt must hold the same one (SPEC §7).
 /// </summary>
-public sealed record NodeInfo(string Instance, string Version, DateTimeOffset StartedAt, TimeSpan Uptime) : IConnectorSerializable;
+public sealed record NodeInfo(string Instance, string Version, DateTimeOffset StartedAt, TimeSpan Uptime, string? ConnectorKey = null) : IConnectorSerializable;
 
 /// <summary>
 /// One per node, at the fixed path <c>/user/node-info</c>, so any node can ask any member by its address
@@ -24,15 +26,15 @@ public sealed class NodeInfoActor : ReceiveActor
 {
     public const string Name = "node-info";
 
-    public NodeInfoActor(string instance, string version, TimeProvider time)
+    public NodeInfoActor(string instance, string version, TimeProvider time, string? connectorKey = null)
     {
         var startedAt = time.GetUtcNow();
         var started = time.GetTimestamp();
-        Receive<GetNodeInfo>(_ => Sender.Tell(new NodeInfo(instance, version, startedAt, time.GetElapsedTime(started))));
+        Receive<GetNodeInfo>(_ => Sender.Tell(new NodeInfo(instance, version, startedAt, time.GetElapsedTime(started), connectorKey)));
     }
 
-    public static Props Props(string instance, string version, TimeProvider? time = null) =>
-        Akka.Actor.Props.Create(() => new NodeInfoActor(instance, version, time ?? TimeProvider.System));
+    public static Props Props(string instance, string version, TimeProvider? time = null, string? connectorKey = null) =>
+        Akka.Actor.Props.Create(() => new NodeInfoActor(instance, version, time ?? TimeProvider.System, connectorKey));
 
     /// <summary>The path of a member's node-info actor.</summary>
     public static ActorPath PathAt(Address member) => new RootActorPath(member) / "user" / Name;
@@ -43,9 +45,9 @@ public sealed class NodeInfoKey;
 
 public static class NodeInfoHosting
 {
-    public static AkkaConfigurationBuilder AddNodeInfo(this AkkaConfigurationBuilder builder, string instance, string version) =>
+    public static AkkaConfigurationBuilder AddNodeInfo(this AkkaConfigurationBuilder builder, string instance, string version, string? connectorKey = null) =>
         builder.WithActors((system, registry) =>
-            registry.Register<NodeInfoKey>(system.ActorOf(NodeInfoActor.Props(instance, version), NodeInfoActor.Name)));
+            registry.Register<NodeInfoKey>(system.ActorOf(NodeInfoActor.Props(instance, version, connectorKey: connectorKey), NodeInfoActor.Name)));
 }
 
 /// <summary>Wire names of the cluster-inspection messages (never persisted, but they cross nodes).</summary>

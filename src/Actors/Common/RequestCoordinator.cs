@@ -40,7 +40,15 @@ public sealed class RequestCoordinator : ReceiveActor, IWithTimers
     private const string PollTimer = "poll";
     private const string ResendTimer = "resend";
     private const string NudgeTimer = "nudge";
+    private const string ResendLateTimer = "resend-late";
     private static readonly TimeSpan ResendDelay = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// A second hand-over after a departure: the shard coordinator can take longer than <see cref="ResendDelay"/> to give the departed
+    /// member's shards a new home (seen when the departed member restarts at once on the same address: 5 s after the removal the
+    /// region still routed to its old incarnation, and the start went to dead letters). Without it such a request waits for the nudge.
+    /// </summary>
+    private static readonly TimeSpan ResendLateDelay = TimeSpan.FromSeconds(30);
 
     /// <summary>How often, and after how long in flight, a request not reported complete is handed to the region again.</summary>
     private static readonly TimeSpan NudgeInterval = TimeSpan.FromMinutes(2);
@@ -75,6 +83,7 @@ public sealed class RequestCoordinator : ReceiveActor, IWithTimers
         {
             if (removed.Member.Address.Equals(Akka.Cluster.Cluster.Get(Context.System).SelfAddress)) return;
             Timers.StartSingleTimer(ResendTimer, ResendInFlight.Instance, ResendDelay);
+            Timers.StartSingleTimer(ResendLateTimer, ResendInFlight.Instance, ResendLateDelay);
         });
         Receive<ResendInFlight>(_ =>
         {

@@ -1,9 +1,7 @@
-using Akka.Cluster.Hosting;
 using Akka.Hosting;
 using CertConnector.Actors.Common;
 using CertConnector.Actors.Logging;
 using CertConnector.Actors.Ports;
-using CertConnector.Actors.Sharding;
 
 namespace CertConnector.Actors.Revocation;
 
@@ -26,25 +24,8 @@ public static class RevocationHosting
     public const string Role = "revocation";
     public const string ShardTypeName = "revocation-request";
 
-    /// <summary>
-    /// The revocation feature: sharded, remembered request actors and a per-node coordinator on nodes with the
-    /// role; a proxy elsewhere. <see cref="RevocationPorts"/> comes from DI.
-    /// </summary>
-    public static AkkaConfigurationBuilder AddRevocationFeature(this AkkaConfigurationBuilder builder, RevocationOptions options)
-    {
-        if (!options.Enabled)
-            return builder.WithShardRegionProxy<RevocationRequestRegion>(ShardTypeName, Role, new RequestMessageExtractor());
-
-        return builder
-            .WithShardRegion<RevocationRequestRegion>(ShardTypeName,
-                (_, _, resolver) => id => RevocationRequestActor.Props(id, resolver.GetService<RevocationPorts>()),
-                new RequestMessageExtractor(),
-                RequestShardOptions.For(Role))
-            .WithActors((system, registry, resolver) =>
-            {
-                var ports = resolver.GetService<RevocationPorts>();
-                var supervised = RequestCoordinator.Supervised(registry.Get<RevocationRequestRegion>(), RevocationCoordinator.Source(ports.Service, ports.Options), ports.Log);
-                registry.Register<RevocationCoordinatorKey>(system.ActorOf(supervised, "revocation-coordinator-supervisor"));
-            });
-    }
+    /// <summary>The revocation feature (see <see cref="PulledFeatureHosting"/>); <see cref="RevocationPorts"/> comes from DI.</summary>
+    public static AkkaConfigurationBuilder AddRevocationFeature(this AkkaConfigurationBuilder builder, RevocationOptions options) =>
+        builder.AddPulledFeature<RevocationRequestRegion, RevocationCoordinatorKey, RevocationPorts>(options.Enabled, Role, ShardTypeName, RevocationRequestActor.Props,
+            ports => RevocationCoordinator.Source(ports.Service, ports.Options), ports => ports.Log);
 }

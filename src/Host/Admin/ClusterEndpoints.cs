@@ -60,8 +60,24 @@ public static class ClusterEndpoints
         var rows = members.Select((m, i) => new ClusterMemberView(
             m.Address.ToString(), m.Status.ToString(), [.. InstanceRole.FeatureRoles(m.Roles).Order()], !unreachable.Contains(m.Address),
             m.AppVersion.ToString(), infos[i]?.Instance, infos[i]?.StartedAt, infos[i]?.Uptime,
-            m.Address.Equals(state.Leader), m.Address.Equals(cluster.SelfAddress), InstanceRole.InstanceIdOf(m))).ToList();
-        return new ClusterView(cluster.SelfAddress.ToString(), state.Leader?.ToString(), rows, VersionWarnings(state.Members));
+            m.Address.Equals(state.Leader), m.Address.Equals(cluster.SelfAddress), InstanceRole.InstanceIdOf(m), infos[i]?.ConnectorKey)).ToList();
+        return new ClusterView(cluster.SelfAddress.ToString(), state.Leader?.ToString(), rows, [.. VersionWarnings(state.Members), .. ConnectorKeyWarnings(rows, infos)]);
+    }
+
+    /// <summary>
+    /// SPEC §7: every member with the <c>pkcs-import</c> or <c>recrypt</c> role must hold the same connector key. Warns about a member
+    /// that answered without one, and when the members hold different ones. Members that did not answer are not judged.
+    /// </summary>
+    public static IReadOnlyList<string> ConnectorKeyWarnings(IReadOnlyList<ClusterMemberView> rows, IReadOnlyList<NodeInfo?> infos)
+    {
+        var needing = rows.Select((row, i) => (Row: row, Info: infos[i]))
+            .Where(m => m.Info is not null && m.Row.Roles.Any(r => r is Actors.PfxImport.PfxImportHosting.Role or Actors.Recrypt.RecryptHosting.Role)).ToList();
+        var warnings = needing.Where(m => m.Info!.ConnectorKey is null)
+            .Select(m => $"{m.Row.Address} ({m.Info!.Instance}) has the pkcs-import or recrypt role but no connector key.").ToList();
+        var keys = needing.Where(m => m.Info!.ConnectorKey is not null).GroupBy(m => m.Info!.ConnectorKey!).OrderBy(g => g.Key, StringComparer.Ordinal).ToList();
+        if (keys.Count > 1)
+            warnings.Add($"Instances hold different connector keys: {string.Join("; ", keys.Select(g => $"{g.Key} on {string.Join(", ", g.Select(m => m.Row.Address))}"))}.");
+        return warnings;
     }
 
     /// <summary>A warning when the Up members run different versions (as each announced it to the cluster).</summary>
@@ -139,8 +155,9 @@ public sealed record ClusterView(string Self, string? Leader, IReadOnlyList<Clus
 /// <param name="Roles">the member's feature roles (its <c>instance:</c> role is <paramref name="InstanceId"/>).</param>
 /// <param name="Uptime">measured by the member itself when it answered.</param>
 /// <param name="InstanceId">the ID of the member's data directory, from its cluster roles: its queue leases carry it.</param>
+/// <param name="ConnectorKey">the start of the fingerprint of the member's connector key; null when it has none or did not answer.</param>
 public sealed record ClusterMemberView(string Address, string Status, IReadOnlyList<string> Roles, bool Reachable, string Version,
-    string? Instance, DateTimeOffset? StartedAt, TimeSpan? Uptime, bool IsLeader, bool IsSelf, string? InstanceId = null);
+    string? Instance, DateTimeOffset? StartedAt, TimeSpan? Uptime, bool IsLeader, bool IsSelf, string? InstanceId = null, string? ConnectorKey = null);
 
 /// <summary>One feature's shard region in <c>GET /api/v1/cluster/shards</c> (<c>cluster shards</c>).</summary>
 public sealed record ShardRegionView(string Feature, string TypeName, string Role, int Shards, int Entities, IReadOnlyList<ShardRegionHolder> Regions);

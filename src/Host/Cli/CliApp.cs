@@ -15,7 +15,7 @@ public static class CliApp
     public static IReadOnlyList<string> Commands => [.. BuildCommands().Select(c => c.Name)];
 
     private static IEnumerable<Command> BuildCommands() =>
-        [.. ConnectorFeatures.All.Select(f => f.Command()), CaCommands.Build(), ClusterCommands.Build(), RequestsCommand(), StatusCommand()];
+        [.. ConnectorFeatures.All.Select(f => f.Command()), CaCommands.Build(), ConnectorKey.KeyCommands.Build(), ClusterCommands.Build(), RequestsCommand(), StatusCommand()];
 
     private static readonly JsonSerializerOptions Pretty = new() { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 

@@ -31,7 +31,7 @@ public static class AkkaComposition
                 system => new ConnectorJsonSerializer(system, sp.GetRequiredService<JournalSealingKey>()))
             .AddFeatures(options)
             .AddHealthReportingIfRemote(options)
-            .AddNodeInfo(options.Instance, Admin.AdminEndpoints.Version)
+            .AddNodeInfo(options.Instance, Admin.AdminEndpoints.Version, sp.GetRequiredService<CertConnector.Adapters.Crypto.ConnectorKeyHolder>().Key?.Fingerprint[..16])
             .AddDepartedMemberLeaseRelease() // a member that left or was downed: its queue leases end at once
             .AddStartup((system, _) =>
             {

@@ -4,11 +4,12 @@ using CertConnector.Adapters.Service.Standalone;
 namespace CertConnector.Host.Composition;
 
 /// <summary>
-/// <see cref="IQueueLeaseRelease"/> over every standalone queue (PKCS, revocation): a departed instance's leases are
+/// <see cref="IQueueLeaseRelease"/> over every standalone queue (PKCS, revocation, PKCS import, recrypt): a departed instance's leases are
 /// ended in each. The queues are independent, so one failing does not keep the other's leases: the second still
 /// runs, and the failure is rethrown for the caller to retry (which repeats the first harmlessly).
 /// </summary>
-public sealed class StandaloneQueueLeaseRelease(StandaloneManagementService pkcs, StandaloneRevocationQueue revocation) : IQueueLeaseRelease
+public sealed class StandaloneQueueLeaseRelease(StandaloneManagementService pkcs, StandaloneRevocationQueue revocation,
+    StandalonePfxImportQueue pfxImport, StandaloneRecryptQueue recrypt) : IQueueLeaseRelease
 {
     public async Task<int> ReleaseLeasesOfAsync(string instanceId, CancellationToken cancellationToken)
     {
@@ -17,6 +18,8 @@ public sealed class StandaloneQueueLeaseRelease(StandaloneManagementService pkcs
         {
             pkcs.ReleaseLeasesOfAsync(instanceId, cancellationToken),
             revocation.ReleaseLeasesOfAsync(instanceId, cancellationToken),
+            pfxImport.ReleaseLeasesOfAsync(instanceId, cancellationToken),
+            recrypt.ReleaseLeasesOfAsync(instanceId, cancellationToken),
         };
         var counts = await Task.WhenAll(releases).ConfigureAwait(false);
         return counts.Sum();

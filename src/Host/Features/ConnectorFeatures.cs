@@ -1,4 +1,6 @@
 using CertConnector.Host.Pkcs;
+using CertConnector.Host.PfxImport;
+using CertConnector.Host.Recrypt;
 using CertConnector.Host.Revocation;
 using CertConnector.Host.Scep;
 
@@ -12,5 +14,7 @@ public static class ConnectorFeatures
         PkcsFeature.Definition,
         ScepFeature.Definition,
         RevocationFeature.Definition,
+        PfxImportFeature.Definition,
+        RecryptFeature.Definition,
     ];
 }

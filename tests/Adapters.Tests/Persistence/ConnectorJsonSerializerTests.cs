@@ -6,6 +6,8 @@ using Akka.Serialization;
 using CertConnector.Actors.Common;
 using CertConnector.Actors.Pkcs;
 using CertConnector.Actors.Revocation;
+using CertConnector.Actors.PfxImport;
+using CertConnector.Actors.Recrypt;
 using CertConnector.Actors.Scep;
 using CertConnector.Actors.Ports;
 using CertConnector.Adapters.Persistence;
@@ -26,6 +28,8 @@ public sealed class ConnectorJsonSerializerTests() : Akka.TestKit.Xunit2.TestKit
         "smime", new KeySpec(KeyAlgorithm.Ecdsa, 384), [0x30, 0x82, 0x01], "user", "S-1-5-21-1-2-3-1001", 365);
 
     private static readonly RevocationRequest Revocation = new("rv-1", "0A1B", RevocationReason.KeyCompromise, "CN=CA");
+    private static readonly PfxImportRequest Import = new("im-1", "alice@contoso.com", [0x30, 0x82], [1, 2, 3], "oaepSha256", [0x30, 0x01], "AB12", "key-1");
+    private static readonly RecryptRequest Recrypt = new("rc-1", [0x30, 0x80], [0x30, 0x01]);
 
     /// <summary>One sample per manifest; a type added to the serializer without a sample fails the coverage test.</summary>
     public static readonly IReadOnlyDictionary<Type, object> Samples = new Dictionary<Type, object>
@@ -62,6 +66,27 @@ public sealed class ConnectorJsonSerializerTests() : Akka.TestKit.Xunit2.TestKit
         [typeof(GetRevocationRequest)] = new GetRevocationRequest("rv-1"),
         [typeof(RevocationRequestView)] = new RevocationRequestView("rv-1", true, "Revoked", "0A1B", RevocationReason.KeyCompromise, 1, T,
             new FailureReason("A", "b", true), "4005", false, [new HistoryEntry(T, "Downloaded", "x")]),
+        [typeof(PfxImportRequestDownloaded)] = new PfxImportRequestDownloaded("im-1", Import, T),
+        [typeof(PfxPasswordReencrypted)] = new PfxPasswordReencrypted("im-1", [0x30, 0x80, 9], T),
+        [typeof(PfxImportAttemptFailed)] = new PfxImportAttemptFailed("im-1", PfxImportStage.Reencrypt, 1, new FailureReason("ConnectorKeyUnavailable", "none", true), T.AddMinutes(1), T),
+        [typeof(PfxImportFailed)] = new PfxImportFailed("im-1", new FailureReason("PfxPasswordMismatch", "does not open", false), T),
+        [typeof(PfxImportResultUploaded)] = new PfxImportResultUploaded("im-1", true, T),
+        [typeof(StartPfxImportRequest)] = new StartPfxImportRequest(Import),
+        [typeof(PfxImportRequestCompleted)] = new PfxImportRequestCompleted("im-1", true),
+        [typeof(GetPfxImportRequest)] = new GetPfxImportRequest("im-1"),
+        [typeof(PfxImportRequestView)] = new PfxImportRequestView("im-1", true, "Reencrypted", "alice@contoso.com", "oaepSha256", 1, T,
+            new FailureReason("A", "b", true), false, [new HistoryEntry(T, "Downloaded", "x")]),
+        [typeof(RecryptRequestDownloaded)] = new RecryptRequestDownloaded("rc-1", Recrypt, T),
+        [typeof(RecryptPayloadDecrypted)] = new RecryptPayloadDecrypted("rc-1", 42, T),
+        [typeof(RecryptPayloadReencrypted)] = new RecryptPayloadReencrypted("rc-1", [0x30, 0x80, 7], T),
+        [typeof(RecryptAttemptFailed)] = new RecryptAttemptFailed("rc-1", RecryptStage.Upload, 2, new FailureReason("X", "y", true), T.AddMinutes(1), T),
+        [typeof(RecryptFailed)] = new RecryptFailed("rc-1", RecryptStage.Decrypt, new FailureReason("BadPayload", "not ours", false), T),
+        [typeof(RecryptResultUploaded)] = new RecryptResultUploaded("rc-1", false, T),
+        [typeof(StartRecryptRequest)] = new StartRecryptRequest(Recrypt),
+        [typeof(RecryptRequestCompleted)] = new RecryptRequestCompleted("rc-1", false),
+        [typeof(GetRecryptRequest)] = new GetRecryptRequest("rc-1"),
+        [typeof(RecryptRequestView)] = new RecryptRequestView("rc-1", true, "Failed", 0, null, new FailureReason("BadPayload", "x", false), "Decrypt", true,
+            [new HistoryEntry(T, "Downloaded", "x")]),
         [typeof(GetNodeInfo)] = GetNodeInfo.Instance,
         [typeof(NodeInfo)] = new NodeInfo("node-a", "1.2.3", T, TimeSpan.FromMinutes(90)),
         [typeof(ScepRequestView)] = new ScepRequestView("scep-1", true, "Issued", "tx", "0A", false, 1, [new HistoryEntry(T, "Received", "x")]),

@@ -28,8 +28,8 @@ public sealed class PostgresClusterTests
 
         var members = second.Cli("cluster", "show", "--json").Json.GetProperty("members").EnumerateArray()
             .ToDictionary(m => m.GetProperty("address").GetString()!, m => m);
-        Assert.Equal(["pkcs", "revocation"], members[a].GetProperty("roles").EnumerateArray().Select(r => r.GetString()));
-        Assert.Equal(["scep"], members[b].GetProperty("roles").EnumerateArray().Select(r => r.GetString()));
+        Assert.Equal(["pkcs", "pkcs-import", "recrypt", "revocation"], members[a].GetProperty("roles").EnumerateArray().Select(r => r.GetString()));
+        Assert.Equal(["pkcs-import", "recrypt", "scep"], members[b].GetProperty("roles").EnumerateArray().Select(r => r.GetString()));
         Assert.Equal("node-a", members[a].GetProperty("instance").GetString());
 
         var table = first.Cli("cluster", "show");

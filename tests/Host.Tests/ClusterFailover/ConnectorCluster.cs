@@ -17,7 +17,7 @@ public sealed class ClusterNode
     private readonly ConnectorCluster _cluster;
     private readonly string[] _featureArgs;
 
-    internal ClusterNode(ConnectorCluster cluster, string name, bool pkcs, bool scep, bool revocation)
+    internal ClusterNode(ConnectorCluster cluster, string name, bool pkcs, bool scep, bool revocation, bool pfxImport, bool recrypt)
     {
         _cluster = cluster;
         Name = name;
@@ -28,7 +28,8 @@ public sealed class ClusterNode
         AdminPort = FreePort();
         ScepPort = FreePort();
         ClusterPort = FreePort();
-        _featureArgs = [$"--Connector:Pkcs:Enabled={Lower(pkcs)}", $"--Connector:Scep:Enabled={Lower(scep)}", $"--Connector:Revocation:Enabled={Lower(revocation)}"];
+        _featureArgs = [$"--Connector:Pkcs:Enabled={Lower(pkcs)}", $"--Connector:Scep:Enabled={Lower(scep)}", $"--Connector:Revocation:Enabled={Lower(revocation)}",
+            $"--Connector:PfxImport:Enabled={Lower(pfxImport)}", $"--Connector:Recrypt:Enabled={Lower(recrypt)}"];
     }
 
     public string Name { get; }
@@ -126,9 +127,9 @@ public sealed class ConnectorCluster : IDisposable
     public IReadOnlyList<ClusterNode> Nodes => _nodes;
 
     /// <summary>Declares a node (ports chosen now); call <see cref="ClusterNode.Start"/> after all are declared.</summary>
-    public ClusterNode Add(string name, bool pkcs, bool scep, bool revocation)
+    public ClusterNode Add(string name, bool pkcs, bool scep, bool revocation, bool pfxImport = true, bool recrypt = true)
     {
-        var node = new ClusterNode(this, name, pkcs, scep, revocation);
+        var node = new ClusterNode(this, name, pkcs, scep, revocation, pfxImport, recrypt);
         _nodes.Add(node);
         return node;
     }

@@ -45,6 +45,17 @@ internal static class CertificateProfile
         return generator.Generate(Signer(caKey));
     }
 
+    /// <summary>The connector key's certificate: keyEncipherment (and dataEncipherment), so standard tools envelope to it.</summary>
+    public static X509Certificate ConnectorKey(X509Name subject, AsymmetricKeyParameter publicKey, X509Certificate ca, AsymmetricKeyParameter caKey,
+        DateTimeOffset now, int validityDays)
+    {
+        var key = SubjectPublicKeyInfoFactory.CreateSubjectPublicKeyInfo(publicKey);
+        var generator = Base(ca.SubjectDN, subject, key, now - ClockSkew, Min(now.AddDays(validityDays), ca));
+        AddEndEntityBasics(generator, key, ca);
+        generator.AddExtension(X509Extensions.KeyUsage, true, new BcKeyUsage(BcKeyUsage.KeyEncipherment | BcKeyUsage.DataEncipherment));
+        return generator.Generate(Signer(caKey));
+    }
+
     /// <summary>
     /// The delegated OCSP signer (RFC 6960 4.2.2.2): id-kp-OCSPSigning, and id-pkix-ocsp-nocheck so clients do not
     /// ask about the signer itself (it is short-lived and renewed instead).

@@ -1,0 +1,51 @@
+using Akka.Actor;
+using Akka.Hosting;
+using CertConnector.Actors.Common;
+using CertConnector.Actors.PfxImport;
+using CertConnector.Adapters.Service.Standalone;
+using CertConnector.Host.Admin;
+
+namespace CertConnector.Host.PfxImport;
+
+/// <summary>The standalone-mode PKCS import operations: queue an import, show it, fetch its result.</summary>
+public static class PfxImportEndpoints
+{
+    private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(10);
+
+    public static IEndpointRouteBuilder MapPfxImportEndpoints(this IEndpointRouteBuilder app)
+    {
+        var imports = app.MapGroup("/api/v1/import/requests");
+
+        imports.MapPost("", async (NewPfxImportRequest body, StandalonePfxImportQueue queue, TimeProvider time,
+            IRequiredActor<PfxImportCoordinatorKey> coordinator, CancellationToken ct) =>
+        {
+            var (request, error) = PfxImportFields.Validate(body, time.GetUtcNow());
+            if (error is not null) return Results.BadRequest(error);
+            if (!await queue.EnqueueAsync(request!, ct))
+                return Results.Conflict(new ApiError($"An import with ID '{request!.RequestId}' already exists.", "requestId"));
+            coordinator.ActorRef.Tell(PollNow.Instance);
+            return Results.Accepted($"/api/v1/import/requests/{request!.RequestId}", new RequestAccepted(request.RequestId, "Queued"));
+        });
+
+        imports.MapGet("/{id}", async (string id, StandalonePfxImportQueue queue, IRequiredActor<PfxImportRequestRegion> region, CancellationToken ct) =>
+        {
+            var record = await queue.GetAsync(id, ct);
+            if (record is null) return Results.NotFound(new ApiError($"No import request '{id}'."));
+            var view = await region.ActorRef.Ask<PfxImportRequestView>(new GetPfxImportRequest(id), AskTimeout, ct);
+            return Results.Ok(new PfxImportRequestDetails(id, record.Status.ToString(), view.Exists ? view.Status : "NotDownloaded",
+                record.Request.UserPrincipalName, record.Request.PaddingScheme, record.EnqueuedAt, view.Attempts, view.NextAttemptAt, view.Failure,
+                record.Result?.ErrorCode ?? view.Failure?.Code, view.ResultUploaded, record.UploadCount, view.History));
+        });
+
+        imports.MapGet("/{id}/result", async (string id, StandalonePfxImportQueue queue, CancellationToken ct) =>
+        {
+            var record = await queue.GetAsync(id, ct);
+            if (record is null) return Results.NotFound(new ApiError($"No import request '{id}'."));
+            if (record.Result is not { } r)
+                return Results.Conflict(new ApiError($"Import '{id}' has no result yet (queue status {record.Status}); see 'import show {id}'."));
+            return Results.Ok(new PfxImportResultBody(id, r.Succeeded, r.ErrorCode, r.ErrorMessage, r.EncryptedPassword));
+        });
+
+        return app;
+    }
+}

@@ -1,0 +1,112 @@
+using Akka.Actor;
+using CertConnector.Actors.Logging;
+using CertConnector.Actors.PfxImport;
+using CertConnector.Actors.Ports;
+
+namespace CertConnector.Actors.Tests.PfxImport;
+
+/// <summary>The import actor under TestKit with the test scheduler: retries fire when the test moves the clock.</summary>
+public sealed class PfxImportRequestActorTests : RequestActorTestKit
+{
+    private static readonly PfxImportRequest Request = new("im-1", "alice@contoso.example", [1, 2, 3], [4, 5, 6], "oaepSha256", [7, 8]);
+
+    private PfxImportPorts Ports(IConnectorKeyCipher cipher, IPfxImportService service) =>
+        new(cipher, service, EventLog, new PfxImportOptions { MaxAttempts = 4 });
+
+    [Fact]
+    public void Without_the_key_twice_then_with_it_two_retries_one_reencryption_one_upload()
+    {
+        var cipher = new ScriptedCipher(reencrypt: [ScriptedCipher.KeyMissing(), ScriptedCipher.KeyMissing()]);
+        var service = new RecordingImportService();
+        var actor = Sys.ActorOf(PfxImportRequestActor.Props("im-1", Ports(cipher, service)));
+
+        actor.Tell(new StartPfxImportRequest(Request), TestActor);
+
+        AdvanceUntil(() => EventLog.Count(ConnectorEvents.PkcsImportRequestSuccess) == 1);
+        ExpectMsg<PfxImportRequestCompleted>(c => c.Succeeded && c.RequestId == "im-1");
+        Assert.Equal(1, EventLog.Count(ConnectorEvents.PkcsImportDownloadedRequest));
+        Assert.Equal(2, EventLog.Count(ConnectorEvents.PkcsImportReencryptFailedAttempt));
+        Assert.Equal(1, EventLog.Count(ConnectorEvents.PkcsImportReencryptSuccess));
+        Assert.Equal(1, EventLog.Count(ConnectorEvents.PkcsImportUploadedRequest));
+        Assert.Equal(1, EventLog.Count(ConnectorEvents.PkcsImportUploadSuccess));
+        Assert.Equal(0, EventLog.Count(ConnectorEvents.PkcsImportRequestFailure));
+        Assert.Equal(3, cipher.ReencryptCalls);
+        var upload = Assert.Single(service.Uploaded);
+        Assert.True(upload.Succeeded);
+        Assert.Equal("sealed:im-1"u8.ToArray(), upload.EncryptedPassword);
+    }
+
+    [Theory]
+    [InlineData("PfxPasswordMismatch")]
+    [InlineData("UnsupportedPadding")]
+    [InlineData("PfxIncomplete")]
+    public void A_final_error_uploads_one_failure_and_never_retries(string code)
+    {
+        var cipher = new ScriptedCipher(reencrypt: [ScriptedCipher.Final(code)]);
+        var service = new RecordingImportService();
+        var actor = Sys.ActorOf(PfxImportRequestActor.Props("im-1", Ports(cipher, service)));
+
+        actor.Tell(new StartPfxImportRequest(Request), TestActor);
+
+        ExpectMsg<PfxImportRequestCompleted>(c => !c.Succeeded);
+        Scheduler.Advance(TimeSpan.FromHours(2)); // no timer may be waiting to retry
+        actor.Tell(new GetPfxImportRequest("im-1"));
+        var view = ExpectMsg<PfxImportRequestView>();
+        Assert.Equal("Failed", view.Status);
+        Assert.Equal(code, view.Failure?.Code);
+        Assert.Equal(1, cipher.ReencryptCalls);
+        var upload = Assert.Single(service.Uploaded);
+        Assert.False(upload.Succeeded);
+        Assert.Equal(code, upload.ErrorCode);
+        Assert.Null(upload.EncryptedPassword);
+        Assert.Equal(0, EventLog.Count(ConnectorEvents.PkcsImportReencryptFailedAttempt));
+        Assert.Equal(1, EventLog.Count(ConnectorEvents.PkcsImportReencryptFailure));
+        Assert.Equal(1, EventLog.Count(ConnectorEvents.PkcsImportRequestFailure));
+    }
+
+    [Fact]
+    public void Without_the_key_to_the_limit_it_fails_for_good_and_uploads_the_failure()
+    {
+        var cipher = new ScriptedCipher(reencrypt: [.. Enumerable.Range(0, 4).Select(_ => (object)ScriptedCipher.KeyMissing())]);
+        var service = new RecordingImportService();
+        var actor = Sys.ActorOf(PfxImportRequestActor.Props("im-1", Ports(cipher, service)));
+
+        actor.Tell(new StartPfxImportRequest(Request), TestActor);
+
+        AdvanceUntil(() => EventLog.Count(ConnectorEvents.PkcsImportRequestFailure) == 1);
+        Assert.Equal(3, EventLog.Count(ConnectorEvents.PkcsImportReencryptFailedAttempt));
+        Assert.Equal(4, cipher.ReencryptCalls);
+        var upload = Assert.Single(service.Uploaded);
+        Assert.Equal(IConnectorKeyCipher.KeyUnavailableCode, upload.ErrorCode);
+        Assert.StartsWith("Gave up after 4 attempts", upload.ErrorMessage);
+    }
+
+    [Fact]
+    public void Killed_after_reencrypting_the_recreated_actor_uploads_once_and_does_not_decrypt_again()
+    {
+        var cipher = new ScriptedCipher();
+        var service = new RecordingImportService(hangFirst: 1);
+        var ports = Ports(cipher, service);
+        var first = Sys.ActorOf(PfxImportRequestActor.Props("im-1", ports));
+        first.Tell(new StartPfxImportRequest(Request));
+        AwaitCondition(() => EventLog.Count(ConnectorEvents.PkcsImportReencryptSuccess) == 1);
+
+        Watch(first);
+        first.Tell(Kill.Instance);
+        ExpectTerminated(first);
+        Assert.Empty(service.Uploaded);
+
+        var second = Sys.ActorOf(PfxImportRequestActor.Props("im-1", ports));
+        AwaitCondition(() => EventLog.Count(ConnectorEvents.PkcsImportRequestSuccess) == 1);
+        Assert.Equal(1, cipher.ReencryptCalls);
+        Assert.Equal("sealed:im-1"u8.ToArray(), Assert.Single(service.Uploaded).EncryptedPassword);
+
+        second.Tell(new StartPfxImportRequest(Request), TestActor); // a second download changes nothing: it only hears the outcome again
+        ExpectMsg<PfxImportRequestCompleted>(c => c.Succeeded);
+        Assert.Single(service.Uploaded);
+        second.Tell(new GetPfxImportRequest("im-1"));
+        var view = ExpectMsg<PfxImportRequestView>();
+        Assert.Equal("Uploaded", view.Status);
+        Assert.Equal(["Downloaded", "Reencrypted", "Uploaded"], view.History.Select(h => h.Event));
+    }
+}
