@@ -17,7 +17,10 @@ public sealed class PfxImportRequestActor : RequestActor<PfxImportStage>
     private readonly PfxImportPorts _ports;
     private PfxImportRequestState _state;
 
-    public PfxImportRequestActor(string requestId, PfxImportPorts ports) : base($"pfximport-{requestId}")
+    /// <summary>The journal's name for this feature's request (see <see cref="Pkcs.PkcsRequestActor.PersistenceIdOf"/>).</summary>
+    public static string PersistenceIdOf(string requestId) => $"pfximport-{requestId}";
+
+    public PfxImportRequestActor(string requestId, PfxImportPorts ports) : base(PersistenceIdOf(requestId))
     {
         _ports = ports;
         _state = PfxImportRequestState.Empty(requestId);

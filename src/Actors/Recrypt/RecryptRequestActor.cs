@@ -17,7 +17,10 @@ public sealed class RecryptRequestActor : RequestActor<RecryptStage>
     private readonly RecryptPorts _ports;
     private RecryptRequestState _state;
 
-    public RecryptRequestActor(string requestId, RecryptPorts ports) : base($"recrypt-{requestId}")
+    /// <summary>The journal's name for this feature's request (see <see cref="Pkcs.PkcsRequestActor.PersistenceIdOf"/>).</summary>
+    public static string PersistenceIdOf(string requestId) => $"recrypt-{requestId}";
+
+    public RecryptRequestActor(string requestId, RecryptPorts ports) : base(PersistenceIdOf(requestId))
     {
         _ports = ports;
         _state = RecryptRequestState.Empty(requestId);

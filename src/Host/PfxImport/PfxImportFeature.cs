@@ -1,7 +1,9 @@
+using Akka.Hosting;
 using CertConnector.Actors.Logging;
 using CertConnector.Actors.PfxImport;
 using CertConnector.Actors.Ports;
 using CertConnector.Adapters.Service.Standalone;
+using CertConnector.Host.Admin;
 using CertConnector.Host.Composition;
 using CertConnector.Host.Configuration;
 using CertConnector.Host.Features;
@@ -26,5 +28,7 @@ public static class PfxImportFeature
             sp.GetRequiredService<IPfxImportService>(),
             sp.GetRequiredService<IConnectorEventLog>(),
             options.PfxImport));
+        services.AddSingleton(sp => new FeatureRequestRegion("import", PfxImportHosting.Role, () => sp.GetRequiredService<IRequiredActor<PfxImportRequestRegion>>().ActorRef,
+            PfxImportRequestActor.PersistenceIdOf, id => $"/api/v1/import/requests/{Uri.EscapeDataString(id)}"));
     }
 }

@@ -1,7 +1,9 @@
+using Akka.Hosting;
 using CertConnector.Actors.Logging;
 using CertConnector.Actors.Ports;
 using CertConnector.Actors.Recrypt;
 using CertConnector.Adapters.Service.Standalone;
+using CertConnector.Host.Admin;
 using CertConnector.Host.Composition;
 using CertConnector.Host.Configuration;
 using CertConnector.Host.Features;
@@ -25,5 +27,7 @@ public static class RecryptFeature
             sp.GetRequiredService<IRecryptService>(),
             sp.GetRequiredService<IConnectorEventLog>(),
             options.Recrypt));
+        services.AddSingleton(sp => new FeatureRequestRegion("recrypt", RecryptHosting.Role, () => sp.GetRequiredService<IRequiredActor<RecryptRequestRegion>>().ActorRef,
+            RecryptRequestActor.PersistenceIdOf, id => $"/api/v1/recrypt/requests/{Uri.EscapeDataString(id)}"));
     }
 }
