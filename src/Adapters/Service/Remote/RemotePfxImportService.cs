@@ -5,52 +5,28 @@ namespace CertConnector.Adapters.Service.Remote;
 
 /// <summary>
 /// <see cref="IPfxImportService"/> over the service's downloadPfxImportRequests / uploadPfxImportResults (SPEC §3). A request
-/// the connector cannot take (a field missing or not base64) is answered at once with a failure result, as
-/// <see cref="RemotePkcsService"/> does. The padding scheme is checked by the request actor (a final failure), as for the admin API.
+/// with a field missing or not base64 is answered at once with a failure result (<see cref="PkiRequestCalls"/>). The padding
+/// scheme is checked by the request actor (a final failure), as for a request from the admin API.
 /// </summary>
 public sealed class RemotePfxImportService(ServiceChannel channel, IConnectorEventLog log) : IPfxImportService
 {
-    public async Task<IReadOnlyList<PfxImportRequest>> DownloadPfxImportRequestsAsync(int maxRequests, CancellationToken cancellationToken)
-    {
-        var answer = await channel.PostAsync<ValueList<PfxImportRequestDto>>(
-            new ServiceCall(ServiceNames.Pki, $"{RemotePkcsService.Base}/downloadPfxImportRequests", ConnectorEvents.PkcsImportDownloadFailure),
-            new { downloadParameters = new { maxRequests = Math.Clamp(maxRequests, 1, 500) } }, cancellationToken).ConfigureAwait(false);
-        var accepted = new List<PfxImportRequest>();
-        var refused = new List<PfxImportResult>();
-        foreach (var dto in answer.Value ?? [])
-        {
-            if (string.IsNullOrWhiteSpace(dto.RequestId)) continue; // nothing to answer to
-            try
-            {
-                accepted.Add(dto.ToRequest());
-            }
-            catch (FormatException e)
-            {
-                log.Write(ConnectorEvents.PkcsImportRequestFailure, dto.RequestId, $"Import request {dto.RequestId} from the service cannot be processed: {e.Message}", ("errorCode", "BadRequest"));
-                refused.Add(new PfxImportResult(dto.RequestId, false, "BadRequest", e.Message));
-            }
-        }
-        if (refused.Count > 0) await UploadPfxImportResultsAsync(refused, cancellationToken).ConfigureAwait(false);
-        return accepted;
-    }
+    public Task<IReadOnlyList<PfxImportRequest>> DownloadPfxImportRequestsAsync(int maxRequests, CancellationToken cancellationToken) =>
+        channel.DownloadAsync<PfxImportRequestDto, PfxImportRequest>("downloadPfxImportRequests", ConnectorEvents.PkcsImportDownloadFailure, maxRequests,
+            dto => dto.RequestId, dto => dto.ToRequest(),
+            new(log, ConnectorEvents.PkcsImportRequestFailure, "Import", (refused, ct) => UploadPfxImportResultsAsync(
+                [.. refused.Select(r => new PfxImportResult(r.RequestId, false, PkiRequestCalls.Refusal.ErrorCode, r.Reason))], ct)),
+            cancellationToken);
 
-    public async Task UploadPfxImportResultsAsync(IReadOnlyList<PfxImportResult> results, CancellationToken cancellationToken)
-    {
-        var body = new
-        {
-            results = results.Select(r => new
+    public Task UploadPfxImportResultsAsync(IReadOnlyList<PfxImportResult> results, CancellationToken cancellationToken) =>
+        channel.UploadAsync("uploadPfxImportResults", ConnectorEvents.PkcsImportUploadFailure, [.. results.Select(r => r.RequestId)],
+            results.Select(r => new
             {
                 requestId = r.RequestId,
                 succeeded = r.Succeeded,
                 errorCode = r.ErrorCode,
                 errorMessage = r.ErrorMessage,
                 encryptedPassword = r.EncryptedPassword is null ? null : Convert.ToBase64String(r.EncryptedPassword),
-            }).ToList(),
-        };
-        var answer = await channel.PostAsync<ValueFlag>(new ServiceCall(ServiceNames.Pki, $"{RemotePkcsService.Base}/uploadPfxImportResults", ConnectorEvents.PkcsImportUploadFailure,
-            results.Count == 1 ? results[0].RequestId : null), body, cancellationToken).ConfigureAwait(false);
-        answer.EnsureAcknowledged("uploadPfxImportResults");
-    }
+            }).ToList(), cancellationToken);
 
     private sealed record PfxImportRequestDto(
         string RequestId, string? UserPrincipalName, string? Thumbprint, string? EncryptedPfxBlob, string? EncryptedPfxPassword,
