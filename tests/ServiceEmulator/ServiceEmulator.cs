@@ -34,7 +34,7 @@ public sealed class Fault
 
 /// <summary>
 /// A test double of the management service (SPEC §3) on loopback HTTPS (Kestrel): the OAuth2 token endpoint,
-/// discovery, the PKCS, revocation, SCEP and health calls. It queues requests, records every call and every result,
+/// discovery, the PKCS, PKCS import, recrypt, revocation, SCEP and health calls. It queues requests, records every call and every result,
 /// and can be told to fail, stall, answer 429/5xx, reject tokens or secrets, or drop connections. Not a product mode.
 /// </summary>
 public sealed class ServiceEmulator : IAsyncDisposable
@@ -48,6 +48,10 @@ public sealed class ServiceEmulator : IAsyncDisposable
     private readonly object _gate = new();
     private readonly List<QueuedRequest> _pkcs = [];
     private readonly List<QueuedRequest> _revocations = [];
+    private readonly List<QueuedRequest> _imports = [];
+    private readonly List<QueuedRequest> _recrypts = [];
+    private readonly List<JsonObject> _importResults = [];
+    private readonly List<JsonObject> _recryptResults = [];
     private readonly List<JsonObject> _pkcsResults = [];
     private readonly List<JsonObject> _revocationResults = [];
     private readonly List<JsonObject> _scepNotifications = [];
@@ -91,6 +95,8 @@ public sealed class ServiceEmulator : IAsyncDisposable
 
     public IReadOnlyList<JsonObject> PkcsResults { get { lock (_gate) return [.. _pkcsResults]; } }
     public IReadOnlyList<JsonObject> RevocationResults { get { lock (_gate) return [.. _revocationResults]; } }
+    public IReadOnlyList<JsonObject> ImportResults { get { lock (_gate) return [.. _importResults]; } }
+    public IReadOnlyList<JsonObject> RecryptResults { get { lock (_gate) return [.. _recryptResults]; } }
     public IReadOnlyList<JsonObject> ScepNotifications { get { lock (_gate) return [.. _scepNotifications]; } }
     public IReadOnlyList<JsonObject> HealthMessages { get { lock (_gate) return [.. _healthMessages]; } }
 
@@ -113,9 +119,21 @@ public sealed class ServiceEmulator : IAsyncDisposable
         lock (_gate) _revocations.Add(new QueuedRequest((string)request["requestContext"]!, request));
     }
 
+    /// <summary>A PKCS import request as downloadPfxImportRequests hands it out (requestId, userPrincipalName, encryptedPfxBlob, …).</summary>
+    public void EnqueueImport(JsonObject request)
+    {
+        lock (_gate) _imports.Add(new QueuedRequest((string)request["requestId"]!, request));
+    }
+
+    /// <summary>A recrypt request as downloadRecryptRequests hands it out (requestId, encryptedPayload, recipientCertificate).</summary>
+    public void EnqueueRecrypt(JsonObject request)
+    {
+        lock (_gate) _recrypts.Add(new QueuedRequest((string)request["requestId"]!, request));
+    }
+
     public bool IsAcknowledged(string requestId)
     {
-        lock (_gate) return _pkcs.Concat(_revocations).Any(r => r.Id == requestId && r.Acknowledged);
+        lock (_gate) return _pkcs.Concat(_revocations).Concat(_imports).Concat(_recrypts).Any(r => r.Id == requestId && r.Acknowledged);
     }
 
     public static async Task<ServiceEmulator> StartAsync()
@@ -264,6 +282,18 @@ public sealed class ServiceEmulator : IAsyncDisposable
                 break;
             case "/pki/CertificateAuthorityRequests/uploadRevocationResults":
                 answer = new { value = Upload(_revocations, _revocationResults, json!["results"]!.AsArray(), "requestContext") };
+                break;
+            case "/pki/CertificateAuthorityRequests/downloadPfxImportRequests":
+                answer = new { value = Download(_imports, json) };
+                break;
+            case "/pki/CertificateAuthorityRequests/uploadPfxImportResults":
+                answer = new { value = Upload(_imports, _importResults, json!["results"]!.AsArray(), "requestId") };
+                break;
+            case "/pki/CertificateAuthorityRequests/downloadRecryptRequests":
+                answer = new { value = Download(_recrypts, json) };
+                break;
+            case "/pki/CertificateAuthorityRequests/uploadRecryptResults":
+                answer = new { value = Upload(_recrypts, _recryptResults, json!["results"]!.AsArray(), "requestId") };
                 break;
             case "/pki/ConnectorHealth/uploadHealthMessages":
                 lock (_gate) _healthMessages.AddRange(json!["messages"]!.AsArray().Select(m => m!.DeepClone().AsObject()));

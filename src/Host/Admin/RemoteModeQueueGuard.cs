@@ -3,13 +3,14 @@ using CertConnector.Host.Configuration;
 namespace CertConnector.Host.Admin;
 
 /// <summary>
-/// In remote mode the management service feeds the queues: the standalone admin calls that add work (queue a PKCS
-/// request, queue a revocation, mint a SCEP challenge) answer 409 saying so, instead of queueing work nobody reports to
+/// In remote mode the management service feeds the queues: the standalone admin calls that add work (queue a PKCS,
+/// import or recrypt request, queue a revocation, mint a SCEP challenge) answer 409 saying so, instead of queueing work nobody reports to
 /// the service. Reading requests, results, status and the CA stays available.
 /// </summary>
 public sealed class RemoteModeQueueGuard(RequestDelegate next, ConnectorOptions options)
 {
-    public static readonly string[] QueueingRoutes = ["/api/v1/pkcs/requests", "/api/v1/revocation/requests", "/api/v1/scep/challenges"];
+    public static readonly string[] QueueingRoutes = ["/api/v1/pkcs/requests", "/api/v1/revocation/requests", "/api/v1/scep/challenges",
+        "/api/v1/import/requests", "/api/v1/recrypt/requests"];
 
     public async Task InvokeAsync(HttpContext context)
     {

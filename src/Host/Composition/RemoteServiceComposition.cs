@@ -24,6 +24,8 @@ public static class RemoteServiceComposition
         services.AddSingleton(sp => new RemoteScepService(sp.GetRequiredService<ServiceChannel>()));
         services.AddSingleton<IChallengeValidator>(sp => sp.GetRequiredService<RemoteScepService>());
         services.AddSingleton<IScepResultNotifier>(sp => sp.GetRequiredService<RemoteScepService>());
+        if (options.PfxImport.Enabled) services.AddSingleton<IPfxImportService>(sp => new RemotePfxImportService(sp.GetRequiredService<ServiceChannel>(), sp.GetRequiredService<IConnectorEventLog>()));
+        if (options.Recrypt.Enabled) services.AddSingleton<IRecryptService>(sp => new RemoteRecryptService(sp.GetRequiredService<ServiceChannel>(), sp.GetRequiredService<IConnectorEventLog>()));
 
         // Health: the counts come from the Admin channel, so the event log every actor writes to is the counting one.
         services.AddSingleton<IHealthService>(sp => new RemoteHealthService(sp.GetRequiredService<ServiceChannel>()));
@@ -34,7 +36,8 @@ public static class RemoteServiceComposition
         return services;
     }
 
-    /// <summary>The services the enabled features need: PkiConnectorFEService for PKCS, revocation and health; the SCEP one for SCEP.</summary>
+    /// <summary>The services the enabled features need: PkiConnectorFEService for PKCS, PKCS import, recrypt, revocation and
+    /// health (always needed, so always checked); the SCEP one for SCEP.</summary>
     public static IReadOnlyList<string> NeededServices(ConnectorOptions options) =>
         options.Scep.Enabled ? [ServiceNames.Pki, ServiceNames.ScepValidation] : [ServiceNames.Pki];
 

@@ -7,40 +7,22 @@ namespace CertConnector.Adapters.Service.Remote;
 /// <summary>
 /// <see cref="IPkcsService"/> over the service's downloadPkcsRequests / uploadPkcsResults (SPEC §3). A request the
 /// connector cannot take (unknown key algorithm, device certificate not base64) is answered at once with a failure
-/// result, so the service stops handing it out and the operator sees why.
+/// result (<see cref="PkiRequestCalls"/>).
 /// </summary>
 public sealed class RemotePkcsService(ServiceChannel channel, IConnectorEventLog log) : IPkcsService
 {
-    public const string Base = "CertificateAuthorityRequests";
+    public const string Base = PkiRequestCalls.Base;
 
-    public async Task<IReadOnlyList<PkcsRequest>> DownloadPkcsRequestsAsync(int maxRequests, CancellationToken cancellationToken)
-    {
-        var answer = await channel.PostAsync<ValueList<PkcsRequestDto>>(new ServiceCall(ServiceNames.Pki, $"{Base}/downloadPkcsRequests", ConnectorEvents.PkcsDownloadFailure),
-            new { downloadParameters = new { maxRequests = Math.Clamp(maxRequests, 1, 500) } }, cancellationToken).ConfigureAwait(false);
-        var accepted = new List<PkcsRequest>();
-        var refused = new List<PkcsResult>();
-        foreach (var dto in answer.Value ?? [])
-        {
-            if (string.IsNullOrWhiteSpace(dto.RequestId)) continue; // nothing to answer to
-            try
-            {
-                accepted.Add(dto.ToRequest());
-            }
-            catch (FormatException e)
-            {
-                log.Write(ConnectorEvents.PkcsRequestFailure, dto.RequestId, $"PKCS request {dto.RequestId} from the service cannot be processed: {e.Message}", ("errorCode", "BadRequest"));
-                refused.Add(new PkcsResult(dto.RequestId, false, "BadRequest", e.Message));
-            }
-        }
-        if (refused.Count > 0) await UploadPkcsResultsAsync(refused, cancellationToken).ConfigureAwait(false);
-        return accepted;
-    }
+    public Task<IReadOnlyList<PkcsRequest>> DownloadPkcsRequestsAsync(int maxRequests, CancellationToken cancellationToken) =>
+        channel.DownloadAsync<PkcsRequestDto, PkcsRequest>("downloadPkcsRequests", ConnectorEvents.PkcsDownloadFailure, maxRequests,
+            dto => dto.RequestId, dto => dto.ToRequest(),
+            new(log, ConnectorEvents.PkcsRequestFailure, "PKCS", (refused, ct) => UploadPkcsResultsAsync(
+                [.. refused.Select(r => new PkcsResult(r.RequestId, false, PkiRequestCalls.Refusal.ErrorCode, r.Reason))], ct)),
+            cancellationToken);
 
-    public async Task UploadPkcsResultsAsync(IReadOnlyList<PkcsResult> results, CancellationToken cancellationToken)
-    {
-        var body = new
-        {
-            results = results.Select(r => new
+    public Task UploadPkcsResultsAsync(IReadOnlyList<PkcsResult> results, CancellationToken cancellationToken) =>
+        channel.UploadAsync("uploadPkcsResults", ConnectorEvents.PkcsUploadFailure, [.. results.Select(r => r.RequestId)],
+            results.Select(r => new
             {
                 requestId = r.RequestId,
                 succeeded = r.Succeeded,
@@ -52,12 +34,7 @@ public sealed class RemotePkcsService(ServiceChannel channel, IConnectorEventLog
                 certificateThumbprint = r.CertificateThumbprint,
                 serialNumber = r.SerialNumber,
                 expirationDateUtc = r.ExpirationDateUtc,
-            }).ToList(),
-        };
-        var answer = await channel.PostAsync<ValueFlag>(new ServiceCall(ServiceNames.Pki, $"{Base}/uploadPkcsResults", ConnectorEvents.PkcsUploadFailure,
-            results.Count == 1 ? results[0].RequestId : null), body, cancellationToken).ConfigureAwait(false);
-        answer.EnsureAcknowledged("uploadPkcsResults");
-    }
+            }).ToList(), cancellationToken);
 
     private sealed record SanDto(string? Type, string? Value);
 

@@ -1,0 +1,57 @@
+using CertConnector.Actors.Logging;
+
+namespace CertConnector.Adapters.Service.Remote;
+
+/// <summary>
+/// The download / upload pair that PKCS, PKCS import and recrypt each make on <c>{pki}/CertificateAuthorityRequests</c>
+/// (SPEC §3): one piece of code for what they share. A downloaded item that cannot be mapped (the mapping throws
+/// <see cref="FormatException"/>) never reaches the actors: it is logged and answered at once with a failure, so the
+/// service stops handing it out and the operator sees why.
+/// </summary>
+public static class PkiRequestCalls
+{
+    public const string Base = "CertificateAuthorityRequests";
+
+    /// <summary>A request the connector refused: its ID and why (errorCode <c>BadRequest</c>).</summary>
+    public sealed record Refusal(string RequestId, string Reason)
+    {
+        public const string ErrorCode = "BadRequest";
+    }
+
+    public static async Task<IReadOnlyList<TRequest>> DownloadAsync<TDto, TRequest>(this ServiceChannel channel, string call, EventDefinition failureEvent,
+        int maxRequests, Func<TDto, string?> idOf, Func<TDto, TRequest> map, RefusalAnswer refusals, CancellationToken cancellationToken)
+    {
+        var answer = await channel.PostAsync<ValueList<TDto>>(new ServiceCall(ServiceNames.Pki, $"{Base}/{call}", failureEvent),
+            new { downloadParameters = new { maxRequests = Math.Clamp(maxRequests, 1, 500) } }, cancellationToken).ConfigureAwait(false);
+        var accepted = new List<TRequest>();
+        var refused = new List<Refusal>();
+        foreach (var dto in answer.Value ?? [])
+        {
+            if (idOf(dto) is not { } id || string.IsNullOrWhiteSpace(id)) continue; // nothing to answer to
+            try
+            {
+                accepted.Add(map(dto));
+            }
+            catch (FormatException e)
+            {
+                refusals.Log.Write(refusals.Event, id, $"{refusals.What} request {id} from the service cannot be processed: {e.Message}", ("errorCode", Refusal.ErrorCode));
+                refused.Add(new Refusal(id, e.Message));
+            }
+        }
+        if (refused.Count > 0) await refusals.Upload(refused, cancellationToken).ConfigureAwait(false);
+        return accepted;
+    }
+
+    /// <summary>Uploads results; the call carries the request ID when there is one, and anything but <c>{"value":true}</c> is retried.</summary>
+    public static async Task UploadAsync(this ServiceChannel channel, string call, EventDefinition failureEvent, IReadOnlyList<string> requestIds,
+        object results, CancellationToken cancellationToken)
+    {
+        var answer = await channel.PostAsync<ValueFlag>(new ServiceCall(ServiceNames.Pki, $"{Base}/{call}", failureEvent, requestIds.Count == 1 ? requestIds[0] : null),
+            new { results }, cancellationToken).ConfigureAwait(false);
+        answer.EnsureAcknowledged(call);
+    }
+
+    /// <summary>How a feature answers refused requests: the event to log (its request-failure event), the feature's name in the
+    /// message, and the upload of the failure results.</summary>
+    public sealed record RefusalAnswer(IConnectorEventLog Log, EventDefinition Event, string What, Func<IReadOnlyList<Refusal>, CancellationToken, Task> Upload);
+}
