@@ -50,8 +50,13 @@ public sealed class RequestCoordinator : ReceiveActor, IWithTimers
     /// </summary>
     private static readonly TimeSpan ResendLateDelay = TimeSpan.FromSeconds(30);
 
-    /// <summary>How often, and after how long in flight, a request not reported complete is handed to the region again.</summary>
-    private static readonly TimeSpan NudgeInterval = TimeSpan.FromMinutes(2);
+    /// <summary>
+    /// How often, and after how long in flight, a request not reported complete is handed to the region again. A start lost
+    /// in a hand-over (sent to a shard on a member killed and restarted at once) waits at most twice this; a running actor
+    /// ignores the repeat, so a short interval costs one message per long-running request. It was 2 minutes, and lost starts
+    /// after a kill -9 under import/recrypt load then waited up to 4.
+    /// </summary>
+    private static readonly TimeSpan NudgeInterval = TimeSpan.FromSeconds(30);
     private readonly IActorRef _requests;
     private readonly PullSource _source;
     private readonly IConnectorEventLog _log;

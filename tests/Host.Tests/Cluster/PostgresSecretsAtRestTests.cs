@@ -34,7 +34,8 @@ public sealed class PostgresSecretsAtRestTests
             }
             node.WaitUntil(() => db.Scalar<long>("SELECT count(*) FROM scep_notifications") >= 3, TimeSpan.FromSeconds(30), "every notification to be stored");
             Assert.True(db.Scalar<long>("SELECT count(*) FROM journal") > 0, "the SCEP requests are journaled in PostgreSQL");
-            Assert.Equal(3, db.Scalar<long>("SELECT count(*) FROM ca_credentials"));
+            // CA, RA, OCSP signer and the connector key, each key encrypted under the passphrase (scanned for below).
+            Assert.Equal(4, db.Scalar<long>("SELECT count(*) FROM ca_credentials"));
             Assert.Empty(DataDirSecretScan.FindInPostgres(db.ConnectionString, secrets));
             Assert.Equal(0, node.Interrupt(TimeSpan.FromSeconds(30)));
         }

@@ -55,7 +55,10 @@ public sealed class ImportRecryptFailoverTests
         var devicePem = File.ReadAllText(deviceCert);
         var pfxBase64 = Convert.ToBase64String(File.ReadAllBytes(pfx));
 
-        for (var i = 0; i < Count; i++)
+        // Posted four pairs at a time, so a backlog builds and both workers hold leases (each at most MaxInFlight = 2 per feature). b is
+        // killed once a feature has 3 or more leased, unfinished rows: a holds at most 2 of them, so b holds at least one. Posting
+        // one request after the other let every request finish before any kill on a fast machine (CI), testing nothing.
+        var posting = Parallel.ForEachAsync(Enumerable.Range(0, Count), new ParallelOptions { MaxDegreeOfParallelism = 4 }, async (i, _) =>
         {
             await ClusterRequests.PostAsync(all, i % 2, "/api/v1/import/requests", new
             {
@@ -66,11 +69,19 @@ public sealed class ImportRecryptFailoverTests
             {
                 payload = Convert.ToBase64String(payload), recipientCertificate = devicePem, requestId = $"r-{i:D2}",
             });
-        }
+        });
 
-        await ThreeInstanceFailoverTests.WaitForAsync(() => Done(cluster) >= 6, TimeSpan.FromMinutes(2), "6 results", cluster);
+        static string Leased(string table) => $"SELECT count(*) FROM {table} WHERE leased_by IS NOT NULL AND completed_at IS NULL";
+        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(2);
+        while (cluster.Count(Leased("pfx_import_requests")) < 3 && cluster.Count(Leased("recrypt_requests")) < 3)
+        {
+            Assert.True(DateTime.UtcNow < deadline && !(posting.IsCompleted && Done(cluster) >= 2 * Count),
+                "the kill must land while both instances hold leased requests");
+            await Task.Delay(10);
+        }
         b.Kill();
         Assert.True(Done(cluster) < 2 * Count, "the kill must land while requests are still being processed");
+        await posting; // the rest goes to a (ClusterRequests skips a node that is not running)
         cluster.WaitUntilUp(a, [a, c], TimeSpan.FromSeconds(90));
         b.Start();
         cluster.WaitUntilUp(a, [a, b, c], TimeSpan.FromSeconds(90));
