@@ -40,7 +40,8 @@ public sealed class PkcsCoordinatorTests() : Akka.TestKit.Xunit2.TestKit(Configu
         Sys.ActorOf(PkcsCoordinator.Props(region, service, _log, new PkcsOptions { BatchSize = 1, MaxInFlight = 10 }));
 
         Assert.Equal("dup", region.ExpectMsg<StartPkcsRequest>().RequestId);
-        ((TestScheduler)Sys.Scheduler).Advance(TimeSpan.FromMinutes(1));
+        // Past the poll (5 s), so the duplicate is downloaded; short of the 30 s nudge, which hands in-flight requests out again on purpose.
+        ((TestScheduler)Sys.Scheduler).Advance(TimeSpan.FromSeconds(10));
         AwaitCondition(() => service.Queue.IsEmpty);
         region.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
     }
