@@ -45,8 +45,7 @@ public static class ServerApp
 
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(new AdminToken(data.EnsureToken()));
-        var instanceId = data.EnsureInstanceId();
-        builder.Services.AddConnectorAdapters(options, data, instanceId);
+        builder.Services.AddConnectorAdapters(options, data, data.EnsureInstanceId());
         builder.Services.AddConnectorAkka(options);
         ListenOptions? admin = null, scep = null;
         builder.WebHost.ConfigureKestrel(kestrel =>
@@ -62,7 +61,6 @@ public static class ServerApp
         builder.Logging.AddFilter("Microsoft.Extensions.Hosting", LogLevel.None);
 
         var app = builder.Build();
-        await ReleaseLeasesOfPreviousRunAsync(app, instanceId);
         app.UseAdminApiErrors();
         app.UseMiddleware<AdminAuthentication>();
         app.UseMiddleware<RemoteModeQueueGuard>();
@@ -88,17 +86,5 @@ public static class ServerApp
         });
         await app.RunAsync();
         return 0;
-    }
-
-    /// <summary>
-    /// Leases this instance's previous run still holds (it was killed, or restarted before the cluster noticed it had
-    /// gone) are ended before the coordinators start, so those requests are handed out again at once instead of after
-    /// the lease. The instance ID belongs to the data directory, which only one process can hold, so no live process
-    /// owns them; a request the previous run had already journaled is resumed by its actor, which ignores a second start.
-    /// </summary>
-    private static async Task ReleaseLeasesOfPreviousRunAsync(WebApplication app, string instanceId)
-    {
-        var released = await app.Services.GetRequiredService<IQueueLeaseRelease>().ReleaseLeasesOfAsync(instanceId, CancellationToken.None);
-        if (released > 0) app.Logger.LogInformation("Released {Count} queue lease(s) held by this instance's previous run", released);
     }
 }
