@@ -97,7 +97,9 @@ public sealed class PkcsRequestActorTests : RequestActorTestKit
         var ports = Ports(ca, service);
         var first = Sys.ActorOf(PkcsRequestActor.Props("req-1", ports));
         first.Tell(new StartPkcsRequest(Samples.Request()));
-        AdvanceUntil(() => EventLog.Count(ConnectorEvents.PkcsIssuedFailedAttempt) == 2);
+        AdvanceRetriesUntil(first, "req-1", () => EventLog.Count(ConnectorEvents.PkcsIssuedFailedAttempt),
+            () => EventLog.Count(ConnectorEvents.PkcsIssuedFailedAttempt) == 2);
+        Assert.Equal(2, ca.Calls); // stopped with no third attempt in flight
         Watch(first);
         Sys.Stop(first);
         ExpectTerminated(first);

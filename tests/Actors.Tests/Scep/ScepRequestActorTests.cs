@@ -49,7 +49,8 @@ public sealed class ScepRequestActorTests : RequestActorTestKit
         var first = Sys.ActorOf(ScepRequestActor.Props("scep-1", ports));
         first.Tell(Submit());
         ExpectMsg<ScepRequestOutcome>(o => o.Status == ScepOutcomeStatus.Issued);
-        AdvanceUntil(() => EventLog.Count(ConnectorEvents.ScepRequestUploadFailure) == 1);
+        AdvanceRetriesUntil(first, "scep-1", () => EventLog.Count(ConnectorEvents.ScepNotifyAttemptFailed),
+            () => EventLog.Count(ConnectorEvents.ScepRequestUploadFailure) == 1);
         Assert.Equal(0, EventLog.Count(ConnectorEvents.ScepNotifySuccess));
 
         Watch(first);
