@@ -21,7 +21,11 @@ done
 
 need=()
 command -v openssl >/dev/null || need+=(openssl)
-command -v scepclient >/dev/null || need+=(scep)
+# The independent SCEP clients of the interop tests: micromdm's scepclient, strongSwan's `pki --scep` (its curl
+# fetcher is in the extra plugins) and certmonger's SCEP helper.
+for package in scep strongswan-pki libstrongswan-extra-plugins certmonger; do
+  dpkg -s "$package" >/dev/null 2>&1 || need+=("$package")
+done
 source tests/postgres.sh
 if [ -z "${CERTCONNECTOR_PG:-}" ] && postgres_missing; then need+=(postgresql); PG_STARTED_BY_US=installed; fi
 if [ ${#need[@]} -gt 0 ]; then
