@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The whole test suite. Installs what the tests need when it is missing (openssl, the Debian `scep`
-# package, PostgreSQL: see tests/postgres.sh), starts PostgreSQL if it is not running (and stops it at
+# The whole test suite. Installs what the tests need when it is missing (openssl, the Debian `scep`,
+# `strongswan-pki` and `certmonger` packages, PostgreSQL: see tests/postgres.sh), starts PostgreSQL if it is not running (and stops it at
 # the end if it started it), builds once, runs every test project, and ends with one summary line.
 #   tests/run.sh            everything (what CI runs)
 #   tests/run.sh --fast     skip the slow multi-process tests (Category=Slow); Category=Postgres tests
