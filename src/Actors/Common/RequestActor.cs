@@ -215,7 +215,8 @@ public abstract class RequestActor<TStage> : ReceivePersistentActor, IWithTimers
     /// message, or, if it throws (a time-out included), a <see cref="StepFailed"/> for <paramref name="stage"/>.
     /// Work that cannot observe the token (a key derivation, a synchronous call) is not waited for past the timeout
     /// and a grace: the step fails as a retryable time-out, its late result is dropped, and the actor goes on. The
-    /// thread it holds is bounded by the caps on such work (e.g. <c>PfxLimits</c>), not by this.
+    /// thread it holds is bounded by the caps on such work (e.g. <c>PfxLimits</c>), not by this. An infinite timeout
+    /// is for a step that bounds its own parts (see <see cref="Pkcs.CpuWorkScheduler.Run{T}"/>).
     /// </summary>
     protected void RunStep(TStage stage, TimeSpan timeout, Func<CancellationToken, Task<object>> work)
     {
@@ -224,7 +225,7 @@ public abstract class RequestActor<TStage> : ReceivePersistentActor, IWithTimers
         var running = Task.Run(() => work(cancel.Token));
         // Disposed when the work ends, not at the deadline: work still running may use the token.
         running.ContinueWith(_ => cancel.Dispose(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-        running.WaitAsync(timeout + Grace(timeout))
+        (timeout == Timeout.InfiniteTimeSpan ? running : running.WaitAsync(timeout + Grace(timeout)))
             .PipeTo(Self, failure: ex => new StepFailed(stage, FailureReason.From(ex)));
     }
 
