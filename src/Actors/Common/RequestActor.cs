@@ -216,7 +216,8 @@ public abstract class RequestActor<TStage> : ReceivePersistentActor, IWithTimers
     /// Work that cannot observe the token (a key derivation, a synchronous call) is not waited for past the timeout
     /// and a grace: the step fails as a retryable time-out, its late result is dropped, and the actor goes on. The
     /// thread it holds is bounded by the caps on such work (e.g. <c>PfxLimits</c>), not by this. An infinite timeout
-    /// is for a step that bounds its own parts (see <see cref="Pkcs.CpuWorkScheduler.Run{T}"/>).
+    /// is for a step that bounds its own parts and must not be abandoned half-way (the PKCS issue step: its CA call has a
+    /// time-out, its key generation a fixed set of key sizes, and a retry after the CA issued would issue twice).
     /// </summary>
     protected void RunStep(TStage stage, TimeSpan timeout, Func<CancellationToken, Task<object>> work)
     {
