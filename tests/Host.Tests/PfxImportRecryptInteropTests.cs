@@ -1,3 +1,4 @@
+using System.Formats.Asn1;
 using System.Text;
 using System.Text.Json;
 
@@ -100,11 +101,7 @@ public sealed class PfxImportRecryptInteropTests(RunningConnector connector) : I
         Cli("import", "request", "--pfx", pfx, "--encrypted-password", encrypted, "--padding", "oaepSha384", "--upn", "carol@contoso.example",
             "--device-cert", deviceCert, "--request-id", id);
         var shown = WaitUploaded("import", id);
-        Assert.Equal("Failed", shown.GetProperty("queueStatus").GetString());
-        Assert.Equal("PfxPasswordMismatch", shown.GetProperty("errorCode").GetString());
-        Assert.Equal(0, shown.GetProperty("attempts").GetInt32());
-        Assert.Equal(["Downloaded", "Failed", "Uploaded"], History(shown));
-        Assert.Equal(1, shown.GetProperty("uploadCount").GetInt32());
+        AssertFailedForGoodAndUploadedOnce(shown, "PfxPasswordMismatch");
         Assert.Contains("does not open the PFX", shown.GetProperty("failure").GetProperty("message").GetString());
     }
 
@@ -193,6 +190,110 @@ public sealed class PfxImportRecryptInteropTests(RunningConnector connector) : I
         Assert.Equal(1, result.ExitCode);
         Assert.Contains($"(field: {field})", result.Stderr);
         Assert.Equal(1, Process.Cli("requests", "show", id).ExitCode); // nothing was queued
+    }
+
+    [Theory]
+    [InlineData("mac-iterations", "PfxIterationCountTooHigh")]
+    [InlineData("-iter 600001", "PfxIterationCountTooHigh")]
+    [InlineData("-nomac", "PfxWithoutMac")]
+    [InlineData("-keypbe NONE", "PfxUnencryptedKey")]
+    [InlineData("many-bags", "PfxTooManyBags")]
+    [InlineData("oversized", "PfxTooLarge")]
+    public void A_costly_or_unprotected_pfx_is_refused_naming_the_pfx_and_a_normal_import_queued_next_completes(string how, string code)
+    {
+        var dir = Tools.TempDir("import-bomb");
+        var password = $"bomb-{Guid.NewGuid():N}";
+        var (pfx, _, deviceCert) = UserPfxAndDevice(dir, password);
+        var hostile = Path.Combine(dir, "hostile.p12");
+        string[] Export(params string[] options) =>
+            ["pkcs12", "-export", "-inkey", Path.Combine(dir, "user.key"), "-in", Path.Combine(dir, "user.crt"), "-passout", $"pass:{password}", "-out", hostile, .. options];
+        switch (how)
+        {
+            case "mac-iterations": // openssl would spin for hours making it: its MAC's count is rewritten, the MAC left as it was
+                File.WriteAllBytes(hostile, WithMacIterations(File.ReadAllBytes(pfx), 1_000_000_000));
+                break;
+            case "many-bags": // certificates in the clear, so their bags are counted before any derivation
+                Tools.OpenSsl(Export("-certfile", ChainOf20(dir), "-certpbe", "NONE"));
+                break;
+            case "oversized":
+                File.WriteAllBytes(hostile, [.. File.ReadAllBytes(pfx), .. new byte[64 * 1024]]);
+                break;
+            default:
+                Tools.OpenSsl(Export(how.Split(' ')));
+                break;
+        }
+        var encrypted = ImportRecryptMaterial.EncryptPassword(dir, Cli("key", "export-public").Stdout, password, "oaepSha256");
+        string[] Import(string file, string requestId) =>
+            ["import", "request", "--pfx", file, "--encrypted-password", encrypted, "--padding", "oaepSha256", "--upn", "mallory@contoso.example",
+                "--device-cert", deviceCert, "--request-id", requestId];
+
+        var refusedId = $"bomb-{Guid.NewGuid():N}";
+        var refused = Process.Cli(Import(hostile, refusedId));
+        Assert.Equal(1, refused.ExitCode);
+        Assert.Contains("(field: pfx)", refused.Stderr);
+        Assert.Contains(code, refused.Stderr);
+        Assert.Equal(1, Process.Cli("requests", "show", refusedId).ExitCode); // never queued, so never journaled
+
+        var id = $"after-bomb-{Guid.NewGuid():N}";
+        Cli(Import(pfx, id));
+        Assert.Equal("Completed", WaitUploaded("import", id).GetProperty("queueStatus").GetString());
+    }
+
+    [Fact]
+    public void Bags_hidden_in_encrypted_contents_are_counted_once_decrypted_a_final_failure_uploaded_once()
+    {
+        var dir = Tools.TempDir("import-bags");
+        var password = $"bags-{Guid.NewGuid():N}";
+        var (_, _, deviceCert) = UserPfxAndDevice(dir, password);
+        var pfx = Path.Combine(dir, "bags.p12");
+        Tools.OpenSsl("pkcs12", "-export", "-inkey", Path.Combine(dir, "user.key"), "-in", Path.Combine(dir, "user.crt"), "-certfile", ChainOf20(dir),
+            "-passout", $"pass:{password}", "-out", pfx);
+        var encrypted = ImportRecryptMaterial.EncryptPassword(dir, Cli("key", "export-public").Stdout, password, "oaepSha256");
+        var id = $"bags-{Guid.NewGuid():N}";
+        Cli("import", "request", "--pfx", pfx, "--encrypted-password", encrypted, "--padding", "oaepSha256", "--upn", "mallory@contoso.example",
+            "--device-cert", deviceCert, "--request-id", id);
+        AssertFailedForGoodAndUploadedOnce(WaitUploaded("import", id), "PfxTooManyBags");
+    }
+
+    private static void AssertFailedForGoodAndUploadedOnce(JsonElement shown, string code)
+    {
+        Assert.Equal("Failed", shown.GetProperty("queueStatus").GetString());
+        Assert.Equal(code, shown.GetProperty("errorCode").GetString());
+        Assert.Equal(0, shown.GetProperty("attempts").GetInt32());
+        Assert.Equal(["Downloaded", "Failed", "Uploaded"], History(shown));
+        Assert.Equal(1, shown.GetProperty("uploadCount").GetInt32());
+    }
+
+    /// <summary>A PEM file with the user's certificate 20 times (openssl keeps each as its own bag).</summary>
+    private static string ChainOf20(string dir)
+    {
+        var chain = Path.Combine(dir, "chain.pem");
+        File.WriteAllText(chain, string.Concat(Enumerable.Repeat(File.ReadAllText(Path.Combine(dir, "user.crt")), 20)));
+        return chain;
+    }
+
+    /// <summary>The PFX with its MacData's iteration count replaced (the MAC no longer matches; nothing may get as far as checking it).</summary>
+    private static byte[] WithMacIterations(byte[] pfx, long iterations)
+    {
+        var outer = new AsnReader(pfx, AsnEncodingRules.BER).ReadSequence();
+        var version = outer.ReadEncodedValue();
+        var authSafe = outer.ReadEncodedValue();
+        var mac = outer.ReadSequence();
+        var digest = mac.ReadEncodedValue();
+        var salt = mac.ReadEncodedValue();
+        var writer = new AsnWriter(AsnEncodingRules.DER);
+        using (writer.PushSequence())
+        {
+            writer.WriteEncodedValue(version.Span);
+            writer.WriteEncodedValue(authSafe.Span);
+            using (writer.PushSequence())
+            {
+                writer.WriteEncodedValue(digest.Span);
+                writer.WriteEncodedValue(salt.Span);
+                writer.WriteInteger(iterations);
+            }
+        }
+        return writer.Encode();
     }
 
     [Fact]

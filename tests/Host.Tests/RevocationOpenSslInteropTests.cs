@@ -82,6 +82,51 @@ public sealed class RevocationOpenSslInteropTests(ScepConnector connector) : ICl
     }
 
     [Fact]
+    public async Task Oversized_ocsp_requests_are_refused_and_openssl_still_verifies_with_and_without_a_nonce()
+    {
+        var dir = Tools.TempDir("ocsp-limits");
+        var requestFile = Path.Combine(dir, "req.der");
+        Tools.OpenSsl("ocsp", "-issuer", connector.CaPem, "-serial", "0x5151", "-no_nonce", "-reqout", requestFile);
+        var padded = PaddedRequest(File.ReadAllBytes(requestFile), 5000); // a well-formed request, over the 4 KiB limit
+        using var http = new HttpClient();
+        using (var content = new ByteArrayContent(padded))
+        {
+            content.Headers.ContentType = new MediaTypeHeaderValue("application/ocsp-request");
+            Assert.Equal(413, (int)(await http.PostAsync(Origin + "/ocsp", content)).StatusCode);
+        }
+        using (var get = await http.GetAsync(Origin + "/ocsp/" + Uri.EscapeDataString(Convert.ToBase64String(padded[..3800]) + new string('A', 2000))))
+        {
+            // Kestrel may refuse the long request line itself; if it reaches us, it is a malformedRequest answer.
+            if (get.StatusCode == System.Net.HttpStatusCode.OK)
+                Assert.Equal(Org.BouncyCastle.Ocsp.OcspRespStatus.MalformedRequest, new Org.BouncyCastle.Ocsp.OcspResp(await get.Content.ReadAsByteArrayAsync()).Status);
+            else Assert.InRange((int)get.StatusCode, 400, 499);
+        }
+
+        // The cacheable answer first, then a nonce request for the same CertID: openssl checks its nonce came back.
+        var cached = Tools.OpenSsl("ocsp", "-issuer", connector.CaPem, "-serial", "0x5151", "-no_nonce", "-url", Origin + "/ocsp", "-CAfile", connector.CaPem);
+        Assert.Contains("0x5151: unknown", cached);
+        Assert.Contains("Response verify OK", cached);
+        var withNonce = Tools.OpenSsl("ocsp", "-issuer", connector.CaPem, "-serial", "0x5151", "-url", Origin + "/ocsp", "-CAfile", connector.CaPem);
+        Assert.Contains("0x5151: unknown", withNonce);
+        Assert.Contains("Response verify OK", withNonce);
+        Assert.DoesNotContain("nonce", withNonce, StringComparison.OrdinalIgnoreCase);
+    }
+
+    /// <summary>The request with a junk non-critical extension of <paramref name="bytes"/> bytes (what an attacker pads with).</summary>
+    private static byte[] PaddedRequest(byte[] request, int bytes)
+    {
+        var parsed = new Org.BouncyCastle.Ocsp.OcspReq(request);
+        var generator = new Org.BouncyCastle.Ocsp.OcspReqGenerator();
+        foreach (var item in parsed.GetRequestList()) generator.AddRequest(item.GetCertID());
+        generator.SetRequestExtensions(new Org.BouncyCastle.Asn1.X509.X509Extensions(
+            new Dictionary<Org.BouncyCastle.Asn1.DerObjectIdentifier, Org.BouncyCastle.Asn1.X509.X509Extension>
+            {
+                [new Org.BouncyCastle.Asn1.DerObjectIdentifier("1.3.6.1.4.1.99999.1")] = new(false, new Org.BouncyCastle.Asn1.DerOctetString(new byte[bytes])),
+            }));
+        return generator.Generate().GetEncoded();
+    }
+
+    [Fact]
     public async Task Mutated_ocsp_requests_and_crl_paths_never_get_a_500()
     {
         var dir = Tools.TempDir("ocsp-fuzz");

@@ -32,6 +32,7 @@ public sealed record FailureReason(string Code, string Message, bool Retryable)
         ConnectorFailureException c => new(c.Code, c.Message, c.Retryable),
         AggregateException { InnerExceptions.Count: 1 } a => From(a.InnerExceptions[0]),
         OperationCanceledException => new("Timeout", "The operation timed out.", true),
+        TimeoutException => new("Timeout", "The operation timed out (it did not end within its time-out and was abandoned).", true),
         _ => new("Unexpected", $"{exception.GetType().Name}: {exception.Message}", true),
     };
 }

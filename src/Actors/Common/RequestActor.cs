@@ -213,16 +213,25 @@ public abstract class RequestActor<TStage> : ReceivePersistentActor, IWithTimers
     /// <summary>
     /// Runs a step off the actor thread, cancelled after <paramref name="timeout"/>; its result comes back as a
     /// message, or, if it throws (a time-out included), a <see cref="StepFailed"/> for <paramref name="stage"/>.
+    /// Work that cannot observe the token (a key derivation, a synchronous call) is not waited for past the timeout
+    /// and a grace: the step fails as a retryable time-out, its late result is dropped, and the actor goes on. The
+    /// thread it holds is bounded by the caps on such work (e.g. <c>PfxLimits</c>), not by this. An infinite timeout
+    /// is for a step that bounds its own parts and must not be abandoned half-way (the PKCS issue step: its CA call has a
+    /// time-out, its key generation a fixed set of key sizes, and a retry after the CA issued would issue twice).
     /// </summary>
     protected void RunStep(TStage stage, TimeSpan timeout, Func<CancellationToken, Task<object>> work)
     {
         _busy = true;
-        Task.Run(async () =>
-        {
-            using var cancel = new CancellationTokenSource(timeout);
-            return await work(cancel.Token).ConfigureAwait(false);
-        }).PipeTo(Self, failure: ex => new StepFailed(stage, FailureReason.From(ex)));
+        var cancel = new CancellationTokenSource(timeout);
+        var running = Task.Run(() => work(cancel.Token));
+        // Disposed when the work ends, not at the deadline: work still running may use the token.
+        running.ContinueWith(_ => cancel.Dispose(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        (timeout == Timeout.InfiniteTimeSpan ? running : running.WaitAsync(timeout + Grace(timeout)))
+            .PipeTo(Self, failure: ex => new StepFailed(stage, FailureReason.From(ex)));
     }
+
+    /// <summary>Time for work that does observe the token to end with its own error before the step is abandoned.</summary>
+    private static TimeSpan Grace(TimeSpan timeout) => timeout < TimeSpan.FromSeconds(5) ? timeout : TimeSpan.FromSeconds(5);
 
     /// <summary>Done: ask the shard to stop this entity (and, with remember-entities, forget it).</summary>
     protected void Passivate() => Context.Parent.Tell(new Passivate(PoisonPill.Instance));

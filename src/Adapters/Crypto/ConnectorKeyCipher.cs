@@ -18,13 +18,16 @@ public sealed class ConnectorKeyHolder(ConnectorKeyPair? key, string? problem = 
 /// structure (<see cref="CmsEnvelope"/>, and the SCEP <see cref="EnvelopeDecryptor"/>, which opens an envelope addressed to
 /// one certificate with .NET RSA). Every plaintext copy made here is cleared before returning.
 /// </summary>
-public sealed class ConnectorKeyCipher(ConnectorKeyHolder holder) : IConnectorKeyCipher
+/// <param name="pfxLimits">what an imported PFX may cost before any key is derived from its password.</param>
+public sealed class ConnectorKeyCipher(ConnectorKeyHolder holder, PfxLimits? pfxLimits = null) : IConnectorKeyCipher
 {
     private ConnectorKeyPair Key => holder.Key ?? throw ConnectorFailureException.Transient(IConnectorKeyCipher.KeyUnavailableCode,
         $"{holder.Problem} Another instance with the key can process the request; see 'certconnector status'.");
 
     public byte[] ReencryptPfxPassword(PfxImportRequest request, DateTimeOffset now)
     {
+        // First, and final: a PFX that would cost unbounded CPU fails for good here, even on an instance without the key.
+        PfxStructure.Check(request.EncryptedPfxBlob, pfxLimits ?? PfxLimits.Default);
         var padding = ImportPasswords.Padding(request.PaddingScheme);
         var device = DeviceCertificate.Validate(request.DeviceCertificate, now);
         var key = Key;
@@ -42,7 +45,7 @@ public sealed class ConnectorKeyCipher(ConnectorKeyHolder holder) : IConnectorKe
         byte[]? utf8 = null;
         try
         {
-            PfxContents.Check(request.EncryptedPfxBlob, chars, request.Thumbprint);
+            PfxContents.Check(request.EncryptedPfxBlob, chars, request.Thumbprint, pfxLimits);
             // The device gets the password as UTF-8, the form openssl and .NET turn back into the same characters.
             utf8 = Encoding.UTF8.GetBytes(chars);
             return CmsEnvelope.Encrypt(utf8, device);

@@ -14,8 +14,11 @@ public static class PfxContents
 
     /// <param name="thumbprint">when given (the service's <c>thumbprint</c>: SHA-1 of the certificate, hex, case and separators
     /// ignored), one certificate in the PFX must have it, so a PFX swapped for another is not delivered.</param>
-    public static void Check(byte[] pfx, ReadOnlySpan<char> password, string? thumbprint = null)
+    /// <param name="limits">checked on the structure before any key derivation (<see cref="PfxStructure"/>).</param>
+    public static void Check(byte[] pfx, ReadOnlySpan<char> password, string? thumbprint = null, PfxLimits? limits = null)
     {
+        limits ??= PfxLimits.Default;
+        PfxStructure.Check(pfx, limits);
         Pkcs12Info info;
         try
         {
@@ -26,10 +29,13 @@ public static class PfxContents
         {
             throw ConnectorFailureException.Final(BadPfxCode, $"The PFX is not a PKCS#12 file ({e.Message}).", e);
         }
-        if (info.IntegrityMode == Pkcs12IntegrityMode.Password && !info.VerifyMac(password))
+        if (info.IntegrityMode != Pkcs12IntegrityMode.Password)
+            throw ConnectorFailureException.Final(PfxStructure.NoMacCode, "The PFX has no password MAC, so its integrity cannot be checked; export it with a MAC.");
+        if (!info.VerifyMac(password))
             throw ConnectorFailureException.Final(MismatchCode, "The decrypted password does not open the PFX (its MAC does not verify with it).");
 
         bool hasKey = false, hasCertificate = false;
+        var bags = 0;
         var thumbprints = new List<string>();
         foreach (var contents in info.AuthenticatedSafe)
         {
@@ -45,6 +51,7 @@ public static class PfxContents
                 throw ConnectorFailureException.Final(BadPfxCode, "The PFX has contents encrypted to a public key, which the connector cannot open.");
             foreach (var bag in contents.GetBags())
             {
+                bags = PfxStructure.CheckOpenedBag(bag, bags, limits);
                 if (bag is Pkcs12ShroudedKeyBag or Pkcs12KeyBag) hasKey = true;
                 if (bag is Pkcs12CertBag { IsX509Certificate: true } certificate)
                 {

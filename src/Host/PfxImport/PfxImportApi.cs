@@ -25,10 +25,19 @@ public sealed record PfxImportResultBody(string RequestId, bool Succeeded, strin
 /// as it would be for a request from the service.</summary>
 public static class PfxImportFields
 {
-    public static (PfxImportRequest? Request, ApiError? Error) Validate(NewPfxImportRequest body, DateTimeOffset now)
+    /// <param name="limits">the PFX's structure is checked here too, so a PFX that would cost unbounded CPU never reaches the journal.</param>
+    public static (PfxImportRequest? Request, ApiError? Error) Validate(NewPfxImportRequest body, DateTimeOffset now, PfxLimits limits)
     {
         if (body.RequestId is { } id && !RequestIdRule.IsValid(id)) return (null, new ApiError(RequestIdRule.Description, "requestId"));
         if (Base64(body.Pfx) is not { Length: > 0 } pfx) return (null, new ApiError("pfx is required: the PKCS#12 file as base64.", "pfx"));
+        try
+        {
+            PfxStructure.Check(pfx, limits);
+        }
+        catch (ConnectorFailureException e)
+        {
+            return (null, new ApiError($"{e.Code}: {e.Message}", "pfx"));
+        }
         if (Base64(body.EncryptedPassword) is not { Length: > 0 } password)
             return (null, new ApiError("encryptedPassword is required: the PFX password RSA-OAEP-encrypted to the connector key, as base64 (see 'import encrypt-password').", "encryptedPassword"));
         if (string.IsNullOrWhiteSpace(body.PaddingScheme) || body.PaddingScheme.Length > 32)

@@ -3,7 +3,9 @@ using Akka.Hosting;
 using CertConnector.Actors.Common;
 using CertConnector.Actors.PfxImport;
 using CertConnector.Adapters.Service.Standalone;
+using CertConnector.Adapters.Crypto;
 using CertConnector.Host.Admin;
+using CertConnector.Host.Configuration;
 
 namespace CertConnector.Host.PfxImport;
 
@@ -16,10 +18,10 @@ public static class PfxImportEndpoints
     {
         var imports = app.MapGroup("/api/v1/import/requests");
 
-        imports.MapPost("", async (NewPfxImportRequest body, StandalonePfxImportQueue queue, TimeProvider time,
+        imports.MapPost("", async (NewPfxImportRequest body, StandalonePfxImportQueue queue, TimeProvider time, ConnectorOptions options,
             IRequiredActor<PfxImportCoordinatorKey> coordinator, CancellationToken ct) =>
         {
-            var (request, error) = PfxImportFields.Validate(body, time.GetUtcNow());
+            var (request, error) = PfxImportFields.Validate(body, time.GetUtcNow(), new PfxLimits(options.PfxImport.MaxPfxIterations));
             if (error is not null) return Results.BadRequest(error);
             if (!await queue.EnqueueAsync(request!, ct))
                 return Results.Conflict(new ApiError($"An import with ID '{request!.RequestId}' already exists.", "requestId"));

@@ -15,4 +15,8 @@ public sealed class CaPublishingOptions
 
     /// <summary>nextUpdate - thisUpdate of an OCSP answer; answers without a nonce are cached (ours and HTTP caches) for up to half of it.</summary>
     public TimeSpan OcspResponseValidity { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>The most the OCSP answer cache holds, in bytes (answers to requests without a nonce, one per set of CertIDs).
+    /// A full cache drops stale answers, then any, to three quarters of this.</summary>
+    public long OcspCacheBytes { get; set; } = Adapters.Revocation.OcspResponder.DefaultCacheBytes;
 }

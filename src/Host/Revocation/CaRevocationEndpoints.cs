@@ -101,8 +101,11 @@ public static class CaRevocationEndpoints
         if (query >= 0) raw = raw[..query];
         var start = raw.IndexOf("/ocsp/", StringComparison.OrdinalIgnoreCase);
         if (start < 0) return [];
+        // Base64 of the largest request accepted, with room for padding and whitespace; percent-encoding at most triples it.
+        var maxBase64 = (OcspResponder.MaxRequestBytes + 2) / 3 * 4 + 8;
+        if (raw.Length - start > 3 * maxBase64 + "/ocsp/".Length) return [];
         var text = Uri.UnescapeDataString(raw[(start + "/ocsp/".Length)..]);
-        if (text.Length > OcspResponder.MaxRequestBytes * 2) return [];
+        if (text.Length > maxBase64) return [];
         text = new string(text.Where(c => !char.IsWhiteSpace(c) || c == ' ').Select(c => c switch { ' ' => '+', '-' => '+', '_' => '/', _ => c }).ToArray()).TrimEnd('=');
         text += new string('=', (4 - text.Length % 4) % 4);
         try

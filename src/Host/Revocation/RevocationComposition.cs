@@ -15,7 +15,7 @@ public static class RevocationComposition
         services.AddSingleton(sp =>
         {
             var ca = sp.GetRequiredService<BuiltInCa>();
-            return new OcspResponder(ca.CaCertificate, ca, sp.GetRequiredService<TimeProvider>(), options.OcspResponseValidity);
+            return new OcspResponder(ca.CaCertificate, ca, sp.GetRequiredService<TimeProvider>(), options.OcspResponseValidity, options.OcspCacheBytes);
         });
         services.AddHostedService<CrlRefresh>();
         return services;

@@ -5,7 +5,7 @@ using CertConnector.Actors.Ports;
 namespace CertConnector.Actors.Tests.PfxImport;
 
 /// <summary>
-/// A connector-key cipher that answers from scripts (an exception to throw, or nothing to succeed): the password step returns
+/// A connector-key cipher that answers from scripts (an exception to throw, a gate to block on, or nothing to succeed): the password step returns
 /// <c>"sealed:" + request ID</c>; opening returns the payload's bytes; sealing returns <c>"to-recipient:" + content</c>.
 /// </summary>
 internal sealed class ScriptedCipher(object[]? reencrypt = null, object[]? open = null, object[]? seal = null) : IConnectorKeyCipher
@@ -26,6 +26,7 @@ internal sealed class ScriptedCipher(object[]? reencrypt = null, object[]? open 
     {
         Interlocked.Increment(ref _reencryptCalls);
         if (_reencrypt.TryDequeue(out var next) && next is Exception e) throw e;
+        if (next is ManualResetEventSlim gate) gate.Wait(); // CPU work that observes no token (a key derivation) until the test ends
         return System.Text.Encoding.ASCII.GetBytes("sealed:" + request.RequestId);
     }
 

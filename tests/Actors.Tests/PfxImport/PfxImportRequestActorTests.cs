@@ -40,6 +40,11 @@ public sealed class PfxImportRequestActorTests : RequestActorTestKit
     [InlineData("PfxPasswordMismatch")]
     [InlineData("UnsupportedPadding")]
     [InlineData("PfxIncomplete")]
+    [InlineData("PfxIterationCountTooHigh")]
+    [InlineData("PfxTooManyBags")]
+    [InlineData("PfxWithoutMac")]
+    [InlineData("PfxUnencryptedKey")]
+    [InlineData("PfxTooLarge")]
     public void A_final_error_uploads_one_failure_and_never_retries(string code)
     {
         var cipher = new ScriptedCipher(reencrypt: [ScriptedCipher.Final(code)]);
@@ -62,6 +67,31 @@ public sealed class PfxImportRequestActorTests : RequestActorTestKit
         Assert.Equal(0, EventLog.Count(ConnectorEvents.PkcsImportReencryptFailedAttempt));
         Assert.Equal(1, EventLog.Count(ConnectorEvents.PkcsImportReencryptFailure));
         Assert.Equal(1, EventLog.Count(ConnectorEvents.PkcsImportRequestFailure));
+    }
+
+    [Fact]
+    public void A_step_that_overruns_its_time_out_without_observing_it_fails_as_a_timeout_and_the_retry_completes()
+    {
+        using var neverEnds = new ManualResetEventSlim();
+        var cipher = new ScriptedCipher(reencrypt: [neverEnds]);
+        var service = new RecordingImportService();
+        var ports = new PfxImportPorts(cipher, service, EventLog, new PfxImportOptions { MaxAttempts = 4, CaTimeout = TimeSpan.FromMilliseconds(200) });
+        var actor = Sys.ActorOf(PfxImportRequestActor.Props("im-1", ports));
+        try
+        {
+            actor.Tell(new StartPfxImportRequest(Request), TestActor);
+
+            AdvanceUntil(() => EventLog.Count(ConnectorEvents.PkcsImportRequestSuccess) == 1);
+            ExpectMsg<PfxImportRequestCompleted>(c => c.Succeeded);
+            var attempt = Assert.Single(EventLog.Of(ConnectorEvents.PkcsImportReencryptFailedAttempt));
+            Assert.Contains("Timeout", attempt.Message);
+            Assert.Equal(2, cipher.ReencryptCalls);
+            Assert.True(Assert.Single(service.Uploaded).Succeeded);
+        }
+        finally
+        {
+            neverEnds.Set(); // its late result has nobody to go to
+        }
     }
 
     [Fact]

@@ -159,6 +159,114 @@ public sealed class OcspResponderTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task Requests_over_the_size_or_certid_limits_are_malformed_and_within_them_answered()
+    {
+        var ca = RevocationTestCa.Open(_dir.Path, _time);
+        var responder = new OcspResponder(ca.CaCertificate, ca, _time, TimeSpan.FromHours(1));
+        var serial = (await RevocationTestCa.IssueAsync(ca)).SerialNumber;
+
+        Assert.True(responder.Respond(Padded(ca.CaCertificate, serial, OcspResponder.MaxRequestBytes - 200)).Successful);
+        var oversized = Padded(ca.CaCertificate, serial, OcspResponder.MaxRequestBytes);
+        Assert.True(oversized.Length > OcspResponder.MaxRequestBytes);
+        AssertMalformed(responder.Respond(oversized));
+
+        Assert.True(responder.Respond(ManyCertIds(ca.CaCertificate, OcspResponder.MaxCertIds)).Successful);
+        AssertMalformed(responder.Respond(ManyCertIds(ca.CaCertificate, OcspResponder.MaxCertIds + 1)));
+        Assert.Equal(2, responder.CachedAnswers); // the padded single CertID and the eight; nothing for the refused ones
+    }
+
+    [Fact]
+    public async Task Padded_variants_of_one_certid_share_one_cache_entry_and_nonce_requests_get_their_own_nonce()
+    {
+        var ca = RevocationTestCa.Open(_dir.Path, _time);
+        var responder = new OcspResponder(ca.CaCertificate, ca, _time, TimeSpan.FromHours(1));
+        var serial = (await RevocationTestCa.IssueAsync(ca)).SerialNumber;
+
+        var first = responder.Respond(RevocationTestCa.OcspRequest(ca.CaCertificate, serial));
+        for (var padding = 1; padding < 3000; padding += 97)
+        {
+            var variant = Padded(ca.CaCertificate, serial, padding, requestorName: padding % 2 == 0);
+            Assert.Same(first, responder.Respond(variant));
+        }
+        Assert.Equal(1, responder.CachedAnswers);
+
+        for (var i = 0; i < 20; i++)
+        {
+            var nonce = Guid.NewGuid().ToByteArray();
+            var answer = responder.Respond(RevocationTestCa.OcspRequest(ca.CaCertificate, serial, nonce));
+            Assert.False(answer.Cacheable);
+            var basic = (BasicOcspResp)new OcspResp(answer.Body).GetResponseObject();
+            var echoed = Asn1OctetString.GetInstance(Asn1OctetString.GetInstance(basic.GetExtensionValue(OcspObjectIdentifiers.PkixOcspNonce)).GetOctets());
+            Assert.Equal(nonce, echoed.GetOctets());
+        }
+        Assert.Equal(1, responder.CachedAnswers);
+        Assert.Same(first, responder.Respond(RevocationTestCa.OcspRequest(ca.CaCertificate, serial)));
+    }
+
+    [Fact]
+    public void The_cache_stays_within_its_byte_budget_under_a_flood_of_distinct_serials()
+    {
+        var ca = RevocationTestCa.Open(_dir.Path, _time);
+        const long budget = 32 * 1024;
+        var responder = new OcspResponder(ca.CaCertificate, ca, _time, TimeSpan.FromHours(1), budget);
+        var bodies = 0L;
+        for (var serial = 1; serial <= 300; serial++)
+        {
+            var answer = responder.Respond(RevocationTestCa.OcspRequest(ca.CaCertificate, BigInteger.ValueOf(serial)));
+            Assert.True(answer.Cacheable);
+            bodies += answer.Body.Length;
+            Assert.InRange(responder.CachedBytes, 1, budget);
+        }
+        Assert.True(bodies > 4 * budget, $"the flood ({bodies} bytes of answers) must overflow the budget several times over");
+        Assert.InRange(responder.CachedAnswers, 2, 299);
+        // The latest answers are still served from the cache.
+        var last = RevocationTestCa.OcspRequest(ca.CaCertificate, BigInteger.ValueOf(300));
+        Assert.Same(responder.Respond(last), responder.Respond(last));
+    }
+
+    [Fact]
+    public async Task A_certid_whose_hash_algorithm_has_parameters_other_than_null_is_malformed()
+    {
+        var ca = RevocationTestCa.Open(_dir.Path, _time);
+        var responder = new OcspResponder(ca.CaCertificate, ca, _time, TimeSpan.FromHours(1));
+        var serial = (await RevocationTestCa.IssueAsync(ca)).SerialNumber;
+        var id = new CertificateID(new AlgorithmIdentifier(new DerObjectIdentifier("1.3.14.3.2.26"), new DerOctetString(new byte[500])), ca.CaCertificate, serial);
+        var generator = new OcspReqGenerator();
+        generator.AddRequest(id);
+        AssertMalformed(responder.Respond(generator.Generate().GetEncoded()));
+        Assert.Equal(0, responder.CachedAnswers);
+    }
+
+    /// <summary>A request for one CertID with about <paramref name="padding"/> bytes more: a junk non-critical extension, or a requestor name.</summary>
+    private static byte[] Padded(X509Certificate issuer, BigInteger serial, int padding, bool requestorName = false)
+    {
+        var generator = new OcspReqGenerator();
+        generator.AddRequest(new CertificateID(Sha1, issuer, serial));
+        if (requestorName) generator.SetRequestorName(new GeneralName(GeneralName.DnsName, new string('a', padding)));
+        else
+            generator.SetRequestExtensions(new X509Extensions(new Dictionary<DerObjectIdentifier, X509Extension>
+            {
+                [new DerObjectIdentifier("1.3.6.1.4.1.99999.1")] = new(false, new DerOctetString(new byte[padding])),
+            }));
+        return generator.Generate().GetEncoded();
+    }
+
+    private static byte[] ManyCertIds(X509Certificate issuer, int count)
+    {
+        var generator = new OcspReqGenerator();
+        for (var i = 1; i <= count; i++) generator.AddRequest(new CertificateID(Sha1, issuer, BigInteger.ValueOf(0x1000 + i)));
+        return generator.Generate().GetEncoded();
+    }
+
+    private static readonly AlgorithmIdentifier Sha1 = new(new DerObjectIdentifier("1.3.14.3.2.26"), DerNull.Instance);
+
+    private static void AssertMalformed(OcspAnswer answer)
+    {
+        Assert.False(answer.Successful);
+        Assert.Equal(OcspRespStatus.MalformedRequest, new OcspResp(answer.Body).Status);
+    }
+
     private static (BasicOcspResp Basic, CertificateStatus? Status) Ask(OcspResponder responder, X509Certificate issuer, BigInteger serial,
         string hash = "1.3.14.3.2.26")
     {
