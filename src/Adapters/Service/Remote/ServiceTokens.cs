@@ -49,10 +49,9 @@ public sealed class ServiceTokens(HttpClient http, RemoteServiceOptions options,
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(options.AttemptTimeout);
-        HttpResponseMessage response;
         try
         {
-            response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
+            return await ExchangeAsync(request, timeout.Token).ConfigureAwait(false);
         }
         catch (HttpRequestException e)
         {
@@ -60,20 +59,26 @@ public sealed class ServiceTokens(HttpClient http, RemoteServiceOptions options,
         }
         catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
         {
+            // The answer's body counts too: a service trickling it byte by byte must not hold the token lock for ever.
             throw ConnectorFailureException.Transient(ServiceFailureCodes.TokenEndpointUnreachable, $"The token endpoint {options.TokenUrl} did not answer within {options.AttemptTimeout.TotalSeconds:0} s.", e);
         }
+    }
+
+    private async Task<(string Token, TimeSpan Lifetime)> ExchangeAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
         using (response)
         {
             if (response.StatusCode is HttpStatusCode.BadRequest or HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
             {
-                var error = OAuthError(await ServiceAnswers.ExcerptAsync(response, timeout.Token).ConfigureAwait(false));
+                var error = OAuthError(await ServiceAnswers.ExcerptAsync(response, cancellationToken).ConfigureAwait(false));
                 throw ConnectorFailureException.Final(ServiceFailureCodes.CredentialsRejected,
                     $"The token endpoint {options.TokenUrl} rejected the client credentials (HTTP {(int)response.StatusCode}{(error is null ? "" : ", " + error)}). " +
                     "Check Connector:Service:ClientId and ClientSecret (or the client certificate) and Scope.");
             }
             if (!response.IsSuccessStatusCode)
                 throw ConnectorFailureException.Transient(ServiceFailureCodes.TokenEndpointUnreachable, $"The token endpoint {options.TokenUrl} answered HTTP {(int)response.StatusCode}{ServiceAnswers.RedirectNote(response)}.");
-            var body = await ServiceAnswers.ReadAsync(response, options.MaxSmallResponseBytes, $"the token endpoint {options.TokenUrl}", timeout.Token).ConfigureAwait(false);
+            var body = await ServiceAnswers.ReadAsync(response, options.MaxSmallResponseBytes, $"the token endpoint {options.TokenUrl}", cancellationToken).ConfigureAwait(false);
             try
             {
                 using var json = JsonDocument.Parse(body, ServiceAnswers.DocumentOptions);
