@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
@@ -74,7 +73,7 @@ public sealed class AdminExposureTests
 
         var plain = RunCli(dir, proxy.Url, "--url", "http://admin.invalid:8081", "status");
         Assert.Equal(2, plain.ExitCode);
-        Assert.Contains("Refusing to send the admin token in plain http to admin.invalid", plain.Stderr);
+        Assert.Contains("Refusing to send the admin token in plain http to admin.invalid", plain.Output);
         Assert.Empty(proxy.Received);
 
         var tls = RunCli(dir, proxy.Url, "--url", "https://admin.invalid:8081", "status");
@@ -83,21 +82,13 @@ public sealed class AdminExposureTests
         Assert.DoesNotContain(proxy.Received, r => r.Contains("secret-admin-token-123"));
     }
 
-    private static (int ExitCode, string Stdout, string Stderr) RunCli(string dataDir, string proxy, params string[] args)
+    private static (int ExitCode, string Output) RunCli(string dataDir, string proxy, params string[] args)
     {
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in (string[])[ConnectorProcess.ExecutableDll, .. args, "--data-dir", dataDir]) info.ArgumentList.Add(a);
-        foreach (var name in new[] { "no_proxy", "NO_PROXY", "all_proxy", "ALL_PROXY", "CERTCONNECTOR_URL", "CERTCONNECTOR_TOKEN" }) info.Environment.Remove(name);
-        foreach (var name in new[] { "http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY" }) info.Environment[name] = proxy;
-        using var process = Process.Start(info)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(TimeSpan.FromSeconds(60)))
-        {
-            process.Kill(true);
-            throw new TimeoutException($"certconnector {string.Join(' ', args)} did not exit");
-        }
-        return (process.ExitCode, stdout.Result, stderr.Result);
+        var environment = new Dictionary<string, string?>();
+        foreach (var name in new[] { "no_proxy", "NO_PROXY", "all_proxy", "ALL_PROXY", "CERTCONNECTOR_URL", "CERTCONNECTOR_TOKEN" }) environment[name] = null;
+        foreach (var name in new[] { "http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY" }) environment[name] = proxy;
+        var run = StartupTests.RunToExit("cli-plain", [.. args, "--data-dir", dataDir], environment);
+        return (run.ExitCode, run.Output);
     }
 
     /// <summary>Accepts connections on loopback, keeps the first bytes of each, and closes them.</summary>
