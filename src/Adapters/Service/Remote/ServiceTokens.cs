@@ -99,7 +99,7 @@ public sealed class ServiceTokens(HttpClient http, RemoteServiceOptions options,
     {
         double? seconds = !answer.TryGetProperty("expires_in", out var e) ? null : e.ValueKind switch
         {
-            JsonValueKind.Number => e.GetDouble(),
+            JsonValueKind.Number when e.TryGetDouble(out var number) => number, // 1e400 reads as infinity: a day
             JsonValueKind.String when double.TryParse(e.GetString(), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var parsed) => parsed,
             _ => null,
         };

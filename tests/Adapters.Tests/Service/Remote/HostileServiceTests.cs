@@ -173,6 +173,7 @@ public sealed class HostileServiceTests
     [InlineData("86400", 86400)]
     [InlineData("1e300", 86400)]
     [InlineData("-1e300", 60)]
+    [InlineData("1e400", 86400)]
     [InlineData("\"NaN\"", 3600)]
     [InlineData("\"abc\"", 3600)]
     [InlineData("true", 3600)]
