@@ -18,7 +18,8 @@ public sealed class StartupTests
     /// Runs <c>certconnector ARGS</c> in a fresh working directory and waits for it to exit (a server that starts is a
     /// failure). CERTCONNECTOR_PG, which tests/run.sh sets, is removed: start-up cases are about what is configured.
     /// </summary>
-    internal static (int ExitCode, string Output, string WorkDir) RunToExit(string workPrefix, IEnumerable<string> arguments)
+    /// <param name="environment">extra environment variables for the process; a null value removes the variable.</param>
+    internal static (int ExitCode, string Output, string WorkDir) RunToExit(string workPrefix, IEnumerable<string> arguments, IReadOnlyDictionary<string, string?>? environment = null)
     {
         var args = arguments.ToArray();
         var work = Tools.TempDir(workPrefix);
@@ -27,6 +28,9 @@ public sealed class StartupTests
         foreach (var a in args) info.ArgumentList.Add(a);
         info.Environment["CERTCONNECTOR_Connector__Logging__Console"] = "false";
         info.Environment.Remove("CERTCONNECTOR_PG");
+        foreach (var (name, value) in environment ?? new Dictionary<string, string?>())
+            if (value is null) info.Environment.Remove(name);
+            else info.Environment[name] = value;
         using var process = Process.Start(info)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();

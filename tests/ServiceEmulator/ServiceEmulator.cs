@@ -30,6 +30,8 @@ public sealed class Fault
     public TimeSpan? RetryAfter { get; init; }
     public TimeSpan? Stall { get; init; }
     public bool Drop { get; init; }
+    /// <summary>Answers the call itself instead (a hostile or broken service: redirects, endless or slow bodies, bad JSON).</summary>
+    public Func<HttpContext, Task>? Respond { get; init; }
 }
 
 /// <summary>
@@ -184,6 +186,12 @@ public sealed class ServiceEmulator : IAsyncDisposable
             if (TakeFault(path) is { } fault)
             {
                 if (fault.Stall is { } stall) await Task.Delay(stall, context.RequestAborted);
+                if (fault.Respond is { } respond)
+                {
+                    status = fault.Status;
+                    await respond(context);
+                    return;
+                }
                 if (fault.Drop)
                 {
                     status = 0;

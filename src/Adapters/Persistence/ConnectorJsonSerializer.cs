@@ -21,13 +21,23 @@ namespace CertConnector.Adapters.Persistence;
 /// types can be renamed or moved freely. To change a persisted type incompatibly, add a new manifest
 /// (".v2") and keep reading the old one.
 /// Types marked <see cref="IHoldsSecret"/> are written sealed (AES-256-GCM under the <see cref="JournalSealingKey"/>)
-/// under their manifest plus <see cref="SealedSuffix"/>; events written before sealing existed keep the bare
-/// manifest and are still read as plain JSON.
+/// under their manifest plus <see cref="SealedSuffix"/>. Such a type under its bare manifest is refused: an unsealed row
+/// is neither confidential nor authenticated, so anyone able to write to the journal database could hand an actor a
+/// forged secret-bearing event. Journals written before sealing existed hold such rows; <paramref name="readUnsealedLegacy"/>
+/// (<c>Connector:Database:ReadUnsealedLegacyEvents</c>) reads them for as long as the operator needs to drain them.
 /// </summary>
-public sealed class ConnectorJsonSerializer(ExtendedActorSystem system, JournalSealingKey? sealingKey) : SerializerWithStringManifest(system)
+public sealed class ConnectorJsonSerializer(ExtendedActorSystem system, JournalSealingKey? sealingKey, bool readUnsealedLegacy = false) : SerializerWithStringManifest(system)
 {
     public const int SerializerId = 4242;
     public const string SealedSuffix = ".sealed";
+    public const string LegacySetting = "Connector:Database:ReadUnsealedLegacyEvents";
+
+    /// <summary>
+    /// Akka's fallback for a type with no binding is its Newtonsoft serializer, which writes CLR type names and instantiates
+    /// whatever a payload names. Turned off: a message type that is not <see cref="IConnectorSerializable"/> fails loudly on
+    /// its first send or persist instead of crossing the wire through it.
+    /// </summary>
+    public const string NoFallbackHocon = "akka.actor.serialization-settings.allow-unregistered-types = off";
 
     /// <summary>For HOCON bindings, which can pass only the system: such a serializer refuses to write
     /// <see cref="IHoldsSecret"/> types rather than fall back to plaintext.</summary>
@@ -78,6 +88,10 @@ public sealed class ConnectorJsonSerializer(ExtendedActorSystem system, JournalS
         var typeManifest = sealedPayload ? manifest[..^SealedSuffix.Length] : manifest;
         if (!TypesByManifest.TryGetValue(typeManifest, out var type))
             throw new SerializationException($"Unknown manifest '{manifest}': written by a newer connector version?");
+        if (!sealedPayload && typeof(IHoldsSecret).IsAssignableFrom(type) && !readUnsealedLegacy)
+            throw new SerializationException(
+                $"'{manifest}' holds a secret but this row is not sealed ('{manifest}{SealedSuffix}'): refused, since an unsealed row is neither " +
+                $"confidential nor authenticated. A journal written before sealing existed holds such rows: set {LegacySetting}=true until those requests are finished.");
         var json = sealedPayload ? SealingKey(manifest).Open(bytes, manifest) : bytes;
         try
         {

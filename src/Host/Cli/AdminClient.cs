@@ -25,7 +25,22 @@ public sealed class AdminClient(string baseUrl, string? token) : IDisposable
             ?? Environment.GetEnvironmentVariable("CERTCONNECTOR_URL")
             ?? (File.Exists(data.AdminUrlFile) ? File.ReadAllText(data.AdminUrlFile).Trim() : null)
             ?? new ConnectorOptions().AdminUrl;
+        CheckTransport(resolved);
         return new AdminClient(resolved, data.ReadToken());
+    }
+
+    /// <summary>
+    /// The token goes over plain http only to this machine: https anywhere, http to localhost or a loopback address. A host
+    /// name is never resolved to decide (DNS can point anywhere), so http://name is refused before the token is read or any
+    /// connection is made.
+    /// </summary>
+    public static void CheckTransport(string url)
+    {
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+            throw new CliException($"The admin API URL '{url}' is not an http:// or https:// URL (--url or CERTCONNECTOR_URL).", exitCode: 2);
+        if (uri.Scheme == Uri.UriSchemeHttps || uri.IsLoopback) return;
+        throw new CliException($"Refusing to send the admin token in plain http to {uri.Host}, which is not this machine: use https (a TLS reverse proxy in front of the admin API), " +
+                               "or run the CLI on the connector's machine against http://127.0.0.1 (--url or CERTCONNECTOR_URL).", exitCode: 2);
     }
 
     public async Task<JsonElement> SendAsync(HttpMethod method, string path, object? body, CancellationToken ct)
@@ -81,7 +96,9 @@ public sealed class AdminClient(string baseUrl, string? token) : IDisposable
 }
 
 /// <summary>A failure the CLI reports as one line on stderr with a non-zero exit code.</summary>
-public sealed class CliException(string message, int status = 0) : Exception(message)
+/// <param name="exitCode">1 for a failed call; 2 for a command line that is refused before anything is sent.</param>
+public sealed class CliException(string message, int status = 0, int exitCode = 1) : Exception(message)
 {
     public int Status { get; } = status;
+    public int ExitCode { get; } = exitCode;
 }

@@ -32,19 +32,19 @@ public static class CliApp
         return await root.Parse(args).InvokeAsync();
     }
 
-    /// <summary>Runs one API call with the common error handling: a message on stderr and exit code 1.</summary>
+    /// <summary>Runs one API call with the common error handling: a message on stderr and exit code 1 (2 when the URL is refused before any call).</summary>
     public static Func<ParseResult, CancellationToken, Task<int>> Call(Func<ParseResult, AdminClient, CancellationToken, Task<int>> action) =>
         async (parse, ct) =>
         {
-            using var client = AdminClient.Create(parse.GetValue(UrlOption), parse.GetValue(DataDirOption));
             try
             {
+                using var client = AdminClient.Create(parse.GetValue(UrlOption), parse.GetValue(DataDirOption));
                 return await action(parse, client, ct);
             }
             catch (CliException e)
             {
                 await Console.Error.WriteLineAsync($"error: {e.Message}");
-                return 1;
+                return e.ExitCode;
             }
         };
 

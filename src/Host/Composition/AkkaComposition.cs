@@ -21,6 +21,7 @@ public static class AkkaComposition
         services.AddAkka(SystemName, (builder, sp) => builder
             .AddHocon(InstanceRoles.WithInstanceRole(LoadHocon(options), sp.GetRequiredService<StandaloneInstance>().Id), HoconAddMode.Prepend)
             .AddHocon(Akka.Persistence.Sql.SqlPersistence.DefaultConfiguration, HoconAddMode.Append)
+            .AddHocon(ConnectorJsonSerializer.NoFallbackHocon, HoconAddMode.Append)
             // Akka's own diagnostics go to the console with control characters escaped, like every other log line.
             .ConfigureLoggers(loggers =>
             {
@@ -28,7 +29,7 @@ public static class AkkaComposition
                 loggers.AddLogger<EscapingStandardOutLogger>();
             })
             .WithCustomSerializer("connector-json", ConnectorJsonSerializer.BoundTypes,
-                system => new ConnectorJsonSerializer(system, sp.GetRequiredService<JournalSealingKey>()))
+                system => new ConnectorJsonSerializer(system, sp.GetRequiredService<JournalSealingKey>(), options.Database.ReadUnsealedLegacyEvents))
             .AddFeatures(options)
             .AddHealthReportingIfRemote(options)
             .AddNodeInfo(options.Instance, Admin.AdminEndpoints.Version, sp.GetRequiredService<CertConnector.Adapters.Crypto.ConnectorKeyHolder>().Key?.Fingerprint[..16])

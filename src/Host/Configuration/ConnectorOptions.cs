@@ -98,6 +98,10 @@ public sealed class DatabaseSettings
 
     public bool IsPostgres => string.Equals(Provider, Postgres, StringComparison.OrdinalIgnoreCase);
 
+    /// <summary>Reads secret-bearing journal events written before sealing existed (unsealed); off, such rows are refused.
+    /// A migration aid: turn it on only until the requests those rows belong to are finished.</summary>
+    public bool ReadUnsealedLegacyEvents { get; set; }
+
     /// <summary>For scripts: when <see cref="ConnectionString"/> is not set, this environment variable supplies it (not the provider).</summary>
     public const string ConnectionStringVariable = "CERTCONNECTOR_PG";
 

@@ -17,6 +17,7 @@ public static class StartupChecks
     public static ListenPlan CheckSettings(ConnectorOptions options)
     {
         var admin = Listeners.Endpoint(options.AdminUrl, Listeners.Admin, "--admin-url (Connector:AdminUrl)");
+        CheckAdminExposure(admin, options);
         var scep = options.Scep.Enabled ? Listeners.Endpoint(options.Scep.ListenUrl, Listeners.Scep, "--scep-url (Connector:Scep:ListenUrl)") : null;
         if (scep is not null && admin.Port != 0 && admin.Port == scep.Port)
             throw new StartupException($"The admin API and SCEP cannot share port {admin.Port}: the admin API must never be reachable where devices are. Set --admin-url or --scep-url.");
@@ -56,6 +57,14 @@ public static class StartupChecks
             throw new StartupException($"Connector:Service:Mode '{service.Mode}' is not supported. Supported: {string.Join(", ", Modes)}.{NearestName.Suggestion(service.Mode, Modes)}");
         if (service.IsRemote) _ = service.ToRemoteOptions();
         else if (!string.IsNullOrWhiteSpace(service.Proxy)) _ = ServiceSettings.ParseProxy(service.Proxy); // a wrong value is wrong in any mode
+    }
+
+    /// <summary>The admin API can issue and revoke certificates and its listener is plain http: beyond loopback only when the operator says the network is trusted.</summary>
+    private static void CheckAdminExposure(IPEndPoint admin, ConnectorOptions options)
+    {
+        if (IPAddress.IsLoopback(admin.Address) || options.Admin.AllowPlainHttp) return;
+        throw new StartupException($"The admin API would listen on {options.AdminUrl} in plain http beyond this machine: the admin token and every answer would cross the network in the clear. " +
+                                   "Keep --admin-url (Connector:AdminUrl) on 127.0.0.1 and put a TLS reverse proxy in front, or, on a trusted network only, set Connector:Admin:AllowPlainHttp=true.");
     }
 
     private static readonly string[] Providers = [DatabaseSettings.Sqlite, DatabaseSettings.Postgres];

@@ -79,14 +79,39 @@ public sealed class SealedEventTests : Akka.TestKit.Xunit2.TestKit
         Assert.Contains("failed authentication", Assert.Throws<SerializationException>(() => Serializer(Key).FromBinary(bytes, "scep.verified.v1.sealed")).Message);
     }
 
-    [Fact]
-    public void An_event_journaled_before_sealing_still_reads()
+    /// <summary>Exactly what the serializer wrote for scep.received.v1 before sealing existed.</summary>
+    private static readonly byte[] Unsealed =
+        """{"requestId":"scep-1","transactionId":"tx-1","csrDer":"MAMCAQE=","callerInfo":"10.0.0.1; ua","at":"2026-11-25T12:34:56.789+00:00"}"""u8.ToArray();
+
+    [Theory]
+    [InlineData("scep.received.v1")]
+    [InlineData("pfximport.downloaded.v1")]
+    public void A_secret_bearing_event_under_its_bare_manifest_is_refused_naming_the_migration_setting(string manifest)
     {
-        // Exactly what the serializer wrote for scep.received.v1 before this change.
-        var old = """{"requestId":"scep-1","transactionId":"tx-1","csrDer":"MAMCAQE=","callerInfo":"10.0.0.1; ua","at":"2026-11-25T12:34:56.789+00:00"}"""u8.ToArray();
-        var back = Assert.IsType<ScepRequestReceived>(Serializer(null).FromBinary(old, "scep.received.v1"));
+        // With or without a key: an unsealed row is not authenticated, so anyone who can write the journal could forge it.
+        foreach (var serializer in new[] { Serializer(Key), Serializer(null) })
+        {
+            var e = Assert.Throws<SerializationException>(() => serializer.FromBinary(Unsealed, manifest));
+            Assert.Contains("not sealed", e.Message);
+            Assert.Contains(ConnectorJsonSerializer.LegacySetting, e.Message);
+        }
+    }
+
+    [Fact]
+    public void With_the_migration_setting_an_event_journaled_before_sealing_still_reads()
+    {
+        var legacy = new ConnectorJsonSerializer((ExtendedActorSystem)Sys, Key, readUnsealedLegacy: true);
+        var back = Assert.IsType<ScepRequestReceived>(legacy.FromBinary(Unsealed, "scep.received.v1"));
         Assert.Equal(("scep-1", "tx-1", "10.0.0.1; ua", T), (back.RequestId, back.TransactionId, back.CallerInfo, back.At));
         Assert.Equal(new byte[] { 0x30, 0x03, 0x02, 0x01, 0x01 }, back.CsrDer);
+        Assert.Equal("scep.received.v1.sealed", legacy.Manifest(back)); // and what it writes is sealed again
+    }
+
+    [Fact]
+    public void An_event_without_a_secret_still_reads_under_its_bare_manifest()
+    {
+        var verified = new ScepRequestVerified("scep-1", "ok", T);
+        Assert.Equal(verified, Serializer(Key).FromBinary(JsonSerializer.SerializeToUtf8Bytes(verified, new JsonSerializerOptions(JsonSerializerDefaults.Web)), "scep.verified.v1"));
     }
 
     [Fact]

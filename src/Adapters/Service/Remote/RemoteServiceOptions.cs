@@ -35,6 +35,11 @@ public sealed record RemoteServiceOptions
     public TimeSpan RetryMaxDelay { get; init; } = TimeSpan.FromSeconds(30);
     /// <summary>A Retry-After longer than this is cut to it (the call's own time-out still applies).</summary>
     public TimeSpan MaxRetryAfter { get; init; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>The largest answer to a service call (a download of many requests); a larger one is a failed attempt.</summary>
+    public long MaxResponseBytes { get; init; } = 16 * 1024 * 1024;
+    /// <summary>The largest answer of the token and discovery endpoints, which are small documents.</summary>
+    public long MaxSmallResponseBytes { get; init; } = 256 * 1024;
 }
 
 /// <summary>The service names discovery maps to base URIs (SPEC §3).</summary>

@@ -20,7 +20,7 @@ public sealed record ServiceCall(string Service, string Path, EventDefinition Fa
 /// </summary>
 public sealed class ServiceChannel : IDisposable
 {
-    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { MaxDepth = ServiceAnswers.MaxDepth };
     private readonly HttpClient _http;
     private readonly RemoteServiceOptions _options;
     private readonly IConnectorEventLog _log;
@@ -31,7 +31,12 @@ public sealed class ServiceChannel : IDisposable
         _options = options;
         _log = log;
         _time = time;
-        _http = new HttpClient(handler ?? ServiceHttpHandler.Create(options), disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan };
+        // Each attempt has its own time-out (AttemptTimeout); the buffer cap is a second guard behind the bounded reads.
+        _http = new HttpClient(handler ?? ServiceHttpHandler.Create(options), disposeHandler: true)
+        {
+            Timeout = Timeout.InfiniteTimeSpan,
+            MaxResponseContentBufferSize = Math.Max(options.MaxResponseBytes, options.MaxSmallResponseBytes),
+        };
         Tokens = new ServiceTokens(_http, options, time);
         Discovery = new ServiceDiscovery(_http, options);
     }
@@ -137,13 +142,13 @@ public sealed class ServiceChannel : IDisposable
         if (response.StatusCode == HttpStatusCode.Unauthorized) throw new TokenRejected(token);
         if (!response.IsSuccessStatusCode)
         {
-            var text = await response.Content.ReadAsStringAsync(timeout.Token).ConfigureAwait(false);
-            throw new ServiceHttpStatusException(response, $"The service answered HTTP {(int)response.StatusCode} to {call.Path}{Excerpt(text)}.");
+            var text = await ServiceAnswers.ExcerptAsync(response, timeout.Token).ConfigureAwait(false);
+            throw new ServiceHttpStatusException(response, $"The service answered HTTP {(int)response.StatusCode}{ServiceAnswers.RedirectNote(response)} to {call.Path}{Excerpt(text)}.");
         }
+        var answer = await ServiceAnswers.ReadAsync(response, _options.MaxResponseBytes, call.Path, timeout.Token).ConfigureAwait(false);
         try
         {
-            return await response.Content.ReadFromJsonAsync<TResponse>(Json, timeout.Token).ConfigureAwait(false)
-                   ?? throw new JsonException("empty answer");
+            return JsonSerializer.Deserialize<TResponse>(answer, Json) ?? throw new JsonException("empty answer");
         }
         catch (JsonException e)
         {

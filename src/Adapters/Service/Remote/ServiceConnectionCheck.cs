@@ -51,7 +51,7 @@ public static class ServiceConnectionCheck
             {
                 throw e.Code switch
                 {
-                    ServiceFailureCodes.DiscoveryMissingService => new ServiceConnectionException(e.Code, e.Message),
+                    ServiceFailureCodes.DiscoveryMissingService or ServiceFailureCodes.BadAnswer => new ServiceConnectionException(e.Code, e.Message),
                     ServiceFailureCodes.TlsFailure => new ServiceConnectionException(e.Code,
                         $"{Detail(e)} Install the CA that issued its certificate in the system trust store, or set Connector:Service:TrustedCertificates."),
                     _ => new ServiceConnectionException(ServiceFailureCodes.DiscoveryUnreachable,

@@ -5,7 +5,8 @@ using System.Security.Cryptography.X509Certificates;
 
 namespace CertConnector.Adapters.Service.Remote;
 
-/// <summary>The one HTTP handler of the service channel: TLS 1.2+, the configured proxy (and only it), the client certificate.</summary>
+/// <summary>The one HTTP handler of the service channel: TLS 1.2+, the configured proxy (and only it), the client certificate,
+/// no redirects (a 3xx is a failed attempt: the bearer token and the keys go only to configured or discovered https URIs).</summary>
 public static class ServiceHttpHandler
 {
     public static SocketsHttpHandler Create(RemoteServiceOptions options)
@@ -13,6 +14,7 @@ public static class ServiceHttpHandler
         var handler = new SocketsHttpHandler
         {
             ConnectTimeout = options.AttemptTimeout,
+            AllowAutoRedirect = false,
             PooledConnectionLifetime = TimeSpan.FromMinutes(5), // follow DNS changes of the service
             UseProxy = options.Proxy is not null, // never the environment's proxy: the setting is the whole truth
             Proxy = options.Proxy is null ? null : new WebProxy(options.Proxy, false, options.ProxyBypass.ToArray()),

@@ -49,10 +49,9 @@ public sealed class ServiceTokens(HttpClient http, RemoteServiceOptions options,
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(options.AttemptTimeout);
-        HttpResponseMessage response;
         try
         {
-            response = await http.SendAsync(request, timeout.Token).ConfigureAwait(false);
+            return await ExchangeAsync(request, timeout.Token).ConfigureAwait(false);
         }
         catch (HttpRequestException e)
         {
@@ -60,27 +59,32 @@ public sealed class ServiceTokens(HttpClient http, RemoteServiceOptions options,
         }
         catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
         {
+            // The answer's body counts too: a service trickling it byte by byte must not hold the token lock for ever.
             throw ConnectorFailureException.Transient(ServiceFailureCodes.TokenEndpointUnreachable, $"The token endpoint {options.TokenUrl} did not answer within {options.AttemptTimeout.TotalSeconds:0} s.", e);
         }
+    }
+
+    private async Task<(string Token, TimeSpan Lifetime)> ExchangeAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
         using (response)
         {
-            var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
             if (response.StatusCode is HttpStatusCode.BadRequest or HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
             {
-                var error = OAuthError(body);
+                var error = OAuthError(await ServiceAnswers.ExcerptAsync(response, cancellationToken).ConfigureAwait(false));
                 throw ConnectorFailureException.Final(ServiceFailureCodes.CredentialsRejected,
                     $"The token endpoint {options.TokenUrl} rejected the client credentials (HTTP {(int)response.StatusCode}{(error is null ? "" : ", " + error)}). " +
                     "Check Connector:Service:ClientId and ClientSecret (or the client certificate) and Scope.");
             }
             if (!response.IsSuccessStatusCode)
-                throw ConnectorFailureException.Transient(ServiceFailureCodes.TokenEndpointUnreachable, $"The token endpoint {options.TokenUrl} answered HTTP {(int)response.StatusCode}.");
+                throw ConnectorFailureException.Transient(ServiceFailureCodes.TokenEndpointUnreachable, $"The token endpoint {options.TokenUrl} answered HTTP {(int)response.StatusCode}{ServiceAnswers.RedirectNote(response)}.");
+            var body = await ServiceAnswers.ReadAsync(response, options.MaxSmallResponseBytes, $"the token endpoint {options.TokenUrl}", cancellationToken).ConfigureAwait(false);
             try
             {
-                using var json = JsonDocument.Parse(body);
+                using var json = JsonDocument.Parse(body, ServiceAnswers.DocumentOptions);
                 var token = json.RootElement.GetProperty("access_token").GetString();
-                var seconds = json.RootElement.TryGetProperty("expires_in", out var e) ? (e.ValueKind == JsonValueKind.String ? int.Parse(e.GetString()!) : e.GetInt32()) : 3600;
                 if (string.IsNullOrEmpty(token)) throw new FormatException("empty access_token");
-                return (token, TimeSpan.FromSeconds(Math.Max(1, seconds)));
+                return (token, Lifetime(json.RootElement));
             }
             catch (Exception e) when (e is JsonException or KeyNotFoundException or FormatException or InvalidOperationException)
             {
@@ -89,12 +93,32 @@ public sealed class ServiceTokens(HttpClient http, RemoteServiceOptions options,
         }
     }
 
+    /// <summary>expires_in (a number, or a number in a string) clamped to [<see cref="MinLifetime"/>, <see cref="MaxLifetime"/>]: a
+    /// service answering 0 or -5 must not make every call fetch a token, nor 1e300 keep one for ever; missing or unreadable is an hour.</summary>
+    public static TimeSpan Lifetime(JsonElement answer)
+    {
+        double? seconds = !answer.TryGetProperty("expires_in", out var e) ? null : e.ValueKind switch
+        {
+            JsonValueKind.Number when e.TryGetDouble(out var number) => number, // 1e400 reads as infinity: a day
+            JsonValueKind.String when double.TryParse(e.GetString(), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var parsed) => parsed,
+            _ => null,
+        };
+        if (seconds is not { } s || double.IsNaN(s)) return DefaultLifetime;
+        return s <= MinLifetime.TotalSeconds ? MinLifetime : s >= MaxLifetime.TotalSeconds ? MaxLifetime : TimeSpan.FromSeconds(s);
+    }
+
+    public static readonly TimeSpan MinLifetime = TimeSpan.FromSeconds(60);
+    public static readonly TimeSpan MaxLifetime = TimeSpan.FromHours(24);
+    private static readonly TimeSpan DefaultLifetime = TimeSpan.FromHours(1);
+
     private static string? OAuthError(string body)
     {
         try
         {
-            using var json = JsonDocument.Parse(body);
-            return json.RootElement.TryGetProperty("error", out var error) ? error.GetString() : null;
+            using var json = JsonDocument.Parse(body, ServiceAnswers.DocumentOptions);
+            return json.RootElement.ValueKind == JsonValueKind.Object && json.RootElement.TryGetProperty("error", out var error) && error.ValueKind == JsonValueKind.String
+                ? error.GetString()
+                : null;
         }
         catch (JsonException)
         {

@@ -1,0 +1,110 @@
+using System.Collections.Immutable;
+using System.Reflection;
+using System.Runtime.Serialization;
+using Akka.Actor;
+using Akka.Actor.Setup;
+using Akka.Cluster.Sharding;
+using Akka.Configuration;
+using Akka.Serialization;
+using CertConnector.Actors.Common;
+using CertConnector.Adapters.Persistence;
+
+namespace CertConnector.Adapters.Tests.Persistence;
+
+/// <summary>
+/// Every type of ours that is persisted or crosses the wire goes through <see cref="ConnectorJsonSerializer"/>, never Akka's
+/// Newtonsoft fallback, and with the host's setting (<see cref="ConnectorJsonSerializer.NoFallbackHocon"/>) a type that
+/// slipped through without <see cref="IConnectorSerializable"/> fails on its first send instead of silently using it.
+/// The actor system is configured as the host configures it: our serializer by setup with a key, the fallback off.
+/// </summary>
+public sealed class WireSerializationTests() : Akka.TestKit.Xunit2.TestKit(
+    BootstrapSetup.Create()
+        .WithConfig(ConfigurationFactory.ParseString(ConnectorJsonSerializer.NoFallbackHocon + "\n" + ClusterProvider).WithFallback(ClusterSharding.DefaultConfig()))
+        .And(SerializationSetup.Create(system => ImmutableHashSet.Create(SerializerDetails.Create("connector-json",
+            new ConnectorJsonSerializer(system, ConnectorJsonSerializerTests.TestSealingKey), ImmutableHashSet.CreateRange(ConnectorJsonSerializer.BoundTypes))))))
+{
+    /// <summary>As the host runs: remoting's and the cluster's serializer bindings loaded (loopback, any free port, never joined).</summary>
+    private const string ClusterProvider = "akka.actor.provider = cluster\nakka.remote.dot-netty.tcp { hostname = 127.0.0.1, port = 0 }";
+
+    /// <summary>A message a feature might add and forget to mark: routed by the shard extractor, so it would cross nodes.</summary>
+    private sealed record StrayMessage(string RequestId) : IWithRequestId;
+
+    private static readonly Assembly[] Ours = [typeof(IConnectorSerializable).Assembly, typeof(ConnectorJsonSerializer).Assembly];
+
+    /// <summary>
+    /// What crosses: the manifest tables, and by reflection every concrete type that is a request message (IWithRequestId:
+    /// the shard extractor routes any of them to whichever node holds the entity), an event, a completion, or marked serializable.
+    /// </summary>
+    public static IReadOnlyList<Type> WireTypes { get; } = [.. Ours.SelectMany(a => a.GetTypes())
+        .Where(t => t is { IsAbstract: false, IsInterface: false, IsGenericTypeDefinition: false }
+                    && (typeof(IWithRequestId).IsAssignableFrom(t) || typeof(IConnectorSerializable).IsAssignableFrom(t)))
+        .Concat(ConnectorJsonSerializer.KnownTypes.Values)
+        .Distinct()
+        .OrderBy(t => t.FullName)];
+
+    [Fact]
+    public void The_wire_types_include_every_feature_s_requests_events_and_views()
+    {
+        // The scan must find something in every feature, or it proves nothing.
+        var features = WireTypes.Select(t => t.Namespace).Distinct().ToList();
+        Assert.Contains("CertConnector.Actors.Pkcs", features);
+        Assert.Contains("CertConnector.Actors.Scep", features);
+        Assert.Contains("CertConnector.Actors.Revocation", features);
+        Assert.Contains("CertConnector.Actors.PfxImport", features);
+        Assert.Contains("CertConnector.Actors.Recrypt", features);
+        Assert.Contains("CertConnector.Actors.Cluster", features);
+    }
+
+    [Fact]
+    public void Every_wire_type_is_a_sealed_record_marked_serializable_with_a_manifest_and_bound_to_our_serializer()
+    {
+        var problems = new List<string>();
+        foreach (var type in WireTypes)
+        {
+            if (!typeof(IConnectorSerializable).IsAssignableFrom(type)) problems.Add($"{type.FullName} crosses the wire but is not IConnectorSerializable");
+            if (!ConnectorJsonSerializer.KnownTypes.Values.Contains(type)) problems.Add($"{type.FullName} has no manifest in its feature's *Manifests.cs");
+            if (!type.IsSealed || type.GetMethod("<Clone>$") is null) problems.Add($"{type.FullName} is not a sealed record");
+            Serializer? found = null;
+            try
+            {
+                found = Sys.Serialization.FindSerializerForType(type);
+            }
+            catch (SerializationException e)
+            {
+                problems.Add($"{type.FullName}: {e.Message}");
+            }
+            if (found is not null and not ConnectorJsonSerializer) problems.Add($"{type.FullName} goes to {found.GetType().Name}");
+        }
+        Assert.True(problems.Count == 0, string.Join("\n", problems));
+    }
+
+    [Fact]
+    public void A_type_without_the_marker_is_refused_instead_of_falling_back_to_newtonsoft()
+    {
+        var e = Assert.Throws<SerializationException>(() => Sys.Serialization.FindSerializerFor(new StrayMessage("r-1")));
+        Assert.Contains("allow-unregistered-types", e.Message);
+
+        // The check can fail: Akka's default would have taken it, through Newtonsoft.
+        using var lenient = ActorSystem.Create("lenient");
+        try
+        {
+            Assert.IsType<NewtonSoftJsonSerializer>(lenient.Serialization.FindSerializerFor(new StrayMessage("r-1")));
+        }
+        finally
+        {
+            lenient.Terminate().Wait();
+        }
+    }
+
+    [Fact]
+    public void Akka_s_own_messages_that_carry_ours_keep_their_own_serializers()
+    {
+        // The envelopes that carry our payloads across nodes, and what an ask answers with on failure.
+        object[] akkaMessages =
+        [
+            new ShardingEnvelope("r-1", new StrayMessage("r-1")), new ShardRegion.StartEntity("r-1"), new Status.Failure(new InvalidOperationException("x")),
+            new Status.Success(null), new Identify(1), PoisonPill.Instance, "text",
+        ];
+        Assert.All(akkaMessages, m => Assert.IsNotType<NewtonSoftJsonSerializer>(Sys.Serialization.FindSerializerFor(m)));
+    }
+}
