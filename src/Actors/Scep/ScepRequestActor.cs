@@ -66,6 +66,10 @@ public sealed class ScepRequestActor : RequestActor<ScepStage>
         Command<IssueSucceeded>(ok => PersistThen(_state.DecideIssued(new ScepCertificateIssued(_state.RequestId,
             ok.Certificate.CertificateDer, ok.Certificate.SerialNumber, ok.Certificate.Thumbprint, ok.Certificate.NotAfter, _ports.IssuingCaName, Now))));
         Command<NotifySucceeded>(_ => PersistThen(_state.DecideNotified(Now)));
+        Command<PassivateIfFinished>(_ =>
+        {
+            if (IsFinished && Idle) Passivate();
+        });
     }
 
     public static Props Props(string requestId, ScepPorts ports) => Akka.Actor.Props.Create(() => new ScepRequestActor(requestId, ports));
@@ -79,6 +83,13 @@ public sealed class ScepRequestActor : RequestActor<ScepStage>
     private bool CanVerify => _state.Received?.RenewalOf is null ? _challenge is not null : _renewalSigner is not null;
 
     protected override bool IsFinished => _state.Finished;
+
+    /// <summary>
+    /// Not at once: a finished request is started again by the device's next PKCSReq (a rejected one is decided afresh),
+    /// and that message is usually what recovered it. It is handled first; only if the request is still finished and idle
+    /// after it does the entity stop, so the new round is not stopped halfway with its events unwritten.
+    /// </summary>
+    protected override void OnFinished() => Self.Tell(PassivateIfFinished.Instance);
 
     protected override RequestView View() => _state.ToRequestView();
 
@@ -257,4 +268,5 @@ public sealed class ScepRequestActor : RequestActor<ScepStage>
     private sealed record RenewalChecked(ScepRenewalVerdict Renewal, ChallengeVerdict? Service);
     private sealed record IssueSucceeded(IssuedCertificate Certificate);
     private sealed record NotifySucceeded { public static readonly NotifySucceeded Instance = new(); }
+    private sealed record PassivateIfFinished { public static readonly PassivateIfFinished Instance = new(); }
 }
