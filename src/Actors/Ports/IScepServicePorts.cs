@@ -47,9 +47,10 @@ public interface IScepResultNotifier
 
 /// <summary>
 /// A request signed by an existing certificate rather than a throw-away key (a RenewalReq): the signer certificate
-/// as the device sent it, the new CSR, and the serial the request is addressed by (its request ID holds it).
+/// as the device sent it, the new CSR, the serial the request is addressed by (its request ID holds it), and the
+/// request ID it asks the CA with: a certificate already renewed for that very request is its own retry, not a second renewal.
 /// </summary>
-public sealed record ScepRenewalCheck(byte[] SignerCertificateDer, byte[] CsrDer, string? RenewedSerial);
+public sealed record ScepRenewalCheck(byte[] SignerCertificateDer, byte[] CsrDer, string? RenewedSerial, string? IssuanceRequestId = null);
 
 /// <summary>Accepted (<see cref="Refusal"/> null) or refused with a sentence that names what differed.</summary>
 public sealed record ScepRenewalVerdict(string? RenewedSerial, string? Refusal)

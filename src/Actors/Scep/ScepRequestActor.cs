@@ -165,7 +165,7 @@ public sealed class ScepRequestActor : RequestActor<ScepStage>
         var (ports, received, signer, challenge) = (_ports, _state.Received!, _renewalSigner!, _challenge);
         RunStep(ScepStage.Verify, ports.Options.CallTimeout, async timeout =>
         {
-            var renewal = ports.Renewals.Check(new ScepRenewalCheck(signer, received.CsrDer, received.RenewalOf));
+            var renewal = ports.Renewals.Check(new ScepRenewalCheck(signer, received.CsrDer, received.RenewalOf, IssuanceId(received)));
             var service = renewal.Accepted && ports.ServiceValidatesRenewals
                 ? await ports.Validator.ValidateAsync(new ScepValidationRequest(received.TransactionId, received.CsrDer, challenge, received.CallerInfo), timeout)
                     .ConfigureAwait(false)
@@ -181,11 +181,13 @@ public sealed class ScepRequestActor : RequestActor<ScepStage>
         {
             var certificate = await ports.Ca.IssueAsync(
                 // Not the actor's ID: every actor holding this transaction and CSR key asks for the same certificate.
-                new IssuanceRequest(ScepIssuanceIds.For(received.TransactionId, received.CsrDer, received.RenewalOf), ScepHosting.Role,
+                new IssuanceRequest(IssuanceId(received), ScepHosting.Role,
                     received.CsrDer, ports.Options.Template, Renews: received.RenewalOf), timeout).ConfigureAwait(false);
             return (object)new IssueSucceeded(certificate);
         });
     }
+
+    private static string IssuanceId(ScepRequestReceived received) => ScepIssuanceIds.For(received.TransactionId, received.CsrDer, received.RenewalOf);
 
     private void StartNotify(ScepNotification notification)
     {

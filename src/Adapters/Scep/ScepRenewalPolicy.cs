@@ -44,7 +44,8 @@ public sealed class ScepRenewalPolicy(IScepRaCredentials ca, IIssuedCertificateL
         if (record is null) return $"certificate {serial} is not in the issued-certificate store";
         if (!record.Der.AsSpan().SequenceEqual(request.SignerCertificateDer)) return $"the signer is not the certificate {serial} this CA issued";
         if (record.Revoked) return $"certificate {serial} is revoked";
-        if (record.ReplacedBy is { } by) return $"certificate {serial} was already renewed or superseded (by certificate {by}); a certificate is renewed once";
+        if (record.ReplacedBy is { } by && !RenewedFor(by, request.IssuanceRequestId))
+            return $"certificate {serial} was already renewed or superseded (by certificate {by}); a certificate is renewed once";
         if (record.Feature != ScepHosting.Role)
             return $"certificate {serial} was issued by the {record.Feature} feature, not by SCEP; SCEP renews only certificates it issued";
         var now = time.GetUtcNow().UtcDateTime;
@@ -64,6 +65,13 @@ public sealed class ScepRenewalPolicy(IScepRaCredentials ca, IIssuedCertificateL
             return $"the new request's names cannot be read: {e.Message}"; // a malformed extensionRequest, an IP SAN of the wrong length
         }
     }
+
+    /// <summary>
+    /// Renewed already, by this very request: its certificate was issued and recorded, then the process stopped before the
+    /// request journaled it. The device's retransmission must get that certificate (the CA hands it back), not a refusal.
+    /// </summary>
+    private bool RenewedFor(string replacement, string? issuanceRequestId) =>
+        issuanceRequestId is not null && issued.FindIssued(replacement) is { Revoked: false } r && r.RequestId == issuanceRequestId && r.Feature == ScepHosting.Role;
 
     private static string? NameRefusal(string serial, X509Certificate signer, Pkcs10CertificationRequest csr)
     {

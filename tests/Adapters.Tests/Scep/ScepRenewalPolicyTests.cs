@@ -29,9 +29,10 @@ public sealed class ScepRenewalPolicyTests : IDisposable
     private ScepRenewalPolicy Policy(string template = "scep-device") =>
         new(_ca, _ca, new ScepOptions { RenewalWindowDays = 400, Template = template }, _time);
 
-    private async Task<IssuedCertificate> Issue(string feature = "scep", string template = "scep-device", string? renews = null, string? requestId = null)
+    private async Task<IssuedCertificate> Issue(string feature = "scep", string template = "scep-device", string? renews = null, string? requestId = null,
+        byte[]? csr = null)
     {
-        var (csr, _) = CaTestSupport.Csr(subject: Subject, sans: Sans);
+        csr ??= CaTestSupport.Csr(subject: Subject, sans: Sans).Csr;
         return await _ca.IssueAsync(new IssuanceRequest(requestId ?? Guid.NewGuid().ToString(), feature, csr, template, Renews: renews), CancellationToken.None);
     }
 
@@ -100,13 +101,17 @@ public sealed class ScepRenewalPolicyTests : IDisposable
     public async Task A_renewed_certificate_is_superseded_and_refused_and_a_retry_of_its_renewal_gets_the_same_certificate()
     {
         var old = await Issue();
-        var renewed = await Issue(renews: old.SerialNumber, requestId: "renewal-1");
+        var renewalCsr = NewCsr(Sans);
+        var renewed = await Issue(renews: old.SerialNumber, requestId: "renewal-1", csr: renewalCsr);
         Assert.Equal(renewed.SerialNumber, _ca.Store.FindBySerial(old.SerialNumber)!.RenewedBy);
         Assert.Equal("scep-device", _ca.Store.FindBySerial(renewed.SerialNumber)!.Template);
 
-        var verdict = Policy().Check(Check(old, NewCsr(Sans)));
+        var verdict = Policy().Check(Check(old, NewCsr(Sans)) with { IssuanceRequestId = "renewal-2" });
         Assert.Equal($"certificate {old.SerialNumber} was already renewed or superseded (by certificate {renewed.SerialNumber}); a certificate is renewed once",
             verdict.Refusal);
+        // The request that renewed it, asking again after a crash before it journaled the certificate: its retry, accepted.
+        Assert.True(Policy().Check(Check(old, NewCsr(Sans)) with { IssuanceRequestId = "renewal-1" }).Accepted);
+        Assert.Equal(renewed.SerialNumber, (await Issue(renews: old.SerialNumber, requestId: "renewal-1", csr: renewalCsr)).SerialNumber);
 
         // A second renewal that passed the check before the first was recorded loses at the CA.
         var second = await Assert.ThrowsAsync<ConnectorFailureException>(() => Issue(renews: old.SerialNumber, requestId: "renewal-2"));

@@ -11,6 +11,6 @@ public sealed partial class BuiltInCa : IScepRaCredentials, IIssuedCertificateLo
 
     public IssuedCertificateInfo? FindIssued(string serialHex) => Store.FindBySerial(serialHex) is { } record
         ? new IssuedCertificateInfo(record.Der, record.Status == IssuedCertificateRecord.Revoked, record.Feature, record.Template,
-            record.RenewedBy ?? record.SupersededBy)
+            record.RenewedBy ?? record.SupersededBy, record.RequestId)
         : null;
 }
