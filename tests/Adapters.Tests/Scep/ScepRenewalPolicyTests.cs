@@ -120,6 +120,16 @@ public sealed class ScepRenewalPolicyTests : IDisposable
     }
 
     [Fact]
+    public async Task A_certificate_superseded_by_a_reissue_of_its_request_is_refused()
+    {
+        var orphan = await Issue(requestId: "crashed-enrollment");
+        var current = await Issue(requestId: "crashed-enrollment"); // issued again for a new key after a crash
+        Assert.Equal(current.SerialNumber, _ca.Store.FindBySerial(orphan.SerialNumber)!.SupersededBy);
+        Assert.False(Policy().Check(Check(orphan, NewCsr(Sans))).Accepted);
+        Assert.True(Policy().Check(Check(current, NewCsr(Sans))).Accepted);
+    }
+
+    [Fact]
     public async Task Of_concurrent_renewals_of_one_certificate_exactly_one_is_issued()
     {
         var old = await Issue();
