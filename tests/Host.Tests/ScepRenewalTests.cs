@@ -159,6 +159,7 @@ public sealed class ScepRenewalRulesTests(ScepConnector connector) : IClassFixtu
 /// with the same one, and once the operator has changed what refused it, it gets its certificate.
 /// </summary>
 [Trait("Category", "Interop")]
+[Trait("Category", "Slow")] // three connector starts
 public sealed class ScepRenewalAfterRefusalTests
 {
     [Fact]
