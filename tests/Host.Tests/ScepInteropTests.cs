@@ -82,6 +82,37 @@ public sealed class ScepClientInteropTests(ScepConnector connector) : IClassFixt
         Assert.False(File.Exists(Path.Combine(dir, "device.crt")));
     }
 
+    /// <summary>
+    /// scepclient renews when its -certificate is one the CA issued: a RenewalReq signed with it, for the CSR (and key) it
+    /// kept in its directory, under the same transaction ID (a hash of the key) as the first enrollment.
+    /// </summary>
+    [Fact]
+    public void Scepclient_renews_with_its_certificate_and_a_rerun_with_the_old_one_gets_the_same_renewed_certificate()
+    {
+        var challenge = connector.Challenge(string.Format(ScepClientSubject, "device-renew"));
+        var (exit, output, dir) = RunScepClient("device-renew", challenge);
+        Assert.True(exit == 0, output);
+        var cert = Path.Combine(dir, "device.crt");
+        var first = File.ReadAllText(cert);
+        File.Copy(cert, Path.Combine(dir, "first.crt"));
+
+        (exit, output, _) = RunScepClient("device-renew", "", dir);
+        Assert.True(exit == 0, output);
+        Assert.Contains("pkiStatus=SUCCESS", output);
+        var renewed = File.ReadAllText(cert);
+        Assert.NotEqual(first, renewed);
+        Assert.Contains(": OK", Tools.OpenSsl("verify", "-CAfile", connector.CaPem, cert));
+        Assert.NotEqual(Tools.OpenSsl("x509", "-in", Path.Combine(dir, "first.crt"), "-noout", "-serial"), Tools.OpenSsl("x509", "-in", cert, "-noout", "-serial"));
+        Assert.Equal(Tools.OpenSsl("x509", "-in", Path.Combine(dir, "first.crt"), "-noout", "-subject"), Tools.OpenSsl("x509", "-in", cert, "-noout", "-subject"));
+
+        // The first certificate again, with the same key and CSR: scepclient's transaction ID is the same, so it is a
+        // retransmission of that renewal and gets the same renewed certificate, not a third one.
+        File.Copy(Path.Combine(dir, "first.crt"), cert, overwrite: true);
+        (exit, output, _) = RunScepClient("device-renew", "", dir);
+        Assert.True(exit == 0, output);
+        Assert.Equal(renewed, File.ReadAllText(cert));
+    }
+
     [Fact]
     public void Scepclient_rerun_in_one_directory_with_new_keys_gets_the_same_certificate_every_time()
     {

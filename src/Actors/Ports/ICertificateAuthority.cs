@@ -6,6 +6,8 @@ namespace CertConnector.Actors.Ports;
 /// What a feature asks a CA to issue. The public key (and, where <see cref="SubjectName"/> or
 /// <see cref="SubjectAlternativeNames"/> are null, the subject and SANs) come from the CSR; the rest of the
 /// profile comes from the named template. <see cref="Feature"/> is recorded in the issued-certificate store.
+/// <see cref="Renews"/> (a serial number) makes the issuance a renewal of that certificate: the CA issues only if it
+/// is still current and marks it renewed in the same step, so one certificate is renewed at most once.
 /// </summary>
 public sealed record IssuanceRequest(
     string RequestId,
@@ -15,7 +17,8 @@ public sealed record IssuanceRequest(
     string? SubjectName = null,
     IReadOnlyList<SubjectAltName>? SubjectAlternativeNames = null,
     string? OnPremisesSid = null,
-    int? ValidityDays = null);
+    int? ValidityDays = null,
+    string? Renews = null);
 
 /// <summary>A certificate the CA issued. Serial and thumbprint are upper-case hex without separators.</summary>
 public sealed record IssuedCertificate(
@@ -31,6 +34,9 @@ public sealed record IssuedCertificate(
 /// </summary>
 public interface ICertificateAuthority
 {
+    /// <summary>The final failure code of a renewal whose certificate was renewed (or revoked) in the meantime.</summary>
+    const string AlreadyRenewedCode = "AlreadyRenewed";
+
     /// <summary>The issuing CA certificate first, then any intermediates up to (and including) the root.</summary>
     IReadOnlyList<byte[]> CaChainDer { get; }
 

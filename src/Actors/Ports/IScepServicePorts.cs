@@ -44,3 +44,27 @@ public interface IScepResultNotifier
 {
     Task NotifyAsync(ScepNotification notification, CancellationToken cancellationToken);
 }
+
+/// <summary>
+/// A request signed by an existing certificate rather than a throw-away key (a RenewalReq): the signer certificate
+/// as the device sent it, the new CSR, the serial the request is addressed by (its request ID holds it), and the
+/// request ID it asks the CA with: a certificate already renewed for that very request is its own retry, not a second renewal.
+/// </summary>
+public sealed record ScepRenewalCheck(byte[] SignerCertificateDer, byte[] CsrDer, string? RenewedSerial, string? IssuanceRequestId = null);
+
+/// <summary>Accepted (<see cref="Refusal"/> null) or refused with a sentence that names what differed.</summary>
+public sealed record ScepRenewalVerdict(string? RenewedSerial, string? Refusal)
+{
+    public bool Accepted => Refusal is null;
+}
+
+/// <summary>
+/// Decides whether a renewal may be issued without a challenge: the signer is a current SCEP certificate of this CA
+/// (not revoked, superseded or renewed already), inside the renewal window, and the new request keeps its subject,
+/// a subset of its SANs and its template. The request actor asks it itself, whatever the sender of the request
+/// believed. Synchronous: one lookup in the issued-certificate store; the actor runs it off its thread.
+/// </summary>
+public interface IScepRenewalChecker
+{
+    ScepRenewalVerdict Check(ScepRenewalCheck request);
+}

@@ -22,7 +22,14 @@ public sealed record ScepCertificateIssued(string RequestId, byte[] CertificateD
 public sealed record ScepAttemptFailed(string RequestId, ScepStage Stage, int Attempt, FailureReason Reason, DateTimeOffset NextAttemptAt,
     DateTimeOffset At) : IAttemptFailed<ScepStage>;
 
-/// <summary>The service has been told the outcome (4008). Terminal.</summary>
+/// <summary>
+/// The device asked again (a PKCSReq or RenewalReq with the same transaction ID and signer) after the request was
+/// rejected: a new round begins, decided afresh; its <see cref="ScepRequestReceived"/> follows. The rejection's
+/// notification, if the service has not had it yet, is still delivered, before anything of the new round.
+/// </summary>
+public sealed record ScepRequestReopened(string RequestId, DateTimeOffset At) : IConnectorEvent;
+
+/// <summary>The service has been told the outcome (4008): of the current round, or of the oldest earlier round not yet told.</summary>
 public sealed record ScepServiceNotified(string RequestId, DateTimeOffset At) : IConnectorEvent;
 
 public enum ScepStage { Verify, Issue, Notify }

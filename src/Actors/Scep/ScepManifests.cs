@@ -11,6 +11,7 @@ public static class ScepManifests
         ["scep.issued.v1"] = typeof(ScepCertificateIssued),
         ["scep.attempt-failed.v1"] = typeof(ScepAttemptFailed),
         ["scep.notified.v1"] = typeof(ScepServiceNotified),
+        ["scep.reopened.v1"] = typeof(ScepRequestReopened),
         ["scep.submit.v1"] = typeof(SubmitScepRequest),
         ["scep.poll.v1"] = typeof(PollScepRequest),
         ["scep.outcome.v1"] = typeof(ScepRequestOutcome),

@@ -10,11 +10,11 @@ public enum ScepFailInfo { BadAlg = 0, BadMessageCheck = 1, BadRequest = 2, BadT
 public enum ScepOutcomeStatus { Pending, Issued, Rejected }
 
 /// <summary>
-/// HTTP edge → request: a decoded PKCSReq or RenewalReq. <see cref="ChallengePassword"/> is held in
-/// memory only (never persisted). A renewal that the edge already authorized (signed by a certificate we
-/// issued, inside the renewal window) carries <see cref="RenewalOf"/> and needs no challenge; one the edge
-/// refused carries <see cref="RenewalRefusal"/> (why), so the refusal is journaled, logged (4003, 4005) and
-/// notified like every other refusal instead of being answered at the edge alone.
+/// HTTP edge → request: a decoded PKCSReq or RenewalReq. <see cref="ChallengePassword"/> is held in memory only
+/// (never persisted). A renewal (a request signed by an existing certificate rather than a throw-away key) names
+/// the serial it renews in <see cref="RenewalOf"/> and carries the signer certificate itself in
+/// <see cref="RenewalSignerDer"/> (memory only too): the request actor checks the renewal from those, never
+/// from the sender's word, so a message from anywhere that claims a renewal is checked like any other.
 /// </summary>
 public sealed record SubmitScepRequest(
     string RequestId,
@@ -23,9 +23,9 @@ public sealed record SubmitScepRequest(
     string? ChallengePassword,
     string CallerInfo,
     string? RenewalOf = null,
-    string? RenewalRefusal = null) : IWithRequestId, IConnectorSerializable
+    byte[]? RenewalSignerDer = null) : IWithRequestId, IConnectorSerializable
 {
-    public override string ToString() => $"SubmitScepRequest({RequestId}, tx {TransactionId}, renewal {RenewalOf ?? "no"}{(RenewalRefusal is null ? "" : ", refused")})";
+    public override string ToString() => $"SubmitScepRequest({RequestId}, tx {TransactionId}, renewal {RenewalOf ?? "no"})";
 }
 
 /// <summary>HTTP edge → request: CertPoll (or any retransmission that only wants the current outcome).</summary>

@@ -8,18 +8,25 @@ using CertConnector.Actors.Ports;
 namespace CertConnector.Actors.Scep;
 
 /// <summary>The ports one SCEP request needs, resolved once per node.</summary>
+/// <param name="Renewals">checks a renewal's signer and names, in place of a challenge.</param>
+/// <param name="ServiceValidatesRenewals">service-connected mode: the service's validateRequest (<paramref name="Validator"/>)
+/// decides renewals too, after <paramref name="Renewals"/> accepted them. Standalone challenges are for first enrollments only.</param>
 public sealed record ScepPorts(
     IChallengeValidator Validator,
     ICertificateAuthority Ca,
     IScepResultNotifier Notifier,
     IConnectorEventLog Log,
     ScepOptions Options,
-    string IssuingCaName);
+    string IssuingCaName,
+    IScepRenewalChecker Renewals,
+    bool ServiceValidatesRenewals);
 
 /// <summary>
 /// One SCEP PKIOperation, persistent and sharded by (transaction ID, requester key). The device's answer
-/// is fixed once Issued or Rejected is persisted; retransmissions and CertPoll get that same answer. The
-/// notification to the service is pending from then on, in the journal, and retried until it succeeds.
+/// is fixed once Issued is persisted; retransmissions and CertPoll get that same answer. A rejection is
+/// answered to CertPoll until the device sends its request again, which is decided afresh
+/// (<see cref="ScepRequestState.DecideSubmit"/>). Each outcome's notification to the service is pending,
+/// in the journal, and retried until it succeeds.
 /// </summary>
 public sealed class ScepRequestActor : RequestActor<ScepStage>
 {
@@ -27,6 +34,7 @@ public sealed class ScepRequestActor : RequestActor<ScepStage>
     private readonly List<IActorRef> _waiting = [];
     private ScepRequestState _state;
     private string? _challenge; // memory only: a restart loses it and the device's retransmission brings it back
+    private byte[]? _renewalSigner; // likewise: what Verify checks a renewal with
     private bool _gaveUpReported;
 
     /// <summary>The journal's name for a SCEP request: its ID (see <see cref="Pkcs.PkcsRequestActor.PersistenceIdOf"/>).</summary>
@@ -54,20 +62,34 @@ public sealed class ScepRequestActor : RequestActor<ScepStage>
             if (_state.Status == ScepStatus.New) Passivate();
         });
         Command<VerdictReceived>(v => PersistThen(_state.DecideVerdict(v.Verdict, Now)));
+        Command<RenewalChecked>(r => PersistThen(_state.DecideRenewal(r.Renewal, r.Service, Now)));
         Command<IssueSucceeded>(ok => PersistThen(_state.DecideIssued(new ScepCertificateIssued(_state.RequestId,
             ok.Certificate.CertificateDer, ok.Certificate.SerialNumber, ok.Certificate.Thumbprint, ok.Certificate.NotAfter, _ports.IssuingCaName, Now))));
         Command<NotifySucceeded>(_ => PersistThen(_state.DecideNotified(Now)));
+        Command<PassivateIfFinished>(_ =>
+        {
+            if (IsFinished && Idle) Passivate();
+        });
     }
 
     public static Props Props(string requestId, ScepPorts ports) => Akka.Actor.Props.Create(() => new ScepRequestActor(requestId, ports));
 
     protected override void ApplyEvent(IConnectorEvent e) => _state = _state.Apply(e);
 
-    protected override RequestStep NextStep() => _state.NextStep(_challenge is not null);
+    protected override RequestStep NextStep() => _state.NextStep(CanVerify);
 
-    protected override RequestStep CurrentStep() => _state.CurrentStep(_challenge is not null);
+    protected override RequestStep CurrentStep() => _state.CurrentStep(CanVerify);
 
-    protected override bool IsFinished => _state.Notified;
+    private bool CanVerify => _state.Received?.RenewalOf is null ? _challenge is not null : _renewalSigner is not null;
+
+    protected override bool IsFinished => _state.Finished;
+
+    /// <summary>
+    /// Not at once: a finished request is started again by the device's next PKCSReq (a rejected one is decided afresh),
+    /// and that message is usually what recovered it. It is handled first; only if the request is still finished and idle
+    /// after it does the entity stop, so the new round is not stopped halfway with its events unwritten.
+    /// </summary>
+    protected override void OnFinished() => Self.Tell(PassivateIfFinished.Instance);
 
     protected override RequestView View() => _state.ToRequestView();
 
@@ -82,16 +104,17 @@ public sealed class ScepRequestActor : RequestActor<ScepStage>
     private void OnSubmit(SubmitScepRequest submit)
     {
         if (submit.ChallengePassword is not null) _challenge = submit.ChallengePassword;
-        if (_state.HasOutcome)
+        if (submit.RenewalSignerDer is not null) _renewalSigner = submit.RenewalSignerDer;
+        if (_state.Issued is not null)
         {
             Sender.Tell(_state.Outcome()); // a retransmission: the same answer, never a second certificate
             return;
         }
         _waiting.Add(Sender);
         var events = _state.DecideSubmit(submit, Now);
-        // Received alone is journaled with the verdict: a crash before that loses only what the device's retransmission
-        // brings again (its challenge may be spent by this transaction, which the validator accepts again).
-        if (events is [ScepRequestReceived]) ApplyThenPersistWithNext(events);
+        // Received (and a new round) alone is journaled with the verdict: a crash before that loses only what the device's
+        // retransmission brings again (its challenge may be spent by this transaction, which the validator accepts again).
+        if (events.Count > 0 && events.All(e => e is ScepRequestReceived or ScepRequestReopened)) ApplyThenPersistWithNext(events);
         else if (events.Count > 0) PersistThen(events);
         else Resume(); // e.g. Received before a restart: the retransmitted challenge lets it go on
     }
@@ -99,6 +122,7 @@ public sealed class ScepRequestActor : RequestActor<ScepStage>
     private void AnswerWaiting()
     {
         _challenge = null; // no longer needed
+        _renewalSigner = null;
         foreach (var w in _waiting) w.Tell(_state.Outcome());
         _waiting.Clear();
     }
@@ -121,12 +145,32 @@ public sealed class ScepRequestActor : RequestActor<ScepStage>
 
     private void StartVerify()
     {
+        if (_state.Received!.RenewalOf is not null)
+        {
+            StartRenewalCheck();
+            return;
+        }
         var (ports, received, challenge) = (_ports, _state.Received!, _challenge);
         RunStep(ScepStage.Verify, ports.Options.CallTimeout, async timeout =>
         {
             var verdict = await ports.Validator.ValidateAsync(
                 new ScepValidationRequest(received.TransactionId, received.CsrDer, challenge, received.CallerInfo), timeout).ConfigureAwait(false);
             return (object)new VerdictReceived(verdict);
+        });
+    }
+
+    /// <summary>The renewal is checked here, not taken from the sender's word; in service-connected mode the service decides too.</summary>
+    private void StartRenewalCheck()
+    {
+        var (ports, received, signer, challenge) = (_ports, _state.Received!, _renewalSigner!, _challenge);
+        RunStep(ScepStage.Verify, ports.Options.CallTimeout, async timeout =>
+        {
+            var renewal = ports.Renewals.Check(new ScepRenewalCheck(signer, received.CsrDer, received.RenewalOf, IssuanceId(received)));
+            var service = renewal.Accepted && ports.ServiceValidatesRenewals
+                ? await ports.Validator.ValidateAsync(new ScepValidationRequest(received.TransactionId, received.CsrDer, challenge, received.CallerInfo), timeout)
+                    .ConfigureAwait(false)
+                : null;
+            return (object)new RenewalChecked(renewal, service);
         });
     }
 
@@ -137,11 +181,13 @@ public sealed class ScepRequestActor : RequestActor<ScepStage>
         {
             var certificate = await ports.Ca.IssueAsync(
                 // Not the actor's ID: every actor holding this transaction and CSR key asks for the same certificate.
-                new IssuanceRequest(ScepIssuanceIds.For(received.TransactionId, received.CsrDer, received.RenewalOf), "scep",
-                    received.CsrDer, ports.Options.Template), timeout).ConfigureAwait(false);
+                new IssuanceRequest(IssuanceId(received), ScepHosting.Role,
+                    received.CsrDer, ports.Options.Template, Renews: received.RenewalOf), timeout).ConfigureAwait(false);
             return (object)new IssueSucceeded(certificate);
         });
     }
+
+    private static string IssuanceId(ScepRequestReceived received) => ScepIssuanceIds.For(received.TransactionId, received.CsrDer, received.RenewalOf);
 
     private void StartNotify(ScepNotification notification)
     {
@@ -179,7 +225,8 @@ public sealed class ScepRequestActor : RequestActor<ScepStage>
             case ScepRequestVerified v:
                 WriteEvent(ConnectorEvents.ScepVerifySuccess, $"SCEP request verified: {v.Detail}.");
                 break;
-            case ScepRequestRejected { Stage: ScepStage.Verify } r:
+            // A renewal that lost the race for its certificate at the CA is refused like one refused by the check.
+            case ScepRequestRejected r when r.Stage == ScepStage.Verify || r.Reason.Code == ICertificateAuthority.AlreadyRenewedCode:
                 WriteEvent(ConnectorEvents.ScepVerifyFailure, $"SCEP request rejected: {r.Reason.Code}: {r.Reason.Message}", ("errorCode", r.Reason.Code));
                 break;
             case ScepRequestRejected r:
@@ -207,11 +254,11 @@ public sealed class ScepRequestActor : RequestActor<ScepStage>
                 break;
             case ScepServiceNotified:
                 WriteEvent(ConnectorEvents.ScepNotifySuccess, "The service was notified of the SCEP request's outcome.");
-                if (_state.Issued is { } issued)
+                if (_state.LastDeliveredRejection is { } rejected)
+                    WriteEvent(ConnectorEvents.ScepRequestIssuedFailure, $"SCEP request failed ({rejected.Reason.Code}: {rejected.Reason.Message}); the service was notified.",
+                        ("errorCode", rejected.Reason.Code));
+                else if (_state.Issued is { } issued)
                     WriteEvent(ConnectorEvents.ScepRequestSuccess, $"SCEP request fulfilled: serial {issued.SerialNumber}; the service was notified.", ("serialNumber", issued.SerialNumber));
-                else
-                    WriteEvent(ConnectorEvents.ScepRequestIssuedFailure, $"SCEP request failed ({_state.Rejection?.Reason.Code}: {_state.Rejection?.Reason.Message}); the service was notified.",
-                        ("errorCode", _state.Rejection?.Reason.Code));
                 break;
         }
     }
@@ -220,6 +267,8 @@ public sealed class ScepRequestActor : RequestActor<ScepStage>
         _ports.Log.Write(definition, _state.RequestId, message, [.. properties, ("transactionId", _state.Received?.TransactionId)]);
 
     private sealed record VerdictReceived(ChallengeVerdict Verdict);
+    private sealed record RenewalChecked(ScepRenewalVerdict Renewal, ChallengeVerdict? Service);
     private sealed record IssueSucceeded(IssuedCertificate Certificate);
     private sealed record NotifySucceeded { public static readonly NotifySucceeded Instance = new(); }
+    private sealed record PassivateIfFinished { public static readonly PassivateIfFinished Instance = new(); }
 }

@@ -18,8 +18,12 @@ public abstract record ScepNextStep : RequestStep
 
 /// <summary>
 /// One SCEP PKIOperation: Received → Verified (or Rejected) → Issued (or Rejected) → Notified. The
-/// outcome the device sees is fixed once Issued or Rejected is persisted; the notification to the service
-/// is then pending, durably, until it succeeds. Pure Decide/Apply, timestamps from the events.
+/// outcome the device sees is fixed once Issued is persisted; the notification to the service is then
+/// pending, durably, until it succeeds. A rejection holds only until the device asks again: RFC 8894 has
+/// clients derive the transaction ID from their key, so a device retrying after a refusal (a renewal too
+/// early, a challenge since re-minted) reaches this same request, and must be decided afresh rather than
+/// refused forever. That opens a new round (<see cref="ScepRequestReopened"/>); the rejection's notification,
+/// if not yet delivered, is kept and delivered first. Pure Decide/Apply, timestamps from the events.
 /// </summary>
 public sealed record ScepRequestState
 {
@@ -30,11 +34,18 @@ public sealed record ScepRequestState
     public ScepRequestRejected? Rejection { get; init; }
     public bool Notified { get; init; }
     public RetryState<ScepStage>? Retry { get; init; }
+    /// <summary>Earlier, rejected rounds whose notification the service has not had yet, oldest first; delivered before anything else.</summary>
+    public ImmutableList<ScepEarlierRound> EarlierNotifications { get; init; } = [];
+    /// <summary>The rejection a <see cref="ScepServiceNotified"/> just told the service of; null when it told a success.</summary>
+    public ScepRequestRejected? LastDeliveredRejection { get; init; }
     public ImmutableList<HistoryEntry> History { get; init; } = [];
 
     public static ScepRequestState Empty(string requestId) => new() { RequestId = requestId };
 
     public bool HasOutcome => Issued is not null || Rejection is not null;
+
+    /// <summary>Every outcome has reached the service, earlier rounds' too: nothing will run again until the device asks anew.</summary>
+    public bool Finished => Notified && EarlierNotifications.IsEmpty;
 
     /// <summary>What the device is told now.</summary>
     public ScepRequestOutcome Outcome() => Issued is { } i
@@ -45,21 +56,24 @@ public sealed record ScepRequestState
 
     // ---- Decide -------------------------------------------------------------------------------
 
+    /// <summary>
+    /// A PKCSReq or RenewalReq. The first one is received; a later one is a retransmission and changes nothing, unless
+    /// the request was rejected: then it is decided afresh in a new round. A SUCCESS is never decided again. A renewal
+    /// is verified like a challenge, by the Verify step (<see cref="DecideRenewal"/>), whatever its sender concluded;
+    /// one that does not carry the certificate it was signed with cannot be checked and is refused at once.
+    /// </summary>
     public IReadOnlyList<IConnectorEvent> DecideSubmit(SubmitScepRequest s, DateTimeOffset now)
     {
-        if (Status != ScepStatus.New) return [];
+        var reopen = Issued is null && Rejection is not null;
+        if (Status != ScepStatus.New && !reopen) return [];
         var received = new ScepRequestReceived(RequestId, s.TransactionId, s.CsrDer, s.CallerInfo, s.RenewalOf, now);
-        // A renewal the edge refused (outside the window, not our certificate, ...) is rejected at Verify like a bad
-        // challenge, so it is logged (4003, 4005) and the service is notified of it like every other refusal.
-        if (s.RenewalRefusal is { } refusal)
-            return [received, new ScepRequestRejected(RequestId, ScepStage.Verify,
-                new FailureReason(RenewalRefusedCode, refusal, false), ScepFailInfo.BadRequest, now)];
-        return s.RenewalOf is { } serial
-            ? [received, new ScepRequestVerified(RequestId, $"renewal signed by our certificate {serial}", now)]
+        IReadOnlyList<IConnectorEvent> round = s is { RenewalOf: not null, RenewalSignerDer: null }
+            ? [received, Refused(RenewalRefusedCode, "Renewal refused: the request does not carry the certificate it was signed with.", now)]
             : [received];
+        return reopen ? [new ScepRequestReopened(RequestId, now), .. round] : round;
     }
 
-    /// <summary>The failure code of a RenewalReq the edge refused.</summary>
+    /// <summary>The failure code of a refused renewal.</summary>
     public const string RenewalRefusedCode = "RenewalRefused";
 
     public IReadOnlyList<IConnectorEvent> DecideVerdict(ChallengeVerdict verdict, DateTimeOffset now)
@@ -67,9 +81,24 @@ public sealed record ScepRequestState
         if (CurrentStep() is not ScepNextStep.Verify) return [];
         return verdict.Valid
             ? [new ScepRequestVerified(RequestId, "challenge accepted", now)]
-            : [new ScepRequestRejected(RequestId, ScepStage.Verify,
-                new FailureReason(verdict.Code, verdict.Description ?? verdict.Code, false), ScepFailInfo.BadRequest, now)];
+            : [Refused(verdict.Code, verdict.Description ?? verdict.Code, now)];
     }
+
+    /// <summary>
+    /// The renewal check's answer and, in service-connected mode, the service's (asked only when the check passed;
+    /// null in standalone mode, where a renewal needs no challenge).
+    /// </summary>
+    public IReadOnlyList<IConnectorEvent> DecideRenewal(ScepRenewalVerdict renewal, ChallengeVerdict? service, DateTimeOffset now)
+    {
+        if (CurrentStep() is not ScepNextStep.Verify) return [];
+        if (!renewal.Accepted) return [Refused(RenewalRefusedCode, $"Renewal refused: {renewal.Refusal}.", now)];
+        if (service is { Valid: false }) return [Refused(service.Code, service.Description ?? service.Code, now)];
+        return [new ScepRequestVerified(RequestId,
+            $"renewal of certificate {renewal.RenewedSerial} accepted{(service is null ? "" : "; the service validated it")}", now)];
+    }
+
+    private ScepRequestRejected Refused(string code, string why, DateTimeOffset now) =>
+        new(RequestId, ScepStage.Verify, new FailureReason(code, why, false), ScepFailInfo.BadRequest, now);
 
     public IReadOnlyList<IConnectorEvent> DecideIssued(ScepCertificateIssued issued) => CurrentStep() is ScepNextStep.Issue ? [issued] : [];
 
@@ -92,8 +121,10 @@ public sealed record ScepRequestState
         Status != ScepStatus.New && !Notified && Retry is { } retry ? new RequestStep.WaitUntil(retry.NextAttemptAt) : CurrentStep(haveChallenge);
 
     /// <summary>The step being worked on, ignoring a retry wait.</summary>
+    /// <param name="haveChallenge">the actor holds what Verify needs (the challenge, or the renewal's signer certificate): memory only.</param>
     public RequestStep CurrentStep(bool haveChallenge = true) => this switch
     {
+        { EarlierNotifications: [var earlier, ..] } => new ScepNextStep.Notify(FailureNotification(earlier.Received, earlier.Rejection)),
         { Status: ScepStatus.New } or { Notified: true } => new RequestStep.Nothing(),
         { HasOutcome: true } => new ScepNextStep.Notify(Notification()),
         { Status: ScepStatus.Verified } => new ScepNextStep.Issue(),
@@ -105,9 +136,12 @@ public sealed record ScepRequestState
         var r = Received!;
         return Issued is { } i
             ? new ScepNotification(r.TransactionId, r.CsrDer, true, r.CallerInfo, i.Thumbprint, i.SerialNumber, i.NotAfter, i.IssuingCa)
-            : new ScepNotification(r.TransactionId, r.CsrDer, false, r.CallerInfo, HResult: unchecked((int)0x80094800),
-                ErrorDescription: Truncate($"{Rejection!.Reason.Code}: {Rejection.Reason.Message}", 255));
+            : FailureNotification(r, Rejection!);
     }
+
+    private static ScepNotification FailureNotification(ScepRequestReceived r, ScepRequestRejected rejection) =>
+        new(r.TransactionId, r.CsrDer, false, r.CallerInfo, HResult: unchecked((int)0x80094800),
+            ErrorDescription: Truncate($"{rejection.Reason.Code}: {rejection.Reason.Message}", 255));
 
     private static string Truncate(string text, int max) => text.Length <= max ? text : text[..max];
 
@@ -121,11 +155,12 @@ public sealed record ScepRequestState
             History = History.Add(new(r.At, "Received", $"transaction {r.TransactionId}{(r.RenewalOf is null ? "" : " (renewal)")}")),
         },
         ScepRequestVerified v => Settled(this with { Status = ScepStatus.Verified, History = History.Add(new(v.At, "Verified", v.Detail)) }),
-        ScepRequestRejected r => Settled(this with
+        // A round refused at once while an earlier round's notification waits for its retry: that wait stands.
+        ScepRequestRejected r => (EarlierNotifications.IsEmpty ? Settled(this) : this) with
         {
             Status = ScepStatus.Rejected, Rejection = r,
             History = History.Add(new(r.At, "Rejected", $"{r.Stage}: {r.Reason.Code}: {r.Reason.Message}")),
-        }),
+        },
         ScepCertificateIssued i => Settled(this with
         {
             Status = ScepStatus.Issued, Issued = i, History = History.Add(new(i.At, "Issued", $"serial {i.SerialNumber}")),
@@ -135,7 +170,23 @@ public sealed record ScepRequestState
             Retry = RetryState<ScepStage>.From(f),
             History = History.Add(new(f.At, "AttemptFailed", $"{f.Stage} attempt {f.Attempt}: {f.Reason.Code}: {f.Reason.Message}")),
         },
-        ScepServiceNotified n => Settled(this with { Status = ScepStatus.Notified, Notified = true, History = History.Add(new(n.At, "Notified", "service told the outcome")) }),
+        // Earlier rounds' notifications go first (CurrentStep), so this one delivered the oldest of them, if any.
+        ScepServiceNotified n when EarlierNotifications is [var earlier, ..] => Settled(this with
+        {
+            EarlierNotifications = EarlierNotifications.RemoveAt(0), LastDeliveredRejection = earlier.Rejection,
+            History = History.Add(new(n.At, "Notified", "service told the outcome of an earlier round")),
+        }),
+        ScepServiceNotified n => Settled(this with
+        {
+            Status = ScepStatus.Notified, Notified = true, LastDeliveredRejection = Rejection, History = History.Add(new(n.At, "Notified", "service told the outcome")),
+        }),
+        // The round's Received follows in the same decision. A notification still pending keeps its retry schedule.
+        ScepRequestReopened o => this with
+        {
+            Status = ScepStatus.New, Received = null, Rejection = null, Notified = false,
+            EarlierNotifications = Notified ? EarlierNotifications : EarlierNotifications.Add(new ScepEarlierRound(Received!, Rejection!)),
+            History = History.Add(new(o.At, "Reopened", "asked again after the rejection: decided afresh")),
+        },
         _ => this,
     };
 
@@ -154,3 +205,6 @@ public sealed record ScepRequestState
             Issued?.SerialNumber, Issued?.Thumbprint, Issued?.NotAfter, Notified);
     }
 }
+
+/// <summary>A rejected round whose notification the service has not had when the device asked again.</summary>
+public sealed record ScepEarlierRound(ScepRequestReceived Received, ScepRequestRejected Rejection);

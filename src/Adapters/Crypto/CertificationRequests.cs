@@ -62,10 +62,15 @@ public static class CertificationRequests
             csr.GetCertificationRequestInfo().GetDerEncoded(), csr.GetSignatureOctets());
 
     /// <summary>The SANs in the request's extensionRequest attribute, or an empty list.</summary>
-    public static IReadOnlyList<SubjectAltName> RequestedSubjectAltNames(Pkcs10CertificationRequest csr)
+    public static IReadOnlyList<SubjectAltName> RequestedSubjectAltNames(Pkcs10CertificationRequest csr) => RequestedSubjectAltNames(csr, out _);
+
+    /// <param name="unreadable">how many requested names are of a kind the connector does not read (and so cannot compare).</param>
+    public static IReadOnlyList<SubjectAltName> RequestedSubjectAltNames(Pkcs10CertificationRequest csr, out int unreadable)
     {
         var extension = csr.GetRequestedExtensions()?.GetExtension(X509Extensions.SubjectAlternativeName);
-        return extension is null ? [] : SubjectAltNames.FromGeneralNames(GeneralNames.GetInstance(extension.GetParsedValue()));
+        var names = extension is null ? null : GeneralNames.GetInstance(extension.GetParsedValue());
+        unreadable = SubjectAltNames.Unreadable(names);
+        return SubjectAltNames.FromGeneralNames(names);
     }
 
     /// <summary>SHA-256 of the request's DER SubjectPublicKeyInfo, lower-case hex: names the key without keeping the request.</summary>

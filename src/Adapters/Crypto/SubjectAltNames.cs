@@ -54,6 +54,28 @@ public static class SubjectAltNames
         return result;
     }
 
+    /// <summary>The first name of <paramref name="requested"/> that <paramref name="allowed"/> does not hold, or null when it is a subset.</summary>
+    public static SubjectAltName? FirstNotIn(IReadOnlyList<SubjectAltName> requested, IReadOnlyList<SubjectAltName> allowed) =>
+        requested.FirstOrDefault(r => !allowed.Any(a => SameName(a, r)));
+
+    // Host names, mail addresses and UPNs are matched case-insensitively in practice; a URI path is not.
+    private static bool SameName(SubjectAltName a, SubjectAltName b) =>
+        a.Type == b.Type && string.Equals(a.Value, b.Value, a.Type == "uri" ? StringComparison.Ordinal : StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>How a sentence names the kind of <paramref name="san"/>: "DNS name x.example".</summary>
+    public static string Describe(SubjectAltName san) => san.Type switch
+    {
+        "dns" => "DNS name",
+        "upn" => "UPN",
+        "email" => "email address",
+        "uri" => "URI",
+        "ip" => "IP address",
+        _ => san.Type,
+    } + " " + san.Value;
+
+    /// <summary>How many names of <paramref name="names"/> are of a kind <see cref="FromGeneralNames"/> skips (directoryName, registeredID, ...).</summary>
+    public static int Unreadable(GeneralNames? names) => (names?.GetNames().Length ?? 0) - FromGeneralNames(names).Count;
+
     private static ConnectorFailureException Bad(SubjectAltName san, string why) =>
         ConnectorFailureException.Final("BadSubjectAlternativeName", $"Subject alternative name '{san}' is not valid: {why}");
 }

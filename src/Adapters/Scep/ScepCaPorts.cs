@@ -20,7 +20,12 @@ public interface IScepRaCredentials
 }
 
 /// <summary>A certificate the CA issued, as GetCert and renewal checks need it.</summary>
-public sealed record IssuedCertificateInfo(byte[] Der, bool Revoked);
+/// <param name="Feature">the feature that asked for it ("scep", "pkcs", ...).</param>
+/// <param name="Template">the template it was issued with; null when the version that issued it did not record it.</param>
+/// <param name="ReplacedBy">the serial of the certificate that superseded or renewed it; null while it is current.</param>
+/// <param name="RequestId">the request ID the certificate was issued for.</param>
+public sealed record IssuedCertificateInfo(byte[] Der, bool Revoked, string Feature = "", string? Template = null, string? ReplacedBy = null,
+    string RequestId = "");
 
 /// <summary>Looks up what the CA issued (GetCert, RenewalReq): null for a serial it never issued.</summary>
 public interface IIssuedCertificateLookup

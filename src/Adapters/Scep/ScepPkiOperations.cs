@@ -63,4 +63,7 @@ public sealed class ScepPkiOperations(IScepRaCredentials ca, IIssuedCertificateL
         var renewing = message.SignerIsSelfSigned ? null : CertificateIds.SerialHex(signer.SerialNumber);
         return ScepRequestIds.For(message.TransactionId, signer.CertificateStructure.SubjectPublicKeyInfo.GetDerEncoded(), renewing);
     }
+
+    /// <summary>The serial of the certificate that signed the message: the one a renewal names as renewed.</summary>
+    public static string SignerSerial(ScepRequestMessage message) => CertificateIds.SerialHex(new X509Certificate(message.SignerCertificate).SerialNumber);
 }

@@ -42,7 +42,9 @@ public static class ScepFeature
             sp.GetRequiredService<IScepResultNotifier>(),
             sp.GetRequiredService<IConnectorEventLog>(),
             options.Scep,
-            DistinguishedName.ToText(sp.GetRequiredService<BuiltInCa>().CaCertificate.SubjectDN)));
+            DistinguishedName.ToText(sp.GetRequiredService<BuiltInCa>().CaCertificate.SubjectDN),
+            sp.GetRequiredService<ScepRenewalPolicy>(),
+            ServiceValidatesRenewals: options.Service.IsRemote));
         services.AddSingleton<IScepRaCredentials>(sp => sp.GetRequiredService<BuiltInCa>());
         services.AddSingleton<IIssuedCertificateLookup>(sp => sp.GetRequiredService<BuiltInCa>());
         services.AddSingleton(sp => new ScepPkiOperations(sp.GetRequiredService<IScepRaCredentials>(), sp.GetRequiredService<IIssuedCertificateLookup>(),

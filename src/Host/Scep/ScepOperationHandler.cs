@@ -23,7 +23,6 @@ public sealed record ScepReply(int Status, byte[] Body, string ContentType)
 public sealed class ScepOperationHandler(
     ScepPkiOperations pki,
     IRequiredActor<ScepRequestRegion> region,
-    ScepRenewalPolicy renewals,
     ScepOptions options,
     IConnectorEventLog log)
 {
@@ -60,17 +59,11 @@ public sealed class ScepOperationHandler(
 
     private async Task<ScepReply> EnrollAsync(ScepRequestMessage message, string callerInfo, CancellationToken ct)
     {
-        string? renewalOf = null, refusal = null;
-        // A renewal is signed with an existing certificate rather than a throw-away self-signed one. A refused
-        // renewal still goes to its request actor, which journals, logs (4003, 4005) and notifies the refusal.
-        if (message.MessageType == ScepMessageType.RenewalReq || !message.SignerIsSelfSigned)
-        {
-            var (serial, error) = renewals.Check(message.SignerCertificate, message.Csr!);
-            if (error is not null) refusal = $"Renewal refused: {error}.";
-            else renewalOf = serial;
-        }
+        // A renewal is signed with an existing certificate rather than a throw-away self-signed one. Its request actor
+        // checks it (and journals, logs and notifies a refusal); the edge only hands over the signer.
+        var renewal = message.MessageType == ScepMessageType.RenewalReq || !message.SignerIsSelfSigned;
         var submit = new SubmitScepRequest(ScepPkiOperations.RequestId(message), message.TransactionId, message.Csr!, message.ChallengePassword, callerInfo,
-            renewalOf, refusal);
+            renewal ? ScepPkiOperations.SignerSerial(message) : null, renewal ? message.SignerCertificate : null);
         return Answer(message, await AskAsync(submit, ct));
     }
 

@@ -18,11 +18,13 @@ internal sealed class ScriptedCa(params Func<Task<IssuedCertificate>>[] script) 
 {
     private int _calls;
     public int Calls => _calls;
+    public System.Collections.Concurrent.ConcurrentQueue<IssuanceRequest> Requests { get; } = new();
     public IReadOnlyList<byte[]> CaChainDer => [[0x30, 0x04]];
     public IReadOnlyCollection<string> TemplateNames => ["client-auth"];
 
     public Task<IssuedCertificate> IssueAsync(IssuanceRequest request, CancellationToken cancellationToken)
     {
+        Requests.Enqueue(request);
         var n = Interlocked.Increment(ref _calls);
         return n <= script.Length ? script[n - 1]() : Task.FromResult(Samples.Certificate($"{n:X4}"));
     }

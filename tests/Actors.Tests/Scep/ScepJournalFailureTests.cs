@@ -28,7 +28,7 @@ public sealed class ScepJournalFailureTests() : Akka.TestKit.Xunit2.TestKit(Conf
         await journal.OnWrite.RejectOnType<ScepCertificateIssued>();
         var log = new RecordingEventLog();
         var notifier = new CountingNotifier();
-        var ports = new ScepPorts(new AcceptAll(), new ScriptedCa(), notifier, log, new ScepOptions(), "CN=Test CA");
+        var ports = new ScepPorts(new AcceptAll(), new ScriptedCa(), notifier, log, new ScepOptions(), "CN=Test CA", new RefuseRenewals(), false);
         var actor = Sys.ActorOf(ScepRequestActor.Props("scep-1", ports));
 
         actor.Tell(new SubmitScepRequest("scep-1", "tx-1", [0x30], "challenge", "device"));
@@ -37,6 +37,11 @@ public sealed class ScepJournalFailureTests() : Akka.TestKit.Xunit2.TestKit(Conf
         Assert.Equal(1, log.Count(ConnectorEvents.ScepVerifySuccess)); // the steps before were journaled
         Assert.Equal(0, log.Count(ConnectorEvents.ScepIssuedSuccess));
         Assert.Equal(0, notifier.Calls);
+    }
+
+    private sealed class RefuseRenewals : IScepRenewalChecker
+    {
+        public ScepRenewalVerdict Check(ScepRenewalCheck request) => new(request.RenewedSerial, "not in this test");
     }
 
     private sealed class AcceptAll : IChallengeValidator

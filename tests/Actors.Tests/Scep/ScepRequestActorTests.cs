@@ -15,8 +15,16 @@ public sealed class ScepRequestActorTests : RequestActorTestKit
 {
     private static SubmitScepRequest Submit(string challenge = "secret") => new("scep-1", "tx-1", [0x30, 0x01], challenge, "device-1");
 
-    private ScepPorts Ports(IChallengeValidator validator, IScepResultNotifier notifier, ICertificateAuthority? ca = null) =>
-        new(validator, ca ?? new ScriptedCa(), notifier, EventLog, new ScepOptions { MaxAttempts = 3 }, "CN=Test CA");
+    private ScepPorts Ports(IChallengeValidator validator, IScepResultNotifier notifier, ICertificateAuthority? ca = null,
+        IScepRenewalChecker? renewals = null, bool serviceValidatesRenewals = false) =>
+        new(validator, ca ?? new ScriptedCa(), notifier, EventLog, new ScepOptions { MaxAttempts = 3 }, "CN=Test CA",
+            renewals ?? new RenewalChecker(null), serviceValidatesRenewals);
+
+    private List<string> Messages(EventDefinition definition) => EventLog.Events.Where(e => e.Definition == definition).Select(e => e.Message).ToList();
+
+    private static readonly byte[] SignerDer = [0x30, 0x03, 0x02, 0x01, 0x1B];
+
+    private static SubmitScepRequest Renewal() => Submit(null!) with { RenewalOf = "0A1B", RenewalSignerDer = SignerDer };
 
     [Fact]
     public void Notification_fails_twice_then_succeeds()
@@ -118,39 +126,111 @@ public sealed class ScepRequestActorTests : RequestActorTestKit
     }
 
     [Fact]
-    public void A_renewal_needs_no_challenge()
+    public void An_accepted_renewal_needs_no_challenge_and_asks_the_CA_to_renew_that_serial()
     {
         var validator = new Validator(ChallengeVerdict.Denied("ChallengeMissing", "none"));
-        var actor = Sys.ActorOf(ScepRequestActor.Props("scep-1", Ports(validator, new FlakyNotifier(0))));
-        actor.Tell(Submit(null!) with { RenewalOf = "0A1B" });
+        var (renewals, ca) = (new RenewalChecker(null), new ScriptedCa());
+        var actor = Sys.ActorOf(ScepRequestActor.Props("scep-1", Ports(validator, new FlakyNotifier(0), ca, renewals)));
+        actor.Tell(Renewal());
         Assert.Equal(ScepOutcomeStatus.Issued, ExpectMsg<ScepRequestOutcome>().Status);
         Assert.Equal(0, validator.Calls);
+        var checkedWith = Assert.Single(renewals.Checked);
+        Assert.Equal((SignerDer, "0A1B"), (checkedWith.SignerCertificateDer, checkedWith.RenewedSerial));
+        Assert.Equal("0A1B", Assert.Single(ca.Requests).Renews);
     }
 
     [Fact]
-    public void A_refused_renewal_is_received_rejected_at_verify_and_the_service_is_told()
+    public void A_submit_that_claims_a_renewal_is_checked_by_the_actor_and_refused_with_4005_and_badRequest()
     {
         var notifier = new FlakyNotifier(0);
         var validator = new Validator(ChallengeVerdict.Success);
         var ca = new ScriptedCa();
-        var actor = Sys.ActorOf(ScepRequestActor.Props("scep-1", Ports(validator, notifier, ca)));
+        const string why = "certificate 0A1B was issued by the pkcs feature, not by SCEP; SCEP renews only certificates it issued";
+        var actor = Sys.ActorOf(ScepRequestActor.Props("scep-1", Ports(validator, notifier, ca, new RenewalChecker(why))));
 
-        actor.Tell(Submit(null!) with { RenewalRefusal = "Renewal refused: certificate 0A1B expires later, outside the 30-day renewal window." });
+        actor.Tell(Renewal());
         var outcome = ExpectMsg<ScepRequestOutcome>();
         Assert.Equal((ScepOutcomeStatus.Rejected, ScepFailInfo.BadRequest), (outcome.Status, outcome.FailInfo));
         AwaitCondition(() => EventLog.Count(ConnectorEvents.ScepRequestIssuedFailure) == 1);
         Assert.Equal(1, EventLog.Count(ConnectorEvents.ScepRequestReceived));
-        Assert.Equal(1, EventLog.Count(ConnectorEvents.ScepVerifyFailure));
-        Assert.Equal(1, EventLog.Count(ConnectorEvents.ScepNotifySuccess));
+        Assert.Contains(why, Assert.Single(Messages(ConnectorEvents.ScepVerifyFailure)));
         Assert.Equal((0, 0), (validator.Calls, ca.Calls));
         var sent = Assert.Single(notifier.Delivered);
         Assert.False(sent.Succeeded);
         Assert.Contains(ScepRequestState.RenewalRefusedCode, sent.ErrorDescription);
-        Assert.Contains("renewal window", sent.ErrorDescription);
+    }
 
-        actor.Tell(Submit(null!) with { RenewalRefusal = "again" }); // a retransmission: the same answer, nothing new
+    [Fact]
+    public void A_submit_that_claims_a_renewal_without_its_signer_certificate_is_refused_unchecked()
+    {
+        var (renewals, ca) = (new RenewalChecker(null), new ScriptedCa());
+        var actor = Sys.ActorOf(ScepRequestActor.Props("scep-1", Ports(new Validator(ChallengeVerdict.Success), new FlakyNotifier(0), ca, renewals)));
+        actor.Tell(Renewal() with { RenewalSignerDer = null });
+        Assert.Equal((ScepOutcomeStatus.Rejected, ScepFailInfo.BadRequest), ExpectMsg<ScepRequestOutcome>() is var o ? (o.Status, o.FailInfo) : default);
+        Assert.Equal((0, 0), (renewals.Checked.Count, ca.Calls));
+    }
+
+    [Fact]
+    public void In_service_connected_mode_the_service_validates_a_renewal_the_check_accepted()
+    {
+        var validator = new Validator(ChallengeVerdict.Denied("DeviceRetired", "the device was retired"));
+        var ca = new ScriptedCa();
+        var actor = Sys.ActorOf(ScepRequestActor.Props("scep-1", Ports(validator, new FlakyNotifier(0), ca, new RenewalChecker(null), serviceValidatesRenewals: true)));
+        actor.Tell(Renewal());
         Assert.Equal(ScepOutcomeStatus.Rejected, ExpectMsg<ScepRequestOutcome>().Status);
-        Assert.Equal(1, EventLog.Count(ConnectorEvents.ScepRequestReceived));
+        Assert.Equal((1, 0), (validator.Calls, ca.Calls));
+        AwaitCondition(() => EventLog.Count(ConnectorEvents.ScepVerifyFailure) == 1);
+        Assert.Contains("DeviceRetired", Messages(ConnectorEvents.ScepVerifyFailure)[0]);
+    }
+
+    [Fact]
+    public void A_rejected_request_sent_again_is_decided_afresh_and_both_outcomes_reach_the_service_in_order()
+    {
+        var notifier = new FlakyNotifier(0);
+        var renewals = new RenewalChecker("certificate 0A1B expires later, outside the 30-day renewal window");
+        var actor = Sys.ActorOf(ScepRequestActor.Props("scep-1", Ports(new Validator(ChallengeVerdict.Success), notifier, new ScriptedCa(), renewals)));
+        actor.Tell(Renewal());
+        Assert.Equal(ScepOutcomeStatus.Rejected, ExpectMsg<ScepRequestOutcome>().Status);
+        AwaitCondition(() => notifier.Delivered.Count == 1);
+        actor.Tell(new PollScepRequest("scep-1"));
+        Assert.Equal(ScepOutcomeStatus.Rejected, ExpectMsg<ScepRequestOutcome>().Status); // CertPoll still hears the rejection
+
+        renewals.Refusal = null; // e.g. the window was widened
+        actor.Tell(Renewal()); // same transaction, same signer: the same actor
+        Assert.Equal(ScepOutcomeStatus.Issued, ExpectMsg<ScepRequestOutcome>().Status);
+        AwaitCondition(() => notifier.Delivered.Count == 2);
+        Assert.Equal([false, true], notifier.Delivered.Select(n => n.Succeeded));
+        Assert.Equal(2, renewals.Checked.Count);
+        actor.Tell(Renewal());
+        Assert.Equal(ScepOutcomeStatus.Issued, ExpectMsg<ScepRequestOutcome>().Status); // a SUCCESS is replayed
+        Assert.Equal(2, renewals.Checked.Count);
+    }
+
+    [Fact]
+    public void A_rejection_whose_notification_is_still_failing_is_delivered_before_the_new_round_and_survives_a_restart()
+    {
+        var notifier = new FlakyNotifier(failures: int.MaxValue);
+        var renewals = new RenewalChecker("too early");
+        var ports = Ports(new Validator(ChallengeVerdict.Success), notifier, new ScriptedCa(), renewals);
+        var first = Sys.ActorOf(ScepRequestActor.Props("scep-1", ports));
+        first.Tell(Renewal());
+        Assert.Equal(ScepOutcomeStatus.Rejected, ExpectMsg<ScepRequestOutcome>().Status);
+        AdvanceUntil(() => EventLog.Count(ConnectorEvents.ScepNotifyAttemptFailed) >= 1);
+
+        renewals.Refusal = null;
+        first.Tell(Renewal());
+        ExpectNoMsg(TimeSpan.FromMilliseconds(200)); // the earlier notification goes first; the device waits (PENDING at the edge)
+        Assert.Single(renewals.Checked);
+        Watch(first);
+        Sys.Stop(first);
+        ExpectTerminated(first);
+
+        notifier.Heal();
+        var second = Sys.ActorOf(ScepRequestActor.Props("scep-1", ports));
+        second.Tell(Renewal()); // the device retransmits: the signer is back
+        AdvanceUntil(() => notifier.Delivered.Count == 2);
+        Assert.Equal([false, true], notifier.Delivered.Select(n => n.Succeeded));
+        Assert.Contains("too early", notifier.Delivered.First().ErrorDescription);
     }
 
     [Fact]
@@ -198,6 +278,17 @@ public sealed class ScepRequestActorTests : RequestActorTestKit
         AwaitCondition(() => ca.Calls >= 2);
         Thread.Sleep(300);
         Assert.Equal(2, ca.Calls); // one failed attempt before the restart, one after: never two at once
+    }
+
+    private sealed class RenewalChecker(string? refusal) : IScepRenewalChecker
+    {
+        public volatile string? Refusal = refusal;
+        public ConcurrentQueue<ScepRenewalCheck> Checked { get; } = new();
+        public ScepRenewalVerdict Check(ScepRenewalCheck request)
+        {
+            Checked.Enqueue(request);
+            return new ScepRenewalVerdict(request.RenewedSerial, Refusal);
+        }
     }
 
     private sealed class GatedValidator(Func<Task<ChallengeVerdict>> verdict) : IChallengeValidator

@@ -52,6 +52,7 @@ public sealed class ConnectorJsonSerializerTests() : Akka.TestKit.Xunit2.TestKit
         [typeof(ScepCertificateIssued)] = new ScepCertificateIssued("scep-1", [0x30], "0A", "TH", T.AddDays(1), "CN=CA", T),
         [typeof(ScepAttemptFailed)] = new ScepAttemptFailed("scep-1", ScepStage.Notify, 2, new FailureReason("X", "y", true), T.AddMinutes(1), T),
         [typeof(ScepServiceNotified)] = new ScepServiceNotified("scep-1", T),
+        [typeof(ScepRequestReopened)] = new ScepRequestReopened("scep-1", T),
         [typeof(SubmitScepRequest)] = new SubmitScepRequest("scep-1", "tx", [0x30], "challenge", "caller", null),
         [typeof(PollScepRequest)] = new PollScepRequest("scep-1"),
         [typeof(ScepRequestOutcome)] = new ScepRequestOutcome("scep-1", ScepOutcomeStatus.Rejected, null, ScepFailInfo.BadCertId, "unknown"),

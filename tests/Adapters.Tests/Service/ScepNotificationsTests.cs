@@ -52,6 +52,21 @@ public sealed class ScepNotificationsTests : ScepStoreFixture
     }
 
     [Fact]
+    public async Task A_success_after_a_failure_of_the_same_transaction_replaces_it_and_no_failure_replaces_a_success()
+    {
+        var notifications = Open();
+        await notifications.NotifyAsync(Failure("tx-1", "RenewalRefused: too early"), default);
+        await notifications.NotifyAsync(Success("tx-1", thumbprint: "RENEWED"), default); // the request asked again and decided afresh
+        var stored = (await notifications.GetAsync("tx-1"))!;
+        Assert.Equal((true, "RENEWED", null, 2), (stored.Notification.Succeeded, stored.Notification.CertificateThumbprint, stored.Notification.ErrorDescription,
+            stored.NotifyCount));
+
+        await notifications.NotifyAsync(Failure("tx-1", "someone else's refusal"), default);
+        stored = (await notifications.GetAsync("tx-1"))!;
+        Assert.Equal((true, "RENEWED", 3), (stored.Notification.Succeeded, stored.Notification.CertificateThumbprint, stored.NotifyCount));
+    }
+
+    [Fact]
     public async Task Repeats_for_one_transaction_keep_the_first_and_are_counted()
     {
         var notifications = Open();

@@ -1,6 +1,7 @@
 using CertConnector.Actors.Scep;
 using CertConnector.Adapters.Scep;
 using CertConnector.Adapters.Scep.Client;
+using CertConnector.Tests.Emulator;
 
 namespace CertConnector.Host.Tests.Remote;
 
@@ -35,5 +36,48 @@ public sealed class RemoteScepTests(RemoteConnectorFixture fixture) : IClassFixt
         Assert.Equal("failure", (string)emulator.ScepNotifications.Single(n => (string)n["transactionId"]! == deniedId)["kind"]!);
         Assert.Single(emulator.CallsTo("validateRequest"), c => c.Body.Contains(okId));
         Assert.DoesNotContain(emulator.CallsTo("validateRequest"), c => c.Body.Contains("service-checks-this")); // the challenge travels inside the CSR only
+    }
+}
+
+/// <summary>In remote mode a renewal needs no challenge, but the service still decides it: validateRequest is asked too.</summary>
+[Trait("Category", "Interop")]
+public sealed class RemoteScepRenewalTests : IAsyncLifetime
+{
+    private ServiceEmulator _emulator = null!;
+    private ConnectorProcess _connector = null!;
+    private readonly string _dir = Tools.TempDir("remote-renewal");
+
+    public async Task InitializeAsync()
+    {
+        _emulator = await ServiceEmulator.StartAsync();
+        _connector = RemoteConnector.Start(_emulator, Path.Combine(_dir, "data"), new Dictionary<string, string> { ["Scep:RenewalWindowDays"] = "400" });
+    }
+
+    public async Task DisposeAsync()
+    {
+        _connector.Dispose();
+        await _emulator.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task The_service_validates_a_renewal_and_its_denial_is_a_failure()
+    {
+        _emulator.Validate = r => ((string)r["transactionId"]!).StartsWith("ok-", StringComparison.Ordinal) ? ("Success", null) : ("DeviceRetired", "retired");
+        using var http = new ScepHttpClient(_connector.ScepUrl);
+        var key = ScepHttpClient.NewKey();
+        var existing = (await http.EnrollAsync(key, ScepClient.SelfSigned(key, "CN=remote-renew"), ScepClient.CreateCsr(key, "CN=remote-renew", "checked-by-service"),
+            new PkiMessageOptions { TransactionId = "ok-" + Guid.NewGuid().ToString("N") })).Certificates[0];
+
+        var deniedId = "no-" + Guid.NewGuid().ToString("N");
+        var denied = http.Client.RenewalReq(ScepClient.CreateCsr(ScepHttpClient.NewKey(), "CN=remote-renew"), existing, key.Private, new PkiMessageOptions { TransactionId = deniedId });
+        var refused = http.Decode((await http.PostAsync(denied.Bytes)).Body, existing, key);
+        Assert.Equal((ScepPkiStatus.Failure, ScepFailInfo.BadRequest), (refused.Status, refused.FailInfo));
+        Assert.Single(_emulator.CallsTo("validateRequest"), c => c.Body.Contains(deniedId));
+
+        var okId = "ok-" + Guid.NewGuid().ToString("N");
+        var renewal = http.Client.RenewalReq(ScepClient.CreateCsr(ScepHttpClient.NewKey(), "CN=remote-renew"), existing, key.Private, new PkiMessageOptions { TransactionId = okId });
+        var renewed = http.Decode((await http.PostAsync(renewal.Bytes)).Body, existing, key);
+        Assert.Equal(ScepPkiStatus.Success, renewed.Status);
+        Assert.Single(_emulator.CallsTo("validateRequest"), c => c.Body.Contains(okId));
     }
 }

@@ -10,6 +10,7 @@ public sealed partial class BuiltInCa : IScepRaCredentials, IIssuedCertificateLo
     public ScepHttpContent NextCaCertResponse() => ScepCaCertResponse.GetNextCaCert([CaCertificate, RaCertificate], CaCertificate, CaPrivateKey);
 
     public IssuedCertificateInfo? FindIssued(string serialHex) => Store.FindBySerial(serialHex) is { } record
-        ? new IssuedCertificateInfo(record.Der, record.Status == IssuedCertificateRecord.Revoked)
+        ? new IssuedCertificateInfo(record.Der, record.Status == IssuedCertificateRecord.Revoked, record.Feature, record.Template,
+            record.RenewedBy ?? record.SupersededBy, record.RequestId)
         : null;
 }

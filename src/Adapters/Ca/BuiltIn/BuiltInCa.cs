@@ -176,9 +176,14 @@ public sealed partial class BuiltInCa : ICertificateAuthority
                 CaCertificate, CaPrivateKey, PublicationUrls());
             try
             {
-                await Store.AddAsync(new IssuedCertificateRecord(CertificateIds.SerialHex(serial), DistinguishedName.ToText(subject), request.RequestId,
-                    request.Feature, IssuedCertificateRecord.Issued, CertificateIds.Utc(certificate.NotBefore), CertificateIds.Utc(certificate.NotAfter),
-                    CertificateIds.Thumbprint(certificate), certificate.GetEncoded()), cancellationToken).ConfigureAwait(false);
+                var added = await Store.AddRenewalAsync(new IssuedCertificateRecord(CertificateIds.SerialHex(serial), DistinguishedName.ToText(subject),
+                    request.RequestId, request.Feature, IssuedCertificateRecord.Issued, CertificateIds.Utc(certificate.NotBefore),
+                    CertificateIds.Utc(certificate.NotAfter), CertificateIds.Thumbprint(certificate), certificate.GetEncoded(), Template: template.Name),
+                    request.Renews, cancellationToken).ConfigureAwait(false);
+                // The certificate just signed was never recorded and goes nowhere: it is as if it had not been made.
+                if (!added)
+                    throw ConnectorFailureException.Final(ICertificateAuthority.AlreadyRenewedCode,
+                        $"certificate {request.Renews} is no longer current (renewed by another request, superseded or revoked); it is renewed at most once");
                 // The store has just marked the earlier certificate of this request superseded: it must not stay valid.
                 if (earlier is not null) RevokeSuperseded();
                 return Result(certificate);

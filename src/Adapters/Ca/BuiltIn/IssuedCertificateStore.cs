@@ -16,7 +16,9 @@ public sealed record IssuedCertificateRecord(
     byte[] Der,
     DateTimeOffset? RevokedAt = null,
     string? RevocationReason = null,
-    string? SupersededBy = null)
+    string? SupersededBy = null,
+    string? Template = null,
+    string? RenewedBy = null)
 {
     public const string Issued = "issued";
     public const string Revoked = "revoked";
@@ -32,9 +34,12 @@ public enum RevocationOutcome { Revoked, AlreadyRevoked, NotFound }
 /// </summary>
 public sealed class IssuedCertificateStore
 {
-    private const string Columns = "serial, subject, request_id, feature, status, not_before, not_after, thumbprint, der, revoked_at, revocation_reason, superseded_by";
+    private const string Columns = "serial, subject, request_id, feature, status, not_before, not_after, thumbprint, der, revoked_at, revocation_reason, superseded_by, template, renewed_by";
 
-    /// <summary>Newest shape; version 2 added <c>superseded_by</c> (NULL: current).</summary>
+    /// <summary>
+    /// Newest shape; version 2 added <c>superseded_by</c> (NULL: current); version 3 <c>template</c> (NULL: issued by a version that
+    /// did not record it); version 4 <c>renewed_by</c>, the serial of the certificate a renewal replaced this one with (NULL: not renewed).
+    /// </summary>
     private static readonly StandaloneTable Table = new("issued_certificates", """
         CREATE TABLE IF NOT EXISTS issued_certificates (
             serial TEXT PRIMARY KEY,
@@ -48,9 +53,13 @@ public sealed class IssuedCertificateStore
             der BLOB NOT NULL,
             revoked_at TEXT NULL,
             revocation_reason TEXT NULL,
-            superseded_by TEXT NULL);
+            superseded_by TEXT NULL,
+            template TEXT NULL,
+            renewed_by TEXT NULL);
         CREATE INDEX IF NOT EXISTS ix_issued_certificates_request_id ON issued_certificates (request_id);
-        """, [StandaloneTable.AddColumn("issued_certificates", "superseded_by", "TEXT NULL")]);
+        """, [StandaloneTable.AddColumn("issued_certificates", "superseded_by", "TEXT NULL"),
+            StandaloneTable.AddColumn("issued_certificates", "template", "TEXT NULL"),
+            StandaloneTable.AddColumn("issued_certificates", "renewed_by", "TEXT NULL")]);
 
     /// <summary>
     /// One counter raised in the same transaction as every revocation. Instances sharing the database compare it with
@@ -86,12 +95,33 @@ public sealed class IssuedCertificateStore
     public void Add(IssuedCertificateRecord record) => AddAsync(record, CancellationToken.None).GetAwaiter().GetResult();
 
     /// <inheritdoc cref="Add"/>
-    public Task AddAsync(IssuedCertificateRecord record, CancellationToken cancellationToken) =>
+    public async Task AddAsync(IssuedCertificateRecord record, CancellationToken cancellationToken) =>
+        await AddRenewalAsync(record, null, cancellationToken).ConfigureAwait(false);
+
+    /// <summary>
+    /// <see cref="Add"/>, and when <paramref name="renews"/> is set, in the same transaction, claims that certificate for this one:
+    /// a conditional update of its <c>renewed_by</c>, which only a current (issued, not superseded, not yet renewed) certificate
+    /// passes. So of two renewals of one certificate, on one instance or on two sharing the database, exactly one is added.
+    /// </summary>
+    /// <returns>False, with nothing added, when <paramref name="renews"/> is no longer current (see <see cref="FindBySerial"/> for why).</returns>
+    public Task<bool> AddRenewalAsync(IssuedCertificateRecord record, string? renews, CancellationToken cancellationToken) =>
         _database.InWriteTransactionAsync(async (connection, transaction) =>
         {
+            if (renews is not null)
+            {
+                await using var claim = connection.CreateCommand();
+                claim.Transaction = transaction;
+                claim.CommandText = """
+                    UPDATE issued_certificates SET renewed_by = @serial
+                    WHERE serial = @renews AND status = 'issued' AND superseded_by IS NULL AND renewed_by IS NULL
+                    """;
+                IssuedDatabase.Add(claim, "@serial", Normalize(record.SerialNumber));
+                IssuedDatabase.Add(claim, "@renews", Normalize(renews));
+                if (await claim.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) != 1) return false;
+            }
             await using var command = connection.CreateCommand();
             command.Transaction = transaction;
-            command.CommandText = $"INSERT INTO issued_certificates ({Columns}) VALUES (@serial, @subject, @request_id, @feature, @status, @not_before, @not_after, @thumbprint, @der, @revoked_at, @reason, @superseded_by)";
+            command.CommandText = $"INSERT INTO issued_certificates ({Columns}) VALUES (@serial, @subject, @request_id, @feature, @status, @not_before, @not_after, @thumbprint, @der, @revoked_at, @reason, @superseded_by, @template, @renewed_by)";
             IssuedDatabase.Add(command, "@serial", Normalize(record.SerialNumber));
             IssuedDatabase.Add(command, "@subject", record.Subject);
             IssuedDatabase.Add(command, "@request_id", record.RequestId);
@@ -104,6 +134,8 @@ public sealed class IssuedCertificateStore
             IssuedDatabase.Add(command, "@revoked_at", record.RevokedAt is { } at ? StandaloneDatabase.FormatTime(at) : null);
             IssuedDatabase.Add(command, "@reason", record.RevocationReason);
             IssuedDatabase.Add(command, "@superseded_by", record.SupersededBy);
+            IssuedDatabase.Add(command, "@template", record.Template);
+            IssuedDatabase.Add(command, "@renewed_by", record.RenewedBy);
             await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
 
             await using var supersede = connection.CreateCommand();
@@ -181,7 +213,9 @@ public sealed class IssuedCertificateStore
                 StandaloneDatabase.ParseTime(reader.GetString(5)), StandaloneDatabase.ParseTime(reader.GetString(6)), reader.GetString(7), (byte[])reader.GetValue(8),
                 reader.IsDBNull(9) ? null : StandaloneDatabase.ParseTime(reader.GetString(9)),
                 reader.IsDBNull(10) ? null : reader.GetString(10),
-                reader.IsDBNull(11) ? null : reader.GetString(11)));
+                reader.IsDBNull(11) ? null : reader.GetString(11),
+                reader.IsDBNull(12) ? null : reader.GetString(12),
+                reader.IsDBNull(13) ? null : reader.GetString(13)));
         }
         return result;
     }

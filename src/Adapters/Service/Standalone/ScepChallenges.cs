@@ -227,12 +227,10 @@ public sealed class StandaloneScepChallenges : IChallengeValidator, IScepChallen
         try
         {
             var csr = CertificationRequests.ParseAndVerify(der);
-            var sans = CertificationRequests.RequestedSubjectAltNames(csr);
             // The reader skips SAN kinds it does not know (directoryName, registeredID, ...). Count them, so a
             // name nobody checked cannot slip through to a CA that copies every SAN.
-            var extension = csr.GetRequestedExtensions()?.GetExtension(X509Extensions.SubjectAlternativeName);
-            var total = extension is null ? 0 : GeneralNames.GetInstance(extension.GetParsedValue()).GetNames().Length;
-            names = new RequestedNames(csr.GetCertificationRequestInfo().Subject, sans, total - sans.Count, CertificationRequests.PublicKeySha256(csr));
+            var sans = CertificationRequests.RequestedSubjectAltNames(csr, out var unreadable);
+            names = new RequestedNames(csr.GetCertificationRequestInfo().Subject, sans, unreadable, CertificationRequests.PublicKeySha256(csr));
             return true;
         }
         catch (ConnectorFailureException e)
@@ -265,16 +263,8 @@ public sealed class StandaloneScepChallenges : IChallengeValidator, IScepChallen
             return ChallengeVerdict.Denied("SanMismatch",
                 $"The certificate request has {requested.UncheckableSans} subject alternative name(s) of a kind a challenge cannot " +
                 $"be issued for (supported: {string.Join(", ", SubjectAltName.SupportedTypes)}).");
-        foreach (var san in requested.Sans)
-        {
-            if (!bound.Any(b => SameName(b, san)))
-                return ChallengeVerdict.Denied("SanMismatch",
-                    $"The certificate request asks for the subject alternative name '{san}', which the challenge was not issued for.");
-        }
-        return null;
+        return SubjectAltNames.FirstNotIn(requested.Sans, bound) is { } san
+            ? ChallengeVerdict.Denied("SanMismatch", $"The certificate request asks for the subject alternative name '{san}', which the challenge was not issued for.")
+            : null;
     }
-
-    // Host names, mail addresses and UPNs are matched case-insensitively in practice; a URI path is not.
-    private static bool SameName(SubjectAltName a, SubjectAltName b) =>
-        a.Type == b.Type && string.Equals(a.Value, b.Value, a.Type == "uri" ? StringComparison.Ordinal : StringComparison.OrdinalIgnoreCase);
 }

@@ -61,6 +61,16 @@ public sealed class StandaloneScepNotifications : IScepResultNotifier, IScepNoti
         FROM scep_notifications
         """;
 
+    /// <summary>
+    /// A repeat keeps the first outcome (retries, another requester reusing the transaction ID), with one exception: a
+    /// success replaces a failure. A rejected request asked again is decided afresh and may then succeed
+    /// (<c>ScepRequestReopened</c>); its failure was delivered first, and the success is what holds now.
+    /// </summary>
+    private static readonly string SuccessReplacesFailure = string.Join(", ",
+        new[] { "succeeded", "certificate_thumbprint", "serial_number", "expiration_date_utc", "issuing_ca", "hresult", "error_description", "caller_info",
+                "subject_name", "subject_alt_names", "public_key_sha256" }
+            .Select(c => $"{c} = CASE WHEN scep_notifications.succeeded = 0 AND excluded.succeeded = 1 THEN excluded.{c} ELSE scep_notifications.{c} END"));
+
     private readonly StandaloneStore _store;
     private readonly TimeProvider _time;
 
@@ -83,12 +93,12 @@ public sealed class StandaloneScepNotifications : IScepResultNotifier, IScepNoti
         // One statement, atomic by itself; in a write transaction only to share its commit with other writes.
         return _store.InWriteTransactionAsync(async (connection, transaction) =>
         {
-            await using var upsert = StandaloneStore.Command(connection, transaction, """
+            await using var upsert = StandaloneStore.Command(connection, transaction, $$"""
                 INSERT INTO scep_notifications (transaction_id, succeeded, certificate_thumbprint, serial_number,
                     expiration_date_utc, issuing_ca, hresult, error_description, caller_info, subject_name, subject_alt_names,
                     public_key_sha256, received_at)
                 VALUES (@tx, @succeeded, @thumbprint, @serial, @expires, @ca, @hresult, @error, @caller, @subject, @sans, @key, @now)
-                ON CONFLICT (transaction_id) DO UPDATE SET notify_count = scep_notifications.notify_count + 1
+                ON CONFLICT (transaction_id) DO UPDATE SET notify_count = scep_notifications.notify_count + 1, {{SuccessReplacesFailure}}
                 """,
                 ("@tx", notification.TransactionId), ("@succeeded", notification.Succeeded ? 1 : 0),
                 ("@thumbprint", notification.CertificateThumbprint), ("@serial", notification.CertificateSerialNumber),

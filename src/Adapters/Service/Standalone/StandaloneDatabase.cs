@@ -89,21 +89,11 @@ public sealed class StandaloneDatabase : IDisposable
     /// Brings <paramref name="table"/> to its newest version. A table not in the database is created at its newest
     /// shape; one created before versions were tracked (no <c>schema_versions</c> row) counts as version 1; then
     /// every missing step runs in order, each recorded as it completes, so a crash resumes at the step it was in.
-    /// On PostgreSQL all of it runs in one transaction under the write lock, so instances starting together agree.
+    /// On PostgreSQL the creation runs in one transaction under the write lock, so instances starting together agree.
     /// </summary>
     public Task EnsureTableAsync(StandaloneTable table, CancellationToken cancellationToken = default) =>
         Dialect == SqlDialect.Postgres
-            ? InWriteTransactionAsync(async (connection, transaction) =>
-            {
-                await ExecuteAsync(connection, transaction, SchemaVersionsDdl, cancellationToken).ConfigureAwait(false);
-                if (await VersionAsync(connection, transaction, table.Name, cancellationToken).ConfigureAwait(false) == 0)
-                {
-                    // PostgreSQL databases are all younger than the versioning: a missing table is created at its newest shape.
-                    await ExecuteAsync(connection, transaction, table.PostgresCreateSql, cancellationToken).ConfigureAwait(false);
-                    await SetVersionAsync(connection, transaction, table.Name, table.Version, onlyIfAbsent: true, cancellationToken).ConfigureAwait(false);
-                }
-                return true;
-            }, cancellationToken)
+            ? EnsurePostgresTableAsync(table, cancellationToken)
             : RunAsync(async connection =>
             {
                 await ExecuteAsync(connection, null, SchemaVersionsDdl, cancellationToken).ConfigureAwait(false);
@@ -126,6 +116,35 @@ public sealed class StandaloneDatabase : IDisposable
                 }
                 return true;
             }, cancellationToken);
+
+    /// <summary>
+    /// PostgreSQL databases are all younger than the versioning, so a missing table is created at its newest shape. A table
+    /// that gained a step since (its recorded version is lower) runs the missing steps, each under the write lock and
+    /// idempotent (<see cref="StandaloneTable.AddColumn"/>), so instances starting together agree.
+    /// </summary>
+    private async Task<bool> EnsurePostgresTableAsync(StandaloneTable table, CancellationToken cancellationToken)
+    {
+        var version = await InWriteTransactionAsync(async (connection, transaction) =>
+        {
+            await ExecuteAsync(connection, transaction, SchemaVersionsDdl, cancellationToken).ConfigureAwait(false);
+            if (await VersionAsync(connection, transaction, table.Name, cancellationToken).ConfigureAwait(false) == 0)
+            {
+                await ExecuteAsync(connection, transaction, table.PostgresCreateSql, cancellationToken).ConfigureAwait(false);
+                await SetVersionAsync(connection, transaction, table.Name, table.Version, onlyIfAbsent: true, cancellationToken).ConfigureAwait(false);
+            }
+            return await VersionAsync(connection, transaction, table.Name, cancellationToken).ConfigureAwait(false);
+        }, cancellationToken).ConfigureAwait(false);
+        if (version >= table.Version) return true;
+        return await RunAsync(async connection =>
+        {
+            for (var next = version + 1; next <= table.Version; next++)
+            {
+                await table.Migrations[next - 2](this, connection, cancellationToken).ConfigureAwait(false);
+                await SetVersionAsync(connection, null, table.Name, next, onlyIfAbsent: false, cancellationToken).ConfigureAwait(false);
+            }
+            return true;
+        }, cancellationToken).ConfigureAwait(false);
+    }
 
     /// <summary>
     /// Brings every table to its newest version before returning: for stores whose API is synchronous (the built-in

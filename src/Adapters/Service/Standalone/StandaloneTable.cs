@@ -16,7 +16,8 @@ public delegate Task TableMigration(StandaloneDatabase database, DbConnection co
 /// </summary>
 /// <param name="CreateSql">the table (and its indexes) as of the newest version, in SQLite's words; <c>IF NOT EXISTS</c> throughout.</param>
 /// <param name="Migrations">step i brings version i+1 to i+2; a new database gets <paramref name="CreateSql"/> and no step.
-/// Every PostgreSQL database was created after versioning began, so the steps are SQLite's only.</param>
+/// Every PostgreSQL database was created after versioning began, so it runs only the steps added since it was created
+/// (in practice <see cref="AddColumn"/>); the older steps are SQLite's only.</param>
 public sealed partial record StandaloneTable(string Name, string CreateSql, IReadOnlyList<TableMigration> Migrations)
 {
     public StandaloneTable(string name, string createSql) : this(name, createSql, []) { }
