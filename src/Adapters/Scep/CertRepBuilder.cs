@@ -1,10 +1,16 @@
 using Org.BouncyCastle.Asn1;
 using Org.BouncyCastle.Asn1.Cms;
+using Org.BouncyCastle.Asn1.Pkcs;
+using Org.BouncyCastle.Asn1.X509;
 using Org.BouncyCastle.Cms;
 using Org.BouncyCastle.Crypto;
 using Org.BouncyCastle.Security;
 using Org.BouncyCastle.X509;
 using CmsAttribute = Org.BouncyCastle.Asn1.Cms.Attribute;
+using AttributeTable = Org.BouncyCastle.Asn1.Cms.AttributeTable;
+using ContentInfo = Org.BouncyCastle.Asn1.Cms.ContentInfo;
+using SignedData = Org.BouncyCastle.Asn1.Cms.SignedData;
+using SignerInfo = Org.BouncyCastle.Asn1.Cms.SignerInfo;
 using CertConnector.Actors.Scep;
 using CertConnector.Adapters.Crypto;
 
@@ -124,7 +130,28 @@ public sealed class CertRepBuilder
         // FAILURE/PENDING carry an empty but present eContent, as EJBCA and micromdm do: verifiers then
         // never have to treat the signature as detached.
         var signed = generator.Generate(new CmsProcessableByteArray(content ?? []), encapsulate: true);
-        return signed.GetEncoded(Asn1Encodable.Der);
+        return WithRsaEncryptionSignatureAlgorithm(signed.ContentInfo).GetEncoded(Asn1Encodable.Der);
+    }
+
+    /// <summary>
+    /// Names the SignerInfo's signatureAlgorithm rsaEncryption rather than sha256WithRSAEncryption. Both are allowed
+    /// (RFC 5754 §3.2) and the signature bytes are the same PKCS#1 v1.5 value, but rsaEncryption is what NDES and every
+    /// SCEP server since PKCS#7 1.5 sends, and strongSwan's pki (5.9) accepts nothing else ("only RSA digest encryption
+    /// supported"). openssl, micromdm's scepclient, certmonger and BouncyCastle accept both, so every reply uses it.
+    /// The signature covers the signed attributes only, so renaming the algorithm after signing leaves it valid.
+    /// </summary>
+    private static ContentInfo WithRsaEncryptionSignatureAlgorithm(ContentInfo signed)
+    {
+        var data = SignedData.GetInstance(signed.Content);
+        var signerInfos = new Asn1EncodableVector();
+        foreach (var element in data.SignerInfos)
+        {
+            var info = SignerInfo.GetInstance(element);
+            signerInfos.Add(new SignerInfo(info.SignerID, info.DigestAlgorithm, info.SignedAttrs,
+                new AlgorithmIdentifier(PkcsObjectIdentifiers.RsaEncryption, DerNull.Instance), info.EncryptedDigest, info.UnsignedAttrs));
+        }
+        return new ContentInfo(CmsObjectIdentifiers.SignedData,
+            new SignedData(data.DigestAlgorithms, data.EncapContentInfo, data.Certificates, data.CRLs, new DerSet(signerInfos)));
     }
 
     private static CmsAttribute Attr(string oid, Asn1Encodable value) =>

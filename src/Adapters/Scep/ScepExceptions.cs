@@ -25,3 +25,9 @@ public sealed class NotScepException : Exception
 {
     public NotScepException(string message, Exception? inner = null) : base(message, inner) { }
 }
+
+/// <summary>As many PKIOperations are being decoded as allowed (Connector:Scep:MaxConcurrentOperations): HTTP 503, try later.</summary>
+public sealed class ScepBusyException(int limit) : Exception($"{limit} SCEP messages are already being decoded")
+{
+    public int Limit { get; } = limit;
+}

@@ -1,0 +1,49 @@
+using Org.BouncyCastle.Asn1.X509;
+using CertConnector.Actors.Scep;
+using CertConnector.Adapters.Crypto;
+
+namespace CertConnector.Adapters.Scep;
+
+/// <summary>
+/// RSA key sizes a SCEP message may bring, checked on the modulus length read from the ASN.1 before any key object is
+/// built or any RSA operation runs: BouncyCastle runs Miller-Rabin on every modulus it is handed and OpenSSL's cost grows
+/// with the cube of the size, so a 16384-bit (or larger) key is a cheap way to make the connector work.
+/// </summary>
+public static class ScepKeyLimits
+{
+    /// <summary>The largest RSA modulus accepted in a signer certificate or a CSR.</summary>
+    public const int MaxRsaBits = 8192;
+
+    /// <summary>The smallest RSA modulus accepted in a CSR: what the CA issues for (see BuiltInCa's key-strength check).</summary>
+    public const int MinCsrRsaBits = 2048;
+
+    /// <summary>Throws badAlg when the signer certificate's RSA key is larger than <see cref="MaxRsaBits"/>.</summary>
+    public static void CheckSignerKey(SubjectPublicKeyInfo key)
+    {
+        var bits = RsaBits(key, "signer certificate");
+        if (bits > MaxRsaBits)
+            throw new ScepDecodeException(ScepFailInfo.BadAlg, $"the signer certificate's RSA key has {bits} bits; at most {MaxRsaBits} are accepted");
+    }
+
+    /// <summary>Throws badAlg when the CSR's key is RSA and outside <see cref="MinCsrRsaBits"/>..<see cref="MaxRsaBits"/>.</summary>
+    public static void CheckCsrKey(SubjectPublicKeyInfo key)
+    {
+        if (!PublicKeys.IsRsa(key)) return; // EC keys cost nothing to parse; the CA judges their curve
+        var bits = RsaBits(key, "PKCS#10 request");
+        if (bits is < MinCsrRsaBits or > MaxRsaBits)
+            throw new ScepDecodeException(ScepFailInfo.BadAlg,
+                $"the PKCS#10 request's RSA key has {bits} bits; {MinCsrRsaBits} to {MaxRsaBits} are accepted");
+    }
+
+    private static int RsaBits(SubjectPublicKeyInfo key, string where)
+    {
+        try
+        {
+            return PublicKeys.RsaBits(key);
+        }
+        catch (Exception e)
+        {
+            throw new ScepDecodeException(ScepFailInfo.BadRequest, $"the {where}'s RSA public key is malformed", e);
+        }
+    }
+}
