@@ -119,7 +119,7 @@ public sealed class CertRepBuilder
 
         var generator = new CmsSignedDataGenerator(_random);
         var digestOid = ReplyDigestAlgorithm(requestDigestOid);
-        var signedAttributes = new DefaultSignedAttributeTableGenerator(new AttributeTable(attributes));
+        var signedAttributes = new RsaEncryptionProtectionAttributes(new DefaultSignedAttributeTableGenerator(new AttributeTable(attributes)));
         // The RA's RSA signature through .NET (OpenSSL): several times faster than BouncyCastle's managed RSA.
         if (DotNetRsaSigner.For(_raPrivateKey, sha512: digestOid == ScepOids.Sha512) is { } signer)
             generator.AddSignerInfoGenerator(new SignerInfoGeneratorBuilder().WithSignedAttributeGenerator(signedAttributes).Build(signer, _raCertificate));
@@ -152,6 +152,24 @@ public sealed class CertRepBuilder
         }
         return new ContentInfo(CmsObjectIdentifiers.SignedData,
             new SignedData(data.DigestAlgorithms, data.EncapContentInfo, data.Certificates, data.CRLs, new DerSet(signerInfos)));
+    }
+
+    /// <summary>
+    /// BouncyCastle signs a CMS algorithm-protection attribute (RFC 6211) naming sha*WithRSAEncryption; once the SignerInfo
+    /// says rsaEncryption, verifiers that check the attribute (BouncyCastle does) would see a mismatch, so the attribute
+    /// names rsaEncryption as well, before it is signed.
+    /// </summary>
+    private sealed class RsaEncryptionProtectionAttributes(CmsAttributeTableGenerator inner) : CmsAttributeTableGenerator
+    {
+        public AttributeTable GetAttributes(IDictionary<CmsAttributeTableParameter, object> parameters)
+        {
+            var table = inner.GetAttributes(parameters);
+            if (table[CmsAttributes.CmsAlgorithmProtect] is not { } attribute) return table;
+            var protection = CmsAlgorithmProtection.GetInstance(attribute.AttrValues[0]);
+            var renamed = new CmsAlgorithmProtection(protection.DigestAlgorithm, CmsAlgorithmProtection.Signature,
+                new AlgorithmIdentifier(PkcsObjectIdentifiers.RsaEncryption, DerNull.Instance));
+            return table.Remove(CmsAttributes.CmsAlgorithmProtect).Add(CmsAttributes.CmsAlgorithmProtect, renamed);
+        }
     }
 
     private static CmsAttribute Attr(string oid, Asn1Encodable value) =>

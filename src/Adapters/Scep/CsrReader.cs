@@ -21,7 +21,7 @@ internal static class CsrReader
         {
             throw new ScepDecodeException(ScepFailInfo.BadRequest, "envelope content is not a PKCS#10 request", e);
         }
-        ScepKeyLimits.CheckCsrKey(csr.GetCertificationRequestInfo().SubjectPublicKeyInfo);
+        ScepMessageLimits.CheckCsrKey(csr.GetCertificationRequestInfo().SubjectPublicKeyInfo);
 
         bool valid;
         try

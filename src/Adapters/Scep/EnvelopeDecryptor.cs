@@ -25,12 +25,6 @@ internal static class EnvelopeDecryptor
 {
     internal sealed record Opened(byte[] Content, string ContentAlgorithmOid, string KeyTransportOid);
 
-    /// <summary>
-    /// Clients encrypt to the RA and at most to the other certificates GetCACert returned (micromdm's client: every one
-    /// of them). More than this is not a client but someone making us parse, and look at, recipients.
-    /// </summary>
-    public const int MaxRecipients = 16;
-
     private static readonly Dictionary<string, (string Cipher, int KeyLength, int IvLength)> ContentAlgorithms = new()
     {
         [ScepOids.Aes128Cbc] = ("AES/CBC/PKCS7PADDING", 16, 16),
@@ -100,9 +94,9 @@ internal static class EnvelopeDecryptor
     /// </summary>
     private static KeyTransRecipientInfo OurRecipient(Asn1Set recipientInfos, X509Certificate raCert)
     {
-        if (recipientInfos.Count > MaxRecipients)
+        if (recipientInfos.Count > ScepMessageLimits.MaxRecipients)
             throw new ScepDecodeException(ScepFailInfo.BadRequest,
-                $"pkcsPKIEnvelope has {recipientInfos.Count} recipients; at most {MaxRecipients} are accepted");
+                $"pkcsPKIEnvelope has {recipientInfos.Count} recipients; at most {ScepMessageLimits.MaxRecipients} are accepted");
         var mine = recipientInfos.Cast<Asn1Encodable>()
             .Select(e => RecipientInfo.GetInstance(e).Info).OfType<KeyTransRecipientInfo>()
             .Where(k => IsFor(k.RecipientIdentifier, raCert)).ToList();

@@ -114,7 +114,7 @@ public sealed class PkiMessageDecoder
         ctx.SignerCertificate = signerCert.GetEncoded();
         if (!PublicKeys.IsRsa(signerCert.SubjectPublicKeyInfo))
             throw new ScepDecodeException(ScepFailInfo.BadAlg, "signer key is not RSA, so the reply could not be encrypted to it");
-        ScepKeyLimits.CheckSignerKey(signerCert.SubjectPublicKeyInfo);
+        ScepMessageLimits.CheckSignerKey(signerCert.SubjectPublicKeyInfo);
         var eContent = SignedData.GetInstance(contentInfo.Content).EncapContentInfo;
         if (!CmsObjectIdentifiers.Data.Equals(eContent.ContentType) || eContent.Content is not Asn1OctetString envelope)
             throw new ScepDecodeException(ScepFailInfo.BadRequest, "pkiMessage carries no pkcsPKIEnvelope");

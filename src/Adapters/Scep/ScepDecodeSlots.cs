@@ -5,7 +5,7 @@ namespace CertConnector.Adapters.Scep;
 /// that finds them all taken is refused at once rather than queued: a flood of costly messages then occupies only
 /// these slots, and the thread pool stays free for the admin API, OCSP and GetCACert.
 /// </summary>
-internal sealed class ScepDecodeSlots(int limit)
+public sealed class ScepDecodeSlots(int limit)
 {
     private int _taken;
 

@@ -5,12 +5,18 @@ using CertConnector.Adapters.Crypto;
 namespace CertConnector.Adapters.Scep;
 
 /// <summary>
-/// RSA key sizes a SCEP message may bring, checked on the modulus length read from the ASN.1 before any key object is
-/// built or any RSA operation runs: BouncyCastle runs Miller-Rabin on every modulus it is handed and OpenSSL's cost grows
-/// with the cube of the size, so a 16384-bit (or larger) key is a cheap way to make the connector work.
+/// How much work one pkiMessage may cost. RSA key sizes are checked on the modulus length read from the ASN.1, before
+/// any key object is built or any RSA operation runs: BouncyCastle runs Miller-Rabin on every modulus it is handed and
+/// RSA's cost grows with the cube of the size, so a 16384-bit (or larger) key is a cheap way to make the connector work.
 /// </summary>
-public static class ScepKeyLimits
+public static class ScepMessageLimits
 {
+    /// <summary>
+    /// Recipients of a pkcsPKIEnvelope: clients encrypt to the RA and at most to the other certificates GetCACert returned
+    /// (micromdm's client: every one of them). More is not a client but someone making us look at recipients.
+    /// </summary>
+    public const int MaxRecipients = 16;
+
     /// <summary>The largest RSA modulus accepted in a signer certificate or a CSR.</summary>
     public const int MaxRsaBits = 8192;
 
