@@ -30,6 +30,24 @@ public sealed class ScepStrongSwanInteropTests(ScepConnector connector) : IClass
     }
 
     [Fact]
+    public void StrongSwan_pki_enrolls_with_RSASSA_PSS_signatures_and_sha512()
+    {
+        // pki --rsa-padding pss signs the CSR and the SignerInfo with RSASSA-PSS: checked by .NET, never by BouncyCastle.
+        var dir = Tools.TempDir("strongswan-pss");
+        var (ca, ra) = GetCaCertificates(dir);
+        const string subject = "CN=strongswan-pss";
+        var key = NewKey(dir, "device.key");
+
+        var enrolled = Pki(["--scep", "--url", connector.Process.ScepUrl, "--in", key, "--dn", subject, "--password", connector.Challenge(subject),
+            "--cacert-enc", ra, "--cacert-sig", ra, "--cacert", ca, "--cipher", "des3", "--rsa-padding", "pss", "--digest", "sha512", "--outform", "pem"]);
+
+        Assert.True(enrolled.Exit == 0, enrolled.ToString());
+        var cert = Path.Combine(dir, "device.crt");
+        File.WriteAllText(cert, enrolled.Stdout);
+        Assert.Contains(": OK", Tools.OpenSsl("verify", "-CAfile", connector.CaPem, cert));
+    }
+
+    [Fact]
     public void StrongSwan_pki_renews_its_scep_certificate_with_a_new_key_and_the_same_subject()
     {
         var dir = Tools.TempDir("strongswan-renew");

@@ -1,3 +1,4 @@
+using Org.BouncyCastle.Asn1.Pkcs;
 using Org.BouncyCastle.Asn1.X509;
 using CertConnector.Actors.Scep;
 using CertConnector.Adapters.Crypto;
@@ -39,6 +40,33 @@ public static class ScepMessageLimits
         if (bits is < MinCsrRsaBits or > MaxRsaBits)
             throw new ScepDecodeException(ScepFailInfo.BadAlg,
                 $"the PKCS#10 request's RSA key has {bits} bits; {MinCsrRsaBits} to {MaxRsaBits} are accepted");
+    }
+
+    /// <summary>
+    /// Throws badAlg when an RSA signature would be checked by BouncyCastle rather than .NET: BouncyCastle builds a key
+    /// object first, and its Miller-Rabin rounds cost ~2.5 s of CPU for an 8192-bit modulus before the signature is even
+    /// looked at. What clients send (PKCS#1 v1.5 or RSASSA-PSS with SHA-1/SHA-2 and the usual parameters) is native.
+    /// </summary>
+    public static void CheckRsaSignatureAlgorithm(AlgorithmIdentifier algorithm, string where)
+    {
+        if (!PublicKeys.IsNativeRsaSignature(algorithm))
+            throw new ScepDecodeException(ScepFailInfo.BadAlg, $"the {where}'s signature algorithm {algorithm.Algorithm} is not accepted with an RSA key " +
+                                                               "(PKCS#1 v1.5 or RSASSA-PSS with MGF1 and a digest-sized salt, SHA-1/SHA-256/SHA-384/SHA-512)");
+    }
+
+    /// <summary>
+    /// The SignerInfo flavour of <see cref="CheckRsaSignatureAlgorithm"/>: the digest is named apart from the signature
+    /// algorithm, which may be plain rsaEncryption, and the two must agree.
+    /// </summary>
+    public static void CheckRsaSignerInfoAlgorithms(AlgorithmIdentifier digest, AlgorithmIdentifier signature)
+    {
+        var hash = PublicKeys.Pkcs1Hash(digest.Algorithm);
+        var native = hash is not null && (PkcsObjectIdentifiers.RsaEncryption.Equals(signature.Algorithm)
+                                          || PublicKeys.IsNativeRsaSignature(signature)
+                                          && (PublicKeys.Pkcs1Hash(signature.Algorithm) ?? PublicKeys.RsaPssHash(signature)) == hash);
+        if (!native)
+            throw new ScepDecodeException(ScepFailInfo.BadAlg, $"signerInfo digest {digest.Algorithm} with signature algorithm {signature.Algorithm} is not accepted " +
+                                                               "(rsaEncryption, sha*WithRSAEncryption or RSASSA-PSS of the same SHA-1/SHA-256/SHA-384/SHA-512 digest)");
     }
 
     private static int RsaBits(SubjectPublicKeyInfo key, string where)

@@ -103,6 +103,27 @@ public class PkiMessageDecoderLimitTests
         Assert.Equal(ScepFailInfo.BadMessageCheck, e.FailInfo);
     }
 
+    [Fact]
+    public void An_rsa_signerInfo_over_sha224_is_badAlg_since_only_BouncyCastle_could_check_it()
+    {
+        var e = Refused(Request(new PkiMessageOptions { DigestOid = ScepOids.Sha224 }).Bytes);
+        Assert.Equal(ScepFailInfo.BadAlg, e.FailInfo);
+        Assert.Contains("signerInfo digest", e.Message);
+    }
+
+    [Theory]
+    [InlineData("SHA224WITHRSA", ScepFailInfo.BadAlg)]
+    [InlineData("SHA256WITHRSAANDMGF1", null)] // RSASSA-PSS with the usual parameters: checked by .NET
+    [InlineData("SHA512WITHRSA", null)]
+    public void A_csr_rsa_signature_is_accepted_only_where_dotnet_checks_it(string algorithm, ScepFailInfo? refusal)
+    {
+        var info = new Org.BouncyCastle.Pkcs.Pkcs10CertificationRequest(new Asn1SignatureFactory(algorithm, Pki.ClientKey.Private), new X509Name(Subject),
+            Pki.ClientKey.Public, new DerSet(new AttributePkcs(PkcsObjectIdentifiers.Pkcs9AtChallengePassword, new DerSet(new DerPrintableString("pw")))));
+        var body = Request(csr: info.GetDerEncoded()).Bytes;
+        if (refusal is { } failInfo) Assert.Equal(failInfo, Refused(body).FailInfo);
+        else Assert.Equal("pw", _decoder.Decode(body).ChallengePassword);
+    }
+
     /// <summary>An RSA SubjectPublicKeyInfo with an odd modulus of exactly <paramref name="bits"/> bits.</summary>
     private static SubjectPublicKeyInfo FakeRsaKey(int bits)
     {
