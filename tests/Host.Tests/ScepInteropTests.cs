@@ -9,13 +9,17 @@ namespace CertConnector.Host.Tests;
 /// A connector whose renewal window covers freshly issued certificates, so renewals can be tested, and which decrypts
 /// single DES: the Debian package's scepclient (micromdm 2.1.0) encrypts with nothing else.
 /// </summary>
-public sealed class ScepConnector : IDisposable
+public class ScepConnector : IDisposable
 {
-    public ScepConnector()
+    public ScepConnector() : this(new Dictionary<string, string> { ["Scep:RenewalWindowDays"] = "400", ["Scep:AllowSingleDes"] = "true" })
+    {
+    }
+
+    /// <param name="settings">configuration overrides under Connector: (e.g. ["Scep:MaxConcurrentOperations"] = "1").</param>
+    protected ScepConnector(IReadOnlyDictionary<string, string> settings)
     {
         Dir = Tools.TempDir("scep");
-        Process = ConnectorProcess.Start(Path.Combine(Dir, "data"),
-            new Dictionary<string, string> { ["Scep:RenewalWindowDays"] = "400", ["Scep:AllowSingleDes"] = "true" });
+        Process = ConnectorProcess.Start(Path.Combine(Dir, "data"), settings);
         Http = new ScepHttpClient(Process.ScepUrl);
         File.WriteAllText(CaPem, Process.Cli("ca", "cert").Stdout);
     }

@@ -9,32 +9,7 @@ using CertConnector.Host.Scep;
 namespace CertConnector.Host.Tests;
 
 /// <summary>A connector with the SCEP defaults (single DES refused) and room for one PKIOperation decode at a time.</summary>
-public sealed class OneDecodeScepConnector : IDisposable
-{
-    public OneDecodeScepConnector()
-    {
-        Dir = Tools.TempDir("scep-limits");
-        Process = ConnectorProcess.Start(Path.Combine(Dir, "data"), new Dictionary<string, string> { ["Scep:MaxConcurrentOperations"] = "1" });
-        Http = new ScepHttpClient(Process.ScepUrl);
-    }
-
-    public string Dir { get; }
-    public ConnectorProcess Process { get; }
-    public ScepHttpClient Http { get; }
-
-    public string Challenge(string subject)
-    {
-        var minted = Process.Cli("scep", "challenge", "--subject", subject, "--ttl", "10m");
-        if (minted.ExitCode != 0) throw new InvalidOperationException(minted.ToString());
-        return minted.Json.GetProperty("challenge").GetString()!;
-    }
-
-    public void Dispose()
-    {
-        Http.Dispose();
-        Process.Dispose();
-    }
-}
+public sealed class OneDecodeScepConnector() : ScepConnector(new Dictionary<string, string> { ["Scep:MaxConcurrentOperations"] = "1" });
 
 /// <summary>What bounds the connector's work per SCEP device: single DES refused, decodes limited, 503 when busy.</summary>
 [Trait("Category", "Interop")]

@@ -18,12 +18,8 @@ public sealed class ScepStrongSwanInteropTests(ScepConnector connector) : IClass
         const string subject = "CN=strongswan-enroll";
         var key = NewKey(dir, "device.key");
 
-        var cert = Path.Combine(dir, "device.crt");
-        var enrolled = Pki(["--scep", "--url", connector.Process.ScepUrl, "--in", key, "--dn", subject, "--password", connector.Challenge(subject),
-            "--cacert-enc", ra, "--cacert-sig", ra, "--cacert", ca, "--cipher", "des3", "--outform", "pem"]);
+        var cert = Scep(dir, "device.crt", key, subject, ca, ra, ["--password", connector.Challenge(subject)]);
 
-        Assert.True(enrolled.Exit == 0, enrolled.ToString());
-        File.WriteAllText(cert, enrolled.Stdout);
         Assert.Contains(": OK", Tools.OpenSsl("verify", "-CAfile", connector.CaPem, cert));
         Assert.Equal("subject=CN=strongswan-enroll", Tools.OpenSsl("x509", "-in", cert, "-noout", "-subject", "-nameopt", "RFC2253").Trim());
         Assert.Equal(Tools.OpenSsl("pkey", "-in", key, "-pubout"), Tools.OpenSsl("x509", "-in", cert, "-pubkey", "-noout"));
@@ -38,12 +34,8 @@ public sealed class ScepStrongSwanInteropTests(ScepConnector connector) : IClass
         const string subject = "CN=strongswan-pss";
         var key = NewKey(dir, "device.key");
 
-        var enrolled = Pki(["--scep", "--url", connector.Process.ScepUrl, "--in", key, "--dn", subject, "--password", connector.Challenge(subject),
-            "--cacert-enc", ra, "--cacert-sig", ra, "--cacert", ca, "--cipher", "des3", "--rsa-padding", "pss", "--digest", "sha512", "--outform", "pem"]);
+        var cert = Scep(dir, "device.crt", key, subject, ca, ra, ["--password", connector.Challenge(subject), "--rsa-padding", "pss", "--digest", "sha512"]);
 
-        Assert.True(enrolled.Exit == 0, enrolled.ToString());
-        var cert = Path.Combine(dir, "device.crt");
-        File.WriteAllText(cert, enrolled.Stdout);
         Assert.Contains(": OK", Tools.OpenSsl("verify", "-CAfile", connector.CaPem, cert));
     }
 
@@ -54,24 +46,27 @@ public sealed class ScepStrongSwanInteropTests(ScepConnector connector) : IClass
         var (ca, ra) = GetCaCertificates(dir);
         const string subject = "CN=strongswan-renew";
         var oldKey = NewKey(dir, "old.key");
-        var enrolled = Pki(["--scep", "--url", connector.Process.ScepUrl, "--in", oldKey, "--dn", subject, "--password", connector.Challenge(subject),
-            "--cacert-enc", ra, "--cacert-sig", ra, "--cacert", ca, "--cipher", "des3", "--outform", "pem"]);
-        Assert.True(enrolled.Exit == 0, enrolled.ToString());
-        var oldCert = Path.Combine(dir, "old.crt");
-        File.WriteAllText(oldCert, enrolled.Stdout);
+        var oldCert = Scep(dir, "old.crt", oldKey, subject, ca, ra, ["--password", connector.Challenge(subject)]);
 
         // A RenewalReq signed with the SCEP-issued certificate and its key: no challenge.
         var newKey = NewKey(dir, "new.key");
-        var renewed = Pki(["--scep", "--url", connector.Process.ScepUrl, "--in", newKey, "--dn", subject,
-            "--cacert-enc", ra, "--cacert-sig", ra, "--cacert", ca, "--cipher", "des3", "--cert", oldCert, "--key", oldKey, "--outform", "pem"]);
+        var newCert = Scep(dir, "new.crt", newKey, subject, ca, ra, ["--cert", oldCert, "--key", oldKey]);
 
-        Assert.True(renewed.Exit == 0, renewed.ToString());
-        var newCert = Path.Combine(dir, "new.crt");
-        File.WriteAllText(newCert, renewed.Stdout);
         Assert.Contains(": OK", Tools.OpenSsl("verify", "-CAfile", connector.CaPem, newCert));
         Assert.NotEqual(Tools.OpenSsl("x509", "-in", oldCert, "-noout", "-serial"), Tools.OpenSsl("x509", "-in", newCert, "-noout", "-serial"));
         Assert.Equal(Tools.OpenSsl("x509", "-in", oldCert, "-noout", "-subject"), Tools.OpenSsl("x509", "-in", newCert, "-noout", "-subject"));
         Assert.Equal(Tools.OpenSsl("pkey", "-in", newKey, "-pubout"), Tools.OpenSsl("x509", "-in", newCert, "-pubkey", "-noout"));
+    }
+
+    /// <summary><c>pki --scep</c> for <paramref name="key"/>; the issued certificate's path. DES3: pki 5.9.8 mis-reads our AES capability.</summary>
+    private string Scep(string dir, string certName, string key, string subject, string ca, string ra, string[] extra)
+    {
+        var enrolled = Pki(["--scep", "--url", connector.Process.ScepUrl, "--in", key, "--dn", subject,
+            "--cacert-enc", ra, "--cacert-sig", ra, "--cacert", ca, "--cipher", "des3", "--outform", "pem", .. extra]);
+        Assert.True(enrolled.Exit == 0, enrolled.ToString());
+        var cert = Path.Combine(dir, certName);
+        File.WriteAllText(cert, enrolled.Stdout);
+        return cert;
     }
 
     /// <summary><c>pki --scepca</c>: the CA and RA certificates from GetCACert, as PEM files.</summary>
