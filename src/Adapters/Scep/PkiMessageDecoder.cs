@@ -116,8 +116,7 @@ public sealed class PkiMessageDecoder
             throw new ScepDecodeException(ScepFailInfo.BadAlg, "signer key is not RSA, so the reply could not be encrypted to it");
         ScepMessageLimits.CheckSignerKey(signerCert.SubjectPublicKeyInfo);
         ScepMessageLimits.CheckRsaSignerInfoAlgorithms(signer.DigestAlgorithmID, signer.SignatureAlgorithm);
-        if (signerCert.IssuerDN.Equivalent(signerCert.SubjectDN))
-            ScepMessageLimits.CheckRsaSignatureAlgorithm(signerCert.CertificateStructure.SignatureAlgorithm, "self-signed signer certificate");
+        ScepMessageLimits.CheckSignerCertificateAlgorithm(signerCert);
         var eContent = SignedData.GetInstance(contentInfo.Content).EncapContentInfo;
         if (!CmsObjectIdentifiers.Data.Equals(eContent.ContentType) || eContent.Content is not Asn1OctetString envelope)
             throw new ScepDecodeException(ScepFailInfo.BadRequest, "pkiMessage carries no pkcsPKIEnvelope");

@@ -55,6 +55,21 @@ public static class ScepMessageLimits
     }
 
     /// <summary>
+    /// The signer certificate's own signature is checked too: with its own RSA key when self-signed (an initial
+    /// enrollment), with the CA's key when it claims to be one we issued (a renewal). An RSA algorithm only BouncyCastle
+    /// could check would have either key built as a BouncyCastle object; ECDSA (an EC CA) costs nothing and passes.
+    /// </summary>
+    public static void CheckSignerCertificateAlgorithm(Org.BouncyCastle.X509.X509Certificate signer)
+    {
+        var algorithm = signer.CertificateStructure.SignatureAlgorithm;
+        if (signer.IssuerDN.Equivalent(signer.SubjectDN) || algorithm.Algorithm.Id.StartsWith(Pkcs1Arc, StringComparison.Ordinal))
+            CheckRsaSignatureAlgorithm(algorithm, "signer certificate");
+    }
+
+    // PKCS #1: rsaEncryption, md*/sha*WithRSAEncryption, RSASSA-PSS, RSAES-OAEP.
+    private const string Pkcs1Arc = "1.2.840.113549.1.1.";
+
+    /// <summary>
     /// The SignerInfo flavour of <see cref="CheckRsaSignatureAlgorithm"/>: the digest is named apart from the signature
     /// algorithm, which may be plain rsaEncryption, and the two must agree.
     /// </summary>

@@ -111,6 +111,25 @@ public class PkiMessageDecoderLimitTests
         Assert.Contains("signerInfo digest", e.Message);
     }
 
+    [Fact]
+    public void A_renewal_signer_certificate_signed_with_sha224WithRSA_is_badAlg()
+    {
+        // Checking it would build the CA's RSA key as a BouncyCastle object (Miller-Rabin) for every such message.
+        var gen = new X509V3CertificateGenerator();
+        gen.SetSerialNumber(BigInteger.ValueOf(4242));
+        gen.SetIssuerDN(Pki.CaCert.SubjectDN);
+        gen.SetSubjectDN(new X509Name(Subject));
+        gen.SetNotBefore(DateTime.UtcNow.AddMinutes(-5));
+        gen.SetNotAfter(DateTime.UtcNow.AddDays(1));
+        gen.SetPublicKey(Pki.ClientKey.Public);
+        var existing = gen.Generate(new Asn1SignatureFactory("SHA224WITHRSA", Pki.CaKey.Private, Random));
+        var renewal = _client.RenewalReq(ScepClient.CreateCsr(Pki.ClientKey2, Subject), existing, Pki.ClientKey.Private);
+
+        var e = Refused(renewal.Bytes);
+        Assert.Equal(ScepFailInfo.BadAlg, e.FailInfo);
+        Assert.Contains("signer certificate", e.Message);
+    }
+
     [Theory]
     [InlineData("SHA224WITHRSA", ScepFailInfo.BadAlg)]
     [InlineData("SHA256WITHRSAANDMGF1", null)] // RSASSA-PSS with the usual parameters: checked by .NET
