@@ -8,8 +8,8 @@ using CertConnector.Host.Scep;
 
 namespace CertConnector.Host.Tests;
 
-/// <summary>A connector with the SCEP defaults (single DES refused) and room for one PKIOperation decode at a time.</summary>
-public sealed class OneDecodeScepConnector() : ScepConnector(new Dictionary<string, string> { ["Scep:MaxConcurrentOperations"] = "1" });
+/// <summary>A connector with the SCEP defaults (single DES refused) and room for one PKIOperation decode at a time and two waiting.</summary>
+public sealed class OneDecodeScepConnector() : ScepConnector(new Dictionary<string, string> { ["Scep:MaxConcurrentOperations"] = "1", ["Scep:MaxQueuedOperations"] = "2" });
 
 /// <summary>What bounds the connector's work per SCEP device: single DES refused, decodes limited, 503 when busy.</summary>
 [Trait("Category", "Interop")]

@@ -26,8 +26,12 @@ public sealed class NotScepException : Exception
     public NotScepException(string message, Exception? inner = null) : base(message, inner) { }
 }
 
-/// <summary>As many PKIOperations are being decoded as allowed (Connector:Scep:MaxConcurrentOperations): HTTP 503, try later.</summary>
-public sealed class ScepBusyException(int limit) : Exception($"{limit} SCEP messages are already being decoded")
+/// <summary>
+/// Every decode slot is taken and as many messages wait as allowed (Connector:Scep:MaxConcurrentOperations,
+/// MaxQueuedOperations): HTTP 503, try later.
+/// </summary>
+public sealed class ScepBusyException(int limit, int waiting)
+    : Exception($"{limit} SCEP messages are being decoded and {waiting} are waiting")
 {
     public int Limit { get; } = limit;
 }

@@ -22,6 +22,8 @@ public static class StartupChecks
             throw new StartupException($"The admin API and SCEP cannot share port {admin.Port}: the admin API must never be reachable where devices are. Set --admin-url or --scep-url.");
         if (options.Scep.Enabled && options.Scep.MaxConcurrentOperations < 1)
             throw new StartupException($"Connector:Scep:MaxConcurrentOperations is {options.Scep.MaxConcurrentOperations}; at least 1 SCEP message must be decoded at a time.");
+        if (options.Scep.Enabled && options.Scep.MaxQueuedOperations < 0)
+            throw new StartupException($"Connector:Scep:MaxQueuedOperations is {options.Scep.MaxQueuedOperations}; it must be 0 or more.");
         CheckDatabase(options.Database);
         CheckCluster(options.Cluster);
         CheckServiceMode(options.Service);

@@ -73,7 +73,7 @@ public static class ScepEndpoints
                 ("httpStatus", 503));
             context.Response.Headers.RetryAfter = BusyRetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
             reply = ScepReply.Error(StatusCodes.Status503ServiceUnavailable,
-                $"The SCEP service is busy ({e.Limit} messages being processed, Connector:Scep:MaxConcurrentOperations); try again in {BusyRetryAfterSeconds} s.");
+                $"The SCEP service is busy ({e.Message}; Connector:Scep:MaxConcurrentOperations, MaxQueuedOperations); try again in {BusyRetryAfterSeconds} s.");
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
