@@ -5,13 +5,21 @@ using Org.BouncyCastle.Asn1.X509;
 
 namespace CertConnector.Host.Tests;
 
-/// <summary>A connector whose renewal window covers freshly issued certificates, so renewals can be tested.</summary>
-public sealed class ScepConnector : IDisposable
+/// <summary>
+/// A connector whose renewal window covers freshly issued certificates, so renewals can be tested, and which decrypts
+/// single DES: the Debian package's scepclient (micromdm 2.1.0) encrypts with nothing else.
+/// </summary>
+public class ScepConnector : IDisposable
 {
-    public ScepConnector()
+    public ScepConnector() : this(new Dictionary<string, string> { ["Scep:RenewalWindowDays"] = "400", ["Scep:AllowSingleDes"] = "true" })
+    {
+    }
+
+    /// <param name="settings">configuration overrides under Connector: (e.g. ["Scep:MaxConcurrentOperations"] = "1").</param>
+    protected ScepConnector(IReadOnlyDictionary<string, string> settings)
     {
         Dir = Tools.TempDir("scep");
-        Process = ConnectorProcess.Start(Path.Combine(Dir, "data"), new Dictionary<string, string> { ["Scep:RenewalWindowDays"] = "400" });
+        Process = ConnectorProcess.Start(Path.Combine(Dir, "data"), settings);
         Http = new ScepHttpClient(Process.ScepUrl);
         File.WriteAllText(CaPem, Process.Cli("ca", "cert").Stdout);
     }
@@ -35,19 +43,16 @@ public sealed class ScepConnector : IDisposable
     }
 }
 
-/// <summary>Enrollment with the Debian package's scepclient: a client nobody here wrote.</summary>
-[Trait("Category", "Interop")]
-public sealed class ScepClientInteropTests(ScepConnector connector) : IClassFixture<ScepConnector>
+/// <summary>The Debian package's scepclient (micromdm 2.1.0), run as a device would.</summary>
+public static class ScepClientTool
 {
-    private const string ScepClientSubject = "CN={0},OU=MDM,O=scep-client,C=US"; // scepclient adds O, OU and C
-
     /// <param name="dir">the working directory (scepclient leaves csr.pem there and reuses it); a new one if null.</param>
     /// <param name="name">the file name of the private key (.key) and certificate (.crt) in it.</param>
-    private (int Exit, string Output, string Dir) RunScepClient(string cn, string challenge, string? dir = null, string name = "device")
+    public static (int Exit, string Output, string Dir) Run(string scepUrl, string cn, string challenge, string? dir = null, string name = "device")
     {
         dir ??= Tools.TempDir("scepclient");
         var info = new System.Diagnostics.ProcessStartInfo("scepclient") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = dir };
-        foreach (var a in new[] { "-server-url", connector.Process.ScepUrl, "-challenge", challenge, "-private-key", Path.Combine(dir, name + ".key"),
+        foreach (var a in new[] { "-server-url", scepUrl, "-challenge", challenge, "-private-key", Path.Combine(dir, name + ".key"),
                      "-certificate", Path.Combine(dir, name + ".crt"), "-cn", cn, "-keySize", "2048" })
             info.ArgumentList.Add(a);
         using var p = System.Diagnostics.Process.Start(info)!;
@@ -56,6 +61,16 @@ public sealed class ScepClientInteropTests(ScepConnector connector) : IClassFixt
         if (!p.WaitForExit(TimeSpan.FromSeconds(120))) p.Kill();
         return (p.ExitCode, output.Result + errors.Result, dir);
     }
+}
+
+/// <summary>Enrollment with the Debian package's scepclient: a client nobody here wrote.</summary>
+[Trait("Category", "Interop")]
+public sealed class ScepClientInteropTests(ScepConnector connector) : IClassFixture<ScepConnector>
+{
+    private const string ScepClientSubject = "CN={0},OU=MDM,O=scep-client,C=US"; // scepclient adds O, OU and C
+
+    private (int Exit, string Output, string Dir) RunScepClient(string cn, string challenge, string? dir = null, string name = "device") =>
+        ScepClientTool.Run(connector.Process.ScepUrl, cn, challenge, dir, name);
 
     [Fact]
     public void Scepclient_enrolls_by_POST_and_openssl_verifies_the_certificate()

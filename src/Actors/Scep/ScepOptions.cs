@@ -24,6 +24,13 @@ public sealed class ScepOptions
     public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromSeconds(5);
     public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromMinutes(10);
     public TimeSpan CallTimeout { get; set; } = TimeSpan.FromSeconds(30);
+    /// <summary>PKIOperations decoded (RSA work) at once; more wait (without a thread) up to <see cref="MaxQueuedOperations"/>.</summary>
+    public int MaxConcurrentOperations { get; set; } = Environment.ProcessorCount * 2;
+    /// <summary>PKIOperations that may wait for a decode slot; one more is answered 503 with Retry-After at once.</summary>
+    public int MaxQueuedOperations { get; set; } = 256;
+    /// <summary>Decrypt requests a legacy client encrypted with single DES (micromdm scepclient 2.1.0 knows nothing else)
+    /// instead of refusing them with badAlg. Replies are DES3 either way.</summary>
+    public bool AllowSingleDes { get; set; }
 
     public RetryPolicy RetryPolicy => new(MaxAttempts, RetryBaseDelay, RetryMaxDelay);
 }

@@ -11,7 +11,7 @@ namespace CertConnector.Adapters.Crypto;
 /// <summary>
 /// Checks a CMS signerInfo that has signed attributes (RFC 5652 §5.4, §11): the content-type attribute matches, the
 /// message-digest attribute is the digest of the content, and the signature over the DER signed attributes
-/// verifies. RSA PKCS#1 v1.5 runs in .NET (see <see cref="PublicKeys"/>); other algorithms in BouncyCastle.
+/// verifies. RSA PKCS#1 v1.5 and RSASSA-PSS with the usual parameters run in .NET (see <see cref="PublicKeys"/>); other algorithms in BouncyCastle.
 /// </summary>
 public static class CmsSignatures
 {
@@ -23,6 +23,7 @@ public static class CmsSignatures
         var signatureOid = signer.SignatureAlgorithm.Algorithm;
         var rsaPkcs1 = PublicKeys.IsRsa(key) && hash is not null
             && (PkcsObjectIdentifiers.RsaEncryption.Equals(signatureOid) || PublicKeys.Pkcs1Hash(signatureOid) == hash);
+        var rsaPss = PublicKeys.IsRsa(key) && hash is not null && PublicKeys.RsaPssHash(signer.SignatureAlgorithm) == hash;
         if (signer.SignedAttributes is not { } attributes)
             return BouncyCastleVerify(signer, key); // no attributes to check: the signature is over the content itself
 
@@ -30,9 +31,10 @@ public static class CmsSignatures
         if (Single(attributes, CmsAttributes.MessageDigest) is not Asn1OctetString signedDigest) return false;
         var digest = DigestUtilities.CalculateDigest(signer.DigestAlgorithmID.Algorithm, content);
         if (!CryptographicOperations.FixedTimeEquals(digest, signedDigest.GetOctets())) return false;
-        return rsaPkcs1
-            ? PublicKeys.VerifyRsaPkcs1(key, hash!.Value, signer.GetEncodedSignedAttributes(), signer.GetSignature())
-            : BouncyCastleVerify(signer, key);
+        if (rsaPkcs1 || rsaPss)
+            return PublicKeys.VerifyRsa(key, hash!.Value, rsaPss ? RSASignaturePadding.Pss : RSASignaturePadding.Pkcs1,
+                signer.GetEncodedSignedAttributes(), signer.GetSignature());
+        return BouncyCastleVerify(signer, key);
     }
 
     /// <summary>BouncyCastle's own check (EC, RSASSA-PSS, SHA-224): a content that does not match is false, not an exception.</summary>

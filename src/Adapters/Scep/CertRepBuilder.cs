@@ -1,10 +1,16 @@
 using Org.BouncyCastle.Asn1;
 using Org.BouncyCastle.Asn1.Cms;
+using Org.BouncyCastle.Asn1.Pkcs;
+using Org.BouncyCastle.Asn1.X509;
 using Org.BouncyCastle.Cms;
 using Org.BouncyCastle.Crypto;
 using Org.BouncyCastle.Security;
 using Org.BouncyCastle.X509;
 using CmsAttribute = Org.BouncyCastle.Asn1.Cms.Attribute;
+using AttributeTable = Org.BouncyCastle.Asn1.Cms.AttributeTable;
+using ContentInfo = Org.BouncyCastle.Asn1.Cms.ContentInfo;
+using SignedData = Org.BouncyCastle.Asn1.Cms.SignedData;
+using SignerInfo = Org.BouncyCastle.Asn1.Cms.SignerInfo;
 using CertConnector.Actors.Scep;
 using CertConnector.Adapters.Crypto;
 
@@ -113,7 +119,7 @@ public sealed class CertRepBuilder
 
         var generator = new CmsSignedDataGenerator(_random);
         var digestOid = ReplyDigestAlgorithm(requestDigestOid);
-        var signedAttributes = new DefaultSignedAttributeTableGenerator(new AttributeTable(attributes));
+        var signedAttributes = new RsaEncryptionProtectionAttributes(new DefaultSignedAttributeTableGenerator(new AttributeTable(attributes)));
         // The RA's RSA signature through .NET (OpenSSL): several times faster than BouncyCastle's managed RSA.
         if (DotNetRsaSigner.For(_raPrivateKey, sha512: digestOid == ScepOids.Sha512) is { } signer)
             generator.AddSignerInfoGenerator(new SignerInfoGeneratorBuilder().WithSignedAttributeGenerator(signedAttributes).Build(signer, _raCertificate));
@@ -124,7 +130,46 @@ public sealed class CertRepBuilder
         // FAILURE/PENDING carry an empty but present eContent, as EJBCA and micromdm do: verifiers then
         // never have to treat the signature as detached.
         var signed = generator.Generate(new CmsProcessableByteArray(content ?? []), encapsulate: true);
-        return signed.GetEncoded(Asn1Encodable.Der);
+        return WithRsaEncryptionSignatureAlgorithm(signed.ContentInfo).GetEncoded(Asn1Encodable.Der);
+    }
+
+    /// <summary>
+    /// Names the SignerInfo's signatureAlgorithm rsaEncryption rather than sha256WithRSAEncryption. Both are allowed
+    /// (RFC 5754 §3.2) and the signature bytes are the same PKCS#1 v1.5 value, but rsaEncryption is what NDES and every
+    /// SCEP server since PKCS#7 1.5 sends, and strongSwan's pki (5.9) accepts nothing else ("only RSA digest encryption
+    /// supported"). openssl, micromdm's scepclient, certmonger and BouncyCastle accept both, so every reply uses it.
+    /// The signature covers the signed attributes only, so renaming the algorithm after signing leaves it valid.
+    /// </summary>
+    private static ContentInfo WithRsaEncryptionSignatureAlgorithm(ContentInfo signed)
+    {
+        var data = SignedData.GetInstance(signed.Content);
+        var signerInfos = new Asn1EncodableVector();
+        foreach (var element in data.SignerInfos)
+        {
+            var info = SignerInfo.GetInstance(element);
+            signerInfos.Add(new SignerInfo(info.SignerID, info.DigestAlgorithm, info.SignedAttrs,
+                new AlgorithmIdentifier(PkcsObjectIdentifiers.RsaEncryption, DerNull.Instance), info.EncryptedDigest, info.UnsignedAttrs));
+        }
+        return new ContentInfo(CmsObjectIdentifiers.SignedData,
+            new SignedData(data.DigestAlgorithms, data.EncapContentInfo, data.Certificates, data.CRLs, new DerSet(signerInfos)));
+    }
+
+    /// <summary>
+    /// BouncyCastle signs a CMS algorithm-protection attribute (RFC 6211) naming sha*WithRSAEncryption; once the SignerInfo
+    /// says rsaEncryption, verifiers that check the attribute (BouncyCastle does) would see a mismatch, so the attribute
+    /// names rsaEncryption as well, before it is signed.
+    /// </summary>
+    private sealed class RsaEncryptionProtectionAttributes(CmsAttributeTableGenerator inner) : CmsAttributeTableGenerator
+    {
+        public AttributeTable GetAttributes(IDictionary<CmsAttributeTableParameter, object> parameters)
+        {
+            var table = inner.GetAttributes(parameters);
+            if (table[CmsAttributes.CmsAlgorithmProtect] is not { } attribute) return table;
+            var protection = CmsAlgorithmProtection.GetInstance(attribute.AttrValues[0]);
+            var renamed = new CmsAlgorithmProtection(protection.DigestAlgorithm, CmsAlgorithmProtection.Signature,
+                new AlgorithmIdentifier(PkcsObjectIdentifiers.RsaEncryption, DerNull.Instance));
+            return table.Remove(CmsAttributes.CmsAlgorithmProtect).Add(CmsAttributes.CmsAlgorithmProtect, renamed);
+        }
     }
 
     private static CmsAttribute Attr(string oid, Asn1Encodable value) =>

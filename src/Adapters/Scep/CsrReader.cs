@@ -21,6 +21,9 @@ internal static class CsrReader
         {
             throw new ScepDecodeException(ScepFailInfo.BadRequest, "envelope content is not a PKCS#10 request", e);
         }
+        ScepMessageLimits.CheckCsrKey(csr.GetCertificationRequestInfo().SubjectPublicKeyInfo);
+        if (PublicKeys.IsRsa(csr.GetCertificationRequestInfo().SubjectPublicKeyInfo))
+            ScepMessageLimits.CheckRsaSignatureAlgorithm(csr.SignatureAlgorithm, "PKCS#10 request");
 
         bool valid;
         try

@@ -31,16 +31,16 @@ internal static class EnvelopeDecryptor
         [ScepOids.Aes192Cbc] = ("AES/CBC/PKCS7PADDING", 24, 16),
         [ScepOids.Aes256Cbc] = ("AES/CBC/PKCS7PADDING", 32, 16),
         [ScepOids.DesEde3Cbc] = ("DESEDE/CBC/PKCS7PADDING", 24, 8),
-        [ScepOids.DesCbc] = ("DES/CBC/PKCS7PADDING", 8, 8),
     };
+
+    // Single DES (56-bit keys) is refused unless the operator lets legacy clients use it (Connector:Scep:AllowSingleDes).
+    private static readonly (string Cipher, int KeyLength, int IvLength) SingleDes = ("DES/CBC/PKCS7PADDING", 8, 8);
 
     // RFC 8894 asks for SHA-1 or SHA-256 OAEP; the larger SHA-2 sizes cost nothing to accept.
     private static readonly HashSet<string> OaepDigests =
         [ScepOids.Sha1, ScepOids.Sha224, ScepOids.Sha256, ScepOids.Sha384, ScepOids.Sha512];
 
-    public static bool IsSupportedContentAlgorithm(string oid) => ContentAlgorithms.ContainsKey(oid);
-
-    public static Opened Open(byte[] envelope, X509Certificate raCert, AsymmetricKeyParameter raKey)
+    public static Opened Open(byte[] envelope, X509Certificate raCert, AsymmetricKeyParameter raKey, bool allowSingleDes = false)
     {
         var parsed = Asn1Guard.TryParse(envelope)
             ?? throw new ScepDecodeException(ScepFailInfo.BadRequest, "pkcsPKIEnvelope is not valid BER/DER");
@@ -51,7 +51,11 @@ internal static class EnvelopeDecryptor
         var eci = enveloped.EncryptedContentInfo;
 
         string contentOid = eci.ContentEncryptionAlgorithm.Algorithm.Id;
-        if (!ContentAlgorithms.TryGetValue(contentOid, out var cipherSpec))
+        if (contentOid == ScepOids.DesCbc && !allowSingleDes)
+            throw new ScepDecodeException(ScepFailInfo.BadAlg,
+                "single DES content encryption is refused (56-bit key); use AES or DES3, or set Connector:Scep:AllowSingleDes for legacy clients");
+        var cipherSpec = contentOid == ScepOids.DesCbc ? SingleDes : ContentAlgorithms.GetValueOrDefault(contentOid);
+        if (cipherSpec.Cipher is null)
             throw new ScepDecodeException(ScepFailInfo.BadAlg, $"unsupported content-encryption algorithm {contentOid}");
         var ciphertext = eci.EncryptedContent?.GetOctets()
             ?? throw new ScepDecodeException(ScepFailInfo.BadRequest, "pkcsPKIEnvelope has no encrypted content");
@@ -60,35 +64,48 @@ internal static class EnvelopeDecryptor
             throw new ScepDecodeException(ScepFailInfo.BadRequest, "content-encryption IV missing or of the wrong size");
         var iv = ivOctets.GetOctets();
 
-        // Only recipient infos naming the RA are tried: clients such as micromdm's encrypt to every
-        // certificate GetCACert returned, and our key can only turn the others into garbage.
-        var mine = enveloped.RecipientInfos.Cast<Asn1Encodable>()
-            .Select(e => RecipientInfo.GetInstance(e).Info).OfType<KeyTransRecipientInfo>()
-            .Where(k => IsFor(k.RecipientIdentifier, raCert)).ToList();
-        if (mine.Count == 0)
-            throw new ScepDecodeException(ScepFailInfo.BadMessageCheck, "pkcsPKIEnvelope is not addressed to the RA certificate");
-        var supported = mine.Where(k => IsSupportedKeyTransport(k.KeyEncryptionAlgorithm)).ToList();
-        if (supported.Count == 0)
+        var ktri = OurRecipient(enveloped.RecipientInfos, raCert);
+        if (!IsSupportedKeyTransport(ktri.KeyEncryptionAlgorithm))
             throw new ScepDecodeException(ScepFailInfo.BadAlg,
-                $"unsupported key transport {mine[0].KeyEncryptionAlgorithm.Algorithm} (rsaEncryption, or RSAES-OAEP with SHA-1/SHA-2 and MGF1)");
+                $"unsupported key transport {ktri.KeyEncryptionAlgorithm.Algorithm} (rsaEncryption, or RSAES-OAEP with SHA-1/SHA-2 and MGF1)");
 
-        foreach (var ktri in supported)
+        try
         {
-            try
+            var cek = UnwrapKey(ktri, raKey, cipherSpec.KeyLength);
+            if (cek.Length == cipherSpec.KeyLength)
             {
-                var cek = UnwrapKey(ktri, raKey, cipherSpec.KeyLength);
-                if (cek.Length != cipherSpec.KeyLength) continue;
                 var cipher = CipherUtilities.GetCipher(cipherSpec.Cipher);
                 cipher.Init(false, new ParametersWithIV(new KeyParameter(cek), iv));
-                var plain = cipher.DoFinal(ciphertext);
-                return new Opened(plain, contentOid, ktri.KeyEncryptionAlgorithm.Algorithm.Id);
-            }
-            catch (Exception)
-            {
-                // Corrupted key or content; all such failures are reported alike, below.
+                return new Opened(cipher.DoFinal(ciphertext), contentOid, ktri.KeyEncryptionAlgorithm.Algorithm.Id);
             }
         }
+        catch (Exception)
+        {
+            // Corrupted key or content; all such failures are reported alike, below.
+        }
         throw new ScepDecodeException(ScepFailInfo.BadMessageCheck, "cannot decrypt pkcsPKIEnvelope with the RA key");
+    }
+
+    /// <summary>
+    /// The one key-transport recipient naming the RA, found without any RSA work. Others are skipped: clients such as
+    /// micromdm's encrypt to every certificate GetCACert returned, and our key can only turn theirs into garbage. The
+    /// RA named twice would cost one private-key operation each, so it is refused, as are more recipients than any
+    /// client sends.
+    /// </summary>
+    private static KeyTransRecipientInfo OurRecipient(Asn1Set recipientInfos, X509Certificate raCert)
+    {
+        if (recipientInfos.Count > ScepMessageLimits.MaxRecipients)
+            throw new ScepDecodeException(ScepFailInfo.BadRequest,
+                $"pkcsPKIEnvelope has {recipientInfos.Count} recipients; at most {ScepMessageLimits.MaxRecipients} are accepted");
+        var mine = recipientInfos.Cast<Asn1Encodable>()
+            .Select(e => RecipientInfo.GetInstance(e).Info).OfType<KeyTransRecipientInfo>()
+            .Where(k => IsFor(k.RecipientIdentifier, raCert)).ToList();
+        return mine.Count switch
+        {
+            1 => mine[0],
+            0 => throw new ScepDecodeException(ScepFailInfo.BadMessageCheck, "pkcsPKIEnvelope is not addressed to the RA certificate"),
+            _ => throw new ScepDecodeException(ScepFailInfo.BadRequest, $"pkcsPKIEnvelope names the RA certificate {mine.Count} times; once is expected"),
+        };
     }
 
     private static bool IsFor(RecipientIdentifier rid, X509Certificate cert)

@@ -40,6 +40,7 @@ public sealed class PkiMessageDecoder
     private readonly AsymmetricKeyParameter _raPrivateKey;
     private readonly TimeSpan? _maxSigningTimeSkew;
     private readonly TimeProvider _time;
+    private readonly bool _allowSingleDes;
 
     /// <param name="raCertificate">The certificate clients encrypt to (the RA, or the CA when there is no separate RA).</param>
     /// <param name="raPrivateKey">Its RSA private key.</param>
@@ -47,8 +48,9 @@ public sealed class PkiMessageDecoder
     /// When set, a signingTime further than this from now is refused with badTime. Off by default:
     /// devices often have no trustworthy clock before they are enrolled.
     /// </param>
+    /// <param name="allowSingleDes">Decrypt single-DES envelopes (legacy clients) instead of refusing them with badAlg.</param>
     public PkiMessageDecoder(X509Certificate raCertificate, AsymmetricKeyParameter raPrivateKey,
-        TimeSpan? maxSigningTimeSkew = null, TimeProvider? time = null)
+        TimeSpan? maxSigningTimeSkew = null, TimeProvider? time = null, bool allowSingleDes = false)
     {
         ArgumentNullException.ThrowIfNull(raCertificate);
         ArgumentNullException.ThrowIfNull(raPrivateKey);
@@ -57,6 +59,7 @@ public sealed class PkiMessageDecoder
         _raPrivateKey = raPrivateKey;
         _maxSigningTimeSkew = maxSigningTimeSkew;
         _time = time ?? TimeProvider.System;
+        _allowSingleDes = allowSingleDes;
     }
 
     public ScepRequestMessage Decode(byte[] body)
@@ -111,13 +114,16 @@ public sealed class PkiMessageDecoder
         ctx.SignerCertificate = signerCert.GetEncoded();
         if (!PublicKeys.IsRsa(signerCert.SubjectPublicKeyInfo))
             throw new ScepDecodeException(ScepFailInfo.BadAlg, "signer key is not RSA, so the reply could not be encrypted to it");
+        ScepMessageLimits.CheckSignerKey(signerCert.SubjectPublicKeyInfo);
+        ScepMessageLimits.CheckRsaSignerInfoAlgorithms(signer.DigestAlgorithmID, signer.SignatureAlgorithm);
+        ScepMessageLimits.CheckSignerCertificateAlgorithm(signerCert);
         var eContent = SignedData.GetInstance(contentInfo.Content).EncapContentInfo;
         if (!CmsObjectIdentifiers.Data.Equals(eContent.ContentType) || eContent.Content is not Asn1OctetString envelope)
             throw new ScepDecodeException(ScepFailInfo.BadRequest, "pkiMessage carries no pkcsPKIEnvelope");
         VerifySignature(signer, eContent.ContentType, envelope.GetOctets(), signerCert);
         CheckSigningTime(signingTime);
 
-        var opened = EnvelopeDecryptor.Open(envelope.GetOctets(), _raCertificate, _raPrivateKey);
+        var opened = EnvelopeDecryptor.Open(envelope.GetOctets(), _raCertificate, _raPrivateKey, _allowSingleDes);
 
         var message = new ScepRequestMessage(ctx.MessageType!.Value, ctx.TransactionId, ctx.SenderNonce, ctx.SignerCertificate,
             Csr: null, ChallengePassword: null, opened.ContentAlgorithmOid, opened.KeyTransportOid, signer.DigestAlgorithmID.Algorithm.Id,

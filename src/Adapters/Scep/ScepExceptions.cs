@@ -25,3 +25,13 @@ public sealed class NotScepException : Exception
 {
     public NotScepException(string message, Exception? inner = null) : base(message, inner) { }
 }
+
+/// <summary>
+/// Every decode slot is taken and as many messages wait as allowed (Connector:Scep:MaxConcurrentOperations,
+/// MaxQueuedOperations): HTTP 503, try later.
+/// </summary>
+public sealed class ScepBusyException(int limit, int waiting)
+    : Exception($"{limit} SCEP messages are being decoded and {waiting} are waiting")
+{
+    public int Limit { get; } = limit;
+}

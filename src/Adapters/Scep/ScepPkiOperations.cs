@@ -9,14 +9,24 @@ namespace CertConnector.Adapters.Scep;
 /// The SCEP protocol side of PKIOperation for the HTTP edge, on bytes: decode, the CertReps, GetCert and GetCRL from
 /// the CA's ports, and the request ID of a message. The edge routes; this knows the formats. Thread-safe.
 /// </summary>
-public sealed class ScepPkiOperations(IScepRaCredentials ca, IIssuedCertificateLookup issued, ICrlSource? crls)
+/// <param name="maxConcurrentDecodes">Decodes (RSA work) allowed at once.</param>
+/// <param name="maxWaitingDecodes">Messages that may wait for a decode slot; the next one is refused with <see cref="ScepBusyException"/>.</param>
+/// <param name="allowSingleDes">Decrypt single-DES envelopes from legacy clients instead of refusing them with badAlg.</param>
+public sealed class ScepPkiOperations(IScepRaCredentials ca, IIssuedCertificateLookup issued, ICrlSource? crls,
+    int maxConcurrentDecodes = int.MaxValue, int maxWaitingDecodes = 0, bool allowSingleDes = false)
 {
-    private readonly PkiMessageDecoder _decoder = new(ca.RaCertificate, ca.RaPrivateKey);
+    private readonly PkiMessageDecoder _decoder = new(ca.RaCertificate, ca.RaPrivateKey, allowSingleDes: allowSingleDes);
     private readonly CertRepBuilder _certRep = new(ca.RaCertificate, ca.RaPrivateKey, ca.CaChain);
+    private readonly ScepDecodeSlots _slots = new(maxConcurrentDecodes, maxWaitingDecodes);
 
     /// <exception cref="NotScepException">not a pkiMessage at all.</exception>
     /// <exception cref="ScepDecodeException">a pkiMessage we refuse, with its failInfo.</exception>
-    public ScepRequestMessage Decode(byte[] body) => _decoder.Decode(body);
+    /// <exception cref="ScepBusyException">every decode slot is taken and the waiting room is full: the edge answers 503 with Retry-After.</exception>
+    public async Task<ScepRequestMessage> DecodeAsync(byte[] body, CancellationToken ct)
+    {
+        using var slot = await _slots.TryTakeAsync(ct) ?? throw new ScepBusyException(_slots.Limit, _slots.MaxWaiting);
+        return _decoder.Decode(body);
+    }
 
     public byte[] Pending(ScepRequestMessage message) => _certRep.Pending(message);
 

@@ -15,6 +15,9 @@ public static class ScepEndpoints
 {
     public static readonly string[] Paths = ["/scep", "/certsrv/mscep/mscep.dll"];
 
+    /// <summary>Retry-After of a 503 when every decode slot is taken: long enough for a flood to pass, short for a device.</summary>
+    public const int BusyRetryAfterSeconds = 5;
+
     // Method, path, operation and any other parameters around the message: Kestrel's own default line limit.
     private const int RequestLineOverhead = 8 * 1024;
 
@@ -62,6 +65,15 @@ public static class ScepEndpoints
         try
         {
             reply = await ReplyAsync(context, ca, handler, options, log);
+        }
+        catch (ScepBusyException e)
+        {
+            // Refused before any RSA work; the device retries later, as RFC 8894 §4.1 lets a server ask with 503.
+            log.Write(ConnectorEvents.ScepVerifyFailure, null, $"A PKIOperation from {CallerInfo(context)} was refused (503): {e.Message}",
+                ("httpStatus", 503));
+            context.Response.Headers.RetryAfter = BusyRetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            reply = ScepReply.Error(StatusCodes.Status503ServiceUnavailable,
+                $"The SCEP service is busy ({e.Message}; Connector:Scep:MaxConcurrentOperations, MaxQueuedOperations); try again in {BusyRetryAfterSeconds} s.");
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {

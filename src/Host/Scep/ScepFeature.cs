@@ -48,7 +48,8 @@ public static class ScepFeature
         services.AddSingleton<IScepRaCredentials>(sp => sp.GetRequiredService<BuiltInCa>());
         services.AddSingleton<IIssuedCertificateLookup>(sp => sp.GetRequiredService<BuiltInCa>());
         services.AddSingleton(sp => new ScepPkiOperations(sp.GetRequiredService<IScepRaCredentials>(), sp.GetRequiredService<IIssuedCertificateLookup>(),
-            sp.GetService<CertConnector.Adapters.Revocation.ICrlSource>()));
+            sp.GetService<CertConnector.Adapters.Revocation.ICrlSource>(), options.Scep.MaxConcurrentOperations, options.Scep.MaxQueuedOperations,
+            options.Scep.AllowSingleDes));
         services.AddSingleton<ScepRenewalPolicy>();
         services.AddSingleton<ScepOperationHandler>();
     }

@@ -31,7 +31,7 @@ public sealed class ScepOperationHandler(
         ScepRequestMessage message;
         try
         {
-            message = pki.Decode(body);
+            message = await pki.DecodeAsync(body, ct);
         }
         catch (NotScepException e)
         {

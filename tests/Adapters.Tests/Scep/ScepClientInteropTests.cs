@@ -16,7 +16,8 @@ public class ScepClientInteropTests
         var raKey = PrivateKeyFactory.CreateKey(ScepClientCapture.RaKey);
         var ca = new X509Certificate(ScepClientCapture.CaCertificate);
 
-        var request = new PkiMessageDecoder(ra, raKey).Decode(ScepClientCapture.Request);
+        // This client knows only single DES: decoded when the operator allows it (Connector:Scep:AllowSingleDes).
+        var request = new PkiMessageDecoder(ra, raKey, allowSingleDes: true).Decode(ScepClientCapture.Request);
 
         // What this client sends: DES-CBC content, PKCS#1 v1.5 key transport, SHA-1 digest, POST.
         Assert.Equal(ScepMessageType.PKCSReq, request.MessageType);
@@ -38,5 +39,18 @@ public class ScepClientInteropTests
         Assert.Equal(ScepOids.DesEde3Cbc, reply.ContentEncryptionAlgorithmOid); // never single DES back
         Assert.Equal(ScepOids.Sha256, reply.DigestAlgorithmOid);
         Assert.Equal(issued, reply.Certificates[0]);
+    }
+
+    [Fact]
+    public void Micromdm_scepclient_single_DES_PKCSReq_is_badAlg_by_default_and_answerable()
+    {
+        var ra = new X509Certificate(ScepClientCapture.RaCertificate);
+        var raKey = PrivateKeyFactory.CreateKey(ScepClientCapture.RaKey);
+
+        var e = Assert.Throws<ScepDecodeException>(() => new PkiMessageDecoder(ra, raKey).Decode(ScepClientCapture.Request));
+
+        Assert.Equal(CertConnector.Actors.Scep.ScepFailInfo.BadAlg, e.FailInfo);
+        Assert.Contains("single DES", e.Message);
+        Assert.True(CertRepBuilder.CanAnswer(e));
     }
 }

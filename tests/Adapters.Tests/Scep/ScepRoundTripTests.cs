@@ -88,11 +88,30 @@ public class ScepRoundTripTests
     }
 
     [Fact]
-    public void Single_des_request_is_answered_with_des3()
+    public void Single_des_request_when_allowed_is_answered_with_des3()
     {
-        var (_, request, reply, _) = EnrolWithPkcsReq(new PkiMessageOptions { ContentAlgorithmOid = CmsEnvelopedGenerator.DesCbc }, "x");
+        var (_, request, reply, _) = EnrolWithPkcsReq(new PkiMessageOptions { ContentAlgorithmOid = CmsEnvelopedGenerator.DesCbc }, "x",
+            decoder: new PkiMessageDecoder(Pki.RaCert, Pki.RaKey.Private, allowSingleDes: true));
         Assert.Equal(ScepOids.DesCbc, request.ContentEncryptionAlgorithmOid);
         Assert.Equal(ScepOids.DesEde3Cbc, reply.ContentEncryptionAlgorithmOid);
+    }
+
+    [Theory]
+    [InlineData(ScepOids.Sha256)]
+    [InlineData(ScepOids.Sha512)]
+    public void CertRep_signerInfo_names_rsaEncryption_as_its_signature_algorithm(string requestDigest)
+    {
+        // strongSwan's pki refuses anything else ("only RSA digest encryption supported"); NDES sends the same.
+        var self = ScepTestPki.SelfSigned(Pki.ClientKey, Subject);
+        var request = _decoder.Decode(_client.PkcsReq(ScepClient.CreateCsr(Pki.ClientKey, Subject, "x"), self, Pki.ClientKey.Private,
+            new PkiMessageOptions { DigestOid = requestDigest }).Bytes);
+        foreach (var certRep in new[] { _builder.Success(request, [Pki.IssueFromCsr(request.Csr!)]), _builder.Pending(request), _builder.Failure(request, ScepFailInfo.BadRequest) })
+        {
+            var signer = new CmsSignedData(certRep).GetSignerInfos().GetSigners().Single();
+            Assert.Equal(PkcsObjectIdentifiers.RsaEncryption.Id, signer.EncryptionAlgOid);
+            Assert.Equal(requestDigest, signer.DigestAlgOid);
+            Assert.True(signer.Verify(Pki.RaCert));
+        }
     }
 
     [Theory]
@@ -207,12 +226,12 @@ public class ScepRoundTripTests
     }
 
     private (BuiltPkiMessage Sent, ScepRequestMessage Request, CertRepResult Reply, X509Certificate Self) EnrolWithPkcsReq(
-        PkiMessageOptions options, string? challenge, ChallengeStringType type = ChallengeStringType.Printable)
+        PkiMessageOptions options, string? challenge, ChallengeStringType type = ChallengeStringType.Printable, PkiMessageDecoder? decoder = null)
     {
         var key = Pki.ClientKey;
         var self = ScepTestPki.SelfSigned(key, Subject);
         var sent = _client.PkcsReq(ScepClient.CreateCsr(key, Subject, challenge, type), self, key.Private, options);
-        var request = _decoder.Decode(sent.Bytes);
+        var request = (decoder ?? _decoder).Decode(sent.Bytes);
         var issued = Pki.IssueFromCsr(request.Csr!);
         var reply = ScepClient.DecodeCertRep(_builder.Success(request, [issued, Pki.CaCert]), Pki.RaCert, self, key.Private);
         return (sent, request, reply, self);

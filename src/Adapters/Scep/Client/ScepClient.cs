@@ -41,6 +41,9 @@ public sealed record PkiMessageOptions
     public bool OmitTransactionId { get; init; }
     public bool OmitSenderNonce { get; init; }
     public DateTime? SigningTime { get; init; }
+    /// <summary>Encrypt the content key to these certificates too, after the RA (PKCS#1 v1.5), as clients that encrypt to
+    /// everything GetCACert returned do; the RA itself may be repeated.</summary>
+    public IReadOnlyList<X509Certificate> AdditionalRecipients { get; init; } = [];
 }
 
 /// <summary>A request as sent, with what the CertRep must echo.</summary>
@@ -180,6 +183,12 @@ public sealed class ScepClient(X509Certificate recipient)
     }
 
     private void AddRecipient(CmsEnvelopedGenerator generator, PkiMessageOptions o)
+    {
+        AddRaRecipient(generator, o);
+        foreach (var extra in o.AdditionalRecipients) generator.AddRecipientInfoGenerator(new RsaKeyTransRecipient(extra, RsaKeyTransport.Pkcs1v15));
+    }
+
+    private void AddRaRecipient(CmsEnvelopedGenerator generator, PkiMessageOptions o)
     {
         if (o.RecipientByKeyId)
         {
