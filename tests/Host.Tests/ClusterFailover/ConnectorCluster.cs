@@ -43,7 +43,8 @@ public sealed class ClusterNode
     public ConnectorProcess? Process { get; private set; }
     public bool Running => Process is { HasExited: false };
 
-    public string Address => $"akka.tcp://certconnector@127.0.0.1:{ClusterPort}";
+    /// <summary>As cluster show prints it (the transport is always TLS), and a valid seed-node form too.</summary>
+    public string Address => $"akka.ssl.tcp://certconnector@127.0.0.1:{ClusterPort}";
     public string AdminUrl => $"http://127.0.0.1:{AdminPort}";
     public string Origin => $"http://127.0.0.1:{ScepPort}";
     public string ScepUrl => Origin + "/scep";
