@@ -55,11 +55,16 @@ public static class ClusterTls
             {
                 system.ActorOf(Akka.Actor.Props.Create(() => new ClusterPeerRefusalListener(refusals)), "cluster-tls-refusals");
                 // The certificate cannot be replaced under a running actor system: say so before peers start refusing it.
-                var warnAt = notAfter - TimeSpan.FromDays(3) - time.GetUtcNow();
+                var warnAt = notAfter - TimeSpan.FromDays(3);
                 if (options.Database.IsPostgres)
-                    system.Scheduler.Advanced.ScheduleOnce(warnAt > TimeSpan.Zero ? warnAt : TimeSpan.Zero, () => logger.LogWarning(
-                        "This node's cluster certificate expires at {NotAfter:u}: restart the instance before then (a restart issues a new one); after it, the other members refuse its new connections",
-                        notAfter));
+                    system.Scheduler.Advanced.ScheduleOnce(Max(warnAt - time.GetUtcNow(), TimeSpan.Zero), () =>
+                    {
+                        if (time.GetUtcNow() < warnAt) return; // the scheduler runs what is left when the system stops: not due yet
+                        logger.LogWarning("This node's cluster certificate expires at {NotAfter:u}: restart the instance before then (a restart issues a new one); " +
+                                          "after it, the other members refuse its new connections", notAfter);
+                    });
             });
     }
+
+    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 }

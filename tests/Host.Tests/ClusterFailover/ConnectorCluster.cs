@@ -49,11 +49,11 @@ public sealed class ClusterNode
     public string Origin => $"http://127.0.0.1:{ScepPort}";
     public string ScepUrl => Origin + "/scep";
 
-    /// <summary>Starts (or restarts) the process on the same data directory and ports.</summary>
-    public ClusterNode Start()
+    /// <summary>Starts (or restarts) the process on the same data directory and ports; seeded by its cluster's nodes unless told otherwise.</summary>
+    public ClusterNode Start(IEnumerable<ClusterNode>? seedNodes = null)
     {
         if (Running) throw new InvalidOperationException($"{Name} is running");
-        var seeds = _cluster.Nodes.SelectMany(n => new[] { "--seed-node", n.Address });
+        var seeds = (seedNodes ?? _cluster.Nodes).SelectMany(n => new[] { "--seed-node", n.Address });
         // Each instance has two connection pools (journal, shared stores), 100 connections each by default; capped so that
         // three busy instances and other tests on the same server stay within PostgreSQL's default max_connections (100).
         Process = ConnectorProcess.Start(DataDir, _cluster.Settings, _cluster.Environment,
