@@ -53,7 +53,7 @@ public sealed class ClusterPeerRefusals(IConnectorEventLog log)
 /// </summary>
 public sealed class ClusterPeerRefusalListener : ReceiveActor
 {
-    // Akka.Remote 1.5.74's messages (TcpServerHandler); ClusterTlsTests notices if an upgrade rewords them.
+    // Akka.Remote 1.5.74's messages (TcpServerHandler); EmbeddedRemotingTlsTests fails if an upgrade rewords them.
     private const string NoCertificate = "Mutual TLS required but client did not provide a certificate from {0}";
     private const string Rejected = "Rejected incoming connection from [{0}] due to TLS handshake failure";
     private const string TlsException = "TLS exception on channel [{0}->{1}]";

@@ -22,12 +22,16 @@ public sealed class MemberTrafficCaptureTests
         using var cluster = new ConnectorCluster("tls_capture", ThreeInstanceFailoverTests.FastSettings);
         var a = cluster.Add("a", pkcs: true, scep: true, revocation: false);
         var b = cluster.Add("b", pkcs: true, scep: true, revocation: false);
-        using var relayA = new RecordingRelay(a.ClusterPort);
-        using var relayB = new RecordingRelay(b.ClusterPort);
+        using var relayA = new RecordingRelay(Cluster.ClusterNodes.FreePort(), a.ClusterPort);
+        using var relayB = new RecordingRelay(Cluster.ClusterNodes.FreePort(), b.ClusterPort);
         a.PublicClusterPort = relayA.Port;
         b.PublicClusterPort = relayB.Port;
         a.Start();
+        Intruders.RemotingPort(a.Process!);
+        relayA.Start();
         b.Start();
+        Intruders.RemotingPort(b.Process!);
+        relayB.Start();
         cluster.WaitUntilUp(a, [a, b], TimeSpan.FromSeconds(90)); // members known by their relay addresses: all member traffic goes through them
 
         // Every SCEP request arrives at b's HTTP endpoint; sharding spreads the requests' entities over both members.

@@ -9,19 +9,30 @@ namespace CertConnector.Host.Tests.ClusterTls;
 /// </summary>
 public sealed class RecordingRelay : IDisposable
 {
-    private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
+    private readonly TcpListener _listener;
     private readonly MemoryStream _captured = new();
     private readonly CancellationTokenSource _stop = new();
     private readonly int _target;
 
-    public RecordingRelay(int targetPort)
+    /// <summary>
+    /// Listens only from <see cref="Start"/>: a connection it accepted and could not forward would fail the connecting
+    /// node's TLS handshake, and Akka stops a node whose outbound handshake fails. Before that, connecting is refused.
+    /// </summary>
+    public RecordingRelay(int port, int targetPort)
     {
+        Port = port;
         _target = targetPort;
+        _listener = new TcpListener(IPAddress.Loopback, port);
+    }
+
+    public int Port { get; }
+
+    /// <summary>Call once the target listens.</summary>
+    public void Start()
+    {
         _listener.Start();
         _ = AcceptAsync();
     }
-
-    public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
 
     public byte[] Captured()
     {

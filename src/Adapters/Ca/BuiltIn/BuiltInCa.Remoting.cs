@@ -84,5 +84,7 @@ public sealed partial class BuiltInCa
         }
     }
 
-    private static string Escape(string value) => new(value.Where(c => char.IsLetterOrDigit(c) || c is '-' or '.' or '_').ToArray());
+    /// <summary>The instance name as a plain CN value (the name is informational: members are recognised by CA, marker and identity).</summary>
+    private static string Escape(string value) =>
+        new string(value.Where(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '.' or '_').Take(64).ToArray()) is { Length: > 0 } name ? name : "member";
 }
