@@ -46,8 +46,8 @@ public sealed class MemberTrafficCaptureTests
         }
         var deviceCert = ClusterRequests.DeviceCertificate(cluster.Dir);
         for (var i = 0; i < PkcsCount; i++) await ClusterRequests.QueuePkcsAsync(cluster.Nodes, i % 2, $"tls-cap-{i}", deviceCert);
-        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(2);
-        while (cluster.Count("SELECT count(*) FROM pkcs_results WHERE request_id LIKE 'tls-cap-%'") < PkcsCount && DateTime.UtcNow < deadline) await Task.Delay(250);
+        await ThreeInstanceFailoverTests.WaitForAsync(() => cluster.Count("SELECT count(*) FROM pkcs_results WHERE request_id LIKE 'tls-cap-%'") == PkcsCount,
+            TimeSpan.FromMinutes(2), "the PKCS results", cluster);
         var pkcsCertificates = cluster.Rows("SELECT der FROM issued_certificates WHERE request_id LIKE 'tls-cap-%'").Select(r => new X509Certificate((byte[])r[0]!)).ToList();
         Assert.Equal(PkcsCount, pkcsCertificates.Count);
 
