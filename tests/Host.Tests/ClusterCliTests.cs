@@ -147,24 +147,29 @@ public sealed class ClusterLeaveTests
 }
 
 /// <summary>
-/// Two real processes in one cluster (the second joins the first as its seed, each with its own SQLite data
-/// directory: enough for inspection), the second announcing an older version: cluster show reaches the remote
-/// node's node-info actor, status warns about the versions, and cluster leave of the remote member stops it.
+/// Two real processes in one cluster on one PostgreSQL journal (the transport is mutual TLS with member certificates
+/// from the shared CA: two embedded nodes, each pinned to its own certificate, cannot form one), the second seeded by
+/// the first and announcing an older version: cluster show reaches the remote node's node-info actor, status warns
+/// about the versions, and cluster leave of the remote member (named in the akka.tcp form of the seed list) stops it.
 /// </summary>
+[Trait("Category", "Slow")]
+[Trait("Category", "Postgres")]
 public sealed class TwoNodeClusterTests
 {
     [Fact]
-    public void Show_warn_and_leave_across_two_processes()
+    public async Task Show_warn_and_leave_across_two_processes()
     {
+        await using var db = await CertConnector.Tests.Postgres.Postgres.CreateDatabaseAsync("two-nodes");
         var dir = Tools.TempDir("two-nodes");
-        using var first = ConnectorProcess.Start(Path.Combine(dir, "a"), "--instance", "node-a");
+        int portA = Cluster.ClusterNodes.FreePort(), portB = Cluster.ClusterNodes.FreePort();
+        using var first = Cluster.ClusterNodes.Start(Path.Combine(dir, "a"), db, portA, "--instance", "node-a");
         var firstAddress = first.Cli("status").Json.GetProperty("self").GetString()!;
         var hocon = Path.Combine(dir, "second.hocon");
-        File.WriteAllText(hocon, File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "hocon", "embedded.hocon"))
-            .Replace("seed-nodes = []", $"seed-nodes = [\"{firstAddress}\"]") + "\nakka.cluster.app-version = \"0.0.1-old\"\n");
-        using var second = ConnectorProcess.Start(Path.Combine(dir, "b"), "--instance", "node-b", "--hocon", hocon,
-            "--Connector:Scep:Enabled=false", "--Connector:PfxImport:Enabled=false", "--Connector:Recrypt:Enabled=false"); // its own CA and connector key:
-        // two data directories make no real cluster, and an import/recrypt role on both would (rightly) warn about two connector keys
+        File.WriteAllText(hocon, File.ReadAllText(Cluster.ClusterNodes.ClusterHocon) + "\nakka.cluster.app-version = \"0.0.1-old\"\n");
+        using var second = ConnectorProcess.Start(Path.Combine(dir, "b"), new Dictionary<string, string>(), Cluster.ClusterNodes.Environment(),
+            ["--hocon", hocon, "--cluster-port", portB.ToString(), "--Connector:Database:Provider=postgres",
+             $"--Connector:Database:ConnectionString={db.ConnectionString}", "--instance", "node-b", "--seed-node", Cluster.ClusterNodes.SeedAddress(portA),
+             "--Connector:Scep:Enabled=false", "--Connector:PfxImport:Enabled=false", "--Connector:Recrypt:Enabled=false"]);
         first.WaitUntil(() => first.Cli("cluster", "show", "--json").Json.GetProperty("members").EnumerateArray()
             .Count(m => m.GetProperty("status").GetString() == "Up") == 2, TimeSpan.FromSeconds(60), "two Up members");
 
@@ -188,7 +193,8 @@ public sealed class TwoNodeClusterTests
         Assert.Equal([firstAddress], Assert.Single(shards.EnumerateArray()).GetProperty("regions").EnumerateArray()
             .Select(r => r.GetProperty("address").GetString())); // only the scep role holder has a scep region
 
-        var leave = first.Cli("cluster", "leave", secondAddress);
+        Assert.Equal(Cluster.ClusterNodes.Address(portB), secondAddress);
+        var leave = first.Cli("cluster", "leave", Cluster.ClusterNodes.SeedAddress(portB)); // the akka.tcp form names the same member
         Assert.True(leave.ExitCode == 0, leave.ToString());
         Assert.Equal(0, second.WaitForExit(TimeSpan.FromSeconds(60)));
         Assert.Contains("Exiting completed", second.Output);

@@ -36,15 +36,16 @@ public static class ClusterEndpoints
         app.MapPost("/api/v1/cluster/leave", (ClusterLeaveRequest request, ActorSystem system) =>
         {
             if (string.IsNullOrWhiteSpace(request.Address))
-                return Results.BadRequest(new ApiError("Give the member's address, e.g. akka.tcp://certconnector@10.0.0.5:4053 (see cluster show).", "address"));
+                return Results.BadRequest(new ApiError("Give the member's address, e.g. akka.ssl.tcp://certconnector@10.0.0.5:4053 (see cluster show).", "address"));
             if (!TryParseAddress(request.Address.Trim(), out var address))
-                return Results.BadRequest(new ApiError($"'{request.Address}' is not an Akka address such as akka.tcp://certconnector@10.0.0.5:4053.", "address"));
+                return Results.BadRequest(new ApiError($"'{request.Address}' is not an Akka address such as akka.ssl.tcp://certconnector@10.0.0.5:4053.", "address"));
             var cluster = Cluster.Get(system);
-            var member = cluster.State.Members.FirstOrDefault(m => m.Address.Equals(address));
+            // The transport is always TLS, so members are akka.ssl.tcp; the akka.tcp form operators know from seed nodes names the same member.
+            var member = cluster.State.Members.FirstOrDefault(m => m.Address.System == address.System && m.Address.Host == address.Host && m.Address.Port == address.Port);
             if (member is null)
                 return Results.NotFound(new ApiError($"{address} is not a member of this cluster (see cluster show).", "address"));
-            cluster.Leave(address);
-            return Results.Accepted(value: new ClusterLeaveAccepted(address.ToString(), member.Status.ToString(), "Leaving"));
+            cluster.Leave(member.Address);
+            return Results.Accepted(value: new ClusterLeaveAccepted(member.Address.ToString(), member.Status.ToString(), "Leaving"));
         });
 
         return app;

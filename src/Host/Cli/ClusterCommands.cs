@@ -72,7 +72,7 @@ public static class ClusterCommands
     private static Command Leave()
     {
         var json = JsonOption();
-        var address = new Argument<string>("ADDRESS") { Description = "The member's address as cluster show prints it, e.g. akka.tcp://certconnector@10.0.0.5:4053" };
+        var address = new Argument<string>("ADDRESS") { Description = "The member's address as cluster show prints it, e.g. akka.ssl.tcp://certconnector@10.0.0.5:4053 (the akka.tcp form names the same member)" };
         var leave = new Command("leave", "The member leaves the cluster gracefully (its shards move to other instances)") { address, json };
         leave.SetAction(CliApp.Call(async (parse, client, ct) =>
         {

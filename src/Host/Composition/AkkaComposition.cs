@@ -19,7 +19,7 @@ public static class AkkaComposition
     /// <summary>The actor system: operator HOCON, our serializer, then one line per feature.</summary>
     public static IServiceCollection AddConnectorAkka(this IServiceCollection services, ConnectorOptions options) =>
         services.AddAkka(SystemName, (builder, sp) => builder
-            .AddHocon(InstanceRoles.WithInstanceRole(LoadHocon(options), sp.GetRequiredService<StandaloneInstance>().Id), HoconAddMode.Prepend)
+            .AddHocon(ClusterTls.Enforce(InstanceRoles.WithInstanceRole(LoadHocon(options), sp.GetRequiredService<StandaloneInstance>().Id)), HoconAddMode.Prepend)
             .AddHocon(Akka.Persistence.Sql.SqlPersistence.DefaultConfiguration, HoconAddMode.Append)
             .AddHocon(ConnectorJsonSerializer.NoFallbackHocon, HoconAddMode.Append)
             // Akka's own diagnostics go to the console with control characters escaped, like every other log line.
@@ -30,6 +30,7 @@ public static class AkkaComposition
             })
             .WithCustomSerializer("connector-json", ConnectorJsonSerializer.BoundTypes,
                 system => new ConnectorJsonSerializer(system, sp.GetRequiredService<JournalSealingKey>(), options.Database.ReadUnsealedLegacyEvents))
+            .AddClusterTls(sp, options) // mutual TLS between nodes, the single node included
             .AddFeatures(options)
             .AddHealthReportingIfRemote(options)
             .AddNodeInfo(options.Instance, Admin.AdminEndpoints.Version, sp.GetRequiredService<CertConnector.Adapters.Crypto.ConnectorKeyHolder>().Key?.Fingerprint[..16])

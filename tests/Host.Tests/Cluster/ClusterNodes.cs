@@ -25,7 +25,11 @@ public static class ClusterNodes
         return environment;
     }
 
-    public static string Address(int port) => $"akka.tcp://certconnector@127.0.0.1:{port}";
+    /// <summary>A member's address as cluster show prints it: the transport is always TLS (akka.ssl.tcp).</summary>
+    public static string Address(int port) => $"akka.ssl.tcp://certconnector@127.0.0.1:{port}";
+
+    /// <summary>The seed-node form the documentation gives operators (akka.tcp): the host turns it into the TLS scheme.</summary>
+    public static string SeedAddress(int port) => $"akka.tcp://certconnector@127.0.0.1:{port}";
 
     /// <summary>Starts a node on <paramref name="port"/> whose journal and snapshots are in <paramref name="database"/>.</summary>
     public static ConnectorProcess Start(string dataDir, PostgresDatabase database, int port, params string[] extraArgs) =>

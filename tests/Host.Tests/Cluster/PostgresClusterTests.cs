@@ -19,7 +19,7 @@ public sealed class PostgresClusterTests
         string a = ClusterNodes.Address(portA), b = ClusterNodes.Address(portB);
 
         using var first = ClusterNodes.Start(Path.Combine(dir, "a"), db, portA, "--instance", "node-a", "--Connector:Scep:Enabled=false");
-        using var second = ClusterNodes.Start(Path.Combine(dir, "b"), db, portB, "--instance", "node-b", "--seed-node", a,
+        using var second = ClusterNodes.Start(Path.Combine(dir, "b"), db, portB, "--instance", "node-b", "--seed-node", ClusterNodes.SeedAddress(portA),
             "--Connector:Pkcs:Enabled=false", "--Connector:Revocation:Enabled=false");
 
         string[] both = [.. new[] { a, b }.Order()];

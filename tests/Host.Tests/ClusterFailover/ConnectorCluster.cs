@@ -43,25 +43,38 @@ public sealed class ClusterNode
     public ConnectorProcess? Process { get; private set; }
     public bool Running => Process is { HasExited: false };
 
-    public string Address => $"akka.tcp://certconnector@127.0.0.1:{ClusterPort}";
+    /// <summary>As cluster show prints it (the transport is always TLS), and a valid seed-node form too.</summary>
+    public string Address => $"akka.ssl.tcp://certconnector@127.0.0.1:{PublicClusterPort ?? ClusterPort}";
+
+    /// <summary>When set, the port this node tells the others to reach it at (a relay in front of <see cref="ClusterPort"/>).</summary>
+    public int? PublicClusterPort { get; set; }
     public string AdminUrl => $"http://127.0.0.1:{AdminPort}";
     public string Origin => $"http://127.0.0.1:{ScepPort}";
     public string ScepUrl => Origin + "/scep";
 
-    /// <summary>Starts (or restarts) the process on the same data directory and ports.</summary>
-    public ClusterNode Start()
+    /// <summary>Starts (or restarts) the process on the same data directory and ports; seeded by its cluster's nodes unless told otherwise.</summary>
+    public ClusterNode Start(IEnumerable<ClusterNode>? seedNodes = null)
     {
         if (Running) throw new InvalidOperationException($"{Name} is running");
-        var seeds = _cluster.Nodes.SelectMany(n => new[] { "--seed-node", n.Address });
+        var seeds = (seedNodes ?? _cluster.Nodes).SelectMany(n => new[] { "--seed-node", n.Address });
         // Each instance has two connection pools (journal, shared stores), 100 connections each by default; capped so that
         // three busy instances and other tests on the same server stay within PostgreSQL's default max_connections (100).
         Process = ConnectorProcess.Start(DataDir, _cluster.Settings, _cluster.Environment,
         [
-            "--instance", Name, "--admin-url", AdminUrl, "--scep-url", Origin, "--hocon", Path.Combine(AppContext.BaseDirectory, "hocon", "cluster.hocon"),
+            "--instance", Name, "--admin-url", AdminUrl, "--scep-url", Origin, "--hocon", Hocon(),
             "--Connector:Database:Provider=postgres", "--Connector:Database:ConnectionString=" + _cluster.Database.ConnectionString + ";Maximum Pool Size=10",
             "--cluster-host", "127.0.0.1", "--cluster-port", ClusterPort.ToString(), .. seeds, .. _featureArgs,
         ]);
         return this;
+    }
+
+    private string Hocon()
+    {
+        var shipped = Path.Combine(AppContext.BaseDirectory, "hocon", "cluster.hocon");
+        if (PublicClusterPort is not { } publicPort) return shipped;
+        var path = Path.Combine(_cluster.Dir, Name + ".hocon");
+        File.WriteAllText(path, File.ReadAllText(shipped) + $"\nakka.remote.dot-netty.tcp.public-port = {publicPort}\n");
+        return path;
     }
 
     /// <summary>SIGKILL.</summary>

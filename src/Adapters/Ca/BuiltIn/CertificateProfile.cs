@@ -72,6 +72,34 @@ internal static class CertificateProfile
         return generator.Generate(Signer(caKey));
     }
 
+    /// <summary>
+    /// A cluster member's remoting certificate: TLS client and server, the cluster-member marker (an EKU no template
+    /// can put in a device certificate) and the connector's identity as a URI SAN. Hostnames are not in it: members
+    /// are recognised by CA, identity and marker, not by the address they connect from.
+    /// </summary>
+    public static X509Certificate ClusterMember(X509Name subject, SubjectPublicKeyInfo publicKey, string identityUri, X509Certificate ca,
+        AsymmetricKeyParameter caKey, DateTimeOffset now, TimeSpan validity)
+    {
+        var generator = Base(ca.SubjectDN, subject, publicKey, now - ClockSkew, Min(now + validity, ca));
+        AddEndEntityBasics(generator, publicKey, ca);
+        generator.AddExtension(X509Extensions.KeyUsage, true, new BcKeyUsage(BcKeyUsage.DigitalSignature));
+        generator.AddExtension(X509Extensions.ExtendedKeyUsage, false, new ExtendedKeyUsage(new DerObjectIdentifier[]
+            { KeyPurposeID.id_kp_serverAuth, KeyPurposeID.id_kp_clientAuth, new(ClusterTlsIdentity.ClusterMemberEku) }));
+        generator.AddExtension(X509Extensions.SubjectAlternativeName, false, new GeneralNames(Uri(identityUri)));
+        return generator.Generate(Signer(caKey));
+    }
+
+    /// <summary>The single node's own remoting certificate: self-signed, pinned by thumbprint, never issued by the CA.</summary>
+    public static X509Certificate SelfSignedRemoting(X509Name subject, AsymmetricCipherKeyPair keyPair, DateTimeOffset now, int validityDays)
+    {
+        var key = SubjectPublicKeyInfoFactory.CreateSubjectPublicKeyInfo(keyPair.Public);
+        var generator = Base(subject, subject, key, now - ClockSkew, now.AddDays(validityDays));
+        generator.AddExtension(X509Extensions.BasicConstraints, true, new BasicConstraints(false));
+        generator.AddExtension(X509Extensions.KeyUsage, true, new BcKeyUsage(BcKeyUsage.DigitalSignature));
+        generator.AddExtension(X509Extensions.ExtendedKeyUsage, false, new ExtendedKeyUsage(KeyPurposeID.id_kp_serverAuth, KeyPurposeID.id_kp_clientAuth));
+        return generator.Generate(Signer(keyPair.Private));
+    }
+
     public static X509Certificate EndEntity(EndEntityRequest request, X509Certificate ca, AsymmetricKeyParameter caKey, PublicationUrls urls)
     {
         var generator = Base(ca.SubjectDN, request.Subject, request.PublicKey, request.NotBefore, Min(request.NotAfter, ca), request.Serial);

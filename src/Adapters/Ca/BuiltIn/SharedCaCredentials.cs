@@ -45,6 +45,13 @@ public sealed class SharedCaCredentials(StandaloneDatabase database)
         );
         """);
 
+    private static readonly StandaloneTable IdentityTable = new("cluster_identity", """
+        CREATE TABLE IF NOT EXISTS cluster_identity (
+            name  TEXT PRIMARY KEY NOT NULL,
+            value TEXT NOT NULL
+        );
+        """);
+
     private volatile bool _ready;
 
     public StandaloneDatabase Database => database;
@@ -57,6 +64,22 @@ public sealed class SharedCaCredentials(StandaloneDatabase database)
         using (var command = StandaloneStore.Command(connection, null, "SELECT pg_advisory_lock(@key)", ("@key", OpenLockKey)))
             command.ExecuteNonQuery();
         return new Unlock(connection);
+    }
+
+    /// <summary>
+    /// A random ID drawn by the first instance and kept in the shared database: with the CA certificate it names this
+    /// connector in its members' remoting certificates, so another database that imported the same CA is another connector.
+    /// </summary>
+    public string ClusterId()
+    {
+        database.EnsureTables(IdentityTable);
+        using var connection = database.Open();
+        using (var insert = StandaloneStore.Command(connection, null,
+                   "INSERT INTO cluster_identity (name, value) VALUES ('cluster-id', @value) ON CONFLICT (name) DO NOTHING",
+                   ("@value", Guid.NewGuid().ToString("N"))))
+            insert.ExecuteNonQuery();
+        using var select = StandaloneStore.Command(connection, null, "SELECT value FROM cluster_identity WHERE name = 'cluster-id'");
+        return (string)select.ExecuteScalar()!;
     }
 
     internal ICaCredentialSlot Slot(string name)
