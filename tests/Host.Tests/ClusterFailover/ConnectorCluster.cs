@@ -29,7 +29,9 @@ public sealed class ClusterNode
         ScepPort = FreePort();
         ClusterPort = FreePort();
         _featureArgs = [$"--Connector:Pkcs:Enabled={Lower(pkcs)}", $"--Connector:Scep:Enabled={Lower(scep)}", $"--Connector:Revocation:Enabled={Lower(revocation)}",
-            $"--Connector:PfxImport:Enabled={Lower(pfxImport)}", $"--Connector:Recrypt:Enabled={Lower(recrypt)}"];
+            $"--Connector:PfxImport:Enabled={Lower(pfxImport)}", $"--Connector:Recrypt:Enabled={Lower(recrypt)}",
+            // The devices of these tests include Debian's scepclient, which encrypts with single DES only (refused by default).
+            "--Connector:Scep:AllowSingleDes=true"];
     }
 
     public string Name { get; }
