@@ -103,9 +103,13 @@ public sealed class KeyPoolTests
         var clock = new CertConnector.Adapters.Tests.Service.ManualTimeProvider();
         var generated = 0;
         var open = new ManualResetEventSlim(false);
-        using var pool = new KeyPool([P256], 1, spec => { open.Wait(); Interlocked.Increment(ref generated); return KeyGeneration.Generate(spec); },
+        var inside = new ManualResetEventSlim(false);
+        using var pool = new KeyPool([P256], 1, spec => { inside.Set(); open.Wait(); Interlocked.Increment(ref generated); return KeyGeneration.Generate(spec); },
             idleBeforeFill: TimeSpan.FromSeconds(1), timeProvider: clock);
-        // The filler is inside its first generation (held by the gate); a request misses and generates its own key.
+        // The filler is inside its first generation (held by the gate); a request misses and generates its own key. Waited
+        // for: a miss that came before the (lowest-priority, loaded) filler thread got there would hold it back until the
+        // manual clock moves, and the pool would never fill.
+        Assert.True(inside.Wait(TimeSpan.FromSeconds(60)), "the filler never started its first generation");
         Assert.Null(pool.TryTake(P256));
         open.Set();
         WaitFull(pool); // the generation already under way completes
