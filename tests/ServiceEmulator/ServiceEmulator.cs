@@ -121,7 +121,7 @@ public sealed class ServiceEmulator : IAsyncDisposable
         lock (_gate) _revocations.Add(new QueuedRequest((string)request["requestContext"]!, request));
     }
 
-    /// <summary>A PKCS import request as downloadPfxImportRequests hands it out (requestId, userPrincipalName, encryptedPfxBlob, …).</summary>
+    /// <summary>A PKCS import request as downloadPkcsImportRequests hands it out (requestId, userPrincipalName, encryptedPfxBlob, …).</summary>
     public void EnqueueImport(JsonObject request)
     {
         lock (_gate) _imports.Add(new QueuedRequest((string)request["requestId"]!, request));
@@ -291,10 +291,10 @@ public sealed class ServiceEmulator : IAsyncDisposable
             case "/pki/CertificateAuthorityRequests/uploadRevocationResults":
                 answer = new { value = Upload(_revocations, _revocationResults, json!["results"]!.AsArray(), "requestContext") };
                 break;
-            case "/pki/CertificateAuthorityRequests/downloadPfxImportRequests":
+            case "/pki/CertificateAuthorityRequests/downloadPkcsImportRequests":
                 answer = new { value = Download(_imports, json) };
                 break;
-            case "/pki/CertificateAuthorityRequests/uploadPfxImportResults":
+            case "/pki/CertificateAuthorityRequests/uploadPkcsImportResults":
                 answer = new { value = Upload(_imports, _importResults, json!["results"]!.AsArray(), "requestId") };
                 break;
             case "/pki/CertificateAuthorityRequests/downloadRecryptRequests":

@@ -36,7 +36,7 @@ public interface IConnectorKeyCipher
     /// private key and a certificate, and envelopes the password to the device certificate (CMS EnvelopedData, DER).
     /// The plaintext password is cleared before this returns.
     /// </summary>
-    byte[] ReencryptPfxPassword(PfxImportRequest request, DateTimeOffset now);
+    byte[] ReencryptPfxPassword(PkcsImportRequest request, DateTimeOffset now);
 
     /// <summary>Opens a CMS EnvelopedData addressed to the connector key.</summary>
     SecretBytes OpenPayload(byte[] envelopedData);

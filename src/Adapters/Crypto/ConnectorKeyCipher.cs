@@ -24,7 +24,7 @@ public sealed class ConnectorKeyCipher(ConnectorKeyHolder holder, PfxLimits? pfx
     private ConnectorKeyPair Key => holder.Key ?? throw ConnectorFailureException.Transient(IConnectorKeyCipher.KeyUnavailableCode,
         $"{holder.Problem} Another instance with the key can process the request; see 'certconnector status'.");
 
-    public byte[] ReencryptPfxPassword(PfxImportRequest request, DateTimeOffset now)
+    public byte[] ReencryptPfxPassword(PkcsImportRequest request, DateTimeOffset now)
     {
         // First, and final: a PFX that would cost unbounded CPU fails for good here, even on an instance without the key.
         PfxStructure.Check(request.EncryptedPfxBlob, pfxLimits ?? PfxLimits.Default);

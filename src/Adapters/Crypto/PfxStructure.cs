@@ -7,7 +7,7 @@ namespace CertConnector.Adapters.Crypto;
 
 /// <summary>What an imported PFX may cost: every password derivation in it (the MAC's, each PBE's) runs its iteration count,
 /// so a count of 10^9 is hours of CPU, and a request retried after every restart would spend them again.</summary>
-/// <param name="MaxIterations">the highest MAC or PBE iteration count accepted (Connector:PfxImport:MaxPfxIterations).</param>
+/// <param name="MaxIterations">the highest MAC or PBE iteration count accepted (Connector:PkcsImport:MaxPfxIterations).</param>
 public sealed record PfxLimits(int MaxIterations = PfxLimits.DefaultMaxIterations)
 {
     public const int DefaultMaxIterations = 600_000;
@@ -156,7 +156,7 @@ public static class PfxStructure
     {
         if (count < 1 || count > limits.MaxIterations)
             throw ConnectorFailureException.Final(IterationsCode,
-                $"The PFX's iteration count for {what} is {count}; at most {limits.MaxIterations} is accepted (Connector:PfxImport:MaxPfxIterations).");
+                $"The PFX's iteration count for {what} is {count}; at most {limits.MaxIterations} is accepted (Connector:PkcsImport:MaxPfxIterations).");
     }
 
     private static AsnReader Explicit0(AsnReader reader) => reader.ReadSequence(new Asn1Tag(TagClass.ContextSpecific, 0, isConstructed: true));

@@ -9,7 +9,7 @@ using CertConnector.Actors.Cluster;
 using CertConnector.Actors.Common;
 using CertConnector.Actors.Pkcs;
 using CertConnector.Actors.Revocation;
-using CertConnector.Actors.PfxImport;
+using CertConnector.Actors.PkcsImport;
 using CertConnector.Actors.Recrypt;
 using CertConnector.Actors.Scep;
 
@@ -45,7 +45,7 @@ public sealed class ConnectorJsonSerializer(ExtendedActorSystem system, JournalS
 
     /// <summary>One entry per feature: each feature's folder owns its manifest table.</summary>
     public static IReadOnlyList<IReadOnlyDictionary<string, Type>> FeatureTables { get; } =
-        [PkcsManifests.Table, ScepManifests.Table, RevocationManifests.Table, PfxImportManifests.Table, RecryptManifests.Table, ClusterManifests.Table, CommonManifests.Table];
+        [PkcsManifests.Table, ScepManifests.Table, RevocationManifests.Table, PkcsImportManifests.Table, RecryptManifests.Table, ClusterManifests.Table, CommonManifests.Table];
 
     private static readonly FrozenDictionary<string, Type> TypesByManifest = Merge(FeatureTables);
 

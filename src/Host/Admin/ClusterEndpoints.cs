@@ -72,7 +72,7 @@ public static class ClusterEndpoints
     public static IReadOnlyList<string> ConnectorKeyWarnings(IReadOnlyList<ClusterMemberView> rows, IReadOnlyList<NodeInfo?> infos)
     {
         var needing = rows.Select((row, i) => (Row: row, Info: infos[i]))
-            .Where(m => m.Info is not null && m.Row.Roles.Any(r => r is Actors.PfxImport.PfxImportHosting.Role or Actors.Recrypt.RecryptHosting.Role)).ToList();
+            .Where(m => m.Info is not null && m.Row.Roles.Any(r => r is Actors.PkcsImport.PkcsImportHosting.Role or Actors.Recrypt.RecryptHosting.Role)).ToList();
         var warnings = needing.Where(m => m.Info!.ConnectorKey is null)
             .Select(m => $"{m.Row.Address} ({m.Info!.Instance}) has the pkcs-import or recrypt role but no connector key.").ToList();
         var keys = needing.Where(m => m.Info!.ConnectorKey is not null).GroupBy(m => m.Info!.ConnectorKey!).OrderBy(g => g.Key, StringComparer.Ordinal).ToList();

@@ -10,7 +10,7 @@ namespace CertConnector.Host.Admin;
 public sealed class RemoteModeQueueGuard(RequestDelegate next, ConnectorOptions options)
 {
     public static readonly string[] QueueingRoutes = ["/api/v1/pkcs/requests", "/api/v1/revocation/requests", "/api/v1/scep/challenges",
-        "/api/v1/import/requests", "/api/v1/recrypt/requests"];
+        "/api/v1/pkcs-import/requests", "/api/v1/recrypt/requests"];
 
     public async Task InvokeAsync(HttpContext context)
     {

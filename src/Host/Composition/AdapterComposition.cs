@@ -44,7 +44,7 @@ public static class AdapterComposition
         // The connector key, kept beside the CA keys (and so the same on every instance); the import and recrypt features decrypt with it.
         services.AddSingleton(sp => new ConnectorKeyHolder(sp.GetRequiredService<BuiltInCa>().OpenConnectorKey(options.ConnectorKey),
             $"This instance has no connector key: none is stored with the CA keys and Connector:ConnectorKey:Generate is off (import one with Connector:ConnectorKey:ImportPkcs12 or ImportPem)."));
-        services.AddSingleton<IConnectorKeyCipher>(sp => new ConnectorKeyCipher(sp.GetRequiredService<ConnectorKeyHolder>(), new PfxLimits(options.PfxImport.MaxPfxIterations)));
+        services.AddSingleton<IConnectorKeyCipher>(sp => new ConnectorKeyCipher(sp.GetRequiredService<ConnectorKeyHolder>(), new PfxLimits(options.PkcsImport.MaxPfxIterations)));
         services.AddSingleton(sp => JournalSealingKey.DeriveFrom(sp.GetRequiredService<BuiltInCa>().CaPrivateKey)); // shared by all instances, as the CA key is
         // Keys generated ahead in memory for PKCS bursts; started with the connector, so the pool is full before the first request.
         if (options.Pkcs.Enabled && options.Pkcs.KeyPoolEnabled)

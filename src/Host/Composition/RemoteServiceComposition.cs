@@ -24,7 +24,7 @@ public static class RemoteServiceComposition
         services.AddSingleton(sp => new RemoteScepService(sp.GetRequiredService<ServiceChannel>()));
         services.AddSingleton<IChallengeValidator>(sp => sp.GetRequiredService<RemoteScepService>());
         services.AddSingleton<IScepResultNotifier>(sp => sp.GetRequiredService<RemoteScepService>());
-        if (options.PfxImport.Enabled) services.AddSingleton<IPfxImportService>(sp => new RemotePfxImportService(sp.GetRequiredService<ServiceChannel>(), sp.GetRequiredService<IConnectorEventLog>()));
+        if (options.PkcsImport.Enabled) services.AddSingleton<IPkcsImportService>(sp => new RemotePkcsImportService(sp.GetRequiredService<ServiceChannel>(), sp.GetRequiredService<IConnectorEventLog>()));
         if (options.Recrypt.Enabled) services.AddSingleton<IRecryptService>(sp => new RemoteRecryptService(sp.GetRequiredService<ServiceChannel>(), sp.GetRequiredService<IConnectorEventLog>()));
 
         // Health: the counts come from the Admin channel, so the event log every actor writes to is the counting one.

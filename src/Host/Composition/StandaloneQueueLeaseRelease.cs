@@ -9,7 +9,7 @@ namespace CertConnector.Host.Composition;
 /// runs, and the failure is rethrown for the caller to retry (which repeats the first harmlessly).
 /// </summary>
 public sealed class StandaloneQueueLeaseRelease(StandaloneManagementService pkcs, StandaloneRevocationQueue revocation,
-    StandalonePfxImportQueue pfxImport, StandaloneRecryptQueue recrypt) : IQueueLeaseRelease
+    StandalonePkcsImportQueue pkcsImport, StandaloneRecryptQueue recrypt) : IQueueLeaseRelease
 {
     public async Task<int> ReleaseLeasesOfAsync(string instanceId, CancellationToken cancellationToken)
     {
@@ -18,7 +18,7 @@ public sealed class StandaloneQueueLeaseRelease(StandaloneManagementService pkcs
         {
             pkcs.ReleaseLeasesOfAsync(instanceId, cancellationToken),
             revocation.ReleaseLeasesOfAsync(instanceId, cancellationToken),
-            pfxImport.ReleaseLeasesOfAsync(instanceId, cancellationToken),
+            pkcsImport.ReleaseLeasesOfAsync(instanceId, cancellationToken),
             recrypt.ReleaseLeasesOfAsync(instanceId, cancellationToken),
         };
         var counts = await Task.WhenAll(releases).ConfigureAwait(false);

@@ -3,7 +3,7 @@ using CertConnector.Host.Admin;
 using CertConnector.Actors.Pkcs;
 using CertConnector.Actors.Revocation;
 using CertConnector.Actors.Scep;
-using CertConnector.Actors.PfxImport;
+using CertConnector.Actors.PkcsImport;
 using CertConnector.Actors.Recrypt;
 using CertConnector.Adapters.Ca.BuiltIn;
 
@@ -33,7 +33,7 @@ public sealed class ConnectorOptions
     public ScepOptions Scep { get; set; } = new();
     public RevocationOptions Revocation { get; set; } = new();
     /// <summary>PKCS import (role <c>pkcs-import</c>): users' PFX passwords re-encrypted to their devices.</summary>
-    public PfxImportOptions PfxImport { get; set; } = new();
+    public PkcsImportOptions PkcsImport { get; set; } = new();
     /// <summary>Recrypt (role <c>recrypt</c>): payloads enveloped to the connector key re-enveloped to a new recipient.</summary>
     public RecryptOptions Recrypt { get; set; } = new();
     /// <summary>The connector key the PKCS import and recrypt features decrypt with (one for every instance).</summary>

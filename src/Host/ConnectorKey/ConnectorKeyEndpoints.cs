@@ -22,7 +22,7 @@ public static class ConnectorKeyEndpoints
     /// <summary>The status warning for an instance whose features need the key but that lacks it; null when all is well.</summary>
     public static string? Warning(ConnectorKeyHolder holder, IReadOnlyCollection<string> roles)
     {
-        var needing = roles.Where(r => r is Actors.PfxImport.PfxImportHosting.Role or Actors.Recrypt.RecryptHosting.Role).Order(StringComparer.Ordinal).ToList();
+        var needing = roles.Where(r => r is Actors.PkcsImport.PkcsImportHosting.Role or Actors.Recrypt.RecryptHosting.Role).Order(StringComparer.Ordinal).ToList();
         return needing.Count > 0 && holder.Key is null
             ? $"This instance has the role(s) {string.Join(", ", needing)} but no connector key: its imports and recrypts fail until it has one. {holder.Problem}"
             : null;

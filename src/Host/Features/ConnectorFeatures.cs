@@ -1,5 +1,5 @@
 using CertConnector.Host.Pkcs;
-using CertConnector.Host.PfxImport;
+using CertConnector.Host.PkcsImport;
 using CertConnector.Host.Recrypt;
 using CertConnector.Host.Revocation;
 using CertConnector.Host.Scep;
@@ -14,7 +14,7 @@ public static class ConnectorFeatures
         PkcsFeature.Definition,
         ScepFeature.Definition,
         RevocationFeature.Definition,
-        PfxImportFeature.Definition,
+        PkcsImportFeature.Definition,
         RecryptFeature.Definition,
     ];
 }

@@ -2,7 +2,7 @@ using Akka.Actor;
 using CertConnector.Actors.Logging;
 using CertConnector.Actors.Ports;
 using CertConnector.Actors.Recrypt;
-using CertConnector.Actors.Tests.PfxImport;
+using CertConnector.Actors.Tests.PkcsImport;
 
 namespace CertConnector.Actors.Tests.Recrypt;
 

@@ -7,7 +7,7 @@ using Org.BouncyCastle.Asn1;
 using Org.BouncyCastle.Asn1.X509;
 using Org.BouncyCastle.X509;
 using Org.BouncyCastle.X509.Extension;
-using static CertConnector.Adapters.Tests.Ca.CaTestSupport;
+using static CertConnector.Adapters.Tests.Common.CaTestSupport;
 
 namespace CertConnector.Adapters.Tests.Ca;
 

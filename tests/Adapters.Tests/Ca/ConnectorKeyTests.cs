@@ -2,7 +2,7 @@ using System.Security.Cryptography;
 using CertConnector.Adapters.Ca.BuiltIn;
 using CertConnector.Adapters.Crypto;
 using CertConnector.Adapters.Tests.Crypto;
-using static CertConnector.Adapters.Tests.Ca.CaTestSupport;
+using static CertConnector.Adapters.Tests.Common.CaTestSupport;
 
 namespace CertConnector.Adapters.Tests.Ca;
 

@@ -7,7 +7,7 @@ using CertConnector.Adapters.Tests.Crypto;
 using Org.BouncyCastle.Crypto;
 using Org.BouncyCastle.Pkcs;
 using Org.BouncyCastle.Utilities.IO.Pem;
-using static CertConnector.Adapters.Tests.Ca.CaTestSupport;
+using static CertConnector.Adapters.Tests.Common.CaTestSupport;
 
 namespace CertConnector.Adapters.Tests.Ca;
 

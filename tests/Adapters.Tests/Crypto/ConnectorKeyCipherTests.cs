@@ -6,7 +6,7 @@ using CertConnector.Actors.Ports;
 using CertConnector.Adapters.Ca.BuiltIn;
 using CertConnector.Adapters.Crypto;
 using Org.BouncyCastle.Asn1.X509;
-using static CertConnector.Adapters.Tests.Ca.CaTestSupport;
+using static CertConnector.Adapters.Tests.Common.CaTestSupport;
 
 namespace CertConnector.Adapters.Tests.Crypto;
 
@@ -151,7 +151,7 @@ public sealed class ConnectorKeyCipherTests : IDisposable
         Assert.Equal(("BadDeviceCertificate", false), (badRecipient.Code, badRecipient.Retryable));
     }
 
-    private PfxImportRequest Request(byte[] pfx, byte[] encryptedPassword, string padding) =>
+    private PkcsImportRequest Request(byte[] pfx, byte[] encryptedPassword, string padding) =>
         new("im-1", "alice@contoso.example", pfx, encryptedPassword, padding, _device.Certificate.GetEncoded());
 
     private byte[] Encrypt(string password, string padding)

@@ -77,7 +77,7 @@ public sealed class KeyPoolTests
     [Fact]
     public void The_filler_waits_until_demand_has_been_quiet_before_refilling()
     {
-        var clock = new CertConnector.Adapters.Tests.Service.ManualTimeProvider();
+        var clock = new ManualTimeProvider();
         var generated = 0;
         using var pool = new KeyPool([P256], 2, spec => { Interlocked.Increment(ref generated); return KeyGeneration.Generate(spec); },
             idleBeforeFill: TimeSpan.FromSeconds(1), timeProvider: clock);
@@ -100,7 +100,7 @@ public sealed class KeyPoolTests
     [Fact]
     public void A_request_that_found_the_pool_empty_also_holds_the_filler_back()
     {
-        var clock = new CertConnector.Adapters.Tests.Service.ManualTimeProvider();
+        var clock = new ManualTimeProvider();
         var generated = 0;
         var open = new ManualResetEventSlim(false);
         var inside = new ManualResetEventSlim(false);

@@ -75,7 +75,7 @@ public sealed class PfxStructureTests : IDisposable
     public void The_cipher_refuses_a_bomb_for_good_even_on_an_instance_without_the_connector_key()
     {
         var cipher = new ConnectorKeyCipher(new ConnectorKeyHolder(null, "none here"));
-        var request = new Actors.Ports.PfxImportRequest("im-1", "alice@contoso.example", HostilePfx.Build(macIterations: Huge), [1], "oaepSha256", [2]);
+        var request = new Actors.Ports.PkcsImportRequest("im-1", "alice@contoso.example", HostilePfx.Build(macIterations: Huge), [1], "oaepSha256", [2]);
         var failure = Assert.Throws<ConnectorFailureException>(() => cipher.ReencryptPfxPassword(request, DateTimeOffset.UtcNow));
         Assert.Equal((PfxStructure.IterationsCode, false), (failure.Code, failure.Retryable));
     }

@@ -6,7 +6,7 @@ using Akka.Serialization;
 using CertConnector.Actors.Common;
 using CertConnector.Actors.Pkcs;
 using CertConnector.Actors.Revocation;
-using CertConnector.Actors.PfxImport;
+using CertConnector.Actors.PkcsImport;
 using CertConnector.Actors.Recrypt;
 using CertConnector.Actors.Scep;
 using CertConnector.Actors.Ports;
@@ -28,7 +28,7 @@ public sealed class ConnectorJsonSerializerTests() : Akka.TestKit.Xunit2.TestKit
         "smime", new KeySpec(KeyAlgorithm.Ecdsa, 384), [0x30, 0x82, 0x01], "user", "S-1-5-21-1-2-3-1001", 365);
 
     private static readonly RevocationRequest Revocation = new("rv-1", "0A1B", RevocationReason.KeyCompromise, "CN=CA");
-    private static readonly PfxImportRequest Import = new("im-1", "alice@contoso.com", [0x30, 0x82], [1, 2, 3], "oaepSha256", [0x30, 0x01], "AB12", "key-1");
+    private static readonly PkcsImportRequest Import = new("im-1", "alice@contoso.com", [0x30, 0x82], [1, 2, 3], "oaepSha256", [0x30, 0x01], "AB12", "key-1");
     private static readonly RecryptRequest Recrypt = new("rc-1", [0x30, 0x80], [0x30, 0x01]);
 
     /// <summary>One sample per manifest; a type added to the serializer without a sample fails the coverage test.</summary>
@@ -67,15 +67,15 @@ public sealed class ConnectorJsonSerializerTests() : Akka.TestKit.Xunit2.TestKit
         [typeof(GetRevocationRequest)] = new GetRevocationRequest("rv-1"),
         [typeof(RevocationRequestView)] = new RevocationRequestView("rv-1", true, "Revoked", "0A1B", RevocationReason.KeyCompromise, 1, T,
             new FailureReason("A", "b", true), "4005", false, [new HistoryEntry(T, "Downloaded", "x")]),
-        [typeof(PfxImportRequestDownloaded)] = new PfxImportRequestDownloaded("im-1", Import, T),
+        [typeof(PkcsImportRequestDownloaded)] = new PkcsImportRequestDownloaded("im-1", Import, T),
         [typeof(PfxPasswordReencrypted)] = new PfxPasswordReencrypted("im-1", [0x30, 0x80, 9], T),
-        [typeof(PfxImportAttemptFailed)] = new PfxImportAttemptFailed("im-1", PfxImportStage.Reencrypt, 1, new FailureReason("ConnectorKeyUnavailable", "none", true), T.AddMinutes(1), T),
-        [typeof(PfxImportFailed)] = new PfxImportFailed("im-1", new FailureReason("PfxPasswordMismatch", "does not open", false), T),
-        [typeof(PfxImportResultUploaded)] = new PfxImportResultUploaded("im-1", true, T),
-        [typeof(StartPfxImportRequest)] = new StartPfxImportRequest(Import),
-        [typeof(PfxImportRequestCompleted)] = new PfxImportRequestCompleted("im-1", true),
-        [typeof(GetPfxImportRequest)] = new GetPfxImportRequest("im-1"),
-        [typeof(PfxImportRequestView)] = new PfxImportRequestView("im-1", true, "Reencrypted", "alice@contoso.com", "oaepSha256", 1, T,
+        [typeof(PkcsImportAttemptFailed)] = new PkcsImportAttemptFailed("im-1", PkcsImportStage.Reencrypt, 1, new FailureReason("ConnectorKeyUnavailable", "none", true), T.AddMinutes(1), T),
+        [typeof(PkcsImportFailed)] = new PkcsImportFailed("im-1", new FailureReason("PfxPasswordMismatch", "does not open", false), T),
+        [typeof(PkcsImportResultUploaded)] = new PkcsImportResultUploaded("im-1", true, T),
+        [typeof(StartPkcsImportRequest)] = new StartPkcsImportRequest(Import),
+        [typeof(PkcsImportRequestCompleted)] = new PkcsImportRequestCompleted("im-1", true),
+        [typeof(GetPkcsImportRequest)] = new GetPkcsImportRequest("im-1"),
+        [typeof(PkcsImportRequestView)] = new PkcsImportRequestView("im-1", true, "Reencrypted", "alice@contoso.com", "oaepSha256", 1, T,
             new FailureReason("A", "b", true), false, [new HistoryEntry(T, "Downloaded", "x")]),
         [typeof(RecryptRequestDownloaded)] = new RecryptRequestDownloaded("rc-1", Recrypt, T),
         [typeof(RecryptPayloadDecrypted)] = new RecryptPayloadDecrypted("rc-1", 42, T),

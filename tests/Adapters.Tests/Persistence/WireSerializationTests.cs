@@ -50,7 +50,7 @@ public sealed class WireSerializationTests() : Akka.TestKit.Xunit2.TestKit(
         Assert.Contains("CertConnector.Actors.Pkcs", features);
         Assert.Contains("CertConnector.Actors.Scep", features);
         Assert.Contains("CertConnector.Actors.Revocation", features);
-        Assert.Contains("CertConnector.Actors.PfxImport", features);
+        Assert.Contains("CertConnector.Actors.PkcsImport", features);
         Assert.Contains("CertConnector.Actors.Recrypt", features);
         Assert.Contains("CertConnector.Actors.Cluster", features);
     }

@@ -19,7 +19,7 @@ public sealed class AdminExposureTests
     public void A_plain_http_admin_listener_beyond_loopback_is_refused_naming_the_setting(string url)
     {
         var data = Path.Combine(Tools.TempDir("admin-exposed"), "data");
-        var run = StartupTests.RunToExit("admin-exposed", ["--data-dir", data, "--admin-url", url, "--scep-url", "http://127.0.0.1:0"]);
+        var run = ConnectorRun.RunToExit("admin-exposed", ["--data-dir", data, "--admin-url", url, "--scep-url", "http://127.0.0.1:0"]);
 
         Assert.True(run.ExitCode == 1, $"exit {run.ExitCode}: {run.Output}");
         Assert.DoesNotContain('\n', run.Output);
@@ -33,7 +33,7 @@ public sealed class AdminExposureTests
     {
         // The next check (a SCEP URL Kestrel cannot serve) stops the start, so nothing ever listens beyond loopback here.
         var data = Path.Combine(Tools.TempDir("admin-allowed"), "data");
-        var run = StartupTests.RunToExit("admin-allowed",
+        var run = ConnectorRun.RunToExit("admin-allowed",
             ["--data-dir", data, "--admin-url", "http://0.0.0.0:0", "--scep-url", "https://127.0.0.1:0", "--Connector:Admin:AllowPlainHttp=true"]);
 
         Assert.Equal(1, run.ExitCode);
@@ -87,7 +87,7 @@ public sealed class AdminExposureTests
         var environment = new Dictionary<string, string?>();
         foreach (var name in new[] { "no_proxy", "NO_PROXY", "all_proxy", "ALL_PROXY", "CERTCONNECTOR_URL", "CERTCONNECTOR_TOKEN" }) environment[name] = null;
         foreach (var name in new[] { "http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY" }) environment[name] = proxy;
-        var run = StartupTests.RunToExit("cli-plain", [.. args, "--data-dir", dataDir], environment);
+        var run = ConnectorRun.RunToExit("cli-plain", [.. args, "--data-dir", dataDir], environment);
         return (run.ExitCode, run.Output);
     }
 

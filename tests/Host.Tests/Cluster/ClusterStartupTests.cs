@@ -8,7 +8,7 @@ namespace CertConnector.Host.Tests.Cluster;
 public sealed class ClusterStartupTests
 {
     private static (int ExitCode, string Output, string WorkDir) Run(params string[] args) =>
-        StartupTests.RunToExit("cluster-startup", ["--admin-url", "http://127.0.0.1:0", "--scep-url", "http://127.0.0.1:0", .. args]);
+        ConnectorRun.RunToExit("cluster-startup", ["--admin-url", "http://127.0.0.1:0", "--scep-url", "http://127.0.0.1:0", .. args]);
 
     private static string Hocon(string text)
     {

@@ -26,7 +26,7 @@ public static class RemoteConnector
             ["Revocation:PollInterval"] = "00:00:00.500",
             ["Revocation:RetryBaseDelay"] = "00:00:00.500",
             ["Revocation:RetryMaxDelay"] = "00:00:02",
-            ["PfxImport:PollInterval"] = "00:00:00.500",
+            ["PkcsImport:PollInterval"] = "00:00:00.500",
             ["Recrypt:PollInterval"] = "00:00:00.500",
         };
         foreach (var (key, value) in extra ?? new Dictionary<string, string>()) settings[key] = value;

@@ -40,7 +40,7 @@ public sealed class RemoteImportRecryptDiscoveryTests
         options.Pkcs.Enabled = false;
         options.Revocation.Enabled = false;
         options.Scep.Enabled = false;
-        options.PfxImport.Enabled = import;
+        options.PkcsImport.Enabled = import;
         options.Recrypt.Enabled = recrypt;
         return options;
     }

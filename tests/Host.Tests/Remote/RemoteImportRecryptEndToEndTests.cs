@@ -38,7 +38,7 @@ public sealed class RemoteImportRecryptEndToEndTests(RemoteConnectorFixture fixt
             ["deviceCertificate"] = Der(dir, deviceCert),
         });
 
-        var result = WaitForSingleResult(() => Emulator.ImportResults, "downloadPfxImportRequests", id);
+        var result = WaitForSingleResult(() => Emulator.ImportResults, "downloadPkcsImportRequests", id);
 
         Assert.True((bool)result["succeeded"]!, result.ToJsonString());
         var opened = ImportRecryptMaterial.Decrypt(dir, Convert.FromBase64String((string)result["encryptedPassword"]!), deviceKey, deviceCert);
@@ -79,7 +79,7 @@ public sealed class RemoteImportRecryptEndToEndTests(RemoteConnectorFixture fixt
     }
 
     [Theory]
-    [InlineData("/api/v1/import/requests")]
+    [InlineData("/api/v1/pkcs-import/requests")]
     [InlineData("/api/v1/recrypt/requests")]
     public async Task The_import_and_recrypt_posts_answer_409_in_remote_mode(string route)
     {

@@ -125,7 +125,7 @@ public sealed class RemoteResilienceTests
     {
         await using var emulator = await ServiceEmulator.StartAsync();
         var dataDir = Path.Combine(Tools.TempDir("remote-refused"), "data");
-        var run = StartupTests.RunToExit("remote-startup", RemoteArgs(emulator, dataDir, wrong));
+        var run = ConnectorRun.RunToExit("remote-startup", RemoteArgs(emulator, dataDir, wrong));
         Assert.True(run.ExitCode == 1, $"exit {run.ExitCode}: {run.Output}");
         Assert.DoesNotContain('\n', run.Output);
         Assert.Contains(expected, run.Output, StringComparison.OrdinalIgnoreCase);
@@ -139,7 +139,7 @@ public sealed class RemoteResilienceTests
         await using var emulator = await ServiceEmulator.StartAsync();
         emulator.DiscoveredServices.Remove("ScepRequestValidationFEService");
         var dataDir = Path.Combine(Tools.TempDir("remote-refused"), "data");
-        var run = StartupTests.RunToExit("remote-startup", RemoteArgs(emulator, dataDir));
+        var run = ConnectorRun.RunToExit("remote-startup", RemoteArgs(emulator, dataDir));
         Assert.True(run.ExitCode == 1, $"exit {run.ExitCode}: {run.Output}");
         Assert.Contains("has no ScepRequestValidationFEService", run.Output);
         Assert.Contains("(ServiceDiscoveryMissingService)", run.Output);

@@ -21,29 +21,29 @@ public sealed class StandaloneLeasedQueueTests : IDisposable
     [Fact]
     public async Task An_import_is_leased_once_its_result_is_stored_once_and_the_blobs_come_back_intact()
     {
-        var queue = new StandalonePfxImportQueue(Database(), TimeSpan.FromMinutes(5), "me", _clock);
+        var queue = new StandalonePkcsImportQueue(Database(), TimeSpan.FromMinutes(5), "me", _clock);
         await queue.InitializeAsync();
-        var request = new PfxImportRequest("im-1", "alice@contoso.example", [0x30, 0, 0xFF], [1, 2, 3], "oaepSha384", [0x30, 9], "THUMB", "key");
+        var request = new PkcsImportRequest("im-1", "alice@contoso.example", [0x30, 0, 0xFF], [1, 2, 3], "oaepSha384", [0x30, 9], "THUMB", "key");
         Assert.True(await queue.EnqueueAsync(request));
         Assert.False(await queue.EnqueueAsync(request));
 
-        var downloaded = Assert.Single(await queue.DownloadPfxImportRequestsAsync(10, default));
+        var downloaded = Assert.Single(await queue.DownloadPkcsImportRequestsAsync(10, default));
         Assert.Equal((request.UserPrincipalName, request.PaddingScheme, request.Thumbprint, request.KeyName),
             (downloaded.UserPrincipalName, downloaded.PaddingScheme, downloaded.Thumbprint, downloaded.KeyName));
         Assert.Equal(request.EncryptedPfxBlob, downloaded.EncryptedPfxBlob);
         Assert.Equal(request.EncryptedPfxPassword, downloaded.EncryptedPfxPassword);
         Assert.Equal(request.DeviceCertificate, downloaded.DeviceCertificate);
-        Assert.Empty(await queue.DownloadPfxImportRequestsAsync(10, default));
+        Assert.Empty(await queue.DownloadPkcsImportRequestsAsync(10, default));
         Assert.Equal(QueueStatus.Leased, (await queue.GetAsync("im-1"))!.Status);
 
-        await queue.UploadPfxImportResultsAsync([new PfxImportResult("im-1", true, EncryptedPassword: [7, 7])], default);
-        await queue.UploadPfxImportResultsAsync([new PfxImportResult("im-1", false, "Other", "a different second result is only counted")], default);
+        await queue.UploadPkcsImportResultsAsync([new PkcsImportResult("im-1", true, EncryptedPassword: [7, 7])], default);
+        await queue.UploadPkcsImportResultsAsync([new PkcsImportResult("im-1", false, "Other", "a different second result is only counted")], default);
         var record = (await queue.GetAsync("im-1"))!;
         Assert.Equal((QueueStatus.Completed, 2), (record.Status, record.UploadCount));
         Assert.Equal([7, 7], record.Result!.EncryptedPassword);
         _clock.Advance(TimeSpan.FromHours(1));
-        Assert.Empty(await queue.DownloadPfxImportRequestsAsync(10, default)); // completed: never handed out again
-        Assert.Equal("import", Assert.Single(await queue.ListAsync(QueueStatus.Completed, 10, default)).Feature);
+        Assert.Empty(await queue.DownloadPkcsImportRequestsAsync(10, default)); // completed: never handed out again
+        Assert.Equal("pkcs-import", Assert.Single(await queue.ListAsync(QueueStatus.Completed, 10, default)).Feature);
     }
 
     [Fact]
