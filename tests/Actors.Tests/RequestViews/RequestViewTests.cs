@@ -39,6 +39,8 @@ public sealed class RequestViewTests : RequestActorTestKit
         Assert.False(view.Known);
         Assert.Equal("pkcs", view.Feature);
         Assert.Equal("Unknown", view.State);
+        Assert.Null(view.Details);
+        Assert.Empty(view.History);
         shard.ExpectMsg<Passivate>(); // the entity asks to be stopped: it is not kept, nor remembered
         Scheduler.Advance(TimeSpan.FromHours(1));
         Assert.Equal(0, ca.Calls);
@@ -87,6 +89,11 @@ public sealed class RequestViewTests : RequestActorTestKit
         Assert.Equal("THUMB" + view.SerialNumber, view.Thumbprint);
         Assert.Equal(DateTimeOffset.Parse("2030-01-01T00:00:00Z"), view.ExpiresAt);
         Assert.Null(view.ErrorCode);
+        Assert.Equal(["Downloaded", "Issued", "Uploaded"], view.History.Select(h => h.Event));
+        var details = Assert.IsType<PkcsViewDetails>(view.Details);
+        Assert.Equal((Samples.Request().SubjectName, Samples.Request().TemplateName, Samples.Request().KeySpec.ToString()),
+            (details.Subject, details.Template, details.Key));
+        Assert.Null(details.Failure);
         Assert.Equal(journaled, JournaledCount("pkcs-req-1"));
     }
 
@@ -107,6 +114,7 @@ public sealed class RequestViewTests : RequestActorTestKit
         Assert.All(views, v => Assert.Equal(1, v.Attempts));
         Assert.All(views, v => Assert.Equal("CA busy", v.ErrorMessage));
         Assert.All(views, v => Assert.NotNull(v.NextAttemptAt));
+        Assert.All(views, v => Assert.Equal("CA busy", Assert.IsType<PkcsViewDetails>(v.Details).Failure?.Message));
         Assert.Equal(1, ca.Calls); // the queries started no retry
         Assert.Equal(journaled, JournaledCount("pkcs-req-1"));
 
@@ -129,13 +137,16 @@ public sealed class RequestViewTests : RequestActorTestKit
         var wire = Encoding.UTF8.GetString(serializer.ToBinary(view));
 
         Assert.Contains(view.SerialNumber!, wire);
+        var details = Assert.IsType<PkcsViewDetails>(view.Details);
+        Assert.Contains(details.Subject, wire); // the feature's own part is on the wire too, under its manifest
+        Assert.Contains("\"pkcs.view-details.v1\"", wire);
         foreach (var secret in new[] { PfxSecret, PasswordSecret })
         {
             Assert.DoesNotContain(Convert.ToBase64String(secret), wire);
             Assert.DoesNotContain(Encoding.ASCII.GetString(secret), wire);
             Assert.DoesNotContain(Convert.ToHexString(secret), wire, StringComparison.OrdinalIgnoreCase);
         }
-        Assert.DoesNotContain(typeof(RequestView).GetProperties(), p => p.PropertyType == typeof(byte[]));
+        Assert.DoesNotContain(typeof(RequestView).GetProperties().Concat(typeof(PkcsViewDetails).GetProperties()), p => p.PropertyType == typeof(byte[]));
         Assert.Equal(view, serializer.FromBinary(serializer.ToBinary(view), serializer.Manifest(view)));
     }
 
