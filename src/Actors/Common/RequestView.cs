@@ -47,6 +47,8 @@ public sealed record RequestView(
 /// <summary>
 /// The wire names of the messages every feature shares (see the features' *Manifests.cs). Wire only, never journaled: the view's
 /// v1 (without history and details) is not read any more, so members of two versions cannot show each other's requests.
+/// Retired with the one view, never to be reused: request.view.v1 and each feature's own query and view (pkcs.get.v1, pkcs.view.v1,
+/// revocation.get.v1, revocation.view.v1, pfximport.get.v1, pfximport.view.v1, recrypt.get.v1, recrypt.view.v1, scep.get.v1, scep.view.v1).
 /// </summary>
 public static class CommonManifests
 {

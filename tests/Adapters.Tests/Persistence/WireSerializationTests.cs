@@ -118,6 +118,20 @@ public sealed class WireSerializationTests() : Akka.TestKit.Xunit2.TestKit(
         Assert.Contains(error, e.Message);
     }
 
+    private sealed record SecretDetails(string Password) : IRequestViewDetails, IHoldsSecret;
+
+    /// <summary>A view is never sealed, so details that hold a secret are refused rather than written in the clear.</summary>
+    [Fact]
+    public void Details_that_hold_a_secret_are_refused_before_anything_is_written()
+    {
+        var view = RequestView.Unknown("pkcs", "r-1") with { Known = true, Details = new SecretDetails("hunter2") };
+        var serializer = Sys.Serialization.FindSerializerFor(view);
+
+        var e = Assert.ThrowsAny<Exception>(() => serializer.ToBinary(view));
+
+        Assert.Contains("holds a secret", (e as SerializationException ?? e.InnerException)?.Message ?? e.Message);
+    }
+
     /// <summary>
     /// Retired with the one view: each feature's own query and view, and the view without details. Wire only, never journaled, so no
     /// journal holds them; a member of an older version that sends one gets no answer (its <c>show</c> times out), which the notes say.
