@@ -24,7 +24,7 @@ public abstract class StandaloneLeasedQueue<TRequest, TResult> : IStandaloneRequ
     private readonly TimeProvider _time;
     private readonly TimeSpan _leaseDuration;
     private readonly string _instanceId;
-    private readonly string _requests, _results, _select;
+    private readonly string _requests, _results, _select, _insertRequest, _insertResult;
     private readonly IReadOnlyList<string> _requestColumns, _resultColumns;
 
     /// <param name="requestColumns">the request's columns after <c>request_id</c>, in the order <see cref="RequestValues"/> and <see cref="ReadRequest"/> use.</param>
@@ -73,6 +73,15 @@ public abstract class StandaloneLeasedQueue<TRequest, TResult> : IStandaloneRequ
         _select = $"SELECT r.request_id{Leading(_requestColumns, "r.")}, r.enqueued_at, r.lease_expires_at, r.delivery_count, " +
                   $"s.succeeded, s.error_code, s.error_message{Leading(_resultColumns, "s.")}, s.uploaded_at, s.upload_count " +
                   $"FROM {requestsTable} r LEFT JOIN {resultsTable} s ON s.request_id = r.request_id";
+        _insertRequest = $"""
+            INSERT INTO {requestsTable} (request_id{Leading(_requestColumns)}, enqueued_at)
+            VALUES (@id{Leading(_requestColumns.Select((_, i) => $"@c{i}"))}, @now)
+            ON CONFLICT (request_id) DO NOTHING
+            """;
+        _insertResult = $"""
+            INSERT INTO {resultsTable} (request_id, succeeded, error_code, error_message{Leading(_resultColumns)}, uploaded_at)
+            VALUES (@id, @succeeded, @code, @message{Leading(_resultColumns.Select((_, i) => $"@c{i}"))}, @now)
+            """;
     }
 
     public abstract string Feature { get; }
@@ -126,14 +135,9 @@ public abstract class StandaloneLeasedQueue<TRequest, TResult> : IStandaloneRequ
         Validate(request);
         var parameters = new List<(string, object?)> { ("@id", id), ("@now", StandaloneDatabase.FormatTime(_time.GetUtcNow())) };
         parameters.AddRange(RequestValues(request).Select((v, i) => ($"@c{i}", v)));
-        var sql = $"""
-            INSERT INTO {_requests} (request_id{Leading(_requestColumns)}, enqueued_at)
-            VALUES (@id{Leading(_requestColumns.Select((_, i) => $"@c{i}"))}, @now)
-            ON CONFLICT (request_id) DO NOTHING
-            """;
         return _store.InWriteTransactionAsync(async (connection, transaction) =>
         {
-            await using var insert = StandaloneStore.Command(connection, transaction, sql, [.. parameters]);
+            await using var insert = StandaloneStore.Command(connection, transaction, _insertRequest, [.. parameters]);
             // The caller's token counts until its write starts; within a commit shared with other callers the insert runs to its end.
             return await insert.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false) == 1;
         }, cancellationToken);
@@ -186,10 +190,7 @@ public abstract class StandaloneLeasedQueue<TRequest, TResult> : IStandaloneRequ
                 var (succeeded, code, message) = OutcomeOf(result);
                 var parameters = new List<(string, object?)> { ("@id", id), ("@succeeded", succeeded ? 1 : 0), ("@code", code), ("@message", message), ("@now", now) };
                 parameters.AddRange(ResultValues(result).Select((v, i) => ($"@c{i}", v)));
-                await using var insert = StandaloneStore.Command(connection, transaction, $"""
-                    INSERT INTO {_results} (request_id, succeeded, error_code, error_message{Leading(_resultColumns)}, uploaded_at)
-                    VALUES (@id, @succeeded, @code, @message{Leading(_resultColumns.Select((_, i) => $"@c{i}"))}, @now)
-                    """, [.. parameters]);
+                await using var insert = StandaloneStore.Command(connection, transaction, _insertResult, [.. parameters]);
                 await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
                 await QueueLeases.CompleteAsync(connection, transaction, _requests, id, now, cancellationToken).ConfigureAwait(false);
                 stored++;
