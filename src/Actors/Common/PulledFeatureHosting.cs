@@ -6,7 +6,7 @@ using CertConnector.Actors.Sharding;
 
 namespace CertConnector.Actors.Common;
 
-/// <summary>The Akka.Hosting shape every pulled feature (revocation, PKCS import, recrypt) shares.</summary>
+/// <summary>The Akka.Hosting shape every pulled feature (PKCS, revocation, PKCS import, recrypt) shares.</summary>
 public static class PulledFeatureHosting
 {
     /// <summary>

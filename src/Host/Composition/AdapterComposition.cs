@@ -51,18 +51,8 @@ public static class AdapterComposition
             services.AddSingleton(_ => new KeyPool(options.Pkcs.PooledKeySpecs(), options.Pkcs.KeyPoolSize));
         services.AddSingleton<IPkcsCredentialFactory>(sp => new PkcsCredentialFactory(sp.GetRequiredService<TimeProvider>(), sp.GetService<KeyPool>()));
 
-        services.AddSingleton(sp =>
-        {
-            var standalone = new StandaloneManagementService(new StandaloneOptions
-            {
-                DatabasePath = data.StandaloneDatabase,
-                Database = shared,
-                InstanceId = instanceId,
-                LeaseDuration = options.Standalone.LeaseDuration,
-            }, sp.GetRequiredService<TimeProvider>());
-            return Initialized(standalone, s => s.InitializeAsync());
-        });
-        services.AddSingleton(sp => sp.GetRequiredService<StandaloneManagementService>().Database); // shared by every feature's standalone store
+        // Every feature's standalone store lives in it; created (or the server reached) at start-up, closed when the host stops.
+        services.AddSingleton(_ => Initialized(shared ?? new StandaloneDatabase(data.StandaloneDatabase, StandaloneDatabase.DefaultBusyTimeout), d => d.InitializeAsync()));
         services.AddSingleton(new StandaloneInstance(instanceId));
 
         foreach (var feature in ConnectorFeatures.All) feature.AddServices(services, options);

@@ -8,7 +8,7 @@ namespace CertConnector.Host.Composition;
 /// ended in each. The queues are independent, so one failing does not keep the other's leases: the second still
 /// runs, and the failure is rethrown for the caller to retry (which repeats the first harmlessly).
 /// </summary>
-public sealed class StandaloneQueueLeaseRelease(StandaloneManagementService pkcs, StandaloneRevocationQueue revocation,
+public sealed class StandaloneQueueLeaseRelease(StandalonePkcsQueue pkcs, StandaloneRevocationQueue revocation,
     StandalonePkcsImportQueue pkcsImport, StandaloneRecryptQueue recrypt) : IQueueLeaseRelease
 {
     public async Task<int> ReleaseLeasesOfAsync(string instanceId, CancellationToken cancellationToken)

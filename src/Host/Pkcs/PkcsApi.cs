@@ -1,5 +1,6 @@
 using CertConnector.Actors.Common;
 using CertConnector.Actors.Pkcs;
+using CertConnector.Actors.Ports;
 using CertConnector.Adapters.Service.Standalone;
 
 namespace CertConnector.Host.Pkcs;
@@ -27,13 +28,13 @@ public sealed record PkcsRequestDetails(
     DateTimeOffset? ExpiresAt = null)
 {
     /// <summary>The actor's view, with the queue's record when a standalone queue holds the request (it then names what was asked for).</summary>
-    public static PkcsRequestDetails Of(RequestView view, PkcsRequestRecord? record)
+    public static PkcsRequestDetails Of(RequestView view, QueuedRecord<PkcsRequest, PkcsResult>? record)
     {
         var details = view.Details as PkcsViewDetails;
         return new(view.RequestId, record?.Status.ToString(), view.Known ? view.State : "NotDownloaded",
             record?.Request.SubjectName ?? details?.Subject ?? "", record?.Request.TemplateName ?? details?.Template ?? "",
             record?.Request.KeySpec.ToString() ?? details?.Key ?? "", record?.EnqueuedAt, view.Attempts, view.NextAttemptAt, details?.Failure,
-            view.SerialNumber, view.Thumbprint, view.ResultDelivered, record is null ? view.ResultDelivered ? 1 : 0 : record.Result?.UploadCount ?? 0,
+            view.SerialNumber, view.Thumbprint, view.ResultDelivered, record?.UploadCount ?? (view.ResultDelivered ? 1 : 0),
             view.History, view.ExpiresAt);
     }
 }

@@ -21,7 +21,7 @@ public static class PkcsEndpoints
         {
             var (request, error) = validator.Validate(body);
             if (error is not null) return Results.BadRequest(error);
-            if (!await queue.EnqueuePkcsRequestAsync(request!, ct))
+            if (!await queue.EnqueueAsync(request!, ct))
                 return Results.Conflict(new ApiError($"A request with ID '{request!.RequestId}' already exists.", "requestId"));
             coordinator.ActorRef.Tell(PollNow.Instance); // no need to wait for the next poll
             return Results.Accepted($"/api/v1/pkcs/requests/{request!.RequestId}", new RequestAccepted(request.RequestId, "Queued"));
@@ -31,13 +31,13 @@ public static class PkcsEndpoints
         pkcs.MapGet("/{id}", async (string id, IPkcsQueue queue, IRequiredActor<PkcsRequestRegion> region, ConnectorOptions options, ActorSystem system,
             CancellationToken ct) =>
             await RequestViews.ShowAsync(system, PkcsHosting.Role, region.ActorRef, PkcsRequestActor.PersistenceIdOf(id), "PKCS request", id,
-                await queue.GetPkcsRequestAsync(id, ct), options.Service.IsRemote, PkcsRequestDetails.Of, ct));
+                await queue.GetAsync(id, ct), options.Service.IsRemote, PkcsRequestDetails.Of, ct));
 
         pkcs.MapGet("/{id}/result", async (string id, IPkcsQueue queue, CancellationToken ct) =>
         {
-            var record = await queue.GetPkcsRequestAsync(id, ct);
+            var record = await queue.GetAsync(id, ct);
             if (record is null) return Results.NotFound(new ApiError($"No PKCS request '{id}'."));
-            if (record.Result is not { Result: var r })
+            if (record.Result is not { } r)
                 return Results.Conflict(new ApiError($"Request '{id}' has no result yet (queue status {record.Status}); see 'pkcs show {id}'."));
             return Results.Ok(new PkcsResultBody(id, r.Succeeded, r.ErrorCode, r.ErrorMessage, r.EncryptedPfx, r.EncryptedPassword,
                 r.CertificateDer is { } der ? Pem.Certificates([der]) : null, r.SerialNumber, r.CertificateThumbprint, r.ExpirationDateUtc));

@@ -4,6 +4,7 @@ using CertConnector.Actors.Pkcs;
 using CertConnector.Actors.Ports;
 using CertConnector.Adapters.Service.Standalone;
 using CertConnector.Host.Admin;
+using CertConnector.Host.Composition;
 using CertConnector.Host.Features;
 
 namespace CertConnector.Host.Pkcs;
@@ -17,9 +18,11 @@ public static class PkcsFeature
     /// <summary>Standalone: the queue in standalone.db is both the service port and the admin API's queue.</summary>
     private static void AddServices(IServiceCollection services, Configuration.ConnectorOptions options)
     {
-        services.AddSingleton<IPkcsService>(sp => sp.GetRequiredService<StandaloneManagementService>());
-        services.AddSingleton<IPkcsQueue>(sp => sp.GetRequiredService<StandaloneManagementService>());
-        services.AddSingleton<IStandaloneRequestList>(sp => sp.GetRequiredService<StandaloneManagementService>());
+        services.AddSingleton(sp => AdapterComposition.Initialized(new StandalonePkcsQueue(sp.GetRequiredService<StandaloneDatabase>(),
+            options.Standalone.LeaseDuration, sp.GetRequiredService<StandaloneInstance>().Id, sp.GetRequiredService<TimeProvider>()), q => q.InitializeAsync()));
+        services.AddSingleton<IPkcsService>(sp => sp.GetRequiredService<StandalonePkcsQueue>());
+        services.AddSingleton<IPkcsQueue>(sp => sp.GetRequiredService<StandalonePkcsQueue>());
+        services.AddSingleton<IStandaloneRequestList>(sp => sp.GetRequiredService<StandalonePkcsQueue>());
         services.AddSingleton(sp => new PkcsPorts(
             sp.GetRequiredService<IPkcsCredentialFactory>(),
             sp.GetRequiredService<ICertificateAuthority>(),

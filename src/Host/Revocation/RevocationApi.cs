@@ -34,12 +34,12 @@ public sealed record RevocationRequestDetails(
     IReadOnlyList<HistoryEntry> History)
 {
     /// <summary>The actor's view, with the queue's record when a standalone queue holds the revocation.</summary>
-    public static RevocationRequestDetails Of(RequestView view, RevocationRequestRecord? record)
+    public static RevocationRequestDetails Of(RequestView view, QueuedRecord<QueuedRevocation, RevocationRequestResult>? record)
     {
         var details = view.Details as RevocationViewDetails;
-        var reason = record?.Request.Reason ?? details?.Reason;
-        return new(view.RequestId, record?.Status.ToString(), view.Known ? view.State : "NotDownloaded", record?.Request.SerialNumber ?? view.SerialNumber ?? "",
-            reason is { } r ? RevocationFields.NameOf(r) : "", record?.PkcsRequestId, record?.EnqueuedAt, view.Attempts, view.NextAttemptAt,
+        var reason = record?.Request.Revocation.Reason ?? details?.Reason;
+        return new(view.RequestId, record?.Status.ToString(), view.Known ? view.State : "NotDownloaded", record?.Request.Revocation.SerialNumber ?? view.SerialNumber ?? "",
+            reason is { } r ? RevocationFields.NameOf(r) : "", record?.Request.PkcsRequestId, record?.EnqueuedAt, view.Attempts, view.NextAttemptAt,
             details?.Failure, details?.ResultCode ?? record?.Result?.ErrorCode, view.ResultDelivered,
             record?.UploadCount ?? (view.ResultDelivered ? 1 : 0), view.History);
     }

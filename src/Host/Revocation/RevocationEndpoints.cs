@@ -25,9 +25,9 @@ public static class RevocationEndpoints
             if (body.PkcsRequestId is { Length: > 0 } pkcsId)
             {
                 if (body.Serial is { Length: > 0 }) return Results.BadRequest(new ApiError("Give serial or pkcsRequestId, not both.", "serial"));
-                var record = await pkcs.GetPkcsRequestAsync(pkcsId, ct);
+                var record = await pkcs.GetAsync(pkcsId, ct);
                 if (record is null) return Results.NotFound(new ApiError($"No PKCS request '{pkcsId}'.", "pkcsRequestId"));
-                if (record.Result?.Result is not { Succeeded: true, SerialNumber: { } produced })
+                if (record.Result is not { Succeeded: true, SerialNumber: { } produced })
                     return Results.Conflict(new ApiError($"PKCS request '{pkcsId}' has produced no certificate (queue status {record.Status}).", "pkcsRequestId"));
                 serial = produced;
             }

@@ -22,12 +22,7 @@ public sealed class PostgresStoreTests : IDisposable
 
     private StandaloneDatabase Instance() => _db.OpenInstance();
 
-    private StandaloneManagementService Pkcs(StandaloneDatabase database, string instance) => new(new StandaloneOptions
-    {
-        Database = database,
-        InstanceId = instance,
-        LeaseDuration = TimeSpan.FromMinutes(5),
-    }, _clock);
+    private StandalonePkcsQueue Pkcs(StandaloneDatabase database, string instance) => new(database, TimeSpan.FromMinutes(5), instance, _clock);
 
     private static PkcsRequest Request(string id) => new(
         id, $"CN={id}", [new SubjectAltName("dns", $"{id}.example.com")], "WiFi", KeySpec.Parse("ec:p256"), [1, 2, 3], "device", null, 30);
@@ -37,26 +32,26 @@ public sealed class PostgresStoreTests : IDisposable
     {
         var service = Pkcs(Instance(), "node-a");
         await service.InitializeAsync();
-        Assert.True(await service.EnqueuePkcsRequestAsync(Request("r1")));
-        Assert.False(await service.EnqueuePkcsRequestAsync(Request("r1")));
+        Assert.True(await service.EnqueueAsync(Request("r1")));
+        Assert.False(await service.EnqueueAsync(Request("r1")));
 
         var downloaded = Assert.Single(await service.DownloadPkcsRequestsAsync(10, default));
         Assert.Equal("r1", downloaded.RequestId);
         Assert.Equal(30, downloaded.ValidityDays);
         Assert.Equal([1, 2, 3], downloaded.DeviceCertificate);
-        Assert.Equal(QueueStatus.Leased, (await service.GetPkcsRequestAsync("r1"))!.Status);
+        Assert.Equal(QueueStatus.Leased, (await service.GetAsync("r1"))!.Status);
 
         // A failure result has NULL bytes: plain VALUES lets PostgreSQL type them from the columns.
         var failed = new PkcsResult("r1", false, ErrorCode: "CaRejected", ErrorMessage: "no");
-        Assert.Equal(new UploadSummary(1, 0, 0), await service.StorePkcsResultsAsync([failed]));
-        Assert.Equal(new UploadSummary(0, 1, 0), await service.StorePkcsResultsAsync([failed]));
-        Assert.Equal(new UploadSummary(0, 0, 1), await service.StorePkcsResultsAsync([failed with { RequestId = "nope" }]));
+        Assert.Equal(new UploadSummary(1, 0, 0), await service.UploadResultsAsync([failed]));
+        Assert.Equal(new UploadSummary(0, 1, 0), await service.UploadResultsAsync([failed]));
+        Assert.Equal(new UploadSummary(0, 0, 1), await service.UploadResultsAsync([failed with { RequestId = "nope" }]));
 
-        var record = (await service.GetPkcsRequestAsync("r1"))!;
+        var record = (await service.GetAsync("r1"))!;
         Assert.Equal(QueueStatus.Failed, record.Status);
-        Assert.Equal(2, record.Result!.UploadCount);
-        Assert.Equal("CaRejected", record.Result.Result.ErrorCode);
-        Assert.Single(await service.ListPkcsRequestsAsync(QueueStatus.Failed, 10));
+        Assert.Equal(2, record.UploadCount);
+        Assert.Equal("CaRejected", record.Result!.ErrorCode);
+        Assert.Single(await service.ListAsync(QueueStatus.Failed, 10, default));
         Assert.Empty(await service.DownloadPkcsRequestsAsync(10, default));
     }
 
@@ -67,7 +62,7 @@ public sealed class PostgresStoreTests : IDisposable
         var b = Pkcs(Instance(), "node-b");
         await a.InitializeAsync();
         await b.InitializeAsync();
-        for (var i = 0; i < 60; i++) await a.EnqueuePkcsRequestAsync(Request($"q{i:D2}"));
+        for (var i = 0; i < 60; i++) await a.EnqueueAsync(Request($"q{i:D2}"));
 
         var batches = await Task.WhenAll(Enumerable.Range(0, 12).Select(i => Task.Run(() => (i % 2 == 0 ? a : b).DownloadPkcsRequestsAsync(7, default))));
 
@@ -83,15 +78,15 @@ public sealed class PostgresStoreTests : IDisposable
         var a = Pkcs(Instance(), "node-a");
         var b = Pkcs(Instance(), "node-b");
         await a.InitializeAsync();
-        await a.EnqueuePkcsRequestAsync(Request("held-by-a"));
+        await a.EnqueueAsync(Request("held-by-a"));
         await a.DownloadPkcsRequestsAsync(1, default);
-        await a.EnqueuePkcsRequestAsync(Request("held-by-b"));
+        await a.EnqueueAsync(Request("held-by-b"));
         await b.DownloadPkcsRequestsAsync(1, default);
 
-        Assert.Equal(1, await a.ReleaseOwnLeasesAsync());
+        Assert.Equal(1, await a.ReleaseLeasesOfAsync("node-a"));
 
         Assert.Equal("held-by-a", Assert.Single(await b.DownloadPkcsRequestsAsync(10, default)).RequestId);
-        Assert.Equal(QueueStatus.Leased, (await a.GetPkcsRequestAsync("held-by-b"))!.Status);
+        Assert.Equal(QueueStatus.Leased, (await a.GetAsync("held-by-b"))!.Status);
     }
 
     [Fact]
@@ -109,7 +104,7 @@ public sealed class PostgresStoreTests : IDisposable
         var record = (await queue.GetAsync("v1"))!;
         Assert.Equal(QueueStatus.Completed, record.Status);
         Assert.Equal(2, record.UploadCount);
-        Assert.Equal("pkcs-1", record.PkcsRequestId);
+        Assert.Equal("pkcs-1", record.Request.PkcsRequestId);
         Assert.Equal(0, _db.Scalar("SELECT count(*) FROM revocation_results WHERE request_id = 'unknown'"));
     }
 

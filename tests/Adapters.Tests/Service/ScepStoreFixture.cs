@@ -11,7 +11,7 @@ public abstract class ScepStoreFixture : IDisposable
 
     protected ManualTimeProvider Clock { get; } = new();
 
-    protected string DbPath => Path.Combine(Dir, StandaloneOptions.DatabaseFileName);
+    protected string DbPath => Path.Combine(Dir, StandaloneDatabase.FileName);
 
     /// <summary>A database handle on the test's file (or <paramref name="path"/>); several model several instances.</summary>
     protected StandaloneDatabase OpenDatabase(string? path = null)

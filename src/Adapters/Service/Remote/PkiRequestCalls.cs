@@ -3,7 +3,7 @@ using CertConnector.Actors.Logging;
 namespace CertConnector.Adapters.Service.Remote;
 
 /// <summary>
-/// The download / upload pair that PKCS, PKCS import and recrypt each make on <c>{pki}/CertificateAuthorityRequests</c>
+/// The download / upload pair that PKCS, revocation, PKCS import and recrypt each make on <c>{pki}/CertificateAuthorityRequests</c>
 /// (SPEC §3): one piece of code for what they share. A downloaded item that cannot be mapped (the mapping throws
 /// <see cref="FormatException"/>) never reaches the actors: it is logged and answered at once with a failure, so the
 /// service stops handing it out and the operator sees why.
@@ -12,17 +12,21 @@ public static class PkiRequestCalls
 {
     public const string Base = "CertificateAuthorityRequests";
 
-    /// <summary>A request the connector refused: its ID and why (errorCode <c>BadRequest</c>).</summary>
-    public sealed record Refusal(string RequestId, string Reason)
+    /// <summary>A request the connector refused: its ID, the error code to answer with (<see cref="RefusalAnswer.ErrorCode"/>) and why.</summary>
+    public sealed record Refusal(string RequestId, string ErrorCode, string Reason)
     {
-        public const string ErrorCode = "BadRequest";
+        /// <summary>The refusal code of every call whose error codes the service leaves to the connector.</summary>
+        public const string BadRequest = "BadRequest";
     }
 
+    /// <param name="downloadParameters">the call's <c>downloadParameters</c> for a batch size (already clamped to 1..500); by default only <c>maxRequests</c>.</param>
     public static async Task<IReadOnlyList<TRequest>> DownloadAsync<TDto, TRequest>(this ServiceChannel channel, string call, EventDefinition failureEvent,
-        int maxRequests, Func<TDto, string?> idOf, Func<TDto, TRequest> map, RefusalAnswer refusals, CancellationToken cancellationToken)
+        int maxRequests, Func<TDto, string?> idOf, Func<TDto, TRequest> map, RefusalAnswer refusals, CancellationToken cancellationToken,
+        Func<int, object>? downloadParameters = null)
     {
+        var max = Math.Clamp(maxRequests, 1, 500);
         var answer = await channel.PostAsync<ValueList<TDto>>(new ServiceCall(ServiceNames.Pki, $"{Base}/{call}", failureEvent),
-            new { downloadParameters = new { maxRequests = Math.Clamp(maxRequests, 1, 500) } }, cancellationToken).ConfigureAwait(false);
+            new { downloadParameters = downloadParameters?.Invoke(max) ?? new { maxRequests = max } }, cancellationToken).ConfigureAwait(false);
         var accepted = new List<TRequest>();
         var refused = new List<Refusal>();
         foreach (var dto in answer.Value ?? [])
@@ -34,8 +38,8 @@ public static class PkiRequestCalls
             }
             catch (FormatException e)
             {
-                refusals.Log.Write(refusals.Event, id, $"{refusals.What} request {id} from the service cannot be processed: {e.Message}", ("errorCode", Refusal.ErrorCode));
-                refused.Add(new Refusal(id, e.Message));
+                refusals.Log.Write(refusals.Event, id, $"{refusals.What} request {id} from the service cannot be processed: {e.Message}", ("errorCode", refusals.ErrorCode));
+                refused.Add(new Refusal(id, refusals.ErrorCode, e.Message));
             }
         }
         if (refused.Count > 0) await refusals.Upload(refused, cancellationToken).ConfigureAwait(false);
@@ -53,5 +57,9 @@ public static class PkiRequestCalls
 
     /// <summary>How a feature answers refused requests: the event to log (its request-failure event), the feature's name in the
     /// message, and the upload of the failure results.</summary>
-    public sealed record RefusalAnswer(IConnectorEventLog Log, EventDefinition Event, string What, Func<IReadOnlyList<Refusal>, CancellationToken, Task> Upload);
+    public sealed record RefusalAnswer(IConnectorEventLog Log, EventDefinition Event, string What, Func<IReadOnlyList<Refusal>, CancellationToken, Task> Upload)
+    {
+        /// <summary><see cref="Refusal.BadRequest"/>, unless the service's API fixes the feature's error codes (revocation's are numeric).</summary>
+        public string ErrorCode { get; init; } = Refusal.BadRequest;
+    }
 }

@@ -14,7 +14,7 @@ public sealed class RemotePkcsImportService(ServiceChannel channel, IConnectorEv
         channel.DownloadAsync<PkcsImportRequestDto, PkcsImportRequest>("downloadPkcsImportRequests", ConnectorEvents.PkcsImportDownloadFailure, maxRequests,
             dto => dto.RequestId, dto => dto.ToRequest(),
             new(log, ConnectorEvents.PkcsImportRequestFailure, "Import", (refused, ct) => UploadPkcsImportResultsAsync(
-                [.. refused.Select(r => new PkcsImportResult(r.RequestId, false, PkiRequestCalls.Refusal.ErrorCode, r.Reason))], ct)),
+                [.. refused.Select(r => new PkcsImportResult(r.RequestId, false, r.ErrorCode, r.Reason))], ct)),
             cancellationToken);
 
     public Task UploadPkcsImportResultsAsync(IReadOnlyList<PkcsImportResult> results, CancellationToken cancellationToken) =>

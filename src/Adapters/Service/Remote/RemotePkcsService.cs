@@ -17,7 +17,7 @@ public sealed class RemotePkcsService(ServiceChannel channel, IConnectorEventLog
         channel.DownloadAsync<PkcsRequestDto, PkcsRequest>("downloadPkcsRequests", ConnectorEvents.PkcsDownloadFailure, maxRequests,
             dto => dto.RequestId, dto => dto.ToRequest(),
             new(log, ConnectorEvents.PkcsRequestFailure, "PKCS", (refused, ct) => UploadPkcsResultsAsync(
-                [.. refused.Select(r => new PkcsResult(r.RequestId, false, PkiRequestCalls.Refusal.ErrorCode, r.Reason))], ct)),
+                [.. refused.Select(r => new PkcsResult(r.RequestId, false, r.ErrorCode, r.Reason))], ct)),
             cancellationToken);
 
     public Task UploadPkcsResultsAsync(IReadOnlyList<PkcsResult> results, CancellationToken cancellationToken) =>

@@ -15,7 +15,7 @@ public sealed class RemoteRecryptService(ServiceChannel channel, IConnectorEvent
             dto => new RecryptRequest(dto.RequestId, ServiceBase64.Decode(dto.EncryptedPayload, "encryptedPayload"),
                 ServiceBase64.Decode(dto.RecipientCertificate, "recipientCertificate")),
             new(log, ConnectorEvents.PkcsRecryptRequestFailure, "Recrypt", (refused, ct) => UploadRecryptResultsAsync(
-                [.. refused.Select(r => new RecryptResult(r.RequestId, false, PkiRequestCalls.Refusal.ErrorCode, r.Reason))], ct)),
+                [.. refused.Select(r => new RecryptResult(r.RequestId, false, r.ErrorCode, r.Reason))], ct)),
             cancellationToken);
 
     public Task UploadRecryptResultsAsync(IReadOnlyList<RecryptResult> results, CancellationToken cancellationToken) =>

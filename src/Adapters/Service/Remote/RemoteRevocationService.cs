@@ -1,44 +1,41 @@
 using System.Text.Json;
 using CertConnector.Actors.Logging;
 using CertConnector.Actors.Ports;
+using CertConnector.Actors.Revocation;
 
 namespace CertConnector.Adapters.Service.Remote;
 
-/// <summary><see cref="IRevocationService"/> over downloadRevocationRequests / uploadRevocationResults (SPEC §3, as Intune's).</summary>
+/// <summary>
+/// <see cref="IRevocationService"/> over downloadRevocationRequests / uploadRevocationResults (as Intune's). A revocation without
+/// serial number or with an unknown reason is answered at once with a failure result (<see cref="PkiRequestCalls"/>). The service's
+/// revocation API fixes numeric error codes (4000–4099 final), so the refusal code is its generic final error, 4000, where the
+/// other features answer <c>BadRequest</c>.
+/// </summary>
 public sealed class RemoteRevocationService(ServiceChannel channel, IConnectorEventLog log, string? issuerName = null) : IRevocationService
 {
-    public async Task<IReadOnlyList<RevocationRequest>> DownloadRevocationRequestsAsync(int maxRequests, CancellationToken cancellationToken)
-    {
-        var answer = await channel.PostAsync<ValueList<RevocationRequestDto>>(
-            new ServiceCall(ServiceNames.Pki, $"{RemotePkcsService.Base}/downloadRevocationRequests", ConnectorEvents.RevokeDownloadFailure),
-            new { downloadParameters = new { maxRequests = Math.Clamp(maxRequests, 1, 500), issuerName } }, cancellationToken).ConfigureAwait(false);
-        var accepted = new List<RevocationRequest>();
-        var refused = new List<RevocationRequestResult>();
-        foreach (var dto in answer.Value ?? [])
-        {
-            if (string.IsNullOrWhiteSpace(dto.RequestContext)) continue;
-            if (string.IsNullOrWhiteSpace(dto.SerialNumber) || ReasonOf(dto.Reason) is not { } reason)
+    public Task<IReadOnlyList<RevocationRequest>> DownloadRevocationRequestsAsync(int maxRequests, CancellationToken cancellationToken) =>
+        channel.DownloadAsync<RevocationRequestDto, RevocationRequest>("downloadRevocationRequests", ConnectorEvents.RevokeDownloadFailure, maxRequests,
+            dto => dto.RequestContext, dto => dto.ToRequest(),
+            new(log, ConnectorEvents.RevokeRequestFailure, "Revocation", (refused, ct) => UploadRevocationResultsAsync(
+                [.. refused.Select(r => new RevocationRequestResult(r.RequestId, false, r.ErrorCode, r.Reason))], ct))
             {
-                var why = string.IsNullOrWhiteSpace(dto.SerialNumber) ? "serialNumber is empty" : $"reason '{dto.Reason}' is not a revocation reason";
-                log.Write(ConnectorEvents.RevokeRequestFailure, dto.RequestContext, $"Revocation request {dto.RequestContext} from the service cannot be processed: {why}.", ("errorCode", "4000"));
-                refused.Add(new RevocationRequestResult(dto.RequestContext, false, "4000", why));
-                continue;
-            }
-            accepted.Add(new RevocationRequest(dto.RequestContext, dto.SerialNumber, reason, dto.IssuerName));
-        }
-        if (refused.Count > 0) await UploadRevocationResultsAsync(refused, cancellationToken).ConfigureAwait(false);
-        return accepted;
-    }
+                ErrorCode = RevocationRequestState.FinalErrorCode,
+            },
+            cancellationToken, max => new { maxRequests = max, issuerName });
 
-    public async Task UploadRevocationResultsAsync(IReadOnlyList<RevocationRequestResult> results, CancellationToken cancellationToken)
+    public Task UploadRevocationResultsAsync(IReadOnlyList<RevocationRequestResult> results, CancellationToken cancellationToken) =>
+        channel.UploadAsync("uploadRevocationResults", ConnectorEvents.RevokeUploadFailure, [.. results.Select(r => r.RequestId)],
+            results.Select(r => new { requestContext = r.RequestId, succeeded = r.Succeeded, errorCode = r.ErrorCode, errorMessage = r.ErrorMessage }).ToList(),
+            cancellationToken);
+
+    private sealed record RevocationRequestDto(string RequestContext, string? SerialNumber, string? IssuerName, string? CaConfiguration, JsonElement? Reason)
     {
-        var body = new
+        public RevocationRequest ToRequest()
         {
-            results = results.Select(r => new { requestContext = r.RequestId, succeeded = r.Succeeded, errorCode = r.ErrorCode, errorMessage = r.ErrorMessage }).ToList(),
-        };
-        var answer = await channel.PostAsync<ValueFlag>(new ServiceCall(ServiceNames.Pki, $"{RemotePkcsService.Base}/uploadRevocationResults", ConnectorEvents.RevokeUploadFailure,
-            results.Count == 1 ? results[0].RequestId : null), body, cancellationToken).ConfigureAwait(false);
-        answer.EnsureAcknowledged("uploadRevocationResults");
+            if (string.IsNullOrWhiteSpace(SerialNumber)) throw new FormatException("serialNumber is empty.");
+            if (ReasonOf(Reason) is not { } reason) throw new FormatException($"reason '{Reason}' is not a revocation reason.");
+            return new RevocationRequest(RequestContext, SerialNumber, reason, IssuerName);
+        }
     }
 
     /// <summary>The reason as a number (RFC 5280 CRLReason) or its name; absent: unspecified.</summary>
@@ -50,6 +47,4 @@ public sealed class RemoteRevocationService(ServiceChannel channel, IConnectorEv
         { ValueKind: JsonValueKind.String } s when Enum.TryParse<RevocationReason>(s.GetString(), true, out var named) && Enum.IsDefined(named) => named,
         _ => null,
     };
-
-    private sealed record RevocationRequestDto(string RequestContext, string? SerialNumber, string? IssuerName, string? CaConfiguration, JsonElement? Reason);
 }

@@ -20,6 +20,12 @@ public sealed class StandaloneDatabase : IDisposable
 {
     public const string FailureCode = "StandaloneStoreUnavailable";
 
+    /// <summary>The SQLite file's name in the data directory.</summary>
+    public const string FileName = "standalone.db";
+
+    /// <summary>How long a call waits for a lock held by another connection before it fails as transient.</summary>
+    public static readonly TimeSpan DefaultBusyTimeout = TimeSpan.FromSeconds(5);
+
     // Fixed-width UTC text: readable with the sqlite3 CLI and psql, and orders correctly as a string on both.
     private const string TimeFormat = "yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'";
 

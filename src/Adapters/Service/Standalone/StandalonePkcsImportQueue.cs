@@ -25,11 +25,11 @@ public sealed class StandalonePkcsImportQueue(StandaloneDatabase database, TimeS
         DownloadAsync(maxRequests, cancellationToken);
 
     public Task UploadPkcsImportResultsAsync(IReadOnlyList<PkcsImportResult> results, CancellationToken cancellationToken) =>
-        UploadAsync(results, r => (r.Succeeded, r.ErrorCode, r.ErrorMessage), cancellationToken);
+        UploadResultsAsync(results, cancellationToken);
 
     protected override string RequestIdOf(PkcsImportRequest request) => request.RequestId;
     protected override string ResultIdOf(PkcsImportResult result) => result.RequestId;
-    protected override string? ErrorCodeOf(PkcsImportResult result) => result.ErrorCode;
+    protected override (bool Succeeded, string? ErrorCode, string? ErrorMessage) OutcomeOf(PkcsImportResult r) => (r.Succeeded, r.ErrorCode, r.ErrorMessage);
 
     protected override object?[] RequestValues(PkcsImportRequest r) =>
         [r.UserPrincipalName, r.EncryptedPfxBlob, r.EncryptedPfxPassword, r.PaddingScheme, r.DeviceCertificate, r.Thumbprint, r.KeyName];

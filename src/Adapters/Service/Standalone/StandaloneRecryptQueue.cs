@@ -18,11 +18,11 @@ public sealed class StandaloneRecryptQueue(StandaloneDatabase database, TimeSpan
         DownloadAsync(maxRequests, cancellationToken);
 
     public Task UploadRecryptResultsAsync(IReadOnlyList<RecryptResult> results, CancellationToken cancellationToken) =>
-        UploadAsync(results, r => (r.Succeeded, r.ErrorCode, r.ErrorMessage), cancellationToken);
+        UploadResultsAsync(results, cancellationToken);
 
     protected override string RequestIdOf(RecryptRequest request) => request.RequestId;
     protected override string ResultIdOf(RecryptResult result) => result.RequestId;
-    protected override string? ErrorCodeOf(RecryptResult result) => result.ErrorCode;
+    protected override (bool Succeeded, string? ErrorCode, string? ErrorMessage) OutcomeOf(RecryptResult r) => (r.Succeeded, r.ErrorCode, r.ErrorMessage);
 
     protected override object?[] RequestValues(RecryptRequest r) => [r.EncryptedPayload, r.RecipientCertificate];
 

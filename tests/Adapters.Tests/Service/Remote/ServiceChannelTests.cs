@@ -234,6 +234,30 @@ public sealed class ServiceChannelTests
     }
 
     [Fact]
+    public async Task A_revocation_without_serial_or_with_an_unknown_reason_is_refused_at_once_with_the_final_error_code_and_the_issuer_is_asked_for()
+    {
+        await using var client = await RemoteClient.StartAsync();
+        client.Emulator.EnqueueRevocation(new JsonObject { ["requestContext"] = "v-no-serial", ["reason"] = 1 });
+        client.Emulator.EnqueueRevocation(new JsonObject { ["requestContext"] = "v-bad-reason", ["serialNumber"] = "0A", ["reason"] = "sometimes" });
+        client.Emulator.EnqueueRevocation(new JsonObject { ["requestContext"] = "v-good", ["serialNumber"] = "0B" });
+        var service = new RemoteRevocationService(client.Channel, client.Log, "CN=Issuing CA");
+
+        var request = Assert.Single(await service.DownloadRevocationRequestsAsync(5, CancellationToken.None));
+
+        Assert.Equal(new RevocationRequest("v-good", "0B", RevocationReason.Unspecified), request);
+        var refused = client.Emulator.RevocationResults.ToDictionary(r => (string)r["requestContext"]!);
+        Assert.Equal(["v-bad-reason", "v-no-serial"], refused.Keys.Order());
+        // The service's revocation codes are numeric (4000-4099 final): a refusal is its generic final error.
+        Assert.All(refused.Values, r => Assert.Equal((false, "4000"), ((bool)r["succeeded"]!, (string)r["errorCode"]!)));
+        Assert.Contains("serialNumber is empty", (string)refused["v-no-serial"]["errorMessage"]!);
+        Assert.Contains("'sometimes' is not a revocation reason", (string)refused["v-bad-reason"]["errorMessage"]!);
+        Assert.True(client.Log.Contains(ConnectorEvents.RevokeRequestFailure, "v-no-serial"));
+        Assert.True(client.Log.Contains(ConnectorEvents.RevokeRequestFailure, "v-bad-reason"));
+        var asked = JsonNode.Parse(client.Emulator.CallsTo("downloadRevocationRequests").Single().Body)!["downloadParameters"]!;
+        Assert.Equal((5, "CN=Issuing CA"), ((int)asked["maxRequests"]!, (string)asked["issuerName"]!));
+    }
+
+    [Fact]
     public async Task With_a_proxy_every_call_goes_through_it()
     {
         using var proxy = new ForwardProxy();

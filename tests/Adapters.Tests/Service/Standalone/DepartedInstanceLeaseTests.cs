@@ -14,7 +14,7 @@ public sealed class DepartedInstanceLeaseTests : IDisposable
     private readonly ManualTimeProvider _clock = new(DateTimeOffset.Parse("2026-12-01T00:00:00Z"));
     private readonly List<IDisposable> _open = [];
 
-    private string DbPath => Path.Combine(_dir, StandaloneOptions.DatabaseFileName);
+    private string DbPath => Path.Combine(_dir, StandaloneDatabase.FileName);
 
     public void Dispose()
     {
@@ -22,16 +22,11 @@ public sealed class DepartedInstanceLeaseTests : IDisposable
         try { Directory.Delete(_dir, true); } catch (IOException) { }
     }
 
-    private StandaloneManagementService OpenPkcs(string instance)
+    private StandalonePkcsQueue OpenPkcs(string instance)
     {
-        var service = new StandaloneManagementService(new StandaloneOptions
-        {
-            InstanceId = instance,
-            DatabasePath = DbPath,
-            LeaseDuration = TimeSpan.FromMinutes(5),
-        }, _clock);
-        _open.Add(service);
-        return service;
+        var database = new StandaloneDatabase(DbPath, TimeSpan.FromSeconds(5));
+        _open.Add(database);
+        return new StandalonePkcsQueue(database, TimeSpan.FromMinutes(5), instance, _clock);
     }
 
     private static PkcsRequest Pkcs(string id) => new(
@@ -44,10 +39,10 @@ public sealed class DepartedInstanceLeaseTests : IDisposable
         await x.InitializeAsync();
         var y = OpenPkcs("Y");
         await y.InitializeAsync();
-        foreach (var id in new[] { "x-1", "x-2", "x-done" }) await x.EnqueuePkcsRequestAsync(Pkcs(id));
+        foreach (var id in new[] { "x-1", "x-2", "x-done" }) await x.EnqueueAsync(Pkcs(id));
         Assert.Equal(3, (await x.DownloadPkcsRequestsAsync(10, default)).Count);
         await x.UploadPkcsResultsAsync([new PkcsResult("x-done", false, ErrorCode: "CaDenied")], default);
-        await y.EnqueuePkcsRequestAsync(Pkcs("y-1"));
+        await y.EnqueueAsync(Pkcs("y-1"));
         Assert.Single(await y.DownloadPkcsRequestsAsync(10, default));
 
         var survivor = OpenPkcs("Z");
@@ -55,8 +50,8 @@ public sealed class DepartedInstanceLeaseTests : IDisposable
         Assert.Equal(2, await survivor.ReleaseLeasesOfAsync("X"));
 
         Assert.Equal(["x-1", "x-2"], (await survivor.DownloadPkcsRequestsAsync(10, default)).Select(r => r.RequestId).Order());
-        Assert.Equal(QueueStatus.Leased, (await survivor.GetPkcsRequestAsync("y-1"))!.Status);  // Y is alive: its lease stands
-        Assert.Equal(QueueStatus.Failed, (await survivor.GetPkcsRequestAsync("x-done"))!.Status); // finished stays finished
+        Assert.Equal(QueueStatus.Leased, (await survivor.GetAsync("y-1"))!.Status);  // Y is alive: its lease stands
+        Assert.Equal(QueueStatus.Failed, (await survivor.GetAsync("x-done"))!.Status); // finished stays finished
         Assert.Equal(0, await survivor.ReleaseLeasesOfAsync("X")); // idempotent: X's were handed to Z and are Z's now
         Assert.Equal(0, await survivor.ReleaseLeasesOfAsync("nobody"));
     }

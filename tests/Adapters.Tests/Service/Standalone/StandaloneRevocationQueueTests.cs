@@ -61,7 +61,7 @@ public sealed class StandaloneRevocationQueueTests : IDisposable
 
         var record = (await queue.GetAsync("rv-1"))!;
         Assert.Equal(QueueStatus.Completed, record.Status);
-        Assert.Equal(("4005", 2, "pkcs-7"), (record.Result!.ErrorCode, record.UploadCount, record.PkcsRequestId));
+        Assert.Equal(("4005", 2, "pkcs-7"), (record.Result!.ErrorCode, record.UploadCount, record.Request.PkcsRequestId));
         Assert.Null(await queue.GetAsync("unknown"));
         Assert.Empty(await queue.DownloadRevocationRequestsAsync(10, default));
         Assert.Equal("revocation", Assert.Single(await queue.ListAsync(QueueStatus.Completed, 10, default)).Feature);

@@ -5,25 +5,29 @@ using Microsoft.Data.Sqlite;
 
 namespace CertConnector.Adapters.Tests.Service.Standalone;
 
-public sealed class StandaloneManagementServiceTests : IDisposable
+public sealed class StandalonePkcsQueueTests : IDisposable
 {
     private readonly string _dir = Path.Combine(Path.GetTempPath(), "standalone-tests-" + Guid.NewGuid().ToString("N"));
     private readonly ManualTimeProvider _clock = new();
-    private readonly List<StandaloneManagementService> _services = [];
+    private readonly List<StandaloneDatabase> _databases = [];
 
-    private string DbPath => Path.Combine(_dir, StandaloneOptions.DatabaseFileName);
+    private string DbPath => Path.Combine(_dir, StandaloneDatabase.FileName);
 
-    private StandaloneManagementService Open(TimeSpan? lease = null, TimeSpan? busyTimeout = null, string? path = null, string instance = "node-a")
+    private StandalonePkcsQueue Open(TimeSpan? lease = null, TimeSpan? busyTimeout = null, string? path = null, string instance = "node-a") =>
+        new(OpenDatabase(busyTimeout, path), lease ?? TimeSpan.FromMinutes(5), instance, _clock);
+
+    private StandaloneDatabase OpenDatabase(TimeSpan? busyTimeout = null, string? path = null)
     {
-        var service = new StandaloneManagementService(new StandaloneOptions
-        {
-            InstanceId = instance,
-            DatabasePath = path ?? DbPath,
-            LeaseDuration = lease ?? TimeSpan.FromMinutes(5),
-            BusyTimeout = busyTimeout ?? TimeSpan.FromSeconds(5),
-        }, _clock);
-        _services.Add(service);
-        return service;
+        var database = new StandaloneDatabase(path ?? DbPath, busyTimeout ?? TimeSpan.FromSeconds(5));
+        _databases.Add(database);
+        return database;
+    }
+
+    /// <summary>Enqueues with the clock at <paramref name="at"/> (the enqueue time orders the queue).</summary>
+    private async Task EnqueueAt(StandalonePkcsQueue queue, PkcsRequest request, DateTimeOffset at)
+    {
+        _clock.Advance(at - _clock.GetUtcNow());
+        await queue.EnqueueAsync(request);
     }
 
     private static PkcsRequest Request(string id) => new(
@@ -49,7 +53,7 @@ public sealed class StandaloneManagementServiceTests : IDisposable
     {
         var service = Open();
         var request = Request("r-1");
-        Assert.True(await service.EnqueuePkcsRequestAsync(request));
+        Assert.True(await service.EnqueueAsync(request));
 
         var downloaded = Assert.Single(await service.DownloadPkcsRequestsAsync(10, default));
         Assert.Equal(request.RequestId, downloaded.RequestId);
@@ -63,7 +67,7 @@ public sealed class StandaloneManagementServiceTests : IDisposable
         Assert.Equal(request.ValidityDays, downloaded.ValidityDays);
 
         Assert.Empty(await service.DownloadPkcsRequestsAsync(10, default));
-        var record = await service.GetPkcsRequestAsync("r-1");
+        var record = await service.GetAsync("r-1");
         Assert.NotNull(record);
         Assert.Equal(QueueStatus.Leased, record.Status);
         Assert.Equal(1, record.DeliveryCount);
@@ -76,9 +80,9 @@ public sealed class StandaloneManagementServiceTests : IDisposable
     {
         var service = Open();
         var t = _clock.GetUtcNow();
-        await service.EnqueuePkcsRequestAsync(Request("newest"), t.AddSeconds(2));
-        await service.EnqueuePkcsRequestAsync(Request("oldest"), t);
-        await service.EnqueuePkcsRequestAsync(Request("middle"), t.AddSeconds(1));
+        await EnqueueAt(service, Request("newest"), t.AddSeconds(2));
+        await EnqueueAt(service, Request("oldest"), t);
+        await EnqueueAt(service, Request("middle"), t.AddSeconds(1));
 
         var first = await service.DownloadPkcsRequestsAsync(2, default);
         Assert.Equal(["oldest", "middle"], first.Select(r => r.RequestId));
@@ -91,33 +95,33 @@ public sealed class StandaloneManagementServiceTests : IDisposable
     public async Task Leased_request_is_handed_out_again_only_after_the_lease_runs_out()
     {
         var service = Open();
-        await service.EnqueuePkcsRequestAsync(Request("r-1"));
+        await service.EnqueueAsync(Request("r-1"));
         Assert.Single(await service.DownloadPkcsRequestsAsync(10, default));
 
         _clock.Advance(TimeSpan.FromMinutes(5) - TimeSpan.FromTicks(1));
         Assert.Empty(await service.DownloadPkcsRequestsAsync(10, default));
 
         _clock.Advance(TimeSpan.FromTicks(1));
-        Assert.Equal(QueueStatus.Queued, (await service.GetPkcsRequestAsync("r-1"))!.Status);
+        Assert.Equal(QueueStatus.Queued, (await service.GetAsync("r-1"))!.Status);
         Assert.Equal("r-1", Assert.Single(await service.DownloadPkcsRequestsAsync(10, default)).RequestId);
-        Assert.Equal(2, (await service.GetPkcsRequestAsync("r-1"))!.DeliveryCount);
+        Assert.Equal(2, (await service.GetAsync("r-1"))!.DeliveryCount);
     }
 
     [Fact]
     public async Task At_start_an_instance_takes_back_its_own_leases_and_leaves_other_instances_leases_alone()
     {
         var a = Open(instance: "node-a");
-        await a.EnqueuePkcsRequestAsync(Request("mine"));
+        await a.EnqueueAsync(Request("mine"));
         Assert.Single(await a.DownloadPkcsRequestsAsync(1, default));
         var b = Open(instance: "node-b");
-        await b.EnqueuePkcsRequestAsync(Request("theirs"));
+        await b.EnqueueAsync(Request("theirs"));
         Assert.Equal("theirs", Assert.Single(await b.DownloadPkcsRequestsAsync(10, default)).RequestId);
 
         // node-a is killed and starts again on the same database, long before its lease would run out.
         var restarted = Open(instance: "node-a");
         await restarted.InitializeAsync();
         Assert.Equal("mine", Assert.Single(await restarted.DownloadPkcsRequestsAsync(10, default)).RequestId);
-        Assert.Equal(2, (await restarted.GetPkcsRequestAsync("mine"))!.DeliveryCount);
+        Assert.Equal(2, (await restarted.GetAsync("mine"))!.DeliveryCount);
     }
 
     [Fact]
@@ -152,7 +156,7 @@ public sealed class StandaloneManagementServiceTests : IDisposable
     public async Task Lease_duration_is_configurable()
     {
         var service = Open(lease: TimeSpan.FromSeconds(30));
-        await service.EnqueuePkcsRequestAsync(Request("r-1"));
+        await service.EnqueueAsync(Request("r-1"));
         Assert.Single(await service.DownloadPkcsRequestsAsync(10, default));
         _clock.Advance(TimeSpan.FromSeconds(29));
         Assert.Empty(await service.DownloadPkcsRequestsAsync(10, default));
@@ -164,34 +168,34 @@ public sealed class StandaloneManagementServiceTests : IDisposable
     public async Task Duplicate_enqueue_returns_false_and_keeps_the_first()
     {
         var service = Open();
-        Assert.True(await service.EnqueuePkcsRequestAsync(Request("r-1")));
-        Assert.False(await service.EnqueuePkcsRequestAsync(Request("r-1") with { SubjectName = "CN=other" }));
-        Assert.Equal("CN=r-1", (await service.GetPkcsRequestAsync("r-1"))!.Request.SubjectName);
-        Assert.Single(await service.ListPkcsRequestsAsync((string?)null, 10));
+        Assert.True(await service.EnqueueAsync(Request("r-1")));
+        Assert.False(await service.EnqueueAsync(Request("r-1") with { SubjectName = "CN=other" }));
+        Assert.Equal("CN=r-1", (await service.GetAsync("r-1"))!.Request.SubjectName);
+        Assert.Single(await service.ListAsync(null, 10, default));
     }
 
     [Fact]
     public async Task Uploaded_result_is_stored_once_and_completes_the_request()
     {
         var service = Open();
-        await service.EnqueuePkcsRequestAsync(Request("r-1"));
+        await service.EnqueueAsync(Request("r-1"));
         await service.DownloadPkcsRequestsAsync(10, default);
         _clock.Advance(TimeSpan.FromSeconds(3));
         var result = Success("r-1");
 
         await service.UploadPkcsResultsAsync([result], default);
 
-        var record = (await service.GetPkcsRequestAsync("r-1"))!;
+        var record = (await service.GetAsync("r-1"))!;
         Assert.Equal(QueueStatus.Completed, record.Status);
         Assert.NotNull(record.Result);
-        Assert.Equal(result.EncryptedPfx, record.Result.Result.EncryptedPfx);
-        Assert.Equal(result.EncryptedPassword, record.Result.Result.EncryptedPassword);
-        Assert.Equal(result.CertificateDer, record.Result.Result.CertificateDer);
-        Assert.Equal(result.CertificateThumbprint, record.Result.Result.CertificateThumbprint);
-        Assert.Equal(result.SerialNumber, record.Result.Result.SerialNumber);
-        Assert.Equal(result.ExpirationDateUtc, record.Result.Result.ExpirationDateUtc);
-        Assert.Equal(_clock.GetUtcNow(), record.Result.UploadedAt);
-        Assert.Equal(1, record.Result.UploadCount);
+        Assert.Equal(result.EncryptedPfx, record.Result.EncryptedPfx);
+        Assert.Equal(result.EncryptedPassword, record.Result.EncryptedPassword);
+        Assert.Equal(result.CertificateDer, record.Result.CertificateDer);
+        Assert.Equal(result.CertificateThumbprint, record.Result.CertificateThumbprint);
+        Assert.Equal(result.SerialNumber, record.Result.SerialNumber);
+        Assert.Equal(result.ExpirationDateUtc, record.Result.ExpirationDateUtc);
+        Assert.Equal(_clock.GetUtcNow(), record.UploadedAt);
+        Assert.Equal(1, record.UploadCount);
         Assert.Equal(1, await UploadCountColumn("r-1"));
 
         // A completed request is never handed out again, even after its lease would have run out.
@@ -203,17 +207,17 @@ public sealed class StandaloneManagementServiceTests : IDisposable
     public async Task Repeated_upload_keeps_the_first_result_and_counts_the_attempt()
     {
         var service = Open();
-        await service.EnqueuePkcsRequestAsync(Request("r-1"));
+        await service.EnqueueAsync(Request("r-1"));
         await service.UploadPkcsResultsAsync([Success("r-1", "FIRST")], default);
 
-        var summary = await service.StorePkcsResultsAsync([Success("r-1", "SECOND")]);
+        var summary = await service.UploadResultsAsync([Success("r-1", "SECOND")]);
         await service.UploadPkcsResultsAsync([new PkcsResult("r-1", false, "X", "late failure")], default);
 
         Assert.Equal(new UploadSummary(0, 1, 0), summary);
-        var record = (await service.GetPkcsRequestAsync("r-1"))!;
+        var record = (await service.GetAsync("r-1"))!;
         Assert.Equal(QueueStatus.Completed, record.Status);
-        Assert.Equal("FIRST", record.Result!.Result.CertificateThumbprint);
-        Assert.Equal(3, record.Result.UploadCount);
+        Assert.Equal("FIRST", record.Result!.CertificateThumbprint);
+        Assert.Equal(3, record.UploadCount);
         Assert.Equal(3, await UploadCountColumn("r-1"));
     }
 
@@ -221,14 +225,15 @@ public sealed class StandaloneManagementServiceTests : IDisposable
     public async Task Result_for_an_unknown_request_is_ignored()
     {
         var service = Open();
-        await service.EnqueuePkcsRequestAsync(Request("known"));
+        await service.EnqueueAsync(Request("known"));
 
         await service.UploadPkcsResultsAsync([Success("unknown")], default);
-        var summary = await service.StorePkcsResultsAsync([Success("unknown"), Success("known")]);
+        var summary = await service.UploadResultsAsync([Success("unknown"), Success("known")]);
 
         Assert.Equal(new UploadSummary(1, 0, 1), summary);
-        Assert.Null(await service.GetPkcsRequestAsync("unknown"));
-        Assert.Equal(["known"], (await service.ListPkcsRequestsAsync((string?)null, 10)).Select(r => r.Request.RequestId));
+        Assert.Equal(new UploadSummary(0, 0, 2), await service.UploadResultsAsync([Success(""), null!]));
+        Assert.Null(await service.GetAsync("unknown"));
+        Assert.Equal(["known"], (await service.ListAsync(null, 10, default)).Select(r => r.RequestId));
     }
 
     [Fact]
@@ -237,25 +242,28 @@ public sealed class StandaloneManagementServiceTests : IDisposable
         var service = Open();
         var t = _clock.GetUtcNow();
         foreach (var (id, i) in new[] { "leased-old", "leased-new", "completed", "failed", "queued" }.Select((id, i) => (id, i)))
-            await service.EnqueuePkcsRequestAsync(Request(id), t.AddSeconds(i));
+            await EnqueueAt(service, Request(id), t.AddSeconds(i));
         // Download hands out the oldest four; two of them get a result, two stay leased.
         await service.DownloadPkcsRequestsAsync(4, default);
         await service.UploadPkcsResultsAsync([Success("completed"), new PkcsResult("failed", false, "CaDenied", "policy")], default);
         _clock.Advance(TimeSpan.FromMinutes(1));
 
         async Task<string[]> Ids(string? status) =>
-            (await service.ListPkcsRequestsAsync(status, 10)).Select(r => r.Request.RequestId).ToArray();
+            (await service.ListAsync(QueueStatuses.Parse(status), 10, default)).Select(r => r.RequestId).ToArray();
 
         Assert.Equal(["queued"], await Ids("Queued"));
         Assert.Equal(["leased-new", "leased-old"], await Ids("leased"));
         Assert.Equal(["completed"], await Ids("COMPLETED"));
         Assert.Equal(["failed"], await Ids("Failed"));
         Assert.Equal(["queued", "failed", "completed", "leased-new", "leased-old"], await Ids(null));
-        Assert.Equal(2, (await service.ListPkcsRequestsAsync((string?)null, 2)).Count);
-        Assert.Equal("CaDenied", (await service.GetPkcsRequestAsync("failed"))!.Result!.Result.ErrorCode);
+        Assert.Equal(2, (await service.ListAsync(null, 2, default)).Count);
+        Assert.Equal("CaDenied", (await service.GetAsync("failed"))!.Result!.ErrorCode);
+        Assert.Equal("CaDenied", (await service.FindAsync("failed", default))!.ErrorCode);
 
-        await Assert.ThrowsAsync<ArgumentException>(() => service.ListPkcsRequestsAsync("Done", 10));
-        await Assert.ThrowsAsync<ArgumentException>(() => service.ListPkcsRequestsAsync("1", 10));
+        Assert.Throws<ArgumentException>(() => QueueStatuses.Parse("Done"));
+        Assert.Throws<ArgumentException>(() => QueueStatuses.Parse("1"));
+        Assert.Empty(await service.ListAsync(null, 0, default));
+        Assert.Empty(await service.ListAsync(null, -1, default));
     }
 
     [Theory]
@@ -273,18 +281,19 @@ public sealed class StandaloneManagementServiceTests : IDisposable
     [Fact]
     public async Task Data_survives_reopening_the_file()
     {
-        using (var first = Open())
+        using (var database = new StandaloneDatabase(DbPath, TimeSpan.FromSeconds(5)))
         {
-            await first.EnqueuePkcsRequestAsync(Request("done"));
-            await first.EnqueuePkcsRequestAsync(Request("leased"));
+            var first = new StandalonePkcsQueue(database, TimeSpan.FromMinutes(5), "node-a", _clock);
+            await first.EnqueueAsync(Request("done"));
+            await first.EnqueueAsync(Request("leased"));
             await first.DownloadPkcsRequestsAsync(10, default);
             await first.UploadPkcsResultsAsync([Success("done")], default);
         }
 
         var reopened = Open();
-        Assert.Equal(QueueStatus.Completed, (await reopened.GetPkcsRequestAsync("done"))!.Status);
-        Assert.Equal([9, 8, 7], (await reopened.GetPkcsRequestAsync("done"))!.Result!.Result.EncryptedPfx);
-        Assert.Equal(QueueStatus.Leased, (await reopened.GetPkcsRequestAsync("leased"))!.Status);
+        Assert.Equal(QueueStatus.Completed, (await reopened.GetAsync("done"))!.Status);
+        Assert.Equal([9, 8, 7], (await reopened.GetAsync("done"))!.Result!.EncryptedPfx);
+        Assert.Equal(QueueStatus.Leased, (await reopened.GetAsync("leased"))!.Status);
         Assert.Empty(await reopened.DownloadPkcsRequestsAsync(10, default));
         _clock.Advance(TimeSpan.FromMinutes(5));
         Assert.Equal("leased", Assert.Single(await reopened.DownloadPkcsRequestsAsync(10, default)).RequestId);
@@ -295,7 +304,7 @@ public sealed class StandaloneManagementServiceTests : IDisposable
     {
         var a = Open();
         var b = Open();
-        for (var i = 0; i < 40; i++) await a.EnqueuePkcsRequestAsync(Request($"r-{i:D2}"));
+        for (var i = 0; i < 40; i++) await a.EnqueueAsync(Request($"r-{i:D2}"));
 
         var batches = await Task.WhenAll(Enumerable.Range(0, 8)
             .Select(i => Task.Run(() => (i % 2 == 0 ? a : b).DownloadPkcsRequestsAsync(5, default))));
@@ -322,7 +331,7 @@ public sealed class StandaloneManagementServiceTests : IDisposable
         Directory.CreateDirectory(_dir);
         var blocker = Path.Combine(_dir, "not-a-directory");
         await File.WriteAllTextAsync(blocker, "x");
-        var service = Open(path: Path.Combine(blocker, StandaloneOptions.DatabaseFileName));
+        var service = Open(path: Path.Combine(blocker, StandaloneDatabase.FileName));
 
         var failure = await Assert.ThrowsAsync<ConnectorFailureException>(() => service.DownloadPkcsRequestsAsync(1, default));
         Assert.Equal("StandaloneStoreUnavailable", failure.Code);
@@ -333,7 +342,7 @@ public sealed class StandaloneManagementServiceTests : IDisposable
     public async Task Locked_database_is_a_transient_store_failure()
     {
         var service = Open(busyTimeout: TimeSpan.FromSeconds(1));
-        await service.EnqueuePkcsRequestAsync(Request("r-1"));
+        await service.EnqueueAsync(Request("r-1"));
         await using var locker = new SqliteConnection($"Data Source={DbPath};Pooling=False");
         await locker.OpenAsync();
         await using var transaction = locker.BeginTransaction(deferred: false);
@@ -348,7 +357,8 @@ public sealed class StandaloneManagementServiceTests : IDisposable
 
     public void Dispose()
     {
-        foreach (var service in _services) service.Dispose();
+        foreach (var database in _databases) database.Dispose();
+        SqliteConnection.ClearAllPools();
         try { Directory.Delete(_dir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
 
@@ -356,18 +366,18 @@ public sealed class StandaloneManagementServiceTests : IDisposable
     public async Task Concurrent_enqueues_share_transactions_and_each_learns_whether_its_own_row_was_new()
     {
         var service = Open();
-        Assert.True(await service.EnqueuePkcsRequestAsync(Request("known")));
+        Assert.True(await service.EnqueueAsync(Request("known")));
         // 60 calls at once, among them the known ID and one new ID twice: exactly the duplicates are refused.
         var ids = Enumerable.Range(0, 57).Select(i => $"r{i}").Concat(["known", "twice", "twice"]).ToList();
-        var results = await Task.WhenAll(ids.Select(id => Task.Run(() => service.EnqueuePkcsRequestAsync(Request(id)))));
+        var results = await Task.WhenAll(ids.Select(id => Task.Run(() => service.EnqueueAsync(Request(id)))));
 
         Assert.All(results.Take(57), Assert.True);
         Assert.False(results[57]);
         Assert.Equal(1, results.Skip(58).Count(r => r));
-        var stored = await service.ListPkcsRequestsAsync((string?)null, 1000);
+        var stored = await service.ListAsync(null, 1000, default);
         Assert.Equal(59, stored.Count);
-        Assert.Equal(ids.Distinct().Order(), stored.Select(r => r.Request.RequestId).Order());
-        var twice = await service.GetPkcsRequestAsync("twice");
+        Assert.Equal(ids.Distinct().Order(), stored.Select(r => r.RequestId).Order());
+        var twice = await service.GetAsync("twice");
         Assert.Equal("CN=twice", twice!.Request.SubjectName);
     }
 
@@ -375,26 +385,25 @@ public sealed class StandaloneManagementServiceTests : IDisposable
     public async Task An_enqueue_that_fails_in_the_database_fails_its_caller_and_the_next_one_succeeds()
     {
         var service = Open();
-        Assert.True(await service.EnqueuePkcsRequestAsync(Request("first")));
+        Assert.True(await service.EnqueueAsync(Request("first")));
         await using (var connection = new SqliteConnection($"Data Source={DbPath};Pooling=False"))
         {
             await connection.OpenAsync();
             await using var drop = connection.CreateCommand();
             drop.CommandText = "ALTER TABLE pkcs_requests RENAME TO pkcs_requests_away";
             await drop.ExecuteNonQueryAsync();
-            await Assert.ThrowsAnyAsync<Exception>(() => service.EnqueuePkcsRequestAsync(Request("lost")));
+            await Assert.ThrowsAnyAsync<Exception>(() => service.EnqueueAsync(Request("lost")));
             drop.CommandText = "ALTER TABLE pkcs_requests_away RENAME TO pkcs_requests";
             await drop.ExecuteNonQueryAsync();
         }
-        Assert.True(await service.EnqueuePkcsRequestAsync(Request("after")));
-        Assert.Null(await service.GetPkcsRequestAsync("lost"));
+        Assert.True(await service.EnqueueAsync(Request("after")));
+        Assert.Null(await service.GetAsync("lost"));
     }
 
     [Fact]
     public async Task Sqlite_connections_wait_for_the_write_lock_with_sqlites_own_busy_timeout()
     {
-        var service = Open(busyTimeout: TimeSpan.FromSeconds(7));
-        var timeout = await service.Database.RunAsync(async connection =>
+        var timeout = await OpenDatabase(busyTimeout: TimeSpan.FromSeconds(7)).RunAsync(async connection =>
         {
             await using var command = connection.CreateCommand();
             command.CommandText = "PRAGMA busy_timeout";
