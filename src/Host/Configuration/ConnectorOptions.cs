@@ -59,7 +59,14 @@ public sealed class ConnectorOptions
     /// The features this program is composed of: <see cref="ConnectorFeatures.All"/>, unless the program was started
     /// with another list (a test adding a feature of its own). Not a setting (no public setter, so never bound).
     /// </summary>
-    public IReadOnlyList<ConnectorFeature> Features { get; internal set; } = ConnectorFeatures.All;
+    public IReadOnlyList<ConnectorFeature> Features { get; private set; } = ConnectorFeatures.All;
+
+    /// <summary>Composes the program of <paramref name="features"/> instead of <see cref="ConnectorFeatures.All"/>.</summary>
+    public ConnectorOptions WithFeatures(IReadOnlyList<ConnectorFeature> features)
+    {
+        Features = features;
+        return this;
+    }
 
     /// <summary>The enabled features.</summary>
     public IEnumerable<ConnectorFeature> EnabledFeatures => Features.Where(f => f.IsEnabled(this));
