@@ -26,7 +26,7 @@ public static class ServerApp
         var overrides = ServerArguments.Parse(args);
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [], ContentRootPath = Directory.GetCurrentDirectory() });
         builder.Configuration.AddEnvironmentVariables("CERTCONNECTOR_").AddInMemoryCollection(overrides);
-        var options = ServerArguments.Bind(builder.Configuration).WithFeatures(features ?? ConnectorFeatures.All);
+        var options = ServerArguments.Bind(builder.Configuration, features ?? ConnectorFeatures.All);
         var listen = StartupChecks.CheckSettings(options);
         await RemoteServiceComposition.CheckServiceReachableAsync(options); // remote mode: token and discovery work, before anything is created
 

@@ -25,6 +25,9 @@ public sealed record ConnectorFeature
     /// <summary>Whether this instance runs the feature (its settings section's <c>Enabled</c>).</summary>
     public required Func<ConnectorOptions, bool> IsEnabled { get; init; }
 
+    /// <summary>Checks of the feature's settings beyond "above zero" (which every setting gets): throws a <see cref="StartupException"/>.</summary>
+    public Action<ConnectorOptions>? CheckSettings { get; init; }
+
     /// <summary>The wire names of everything the feature persists or sends between nodes (its <c>*Manifests.Table</c>).</summary>
     public required IReadOnlyDictionary<string, Type> Manifests { get; init; }
 

@@ -6,6 +6,7 @@ using CertConnector.Adapters.Crypto;
 using CertConnector.Adapters.Service.Remote;
 using CertConnector.Adapters.Service.Standalone;
 using CertConnector.Host.Admin;
+using CertConnector.Host.Configuration;
 using CertConnector.Host.Features;
 
 namespace CertConnector.Host.Pkcs;
@@ -21,6 +22,17 @@ public static class PkcsFeature
         Role = PkcsHosting.Role,
         ShardTypeName = PkcsHosting.ShardTypeName,
         IsEnabled = o => o.Pkcs.Enabled,
+        CheckSettings = options =>
+        {
+            try
+            {
+                _ = options.Pkcs.PooledKeySpecs();
+            }
+            catch (FormatException e)
+            {
+                throw new StartupException(e.Message);
+            }
+        },
         Manifests = PkcsManifests.Table,
         AddServices = AddServices,
         AddRemoteServices = (services, _) => services.AddSingleton<IPkcsService>(sp =>

@@ -24,6 +24,7 @@ public static class ScepFeature
         Role = ScepHosting.Role,
         ShardTypeName = ScepHosting.ShardTypeName,
         IsEnabled = o => o.Scep.Enabled,
+        CheckSettings = CheckSettings,
         Manifests = ScepManifests.Table,
         AddServices = AddServices,
         AddRemoteServices = AddRemoteServices,
@@ -35,6 +36,14 @@ public static class ScepFeature
         Command = ScepCommands.Build,
         RequestView = new(sp => sp.GetRequiredService<IRequiredActor<ScepRequestRegion>>().ActorRef, ScepRequestActor.PersistenceIdOf),
     };
+
+    private static void CheckSettings(ConnectorOptions options)
+    {
+        if (options.Scep.Enabled && options.Scep.MaxConcurrentOperations < 1)
+            throw new StartupException($"Connector:Scep:MaxConcurrentOperations is {options.Scep.MaxConcurrentOperations}; at least 1 SCEP message must be decoded at a time.");
+        if (options.Scep.Enabled && options.Scep.MaxQueuedOperations < 0)
+            throw new StartupException($"Connector:Scep:MaxQueuedOperations is {options.Scep.MaxQueuedOperations}; it must be 0 or more.");
+    }
 
     /// <summary>Remote: the service validates challenges and hears each result.</summary>
     private static void AddRemoteServices(IServiceCollection services, ConnectorOptions options)
