@@ -65,6 +65,12 @@ public sealed record ConnectorFeature
 
     /// <summary>Whether the feature decrypts with the connector key: members with its role must hold it (status and cluster warnings).</summary>
     public bool NeedsConnectorKey { get; init; }
+
+    /// <summary>The admin API route of a feature's requests, <c>/api/v1/NAME/requests</c> (a POST there queues one).</summary>
+    public static string RequestsRoute(string name) => $"/api/v1/{name}/requests";
+
+    /// <summary>The admin API path of one of a feature's requests (its own view of it).</summary>
+    public static Func<string, string> RequestPath(string name) => id => $"{RequestsRoute(name)}/{Uri.EscapeDataString(id)}";
 }
 
 /// <summary>A feature's request actors as the admin API asks them (<c>GetRequestView</c>).</summary>

@@ -40,10 +40,9 @@ public static class PkcsFeature
         RemoteServiceNames = [ServiceNames.Pki],
         AddActors = (akka, options) => akka.AddPkcsFeature(options.Pkcs),
         MapEndpoints = app => app.MapPkcsEndpoints(),
-        QueueingRoutes = [$"/api/v1/{Name}/requests"],
+        QueueingRoutes = [ConnectorFeature.RequestsRoute(Name)],
         Command = PkcsCommands.Build,
-        RequestView = new(sp => sp.GetRequiredService<IRequiredActor<PkcsRequestRegion>>().ActorRef, PkcsRequestActor.PersistenceIdOf,
-            id => $"/api/v1/{Name}/requests/{Uri.EscapeDataString(id)}"),
+        RequestView = new(sp => sp.GetRequiredService<IRequiredActor<PkcsRequestRegion>>().ActorRef, PkcsRequestActor.PersistenceIdOf, ConnectorFeature.RequestPath(Name)),
     };
 
     /// <summary>Standalone: the queue in standalone.db is both the service port and the admin API's queue.</summary>

@@ -33,10 +33,9 @@ public static class PkcsImportFeature
         RemoteServiceNames = [ServiceNames.Pki],
         AddActors = (akka, options) => akka.AddPkcsImportFeature(options.PkcsImport),
         MapEndpoints = app => app.MapPkcsImportEndpoints(),
-        QueueingRoutes = [$"/api/v1/{Name}/requests"],
+        QueueingRoutes = [ConnectorFeature.RequestsRoute(Name)],
         Command = PkcsImportCommands.Build,
-        RequestView = new(sp => sp.GetRequiredService<IRequiredActor<PkcsImportRequestRegion>>().ActorRef, PkcsImportRequestActor.PersistenceIdOf,
-            id => $"/api/v1/{Name}/requests/{Uri.EscapeDataString(id)}"),
+        RequestView = new(sp => sp.GetRequiredService<IRequiredActor<PkcsImportRequestRegion>>().ActorRef, PkcsImportRequestActor.PersistenceIdOf, ConnectorFeature.RequestPath(Name)),
         NeedsConnectorKey = true,
     };
 

@@ -32,10 +32,9 @@ public static class RecryptFeature
         RemoteServiceNames = [ServiceNames.Pki],
         AddActors = (akka, options) => akka.AddRecryptFeature(options.Recrypt),
         MapEndpoints = app => app.MapRecryptEndpoints(),
-        QueueingRoutes = [$"/api/v1/{Name}/requests"],
+        QueueingRoutes = [ConnectorFeature.RequestsRoute(Name)],
         Command = RecryptCommands.Build,
-        RequestView = new(sp => sp.GetRequiredService<IRequiredActor<RecryptRequestRegion>>().ActorRef, RecryptRequestActor.PersistenceIdOf,
-            id => $"/api/v1/{Name}/requests/{Uri.EscapeDataString(id)}"),
+        RequestView = new(sp => sp.GetRequiredService<IRequiredActor<RecryptRequestRegion>>().ActorRef, RecryptRequestActor.PersistenceIdOf, ConnectorFeature.RequestPath(Name)),
         NeedsConnectorKey = true,
     };
 

@@ -30,10 +30,9 @@ public static class RevocationFeature
         RemoteServiceNames = [ServiceNames.Pki],
         AddActors = (akka, options) => akka.AddRevocationFeature(options.Revocation),
         MapEndpoints = app => app.MapRevocationEndpoints(),
-        QueueingRoutes = [$"/api/v1/{Name}/requests"],
+        QueueingRoutes = [ConnectorFeature.RequestsRoute(Name)],
         Command = RevocationCommands.Build,
-        RequestView = new(sp => sp.GetRequiredService<IRequiredActor<RevocationRequestRegion>>().ActorRef, RevocationRequestActor.PersistenceIdOf,
-            id => $"/api/v1/{Name}/requests/{Uri.EscapeDataString(id)}"),
+        RequestView = new(sp => sp.GetRequiredService<IRequiredActor<RevocationRequestRegion>>().ActorRef, RevocationRequestActor.PersistenceIdOf, ConnectorFeature.RequestPath(Name)),
     };
 
     /// <summary>Standalone: the revocation queue in standalone.db is the service port and the admin API's queue.</summary>

@@ -43,7 +43,7 @@ public sealed class SkeletonFeature
             Services = app.ServiceProvider; // the test reaches the host's lease releaser and actor system through it
             MapEndpoints(app);
         },
-        QueueingRoutes = [$"/api/v1/{Name}/requests"],
+        QueueingRoutes = [ConnectorFeature.RequestsRoute(Name)],
         Command = BuildCommand,
         // No details route for what only the actors know: requests show prints the actor's view itself.
         RequestView = new(sp => sp.GetRequiredService<IRequiredActor<SkeletonRegionKey>>().ActorRef, SkeletonRequestActor.PersistenceIdOf),
