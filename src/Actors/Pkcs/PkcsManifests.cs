@@ -15,7 +15,6 @@ public static class PkcsManifests
         ["pkcs.uploaded.v1"] = typeof(PkcsResultUploaded),
         ["pkcs.start.v1"] = typeof(StartPkcsRequest),
         ["pkcs.completed.v1"] = typeof(PkcsRequestCompleted),
-        ["pkcs.get.v1"] = typeof(GetPkcsRequest),
-        ["pkcs.view.v1"] = typeof(PkcsRequestView),
+        ["pkcs.view-details.v1"] = typeof(PkcsViewDetails),
     };
 }

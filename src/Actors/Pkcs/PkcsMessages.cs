@@ -13,24 +13,7 @@ public sealed record StartPkcsRequest(PkcsRequest Request) : IWithRequestId, ICo
 /// <summary>Request → whoever started it: it reached a terminal state and its result was uploaded.</summary>
 public sealed record PkcsRequestCompleted(string RequestId, bool Succeeded) : IRequestCompleted, IConnectorSerializable;
 
-/// <summary>Query for the admin API. Answered with <see cref="PkcsRequestView"/>.</summary>
-public sealed record GetPkcsRequest(string RequestId) : IWithRequestId, IConnectorSerializable;
-
-/// <summary>What the admin API shows of one request. <see cref="Exists"/> is false for an ID the
-/// connector never downloaded. The trailing fields (added later, so optional on the wire) let the admin API show a request no
-/// standalone queue holds (service-connected mode). Nothing secret: no key, password or PFX.</summary>
-public sealed record PkcsRequestView(
-    string RequestId,
-    bool Exists,
-    string Status,
-    int Attempts,
-    FailureReason? Failure,
-    DateTimeOffset? NextAttemptAt,
-    string? SerialNumber,
-    string? Thumbprint,
-    bool ResultUploaded,
-    IReadOnlyList<HistoryEntry> History,
-    string? Subject = null,
-    string? Template = null,
-    string? Key = null,
-    DateTimeOffset? ExpiresAt = null) : IWithRequestId, IConnectorSerializable;
+/// <summary>The PKCS feature's part of a <see cref="RequestView"/>: what was asked for, and the failure as the request records it. Nothing
+/// secret: no key, password or PFX.</summary>
+/// <param name="Failure">the final failure, or the last failed attempt's while the request waits to retry.</param>
+public sealed record PkcsViewDetails(string Subject, string Template, string Key, FailureReason? Failure) : IRequestViewDetails;

@@ -39,11 +39,6 @@ public sealed class PkcsRequestActor : RequestActor<PkcsStage>
         _state = PkcsRequestState.Empty(requestId);
 
         Command<StartPkcsRequest>(start => Accept(_state.DecideStart(start.Request, Now)));
-        Command<GetPkcsRequest>(_ =>
-        {
-            Sender.Tell(_state.ToView());
-            if (_state.Status == PkcsStatus.New && Idle) Passivate(); // never keep (or remember) an unknown ID
-        });
         Command<IssueSucceeded>(OnIssued);
         Command<UploadSucceeded>(_ => PersistThen(_state.DecideUploaded(Now)));
     }

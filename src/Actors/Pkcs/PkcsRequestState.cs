@@ -122,16 +122,13 @@ public sealed record PkcsRequestState
         _ => this,
     };
 
-    public PkcsRequestView ToView() => new(RequestId, Status != PkcsStatus.New, Status.ToString(), Retry?.Attempts ?? 0,
-        Failure ?? (Status == PkcsStatus.FailedAttempt ? Retry?.LastError : null), Retry?.NextAttemptAt,
-        Issued?.SerialNumber, Issued?.Thumbprint, ResultUploaded, History, Request?.SubjectName, Request?.TemplateName, Request?.KeySpec.ToString(),
-        Issued?.NotAfter);
-
     public RequestView ToRequestView()
     {
-        if (Status == PkcsStatus.New) return RequestView.Unknown(PkcsHosting.Role, RequestId);
+        if (Status == PkcsStatus.New || Request is null) return RequestView.Unknown(PkcsHosting.Role, RequestId);
         var error = Failure ?? Retry?.LastError;
         return new(PkcsHosting.Role, RequestId, true, Status.ToString(), Retry?.Attempts ?? 0, Retry?.NextAttemptAt, error?.Code, error?.Message,
-            Issued?.SerialNumber, Issued?.Thumbprint, Issued?.NotAfter, ResultUploaded);
+            Issued?.SerialNumber, Issued?.Thumbprint, Issued?.NotAfter, ResultUploaded, History,
+            new PkcsViewDetails(Request.SubjectName, Request.TemplateName, Request.KeySpec.ToString(),
+                Failure ?? (Status == PkcsStatus.FailedAttempt ? Retry?.LastError : null)));
     }
 }

@@ -1,7 +1,7 @@
 namespace CertConnector.Actors.PkcsImport;
 
 /// <summary>The PKCS import feature's journal and wire names (see <see cref="Pkcs.PkcsManifests"/> for the rules).</summary>
-/// <remarks>The <c>pfximport.</c> prefix is the feature's name before it became PKCS import everywhere; journals written since hold it, so it stays.</remarks>
+/// <remarks>The <c>pfximport.</c> prefix is the feature's name before it became PKCS import everywhere; journals written since hold it, so it stays. Wire-only types added since (never journaled) take the feature's one name, <c>pkcs-import.</c>.</remarks>
 public static class PkcsImportManifests
 {
     public static IReadOnlyDictionary<string, Type> Table { get; } = new Dictionary<string, Type>
@@ -13,7 +13,6 @@ public static class PkcsImportManifests
         ["pfximport.uploaded.v1"] = typeof(PkcsImportResultUploaded),
         ["pfximport.start.v1"] = typeof(StartPkcsImportRequest),
         ["pfximport.completed.v1"] = typeof(PkcsImportRequestCompleted),
-        ["pfximport.get.v1"] = typeof(GetPkcsImportRequest),
-        ["pfximport.view.v1"] = typeof(PkcsImportRequestView),
+        ["pkcs-import.view-details.v1"] = typeof(PkcsImportViewDetails),
     };
 }

@@ -12,18 +12,6 @@ public sealed record StartPkcsImportRequest(PkcsImportRequest Request) : IWithRe
 /// <summary>Request → whoever started it: its result was uploaded.</summary>
 public sealed record PkcsImportRequestCompleted(string RequestId, bool Succeeded) : IRequestCompleted, IConnectorSerializable;
 
-/// <summary>Query for the admin API. Answered with <see cref="PkcsImportRequestView"/>.</summary>
-public sealed record GetPkcsImportRequest(string RequestId) : IWithRequestId, IConnectorSerializable;
-
-/// <summary>What the admin API shows of one import; <see cref="Exists"/> is false for an ID never downloaded.</summary>
-public sealed record PkcsImportRequestView(
-    string RequestId,
-    bool Exists,
-    string Status,
-    string? UserPrincipalName,
-    string? PaddingScheme,
-    int Attempts,
-    DateTimeOffset? NextAttemptAt,
-    FailureReason? Failure,
-    bool ResultUploaded,
-    IReadOnlyList<HistoryEntry> History) : IWithRequestId, IConnectorSerializable;
+/// <summary>The PKCS import feature's part of a <see cref="RequestView"/>: never the PFX or its password.</summary>
+/// <param name="Failure">the final failure, or the last failed attempt's while the import waits to retry.</param>
+public sealed record PkcsImportViewDetails(string UserPrincipalName, string PaddingScheme, FailureReason? Failure) : IRequestViewDetails;

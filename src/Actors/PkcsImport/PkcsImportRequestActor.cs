@@ -27,11 +27,6 @@ public sealed class PkcsImportRequestActor : RequestActor<PkcsImportStage>
         _state = PkcsImportRequestState.Empty(requestId);
 
         Command<StartPkcsImportRequest>(start => Accept(_state.DecideStart(start.Request, Now)));
-        Command<GetPkcsImportRequest>(_ =>
-        {
-            Sender.Tell(_state.ToView());
-            if (_state.Status == PkcsImportStatus.New && Idle) Passivate(); // never keep (or remember) an unknown ID
-        });
         Command<ReencryptSucceeded>(ok => PersistThen(_state.DecideReencrypted(ok.EncryptedPassword, Now)));
         Command<UploadSucceeded>(_ => PersistThen(_state.DecideUploaded(Now)));
     }

@@ -103,13 +103,10 @@ public sealed record PkcsImportRequestState
     /// <summary>The shared view (requests show): an import issues no certificate, so no serial.</summary>
     public RequestView ToRequestView()
     {
-        if (Status == PkcsImportStatus.New) return RequestView.Unknown(PkcsImportHosting.Role, RequestId);
+        if (Status == PkcsImportStatus.New || Request is null) return RequestView.Unknown(PkcsImportHosting.Role, RequestId);
         var error = Failure?.Reason ?? Retry?.LastError;
         return new(PkcsImportHosting.Role, RequestId, true, Status.ToString(), Retry?.Attempts ?? 0, Retry?.NextAttemptAt, error?.Code, error?.Message,
-            null, null, null, ResultUploaded);
+            null, null, null, ResultUploaded, History, new PkcsImportViewDetails(Request.UserPrincipalName, Request.PaddingScheme,
+                Failure?.Reason ?? (Status == PkcsImportStatus.FailedAttempt ? Retry?.LastError : null)));
     }
-
-    public PkcsImportRequestView ToView() => new(RequestId, Status != PkcsImportStatus.New, Status.ToString(), Request?.UserPrincipalName,
-        Request?.PaddingScheme, Retry?.Attempts ?? 0, Retry?.NextAttemptAt,
-        Failure?.Reason ?? (Status == PkcsImportStatus.FailedAttempt ? Retry?.LastError : null), ResultUploaded, History);
 }

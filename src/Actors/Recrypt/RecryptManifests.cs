@@ -13,7 +13,6 @@ public static class RecryptManifests
         ["recrypt.uploaded.v1"] = typeof(RecryptResultUploaded),
         ["recrypt.start.v1"] = typeof(StartRecryptRequest),
         ["recrypt.completed.v1"] = typeof(RecryptRequestCompleted),
-        ["recrypt.get.v1"] = typeof(GetRecryptRequest),
-        ["recrypt.view.v1"] = typeof(RecryptRequestView),
+        ["recrypt.view-details.v1"] = typeof(RecryptViewDetails),
     };
 }

@@ -12,17 +12,7 @@ public sealed record StartRecryptRequest(RecryptRequest Request) : IWithRequestI
 /// <summary>Request → whoever started it: its result was uploaded.</summary>
 public sealed record RecryptRequestCompleted(string RequestId, bool Succeeded) : IRequestCompleted, IConnectorSerializable;
 
-/// <summary>Query for the admin API. Answered with <see cref="RecryptRequestView"/>.</summary>
-public sealed record GetRecryptRequest(string RequestId) : IWithRequestId, IConnectorSerializable;
-
-/// <summary>What the admin API shows of one re-encrypt request; <see cref="Exists"/> is false for an ID never downloaded.</summary>
-public sealed record RecryptRequestView(
-    string RequestId,
-    bool Exists,
-    string Status,
-    int Attempts,
-    DateTimeOffset? NextAttemptAt,
-    FailureReason? Failure,
-    string? FailedStage,
-    bool ResultUploaded,
-    IReadOnlyList<HistoryEntry> History) : IWithRequestId, IConnectorSerializable;
+/// <summary>The recrypt feature's part of a <see cref="RequestView"/>: never the payload.</summary>
+/// <param name="Failure">the final failure, or the last failed attempt's while the request waits to retry.</param>
+/// <param name="FailedStage">the stage that failed for good (Decrypt, Reencrypt), if one did.</param>
+public sealed record RecryptViewDetails(FailureReason? Failure, string? FailedStage) : IRequestViewDetails;

@@ -26,11 +26,6 @@ public sealed class RecryptRequestActor : RequestActor<RecryptStage>
         _state = RecryptRequestState.Empty(requestId);
 
         Command<StartRecryptRequest>(start => Accept(_state.DecideStart(start.Request, Now)));
-        Command<GetRecryptRequest>(_ =>
-        {
-            Sender.Tell(_state.ToView());
-            if (_state.Status == RecryptStatus.New && Idle) Passivate(); // never keep (or remember) an unknown ID
-        });
         Command<Recrypted>(ok => PersistThen(_state.DecideRecrypted(ok.ContentLength, ok.EncryptedPayload, Now)));
         Command<ReencryptFailed>(f => PersistThen(_state.DecideReencryptFailed(f.ContentLength, f.Reason, _ports.Options.RetryPolicy, Now, Random.Shared.NextDouble())));
         Command<UploadSucceeded>(_ => PersistThen(_state.DecideUploaded(Now)));

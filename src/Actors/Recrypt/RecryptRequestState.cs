@@ -126,9 +126,7 @@ public sealed record RecryptRequestState
         var error = Failure?.Reason ?? Retry?.LastError;
         var message = Failure is { } f ? $"{f.Stage}: {f.Reason.Message}" : error?.Message;
         return new(RecryptHosting.Role, RequestId, true, Status.ToString(), Retry?.Attempts ?? 0, Retry?.NextAttemptAt, error?.Code, message,
-            null, null, null, ResultUploaded);
+            null, null, null, ResultUploaded, History, new RecryptViewDetails(
+                Failure?.Reason ?? (Status == RecryptStatus.FailedAttempt ? Retry?.LastError : null), Failure?.Stage.ToString()));
     }
-
-    public RecryptRequestView ToView() => new(RequestId, Status != RecryptStatus.New, Status.ToString(), Retry?.Attempts ?? 0, Retry?.NextAttemptAt,
-        Failure?.Reason ?? (Status == RecryptStatus.FailedAttempt ? Retry?.LastError : null), Failure?.Stage.ToString(), ResultUploaded, History);
 }

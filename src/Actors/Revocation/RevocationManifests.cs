@@ -12,7 +12,6 @@ public static class RevocationManifests
         ["revocation.uploaded.v1"] = typeof(RevocationResultUploaded),
         ["revocation.start.v1"] = typeof(StartRevocationRequest),
         ["revocation.completed.v1"] = typeof(RevocationRequestCompleted),
-        ["revocation.get.v1"] = typeof(GetRevocationRequest),
-        ["revocation.view.v1"] = typeof(RevocationRequestView),
+        ["revocation.view-details.v1"] = typeof(RevocationViewDetails),
     };
 }

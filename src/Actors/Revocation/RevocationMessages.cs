@@ -12,19 +12,7 @@ public sealed record StartRevocationRequest(RevocationRequest Request) : IWithRe
 /// <summary>Request → whoever started it: its result was uploaded.</summary>
 public sealed record RevocationRequestCompleted(string RequestId, bool Succeeded) : IRequestCompleted, IConnectorSerializable;
 
-/// <summary>Query for the admin API. Answered with <see cref="RevocationRequestView"/>.</summary>
-public sealed record GetRevocationRequest(string RequestId) : IWithRequestId, IConnectorSerializable;
-
-/// <summary>What the admin API shows of one revocation; <see cref="Exists"/> is false for an ID never downloaded.</summary>
-public sealed record RevocationRequestView(
-    string RequestId,
-    bool Exists,
-    string Status,
-    string? SerialNumber,
-    RevocationReason? Reason,
-    int Attempts,
-    DateTimeOffset? NextAttemptAt,
-    FailureReason? Failure,
-    string? ErrorCode,
-    bool ResultUploaded,
-    IReadOnlyList<HistoryEntry> History) : IWithRequestId, IConnectorSerializable;
+/// <summary>The revocation feature's part of a <see cref="RequestView"/> (the view's serial is the one to revoke).</summary>
+/// <param name="Failure">the final failure, or the last failed attempt's while the revocation waits to retry.</param>
+/// <param name="ResultCode">the code of the result for the service: the final failure's, or "already revoked"; null for a plain success.</param>
+public sealed record RevocationViewDetails(RevocationReason Reason, FailureReason? Failure, string? ResultCode) : IRequestViewDetails;

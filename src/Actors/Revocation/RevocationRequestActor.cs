@@ -26,11 +26,6 @@ public sealed class RevocationRequestActor : RequestActor<RevocationStage>
         _state = RevocationRequestState.Empty(requestId);
 
         Command<StartRevocationRequest>(start => Accept(_state.DecideStart(start.Request, Now)));
-        Command<GetRevocationRequest>(_ =>
-        {
-            Sender.Tell(_state.ToView());
-            if (_state.Status == RevocationStatus.New && Idle) Passivate(); // never keep (or remember) an unknown ID
-        });
         Command<RevokeSucceeded>(ok => PersistThen(_state.DecideRevoked(ok.Outcome, Now)));
         Command<UploadSucceeded>(_ => PersistThen(_state.DecideUploaded(Now)));
     }

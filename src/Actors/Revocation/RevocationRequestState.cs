@@ -118,18 +118,14 @@ public sealed record RevocationRequestState
         _ => this,
     };
 
-    public RevocationRequestView ToView() => new(RequestId, Status != RevocationStatus.New, Status.ToString(), Request?.SerialNumber,
-        Request?.Reason, Retry?.Attempts ?? 0, Retry?.NextAttemptAt,
-        Failure?.Reason ?? (Status == RevocationStatus.FailedAttempt ? Retry?.LastError : null),
-        Failure?.ErrorCode ?? (Revoked?.AlreadyRevoked == true ? AlreadyRevokedCode : null), ResultUploaded, History);
-
     /// <summary>The shared view; the serial is the one to revoke.</summary>
     public RequestView ToRequestView()
     {
-        if (Status == RevocationStatus.New) return RequestView.Unknown(RevocationHosting.Role, RequestId);
+        if (Status == RevocationStatus.New || Request is null) return RequestView.Unknown(RevocationHosting.Role, RequestId);
         var error = Failure?.Reason ?? Retry?.LastError;
-        var code = Failure?.ErrorCode ?? (Revoked?.AlreadyRevoked == true ? AlreadyRevokedCode : error?.Code);
-        return new(RevocationHosting.Role, RequestId, true, Status.ToString(), Retry?.Attempts ?? 0, Retry?.NextAttemptAt, code, error?.Message,
-            Request?.SerialNumber, null, null, ResultUploaded);
+        var resultCode = Failure?.ErrorCode ?? (Revoked?.AlreadyRevoked == true ? AlreadyRevokedCode : null);
+        return new(RevocationHosting.Role, RequestId, true, Status.ToString(), Retry?.Attempts ?? 0, Retry?.NextAttemptAt, resultCode ?? error?.Code,
+            error?.Message, Request.SerialNumber, null, null, ResultUploaded, History, new RevocationViewDetails(Request.Reason,
+                Failure?.Reason ?? (Status == RevocationStatus.FailedAttempt ? Retry?.LastError : null), resultCode));
     }
 }

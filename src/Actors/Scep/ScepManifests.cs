@@ -15,7 +15,6 @@ public static class ScepManifests
         ["scep.submit.v1"] = typeof(SubmitScepRequest),
         ["scep.poll.v1"] = typeof(PollScepRequest),
         ["scep.outcome.v1"] = typeof(ScepRequestOutcome),
-        ["scep.get.v1"] = typeof(GetScepRequest),
-        ["scep.view.v1"] = typeof(ScepRequestView),
+        ["scep.view-details.v1"] = typeof(ScepViewDetails),
     };
 }

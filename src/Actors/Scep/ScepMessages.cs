@@ -39,18 +39,9 @@ public sealed record ScepRequestOutcome(
     ScepFailInfo? FailInfo = null,
     string? Reason = null) : IWithRequestId, IConnectorSerializable;
 
-/// <summary>Query for the admin API.</summary>
-public sealed record GetScepRequest(string RequestId) : IWithRequestId, IConnectorSerializable;
-
-public sealed record ScepRequestView(
-    string RequestId,
-    bool Exists,
-    string Status,
-    string? TransactionId,
-    string? SerialNumber,
-    bool Notified,
-    int NotifyAttempts,
-    IReadOnlyList<HistoryEntry> History) : IWithRequestId, IConnectorSerializable;
+/// <summary>The SCEP feature's part of a <see cref="RequestView"/>: never the CSR or its challenge.</summary>
+/// <param name="NotifyAttempts">failed attempts to notify the service of the outcome.</param>
+public sealed record ScepViewDetails(string TransactionId, int NotifyAttempts) : IRequestViewDetails;
 
 public static class ScepRequestIds
 {

@@ -56,11 +56,6 @@ public sealed class ScepRequestActor : RequestActor<ScepStage>
             Sender.Tell(new ScepRequestOutcome(_state.RequestId, ScepOutcomeStatus.Rejected, FailInfo: ScepFailInfo.BadCertId, Reason: "No such transaction."));
             Passivate(); // a poll for an unknown transaction must not create (or remember) a request
         });
-        Command<GetScepRequest>(_ =>
-        {
-            Sender.Tell(_state.ToView());
-            if (_state.Status == ScepStatus.New) Passivate();
-        });
         Command<VerdictReceived>(v => PersistThen(_state.DecideVerdict(v.Verdict, Now)));
         Command<RenewalChecked>(r => PersistThen(_state.DecideRenewal(r.Renewal, r.Service, Now)));
         Command<IssueSucceeded>(ok => PersistThen(_state.DecideIssued(new ScepCertificateIssued(_state.RequestId,

@@ -193,16 +193,14 @@ public sealed record ScepRequestState
     /// <summary>A step succeeded: the retry bookkeeping of the previous step is over.</summary>
     private static ScepRequestState Settled(ScepRequestState s) => s with { Retry = null };
 
-    public ScepRequestView ToView() => new(RequestId, Status != ScepStatus.New, Status.ToString(), Received?.TransactionId,
-        Issued?.SerialNumber, Notified, Retry is { Stage: ScepStage.Notify } r ? r.Attempts : 0, History);
-
     /// <summary>The shared view: never the CSR or its challenge, only the issued certificate's identifiers.</summary>
     public RequestView ToRequestView()
     {
-        if (Status == ScepStatus.New) return RequestView.Unknown(ScepHosting.Role, RequestId);
+        if (Status == ScepStatus.New || Received is null) return RequestView.Unknown(ScepHosting.Role, RequestId);
         var error = Rejection?.Reason ?? Retry?.LastError;
         return new(ScepHosting.Role, RequestId, true, Status.ToString(), Retry?.Attempts ?? 0, Retry?.NextAttemptAt, error?.Code, error?.Message,
-            Issued?.SerialNumber, Issued?.Thumbprint, Issued?.NotAfter, Notified);
+            Issued?.SerialNumber, Issued?.Thumbprint, Issued?.NotAfter, Notified, History,
+            new ScepViewDetails(Received.TransactionId, Retry is { Stage: ScepStage.Notify } r ? r.Attempts : 0));
     }
 }
 

@@ -49,7 +49,11 @@ public sealed class ConnectorJsonSerializer(ExtendedActorSystem system, JournalS
 
     internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
-        Converters = { new JsonStringEnumConverter() },
+        Converters =
+        {
+            new JsonStringEnumConverter(),
+            new RequestViewDetailsConverter(t => ManifestsByType.GetValueOrDefault(t), m => TypesByManifest.GetValueOrDefault(m)),
+        },
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     };
 

@@ -50,7 +50,7 @@ public static class AdminEndpoints
             var (known, unanswered) = await RequestViews.AskAllAsync(system, regions, id, ct);
             if (known.Count == 0) return RequestViews.NotFound("request", id, options.Service.IsRemote, unanswered);
             return Results.Ok(known.Select(k => new RequestFound(k.View.Feature, id, k.View.State, k.View.SerialNumber is { } serial ? $"serial {serial}" : "",
-                null, k.View.ErrorCode, k.Region.DetailsPath?.Invoke(id), "actor", k.View)).ToList());
+                null, k.View.ErrorCode, k.Region.DetailsPath?.Invoke(id), "actor", RequestViewBody.Of(k.View))).ToList());
         });
 
         app.MapGet("/api/v1/status", async (ActorSystem system, ConnectorOptions options, IServiceProvider services, CancellationToken ct) =>

@@ -13,8 +13,9 @@ public sealed record FeatureRequestRegion(string Feature, string Role, Func<IAct
     Func<string, string>? DetailsPath = null);
 
 /// <summary>
-/// The request actors' own view of a request (<see cref="GetRequestView"/>), for requests no standalone queue holds: in
-/// service-connected mode every request comes from the management service. Asked only here, at the HTTP edge, with a time-out.
+/// The request actors' own view of a request (<see cref="GetRequestView"/>, the one query every request actor answers), asked only here,
+/// at the HTTP edge, with a time-out: by <c>requests show</c> for an ID no standalone queue holds (in service-connected mode every request
+/// comes from the management service), and by every feature's <c>show</c> (<see cref="ShowAsync{TRecord}"/>).
 /// </summary>
 public static class RequestViews
 {
@@ -26,27 +27,43 @@ public static class RequestViews
     {
         var members = Cluster.Get(system).State.Members;
         var asked = regions.Where(r => members.Any(m => m.Status == MemberStatus.Up && m.HasRole(r.Role)))
-            .Select(r => (Region: r, Answer: AskIfJournaledAsync(system, r, requestId, ct))).ToList();
+            .Select(r => (Region: r, Answer: ViewAsync(system, r.Feature, r.Region(), r.PersistenceId(requestId), requestId, ct))).ToList();
         await Task.WhenAll(asked.Select(a => a.Answer));
         return ([.. asked.Where(a => a.Answer.Result is { Known: true }).Select(a => (a.Answer.Result!, a.Region))],
             [.. asked.Where(a => a.Answer.Result is null).Select(a => a.Region.Feature)]);
     }
 
     /// <summary>
-    /// The request actor's view, but only if the journal holds anything for the request: an ID nobody knows is answered here without
-    /// waking an entity (which, with remember-entities, the shard would journal as started and then stopped).
+    /// One feature's <c>show</c>, the same for every feature: the journal is checked first, so an ID it does not hold is a 404 without
+    /// waking an actor (nor, with remember-entities, journaling one); a 503 when the actor does not answer in time; else
+    /// <paramref name="body"/> of the actor's view and of the standalone queue's <paramref name="record"/> (null when no queue holds it:
+    /// every request in service-connected mode). The view is <see cref="RequestView.Known"/> false for a queued request not yet downloaded.
     /// </summary>
-    private static async Task<RequestView?> AskIfJournaledAsync(ActorSystem system, FeatureRequestRegion region, string requestId, CancellationToken ct) =>
-        await IsJournaledAsync(system, region.PersistenceId(requestId), ct)
-            ? await AskAsync(region.Region(), requestId, ct)
-            : RequestView.Unknown(region.Feature, requestId);
+    /// <param name="what">the request as the messages name it ("PKCS request").</param>
+    public static async Task<IResult> ShowAsync<TRecord>(ActorSystem system, string feature, IActorRef region, string persistenceId, string what,
+        string requestId, TRecord? record, bool remote, Func<RequestView, TRecord?, object> body, CancellationToken ct) where TRecord : class
+    {
+        if (await ViewAsync(system, feature, region, persistenceId, requestId, ct) is not { } view)
+            return Results.Json(new ApiError($"The {what} actors did not answer within {AskTimeout.TotalSeconds:0} s; try again."),
+                statusCode: StatusCodes.Status503ServiceUnavailable);
+        if (record is null && !view.Known) return NotFound(what, requestId, remote, []);
+        return Results.Ok(body(view, record));
+    }
+
+    /// <summary>
+    /// The request actor's view, but only if the journal holds anything for the request: an ID nobody knows is answered here without
+    /// waking an entity (which, with remember-entities, the shard would journal as started and then stopped). Null: no answer in time.
+    /// </summary>
+    private static async Task<RequestView?> ViewAsync(ActorSystem system, string feature, IActorRef region, string persistenceId, string requestId,
+        CancellationToken ct) =>
+        await IsJournaledAsync(system, persistenceId, ct) ? await AskAsync(region, requestId, ct) : RequestView.Unknown(feature, requestId);
 
     /// <summary>
     /// Whether the journal holds events for <paramref name="persistenceId"/>: its highest sequence number, as a recovery asks it (a
     /// replay of nothing). Any instance can ask: the journal is the shared database. Unsure (no answer in time) counts as yes, so the
     /// actor is asked.
     /// </summary>
-    public static async Task<bool> IsJournaledAsync(ActorSystem system, string persistenceId, CancellationToken ct)
+    private static async Task<bool> IsJournaledAsync(ActorSystem system, string persistenceId, CancellationToken ct)
     {
         var journal = Persistence.Instance.Apply(system).JournalFor(null);
         try
@@ -60,26 +77,8 @@ public static class RequestViews
         }
     }
 
-    /// <summary>
-    /// A feature's own view of one request (<c>pkcs show</c>, <c>revocation show</c>): <paramref name="notJournaled"/> when the journal holds
-    /// nothing for it (no entity is woken to say so), else the actor's answer; a 503 when the actor does not answer in time.
-    /// </summary>
-    public static async Task<(TView? View, IResult? Error)> FeatureViewAsync<TView>(ActorSystem system, IActorRef region, string what,
-        string persistenceId, object query, TView notJournaled, CancellationToken ct)
-    {
-        try
-        {
-            return (await IsJournaledAsync(system, persistenceId, ct) ? await region.Ask<TView>(query, AskTimeout, ct) : notJournaled, null);
-        }
-        catch (AskTimeoutException)
-        {
-            return (default, Results.Json(new ApiError($"The {what} actors did not answer within {AskTimeout.TotalSeconds:0} s; try again."),
-                statusCode: StatusCodes.Status503ServiceUnavailable));
-        }
-    }
-
     /// <summary>One region's answer; null when it did not come in time (no node with the role reachable, a busy shard).</summary>
-    public static async Task<RequestView?> AskAsync(IActorRef region, string requestId, CancellationToken ct)
+    private static async Task<RequestView?> AskAsync(IActorRef region, string requestId, CancellationToken ct)
     {
         try
         {

@@ -1,4 +1,6 @@
 using CertConnector.Actors.Common;
+using CertConnector.Actors.Pkcs;
+using CertConnector.Adapters.Service.Standalone;
 
 namespace CertConnector.Host.Pkcs;
 
@@ -22,7 +24,19 @@ public sealed record PkcsRequestDetails(
     bool ResultUploaded,
     int UploadCount,
     IReadOnlyList<HistoryEntry> History,
-    DateTimeOffset? ExpiresAt = null);
+    DateTimeOffset? ExpiresAt = null)
+{
+    /// <summary>The actor's view, with the queue's record when a standalone queue holds the request (it then names what was asked for).</summary>
+    public static PkcsRequestDetails Of(RequestView view, PkcsRequestRecord? record)
+    {
+        var details = view.Details as PkcsViewDetails;
+        return new(view.RequestId, record?.Status.ToString(), view.Known ? view.State : "NotDownloaded",
+            record?.Request.SubjectName ?? details?.Subject ?? "", record?.Request.TemplateName ?? details?.Template ?? "",
+            record?.Request.KeySpec.ToString() ?? details?.Key ?? "", record?.EnqueuedAt, view.Attempts, view.NextAttemptAt, details?.Failure,
+            view.SerialNumber, view.Thumbprint, view.ResultDelivered, record is null ? view.ResultDelivered ? 1 : 0 : record.Result?.UploadCount ?? 0,
+            view.History, view.ExpiresAt);
+    }
+}
 
 /// <summary><c>GET /api/v1/pkcs/requests/{id}/result</c>: what <c>pkcs result</c> writes to files.</summary>
 public sealed record PkcsResultBody(

@@ -30,22 +30,8 @@ public static class PkcsEndpoints
         // The queue knows every standalone request; one it does not hold (every request in remote mode) is shown as its actor knows it.
         pkcs.MapGet("/{id}", async (string id, IPkcsQueue queue, IRequiredActor<PkcsRequestRegion> region, ConnectorOptions options, ActorSystem system,
             CancellationToken ct) =>
-        {
-            var record = await queue.GetPkcsRequestAsync(id, ct);
-            var (view, error) = await RequestViews.FeatureViewAsync(system, region.ActorRef, "PKCS request", PkcsRequestActor.PersistenceIdOf(id),
-                new GetPkcsRequest(id), PkcsRequestState.Empty(id).ToView(), ct);
-            if (view is null) return error!;
-            if (record is null)
-                return view.Exists
-                    ? Results.Ok(new PkcsRequestDetails(id, null, view.Status, view.Subject ?? "", view.Template ?? "", view.Key ?? "", null,
-                        view.Attempts, view.NextAttemptAt, view.Failure, view.SerialNumber, view.Thumbprint, view.ResultUploaded,
-                        view.ResultUploaded ? 1 : 0, view.History, view.ExpiresAt))
-                    : RequestViews.NotFound("PKCS request", id, options.Service.IsRemote, []);
-            return Results.Ok(new PkcsRequestDetails(id, record.Status.ToString(), view.Exists ? view.Status : "NotDownloaded",
-                record.Request.SubjectName, record.Request.TemplateName, record.Request.KeySpec.ToString(), record.EnqueuedAt,
-                view.Attempts, view.NextAttemptAt, view.Failure, view.SerialNumber, view.Thumbprint, view.ResultUploaded,
-                record.Result?.UploadCount ?? 0, view.History, view.ExpiresAt));
-        });
+            await RequestViews.ShowAsync(system, PkcsHosting.Role, region.ActorRef, PkcsRequestActor.PersistenceIdOf(id), "PKCS request", id,
+                await queue.GetPkcsRequestAsync(id, ct), options.Service.IsRemote, PkcsRequestDetails.Of, ct));
 
         pkcs.MapGet("/{id}/result", async (string id, IPkcsQueue queue, CancellationToken ct) =>
         {

@@ -1,4 +1,6 @@
 using CertConnector.Actors.Common;
+using CertConnector.Actors.PkcsImport;
+using CertConnector.Adapters.Service.Standalone;
 using CertConnector.Actors.Ports;
 using CertConnector.Adapters.Crypto;
 using CertConnector.Host.Admin;
@@ -13,10 +15,24 @@ namespace CertConnector.Host.PkcsImport;
 public sealed record NewPkcsImportRequest(string? Pfx, string? EncryptedPassword, string? PaddingScheme, string? UserPrincipalName,
     string? DeviceCertificate, string? Thumbprint = null, string? KeyName = null, string? RequestId = null);
 
-/// <summary><c>GET /api/v1/pkcs-import/requests/{id}</c>: queue status, actor state, attempts, failure, history.</summary>
-public sealed record PkcsImportRequestDetails(string RequestId, string QueueStatus, string State, string UserPrincipalName, string PaddingScheme,
-    DateTimeOffset EnqueuedAt, int Attempts, DateTimeOffset? NextAttemptAt, FailureReason? Failure, string? ErrorCode, bool ResultUploaded,
-    int UploadCount, IReadOnlyList<HistoryEntry> History);
+/// <summary>
+/// <c>GET /api/v1/pkcs-import/requests/{id}</c>: queue status, actor state, attempts, failure, history. An import no standalone queue holds
+/// (service-connected mode) has no <see cref="QueueStatus"/> nor <see cref="EnqueuedAt"/>.
+/// </summary>
+public sealed record PkcsImportRequestDetails(string RequestId, string? QueueStatus, string State, string UserPrincipalName, string PaddingScheme,
+    DateTimeOffset? EnqueuedAt, int Attempts, DateTimeOffset? NextAttemptAt, FailureReason? Failure, string? ErrorCode, bool ResultUploaded,
+    int UploadCount, IReadOnlyList<HistoryEntry> History)
+{
+    /// <summary>The actor's view, with the queue's record when a standalone queue holds the import.</summary>
+    public static PkcsImportRequestDetails Of(RequestView view, QueuedRecord<PkcsImportRequest, PkcsImportResult>? record)
+    {
+        var details = view.Details as PkcsImportViewDetails;
+        return new(view.RequestId, record?.Status.ToString(), view.Known ? view.State : "NotDownloaded",
+            record?.Request.UserPrincipalName ?? details?.UserPrincipalName ?? "", record?.Request.PaddingScheme ?? details?.PaddingScheme ?? "",
+            record?.EnqueuedAt, view.Attempts, view.NextAttemptAt, details?.Failure, record?.Result?.ErrorCode ?? details?.Failure?.Code,
+            view.ResultDelivered, record?.UploadCount ?? (view.ResultDelivered ? 1 : 0), view.History);
+    }
+}
 
 /// <summary><c>GET /api/v1/pkcs-import/requests/{id}/result</c>: the password enveloped to the device (DER CMS), or why it failed.</summary>
 public sealed record PkcsImportResultBody(string RequestId, bool Succeeded, string? ErrorCode, string? ErrorMessage, byte[]? EncryptedPassword);

@@ -12,8 +12,6 @@ namespace CertConnector.Host.PkcsImport;
 /// <summary>The standalone-mode PKCS import operations: queue an import, show it, fetch its result.</summary>
 public static class PkcsImportEndpoints
 {
-    private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(10);
-
     public static IEndpointRouteBuilder MapPkcsImportEndpoints(this IEndpointRouteBuilder app)
     {
         var imports = app.MapGroup("/api/v1/pkcs-import/requests");
@@ -29,15 +27,11 @@ public static class PkcsImportEndpoints
             return Results.Accepted($"/api/v1/pkcs-import/requests/{request!.RequestId}", new RequestAccepted(request.RequestId, "Queued"));
         });
 
-        imports.MapGet("/{id}", async (string id, StandalonePkcsImportQueue queue, IRequiredActor<PkcsImportRequestRegion> region, CancellationToken ct) =>
-        {
-            var record = await queue.GetAsync(id, ct);
-            if (record is null) return Results.NotFound(new ApiError($"No import request '{id}'."));
-            var view = await region.ActorRef.Ask<PkcsImportRequestView>(new GetPkcsImportRequest(id), AskTimeout, ct);
-            return Results.Ok(new PkcsImportRequestDetails(id, record.Status.ToString(), view.Exists ? view.Status : "NotDownloaded",
-                record.Request.UserPrincipalName, record.Request.PaddingScheme, record.EnqueuedAt, view.Attempts, view.NextAttemptAt, view.Failure,
-                record.Result?.ErrorCode ?? view.Failure?.Code, view.ResultUploaded, record.UploadCount, view.History));
-        });
+        // As for PKCS: an import no queue holds (every one in remote mode) is shown as its actor knows it.
+        imports.MapGet("/{id}", async (string id, StandalonePkcsImportQueue queue, IRequiredActor<PkcsImportRequestRegion> region, ConnectorOptions options,
+            ActorSystem system, CancellationToken ct) =>
+            await RequestViews.ShowAsync(system, PkcsImportHosting.Role, region.ActorRef, PkcsImportRequestActor.PersistenceIdOf(id), "import request",
+                id, await queue.GetAsync(id, ct), options.Service.IsRemote, PkcsImportRequestDetails.Of, ct));
 
         imports.MapGet("/{id}/result", async (string id, StandalonePkcsImportQueue queue, CancellationToken ct) =>
         {

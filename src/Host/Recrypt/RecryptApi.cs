@@ -1,4 +1,6 @@
 using CertConnector.Actors.Common;
+using CertConnector.Actors.Recrypt;
+using CertConnector.Adapters.Service.Standalone;
 using CertConnector.Actors.Ports;
 using CertConnector.Adapters.Crypto;
 using CertConnector.Host.Admin;
@@ -9,10 +11,23 @@ namespace CertConnector.Host.Recrypt;
 /// recipient's certificate (PEM or base64 DER).</summary>
 public sealed record NewRecryptRequest(string? Payload, string? RecipientCertificate, string? RequestId = null);
 
-/// <summary><c>GET /api/v1/recrypt/requests/{id}</c>: queue status, actor state, attempts, failure, history.</summary>
-public sealed record RecryptRequestDetails(string RequestId, string QueueStatus, string State, DateTimeOffset EnqueuedAt, int Attempts,
+/// <summary>
+/// <c>GET /api/v1/recrypt/requests/{id}</c>: queue status, actor state, attempts, failure, history. A request no standalone queue holds
+/// (service-connected mode) has no <see cref="QueueStatus"/> nor <see cref="EnqueuedAt"/>.
+/// </summary>
+public sealed record RecryptRequestDetails(string RequestId, string? QueueStatus, string State, DateTimeOffset? EnqueuedAt, int Attempts,
     DateTimeOffset? NextAttemptAt, FailureReason? Failure, string? FailedStage, string? ErrorCode, bool ResultUploaded, int UploadCount,
-    IReadOnlyList<HistoryEntry> History);
+    IReadOnlyList<HistoryEntry> History)
+{
+    /// <summary>The actor's view, with the queue's record when a standalone queue holds the request.</summary>
+    public static RecryptRequestDetails Of(RequestView view, QueuedRecord<RecryptRequest, RecryptResult>? record)
+    {
+        var details = view.Details as RecryptViewDetails;
+        return new(view.RequestId, record?.Status.ToString(), view.Known ? view.State : "NotDownloaded", record?.EnqueuedAt, view.Attempts,
+            view.NextAttemptAt, details?.Failure, details?.FailedStage, record?.Result?.ErrorCode ?? details?.Failure?.Code, view.ResultDelivered,
+            record?.UploadCount ?? (view.ResultDelivered ? 1 : 0), view.History);
+    }
+}
 
 /// <summary><c>GET /api/v1/recrypt/requests/{id}/result</c>: the payload enveloped to the recipient (DER CMS), or why it failed.</summary>
 public sealed record RecryptResultBody(string RequestId, bool Succeeded, string? ErrorCode, string? ErrorMessage, byte[]? EncryptedPayload);

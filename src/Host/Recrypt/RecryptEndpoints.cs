@@ -4,14 +4,13 @@ using CertConnector.Actors.Common;
 using CertConnector.Actors.Recrypt;
 using CertConnector.Adapters.Service.Standalone;
 using CertConnector.Host.Admin;
+using CertConnector.Host.Configuration;
 
 namespace CertConnector.Host.Recrypt;
 
 /// <summary>The standalone-mode recrypt operations: queue a payload, show it, fetch its result.</summary>
 public static class RecryptEndpoints
 {
-    private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(10);
-
     public static IEndpointRouteBuilder MapRecryptEndpoints(this IEndpointRouteBuilder app)
     {
         var recrypts = app.MapGroup("/api/v1/recrypt/requests");
@@ -27,15 +26,11 @@ public static class RecryptEndpoints
             return Results.Accepted($"/api/v1/recrypt/requests/{request!.RequestId}", new RequestAccepted(request.RequestId, "Queued"));
         });
 
-        recrypts.MapGet("/{id}", async (string id, StandaloneRecryptQueue queue, IRequiredActor<RecryptRequestRegion> region, CancellationToken ct) =>
-        {
-            var record = await queue.GetAsync(id, ct);
-            if (record is null) return Results.NotFound(new ApiError($"No recrypt request '{id}'."));
-            var view = await region.ActorRef.Ask<RecryptRequestView>(new GetRecryptRequest(id), AskTimeout, ct);
-            return Results.Ok(new RecryptRequestDetails(id, record.Status.ToString(), view.Exists ? view.Status : "NotDownloaded", record.EnqueuedAt,
-                view.Attempts, view.NextAttemptAt, view.Failure, view.FailedStage, record.Result?.ErrorCode ?? view.Failure?.Code, view.ResultUploaded,
-                record.UploadCount, view.History));
-        });
+        // As for PKCS: a request no queue holds (every one in remote mode) is shown as its actor knows it.
+        recrypts.MapGet("/{id}", async (string id, StandaloneRecryptQueue queue, IRequiredActor<RecryptRequestRegion> region, ConnectorOptions options,
+            ActorSystem system, CancellationToken ct) =>
+            await RequestViews.ShowAsync(system, RecryptHosting.Role, region.ActorRef, RecryptRequestActor.PersistenceIdOf(id), "recrypt request",
+                id, await queue.GetAsync(id, ct), options.Service.IsRemote, RecryptRequestDetails.Of, ct));
 
         recrypts.MapGet("/{id}/result", async (string id, StandaloneRecryptQueue queue, CancellationToken ct) =>
         {

@@ -1,4 +1,6 @@
 using CertConnector.Actors.Common;
+using CertConnector.Actors.Revocation;
+using CertConnector.Adapters.Service.Standalone;
 using CertConnector.Actors.Ports;
 using CertConnector.Adapters.Crypto;
 using CertConnector.Host.Admin;
@@ -29,7 +31,19 @@ public sealed record RevocationRequestDetails(
     string? ErrorCode,
     bool ResultUploaded,
     int UploadCount,
-    IReadOnlyList<HistoryEntry> History);
+    IReadOnlyList<HistoryEntry> History)
+{
+    /// <summary>The actor's view, with the queue's record when a standalone queue holds the revocation.</summary>
+    public static RevocationRequestDetails Of(RequestView view, RevocationRequestRecord? record)
+    {
+        var details = view.Details as RevocationViewDetails;
+        var reason = record?.Request.Reason ?? details?.Reason;
+        return new(view.RequestId, record?.Status.ToString(), view.Known ? view.State : "NotDownloaded", record?.Request.SerialNumber ?? view.SerialNumber ?? "",
+            reason is { } r ? RevocationFields.NameOf(r) : "", record?.PkcsRequestId, record?.EnqueuedAt, view.Attempts, view.NextAttemptAt,
+            details?.Failure, details?.ResultCode ?? record?.Result?.ErrorCode, view.ResultDelivered,
+            record?.UploadCount ?? (view.ResultDelivered ? 1 : 0), view.History);
+    }
+}
 
 /// <summary>Checks the revocation input fields, naming the one at fault.</summary>
 public static class RevocationFields
@@ -37,6 +51,10 @@ public static class RevocationFields
     /// <summary>The names the CLI and API take, as RFC 5280 spells them.</summary>
     public static readonly IReadOnlyList<string> ReasonNames =
         ["unspecified", "keyCompromise", "affiliationChanged", "superseded", "cessationOfOperation", "certificateHold"];
+
+    /// <summary>The RFC 5280 name of a reason, as the CLI and API take it.</summary>
+    public static string NameOf(RevocationReason reason) =>
+        ReasonNames.FirstOrDefault(n => n.Equals(reason.ToString(), StringComparison.OrdinalIgnoreCase)) ?? reason.ToString();
 
     public static ApiError? CheckReason(string? text, out RevocationReason reason)
     {

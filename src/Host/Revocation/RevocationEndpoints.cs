@@ -43,26 +43,9 @@ public static class RevocationEndpoints
         // As for PKCS: a revocation no queue holds (every one in remote mode) is shown as its actor knows it.
         revocations.MapGet("/{id}", async (string id, IRevocationQueue queue, IRequiredActor<RevocationRequestRegion> region, ConnectorOptions options,
             ActorSystem system, CancellationToken ct) =>
-        {
-            var record = await queue.GetAsync(id, ct);
-            var (view, error) = await RequestViews.FeatureViewAsync(system, region.ActorRef, "revocation request", RevocationRequestActor.PersistenceIdOf(id),
-                new GetRevocationRequest(id), RevocationRequestState.Empty(id).ToView(), ct);
-            if (view is null) return error!;
-            if (record is null)
-                return view.Exists
-                    ? Results.Ok(new RevocationRequestDetails(id, null, view.Status, view.SerialNumber ?? "",
-                        view.Reason is { } r ? RevocationFields.ReasonNames[ReasonIndex(r)] : "", null, null, view.Attempts, view.NextAttemptAt,
-                        view.Failure, view.ErrorCode, view.ResultUploaded, view.ResultUploaded ? 1 : 0, view.History))
-                    : RequestViews.NotFound("revocation request", id, options.Service.IsRemote, []);
-            return Results.Ok(new RevocationRequestDetails(id, record.Status.ToString(), view.Exists ? view.Status : "NotDownloaded",
-                record.Request.SerialNumber, RevocationFields.ReasonNames[ReasonIndex(record.Request.Reason)], record.PkcsRequestId, record.EnqueuedAt,
-                view.Attempts, view.NextAttemptAt, view.Failure, view.ErrorCode ?? record.Result?.ErrorCode, view.ResultUploaded,
-                record.UploadCount, view.History));
-        });
+            await RequestViews.ShowAsync(system, RevocationHosting.Role, region.ActorRef, RevocationRequestActor.PersistenceIdOf(id), "revocation request",
+                id, await queue.GetAsync(id, ct), options.Service.IsRemote, RevocationRequestDetails.Of, ct));
 
         return app;
     }
-
-    private static int ReasonIndex(RevocationReason reason) =>
-        RevocationFields.ReasonNames.ToList().FindIndex(n => n.Equals(reason.ToString(), StringComparison.OrdinalIgnoreCase));
 }

@@ -1,3 +1,4 @@
+using CertConnector.Actors.Common;
 using System.Collections.Immutable;
 using Akka.Actor;
 using Akka.Cluster;
@@ -57,8 +58,9 @@ public sealed class RoleRoutingTests : IAsyncLifetime
         // B can ask about every request (the answer comes from A, over the wire, through our serializer).
         foreach (var id in ids)
         {
-            var view = await proxyOnB.Ask<PkcsRequestView>(new GetPkcsRequest(id), Wait);
-            Assert.True(view.Exists, id);
+            var view = await proxyOnB.Ask<RequestView>(new GetRequestView(id), Wait);
+            Assert.True(view.Known, id);
+            Assert.IsType<PkcsViewDetails>(view.Details); // the feature's own part crossed too, under its own manifest
         }
 
         var addressA = _a.Cluster().SelfAddress;

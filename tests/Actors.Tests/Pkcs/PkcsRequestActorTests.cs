@@ -1,3 +1,4 @@
+using CertConnector.Actors.Common;
 using Akka.Actor;
 using Akka.Configuration;
 using Akka.TestKit;
@@ -50,10 +51,10 @@ public sealed class PkcsRequestActorTests : RequestActorTestKit
 
         ExpectMsg<PkcsRequestCompleted>(c => !c.Succeeded);
         Scheduler.Advance(TimeSpan.FromHours(2)); // no timer may be waiting to retry
-        actor.Tell(new GetPkcsRequest("req-1"));
-        var view = ExpectMsg<PkcsRequestView>();
-        Assert.Equal("Failed", view.Status);
-        Assert.Equal("Template denies this subject", view.Failure!.Message);
+        actor.Tell(new GetRequestView("req-1"));
+        var view = ExpectMsg<RequestView>();
+        Assert.Equal("Failed", view.State);
+        Assert.Equal("Template denies this subject", Assert.IsType<PkcsViewDetails>(view.Details).Failure!.Message);
         Assert.Equal(1, ca.Calls);
         var upload = Assert.Single(service.Uploaded);
         Assert.False(upload.Succeeded);
@@ -85,8 +86,8 @@ public sealed class PkcsRequestActorTests : RequestActorTestKit
         Assert.Single(service.Uploaded);
         Assert.Equal(1, EventLog.Count(ConnectorEvents.PkcsDownloadedRequest));
 
-        second.Tell(new GetPkcsRequest("req-1"));
-        Assert.Equal("Uploaded", ExpectMsg<PkcsRequestView>().Status);
+        second.Tell(new GetRequestView("req-1"));
+        Assert.Equal("Uploaded", ExpectMsg<RequestView>().State);
     }
 
     [Fact]
@@ -143,8 +144,8 @@ public sealed class PkcsRequestActorTests : RequestActorTestKit
     public void Asking_about_an_unknown_request_answers_not_found()
     {
         var actor = Sys.ActorOf(PkcsRequestActor.Props("nope", Ports(new ScriptedCa(), new RecordingService())));
-        actor.Tell(new GetPkcsRequest("nope"));
-        Assert.False(ExpectMsg<PkcsRequestView>().Exists);
+        actor.Tell(new GetRequestView("nope"));
+        Assert.False(ExpectMsg<RequestView>().Known);
     }
 
     [Fact]

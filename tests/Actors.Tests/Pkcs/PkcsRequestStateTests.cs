@@ -147,7 +147,7 @@ public sealed class PkcsRequestStateTests
             live = produced.Aggregate(live, (s, e) => s.Apply(e));
         }
         var replayed = events.Aggregate(PkcsRequestState.Empty("req-1"), (s, e) => s.Apply(e));
-        Assert.Equal(live.ToView() with { History = [] }, replayed.ToView() with { History = [] });
+        Assert.Equal(live.ToRequestView() with { History = [] }, replayed.ToRequestView() with { History = [] });
         Assert.Equal(live.History, replayed.History);
     }
 

@@ -1,3 +1,4 @@
+using CertConnector.Actors.Common;
 using Akka.Actor;
 using CertConnector.Actors.Logging;
 using CertConnector.Actors.PkcsImport;
@@ -55,10 +56,10 @@ public sealed class PkcsImportRequestActorTests : RequestActorTestKit
 
         ExpectMsg<PkcsImportRequestCompleted>(c => !c.Succeeded);
         Scheduler.Advance(TimeSpan.FromHours(2)); // no timer may be waiting to retry
-        actor.Tell(new GetPkcsImportRequest("im-1"));
-        var view = ExpectMsg<PkcsImportRequestView>();
-        Assert.Equal("Failed", view.Status);
-        Assert.Equal(code, view.Failure?.Code);
+        actor.Tell(new GetRequestView("im-1"));
+        var view = ExpectMsg<RequestView>();
+        Assert.Equal("Failed", view.State);
+        Assert.Equal(code, Assert.IsType<PkcsImportViewDetails>(view.Details).Failure?.Code);
         Assert.Equal(1, cipher.ReencryptCalls);
         var upload = Assert.Single(service.Uploaded);
         Assert.False(upload.Succeeded);
@@ -134,9 +135,9 @@ public sealed class PkcsImportRequestActorTests : RequestActorTestKit
         second.Tell(new StartPkcsImportRequest(Request), TestActor); // a second download changes nothing: it only hears the outcome again
         ExpectMsg<PkcsImportRequestCompleted>(c => c.Succeeded);
         Assert.Single(service.Uploaded);
-        second.Tell(new GetPkcsImportRequest("im-1"));
-        var view = ExpectMsg<PkcsImportRequestView>();
-        Assert.Equal("Uploaded", view.Status);
+        second.Tell(new GetRequestView("im-1"));
+        var view = ExpectMsg<RequestView>();
+        Assert.Equal("Uploaded", view.State);
         Assert.Equal(["Downloaded", "Reencrypted", "Uploaded"], view.History.Select(h => h.Event));
     }
 }

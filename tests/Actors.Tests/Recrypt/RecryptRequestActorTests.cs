@@ -1,3 +1,4 @@
+using CertConnector.Actors.Common;
 using Akka.Actor;
 using CertConnector.Actors.Logging;
 using CertConnector.Actors.Ports;
@@ -35,8 +36,8 @@ public sealed class RecryptRequestActorTests : RequestActorTestKit
                      (ConnectorEvents.PkcsRecryptRequestFailure, 0), (ConnectorEvents.PkcsRecryptDecryptFailure, 0),
                  })
             Assert.True(EventLog.Count(definition) == count, $"{definition.Name}: {EventLog.Count(definition)}");
-        actor.Tell(new GetRecryptRequest("rc-1"));
-        Assert.Equal(["Downloaded", "Decrypted", "Reencrypted", "Uploaded"], ExpectMsg<RecryptRequestView>().History.Select(h => h.Event));
+        actor.Tell(new GetRequestView("rc-1"));
+        Assert.Equal(["Downloaded", "Decrypted", "Reencrypted", "Uploaded"], ExpectMsg<RequestView>().History.Select(h => h.Event));
     }
 
     [Fact]
@@ -73,9 +74,9 @@ public sealed class RecryptRequestActorTests : RequestActorTestKit
         Assert.Equal("BadDeviceCertificate", Assert.Single(service.Uploaded).ErrorCode);
         Assert.Equal(1, EventLog.Count(ConnectorEvents.PkcsRecryptDecryptSuccess));
         Assert.Equal(1, EventLog.Count(ConnectorEvents.PkcsRecryptReencryptFailure));
-        actor.Tell(new GetRecryptRequest("rc-1"));
-        var view = ExpectMsg<RecryptRequestView>();
-        Assert.Equal("Reencrypt", view.FailedStage);
+        actor.Tell(new GetRequestView("rc-1"));
+        var view = ExpectMsg<RequestView>();
+        Assert.Equal("Reencrypt", Assert.IsType<RecryptViewDetails>(view.Details).FailedStage);
         Assert.Equal(["Downloaded", "Decrypted", "Failed", "Uploaded"], view.History.Select(h => h.Event));
     }
 
@@ -112,7 +113,7 @@ public sealed class RecryptRequestActorTests : RequestActorTestKit
         AwaitCondition(() => EventLog.Count(ConnectorEvents.PkcsRecryptRequestSuccess) == 1);
         Assert.Equal((1, 1), (cipher.OpenCalls, cipher.SealCalls));
         Assert.Single(service.Uploaded);
-        second.Tell(new GetRecryptRequest("rc-1"));
-        Assert.Equal("Uploaded", ExpectMsg<RecryptRequestView>().Status);
+        second.Tell(new GetRequestView("rc-1"));
+        Assert.Equal("Uploaded", ExpectMsg<RequestView>().State);
     }
 }

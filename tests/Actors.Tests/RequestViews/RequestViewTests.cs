@@ -7,6 +7,9 @@ using CertConnector.Actors.Logging;
 using CertConnector.Actors.Pkcs;
 using CertConnector.Actors.Ports;
 using CertConnector.Actors.Revocation;
+using CertConnector.Actors.PkcsImport;
+using CertConnector.Actors.Recrypt;
+using CertConnector.Actors.Tests.Common;
 using CertConnector.Actors.Tests.Pkcs;
 using CertConnector.Actors.Tests.Revocation;
 using CertConnector.Adapters.Persistence;
@@ -14,7 +17,7 @@ using CertConnector.Adapters.Persistence;
 namespace CertConnector.Actors.Tests.RequestViews;
 
 /// <summary>
-/// <see cref="GetRequestView"/> is read-only: an unknown ID answers unknown, journals nothing, calls no port and asks its shard to stop
+/// <see cref="GetRequestView"/>, the one query every request actor answers, is read-only: an unknown ID answers unknown, journals nothing, calls no port and asks its shard to stop
 /// it; a known request answers from its state without running anything; the view carries no secret.
 /// </summary>
 public sealed class RequestViewTests : RequestActorTestKit
@@ -39,6 +42,8 @@ public sealed class RequestViewTests : RequestActorTestKit
         Assert.False(view.Known);
         Assert.Equal("pkcs", view.Feature);
         Assert.Equal("Unknown", view.State);
+        Assert.Null(view.Details);
+        Assert.Empty(view.History);
         shard.ExpectMsg<Passivate>(); // the entity asks to be stopped: it is not kept, nor remembered
         Scheduler.Advance(TimeSpan.FromHours(1));
         Assert.Equal(0, ca.Calls);
@@ -66,6 +71,35 @@ public sealed class RequestViewTests : RequestActorTestKit
         Assert.Equal(0, JournaledCount("revocation-nope"));
     }
 
+    /// <summary>The features that came later answer the same one query, named by their own role, and stay as unkept as the others.</summary>
+    [Fact]
+    public void An_unknown_import_or_recrypt_ID_answers_the_one_query_unknown_journals_nothing_and_passivates()
+    {
+        var cipher = new ScriptedCipher();
+        var entities = new (string Feature, string PersistenceId, Props Props)[]
+        {
+            ("pkcs-import", PkcsImportRequestActor.PersistenceIdOf("nope"), PkcsImportRequestActor.Props("nope",
+                new PkcsImportPorts(cipher, new RecordingImportService(), EventLog, new PkcsImportOptions()))),
+            ("recrypt", RecryptRequestActor.PersistenceIdOf("nope"), RecryptRequestActor.Props("nope",
+                new RecryptPorts(cipher, new RecordingRecryptService(), EventLog, new RecryptOptions()))),
+        };
+        foreach (var (feature, persistenceId, props) in entities)
+        {
+            var shard = CreateTestProbe();
+            var entity = Sys.ActorOf(Props.Create(() => new ShardStandIn(props, shard.Ref)));
+
+            entity.Tell(new GetRequestView("nope"), TestActor);
+
+            var view = ExpectMsg<RequestView>();
+            Assert.Equal((feature, false), (view.Feature, view.Known));
+            Assert.Null(view.Details);
+            shard.ExpectMsg<Passivate>();
+            Assert.Equal(0, JournaledCount(persistenceId));
+        }
+        Assert.Equal((0, 0, 0), (cipher.ReencryptCalls, cipher.OpenCalls, cipher.SealCalls));
+        Assert.Empty(EventLog.Events);
+    }
+
     [Fact]
     public void An_issued_and_uploaded_request_shows_its_serial_and_state_and_the_query_journals_nothing()
     {
@@ -87,6 +121,11 @@ public sealed class RequestViewTests : RequestActorTestKit
         Assert.Equal("THUMB" + view.SerialNumber, view.Thumbprint);
         Assert.Equal(DateTimeOffset.Parse("2030-01-01T00:00:00Z"), view.ExpiresAt);
         Assert.Null(view.ErrorCode);
+        Assert.Equal(["Downloaded", "Issued", "Uploaded"], view.History.Select(h => h.Event));
+        var details = Assert.IsType<PkcsViewDetails>(view.Details);
+        Assert.Equal((Samples.Request().SubjectName, Samples.Request().TemplateName, Samples.Request().KeySpec.ToString()),
+            (details.Subject, details.Template, details.Key));
+        Assert.Null(details.Failure);
         Assert.Equal(journaled, JournaledCount("pkcs-req-1"));
     }
 
@@ -107,6 +146,7 @@ public sealed class RequestViewTests : RequestActorTestKit
         Assert.All(views, v => Assert.Equal(1, v.Attempts));
         Assert.All(views, v => Assert.Equal("CA busy", v.ErrorMessage));
         Assert.All(views, v => Assert.NotNull(v.NextAttemptAt));
+        Assert.All(views, v => Assert.Equal("CA busy", Assert.IsType<PkcsViewDetails>(v.Details).Failure?.Message));
         Assert.Equal(1, ca.Calls); // the queries started no retry
         Assert.Equal(journaled, JournaledCount("pkcs-req-1"));
 
@@ -129,14 +169,19 @@ public sealed class RequestViewTests : RequestActorTestKit
         var wire = Encoding.UTF8.GetString(serializer.ToBinary(view));
 
         Assert.Contains(view.SerialNumber!, wire);
+        var details = Assert.IsType<PkcsViewDetails>(view.Details);
+        Assert.Contains(details.Subject, wire); // the feature's own part is on the wire too, under its manifest
+        Assert.Contains("\"pkcs.view-details.v1\"", wire);
         foreach (var secret in new[] { PfxSecret, PasswordSecret })
         {
             Assert.DoesNotContain(Convert.ToBase64String(secret), wire);
             Assert.DoesNotContain(Encoding.ASCII.GetString(secret), wire);
             Assert.DoesNotContain(Convert.ToHexString(secret), wire, StringComparison.OrdinalIgnoreCase);
         }
-        Assert.DoesNotContain(typeof(RequestView).GetProperties(), p => p.PropertyType == typeof(byte[]));
-        Assert.Equal(view, serializer.FromBinary(serializer.ToBinary(view), serializer.Manifest(view)));
+        Assert.DoesNotContain(typeof(RequestView).GetProperties().Concat(typeof(PkcsViewDetails).GetProperties()), p => p.PropertyType == typeof(byte[]));
+        var back = Assert.IsType<RequestView>(serializer.FromBinary(serializer.ToBinary(view), serializer.Manifest(view)));
+        Assert.Equal(view with { History = [] }, back with { History = [] }); // lists compare by reference in a record
+        Assert.Equal(view.History, back.History);
     }
 
     /// <summary>How many events the journal holds for a persistence ID, read by a fresh actor's recovery.</summary>

@@ -1,3 +1,4 @@
+using CertConnector.Actors.Common;
 using Akka.Actor;
 using CertConnector.Actors.Logging;
 using CertConnector.Actors.Ports;
@@ -63,10 +64,13 @@ public sealed class RevocationRequestActorTests : RequestActorTestKit
 
         ExpectMsg<RevocationRequestCompleted>(c => !c.Succeeded);
         Scheduler.Advance(TimeSpan.FromHours(2)); // no timer may be waiting to retry
-        actor.Tell(new GetRevocationRequest("rv-1"));
-        var view = ExpectMsg<RevocationRequestView>();
-        Assert.Equal("Failed", view.Status);
+        actor.Tell(new GetRequestView("rv-1"));
+        var view = ExpectMsg<RequestView>();
+        Assert.Equal("Failed", view.State);
         Assert.Equal("4004", view.ErrorCode);
+        var details = Assert.IsType<RevocationViewDetails>(view.Details);
+        Assert.Equal(("4004", RevocationReason.KeyCompromise), (details.ResultCode, details.Reason));
+        Assert.Equal("0A1B", view.SerialNumber);
         Assert.Equal(1, revoker.Calls);
         var upload = Assert.Single(service.Uploaded);
         Assert.False(upload.Succeeded);
@@ -97,7 +101,7 @@ public sealed class RevocationRequestActorTests : RequestActorTestKit
         Assert.Single(service.Uploaded);
         Assert.Equal(1, EventLog.Count(ConnectorEvents.RevokeSuccess));
 
-        second.Tell(new GetRevocationRequest("rv-1"));
-        Assert.Equal("Uploaded", ExpectMsg<RevocationRequestView>().Status);
+        second.Tell(new GetRequestView("rv-1"));
+        Assert.Equal("Uploaded", ExpectMsg<RequestView>().State);
     }
 }

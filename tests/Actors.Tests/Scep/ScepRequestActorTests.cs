@@ -251,13 +251,19 @@ public sealed class ScepRequestActorTests : RequestActorTestKit
 
         gate.SetResult(ChallengeVerdict.Success); // the first attempt's verdict never reaches a stopped actor
         var second = Sys.ActorOf(ScepRequestActor.Props("scep-1", ports));
-        second.Tell(new GetScepRequest("scep-1"));
-        Assert.False(ExpectMsg<ScepRequestView>().Exists); // nothing was journaled
+        second.Tell(new GetRequestView("scep-1"));
+        Assert.False(ExpectMsg<RequestView>().Known); // nothing was journaled
         second.Tell(Submit()); // the retransmission
         Assert.Equal(ScepOutcomeStatus.Issued, ExpectMsg<ScepRequestOutcome>().Status);
         AwaitCondition(() => EventLog.Count(ConnectorEvents.ScepIssuedSuccess) == 1);
         Assert.Equal(1, EventLog.Count(ConnectorEvents.ScepRequestReceived)); // reported once, when written with the verdict
         Assert.Equal(1, EventLog.Count(ConnectorEvents.ScepVerifySuccess));
+
+        second.Tell(new GetRequestView("scep-1")); // the one query: the shared view, with SCEP's own part
+        var view = ExpectMsg<RequestView>();
+        Assert.Equal(("scep", true), (view.Feature, view.Known));
+        Assert.Equal("tx-1", Assert.IsType<ScepViewDetails>(view.Details).TransactionId);
+        Assert.Contains(view.History, h => h.Event == "Issued");
     }
 
     [Fact]

@@ -41,11 +41,10 @@ public sealed class ConnectorJsonSerializerTests() : Akka.TestKit.Xunit2.TestKit
         [typeof(PkcsResultUploaded)] = new PkcsResultUploaded("r-1", true, T),
         [typeof(StartPkcsRequest)] = new StartPkcsRequest(Request),
         [typeof(PkcsRequestCompleted)] = new PkcsRequestCompleted("r-1", false),
-        [typeof(GetPkcsRequest)] = new GetPkcsRequest("r-1"),
         [typeof(GetRequestView)] = new GetRequestView("r-1"),
-        [typeof(RequestView)] = new RequestView("pkcs", "r-1", true, "FailedAttempt", 2, T.AddMinutes(1), "CaUnavailable", "busy", "0A", "TH", T.AddYears(1), false),
-        [typeof(PkcsRequestView)] = new PkcsRequestView("r-1", true, "Issued", 2, new FailureReason("A", "b", true), T, "0A", "TH", false,
-            [new HistoryEntry(T, "Downloaded", "x")]),
+        [typeof(RequestView)] = new RequestView("pkcs", "r-1", true, "FailedAttempt", 2, T.AddMinutes(1), "CaUnavailable", "busy", "0A", "TH", T.AddYears(1), false,
+            [new HistoryEntry(T, "Downloaded", "x")], new PkcsViewDetails("CN=Alice,O=Contoso", "smime", "ec:p384", new FailureReason("CaUnavailable", "busy", true))),
+        [typeof(PkcsViewDetails)] = new PkcsViewDetails("CN=Alice,O=Contoso", "smime", "ec:p384", new FailureReason("A", "b", true)),
         [typeof(ScepRequestReceived)] = new ScepRequestReceived("scep-1", "tx", [0x30], "10.0.0.1; ua", "0A", T),
         [typeof(ScepRequestVerified)] = new ScepRequestVerified("scep-1", "challenge accepted", T),
         [typeof(ScepRequestRejected)] = new ScepRequestRejected("scep-1", ScepStage.Verify, new FailureReason("ChallengeExpired", "old", false), ScepFailInfo.BadRequest, T),
@@ -56,7 +55,6 @@ public sealed class ConnectorJsonSerializerTests() : Akka.TestKit.Xunit2.TestKit
         [typeof(SubmitScepRequest)] = new SubmitScepRequest("scep-1", "tx", [0x30], "challenge", "caller", null),
         [typeof(PollScepRequest)] = new PollScepRequest("scep-1"),
         [typeof(ScepRequestOutcome)] = new ScepRequestOutcome("scep-1", ScepOutcomeStatus.Rejected, null, ScepFailInfo.BadCertId, "unknown"),
-        [typeof(GetScepRequest)] = new GetScepRequest("scep-1"),
         [typeof(RevocationRequestDownloaded)] = new RevocationRequestDownloaded("rv-1", Revocation, T),
         [typeof(CertificateRevoked)] = new CertificateRevoked("rv-1", true, T),
         [typeof(RevocationAttemptFailed)] = new RevocationAttemptFailed("rv-1", RevocationStage.Revoke, 2, new FailureReason("CaUnavailable", "down", true), T.AddMinutes(1), T),
@@ -64,9 +62,7 @@ public sealed class ConnectorJsonSerializerTests() : Akka.TestKit.Xunit2.TestKit
         [typeof(RevocationResultUploaded)] = new RevocationResultUploaded("rv-1", false, T),
         [typeof(StartRevocationRequest)] = new StartRevocationRequest(Revocation),
         [typeof(RevocationRequestCompleted)] = new RevocationRequestCompleted("rv-1", true),
-        [typeof(GetRevocationRequest)] = new GetRevocationRequest("rv-1"),
-        [typeof(RevocationRequestView)] = new RevocationRequestView("rv-1", true, "Revoked", "0A1B", RevocationReason.KeyCompromise, 1, T,
-            new FailureReason("A", "b", true), "4005", false, [new HistoryEntry(T, "Downloaded", "x")]),
+        [typeof(RevocationViewDetails)] = new RevocationViewDetails(RevocationReason.KeyCompromise, new FailureReason("A", "b", true), "4005"),
         [typeof(PkcsImportRequestDownloaded)] = new PkcsImportRequestDownloaded("im-1", Import, T),
         [typeof(PfxPasswordReencrypted)] = new PfxPasswordReencrypted("im-1", [0x30, 0x80, 9], T),
         [typeof(PkcsImportAttemptFailed)] = new PkcsImportAttemptFailed("im-1", PkcsImportStage.Reencrypt, 1, new FailureReason("ConnectorKeyUnavailable", "none", true), T.AddMinutes(1), T),
@@ -74,9 +70,7 @@ public sealed class ConnectorJsonSerializerTests() : Akka.TestKit.Xunit2.TestKit
         [typeof(PkcsImportResultUploaded)] = new PkcsImportResultUploaded("im-1", true, T),
         [typeof(StartPkcsImportRequest)] = new StartPkcsImportRequest(Import),
         [typeof(PkcsImportRequestCompleted)] = new PkcsImportRequestCompleted("im-1", true),
-        [typeof(GetPkcsImportRequest)] = new GetPkcsImportRequest("im-1"),
-        [typeof(PkcsImportRequestView)] = new PkcsImportRequestView("im-1", true, "Reencrypted", "alice@contoso.com", "oaepSha256", 1, T,
-            new FailureReason("A", "b", true), false, [new HistoryEntry(T, "Downloaded", "x")]),
+        [typeof(PkcsImportViewDetails)] = new PkcsImportViewDetails("alice@contoso.com", "oaepSha256", new FailureReason("A", "b", true)),
         [typeof(RecryptRequestDownloaded)] = new RecryptRequestDownloaded("rc-1", Recrypt, T),
         [typeof(RecryptPayloadDecrypted)] = new RecryptPayloadDecrypted("rc-1", 42, T),
         [typeof(RecryptPayloadReencrypted)] = new RecryptPayloadReencrypted("rc-1", [0x30, 0x80, 7], T),
@@ -85,12 +79,10 @@ public sealed class ConnectorJsonSerializerTests() : Akka.TestKit.Xunit2.TestKit
         [typeof(RecryptResultUploaded)] = new RecryptResultUploaded("rc-1", false, T),
         [typeof(StartRecryptRequest)] = new StartRecryptRequest(Recrypt),
         [typeof(RecryptRequestCompleted)] = new RecryptRequestCompleted("rc-1", false),
-        [typeof(GetRecryptRequest)] = new GetRecryptRequest("rc-1"),
-        [typeof(RecryptRequestView)] = new RecryptRequestView("rc-1", true, "Failed", 0, null, new FailureReason("BadPayload", "x", false), "Decrypt", true,
-            [new HistoryEntry(T, "Downloaded", "x")]),
+        [typeof(RecryptViewDetails)] = new RecryptViewDetails(new FailureReason("BadPayload", "x", false), "Decrypt"),
         [typeof(GetNodeInfo)] = GetNodeInfo.Instance,
         [typeof(NodeInfo)] = new NodeInfo("node-a", "1.2.3", T, TimeSpan.FromMinutes(90)),
-        [typeof(ScepRequestView)] = new ScepRequestView("scep-1", true, "Issued", "tx", "0A", false, 1, [new HistoryEntry(T, "Received", "x")]),
+        [typeof(ScepViewDetails)] = new ScepViewDetails("tx", 1),
     };
 
     public static TheoryData<string> Manifests() => new(AllManifests.KnownTypes.Keys);
@@ -136,7 +128,7 @@ public sealed class ConnectorJsonSerializerTests() : Akka.TestKit.Xunit2.TestKit
     [Fact]
     public void An_unknown_manifest_is_a_clear_error()
     {
-        var s = (ConnectorJsonSerializer)Sys.Serialization.FindSerializerFor(Samples[typeof(GetPkcsRequest)]);
+        var s = (ConnectorJsonSerializer)Sys.Serialization.FindSerializerFor(Samples[typeof(GetRequestView)]);
         var e = Assert.Throws<System.Runtime.Serialization.SerializationException>(() => s.FromBinary([], "pkcs.future.v9"));
         Assert.Contains("pkcs.future.v9", e.Message);
     }

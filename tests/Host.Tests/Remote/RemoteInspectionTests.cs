@@ -67,10 +67,45 @@ public sealed class RemoteInspectionTests(RemoteConnectorFixture fixture) : ICla
     }
 
     [Fact]
+    public void An_import_from_the_service_is_shown_by_pkcs_import_show_from_its_actor_and_by_requests_show()
+    {
+        var dir = Tools.TempDir("inspect-import");
+        var password = $"Inspect-import-{Guid.NewGuid():N}"[..28];
+        var (pfx, _, deviceCert) = ImportRecryptMaterial.UserPfxAndDevice(dir, password);
+        var encrypted = ImportRecryptMaterial.EncryptPassword(dir, Connector.Cli("key", "export-public").Stdout, password, "oaepSha256");
+        var deviceDer = Path.Combine(dir, "device.der");
+        Tools.OpenSsl("x509", "-in", deviceCert, "-outform", "DER", "-out", deviceDer);
+        var id = $"ii-{Guid.NewGuid():N}";
+        Emulator.EnqueueImport(new JsonObject
+        {
+            ["requestId"] = id, ["userPrincipalName"] = "alice@contoso.example", ["thumbprint"] = null, ["paddingScheme"] = "oaepSha256",
+            ["encryptedPfxBlob"] = Convert.ToBase64String(File.ReadAllBytes(pfx)), ["encryptedPfxPassword"] = Convert.ToBase64String(File.ReadAllBytes(encrypted)),
+            ["keyName"] = "alice-key", ["deviceCertificate"] = Convert.ToBase64String(File.ReadAllBytes(deviceDer)),
+        });
+        RemoteConnector.WaitFor(Connector, () => Connector.Cli("pkcs-import", "show", id) is { ExitCode: 0 } r && r.Json.GetProperty("resultUploaded").GetBoolean(),
+            "the import's upload journaled");
+
+        var show = Connector.Cli("pkcs-import", "show", id); // no standalone queue holds it: the actor's view alone
+        var json = show.Json;
+        Assert.Equal(JsonValueKind.Null, json.GetProperty("queueStatus").ValueKind);
+        Assert.Equal(JsonValueKind.Null, json.GetProperty("enqueuedAt").ValueKind);
+        Assert.Equal("Uploaded", json.GetProperty("state").GetString());
+        Assert.Equal(("alice@contoso.example", "oaepSha256"), (json.GetProperty("userPrincipalName").GetString(), json.GetProperty("paddingScheme").GetString()));
+        Assert.Equal(["Downloaded", "Reencrypted", "Uploaded"], json.GetProperty("history").EnumerateArray().Select(h => h.GetProperty("event").GetString()));
+
+        var found = Connector.Cli("requests", "show", id); // follows the details path to the same view
+        Assert.True(found.ExitCode == 0, found.ToString());
+        var match = Assert.Single(found.Json.EnumerateArray());
+        Assert.Equal(("pkcs-import", "actor"), (match.GetProperty("feature").GetString(), match.GetProperty("source").GetString()));
+        Assert.Equal("alice@contoso.example", match.GetProperty("request").GetProperty("userPrincipalName").GetString());
+        Assert.DoesNotContain(password, show.Stdout + found.Stdout);
+    }
+
+    [Fact]
     public void An_unknown_ID_is_a_404_with_a_clear_message_for_every_show()
     {
         var id = $"unknown-{Guid.NewGuid():N}";
-        foreach (var args in new[] { new[] { "requests", "show", id }, ["pkcs", "show", id], ["revocation", "show", id] })
+        foreach (var args in new[] { new[] { "requests", "show", id }, ["pkcs", "show", id], ["revocation", "show", id], ["pkcs-import", "show", id], ["recrypt", "show", id] })
         {
             var r = Connector.Cli(args);
             Assert.True(r.ExitCode == 1, r.ToString());

@@ -103,8 +103,10 @@ public sealed class ThreeInstanceFailoverTests
         Assert.True(failures.IsEmpty, string.Join("\n\n", failures) + "\n" + cluster.Logs());
 
         await ConnectorCluster.WaitForAsync(() => cluster.Count("SELECT count(*) FROM pkcs_requests WHERE completed_at IS NULL") == 0
-                                 && cluster.Count("SELECT count(*) FROM revocation_requests WHERE completed_at IS NULL") == 0,
-            TimeSpan.FromMinutes(3), "every PKCS request and revocation to complete", cluster);
+                                 && cluster.Count("SELECT count(*) FROM revocation_requests WHERE completed_at IS NULL") == 0
+                                 // a device is answered before the service is told (the notification follows the journal write)
+                                 && cluster.Count("SELECT count(*) FROM scep_notifications") >= ScepCount,
+            TimeSpan.FromMinutes(3), "every PKCS request and revocation to complete and every SCEP outcome to be notified", cluster);
 
         // PKCS: each request one result, successful, and exactly one current certificate, the one delivered.
         var results = cluster.Rows("SELECT request_id, succeeded, serial_number, upload_count FROM pkcs_results")

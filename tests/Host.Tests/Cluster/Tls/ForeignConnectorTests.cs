@@ -30,9 +30,10 @@ public sealed class ForeignConnectorTests
         using var foreign = new ConnectorCluster("tls_foreign", ConnectorCluster.FastSettings);
         var x = foreign.Add("x", pkcs: true, scep: true, revocation: false);
         // The same seed list as the home cluster's. Its first handshake fails both ways, and Akka stops a node whose
-        // outbound TLS handshake fails: the foreign connector never gets as far as its admin API.
-        var stopped = Assert.Throws<InvalidOperationException>(() => x.Start(seedNodes: [a, b]));
-        Assert.Contains("certconnector exited", stopped.Message);
+        // outbound TLS handshake fails; whether that happens before its admin API answers is a race (on a loaded machine
+        // the admin API wins), so either outcome is accepted here: what matters is below, it never becomes a member.
+        try { x.Start(seedNodes: [a, b]); }
+        catch (InvalidOperationException stopped) when (stopped.Message.Contains("certconnector exited")) { }
 
         var deviceCert = ClusterRequests.DeviceCertificate(home.Dir);
         var ids = Enumerable.Range(0, PkcsCount).Select(i => $"tls-p-{i:D2}").ToList();
