@@ -47,12 +47,13 @@ public sealed class ConnectorJsonSerializer(ExtendedActorSystem system, JournalS
 
     private FrozenDictionary<Type, string> ManifestsByType => field ??= _typesByManifest.ToFrozenDictionary(kv => kv.Value, kv => kv.Key);
 
-    internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    /// <summary>Per instance, since a view's details are written under the manifests of the tables this serializer was given.</summary>
+    private JsonSerializerOptions Json => field ??= new(JsonSerializerDefaults.Web)
     {
         Converters =
         {
             new JsonStringEnumConverter(),
-            new RequestViewDetailsConverter(t => ManifestsByType.GetValueOrDefault(t), m => TypesByManifest.GetValueOrDefault(m)),
+            new RequestViewDetailsConverter(t => ManifestsByType.GetValueOrDefault(t), m => _typesByManifest.GetValueOrDefault(m)),
         },
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     };

@@ -150,7 +150,7 @@ public sealed class WireSerializationTests() : Akka.TestKit.Xunit2.TestKit(
     [InlineData("request.view.v1")]
     public void The_retired_per_feature_queries_and_views_are_no_longer_read(string manifest)
     {
-        Assert.DoesNotContain(manifest, ConnectorJsonSerializer.KnownTypes.Keys);
+        Assert.DoesNotContain(manifest, AllManifests.KnownTypes.Keys);
         var serializer = (SerializerWithStringManifest)Sys.Serialization.FindSerializerFor(RequestView.Unknown("pkcs", "r-1"));
         var e = Assert.Throws<SerializationException>(() => serializer.FromBinary("""{"requestId":"r-1"}"""u8.ToArray(), manifest));
         Assert.Contains($"Unknown manifest '{manifest}'", e.Message);

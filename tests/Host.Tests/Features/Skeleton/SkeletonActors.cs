@@ -31,7 +31,7 @@ public sealed class SkeletonRequestActor : ReceivePersistentActor
         });
         Command<GetRequestView>(query => Sender.Tell(_state.Note is null
             ? RequestView.Unknown(SkeletonFeature.Name, query.RequestId)
-            : new RequestView(SkeletonFeature.Name, query.RequestId, true, "Recorded", 0, null, null, _state.Note, null, null, null, false)));
+            : new RequestView(SkeletonFeature.Name, query.RequestId, true, "Recorded", 0, null, null, null, null, null, null, false, [], null)));
     }
 
     public override string PersistenceId { get; }
