@@ -6,7 +6,6 @@ using CertConnector.Host.Composition;
 using CertConnector.Host.Configuration;
 using CertConnector.Host.Features;
 using CertConnector.Host.Logging;
-using CertConnector.Host.Scep;
 using CertConnector.Host.Revocation;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Diagnostics;
@@ -20,12 +19,14 @@ public static class ServerApp
     /// Checks everything it can before creating anything, takes the data directory's lock, then runs until
     /// stopped. A problem the operator can fix is a <see cref="StartupException"/>: one line, exit code 1.
     /// </summary>
-    public static async Task<int> RunAsync(string[] args)
+    /// <param name="features">the features to compose: <see cref="ConnectorFeatures.All"/> unless a test adds one of its own.</param>
+    /// <param name="stopping">stops the connector as Ctrl-C does (for a connector run inside a test's process).</param>
+    public static async Task<int> RunAsync(string[] args, IReadOnlyList<ConnectorFeature>? features = null, CancellationToken stopping = default)
     {
         var overrides = ServerArguments.Parse(args);
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [], ContentRootPath = Directory.GetCurrentDirectory() });
         builder.Configuration.AddEnvironmentVariables("CERTCONNECTOR_").AddInMemoryCollection(overrides);
-        var options = ServerArguments.Bind(builder.Configuration);
+        var options = ServerArguments.Bind(builder.Configuration, features ?? ConnectorFeatures.All);
         var listen = StartupChecks.CheckSettings(options);
         await RemoteServiceComposition.CheckServiceReachableAsync(options); // remote mode: token and discovery work, before anything is created
 
@@ -52,7 +53,7 @@ public static class ServerApp
         {
             admin = Listeners.Listen(kestrel, listen.Admin, Listeners.Admin);
             if (listen.Scep is { } scepEndpoint) scep = Listeners.Listen(kestrel, scepEndpoint, Listeners.Scep);
-            if (options.Scep.Enabled) ScepEndpoints.ApplyKestrelLimits(kestrel, options.Scep);
+            foreach (var feature in options.EnabledFeatures) feature.ConfigureKestrel?.Invoke(kestrel, options);
         });
         builder.Logging.ClearProviders().AddConsole(console => console.FormatterName = EscapingConsoleFormatter.Name)
             .AddConsoleFormatter<EscapingConsoleFormatter, Microsoft.Extensions.Logging.Console.ConsoleFormatterOptions>();
@@ -66,9 +67,9 @@ public static class ServerApp
         app.UseMiddleware<RemoteModeQueueGuard>();
         app.MapAdminEndpoints();
         app.MapClusterEndpoints();
-        app.MapConnectorKeyEndpoints(); // the connector key's public half: for import and recrypt, whichever instance is asked
+        app.MapConnectorKeyEndpoints(); // the connector key's public half, for the features that decrypt with it, whichever instance is asked
         app.MapCaRevocationEndpoints(); // CRL and OCSP belong to the CA: served whichever features are on
-        foreach (var feature in ConnectorFeatures.All) feature.MapEndpoints(app);
+        foreach (var feature in options.Features) feature.MapEndpoints(app);
 
         app.Lifetime.ApplicationStarted.Register(() =>
         {
@@ -79,12 +80,12 @@ public static class ServerApp
             DataDirectory.WriteWhole(data.AdminUrlFile, url + "\n"); // written last: its presence means "ready"
             app.Logger.LogInformation("certconnector {Version} ready: admin API {Url}, SCEP {ScepUrl}, data {DataDir}, CA {Ca}", AdminEndpoints.Version, url,
                 scepUrl, data.Root, app.Services.GetRequiredService<ICertificateAuthority>().GetType().Name);
-            // SPEC §7: an instance enabled for import or recrypt that lacks the connector key says so at start-up (and in status).
+            // An instance enabled for a feature that needs the connector key, but without one, says so at start-up (and in status).
             var key = app.Services.GetRequiredService<CertConnector.Adapters.Crypto.ConnectorKeyHolder>();
-            if (ConnectorKeyEndpoints.Warning(key, options.Roles) is { } missing) app.Logger.LogWarning("{Warning}", missing);
+            if (ConnectorKeyEndpoints.Warning(key, options.Roles, options.Features) is { } missing) app.Logger.LogWarning("{Warning}", missing);
             else if (key.Key is { } k) app.Logger.LogInformation("Connector key {Fingerprint} (RSA {Bits})", k.Fingerprint[..16], k.KeySize);
         });
-        await app.RunAsync();
+        await app.RunAsync(stopping);
         return 0;
     }
 }

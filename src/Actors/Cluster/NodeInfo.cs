@@ -14,7 +14,7 @@ public sealed record GetNodeInfo : IConnectorSerializable
 /// A node's answer. <paramref name="Uptime"/> is measured by the answering node on its own monotonic clock, so
 /// clock skew between machines does not distort it; <paramref name="StartedAt"/> is that node's wall clock.
 /// <paramref name="ConnectorKey"/> names the connector key the node holds (the start of its fingerprint), null when it has none:
-/// every instance that runs PKCS import or recrypt must hold the same one (SPEC §7).
+/// every instance that runs a feature decrypting with it must hold the same one.
 /// </summary>
 public sealed record NodeInfo(string Instance, string Version, DateTimeOffset StartedAt, TimeSpan Uptime, string? ConnectorKey = null) : IConnectorSerializable;
 

@@ -35,14 +35,8 @@ public sealed class HealthCounters : IConnectorEventLog
         return [.. taken.OrderBy(kv => kv.Key).Select(kv => new FeatureCounts(FeatureName(kv.Key), kv.Value.Succeeded, kv.Value.Failed))];
     }
 
-    /// <summary>The names the health message uses: the features' CLI and role names.</summary>
-    public static string FeatureName(TaskCategory category) => category switch
-    {
-        TaskCategory.Pkcs => "pkcs",
-        TaskCategory.PkcsImport => "pkcs-import",
-        TaskCategory.Revocation => "revocation",
-        TaskCategory.Scep => "scep",
-        TaskCategory.Health => "health",
-        _ => "connector",
-    };
+    /// <summary>The names the health message uses: the event category in kebab case (<c>OneTwo</c> is <c>one-two</c>), which is
+    /// each feature's CLI and role name; the categories are fixed by the event-ID contract.</summary>
+    public static string FeatureName(TaskCategory category) =>
+        System.Text.RegularExpressions.Regex.Replace(category.ToString(), "(?<=[a-z0-9])([A-Z])", "-$1").ToLowerInvariant();
 }

@@ -7,11 +7,6 @@ using System.Security.Cryptography;
 using Akka.Serialization;
 using CertConnector.Actors.Cluster;
 using CertConnector.Actors.Common;
-using CertConnector.Actors.Pkcs;
-using CertConnector.Actors.Revocation;
-using CertConnector.Actors.PkcsImport;
-using CertConnector.Actors.Recrypt;
-using CertConnector.Actors.Scep;
 
 namespace CertConnector.Adapters.Persistence;
 
@@ -25,8 +20,10 @@ namespace CertConnector.Adapters.Persistence;
 /// is neither confidential nor authenticated, so anyone able to write to the journal database could hand an actor a
 /// forged secret-bearing event. Journals written before sealing existed hold such rows; <paramref name="readUnsealedLegacy"/>
 /// (<c>Connector:Database:ReadUnsealedLegacyEvents</c>) reads them for as long as the operator needs to drain them.
+/// The manifests are the shared tables plus the <paramref name="featureTables"/> the host passes: each feature's own table.
 /// </summary>
-public sealed class ConnectorJsonSerializer(ExtendedActorSystem system, JournalSealingKey? sealingKey, bool readUnsealedLegacy = false) : SerializerWithStringManifest(system)
+public sealed class ConnectorJsonSerializer(ExtendedActorSystem system, JournalSealingKey? sealingKey,
+    IEnumerable<IReadOnlyDictionary<string, Type>> featureTables, bool readUnsealedLegacy = false) : SerializerWithStringManifest(system)
 {
     public const int SerializerId = 4242;
     public const string SealedSuffix = ".sealed";
@@ -39,33 +36,32 @@ public sealed class ConnectorJsonSerializer(ExtendedActorSystem system, JournalS
     /// </summary>
     public const string NoFallbackHocon = "akka.actor.serialization-settings.allow-unregistered-types = off";
 
-    /// <summary>For HOCON bindings, which can pass only the system: such a serializer refuses to write
-    /// <see cref="IHoldsSecret"/> types rather than fall back to plaintext.</summary>
-    public ConnectorJsonSerializer(ExtendedActorSystem system) : this(system, null) { }
+    /// <summary>For HOCON bindings, which can pass only the system: such a serializer knows only the shared manifests and refuses
+    /// to write <see cref="IHoldsSecret"/> types rather than fall back to plaintext.</summary>
+    public ConnectorJsonSerializer(ExtendedActorSystem system) : this(system, null, []) { }
 
-    /// <summary>One entry per feature: each feature's folder owns its manifest table.</summary>
-    public static IReadOnlyList<IReadOnlyDictionary<string, Type>> FeatureTables { get; } =
-        [PkcsManifests.Table, ScepManifests.Table, RevocationManifests.Table, PkcsImportManifests.Table, RecryptManifests.Table, ClusterManifests.Table, CommonManifests.Table];
+    /// <summary>The tables no feature owns: cluster inspection and the request view every feature answers with.</summary>
+    public static IReadOnlyList<IReadOnlyDictionary<string, Type>> SharedTables { get; } = [ClusterManifests.Table, CommonManifests.Table];
 
-    private static readonly FrozenDictionary<string, Type> TypesByManifest = Merge(FeatureTables);
+    private readonly FrozenDictionary<string, Type> _typesByManifest = Merge([.. SharedTables, .. featureTables]);
 
-    private static readonly FrozenDictionary<Type, string> ManifestsByType =
-        TypesByManifest.ToFrozenDictionary(kv => kv.Value, kv => kv.Key);
+    private FrozenDictionary<Type, string> ManifestsByType => field ??= _typesByManifest.ToFrozenDictionary(kv => kv.Value, kv => kv.Key);
 
-    internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    /// <summary>Per instance, since a view's details are written under the manifests of the tables this serializer was given.</summary>
+    private JsonSerializerOptions Json => field ??= new(JsonSerializerDefaults.Web)
     {
         Converters =
         {
             new JsonStringEnumConverter(),
-            new RequestViewDetailsConverter(t => ManifestsByType.GetValueOrDefault(t), m => TypesByManifest.GetValueOrDefault(m)),
+            new RequestViewDetailsConverter(t => ManifestsByType.GetValueOrDefault(t), m => _typesByManifest.GetValueOrDefault(m)),
         },
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     };
 
     public override int Identifier => SerializerId;
 
-    /// <summary>Every type this serializer knows, by manifest (for the round-trip tests).</summary>
-    public static IReadOnlyDictionary<string, Type> KnownTypes => TypesByManifest;
+    /// <summary>Every type this serializer knows, by manifest.</summary>
+    public IReadOnlyDictionary<string, Type> KnownTypes => _typesByManifest;
 
     public override string Manifest(object o) => ManifestsByType.TryGetValue(o.GetType(), out var manifest)
         ? o is IHoldsSecret ? manifest + SealedSuffix : manifest
@@ -90,7 +86,7 @@ public sealed class ConnectorJsonSerializer(ExtendedActorSystem system, JournalS
     {
         var sealedPayload = manifest.EndsWith(SealedSuffix, StringComparison.Ordinal);
         var typeManifest = sealedPayload ? manifest[..^SealedSuffix.Length] : manifest;
-        if (!TypesByManifest.TryGetValue(typeManifest, out var type))
+        if (!_typesByManifest.TryGetValue(typeManifest, out var type))
             throw new SerializationException($"Unknown manifest '{manifest}': written by a newer connector version?");
         if (!sealedPayload && typeof(IHoldsSecret).IsAssignableFrom(type) && !readUnsealedLegacy)
             throw new SerializationException(

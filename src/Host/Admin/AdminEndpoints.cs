@@ -60,8 +60,8 @@ public static class AdminEndpoints
             return Results.Ok(new ConnectorStatus(options.Instance, Version, cluster.SelfAddress.ToString(), InstanceRole.FeatureRoles(cluster.SelfRoles),
                 [.. cluster.State.Members.Select(m => new ClusterMemberStatus(m.Address.ToString(), m.Status.ToString(), InstanceRole.FeatureRoles(m.Roles), m.AppVersion.ToString()))],
                 [.. cluster.State.Unreachable.Select(m => m.Address.ToString())], [.. ClusterEndpoints.VersionWarnings(cluster.State.Members),
-                    .. ConnectorKey.ConnectorKeyEndpoints.Warning(services.GetRequiredService<ConnectorKeyHolder>(), cluster.SelfRoles) is { } keyWarning ? [keyWarning] : Array.Empty<string>()],
-                services.GetService<CertConnector.Adapters.Crypto.KeyPool>()?.Fill(), service)); // keys ready for PKCS on this instance
+                    .. ConnectorKey.ConnectorKeyEndpoints.Warning(services.GetRequiredService<ConnectorKeyHolder>(), cluster.SelfRoles, options.Features) is { } keyWarning ? [keyWarning] : Array.Empty<string>()],
+                services.GetService<CertConnector.Adapters.Crypto.KeyPool>()?.Fill(), service)); // pre-generated keys on this instance, if a feature keeps a pool
         });
 
         return app;

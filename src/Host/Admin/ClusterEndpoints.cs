@@ -19,11 +19,11 @@ public static class ClusterEndpoints
 
     public static IEndpointRouteBuilder MapClusterEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/v1/cluster", async (ActorSystem system) => Results.Ok(await ShowAsync(system)));
+        app.MapGet("/api/v1/cluster", async (ActorSystem system, Configuration.ConnectorOptions options) => Results.Ok(await ShowAsync(system, options.Features)));
 
-        app.MapGet("/api/v1/cluster/shards", async (string? feature, ActorSystem system) =>
+        app.MapGet("/api/v1/cluster/shards", async (string? feature, ActorSystem system, Configuration.ConnectorOptions options) =>
         {
-            var features = ConnectorFeatures.All;
+            var features = options.Features;
             var chosen = feature is { Length: > 0 }
                 ? features.Where(f => f.Name.Equals(feature.Trim(), StringComparison.OrdinalIgnoreCase)).ToList()
                 : [.. features];
@@ -51,7 +51,7 @@ public static class ClusterEndpoints
         return app;
     }
 
-    public static async Task<ClusterView> ShowAsync(ActorSystem system)
+    public static async Task<ClusterView> ShowAsync(ActorSystem system, IReadOnlyList<ConnectorFeature> features)
     {
         var cluster = Cluster.Get(system);
         var state = cluster.State;
@@ -62,19 +62,20 @@ public static class ClusterEndpoints
             m.Address.ToString(), m.Status.ToString(), [.. InstanceRole.FeatureRoles(m.Roles).Order()], !unreachable.Contains(m.Address),
             m.AppVersion.ToString(), infos[i]?.Instance, infos[i]?.StartedAt, infos[i]?.Uptime,
             m.Address.Equals(state.Leader), m.Address.Equals(cluster.SelfAddress), InstanceRole.InstanceIdOf(m), infos[i]?.ConnectorKey)).ToList();
-        return new ClusterView(cluster.SelfAddress.ToString(), state.Leader?.ToString(), rows, [.. VersionWarnings(state.Members), .. ConnectorKeyWarnings(rows, infos)]);
+        return new ClusterView(cluster.SelfAddress.ToString(), state.Leader?.ToString(), rows, [.. VersionWarnings(state.Members), .. ConnectorKeyWarnings(rows, infos, ConnectorKey.ConnectorKeyEndpoints.RolesNeedingKey(features))]);
     }
 
     /// <summary>
-    /// SPEC §7: every member with the <c>pkcs-import</c> or <c>recrypt</c> role must hold the same connector key. Warns about a member
-    /// that answered without one, and when the members hold different ones. Members that did not answer are not judged.
+    /// Every member with a role in <paramref name="keyRoles"/> (the features that decrypt with the connector key) must hold the same
+    /// connector key. Warns about a member that answered without one, and when the members hold different ones. Members that did not
+    /// answer are not judged.
     /// </summary>
-    public static IReadOnlyList<string> ConnectorKeyWarnings(IReadOnlyList<ClusterMemberView> rows, IReadOnlyList<NodeInfo?> infos)
+    public static IReadOnlyList<string> ConnectorKeyWarnings(IReadOnlyList<ClusterMemberView> rows, IReadOnlyList<NodeInfo?> infos, IReadOnlyList<string> keyRoles)
     {
         var needing = rows.Select((row, i) => (Row: row, Info: infos[i]))
-            .Where(m => m.Info is not null && m.Row.Roles.Any(r => r is Actors.PkcsImport.PkcsImportHosting.Role or Actors.Recrypt.RecryptHosting.Role)).ToList();
+            .Where(m => m.Info is not null && m.Row.Roles.Any(keyRoles.Contains)).ToList();
         var warnings = needing.Where(m => m.Info!.ConnectorKey is null)
-            .Select(m => $"{m.Row.Address} ({m.Info!.Instance}) has the pkcs-import or recrypt role but no connector key.").ToList();
+            .Select(m => $"{m.Row.Address} ({m.Info!.Instance}) has the {string.Join(" or ", keyRoles)} role but no connector key.").ToList();
         var keys = needing.Where(m => m.Info!.ConnectorKey is not null).GroupBy(m => m.Info!.ConnectorKey!).OrderBy(g => g.Key, StringComparer.Ordinal).ToList();
         if (keys.Count > 1)
             warnings.Add($"Instances hold different connector keys: {string.Join("; ", keys.Select(g => $"{g.Key} on {string.Join(", ", g.Select(m => m.Row.Address))}"))}.");

@@ -3,19 +3,18 @@ using CertConnector.Host.Configuration;
 namespace CertConnector.Host.Admin;
 
 /// <summary>
-/// In remote mode the management service feeds the queues: the standalone admin calls that add work (queue a PKCS,
-/// import or recrypt request, queue a revocation, mint a SCEP challenge) answer 409 saying so, instead of queueing work nobody reports to
+/// In remote mode the management service feeds the queues: the standalone admin calls that add work (each feature's
+/// <see cref="Features.ConnectorFeature.QueueingRoutes"/>) answer 409 saying so, instead of queueing work nobody reports to
 /// the service. Reading requests, results, status and the CA stays available.
 /// </summary>
 public sealed class RemoteModeQueueGuard(RequestDelegate next, ConnectorOptions options)
 {
-    public static readonly string[] QueueingRoutes = ["/api/v1/pkcs/requests", "/api/v1/revocation/requests", "/api/v1/scep/challenges",
-        "/api/v1/pkcs-import/requests", "/api/v1/recrypt/requests"];
+    private readonly string[] _queueingRoutes = [.. options.Features.SelectMany(f => f.QueueingRoutes)];
 
     public async Task InvokeAsync(HttpContext context)
     {
         if (options.Service.IsRemote && HttpMethods.IsPost(context.Request.Method)
-            && QueueingRoutes.Any(r => context.Request.Path.Equals(r, StringComparison.OrdinalIgnoreCase)))
+            && _queueingRoutes.Any(r => context.Request.Path.Equals(r, StringComparison.OrdinalIgnoreCase)))
         {
             context.Response.StatusCode = StatusCodes.Status409Conflict;
             await context.Response.WriteAsJsonAsync(new ApiError(

@@ -12,23 +12,27 @@ public static class CliApp
 {
     /// <summary>The subcommands (each feature's, then the shared ones); any other first word is refused by
     /// <see cref="EntryPoint"/> as a typo. Built from the same list as the parser, so the two cannot disagree.</summary>
-    public static IReadOnlyList<string> Commands => [.. BuildCommands().Select(c => c.Name)];
+    public static IReadOnlyList<string> Commands => CommandsOf(ConnectorFeatures.All);
 
-    private static IEnumerable<Command> BuildCommands() =>
-        [.. ConnectorFeatures.All.Select(f => f.Command()), CaCommands.Build(), ConnectorKey.KeyCommands.Build(), ClusterCommands.Build(), RequestsCommand(), StatusCommand()];
+    /// <summary>The subcommands of a program composed of <paramref name="features"/>.</summary>
+    public static IReadOnlyList<string> CommandsOf(IReadOnlyList<ConnectorFeature> features) => [.. BuildCommands(features).Select(c => c.Name)];
+
+    private static IEnumerable<Command> BuildCommands(IReadOnlyList<ConnectorFeature> features) =>
+        [.. features.Select(f => f.Command()), CaCommands.Build(), ConnectorKey.KeyCommands.Build(), ClusterCommands.Build(), RequestsCommand(features), StatusCommand()];
 
     private static readonly JsonSerializerOptions Pretty = new() { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     private static readonly Option<string?> UrlOption = new("--url") { Description = "Admin API URL (default: the running host's, from the data directory)", Recursive = true };
     private static readonly Option<string?> DataDirOption = new("--data-dir") { Description = "The connector's data directory (token, URL); default ./data", Recursive = true };
 
-    public static async Task<int> RunAsync(string[] args)
+    /// <param name="features">the features whose commands to offer: <see cref="ConnectorFeatures.All"/> unless a test adds one of its own.</param>
+    public static async Task<int> RunAsync(string[] args, IReadOnlyList<ConnectorFeature>? features = null)
     {
         var root = new RootCommand("certconnector: the certificate connector and its CLI.\n  Without a command (or with 'run') it runs the connector, taking --data-dir, --admin-url, --scep-url,\n  --hocon, --instance, --cluster-host, --cluster-port, --seed-node and any setting as\n  --Connector:Section:Key=value (see README, Configuration and Clustering with PostgreSQL).")
         {
             UrlOption, DataDirOption,
         };
-        foreach (var command in BuildCommands()) root.Subcommands.Add(command);
+        foreach (var command in BuildCommands(features ?? ConnectorFeatures.All)) root.Subcommands.Add(command);
         return await root.Parse(args).InvokeAsync();
     }
 
@@ -51,9 +55,9 @@ public static class CliApp
     public static void Print(JsonElement json) =>
         Console.WriteLine(json.ValueKind == JsonValueKind.String ? json.GetString() : JsonSerializer.Serialize(json, Pretty));
 
-    private static Command RequestsCommand()
+    private static Command RequestsCommand(IReadOnlyList<ConnectorFeature> features)
     {
-        var feature = new Option<string?>("--feature") { Description = $"Only this feature ({string.Join(", ", ConnectorFeatures.All.Select(f => f.Name))})" };
+        var feature = new Option<string?>("--feature") { Description = $"Only this feature ({string.Join(", ", features.Select(f => f.Name))})" };
         var state = new Option<string?>("--state") { Description = "Only this state (Queued, Leased, Completed, Failed)" };
         var limit = new Option<int>("--limit") { Description = "At most this many", DefaultValueFactory = _ => 100 };
         var list = new Command("list", "List requests") { feature, state, limit };

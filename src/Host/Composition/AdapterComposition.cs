@@ -8,7 +8,7 @@ using CertConnector.Adapters.Logging;
 using CertConnector.Adapters.Persistence;
 using CertConnector.Adapters.Service.Standalone;
 using CertConnector.Host.Configuration;
-using CertConnector.Host.Features;
+using CertConnector.Host.Admin;
 using CertConnector.Host.Revocation;
 
 namespace CertConnector.Host.Composition;
@@ -41,21 +41,23 @@ public static class AdapterComposition
         services.AddSingleton<ICertificateAuthority>(sp => sp.GetRequiredService<BuiltInCa>());
         services.AddSingleton<ICertificateRevoker>(sp => sp.GetRequiredService<BuiltInCa>());
         services.AddCaRevocation(options.Publishing); // CRL, OCSP, publication URLs; before the actor system, so URLs are set before issuing
-        // The connector key, kept beside the CA keys (and so the same on every instance); the import and recrypt features decrypt with it.
+        // The connector key, kept beside the CA keys (and so the same on every instance); the features that need it decrypt with it.
         services.AddSingleton(sp => new ConnectorKeyHolder(sp.GetRequiredService<BuiltInCa>().OpenConnectorKey(options.ConnectorKey),
             $"This instance has no connector key: none is stored with the CA keys and Connector:ConnectorKey:Generate is off (import one with Connector:ConnectorKey:ImportPkcs12 or ImportPem)."));
-        services.AddSingleton<IConnectorKeyCipher>(sp => new ConnectorKeyCipher(sp.GetRequiredService<ConnectorKeyHolder>(), new PfxLimits(options.PkcsImport.MaxPfxIterations)));
+        // A PFX the key opens is checked against the limits a feature registered (the default caps otherwise).
+        services.AddSingleton<IConnectorKeyCipher>(sp => new ConnectorKeyCipher(sp.GetRequiredService<ConnectorKeyHolder>(), sp.GetService<PfxLimits>()));
         services.AddSingleton(sp => JournalSealingKey.DeriveFrom(sp.GetRequiredService<BuiltInCa>().CaPrivateKey)); // shared by all instances, as the CA key is
-        // Keys generated ahead in memory for PKCS bursts; started with the connector, so the pool is full before the first request.
-        if (options.Pkcs.Enabled && options.Pkcs.KeyPoolEnabled)
-            services.AddSingleton(_ => new KeyPool(options.Pkcs.PooledKeySpecs(), options.Pkcs.KeyPoolSize));
-        services.AddSingleton<IPkcsCredentialFactory>(sp => new PkcsCredentialFactory(sp.GetRequiredService<TimeProvider>(), sp.GetService<KeyPool>()));
 
         // Every feature's standalone store lives in it; created (or the server reached) at start-up, closed when the host stops.
         services.AddSingleton(_ => Initialized(shared ?? new StandaloneDatabase(data.StandaloneDatabase, StandaloneDatabase.DefaultBusyTimeout), d => d.InitializeAsync()));
         services.AddSingleton(new StandaloneInstance(instanceId));
 
-        foreach (var feature in ConnectorFeatures.All) feature.AddServices(services, options);
+        foreach (var feature in options.Features)
+        {
+            feature.AddServices(services, options);
+            if (feature.RequestView is { } view)
+                services.AddSingleton(sp => new FeatureRequestRegion(feature.Name, feature.Role, () => view.Region(sp), view.PersistenceId, view.DetailsPath));
+        }
         services.AddSingleton<IQueueLeaseRelease, StandaloneQueueLeaseRelease>(); // every standalone queue, for departed members
         if (options.Service.IsRemote) services.AddRemoteManagementService(options); // after the features: the remote ports win
         return services;

@@ -7,7 +7,6 @@ using CertConnector.Actors.Cluster;
 using CertConnector.Adapters.Persistence;
 using CertConnector.Adapters.Service.Standalone;
 using CertConnector.Host.Configuration;
-using CertConnector.Host.Features;
 using CertConnector.Host.Logging;
 
 namespace CertConnector.Host.Composition;
@@ -29,7 +28,8 @@ public static class AkkaComposition
                 loggers.AddLogger<EscapingStandardOutLogger>();
             })
             .WithCustomSerializer("connector-json", ConnectorJsonSerializer.BoundTypes,
-                system => new ConnectorJsonSerializer(system, sp.GetRequiredService<JournalSealingKey>(), options.Database.ReadUnsealedLegacyEvents))
+                system => new ConnectorJsonSerializer(system, sp.GetRequiredService<JournalSealingKey>(), options.Features.Select(f => f.Manifests),
+                    options.Database.ReadUnsealedLegacyEvents))
             .AddClusterTls(sp, options) // mutual TLS between nodes, the single node included
             .AddFeatures(options)
             .AddHealthReportingIfRemote(options)
@@ -47,7 +47,7 @@ public static class AkkaComposition
         options.Service.IsRemote ? builder.AddHealthReporting() : builder;
 
     private static AkkaConfigurationBuilder AddFeatures(this AkkaConfigurationBuilder builder, ConnectorOptions options) =>
-        ConnectorFeatures.All.Aggregate(builder, (akka, feature) => feature.AddActors(akka, options));
+        options.Features.Aggregate(builder, (akka, feature) => feature.AddActors(akka, options));
 
     /// <summary>
     /// Reads the operator's HOCON file and puts in front of it what the host decides: the data directory

@@ -11,7 +11,8 @@ namespace CertConnector.Host.Composition;
 /// <summary>
 /// Service-connected mode (<c>Connector:Service:Mode = remote</c>): the features' service ports go to the management
 /// service over one <see cref="ServiceChannel"/> instead of the standalone queues; registered after the features, so
-/// these registrations win. A new feature's remote port is one class over the channel and one line here.
+/// these registrations win. Each feature registers its own remote ports (<see cref="ConnectorFeature.AddRemoteServices"/>); here
+/// are the channel they share and the health reporting.
 /// </summary>
 public static class RemoteServiceComposition
 {
@@ -19,13 +20,7 @@ public static class RemoteServiceComposition
     {
         var remote = options.Service.ToRemoteOptions();
         services.AddSingleton(sp => new ServiceChannel(remote, sp.GetRequiredService<IConnectorEventLog>(), sp.GetRequiredService<TimeProvider>()));
-        services.AddSingleton<IPkcsService>(sp => new RemotePkcsService(sp.GetRequiredService<ServiceChannel>(), sp.GetRequiredService<IConnectorEventLog>()));
-        services.AddSingleton<IRevocationService>(sp => new RemoteRevocationService(sp.GetRequiredService<ServiceChannel>(), sp.GetRequiredService<IConnectorEventLog>()));
-        services.AddSingleton(sp => new RemoteScepService(sp.GetRequiredService<ServiceChannel>()));
-        services.AddSingleton<IChallengeValidator>(sp => sp.GetRequiredService<RemoteScepService>());
-        services.AddSingleton<IScepResultNotifier>(sp => sp.GetRequiredService<RemoteScepService>());
-        if (options.PkcsImport.Enabled) services.AddSingleton<IPkcsImportService>(sp => new RemotePkcsImportService(sp.GetRequiredService<ServiceChannel>(), sp.GetRequiredService<IConnectorEventLog>()));
-        if (options.Recrypt.Enabled) services.AddSingleton<IRecryptService>(sp => new RemoteRecryptService(sp.GetRequiredService<ServiceChannel>(), sp.GetRequiredService<IConnectorEventLog>()));
+        foreach (var feature in options.Features) feature.AddRemoteServices?.Invoke(services, options);
 
         // Health: the counts come from the Admin channel, so the event log every actor writes to is the counting one.
         services.AddSingleton<IHealthService>(sp => new RemoteHealthService(sp.GetRequiredService<ServiceChannel>()));
@@ -36,10 +31,10 @@ public static class RemoteServiceComposition
         return services;
     }
 
-    /// <summary>The services the enabled features need: PkiConnectorFEService for PKCS, PKCS import, recrypt, revocation and
-    /// health (always needed, so always checked); the SCEP one for SCEP.</summary>
+    /// <summary>The services the enabled features need, and PkiConnectorFEService, which takes the health messages (always needed,
+    /// so always checked).</summary>
     public static IReadOnlyList<string> NeededServices(ConnectorOptions options) =>
-        options.Scep.Enabled ? [ServiceNames.Pki, ServiceNames.ScepValidation] : [ServiceNames.Pki];
+        [.. new[] { ServiceNames.Pki }.Concat(options.EnabledFeatures.SelectMany(f => f.RemoteServiceNames)).Distinct()];
 
     /// <summary>Token and discovery, before anything is created; each failure is its own one-line <see cref="StartupException"/>.</summary>
     public static async Task CheckServiceReachableAsync(ConnectorOptions options)

@@ -6,6 +6,7 @@ using CertConnector.Actors.Scep;
 using CertConnector.Actors.PkcsImport;
 using CertConnector.Actors.Recrypt;
 using CertConnector.Adapters.Ca.BuiltIn;
+using CertConnector.Host.Features;
 
 namespace CertConnector.Host.Configuration;
 
@@ -54,8 +55,24 @@ public sealed class ConnectorOptions
 
     public string DataDirFullPath => Path.GetFullPath(DataDir);
 
+    /// <summary>
+    /// The features this program is composed of: <see cref="ConnectorFeatures.All"/>, unless the program was started
+    /// with another list (a test adding a feature of its own). Not a setting (no public setter, so never bound).
+    /// </summary>
+    public IReadOnlyList<ConnectorFeature> Features { get; private set; } = ConnectorFeatures.All;
+
+    /// <summary>Composes the program of <paramref name="features"/> instead of <see cref="ConnectorFeatures.All"/>.</summary>
+    public ConnectorOptions WithFeatures(IReadOnlyList<ConnectorFeature> features)
+    {
+        Features = features;
+        return this;
+    }
+
+    /// <summary>The enabled features.</summary>
+    public IEnumerable<ConnectorFeature> EnabledFeatures => Features.Where(f => f.IsEnabled(this));
+
     /// <summary>Cluster roles follow the enabled features, so work is only routed where it can run.</summary>
-    public IReadOnlyList<string> Roles => [.. Features.ConnectorFeatures.All.Where(f => f.IsEnabled(this)).Select(f => f.Role)];
+    public IReadOnlyList<string> Roles => [.. EnabledFeatures.Select(f => f.Role)];
 }
 
 public sealed class BuiltInCaSettings

@@ -70,7 +70,8 @@ public static class ServerArguments
     /// Every key under <c>Connector</c>, from any source (command line, CERTCONNECTOR_ environment variables,
     /// appsettings.json), must name a setting; then the values must bind. Throws a <see cref="StartupException"/>.
     /// </summary>
-    public static ConnectorOptions Bind(IConfiguration configuration)
+    /// <param name="features">the features the program is composed of (default <see cref="Features.ConnectorFeatures.All"/>); each checks its settings.</param>
+    public static ConnectorOptions Bind(IConfiguration configuration, IReadOnlyList<Features.ConnectorFeature>? features = null)
     {
         var section = configuration.GetSection(ConnectorOptions.Section);
         CheckKeys(section, typeof(ConnectorOptions), ConnectorOptions.Section);
@@ -84,20 +85,14 @@ public static class ServerArguments
             // "Failed to convert configuration value at 'Connector:Scep:Enabled' to type 'System.Boolean'."
             throw new StartupException($"{e.Message.TrimEnd('.')}: '{BadValue(section, e)}' is not a valid value. Fix the setting (command line, CERTCONNECTOR_ environment variable or appsettings.json).");
         }
+        options.WithFeatures(features ?? Features.ConnectorFeatures.All);
         CheckPositive(options, ConnectorOptions.Section);
         // Scripts may give the PostgreSQL connection string as CERTCONNECTOR_PG; the setting wins when both are set.
         if (string.IsNullOrWhiteSpace(options.Database.ConnectionString)
             && Environment.GetEnvironmentVariable(DatabaseSettings.ConnectionStringVariable) is { Length: > 0 } pg)
             options.Database.ConnectionString = pg;
         options.Database.ConnectionString = DatabaseSettings.WithDefaultPoolSize(options.Database.ConnectionString);
-        try
-        {
-            _ = options.Pkcs.PooledKeySpecs();
-        }
-        catch (FormatException e)
-        {
-            throw new StartupException(e.Message);
-        }
+        foreach (var feature in options.Features) feature.CheckSettings?.Invoke(options);
         if (!KeySpec.TryParse(options.Ca.KeySpec, out _))
             throw new StartupException($"Connector:Ca:KeySpec '{options.Ca.KeySpec}' is not supported. Supported: {string.Join(", ", KeySpec.Supported)}.");
         return options;

@@ -21,10 +21,6 @@ public static class StartupChecks
         var scep = options.Scep.Enabled ? Listeners.Endpoint(options.Scep.ListenUrl, Listeners.Scep, "--scep-url (Connector:Scep:ListenUrl)") : null;
         if (scep is not null && admin.Port != 0 && admin.Port == scep.Port)
             throw new StartupException($"The admin API and SCEP cannot share port {admin.Port}: the admin API must never be reachable where devices are. Set --admin-url or --scep-url.");
-        if (options.Scep.Enabled && options.Scep.MaxConcurrentOperations < 1)
-            throw new StartupException($"Connector:Scep:MaxConcurrentOperations is {options.Scep.MaxConcurrentOperations}; at least 1 SCEP message must be decoded at a time.");
-        if (options.Scep.Enabled && options.Scep.MaxQueuedOperations < 0)
-            throw new StartupException($"Connector:Scep:MaxQueuedOperations is {options.Scep.MaxQueuedOperations}; it must be 0 or more.");
         CheckDatabase(options.Database);
         CheckCluster(options.Cluster);
         CheckServiceMode(options.Service);

@@ -20,11 +20,15 @@ public static class ConnectorKeyEndpoints
         : new(false, holder.Problem, null, null, null, null, null);
 
     /// <summary>The status warning for an instance whose features need the key but that lacks it; null when all is well.</summary>
-    public static string? Warning(ConnectorKeyHolder holder, IReadOnlyCollection<string> roles)
+    public static string? Warning(ConnectorKeyHolder holder, IReadOnlyCollection<string> roles, IEnumerable<Features.ConnectorFeature> features)
     {
-        var needing = roles.Where(r => r is Actors.PkcsImport.PkcsImportHosting.Role or Actors.Recrypt.RecryptHosting.Role).Order(StringComparer.Ordinal).ToList();
+        var needing = roles.Intersect(RolesNeedingKey(features)).Order(StringComparer.Ordinal).ToList();
         return needing.Count > 0 && holder.Key is null
-            ? $"This instance has the role(s) {string.Join(", ", needing)} but no connector key: its imports and recrypts fail until it has one. {holder.Problem}"
+            ? $"This instance has the role(s) {string.Join(", ", needing)} but no connector key: their requests fail until it has one. {holder.Problem}"
             : null;
     }
+
+    /// <summary>The cluster roles of the features that decrypt with the connector key.</summary>
+    public static IReadOnlyList<string> RolesNeedingKey(IEnumerable<Features.ConnectorFeature> features) =>
+        [.. features.Where(f => f.NeedsConnectorKey).Select(f => f.Role)];
 }

@@ -2,9 +2,12 @@ using Akka.Hosting;
 using CertConnector.Actors.Logging;
 using CertConnector.Actors.Pkcs;
 using CertConnector.Actors.Ports;
+using CertConnector.Adapters.Crypto;
+using CertConnector.Adapters.Service.Remote;
 using CertConnector.Adapters.Service.Standalone;
 using CertConnector.Host.Admin;
 using CertConnector.Host.Composition;
+using CertConnector.Host.Configuration;
 using CertConnector.Host.Features;
 
 namespace CertConnector.Host.Pkcs;
@@ -12,8 +15,36 @@ namespace CertConnector.Host.Pkcs;
 /// <summary>The PKCS feature as the host composes it.</summary>
 public static class PkcsFeature
 {
-    public static ConnectorFeature Definition { get; } = new("pkcs", PkcsHosting.Role, PkcsHosting.ShardTypeName, o => o.Pkcs.Enabled, AddServices,
-        (akka, options) => akka.AddPkcsFeature(options.Pkcs), app => app.MapPkcsEndpoints(), PkcsCommands.Build);
+    public const string Name = "pkcs";
+
+    public static ConnectorFeature Definition { get; } = new()
+    {
+        Name = Name,
+        Role = PkcsHosting.Role,
+        ShardTypeName = PkcsHosting.ShardTypeName,
+        IsEnabled = o => o.Pkcs.Enabled,
+        CheckSettings = options =>
+        {
+            try
+            {
+                _ = options.Pkcs.PooledKeySpecs();
+            }
+            catch (FormatException e)
+            {
+                throw new StartupException(e.Message);
+            }
+        },
+        Manifests = PkcsManifests.Table,
+        AddServices = AddServices,
+        AddRemoteServices = (services, _) => services.AddSingleton<IPkcsService>(sp =>
+            new RemotePkcsService(sp.GetRequiredService<ServiceChannel>(), sp.GetRequiredService<IConnectorEventLog>())),
+        RemoteServiceNames = [ServiceNames.Pki],
+        AddActors = (akka, options) => akka.AddPkcsFeature(options.Pkcs),
+        MapEndpoints = app => app.MapPkcsEndpoints(),
+        QueueingRoutes = [ConnectorFeature.RequestsRoute(Name)],
+        Command = PkcsCommands.Build,
+        RequestView = new(sp => sp.GetRequiredService<IRequiredActor<PkcsRequestRegion>>().ActorRef, PkcsRequestActor.PersistenceIdOf, ConnectorFeature.RequestPath(Name)),
+    };
 
     /// <summary>Standalone: the queue in standalone.db is both the service port and the admin API's queue.</summary>
     private static void AddServices(IServiceCollection services, Configuration.ConnectorOptions options)
@@ -30,7 +61,9 @@ public static class PkcsFeature
             sp.GetRequiredService<IConnectorEventLog>(),
             options.Pkcs));
         services.AddSingleton<PkcsRequestValidator>();
-        services.AddSingleton(sp => new FeatureRequestRegion("pkcs", PkcsHosting.Role, () => sp.GetRequiredService<IRequiredActor<PkcsRequestRegion>>().ActorRef,
-            PkcsRequestActor.PersistenceIdOf, id => $"/api/v1/pkcs/requests/{Uri.EscapeDataString(id)}"));
+        // Keys generated ahead in memory for PKCS bursts; started with the connector, so the pool is full before the first request.
+        if (options.Pkcs.Enabled && options.Pkcs.KeyPoolEnabled)
+            services.AddSingleton(_ => new KeyPool(options.Pkcs.PooledKeySpecs(), options.Pkcs.KeyPoolSize));
+        services.AddSingleton<IPkcsCredentialFactory>(sp => new PkcsCredentialFactory(sp.GetRequiredService<TimeProvider>(), sp.GetService<KeyPool>()));
     }
 }

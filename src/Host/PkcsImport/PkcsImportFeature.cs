@@ -2,6 +2,8 @@ using Akka.Hosting;
 using CertConnector.Actors.Logging;
 using CertConnector.Actors.PkcsImport;
 using CertConnector.Actors.Ports;
+using CertConnector.Adapters.Crypto;
+using CertConnector.Adapters.Service.Remote;
 using CertConnector.Adapters.Service.Standalone;
 using CertConnector.Host.Admin;
 using CertConnector.Host.Composition;
@@ -13,8 +15,29 @@ namespace CertConnector.Host.PkcsImport;
 /// <summary>The PKCS import feature as the host composes it (CLI, API, cluster role and settings section: <c>pkcs-import</c> / <c>Connector:PkcsImport</c>).</summary>
 public static class PkcsImportFeature
 {
-    public static ConnectorFeature Definition { get; } = new("pkcs-import", PkcsImportHosting.Role, PkcsImportHosting.ShardTypeName, o => o.PkcsImport.Enabled, AddServices,
-        (akka, options) => akka.AddPkcsImportFeature(options.PkcsImport), app => app.MapPkcsImportEndpoints(), PkcsImportCommands.Build);
+    public const string Name = "pkcs-import";
+
+    public static ConnectorFeature Definition { get; } = new()
+    {
+        Name = Name,
+        Role = PkcsImportHosting.Role,
+        ShardTypeName = PkcsImportHosting.ShardTypeName,
+        IsEnabled = o => o.PkcsImport.Enabled,
+        Manifests = PkcsImportManifests.Table,
+        AddServices = AddServices,
+        AddRemoteServices = (services, options) =>
+        {
+            if (options.PkcsImport.Enabled) services.AddSingleton<IPkcsImportService>(sp =>
+                new RemotePkcsImportService(sp.GetRequiredService<ServiceChannel>(), sp.GetRequiredService<IConnectorEventLog>()));
+        },
+        RemoteServiceNames = [ServiceNames.Pki],
+        AddActors = (akka, options) => akka.AddPkcsImportFeature(options.PkcsImport),
+        MapEndpoints = app => app.MapPkcsImportEndpoints(),
+        QueueingRoutes = [ConnectorFeature.RequestsRoute(Name)],
+        Command = PkcsImportCommands.Build,
+        RequestView = new(sp => sp.GetRequiredService<IRequiredActor<PkcsImportRequestRegion>>().ActorRef, PkcsImportRequestActor.PersistenceIdOf, ConnectorFeature.RequestPath(Name)),
+        NeedsConnectorKey = true,
+    };
 
     /// <summary>Standalone: the import queue in standalone.db is the service port and the admin API's queue.</summary>
     private static void AddServices(IServiceCollection services, ConnectorOptions options)
@@ -28,7 +51,6 @@ public static class PkcsImportFeature
             sp.GetRequiredService<IPkcsImportService>(),
             sp.GetRequiredService<IConnectorEventLog>(),
             options.PkcsImport));
-        services.AddSingleton(sp => new FeatureRequestRegion("pkcs-import", PkcsImportHosting.Role, () => sp.GetRequiredService<IRequiredActor<PkcsImportRequestRegion>>().ActorRef,
-            PkcsImportRequestActor.PersistenceIdOf, id => $"/api/v1/pkcs-import/requests/{Uri.EscapeDataString(id)}"));
+        services.AddSingleton(new PfxLimits(options.PkcsImport.MaxPfxIterations)); // what the shared connector-key cipher accepts in a PFX
     }
 }

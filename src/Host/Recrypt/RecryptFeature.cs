@@ -2,6 +2,7 @@ using Akka.Hosting;
 using CertConnector.Actors.Logging;
 using CertConnector.Actors.Ports;
 using CertConnector.Actors.Recrypt;
+using CertConnector.Adapters.Service.Remote;
 using CertConnector.Adapters.Service.Standalone;
 using CertConnector.Host.Admin;
 using CertConnector.Host.Composition;
@@ -13,8 +14,29 @@ namespace CertConnector.Host.Recrypt;
 /// <summary>The recrypt feature as the host composes it (CLI and API name <c>recrypt</c>, role <c>recrypt</c>).</summary>
 public static class RecryptFeature
 {
-    public static ConnectorFeature Definition { get; } = new("recrypt", RecryptHosting.Role, RecryptHosting.ShardTypeName, o => o.Recrypt.Enabled, AddServices,
-        (akka, options) => akka.AddRecryptFeature(options.Recrypt), app => app.MapRecryptEndpoints(), RecryptCommands.Build);
+    public const string Name = "recrypt";
+
+    public static ConnectorFeature Definition { get; } = new()
+    {
+        Name = Name,
+        Role = RecryptHosting.Role,
+        ShardTypeName = RecryptHosting.ShardTypeName,
+        IsEnabled = o => o.Recrypt.Enabled,
+        Manifests = RecryptManifests.Table,
+        AddServices = AddServices,
+        AddRemoteServices = (services, options) =>
+        {
+            if (options.Recrypt.Enabled) services.AddSingleton<IRecryptService>(sp =>
+                new RemoteRecryptService(sp.GetRequiredService<ServiceChannel>(), sp.GetRequiredService<IConnectorEventLog>()));
+        },
+        RemoteServiceNames = [ServiceNames.Pki],
+        AddActors = (akka, options) => akka.AddRecryptFeature(options.Recrypt),
+        MapEndpoints = app => app.MapRecryptEndpoints(),
+        QueueingRoutes = [ConnectorFeature.RequestsRoute(Name)],
+        Command = RecryptCommands.Build,
+        RequestView = new(sp => sp.GetRequiredService<IRequiredActor<RecryptRequestRegion>>().ActorRef, RecryptRequestActor.PersistenceIdOf, ConnectorFeature.RequestPath(Name)),
+        NeedsConnectorKey = true,
+    };
 
     private static void AddServices(IServiceCollection services, ConnectorOptions options)
     {
@@ -27,7 +49,5 @@ public static class RecryptFeature
             sp.GetRequiredService<IRecryptService>(),
             sp.GetRequiredService<IConnectorEventLog>(),
             options.Recrypt));
-        services.AddSingleton(sp => new FeatureRequestRegion("recrypt", RecryptHosting.Role, () => sp.GetRequiredService<IRequiredActor<RecryptRequestRegion>>().ActorRef,
-            RecryptRequestActor.PersistenceIdOf, id => $"/api/v1/recrypt/requests/{Uri.EscapeDataString(id)}"));
     }
 }

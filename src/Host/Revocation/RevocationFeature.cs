@@ -2,6 +2,7 @@ using Akka.Hosting;
 using CertConnector.Actors.Logging;
 using CertConnector.Actors.Ports;
 using CertConnector.Actors.Revocation;
+using CertConnector.Adapters.Service.Remote;
 using CertConnector.Adapters.Service.Standalone;
 using CertConnector.Host.Admin;
 using CertConnector.Host.Composition;
@@ -14,8 +15,25 @@ namespace CertConnector.Host.Revocation;
 /// registered with the CA backend.</summary>
 public static class RevocationFeature
 {
-    public static ConnectorFeature Definition { get; } = new("revocation", RevocationHosting.Role, RevocationHosting.ShardTypeName, o => o.Revocation.Enabled, AddServices,
-        (akka, options) => akka.AddRevocationFeature(options.Revocation), app => app.MapRevocationEndpoints(), RevocationCommands.Build);
+    public const string Name = "revocation";
+
+    public static ConnectorFeature Definition { get; } = new()
+    {
+        Name = Name,
+        Role = RevocationHosting.Role,
+        ShardTypeName = RevocationHosting.ShardTypeName,
+        IsEnabled = o => o.Revocation.Enabled,
+        Manifests = RevocationManifests.Table,
+        AddServices = AddServices,
+        AddRemoteServices = (services, _) => services.AddSingleton<IRevocationService>(sp =>
+            new RemoteRevocationService(sp.GetRequiredService<ServiceChannel>(), sp.GetRequiredService<IConnectorEventLog>())),
+        RemoteServiceNames = [ServiceNames.Pki],
+        AddActors = (akka, options) => akka.AddRevocationFeature(options.Revocation),
+        MapEndpoints = app => app.MapRevocationEndpoints(),
+        QueueingRoutes = [ConnectorFeature.RequestsRoute(Name)],
+        Command = RevocationCommands.Build,
+        RequestView = new(sp => sp.GetRequiredService<IRequiredActor<RevocationRequestRegion>>().ActorRef, RevocationRequestActor.PersistenceIdOf, ConnectorFeature.RequestPath(Name)),
+    };
 
     /// <summary>Standalone: the revocation queue in standalone.db is the service port and the admin API's queue.</summary>
     private static void AddServices(IServiceCollection services, ConnectorOptions options)
@@ -30,7 +48,5 @@ public static class RevocationFeature
             sp.GetRequiredService<IRevocationService>(),
             sp.GetRequiredService<IConnectorEventLog>(),
             options.Revocation));
-        services.AddSingleton(sp => new FeatureRequestRegion("revocation", RevocationHosting.Role,
-            () => sp.GetRequiredService<IRequiredActor<RevocationRequestRegion>>().ActorRef, RevocationRequestActor.PersistenceIdOf, id => $"/api/v1/revocation/requests/{Uri.EscapeDataString(id)}"));
     }
 }

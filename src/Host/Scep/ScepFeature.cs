@@ -5,6 +5,7 @@ using CertConnector.Actors.Scep;
 using CertConnector.Adapters.Ca.BuiltIn;
 using CertConnector.Adapters.Crypto;
 using CertConnector.Adapters.Scep;
+using CertConnector.Adapters.Service.Remote;
 using CertConnector.Adapters.Service.Standalone;
 using CertConnector.Host.Admin;
 using CertConnector.Host.Configuration;
@@ -15,8 +16,42 @@ namespace CertConnector.Host.Scep;
 /// <summary>The SCEP feature as the host composes it: the admin routes and the device-facing listener's routes.</summary>
 public static class ScepFeature
 {
-    public static ConnectorFeature Definition { get; } = new("scep", ScepHosting.Role, ScepHosting.ShardTypeName, o => o.Scep.Enabled, AddServices,
-        (akka, options) => akka.AddScepFeature(options.Scep), MapEndpoints, ScepCommands.Build);
+    public const string Name = "scep";
+
+    public static ConnectorFeature Definition { get; } = new()
+    {
+        Name = Name,
+        Role = ScepHosting.Role,
+        ShardTypeName = ScepHosting.ShardTypeName,
+        IsEnabled = o => o.Scep.Enabled,
+        CheckSettings = CheckSettings,
+        Manifests = ScepManifests.Table,
+        AddServices = AddServices,
+        AddRemoteServices = AddRemoteServices,
+        RemoteServiceNames = [ServiceNames.ScepValidation],
+        AddActors = (akka, options) => akka.AddScepFeature(options.Scep),
+        MapEndpoints = MapEndpoints,
+        QueueingRoutes = [$"/api/v1/{Name}/challenges"], // minting a challenge: the service validates them in remote mode
+        ConfigureKestrel = (kestrel, options) => ScepEndpoints.ApplyKestrelLimits(kestrel, options.Scep),
+        Command = ScepCommands.Build,
+        RequestView = new(sp => sp.GetRequiredService<IRequiredActor<ScepRequestRegion>>().ActorRef, ScepRequestActor.PersistenceIdOf),
+    };
+
+    private static void CheckSettings(ConnectorOptions options)
+    {
+        if (options.Scep.Enabled && options.Scep.MaxConcurrentOperations < 1)
+            throw new StartupException($"Connector:Scep:MaxConcurrentOperations is {options.Scep.MaxConcurrentOperations}; at least 1 SCEP message must be decoded at a time.");
+        if (options.Scep.Enabled && options.Scep.MaxQueuedOperations < 0)
+            throw new StartupException($"Connector:Scep:MaxQueuedOperations is {options.Scep.MaxQueuedOperations}; it must be 0 or more.");
+    }
+
+    /// <summary>Remote: the service validates challenges and hears each result.</summary>
+    private static void AddRemoteServices(IServiceCollection services, ConnectorOptions options)
+    {
+        services.AddSingleton(sp => new RemoteScepService(sp.GetRequiredService<ServiceChannel>()));
+        services.AddSingleton<IChallengeValidator>(sp => sp.GetRequiredService<RemoteScepService>());
+        services.AddSingleton<IScepResultNotifier>(sp => sp.GetRequiredService<RemoteScepService>());
+    }
 
     private static void MapEndpoints(IEndpointRouteBuilder app)
     {
@@ -32,8 +67,6 @@ public static class ScepFeature
         services.AddSingleton<IScepChallengeIssuer>(sp => sp.GetRequiredService<StandaloneScepChallenges>());
         services.AddSingleton<IScepNotificationLog>(sp => sp.GetRequiredService<StandaloneScepNotifications>());
         services.AddSingleton(options.Scep);
-        services.AddSingleton(sp => new FeatureRequestRegion("scep", ScepHosting.Role, () => sp.GetRequiredService<IRequiredActor<ScepRequestRegion>>().ActorRef,
-            ScepRequestActor.PersistenceIdOf));
         services.AddSingleton<IChallengeValidator>(sp => sp.GetRequiredService<StandaloneScepChallenges>());
         services.AddSingleton<IScepResultNotifier>(sp => sp.GetRequiredService<StandaloneScepNotifications>());
         services.AddSingleton(sp => new ScepPorts(

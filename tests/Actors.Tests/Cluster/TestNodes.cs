@@ -51,7 +51,7 @@ internal static class TestNodes
                 {{persistence}}
                 """), HoconAddMode.Prepend)
             .AddHocon(Akka.Persistence.Sql.SqlPersistence.DefaultConfiguration, HoconAddMode.Append)
-            .WithCustomSerializer("connector-json", ConnectorJsonSerializer.BoundTypes, system => new ConnectorJsonSerializer(system, Key))
+            .WithCustomSerializer("connector-json", ConnectorJsonSerializer.BoundTypes, system => new ConnectorJsonSerializer(system, Key, [PkcsManifests.Table]))
             .AddPkcsFeature(options)
             .AddNodeInfo(name, "9.9.9"));
         var host = builder.Build();

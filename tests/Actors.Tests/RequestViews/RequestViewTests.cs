@@ -165,7 +165,7 @@ public sealed class RequestViewTests : RequestActorTestKit
 
         actor.Tell(new GetRequestView("req-1"));
         var view = ExpectMsg<RequestView>();
-        var serializer = new ConnectorJsonSerializer((ExtendedActorSystem)Sys);
+        var serializer = new ConnectorJsonSerializer((ExtendedActorSystem)Sys, null, [PkcsManifests.Table]);
         var wire = Encoding.UTF8.GetString(serializer.ToBinary(view));
 
         Assert.Contains(view.SerialNumber!, wire);

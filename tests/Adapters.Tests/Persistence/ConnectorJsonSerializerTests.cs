@@ -17,7 +17,7 @@ namespace CertConnector.Adapters.Tests.Persistence;
 /// <summary>Every persisted or remoted type round-trips through our serializer, and Akka picks it. The serializer
 /// is registered as the host registers it (a setup with a sealing key), not by HOCON, which cannot pass a key.</summary>
 public sealed class ConnectorJsonSerializerTests() : Akka.TestKit.Xunit2.TestKit(BootstrapSetup.Create().And(SerializationSetup.Create(system =>
-    ImmutableHashSet.Create(SerializerDetails.Create("connector-json", new ConnectorJsonSerializer(system, TestSealingKey),
+    ImmutableHashSet.Create(SerializerDetails.Create("connector-json", new ConnectorJsonSerializer(system, TestSealingKey, AllManifests.FeatureTables),
         ImmutableHashSet.CreateRange(ConnectorJsonSerializer.BoundTypes))))))
 {
     /// <summary>A fixed key for tests; the host derives its key from the CA key.</summary>
@@ -85,17 +85,17 @@ public sealed class ConnectorJsonSerializerTests() : Akka.TestKit.Xunit2.TestKit
         [typeof(ScepViewDetails)] = new ScepViewDetails("tx", 1),
     };
 
-    public static TheoryData<string> Manifests() => new(ConnectorJsonSerializer.KnownTypes.Keys);
+    public static TheoryData<string> Manifests() => new(AllManifests.KnownTypes.Keys);
 
     [Fact]
     public void Every_known_type_has_a_sample() =>
-        Assert.Equal(ConnectorJsonSerializer.KnownTypes.Values.OrderBy(t => t.Name), Samples.Keys.OrderBy(t => t.Name));
+        Assert.Equal(AllManifests.KnownTypes.Values.OrderBy(t => t.Name), Samples.Keys.OrderBy(t => t.Name));
 
     [Theory]
     [MemberData(nameof(Manifests))]
     public void Round_trips_and_is_chosen_by_akka(string manifest)
     {
-        var sample = Samples[ConnectorJsonSerializer.KnownTypes[manifest]];
+        var sample = Samples[AllManifests.KnownTypes[manifest]];
         var serializer = Sys.Serialization.FindSerializerFor(sample);
         var ours = Assert.IsType<ConnectorJsonSerializer>(serializer);
         var written = sample is IHoldsSecret ? manifest + ConnectorJsonSerializer.SealedSuffix : manifest;

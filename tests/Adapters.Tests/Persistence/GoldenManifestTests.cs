@@ -12,15 +12,15 @@ namespace CertConnector.Adapters.Tests.Persistence;
 /// </summary>
 public sealed class GoldenManifestTests
 {
-    private static readonly ConnectorJsonSerializer Serializer = new(null!, ConnectorJsonSerializerTests.TestSealingKey);
+    private static readonly ConnectorJsonSerializer Serializer = new(null!, ConnectorJsonSerializerTests.TestSealingKey, AllManifests.FeatureTables);
 
-    public static TheoryData<string> Manifests() => new(ConnectorJsonSerializer.KnownTypes.Keys);
+    public static TheoryData<string> Manifests() => new(AllManifests.KnownTypes.Keys);
 
     [Theory]
     [MemberData(nameof(Manifests))]
     public void Stored_bytes_of_every_manifest_read_back_as_todays_sample(string manifest)
     {
-        var sample = ConnectorJsonSerializerTests.Samples[ConnectorJsonSerializer.KnownTypes[manifest]];
+        var sample = ConnectorJsonSerializerTests.Samples[AllManifests.KnownTypes[manifest]];
         var written = Serializer.Manifest(sample);
         var path = PathOf(written);
         if (!File.Exists(path))
@@ -47,7 +47,7 @@ public sealed class GoldenManifestTests
         var files = Directory.GetFiles(Path.GetDirectoryName(PathOf("x"))!).Select(Path.GetFileName).ToList();
         Assert.NotEmpty(files);
         var unread = files.Select(f => f!.Replace(".bin", "").Replace(".json", "").Replace(ConnectorJsonSerializer.SealedSuffix, ""))
-            .Where(m => !ConnectorJsonSerializer.KnownTypes.ContainsKey(m)).ToList();
+            .Where(m => !AllManifests.KnownTypes.ContainsKey(m)).ToList();
         Assert.True(unread.Count == 0, "Golden files of manifests no longer read: " + string.Join(", ", unread));
     }
 
@@ -59,7 +59,7 @@ public sealed class GoldenManifestTests
             .Where(t => typeof(IConnectorSerializable).IsAssignableFrom(t) && t is { IsInterface: false, IsAbstract: false })
             .Select(t => t.FullName).Order().ToList();
         Assert.NotEmpty(persisted);
-        Assert.Equal(persisted, persisted.Where(name => ConnectorJsonSerializer.KnownTypes.Values.Any(t => t.FullName == name)));
+        Assert.Equal(persisted, persisted.Where(name => AllManifests.KnownTypes.Values.Any(t => t.FullName == name)));
     }
 
     private static byte[] Json(byte[] bytes, string manifest) =>

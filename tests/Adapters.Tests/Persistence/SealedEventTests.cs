@@ -17,7 +17,7 @@ public sealed class SealedEventTests : Akka.TestKit.Xunit2.TestKit
     private static readonly DateTimeOffset T = DateTimeOffset.Parse("2026-11-25T12:34:56.789+00:00");
     private static readonly JournalSealingKey Key = ConnectorJsonSerializerTests.TestSealingKey;
 
-    private ConnectorJsonSerializer Serializer(JournalSealingKey? key) => new((ExtendedActorSystem)Sys, key);
+    private ConnectorJsonSerializer Serializer(JournalSealingKey? key) => new((ExtendedActorSystem)Sys, key, AllManifests.FeatureTables);
 
     private static ScepRequestReceived Received(ChallengeStringType type = ChallengeStringType.Printable)
     {
@@ -100,7 +100,7 @@ public sealed class SealedEventTests : Akka.TestKit.Xunit2.TestKit
     [Fact]
     public void With_the_migration_setting_an_event_journaled_before_sealing_still_reads()
     {
-        var legacy = new ConnectorJsonSerializer((ExtendedActorSystem)Sys, Key, readUnsealedLegacy: true);
+        var legacy = new ConnectorJsonSerializer((ExtendedActorSystem)Sys, Key, AllManifests.FeatureTables, readUnsealedLegacy: true);
         var back = Assert.IsType<ScepRequestReceived>(legacy.FromBinary(Unsealed, "scep.received.v1"));
         Assert.Equal(("scep-1", "tx-1", "10.0.0.1; ua", T), (back.RequestId, back.TransactionId, back.CallerInfo, back.At));
         Assert.Equal(new byte[] { 0x30, 0x03, 0x02, 0x01, 0x01 }, back.CsrDer);

@@ -21,7 +21,7 @@ public sealed class WireSerializationTests() : Akka.TestKit.Xunit2.TestKit(
     BootstrapSetup.Create()
         .WithConfig(ConfigurationFactory.ParseString(ConnectorJsonSerializer.NoFallbackHocon + "\n" + ClusterProvider).WithFallback(ClusterSharding.DefaultConfig()))
         .And(SerializationSetup.Create(system => ImmutableHashSet.Create(SerializerDetails.Create("connector-json",
-            new ConnectorJsonSerializer(system, ConnectorJsonSerializerTests.TestSealingKey), ImmutableHashSet.CreateRange(ConnectorJsonSerializer.BoundTypes))))))
+            new ConnectorJsonSerializer(system, ConnectorJsonSerializerTests.TestSealingKey, AllManifests.FeatureTables), ImmutableHashSet.CreateRange(ConnectorJsonSerializer.BoundTypes))))))
 {
     /// <summary>As the host runs: remoting's and the cluster's serializer bindings loaded (loopback, any free port, never joined).</summary>
     private const string ClusterProvider = "akka.actor.provider = cluster\nakka.remote.dot-netty.tcp { hostname = 127.0.0.1, port = 0 }";
@@ -38,7 +38,7 @@ public sealed class WireSerializationTests() : Akka.TestKit.Xunit2.TestKit(
     public static IReadOnlyList<Type> WireTypes { get; } = [.. Ours.SelectMany(a => a.GetTypes())
         .Where(t => t is { IsAbstract: false, IsInterface: false, IsGenericTypeDefinition: false }
                     && (typeof(IWithRequestId).IsAssignableFrom(t) || typeof(IConnectorSerializable).IsAssignableFrom(t)))
-        .Concat(ConnectorJsonSerializer.KnownTypes.Values)
+        .Concat(AllManifests.KnownTypes.Values)
         .Distinct()
         .OrderBy(t => t.FullName)];
 
@@ -62,7 +62,7 @@ public sealed class WireSerializationTests() : Akka.TestKit.Xunit2.TestKit(
         foreach (var type in WireTypes)
         {
             if (!typeof(IConnectorSerializable).IsAssignableFrom(type)) problems.Add($"{type.FullName} crosses the wire but is not IConnectorSerializable");
-            if (!ConnectorJsonSerializer.KnownTypes.Values.Contains(type)) problems.Add($"{type.FullName} has no manifest in its feature's *Manifests.cs");
+            if (!AllManifests.KnownTypes.Values.Contains(type)) problems.Add($"{type.FullName} has no manifest in its feature's *Manifests.cs");
             if (!type.IsSealed || type.GetMethod("<Clone>$") is null) problems.Add($"{type.FullName} is not a sealed record");
             Serializer? found = null;
             try
@@ -150,7 +150,7 @@ public sealed class WireSerializationTests() : Akka.TestKit.Xunit2.TestKit(
     [InlineData("request.view.v1")]
     public void The_retired_per_feature_queries_and_views_are_no_longer_read(string manifest)
     {
-        Assert.DoesNotContain(manifest, ConnectorJsonSerializer.KnownTypes.Keys);
+        Assert.DoesNotContain(manifest, AllManifests.KnownTypes.Keys);
         var serializer = (SerializerWithStringManifest)Sys.Serialization.FindSerializerFor(RequestView.Unknown("pkcs", "r-1"));
         var e = Assert.Throws<SerializationException>(() => serializer.FromBinary("""{"requestId":"r-1"}"""u8.ToArray(), manifest));
         Assert.Contains($"Unknown manifest '{manifest}'", e.Message);

@@ -66,4 +66,8 @@ public interface IStandaloneRequestList
 
     /// <summary>The admin API path of the feature's full view of one request (state, attempts, history).</summary>
     string DetailsPath(string requestId);
+
+    /// <summary>Ends the leases <paramref name="instanceId"/> holds on unfinished requests (a departed member's), so they are handed out
+    /// again at once; idempotent. Returns how many were ended.</summary>
+    Task<int> ReleaseLeasesOfAsync(string instanceId, CancellationToken cancellationToken);
 }
