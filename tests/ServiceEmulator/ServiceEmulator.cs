@@ -35,7 +35,7 @@ public sealed class Fault
 }
 
 /// <summary>
-/// A test double of the management service (SPEC §3) on loopback HTTPS (Kestrel): the OAuth2 token endpoint,
+/// A test double of the management service (docs/DESIGN.md §8) on loopback HTTPS (Kestrel): the OAuth2 token endpoint,
 /// discovery, the PKCS, PKCS import, recrypt, revocation, SCEP and health calls. It queues requests, records every call and every result,
 /// and can be told to fail, stall, answer 429/5xx, reject tokens or secrets, or drop connections. Not a product mode.
 /// </summary>

@@ -22,7 +22,7 @@ public sealed class SecretBytes(byte[] bytes) : IDisposable
 }
 
 /// <summary>
-/// The connector key as the import and recrypt features use it: the one RSA key pair every instance holds (SPEC §7). All
+/// The connector key as the import and recrypt features use it: the one RSA key pair every instance holds (docs/DESIGN.md §6.5). All
 /// failures are <see cref="Common.ConnectorFailureException"/>s: <see cref="KeyUnavailableCode"/> is retryable (this
 /// instance lacks the key), everything about the input (padding, a password that does not open the PFX, an envelope
 /// not addressed to the key, an unusable recipient certificate) is final.

@@ -3,7 +3,7 @@ namespace CertConnector.Actors.Ports;
 /// <summary>Successes and failures of one feature's requests since the previous health message.</summary>
 public sealed record FeatureCounts(string Feature, int Succeeded, int Failed);
 
-/// <summary>One health message (SPEC §8): who is reporting, what it runs, how it went, and the CA's state.</summary>
+/// <summary>One health message (docs/DESIGN.md §8): who is reporting, what it runs, how it went, and the CA's state.</summary>
 public sealed record HealthMessage(
     string Instance,
     string Version,

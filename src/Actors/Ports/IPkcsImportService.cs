@@ -1,7 +1,7 @@
 namespace CertConnector.Actors.Ports;
 
 /// <summary>
-/// One imported PFX as the management service hands it out (SPEC §3 downloadPkcsImportRequests). The PFX itself is
+/// One imported PFX as the management service hands it out (docs/DESIGN.md §8 downloadPkcsImportRequests). The PFX itself is
 /// protected by its password; the password arrives RSA-OAEP-encrypted to the connector key
 /// (<see cref="PaddingScheme"/>: oaepSha256|oaepSha384|oaepSha512), so nothing here is plaintext.
 /// </summary>

@@ -1,6 +1,6 @@
 namespace CertConnector.Actors.Ports;
 
-/// <summary>One re-encrypt request as the management service hands it out (SPEC §3 downloadRecryptRequests): a payload
+/// <summary>One re-encrypt request as the management service hands it out (docs/DESIGN.md §8 downloadRecryptRequests): a payload
 /// enveloped (CMS EnvelopedData) to the connector key, and the certificate to envelope it to instead.</summary>
 public sealed record RecryptRequest(string RequestId, byte[] EncryptedPayload, byte[] RecipientCertificate);
 

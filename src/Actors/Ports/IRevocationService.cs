@@ -1,6 +1,6 @@
 namespace CertConnector.Actors.Ports;
 
-/// <summary>One revocation as the management service hands it out (SPEC §3 downloadRevocationRequests; the
+/// <summary>One revocation as the management service hands it out (docs/DESIGN.md §8 downloadRevocationRequests; the
 /// service's requestContext is our request ID).</summary>
 public sealed record RevocationRequest(
     string RequestId,

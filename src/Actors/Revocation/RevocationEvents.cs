@@ -15,7 +15,7 @@ public sealed record RevocationAttemptFailed(string RequestId, RevocationStage S
     DateTimeOffset NextAttemptAt, DateTimeOffset At) : IAttemptFailed<RevocationStage>;
 
 /// <summary>Revoking failed for good (3051): a final error (unknown serial, 4004) or retries exhausted; still uploaded.</summary>
-/// <param name="ErrorCode">the code the service is told (SPEC §3): 4004 not found, 4100 gave up on a retryable error (the service may
+/// <param name="ErrorCode">the code the service is told (docs/DESIGN.md §8): 4004 not found, 4100 gave up on a retryable error (the service may
 /// send it again), 4000 any other final error.</param>
 public sealed record RevocationFailed(string RequestId, FailureReason Reason, string ErrorCode, DateTimeOffset At) : IConnectorEvent;
 

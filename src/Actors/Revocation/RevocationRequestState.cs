@@ -15,7 +15,7 @@ public abstract record RevocationNextStep : RequestStep
 
 /// <summary>
 /// One revocation: Downloaded → Revoked → Uploaded, with FailedAttempt (persisted count and time) and the terminal
-/// Failed (still uploaded, as a failure). The service's error codes (SPEC §3) are decided here: already revoked is
+/// Failed (still uploaded, as a failure). The service's error codes (docs/DESIGN.md §8) are decided here: already revoked is
 /// success with 4005, an unknown serial fails with 4004. Pure: Decide turns an outcome into events, Apply folds
 /// an event in; timestamps come from the events.
 /// </summary>

@@ -7,7 +7,7 @@ namespace CertConnector.Host.Configuration;
 
 /// <summary>
 /// Where the work comes from (<c>Connector:Service:*</c>). <c>standalone</c> (default): the connector's own queues, fed
-/// through the admin API. <c>remote</c>: the management service over HTTPS (SPEC §3), outbound only.
+/// through the admin API. <c>remote</c>: the management service over HTTPS (docs/DESIGN.md §8), outbound only.
 /// </summary>
 public sealed class ServiceSettings
 {

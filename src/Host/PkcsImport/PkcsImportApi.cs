@@ -8,7 +8,7 @@ using CertConnector.Host.Admin;
 namespace CertConnector.Host.PkcsImport;
 
 /// <summary>
-/// What <c>POST /api/v1/pkcs-import/requests</c> takes (SPEC §3's import fields): the PFX as base64, its password RSA-OAEP-encrypted
+/// What <c>POST /api/v1/pkcs-import/requests</c> takes (docs/DESIGN.md §8's import fields): the PFX as base64, its password RSA-OAEP-encrypted
 /// to the connector key as base64 (<c>import encrypt-password</c> makes it), the padding used, the user, and the device's
 /// encryption certificate (PEM or base64 DER).
 /// </summary>

@@ -62,7 +62,7 @@ public sealed class RemoteInspectionTests(RemoteConnectorFixture fixture) : ICla
 
         var show = Connector.Cli("revocation", "show", id).Json;
         Assert.Equal("7F0000000000000000AB", show.GetProperty("serialNumber").GetString());
-        Assert.Equal("4004", show.GetProperty("errorCode").GetString()); // an unknown serial fails for good (SPEC §3)
+        Assert.Equal("4004", show.GetProperty("errorCode").GetString()); // an unknown serial fails for good (docs/DESIGN.md §8)
         Assert.Equal("Failed", show.GetProperty("state").GetString());
     }
 

@@ -4,7 +4,7 @@ namespace CertConnector.Adapters.Service.Remote;
 
 /// <summary>
 /// The download / upload pair that PKCS, revocation, PKCS import and recrypt each make on <c>{pki}/CertificateAuthorityRequests</c>
-/// (SPEC §3): one piece of code for what they share. A downloaded item that cannot be mapped (the mapping throws
+/// (docs/DESIGN.md §8): one piece of code for what they share. A downloaded item that cannot be mapped (the mapping throws
 /// <see cref="FormatException"/>) never reaches the actors: it is logged and answered at once with a failure, so the
 /// service stops handing it out and the operator sees why.
 /// </summary>

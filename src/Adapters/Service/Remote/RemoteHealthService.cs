@@ -3,7 +3,7 @@ using CertConnector.Actors.Ports;
 
 namespace CertConnector.Adapters.Service.Remote;
 
-/// <summary><see cref="IHealthService"/> over ConnectorHealth/uploadHealthMessages (SPEC §3, §8).</summary>
+/// <summary><see cref="IHealthService"/> over ConnectorHealth/uploadHealthMessages (docs/DESIGN.md §8).</summary>
 public sealed class RemoteHealthService(ServiceChannel channel) : IHealthService
 {
     public const string Path = "ConnectorHealth/uploadHealthMessages";

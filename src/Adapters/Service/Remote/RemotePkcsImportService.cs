@@ -4,7 +4,7 @@ using CertConnector.Actors.Ports;
 namespace CertConnector.Adapters.Service.Remote;
 
 /// <summary>
-/// <see cref="IPkcsImportService"/> over the service's downloadPkcsImportRequests / uploadPkcsImportResults (SPEC §3). A request
+/// <see cref="IPkcsImportService"/> over the service's downloadPkcsImportRequests / uploadPkcsImportResults (docs/DESIGN.md §8). A request
 /// with a field missing or not base64 is answered at once with a failure result (<see cref="PkiRequestCalls"/>). The padding
 /// scheme is checked by the request actor (a final failure), as for a request from the admin API.
 /// </summary>

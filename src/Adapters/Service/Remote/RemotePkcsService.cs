@@ -5,7 +5,7 @@ using CertConnector.Actors.Ports;
 namespace CertConnector.Adapters.Service.Remote;
 
 /// <summary>
-/// <see cref="IPkcsService"/> over the service's downloadPkcsRequests / uploadPkcsResults (SPEC §3). A request the
+/// <see cref="IPkcsService"/> over the service's downloadPkcsRequests / uploadPkcsResults (docs/DESIGN.md §8). A request the
 /// connector cannot take (unknown key algorithm, device certificate not base64) is answered at once with a failure
 /// result (<see cref="PkiRequestCalls"/>).
 /// </summary>

@@ -4,7 +4,7 @@ using CertConnector.Actors.Ports;
 namespace CertConnector.Adapters.Service.Remote;
 
 /// <summary>
-/// <see cref="IRecryptService"/> over the service's downloadRecryptRequests / uploadRecryptResults (SPEC §3). A request whose
+/// <see cref="IRecryptService"/> over the service's downloadRecryptRequests / uploadRecryptResults (docs/DESIGN.md §8). A request whose
 /// payload or recipient certificate is missing or not base64 is answered at once with a failure result (<see cref="PkiRequestCalls"/>).
 /// </summary>
 public sealed class RemoteRecryptService(ServiceChannel channel, IConnectorEventLog log) : IRecryptService

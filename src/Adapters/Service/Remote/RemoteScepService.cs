@@ -4,7 +4,7 @@ using CertConnector.Actors.Ports;
 namespace CertConnector.Adapters.Service.Remote;
 
 /// <summary>
-/// The SCEP ports over the service's ScepActions (SPEC §3, as Intune's): validateRequest decides issuance (any code but
+/// The SCEP ports over the service's ScepActions (docs/DESIGN.md §8, as Intune's): validateRequest decides issuance (any code but
 /// Success denies it); success/failureNotification tell the outcome. The challenge travels inside the CSR only.
 /// </summary>
 public sealed class RemoteScepService(ServiceChannel channel) : IChallengeValidator, IScepResultNotifier

@@ -2,7 +2,7 @@ using System.Security.Cryptography.X509Certificates;
 
 namespace CertConnector.Adapters.Service.Remote;
 
-/// <summary>How to reach the management service (SPEC §3). Built by the host from <c>Connector:Service:*</c>.</summary>
+/// <summary>How to reach the management service (docs/DESIGN.md §8). Built by the host from <c>Connector:Service:*</c>.</summary>
 public sealed record RemoteServiceOptions
 {
     /// <summary>OAuth2 token endpoint (client-credentials grant).</summary>
@@ -42,7 +42,7 @@ public sealed record RemoteServiceOptions
     public long MaxSmallResponseBytes { get; init; } = 256 * 1024;
 }
 
-/// <summary>The service names discovery maps to base URIs (SPEC §3).</summary>
+/// <summary>The service names discovery maps to base URIs (docs/DESIGN.md §8).</summary>
 public static class ServiceNames
 {
     public const string Pki = "PkiConnectorFEService";

@@ -10,7 +10,7 @@ namespace CertConnector.Adapters.Service.Remote;
 /// </summary>
 public static class ServiceAnswers
 {
-    /// <summary>Deeper than any answer of the service (SPEC §3) needs; far below what could exhaust a stack.</summary>
+    /// <summary>Deeper than any answer of the service (docs/DESIGN.md §8) needs; far below what could exhaust a stack.</summary>
     public const int MaxDepth = 16;
 
     /// <summary>How much of an error answer is read for its excerpt in the failure event.</summary>

@@ -12,7 +12,7 @@ namespace CertConnector.Adapters.Service.Remote;
 public sealed record ServiceCall(string Service, string Path, EventDefinition FailureEvent, string? RequestId = null);
 
 /// <summary>
-/// The HTTPS channel to the management service (SPEC §3), shared by every feature's remote port: bearer token
+/// The HTTPS channel to the management service (docs/DESIGN.md §8), shared by every feature's remote port: bearer token
 /// (renewed once on a 401), <c>api-version</c>, one <c>client-request-id</c> for all attempts of a logical call,
 /// discovery (its cache dropped on a transport failure), retries with exponential backoff and jitter on 429, 5xx,
 /// time-outs and transport failures honouring Retry-After, never on another 4xx. Each failed attempt writes the

@@ -5,7 +5,7 @@ using CertConnector.Actors.Common;
 namespace CertConnector.Adapters.Service.Remote;
 
 /// <summary>
-/// Service name → base URI (SPEC §3): explicit <see cref="RemoteServiceOptions.BaseUris"/> first, else the discovery
+/// Service name → base URI (docs/DESIGN.md §8): explicit <see cref="RemoteServiceOptions.BaseUris"/> first, else the discovery
 /// answer, cached until <see cref="Invalidate"/> (the channel calls it on a transport failure: the service may have moved).
 /// </summary>
 public sealed class ServiceDiscovery(HttpClient http, RemoteServiceOptions options)

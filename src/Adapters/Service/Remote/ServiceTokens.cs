@@ -6,7 +6,7 @@ using CertConnector.Actors.Common;
 namespace CertConnector.Adapters.Service.Remote;
 
 /// <summary>
-/// OAuth2 client credentials (SPEC §3): one token, cached until shortly before it expires, fetched by one caller at a
+/// OAuth2 client credentials (docs/DESIGN.md §8): one token, cached until shortly before it expires, fetched by one caller at a
 /// time. A rejected secret is final (retrying cannot fix it); an unreachable endpoint is retryable.
 /// </summary>
 public sealed class ServiceTokens(HttpClient http, RemoteServiceOptions options, TimeProvider time)

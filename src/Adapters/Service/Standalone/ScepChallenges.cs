@@ -34,7 +34,7 @@ public interface IScepChallengeIssuer
 
 /// <summary>
 /// Standalone SCEP challenges: one-time, expiring, bound to the subject and SANs they were minted for
-/// (SPEC §6). The admin API mints them; the SCEP feature validates them. Kept in standalone.db as SHA-256
+/// (docs/DESIGN.md §7). The admin API mints them; the SCEP feature validates them. Kept in standalone.db as SHA-256
 /// hashes only: a challenge is 24 random characters (~143 bits), so an unsalted hash cannot be reversed.
 /// A challenge yields at most one certificate: when spent it is bound to the transaction ID and the CSR's
 /// public key, and only a retransmission of that (same transaction, same key) passes it again.

@@ -5,7 +5,7 @@ using CertConnector.Adapters.Service.Remote;
 
 namespace CertConnector.Adapters.Tests.Service.Remote;
 
-/// <summary>The PKCS import and recrypt ports over the channel against the emulator (SPEC §3): field mapping, uploads, and a
+/// <summary>The PKCS import and recrypt ports over the channel against the emulator (docs/DESIGN.md §8): field mapping, uploads, and a
 /// malformed request from the service answered at once with a failure instead of reaching the actors.</summary>
 public sealed class RemotePkcsImportRecryptTests
 {

@@ -7,7 +7,7 @@ using CertConnector.Tests.Emulator;
 
 namespace CertConnector.Adapters.Tests.Service.Remote;
 
-/// <summary>The service channel against the emulator (SPEC §3): headers, retries, Retry-After, 4xx, tokens, discovery.</summary>
+/// <summary>The service channel against the emulator (docs/DESIGN.md §8): headers, retries, Retry-After, 4xx, tokens, discovery.</summary>
 public sealed class ServiceChannelTests
 {
     private static readonly byte[] DeviceCertificate = [0x30, 0x03, 0x02, 0x01, 0x01];
