@@ -28,7 +28,7 @@ public static class CliApp
     /// <param name="features">the features whose commands to offer: <see cref="ConnectorFeatures.All"/> unless a test adds one of its own.</param>
     public static async Task<int> RunAsync(string[] args, IReadOnlyList<ConnectorFeature>? features = null)
     {
-        var root = new RootCommand("certconnector: the certificate connector and its CLI.\n  Without a command (or with 'run') it runs the connector, taking --data-dir, --admin-url, --scep-url,\n  --hocon, --instance, --cluster-host, --cluster-port, --seed-node and any setting as\n  --Connector:Section:Key=value (see README, Configuration and Clustering with PostgreSQL).")
+        var root = new RootCommand("certconnector: the certificate connector and its CLI.\n  Without a command (or with 'run') it runs the connector, taking --data-dir, --admin-url, --scep-url,\n  --hocon, --instance, --cluster-host, --cluster-port, --seed-node and any setting as\n  --Connector:Section:Key=value (see docs/CONFIGURATION.md and docs/CLUSTERING.md).")
         {
             UrlOption, DataDirOption,
         };
@@ -57,7 +57,7 @@ public static class CliApp
 
     private static Command RequestsCommand(IReadOnlyList<ConnectorFeature> features)
     {
-        var feature = new Option<string?>("--feature") { Description = $"Only this feature ({string.Join(", ", features.Select(f => f.Name))})" };
+        var feature = new Option<string?>("--feature") { Description = $"Only this feature's queue ({string.Join(", ", features.Select(f => f.Name))}; a feature without a standalone queue is refused with the list of those that have one)" };
         var state = new Option<string?>("--state") { Description = "Only this state (Queued, Leased, Completed, Failed)" };
         var limit = new Option<int>("--limit") { Description = "At most this many", DefaultValueFactory = _ => 100 };
         var list = new Command("list", "List requests") { feature, state, limit };

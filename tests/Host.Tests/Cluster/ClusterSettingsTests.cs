@@ -48,7 +48,7 @@ public sealed class ClusterSettingsTests
     }
 
     /// <summary>
-    /// What the issue-9 measurements rest on (README "Benchmarks"): a shard waits long enough for its remember-entities
+    /// What the issue-9 measurements rest on (docs/BENCHMARKS.md): a shard waits long enough for its remember-entities
     /// write that a restart burst does not restart entities mid-step (issued twice at 5 s); the SQLite journal writes in
     /// one stream and reads without the write lock.
     /// </summary>
