@@ -21,7 +21,7 @@ public sealed class HealthReporterTests : RequestActorTestKit
         public Task UploadHealthMessagesAsync(IReadOnlyList<HealthMessage> messages, CancellationToken cancellationToken)
         {
             Interlocked.Increment(ref Attempts);
-            if (Fail) throw new Common.ConnectorFailureException("ServiceUnavailable", "HTTP 503", true);
+            if (Fail) throw new CertConnector.Actors.Common.ConnectorFailureException("ServiceUnavailable", "HTTP 503", true);
             lock (_messages) _messages.AddRange(messages);
             return Task.CompletedTask;
         }
