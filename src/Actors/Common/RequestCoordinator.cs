@@ -1,5 +1,4 @@
 using Akka.Actor;
-using Akka.Cluster;
 using Akka.Pattern;
 using CertConnector.Actors.Logging;
 
@@ -32,35 +31,38 @@ public sealed record PullSource(
 /// <summary>
 /// One per node and feature with the feature's role: pulls batches from the service while it has room
 /// (<see cref="PullSettings.MaxInFlight"/> is the backpressure) and hands each request to the shard region. A
-/// request it already holds is not handed out twice; the request actor dedupes across nodes. Runs under a backoff
-/// supervisor (<see cref="Supervised"/>): a crash restarts it with growing delays instead of a tight loop.
+/// request it already holds is not handed out twice by a download; the request actor dedupes across nodes. Runs under
+/// a backoff supervisor (<see cref="Supervised"/>): a crash restarts it with growing delays instead of a tight loop.
+/// <para>
+/// The resend rule, the only one: every <see cref="ResendInterval"/>, each request that has been in flight for a whole
+/// interval (handed out, not heard complete) is handed to the region again. A running request actor ignores the repeat;
+/// a finished one reports completion again, which frees the slot. So a start that never reached its actor is
+/// delivered again within two intervals of being handed out, or within one interval of its shard having a home again.
+/// </para>
 /// </summary>
 public sealed class RequestCoordinator : ReceiveActor, IWithTimers
 {
     private const string PollTimer = "poll";
     private const string ResendTimer = "resend";
-    private const string NudgeTimer = "nudge";
-    private const string ResendLateTimer = "resend-late";
-    private static readonly TimeSpan ResendDelay = TimeSpan.FromSeconds(5);
 
     /// <summary>
-    /// A second hand-over after a departure: the shard coordinator can take longer than <see cref="ResendDelay"/> to give the departed
-    /// member's shards a new home (seen when the departed member restarts at once on the same address: 5 s after the removal the
-    /// region still routed to its old incarnation, and the start went to dead letters). Without it such a request waits for the nudge.
+    /// How often requests in flight are handed to the region again. Nothing tells this node that a start was lost, and
+    /// it can be lost in several ways the coordinator cannot see: on a member that departs (left, or downed after a
+    /// kill -9) before the actor journaled it; on a member killed and restarted at once on the same address, whose old
+    /// incarnation the region may still route to for a while; on a live member whose shard is restarting (its remembered
+    /// entities did not load in time) or whose request actor stopped on a journal time-out. Resending on a clock covers all
+    /// of them without watching the cluster, and keeps resending until the shards have a home again, however long the
+    /// shard coordinator takes. It also reaches a request actor that a shard hand-over restarted from the journal: it
+    /// does not know who started it, so only a start makes it report completion back here. Short, because a lost
+    /// start waits up to twice this; not shorter, because a request whose upload failed with a final error uploads again
+    /// on each start (and logs that) while it waits for a fix.
     /// </summary>
-    private static readonly TimeSpan ResendLateDelay = TimeSpan.FromSeconds(30);
+    public static readonly TimeSpan ResendInterval = TimeSpan.FromSeconds(15);
 
-    /// <summary>
-    /// How often, and after how long in flight, a request not reported complete is handed to the region again. A start lost
-    /// in a hand-over (sent to a shard on a member killed and restarted at once) waits at most twice this; a running actor
-    /// ignores the repeat, so a short interval costs one message per long-running request. It was 2 minutes, and lost starts
-    /// after a kill -9 under import/recrypt load then waited up to 4.
-    /// </summary>
-    private static readonly TimeSpan NudgeInterval = TimeSpan.FromSeconds(30);
     private readonly IActorRef _requests;
     private readonly PullSource _source;
     private readonly IConnectorEventLog _log;
-    private readonly Dictionary<string, (DateTimeOffset Since, IWithRequestId Request)> _inFlight = new();
+    private readonly Dictionary<string, InFlight> _inFlight = new();
     private bool _downloading;
 
     public RequestCoordinator(IActorRef requestRegion, PullSource source, IConnectorEventLog log)
@@ -79,33 +81,7 @@ public sealed class RequestCoordinator : ReceiveActor, IWithTimers
                 ("errorCode", f.Reason.Code));
             SchedulePoll();
         });
-        // A member that departs (left, or downed after a kill -9) may have taken start messages with it: sent to a shard
-        // it hosted before the request actor journaled them. Hand every request still in flight to the region again once
-        // the member is gone (its shards move to a survivor); the request actor ignores a start it has already taken.
-        // Not at once: the local shard region hears of the removal at the same time and would still route to the departed
-        // member; after a pause it has dropped the member's regions and buffers until the shards have a new home.
-        Receive<ClusterEvent.MemberRemoved>(removed =>
-        {
-            if (removed.Member.Address.Equals(Akka.Cluster.Cluster.Get(Context.System).SelfAddress)) return;
-            Timers.StartSingleTimer(ResendTimer, ResendInFlight.Instance, ResendDelay);
-            Timers.StartSingleTimer(ResendLateTimer, ResendInFlight.Instance, ResendLateDelay);
-        });
-        Receive<ResendInFlight>(_ =>
-        {
-            foreach (var (_, request) in _inFlight.Values) _requests.Tell(_source.Start(request));
-        });
-        // A start can also be lost on a live node: a shard that cannot load its remembered entities in time (the journal
-        // overloaded) is stopped and restarted, and what was sent to it meanwhile goes to dead letters; a request actor whose
-        // first persist times out stops. Nothing else would send the request again before its lease expires, and then this
-        // node, still holding it in flight, would not either. So every NudgeInterval a request in flight for longer than
-        // that is handed to the region again; a running request actor ignores it, a finished one reports completion again.
-        Receive<NudgeInFlight>(_ =>
-        {
-            var cutoff = Now - NudgeInterval;
-            foreach (var (since, request) in _inFlight.Values)
-                if (since < cutoff) _requests.Tell(_source.Start(request));
-        });
-        Receive<ClusterEvent.IMemberEvent>(_ => { });
+        Receive<Resend>(_ => ResendOverdue());
         Receive<IRequestCompleted>(c =>
         {
             if (_inFlight.Remove(c.RequestId) && !_downloading) Download(); // a free slot: fill it now
@@ -126,18 +102,25 @@ public sealed class RequestCoordinator : ReceiveActor, IWithTimers
 
     protected override void PreStart()
     {
-        if (Context.System is ExtendedActorSystem { Provider: IClusterActorRefProvider })
-            Akka.Cluster.Cluster.Get(Context.System).Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents, typeof(ClusterEvent.MemberRemoved));
         Self.Tell(Poll.Instance);
-        Timers.StartPeriodicTimer(NudgeTimer, NudgeInFlight.Instance, NudgeInterval);
-    }
-
-    protected override void PostStop()
-    {
-        if (Context.System is ExtendedActorSystem { Provider: IClusterActorRefProvider }) Akka.Cluster.Cluster.Get(Context.System).Unsubscribe(Self);
+        Timers.StartPeriodicTimer(ResendTimer, Resend.Instance, ResendInterval);
     }
 
     private DateTimeOffset Now => Context.System.Scheduler.Now;
+
+    /// <summary>
+    /// A request that saw a whole interval pass since it was handed out is handed out again, now and at every tick after;
+    /// one handed out since the last tick waits for the next, so a burst just sent is not sent twice at once.
+    /// Counted in ticks, not measured against the clock: a tick that fires a little early cannot skip a request.
+    /// </summary>
+    private void ResendOverdue()
+    {
+        foreach (var request in _inFlight.Values)
+        {
+            if (request.Overdue) _requests.Tell(_source.Start(request.Request));
+            request.Overdue = true;
+        }
+    }
 
     private void Download()
     {
@@ -167,7 +150,7 @@ public sealed class RequestCoordinator : ReceiveActor, IWithTimers
                 ("count", batch.Requests.Count), ("requestIds", string.Join(",", batch.Requests.Select(r => r.RequestId))));
         foreach (var request in fresh)
         {
-            _inFlight[request.RequestId] = (Now, request);
+            _inFlight[request.RequestId] = new InFlight(request, Now);
             _requests.Tell(_source.Start(request));
         }
         // A full batch means more may be waiting: ask again at once while there is room.
@@ -177,6 +160,11 @@ public sealed class RequestCoordinator : ReceiveActor, IWithTimers
             SchedulePoll();
     }
 
+    /// <summary>
+    /// Backpressure, not delivery: a request that has run longer than <see cref="PullSettings.InFlightTimeout"/> (a CA
+    /// down for hours, retrying) gives its slot back so this node keeps pulling other work. It is no longer resent from
+    /// here; its actor goes on by itself, and a later download of it hands it out afresh.
+    /// </summary>
     private void ExpireStaleSlots()
     {
         var cutoff = Now - Settings.InFlightTimeout;
@@ -185,19 +173,22 @@ public sealed class RequestCoordinator : ReceiveActor, IWithTimers
 
     private void SchedulePoll() => Timers.StartSingleTimer(PollTimer, Poll.Instance, Settings.PollInterval);
 
+    /// <summary>A request handed out and not heard complete; <see cref="Overdue"/> once a resend tick has passed since.</summary>
+    private sealed class InFlight(IWithRequestId request, DateTimeOffset since)
+    {
+        public IWithRequestId Request { get; } = request;
+        public DateTimeOffset Since { get; } = since;
+        public bool Overdue { get; set; }
+    }
+
     private sealed record Poll
     {
         public static readonly Poll Instance = new();
     }
 
-    private sealed record ResendInFlight
+    private sealed record Resend
     {
-        public static readonly ResendInFlight Instance = new();
-    }
-
-    private sealed record NudgeInFlight
-    {
-        public static readonly NudgeInFlight Instance = new();
+        public static readonly Resend Instance = new();
     }
 
     private sealed record Downloaded(IReadOnlyList<IWithRequestId> Requests);
