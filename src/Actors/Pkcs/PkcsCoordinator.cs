@@ -1,4 +1,3 @@
-using Akka.Actor;
 using CertConnector.Actors.Common;
 using CertConnector.Actors.Logging;
 using CertConnector.Actors.Ports;
@@ -12,7 +11,4 @@ public static class PkcsCoordinator
         async (max, ct) => [.. (await service.DownloadPkcsRequestsAsync(max, ct).ConfigureAwait(false)).Select(r => new StartPkcsRequest(r))],
         start => start, ConnectorEvents.PkcsDownloadSuccess, ConnectorEvents.PkcsDownloadFailure,
         options.PullSettings);
-
-    public static Props Props(IActorRef requestRegion, IPkcsService service, IConnectorEventLog log, PkcsOptions options) =>
-        RequestCoordinator.Props(requestRegion, Source(service, options), log);
 }
