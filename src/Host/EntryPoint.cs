@@ -61,13 +61,13 @@ public static class EntryPoint
             var arg = args[i];
             if (!arg.StartsWith('-')) return (arg, i);
             if (arg.Contains('=') || HelpOptions.Contains(arg) || arg == "--version") continue;
-            if (CliGlobalOptions.Contains(arg) || ServerArguments.Switches.ContainsKey(arg) || arg.StartsWith("--Connector:", StringComparison.OrdinalIgnoreCase))
+            if (CliGlobalOptions.Contains(arg) || ServerArguments.SwitchesOf().ContainsKey(arg) || arg.StartsWith("--Connector:", StringComparison.OrdinalIgnoreCase))
             {
                 i++; // its value (a missing or option-looking value is reported by the parser that owns the option)
                 if (i < args.Length && args[i].StartsWith("--", StringComparison.Ordinal)) i--;
                 continue;
             }
-            throw StartupException.Usage($"Unknown option '{arg}'.{NearestName.Suggestion(arg, [.. CliGlobalOptions, .. ServerArguments.Switches.Keys, "--help", "--version"])}" +
+            throw StartupException.Usage($"Unknown option '{arg}'.{NearestName.Suggestion(arg, [.. CliGlobalOptions, .. ServerArguments.SwitchesOf().Keys, "--help", "--version"])}" +
                                          " 'certconnector --help' lists the commands and options.");
         }
         return (null, -1);

@@ -1,3 +1,4 @@
+using CertConnector.Host.Ca;
 using CertConnector.Host.ConnectorKey;
 using Akka.Hosting;
 using CertConnector.Actors.Ports;
@@ -23,7 +24,7 @@ public static class ServerApp
     /// <param name="stopping">stops the connector as Ctrl-C does (for a connector run inside a test's process).</param>
     public static async Task<int> RunAsync(string[] args, IReadOnlyList<ConnectorFeature>? features = null, CancellationToken stopping = default)
     {
-        var overrides = ServerArguments.Parse(args);
+        var overrides = ServerArguments.Parse(args, features ?? ConnectorFeatures.All);
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [], ContentRootPath = Directory.GetCurrentDirectory() });
         builder.Configuration.AddEnvironmentVariables("CERTCONNECTOR_").AddInMemoryCollection(overrides);
         var options = ServerArguments.Bind(builder.Configuration, features ?? ConnectorFeatures.All);
@@ -45,14 +46,15 @@ public static class ServerApp
         }
 
         builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton(listen);
         builder.Services.AddSingleton(new AdminToken(data.EnsureToken()));
         builder.Services.AddConnectorAdapters(options, data, data.EnsureInstanceId());
         builder.Services.AddConnectorAkka(options);
-        ListenOptions? admin = null, scep = null;
+        ListenOptions? admin = null, device = null;
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             admin = Listeners.Listen(kestrel, listen.Admin, Listeners.Admin);
-            if (listen.Scep is { } scepEndpoint) scep = Listeners.Listen(kestrel, scepEndpoint, Listeners.Scep);
+            if (listen.Device is { } deviceEndpoint) device = Listeners.Listen(kestrel, deviceEndpoint, Listeners.Device);
             foreach (var feature in options.EnabledFeatures) feature.ConfigureKestrel?.Invoke(kestrel, options);
         });
         builder.Logging.ClearProviders().AddConsole(console => console.FormatterName = EscapingConsoleFormatter.Name)
@@ -73,13 +75,22 @@ public static class ServerApp
 
         app.Lifetime.ApplicationStarted.Register(() =>
         {
-            if (scep is not null) app.Services.GetRequiredService<PublicBaseUrl>().ListenerBound(Listeners.UrlOf(scep));
+            var deviceUrls = new List<string>();
+            if (device is not null)
+            {
+                app.Services.GetRequiredService<PublicBaseUrl>().ListenerBound(Listeners.UrlOf(device));
+                foreach (var (name, use) in options.EnabledFeatures.Where(f => f.DeviceListener is not null).Select(f => (f.Name, f.DeviceListener!)))
+                {
+                    var featureUrl = Listeners.UrlOf(device) + use.Path;
+                    DataDirectory.WriteWhole(data.UrlFile(use.UrlFile), featureUrl + "\n");
+                    deviceUrls.Add($"{name} {featureUrl}");
+                }
+            }
             var url = Listeners.UrlOf(admin!);
-            var scepUrl = scep is null ? "(disabled)" : Listeners.UrlOf(scep) + "/scep";
-            if (scep is not null) DataDirectory.WriteWhole(data.ScepUrlFile, scepUrl + "\n");
             DataDirectory.WriteWhole(data.AdminUrlFile, url + "\n"); // written last: its presence means "ready"
-            app.Logger.LogInformation("certconnector {Version} ready: admin API {Url}, SCEP {ScepUrl}, data {DataDir}, CA {Ca}", AdminEndpoints.Version, url,
-                scepUrl, data.Root, app.Services.GetRequiredService<ICertificateAuthority>().GetType().Name);
+            app.Logger.LogInformation("certconnector {Version} ready: admin API {Url}, devices {DeviceUrls}, data {DataDir}, CA {Ca}", AdminEndpoints.Version, url,
+                deviceUrls.Count == 0 ? "(no device-facing feature)" : string.Join(", ", deviceUrls), data.Root,
+                app.Services.GetRequiredService<ICertificateAuthority>().GetType().Name);
             // An instance enabled for a feature that needs the connector key, but without one, says so at start-up (and in status).
             var key = app.Services.GetRequiredService<CertConnector.Adapters.Crypto.ConnectorKeyHolder>();
             if (ConnectorKeyEndpoints.Warning(key, options.Roles, options.Features) is { } missing) app.Logger.LogWarning("{Warning}", missing);

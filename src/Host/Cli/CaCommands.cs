@@ -1,5 +1,5 @@
 using System.CommandLine;
-using CertConnector.Host.Revocation;
+using CertConnector.Host.Ca;
 
 namespace CertConnector.Host.Cli;
 

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
+using CertConnector.Host.Configuration;
 using CertConnector.Host.Features;
 
 namespace CertConnector.Host.Cli;
@@ -18,7 +19,7 @@ public static class CliApp
     public static IReadOnlyList<string> CommandsOf(IReadOnlyList<ConnectorFeature> features) => [.. BuildCommands(features).Select(c => c.Name)];
 
     private static IEnumerable<Command> BuildCommands(IReadOnlyList<ConnectorFeature> features) =>
-        [.. features.Select(f => f.Command()), CaCommands.Build(), ConnectorKey.KeyCommands.Build(), ClusterCommands.Build(), RequestsCommand(features), StatusCommand()];
+        [.. features.Select(f => f.Command()), CaCommands.Build(), ConnectorKey.KeyCommands.Build(), ClusterCommands.Build(features), RequestsCommand(features), StatusCommand()];
 
     private static readonly JsonSerializerOptions Pretty = new() { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
@@ -28,11 +29,14 @@ public static class CliApp
     /// <param name="features">the features whose commands to offer: <see cref="ConnectorFeatures.All"/> unless a test adds one of its own.</param>
     public static async Task<int> RunAsync(string[] args, IReadOnlyList<ConnectorFeature>? features = null)
     {
-        var root = new RootCommand("certconnector: the certificate connector and its CLI.\n  Without a command (or with 'run') it runs the connector, taking --data-dir, --admin-url, --scep-url,\n  --hocon, --instance, --cluster-host, --cluster-port, --seed-node and any setting as\n  --Connector:Section:Key=value (see docs/CONFIGURATION.md and docs/CLUSTERING.md).")
+        features ??= ConnectorFeatures.All;
+        var switches = string.Join(",\n  ", ServerArguments.SwitchesOf(features).Keys.Chunk(5).Select(chunk => string.Join(", ", chunk)));
+        var root = new RootCommand("certconnector: the certificate connector and its CLI.\n  Without a command (or with 'run') it runs the connector, taking\n  " + switches +
+                                   "\n  and any setting as --Connector:Section:Key=value (see docs/CONFIGURATION.md and docs/CLUSTERING.md).")
         {
             UrlOption, DataDirOption,
         };
-        foreach (var command in BuildCommands(features ?? ConnectorFeatures.All)) root.Subcommands.Add(command);
+        foreach (var command in BuildCommands(features)) root.Subcommands.Add(command);
         return await root.Parse(args).InvokeAsync();
     }
 

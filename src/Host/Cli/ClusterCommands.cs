@@ -8,9 +8,9 @@ namespace CertConnector.Host.Cli;
 /// <summary><c>certconnector cluster show|shards|leave</c>: a table by default, the API's records with <c>--json</c>.</summary>
 public static class ClusterCommands
 {
-    public static Command Build()
+    public static Command Build(IReadOnlyList<ConnectorFeature> features)
     {
-        return new Command("cluster", "Cluster members, shard placement, graceful leave") { Show(), Shards(), Leave() };
+        return new Command("cluster", "Cluster members, shard placement, graceful leave") { Show(), Shards(features), Leave() };
     }
 
     private static Option<bool> JsonOption() => new("--json") { Description = "Print the admin API's JSON instead of a table" };
@@ -41,10 +41,10 @@ public static class ClusterCommands
         return show;
     }
 
-    private static Command Shards()
+    private static Command Shards(IReadOnlyList<ConnectorFeature> features)
     {
         var json = JsonOption();
-        var feature = new Option<string?>("--feature") { Description = $"Only this feature ({string.Join(", ", ConnectorFeatures.All.Select(f => f.Name))})" };
+        var feature = new Option<string?>("--feature") { Description = $"Only this feature ({string.Join(", ", features.Select(f => f.Name))})" };
         var shards = new Command("shards", "Which instance holds which shards, and how many live requests each") { feature, json };
         shards.SetAction(CliApp.Call(async (parse, client, ct) =>
         {

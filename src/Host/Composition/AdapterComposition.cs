@@ -1,3 +1,4 @@
+using CertConnector.Host.Ca;
 using CertConnector.Actors.Common;
 using CertConnector.Actors.Health;
 using CertConnector.Actors.Logging;

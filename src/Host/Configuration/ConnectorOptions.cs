@@ -1,10 +1,7 @@
+using CertConnector.Host.Ca;
+using System.Collections.Concurrent;
 using CertConnector.Host.Revocation;
 using CertConnector.Host.Admin;
-using CertConnector.Actors.Pkcs;
-using CertConnector.Actors.Revocation;
-using CertConnector.Actors.Scep;
-using CertConnector.Actors.PkcsImport;
-using CertConnector.Actors.Recrypt;
 using CertConnector.Adapters.Ca.BuiltIn;
 using CertConnector.Host.Features;
 
@@ -30,13 +27,6 @@ public sealed class ConnectorOptions
     /// <summary>This instance's name in logs and status (default: the machine name).</summary>
     public string Instance { get; set; } = Environment.MachineName;
 
-    public PkcsOptions Pkcs { get; set; } = new();
-    public ScepOptions Scep { get; set; } = new();
-    public RevocationOptions Revocation { get; set; } = new();
-    /// <summary>PKCS import (role <c>pkcs-import</c>): users' PFX passwords re-encrypted to their devices.</summary>
-    public PkcsImportOptions PkcsImport { get; set; } = new();
-    /// <summary>Recrypt (role <c>recrypt</c>): payloads enveloped to the connector key re-enveloped to a new recipient.</summary>
-    public RecryptOptions Recrypt { get; set; } = new();
     /// <summary>The connector key the PKCS import and recrypt features decrypt with (one for every instance).</summary>
     public ConnectorKeyOptions ConnectorKey { get; set; } = new();
     public BuiltInCaSettings Ca { get; set; } = new();
@@ -62,11 +52,33 @@ public sealed class ConnectorOptions
     public IReadOnlyList<ConnectorFeature> Features { get; private set; } = ConnectorFeatures.All;
 
     /// <summary>Composes the program of <paramref name="features"/> instead of <see cref="ConnectorFeatures.All"/>.</summary>
+    /// <exception cref="InvalidOperationException">two features claim one settings section or options type, or one claims a section of this class.</exception>
     public ConnectorOptions WithFeatures(IReadOnlyList<ConnectorFeature> features)
     {
+        var own = typeof(ConnectorOptions).GetProperties().Select(p => p.Name);
+        if (features.Select(f => f.Settings.Section).Concat(own).GroupBy(n => n, StringComparer.OrdinalIgnoreCase).FirstOrDefault(g => g.Count() > 1) is { } section)
+            throw new InvalidOperationException($"The settings section '{Section}:{section.Key}' is claimed twice.");
+        if (features.GroupBy(f => f.Settings.OptionsType).FirstOrDefault(g => g.Count() > 1) is { } type)
+            throw new InvalidOperationException($"The features {string.Join(", ", type.Select(f => f.Name))} share the settings type {type.Key.Name}.");
         Features = features;
         return this;
     }
+
+    // One options object per feature, keyed by its type (features' types are distinct, see WithFeatures); filled by binding,
+    // or with the defaults on first use. Concurrent: endpoints read it per request.
+    private readonly ConcurrentDictionary<Type, object> _featureSettings = new();
+
+    /// <summary>The settings section of the feature whose options type is <typeparamref name="TOptions"/> (<c>Connector:SECTION</c>).</summary>
+    /// <exception cref="InvalidOperationException">no feature of the program has settings of that type.</exception>
+    public TOptions Feature<TOptions>() where TOptions : class =>
+        (TOptions)Feature(Features.FirstOrDefault(f => f.Settings.OptionsType == typeof(TOptions))
+                          ?? throw new InvalidOperationException($"No feature of this program has settings of type {typeof(TOptions).Name}."));
+
+    /// <summary>The settings section of <paramref name="feature"/>: as bound, or its defaults.</summary>
+    public object Feature(ConnectorFeature feature) => _featureSettings.GetOrAdd(feature.Settings.OptionsType, _ => feature.Settings.Defaults());
+
+    /// <summary>Puts the bound settings section of <paramref name="feature"/> in place of its defaults.</summary>
+    internal void SetFeature(ConnectorFeature feature, object settings) => _featureSettings[feature.Settings.OptionsType] = settings;
 
     /// <summary>The enabled features.</summary>
     public IEnumerable<ConnectorFeature> EnabledFeatures => Features.Where(f => f.IsEnabled(this));

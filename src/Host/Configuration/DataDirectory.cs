@@ -15,8 +15,10 @@ public sealed class DataDirectory(string root)
     public string TokenFile => Path.Combine(Root, "admin.token");
     /// <summary>The URL the admin API actually listens on (port 0 resolved), for the CLI.</summary>
     public string AdminUrlFile => Path.Combine(Root, "admin.url");
-    /// <summary>The SCEP URL devices use (port 0 resolved), for tests and the operator.</summary>
-    public string ScepUrlFile => Path.Combine(Root, "scep.url");
+    /// <summary>A URL file a feature's device-facing listener writes (port 0 resolved), e.g. <c>scep.url</c>, for tests and the operator.</summary>
+    public string UrlFile(string name) => Path.Combine(Root, name);
+    /// <summary>Every URL file (<c>*.url</c>): stale once the connector stops.</summary>
+    public IEnumerable<string> UrlFiles => Directory.Exists(Root) ? Directory.EnumerateFiles(Root, "*.url") : [];
     public string CaDirectory => Path.Combine(Root, "ca");
     public string LogDirectory => Path.Combine(Root, "logs");
     public string StandaloneDatabase => Path.Combine(Root, "standalone.db");

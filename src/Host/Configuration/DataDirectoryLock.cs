@@ -35,8 +35,7 @@ public sealed class DataDirectoryLock : IDisposable
         var @lock = new DataDirectoryLock(stream, data.PidFile);
         File.WriteAllText(data.PidFile, Environment.ProcessId + "\n");
         // What the previous run left is stale now; the URL files are written again once the listeners are up.
-        File.Delete(data.AdminUrlFile);
-        File.Delete(data.ScepUrlFile);
+        foreach (var file in data.UrlFiles.ToList()) File.Delete(file);
         return @lock;
     }
 

@@ -5,14 +5,14 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 namespace CertConnector.Host.Configuration;
 
 /// <summary>
-/// One Kestrel, two listeners: the admin API (loopback by default, token required) and the SCEP service
-/// (what devices reach). Each connection is tagged with its listener, and each route only answers on
-/// its own, so opening the SCEP port to devices never exposes the admin API.
+/// One Kestrel, two listeners: the admin API (loopback by default, token required) and the device-facing
+/// listener (SCEP, CRL, OCSP: what devices reach). Each connection is tagged with its listener, and each route
+/// only answers on its own, so opening the device port never exposes the admin API.
 /// </summary>
 public static class Listeners
 {
     public const string Admin = "admin";
-    public const string Scep = "scep";
+    public const string Device = "device";
     private const string Key = "certconnector.listener";
 
     /// <summary>

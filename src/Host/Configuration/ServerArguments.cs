@@ -11,18 +11,27 @@ namespace CertConnector.Host.Configuration;
 /// </summary>
 public static class ServerArguments
 {
-    /// <summary>Command-line switches that map onto configuration keys.</summary>
-    public static readonly IReadOnlyDictionary<string, string> Switches = new Dictionary<string, string>
+    /// <summary>The connector's own command-line switches that map onto configuration keys (features add theirs, see <see cref="SwitchesOf"/>).</summary>
+    private static readonly IReadOnlyDictionary<string, string> OwnSwitches = new Dictionary<string, string>
     {
         ["--data-dir"] = "Connector:DataDir",
         ["--admin-url"] = "Connector:AdminUrl",
         ["--hocon"] = "Connector:Hocon",
         ["--instance"] = "Connector:Instance",
-        ["--scep-url"] = "Connector:Scep:ListenUrl",
         ["--cluster-host"] = "Connector:Cluster:Hostname",
         ["--cluster-port"] = "Connector:Cluster:Port",
         [SeedNodeSwitch] = SeedNodesKey,
     };
+
+    /// <summary>Command-line switches that map onto configuration keys: the connector's own and its features' (e.g. <c>--scep-url</c>).</summary>
+    /// <param name="features">the features the program is composed of (default <see cref="Features.ConnectorFeatures.All"/>).</param>
+    public static IReadOnlyDictionary<string, string> SwitchesOf(IReadOnlyList<Features.ConnectorFeature>? features = null)
+    {
+        var switches = new Dictionary<string, string>(OwnSwitches);
+        foreach (var use in (features ?? Features.ConnectorFeatures.All).Select(f => f.DeviceListener).OfType<Features.DeviceListenerUse>())
+            switches.TryAdd(use.Switch, use.Setting); // features sharing the listener may share its switch
+        return switches;
+    }
 
     /// <summary>Repeatable (or comma-separated): each occurrence adds a seed node, <c>Connector:Cluster:SeedNodes:0</c>, <c>:1</c>, ...</summary>
     public const string SeedNodeSwitch = "--seed-node";
@@ -31,8 +40,11 @@ public static class ServerArguments
     private const string KeyPrefix = "--" + ConnectorOptions.Section + ":";
 
     /// <summary>Turns the arguments into configuration overrides; throws a usage <see cref="StartupException"/>.</summary>
-    public static IReadOnlyDictionary<string, string?> Parse(IReadOnlyList<string> args)
+    /// <param name="features">the features the program is composed of (default <see cref="Features.ConnectorFeatures.All"/>): their settings are suggested too.</param>
+    public static IReadOnlyDictionary<string, string?> Parse(IReadOnlyList<string> args, IReadOnlyList<Features.ConnectorFeature>? features = null)
     {
+        features ??= Features.ConnectorFeatures.All;
+        var switches = SwitchesOf(features);
         var overrides = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
         var seedNodes = 0;
         for (var i = 0; i < args.Count; i++)
@@ -40,10 +52,10 @@ public static class ServerArguments
             var arg = args[i];
             var (name, inlineValue) = arg.IndexOf('=') is var eq and > 0 ? (arg[..eq], arg[(eq + 1)..]) : (arg, null);
             string key;
-            if (Switches.TryGetValue(name, out var mapped)) key = mapped;
+            if (switches.TryGetValue(name, out var mapped)) key = mapped;
             else if (name.StartsWith(KeyPrefix, StringComparison.OrdinalIgnoreCase) && name.Length > KeyPrefix.Length) key = name[2..];
             else if (name.StartsWith('-'))
-                throw StartupException.Usage($"Unknown option '{name}'.{NearestName.Suggestion(name, [.. Switches.Keys, .. SettingNames().Select(s => "--" + s)])}" +
+                throw StartupException.Usage($"Unknown option '{name}'.{NearestName.Suggestion(name, [.. switches.Keys, .. SettingNames(features).Select(s => "--" + s)])}" +
                                              " Settings are given as --Connector:Section:Key=value; 'certconnector --help' lists the options.");
             else
                 throw StartupException.Usage($"Unexpected argument '{arg}'. 'certconnector --help' lists the commands and options.");
@@ -52,7 +64,7 @@ public static class ServerArguments
             if (value is null)
             {
                 if (i + 1 >= args.Count || args[i + 1].StartsWith("--", StringComparison.Ordinal))
-                    throw StartupException.Usage($"Option '{name}' needs a value, e.g. {name} {Example(key)}.");
+                    throw StartupException.Usage($"Option '{name}' needs a value, e.g. {name} {Example(key, features)}.");
                 value = args[++i];
             }
             if (key == SeedNodesKey)
@@ -73,20 +85,19 @@ public static class ServerArguments
     /// <param name="features">the features the program is composed of (default <see cref="Features.ConnectorFeatures.All"/>); each checks its settings.</param>
     public static ConnectorOptions Bind(IConfiguration configuration, IReadOnlyList<Features.ConnectorFeature>? features = null)
     {
+        features ??= Features.ConnectorFeatures.All;
         var section = configuration.GetSection(ConnectorOptions.Section);
-        CheckKeys(section, typeof(ConnectorOptions), ConnectorOptions.Section);
-        ConnectorOptions options;
-        try
-        {
-            options = section.Get<ConnectorOptions>() ?? new ConnectorOptions();
-        }
-        catch (InvalidOperationException e)
-        {
-            // "Failed to convert configuration value at 'Connector:Scep:Enabled' to type 'System.Boolean'."
-            throw new StartupException($"{e.Message.TrimEnd('.')}: '{BadValue(section, e)}' is not a valid value. Fix the setting (command line, CERTCONNECTOR_ environment variable or appsettings.json).");
-        }
-        options.WithFeatures(features ?? Features.ConnectorFeatures.All);
+        CheckKeys(section, features);
+        var options = Bound(section, () => section.Get<ConnectorOptions>() ?? new ConnectorOptions()).WithFeatures(features);
+        foreach (var feature in features)
+            options.SetFeature(feature, Bound(section, () =>
+            {
+                var settings = feature.Settings.Defaults();
+                section.GetSection(feature.Settings.Section).Bind(settings);
+                return settings;
+            }));
         CheckPositive(options, ConnectorOptions.Section);
+        foreach (var feature in features) CheckPositive(options.Feature(feature), $"{ConnectorOptions.Section}:{feature.Settings.Section}");
         // Scripts may give the PostgreSQL connection string as CERTCONNECTOR_PG; the setting wins when both are set.
         if (string.IsNullOrWhiteSpace(options.Database.ConnectionString)
             && Environment.GetEnvironmentVariable(DatabaseSettings.ConnectionStringVariable) is { Length: > 0 } pg)
@@ -96,6 +107,19 @@ public static class ServerArguments
         if (!KeySpec.TryParse(options.Ca.KeySpec, out _))
             throw new StartupException($"Connector:Ca:KeySpec '{options.Ca.KeySpec}' is not supported. Supported: {string.Join(", ", KeySpec.Supported)}.");
         return options;
+    }
+
+    private static T Bound<T>(IConfigurationSection section, Func<T> bind)
+    {
+        try
+        {
+            return bind();
+        }
+        catch (InvalidOperationException e)
+        {
+            // "Failed to convert configuration value at 'Connector:Scep:Enabled' to type 'System.Boolean'."
+            throw new StartupException($"{e.Message.TrimEnd('.')}: '{BadValue(section, e)}' is not a valid value. Fix the setting (command line, CERTCONNECTOR_ environment variable or appsettings.json).");
+        }
     }
 
     /// <summary>Every count, size and duration setting must be above zero: a zero poll interval or batch size is never what was meant.</summary>
@@ -118,26 +142,47 @@ public static class ServerArguments
         }
     }
 
-    /// <summary>All setting names, e.g. <c>Connector:Scep:ListenUrl</c>.</summary>
-    public static IEnumerable<string> SettingNames() => SettingNames(typeof(ConnectorOptions), ConnectorOptions.Section);
+    /// <summary>All setting names, e.g. <c>Connector:Scep:ListenUrl</c>: the connector's own and its features' sections.</summary>
+    /// <param name="features">the features the program is composed of (default <see cref="Features.ConnectorFeatures.All"/>).</param>
+    public static IEnumerable<string> SettingNames(IReadOnlyList<Features.ConnectorFeature>? features = null) =>
+        Sections(features ?? Features.ConnectorFeatures.All).SelectMany(s => SettingNames(s.Type, s.Path));
+
+    /// <summary>The sections under <c>Connector</c> that hold settings: the connector itself (its own sections are its properties) and each feature's.</summary>
+    private static IEnumerable<(string Path, Type Type)> Sections(IReadOnlyList<Features.ConnectorFeature> features) =>
+        [(ConnectorOptions.Section, typeof(ConnectorOptions)),
+         .. features.Select(f => ($"{ConnectorOptions.Section}:{f.Settings.Section}", f.Settings.OptionsType))];
 
     private static IEnumerable<string> SettingNames(Type type, string prefix) =>
         Settable(type).SelectMany(p => IsLeaf(p.PropertyType) ? [$"{prefix}:{p.Name}"] : SettingNames(p.PropertyType, $"{prefix}:{p.Name}"));
 
-    private static void CheckKeys(IConfigurationSection section, Type type, string path)
+    private static void CheckKeys(IConfigurationSection section, IReadOnlyList<Features.ConnectorFeature> features)
     {
-        var properties = Settable(type).ToList();
+        var names = SettingNames(features).ToList();
         foreach (var child in section.GetChildren())
         {
-            var property = properties.FirstOrDefault(p => p.Name.Equals(child.Key, StringComparison.OrdinalIgnoreCase));
-            if (property is null)
-            {
-                var typed = $"{path}:{child.Key}";
-                throw StartupException.Usage($"Unknown setting '{typed}'.{NearestName.Suggestion(typed, SettingNames())}");
-            }
-            if (!IsLeaf(property.PropertyType) && !IsCollection(property.PropertyType))
-                CheckKeys(child, property.PropertyType, $"{path}:{property.Name}");
+            if (features.FirstOrDefault(f => f.Settings.Section.Equals(child.Key, StringComparison.OrdinalIgnoreCase)) is { } feature)
+                CheckKeys(child, feature.Settings.OptionsType, $"{ConnectorOptions.Section}:{feature.Settings.Section}", names);
+            else
+                CheckKey(child, typeof(ConnectorOptions), ConnectorOptions.Section, names);
         }
+    }
+
+    private static void CheckKeys(IConfigurationSection section, Type type, string path, IReadOnlyList<string> names)
+    {
+        foreach (var child in section.GetChildren()) CheckKey(child, type, path, names);
+    }
+
+    /// <summary>The key of <paramref name="child"/> must name a setting of <paramref name="type"/> (and so must every key under it).</summary>
+    private static void CheckKey(IConfigurationSection child, Type type, string path, IReadOnlyList<string> names)
+    {
+        var property = Settable(type).FirstOrDefault(p => p.Name.Equals(child.Key, StringComparison.OrdinalIgnoreCase));
+        if (property is null)
+        {
+            var typed = $"{path}:{child.Key}";
+            throw StartupException.Usage($"Unknown setting '{typed}'.{NearestName.Suggestion(typed, names)}");
+        }
+        if (!IsLeaf(property.PropertyType) && !IsCollection(property.PropertyType))
+            CheckKeys(child, property.PropertyType, $"{path}:{property.Name}", names);
     }
 
     private static IEnumerable<PropertyInfo> Settable(Type type) =>
@@ -155,11 +200,11 @@ public static class ServerArguments
     private static string? BadValue(IConfigurationSection section, InvalidOperationException e) =>
         System.Text.RegularExpressions.Regex.Match(e.Message, $"'{ConnectorOptions.Section}:([^']+)'") is { Success: true } m ? section[m.Groups[1].Value] : null;
 
-    private static string Example(string key) => key switch
+    private static string Example(string key, IReadOnlyList<Features.ConnectorFeature> features) => key switch
     {
         "Connector:DataDir" => "/var/lib/certconnector",
         "Connector:AdminUrl" => "http://127.0.0.1:5080",
-        "Connector:Scep:ListenUrl" => "http://0.0.0.0:8080",
+        _ when features.Select(f => f.DeviceListener).FirstOrDefault(d => d?.Setting == key) is { } device => device.Example,
         "Connector:Cluster:Hostname" => "10.0.0.5",
         "Connector:Cluster:Port" => "4053",
         SeedNodesKey => "akka.tcp://certconnector@10.0.0.5:4053",

@@ -1,11 +1,15 @@
+using CertConnector.Host.Ca;
 using System.Net;
 using System.Net.Sockets;
 using CertConnector.Host.Composition;
+using CertConnector.Host.Features;
 
 namespace CertConnector.Host.Configuration;
 
 /// <summary>The listeners the connector will open, resolved and checked before anything is created.</summary>
-public sealed record ListenPlan(IPEndPoint Admin, IPEndPoint? Scep);
+/// <param name="Device">the device-facing listener, if an enabled feature serves devices.</param>
+/// <param name="DeviceSetting">the setting that places it, for messages, e.g. <c>--scep-url (Connector:Scep:ListenUrl)</c>.</param>
+public sealed record ListenPlan(IPEndPoint Admin, IPEndPoint? Device = null, string? DeviceSetting = null);
 
 /// <summary>
 /// Everything that can be checked before the first file is written: the listen URLs, the HOCON file, the
@@ -18,9 +22,9 @@ public static class StartupChecks
     {
         var admin = Listeners.Endpoint(options.AdminUrl, Listeners.Admin, "--admin-url (Connector:AdminUrl)");
         CheckAdminExposure(admin, options);
-        var scep = options.Scep.Enabled ? Listeners.Endpoint(options.Scep.ListenUrl, Listeners.Scep, "--scep-url (Connector:Scep:ListenUrl)") : null;
-        if (scep is not null && admin.Port != 0 && admin.Port == scep.Port)
-            throw new StartupException($"The admin API and SCEP cannot share port {admin.Port}: the admin API must never be reachable where devices are. Set --admin-url or --scep-url.");
+        var (device, deviceSetting) = DeviceListener(options);
+        if (device is not null && admin.Port != 0 && admin.Port == device.Port)
+            throw new StartupException($"The admin API and the device-facing listener cannot share port {admin.Port}: the admin API must never be reachable where devices are. Set --admin-url or {deviceSetting}.");
         CheckDatabase(options.Database);
         CheckCluster(options.Cluster);
         CheckServiceMode(options.Service);
@@ -42,10 +46,24 @@ public static class StartupChecks
             // Hocon's parser reports syntax errors and unresolved substitutions with several exception types; all mean the same to an operator.
             throw new StartupException($"The HOCON file '{options.Hocon}' cannot be read: {e.Message.Split('\n')[0].TrimEnd('.')}. Fix the file or set --hocon (Connector:Hocon).");
         }
-        Revocation.PublicBaseUrl.Check(options.Publishing);
+        PublicBaseUrl.Check(options.Publishing);
         if (options.Ca.ImportPkcs12 is { Length: > 0 } p12 && !File.Exists(p12))
             throw new StartupException($"The CA to import, '{p12}', does not exist. Set Connector:Ca:ImportPkcs12.");
-        return new ListenPlan(admin, scep);
+        return new ListenPlan(admin, device, deviceSetting);
+    }
+
+    /// <summary>The one device-facing listener the enabled features ask for (none if none does); two that name different addresses are refused.</summary>
+    private static (IPEndPoint? Endpoint, string? Setting) DeviceListener(ConnectorOptions options)
+    {
+        (IPEndPoint? Endpoint, string? Setting) chosen = (null, null);
+        foreach (var use in options.EnabledFeatures.Select(f => f.DeviceListener).OfType<DeviceListenerUse>())
+        {
+            var endpoint = Listeners.Endpoint(use.Url(options), "device-facing", use.Names);
+            if (chosen.Endpoint is null) chosen = (endpoint, use.Names);
+            else if (!chosen.Endpoint.Equals(endpoint))
+                throw new StartupException($"Devices reach the connector on one listener, but {chosen.Setting} and {use.Names} name different addresses. Set both to the same URL.");
+        }
+        return chosen;
     }
 
     private static readonly string[] Modes = [ServiceSettings.Standalone, ServiceSettings.Remote];
@@ -202,7 +220,7 @@ public static class StartupChecks
     public static void CheckPortsFree(ListenPlan plan)
     {
         CheckPort(plan.Admin, "the admin API", "--admin-url (Connector:AdminUrl)");
-        if (plan.Scep is { } scep) CheckPort(scep, "SCEP", "--scep-url (Connector:Scep:ListenUrl)");
+        if (plan.Device is { } device) CheckPort(device, "devices", plan.DeviceSetting!);
     }
 
     private static void CheckPort(IPEndPoint endpoint, string what, string setting)

@@ -22,8 +22,11 @@ public sealed record ConnectorFeature
     /// <summary>The feature's shard region (for <c>cluster shards</c>).</summary>
     public required string ShardTypeName { get; init; }
 
-    /// <summary>Whether this instance runs the feature (its settings section's <c>Enabled</c>).</summary>
-    public required Func<ConnectorOptions, bool> IsEnabled { get; init; }
+    /// <summary>The feature's settings section (<c>Connector:SECTION</c>): bound, checked and listed like every other setting.</summary>
+    public required FeatureSettings Settings { get; init; }
+
+    /// <summary>Whether this instance runs the feature: its settings section's <c>Enabled</c>.</summary>
+    public bool IsEnabled(ConnectorOptions options) => Settings.IsEnabled(options.Feature(this));
 
     /// <summary>Checks of the feature's settings beyond "above zero" (which every setting gets): throws a <see cref="StartupException"/>.</summary>
     public Action<ConnectorOptions>? CheckSettings { get; init; }
@@ -48,11 +51,14 @@ public sealed record ConnectorFeature
     /// <summary>The feature's Akka.Hosting extension (shard region or proxy, coordinator).</summary>
     public required Func<AkkaConfigurationBuilder, ConnectorOptions, AkkaConfigurationBuilder> AddActors { get; init; }
 
-    /// <summary>The feature's admin API routes (and device-facing ones, for SCEP).</summary>
+    /// <summary>The feature's routes: admin API ones, and device-facing ones (<c>RequireListener(Listeners.Device)</c>) if it has a <see cref="DeviceListener"/>.</summary>
     public required Action<IEndpointRouteBuilder> MapEndpoints { get; init; }
 
     /// <summary>The admin routes whose POST adds work: refused with 409 in service-connected mode, where the service feeds the queues.</summary>
     public IReadOnlyList<string> QueueingRoutes { get; init; } = [];
+
+    /// <summary>The device-facing listener the feature serves devices on (when enabled); null for a feature only the admin API reaches.</summary>
+    public DeviceListenerUse? DeviceListener { get; init; }
 
     /// <summary>Listener limits the feature's device-facing routes need (when enabled).</summary>
     public Action<KestrelServerOptions, ConnectorOptions>? ConfigureKestrel { get; init; }

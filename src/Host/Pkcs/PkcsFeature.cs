@@ -22,12 +22,12 @@ public static class PkcsFeature
         Name = Name,
         Role = PkcsHosting.Role,
         ShardTypeName = PkcsHosting.ShardTypeName,
-        IsEnabled = o => o.Pkcs.Enabled,
+        Settings = FeatureSettings.For<PkcsOptions>("Pkcs"),
         CheckSettings = options =>
         {
             try
             {
-                _ = options.Pkcs.PooledKeySpecs();
+                _ = options.Feature<PkcsOptions>().PooledKeySpecs();
             }
             catch (FormatException e)
             {
@@ -39,7 +39,7 @@ public static class PkcsFeature
         AddRemoteServices = (services, _) => services.AddSingleton<IPkcsService>(sp =>
             new RemotePkcsService(sp.GetRequiredService<ServiceChannel>(), sp.GetRequiredService<IConnectorEventLog>())),
         RemoteServiceNames = [ServiceNames.Pki],
-        AddActors = (akka, options) => akka.AddPkcsFeature(options.Pkcs),
+        AddActors = (akka, options) => akka.AddPkcsFeature(options.Feature<PkcsOptions>()),
         MapEndpoints = app => app.MapPkcsEndpoints(),
         QueueingRoutes = [ConnectorFeature.RequestsRoute(Name)],
         Command = PkcsCommands.Build,
@@ -49,6 +49,7 @@ public static class PkcsFeature
     /// <summary>Standalone: the queue in standalone.db is both the service port and the admin API's queue.</summary>
     private static void AddServices(IServiceCollection services, Configuration.ConnectorOptions options)
     {
+        var pkcs = options.Feature<PkcsOptions>();
         services.AddSingleton(sp => AdapterComposition.Initialized(new StandalonePkcsQueue(sp.GetRequiredService<StandaloneDatabase>(),
             options.Standalone.LeaseDuration, sp.GetRequiredService<StandaloneInstance>().Id, sp.GetRequiredService<TimeProvider>()), q => q.InitializeAsync()));
         services.AddSingleton<IPkcsService>(sp => sp.GetRequiredService<StandalonePkcsQueue>());
@@ -59,11 +60,11 @@ public static class PkcsFeature
             sp.GetRequiredService<ICertificateAuthority>(),
             sp.GetRequiredService<IPkcsService>(),
             sp.GetRequiredService<IConnectorEventLog>(),
-            options.Pkcs));
+            pkcs));
         services.AddSingleton<PkcsRequestValidator>();
         // Keys generated ahead in memory for PKCS bursts; started with the connector, so the pool is full before the first request.
-        if (options.Pkcs.Enabled && options.Pkcs.KeyPoolEnabled)
-            services.AddSingleton(_ => new KeyPool(options.Pkcs.PooledKeySpecs(), options.Pkcs.KeyPoolSize));
+        if (pkcs.Enabled && pkcs.KeyPoolEnabled)
+            services.AddSingleton(_ => new KeyPool(pkcs.PooledKeySpecs(), pkcs.KeyPoolSize));
         services.AddSingleton<IPkcsCredentialFactory>(sp => new PkcsCredentialFactory(sp.GetRequiredService<TimeProvider>(), sp.GetService<KeyPool>()));
     }
 }

@@ -19,7 +19,7 @@ public static class PkcsImportEndpoints
         imports.MapPost("", async (NewPkcsImportRequest body, StandalonePkcsImportQueue queue, TimeProvider time, ConnectorOptions options,
             IRequiredActor<PkcsImportCoordinatorKey> coordinator, CancellationToken ct) =>
         {
-            var (request, error) = PkcsImportFields.Validate(body, time.GetUtcNow(), new PfxLimits(options.PkcsImport.MaxPfxIterations));
+            var (request, error) = PkcsImportFields.Validate(body, time.GetUtcNow(), new PfxLimits(options.Feature<PkcsImportOptions>().MaxPfxIterations));
             if (error is not null) return Results.BadRequest(error);
             if (!await queue.EnqueueAsync(request!, ct))
                 return Results.Conflict(new ApiError($"An import with ID '{request!.RequestId}' already exists.", "requestId"));

@@ -22,16 +22,16 @@ public static class PkcsImportFeature
         Name = Name,
         Role = PkcsImportHosting.Role,
         ShardTypeName = PkcsImportHosting.ShardTypeName,
-        IsEnabled = o => o.PkcsImport.Enabled,
+        Settings = FeatureSettings.For<PkcsImportOptions>("PkcsImport"),
         Manifests = PkcsImportManifests.Table,
         AddServices = AddServices,
         AddRemoteServices = (services, options) =>
         {
-            if (options.PkcsImport.Enabled) services.AddSingleton<IPkcsImportService>(sp =>
+            if (options.Feature<PkcsImportOptions>().Enabled) services.AddSingleton<IPkcsImportService>(sp =>
                 new RemotePkcsImportService(sp.GetRequiredService<ServiceChannel>(), sp.GetRequiredService<IConnectorEventLog>()));
         },
         RemoteServiceNames = [ServiceNames.Pki],
-        AddActors = (akka, options) => akka.AddPkcsImportFeature(options.PkcsImport),
+        AddActors = (akka, options) => akka.AddPkcsImportFeature(options.Feature<PkcsImportOptions>()),
         MapEndpoints = app => app.MapPkcsImportEndpoints(),
         QueueingRoutes = [ConnectorFeature.RequestsRoute(Name)],
         Command = PkcsImportCommands.Build,
@@ -50,7 +50,7 @@ public static class PkcsImportFeature
             sp.GetRequiredService<IConnectorKeyCipher>(),
             sp.GetRequiredService<IPkcsImportService>(),
             sp.GetRequiredService<IConnectorEventLog>(),
-            options.PkcsImport));
-        services.AddSingleton(new PfxLimits(options.PkcsImport.MaxPfxIterations)); // what the shared connector-key cipher accepts in a PFX
+            options.Feature<PkcsImportOptions>()));
+        services.AddSingleton(new PfxLimits(options.Feature<PkcsImportOptions>().MaxPfxIterations)); // what the shared connector-key cipher accepts in a PFX
     }
 }

@@ -21,16 +21,16 @@ public static class RecryptFeature
         Name = Name,
         Role = RecryptHosting.Role,
         ShardTypeName = RecryptHosting.ShardTypeName,
-        IsEnabled = o => o.Recrypt.Enabled,
+        Settings = FeatureSettings.For<RecryptOptions>("Recrypt"),
         Manifests = RecryptManifests.Table,
         AddServices = AddServices,
         AddRemoteServices = (services, options) =>
         {
-            if (options.Recrypt.Enabled) services.AddSingleton<IRecryptService>(sp =>
+            if (options.Feature<RecryptOptions>().Enabled) services.AddSingleton<IRecryptService>(sp =>
                 new RemoteRecryptService(sp.GetRequiredService<ServiceChannel>(), sp.GetRequiredService<IConnectorEventLog>()));
         },
         RemoteServiceNames = [ServiceNames.Pki],
-        AddActors = (akka, options) => akka.AddRecryptFeature(options.Recrypt),
+        AddActors = (akka, options) => akka.AddRecryptFeature(options.Feature<RecryptOptions>()),
         MapEndpoints = app => app.MapRecryptEndpoints(),
         QueueingRoutes = [ConnectorFeature.RequestsRoute(Name)],
         Command = RecryptCommands.Build,
@@ -48,6 +48,6 @@ public static class RecryptFeature
             sp.GetRequiredService<IConnectorKeyCipher>(),
             sp.GetRequiredService<IRecryptService>(),
             sp.GetRequiredService<IConnectorEventLog>(),
-            options.Recrypt));
+            options.Feature<RecryptOptions>()));
     }
 }

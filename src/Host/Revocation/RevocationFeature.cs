@@ -22,13 +22,13 @@ public static class RevocationFeature
         Name = Name,
         Role = RevocationHosting.Role,
         ShardTypeName = RevocationHosting.ShardTypeName,
-        IsEnabled = o => o.Revocation.Enabled,
+        Settings = FeatureSettings.For<RevocationOptions>("Revocation"),
         Manifests = RevocationManifests.Table,
         AddServices = AddServices,
         AddRemoteServices = (services, _) => services.AddSingleton<IRevocationService>(sp =>
             new RemoteRevocationService(sp.GetRequiredService<ServiceChannel>(), sp.GetRequiredService<IConnectorEventLog>())),
         RemoteServiceNames = [ServiceNames.Pki],
-        AddActors = (akka, options) => akka.AddRevocationFeature(options.Revocation),
+        AddActors = (akka, options) => akka.AddRevocationFeature(options.Feature<RevocationOptions>()),
         MapEndpoints = app => app.MapRevocationEndpoints(),
         QueueingRoutes = [ConnectorFeature.RequestsRoute(Name)],
         Command = RevocationCommands.Build,
@@ -47,6 +47,6 @@ public static class RevocationFeature
             sp.GetRequiredService<ICertificateRevoker>(),
             sp.GetRequiredService<IRevocationService>(),
             sp.GetRequiredService<IConnectorEventLog>(),
-            options.Revocation));
+            options.Feature<RevocationOptions>()));
     }
 }

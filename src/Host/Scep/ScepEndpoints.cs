@@ -52,8 +52,8 @@ public static class ScepEndpoints
     {
         foreach (var path in Paths)
         {
-            app.MapGet(path, Handle).RequireListener(Listeners.Scep);
-            app.MapPost(path, Handle).RequireListener(Listeners.Scep);
+            app.MapGet(path, Handle).RequireListener(Listeners.Device);
+            app.MapPost(path, Handle).RequireListener(Listeners.Device);
         }
         return app;
     }

@@ -17,32 +17,35 @@ namespace CertConnector.Host.Scep;
 public static class ScepFeature
 {
     public const string Name = "scep";
+    private const string Section = "Scep";
 
     public static ConnectorFeature Definition { get; } = new()
     {
         Name = Name,
         Role = ScepHosting.Role,
         ShardTypeName = ScepHosting.ShardTypeName,
-        IsEnabled = o => o.Scep.Enabled,
+        Settings = FeatureSettings.For<ScepOptions>(Section),
         CheckSettings = CheckSettings,
         Manifests = ScepManifests.Table,
         AddServices = AddServices,
         AddRemoteServices = AddRemoteServices,
         RemoteServiceNames = [ServiceNames.ScepValidation],
-        AddActors = (akka, options) => akka.AddScepFeature(options.Scep),
+        AddActors = (akka, options) => akka.AddScepFeature(options.Feature<ScepOptions>()),
         MapEndpoints = MapEndpoints,
         QueueingRoutes = [$"/api/v1/{Name}/challenges"], // minting a challenge: the service validates them in remote mode
-        ConfigureKestrel = (kestrel, options) => ScepEndpoints.ApplyKestrelLimits(kestrel, options.Scep),
+        DeviceListener = new($"{ConnectorOptions.Section}:{Section}:ListenUrl", "--scep-url", "http://0.0.0.0:8080", options => options.Feature<ScepOptions>().ListenUrl, "/scep", "scep.url"),
+        ConfigureKestrel = (kestrel, options) => ScepEndpoints.ApplyKestrelLimits(kestrel, options.Feature<ScepOptions>()),
         Command = ScepCommands.Build,
         RequestView = new(sp => sp.GetRequiredService<IRequiredActor<ScepRequestRegion>>().ActorRef, ScepRequestActor.PersistenceIdOf),
     };
 
     private static void CheckSettings(ConnectorOptions options)
     {
-        if (options.Scep.Enabled && options.Scep.MaxConcurrentOperations < 1)
-            throw new StartupException($"Connector:Scep:MaxConcurrentOperations is {options.Scep.MaxConcurrentOperations}; at least 1 SCEP message must be decoded at a time.");
-        if (options.Scep.Enabled && options.Scep.MaxQueuedOperations < 0)
-            throw new StartupException($"Connector:Scep:MaxQueuedOperations is {options.Scep.MaxQueuedOperations}; it must be 0 or more.");
+        var scep = options.Feature<ScepOptions>();
+        if (scep.Enabled && scep.MaxConcurrentOperations < 1)
+            throw new StartupException($"Connector:Scep:MaxConcurrentOperations is {scep.MaxConcurrentOperations}; at least 1 SCEP message must be decoded at a time.");
+        if (scep.Enabled && scep.MaxQueuedOperations < 0)
+            throw new StartupException($"Connector:Scep:MaxQueuedOperations is {scep.MaxQueuedOperations}; it must be 0 or more.");
     }
 
     /// <summary>Remote: the service validates challenges and hears each result.</summary>
@@ -62,11 +65,12 @@ public static class ScepFeature
     /// <summary>Standalone: one-time challenges minted by the admin API; notifications kept in the same database.</summary>
     private static void AddServices(IServiceCollection services, ConnectorOptions options)
     {
+        var scep = options.Feature<ScepOptions>();
         services.AddSingleton(sp => Initialized(new StandaloneScepChallenges(sp.GetRequiredService<StandaloneDatabase>(), sp.GetRequiredService<TimeProvider>()), c => c.InitializeAsync()));
         services.AddSingleton(sp => Initialized(new StandaloneScepNotifications(sp.GetRequiredService<StandaloneDatabase>(), sp.GetRequiredService<TimeProvider>()), n => n.InitializeAsync()));
         services.AddSingleton<IScepChallengeIssuer>(sp => sp.GetRequiredService<StandaloneScepChallenges>());
         services.AddSingleton<IScepNotificationLog>(sp => sp.GetRequiredService<StandaloneScepNotifications>());
-        services.AddSingleton(options.Scep);
+        services.AddSingleton(scep);
         services.AddSingleton<IChallengeValidator>(sp => sp.GetRequiredService<StandaloneScepChallenges>());
         services.AddSingleton<IScepResultNotifier>(sp => sp.GetRequiredService<StandaloneScepNotifications>());
         services.AddSingleton(sp => new ScepPorts(
@@ -74,15 +78,15 @@ public static class ScepFeature
             sp.GetRequiredService<ICertificateAuthority>(),
             sp.GetRequiredService<IScepResultNotifier>(),
             sp.GetRequiredService<IConnectorEventLog>(),
-            options.Scep,
+            scep,
             DistinguishedName.ToText(sp.GetRequiredService<BuiltInCa>().CaCertificate.SubjectDN),
             sp.GetRequiredService<ScepRenewalPolicy>(),
             ServiceValidatesRenewals: options.Service.IsRemote));
         services.AddSingleton<IScepRaCredentials>(sp => sp.GetRequiredService<BuiltInCa>());
         services.AddSingleton<IIssuedCertificateLookup>(sp => sp.GetRequiredService<BuiltInCa>());
         services.AddSingleton(sp => new ScepPkiOperations(sp.GetRequiredService<IScepRaCredentials>(), sp.GetRequiredService<IIssuedCertificateLookup>(),
-            sp.GetService<CertConnector.Adapters.Revocation.ICrlSource>(), options.Scep.MaxConcurrentOperations, options.Scep.MaxQueuedOperations,
-            options.Scep.AllowSingleDes));
+            sp.GetService<CertConnector.Adapters.Revocation.ICrlSource>(), scep.MaxConcurrentOperations, scep.MaxQueuedOperations,
+            scep.AllowSingleDes));
         services.AddSingleton<ScepRenewalPolicy>();
         services.AddSingleton<ScepOperationHandler>();
     }

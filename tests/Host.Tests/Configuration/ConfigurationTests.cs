@@ -1,3 +1,5 @@
+using CertConnector.Actors.Pkcs;
+using CertConnector.Actors.Scep;
 using CertConnector.Host.Composition;
 using CertConnector.Host.Configuration;
 using Microsoft.Extensions.Configuration;
@@ -17,9 +19,9 @@ public sealed class ConfigurationTests
     public void Defaults_are_the_embedded_single_node()
     {
         var options = Bind([]);
-        Assert.Equal(("data", "http://127.0.0.1:5080", "http://127.0.0.1:8080"), (options.DataDir, options.AdminUrl, options.Scep.ListenUrl));
+        Assert.Equal(("data", "http://127.0.0.1:5080", "http://127.0.0.1:8080"), (options.DataDir, options.AdminUrl, options.Feature<ScepOptions>().ListenUrl));
         Assert.Equal(["pkcs", "scep", "revocation", "pkcs-import", "recrypt"], options.Roles);
-        Assert.Equal(TimeSpan.FromSeconds(10), options.Scep.ResponseBudget);
+        Assert.Equal(TimeSpan.FromSeconds(10), options.Feature<ScepOptions>().ResponseBudget);
     }
 
     [Fact]
@@ -30,8 +32,8 @@ public sealed class ConfigurationTests
             "--Connector:PkcsImport:Enabled=false", "--Connector:Recrypt:Enabled=false"],
             new Dictionary<string, string?> { ["Connector:Pkcs:MaxInFlight"] = "11" });
         Assert.Equal("/var/lib/cc", options.DataDir);
-        Assert.Equal("http://0.0.0.0:9000", options.Scep.ListenUrl);
-        Assert.Equal((7, 11, TimeSpan.FromSeconds(2)), (options.Pkcs.BatchSize, options.Pkcs.MaxInFlight, options.Pkcs.PollInterval));
+        Assert.Equal("http://0.0.0.0:9000", options.Feature<ScepOptions>().ListenUrl);
+        Assert.Equal((7, 11, TimeSpan.FromSeconds(2)), (options.Feature<PkcsOptions>().BatchSize, options.Feature<PkcsOptions>().MaxInFlight, options.Feature<PkcsOptions>().PollInterval));
         Assert.Equal(["pkcs"], options.Roles); // work is routed only to nodes with the feature
     }
 

@@ -10,6 +10,7 @@ using CertConnector.Host.ConnectorKey;
 using CertConnector.Host.Features;
 using CertConnector.Host.Tests.Features.Skeleton;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Configuration;
 
 namespace CertConnector.Host.Tests.Features;
 
@@ -65,7 +66,8 @@ public sealed class FeatureModuleTests
         Assert.Contains("SkeletonService", RemoteServiceComposition.NeededServices(options));
         Assert.Equal(ServiceNames.Pki, RemoteServiceComposition.NeededServices(options)[0]); // health messages: always needed
 
-        var disabled = new ConnectorOptions().WithFeatures([.. ConnectorFeatures.All, needing with { IsEnabled = _ => false }]);
+        var disabled = new ConnectorOptions().WithFeatures([.. ConnectorFeatures.All, needing]);
+        disabled.Feature<SkeletonOptions>().Enabled = false;
         Assert.DoesNotContain("SkeletonService", RemoteServiceComposition.NeededServices(disabled));
     }
 
@@ -78,5 +80,41 @@ public sealed class FeatureModuleTests
         var warning = ConnectorKeyEndpoints.Warning(noKey, [SkeletonFeature.Role], [Skeleton with { NeedsConnectorKey = true }]);
         Assert.NotNull(warning);
         Assert.Contains(SkeletonFeature.Role, warning);
+    }
+    private static ConnectorOptions Bind(IReadOnlyList<ConnectorFeature> features, params string[] args) =>
+        ServerArguments.Bind(new ConfigurationBuilder()
+            .AddInMemoryCollection(ServerArguments.Parse(args, features)).Build(), features);
+
+    [Fact]
+    public void A_features_settings_section_is_bound_checked_and_suggested_like_the_connectors_own()
+    {
+        IReadOnlyList<ConnectorFeature> features = [.. ConnectorFeatures.All, Skeleton];
+        var bound = Bind(features, "--Connector:Skeleton:Greeting=hi", "--skeleton-url", "http://127.0.0.1:9");
+        Assert.Equal(("hi", "http://127.0.0.1:9"), (bound.Feature<SkeletonOptions>().Greeting, bound.Feature<SkeletonOptions>().DeviceUrl));
+        Assert.Contains(SkeletonFeature.Role, bound.Roles);
+        Assert.DoesNotContain(SkeletonFeature.Role, Bind(features, "--Connector:Skeleton:Enabled=false").Roles);
+
+        var typo = Assert.Throws<StartupException>(() => Bind(features, "--Connector:Skeleton:Greting=hi"));
+        Assert.Contains("Connector:Skeleton:Greeting", typo.Message);
+        var badSwitch = Assert.Throws<StartupException>(() => Bind(features, "--skeleton-ur", "http://127.0.0.1:9"));
+        Assert.Contains("--skeleton-url", badSwitch.Message);
+        // Without the feature its section is unknown: the central options class has no property for it.
+        Assert.Throws<StartupException>(() => Bind(ConnectorFeatures.All, "--Connector:Skeleton:Greeting=hi"));
+    }
+
+    [Fact]
+    public void Features_on_the_device_facing_listener_must_agree_on_its_address()
+    {
+        IReadOnlyList<ConnectorFeature> features = [.. ConnectorFeatures.All, Skeleton];
+        var apart = Bind(features, "--scep-url", "http://127.0.0.1:0", "--skeleton-url", "http://127.0.0.1:9");
+        var refused = Assert.Throws<StartupException>(() => StartupChecks.CheckSettings(apart));
+        Assert.Contains("--scep-url", refused.Message);
+        Assert.Contains("--skeleton-url", refused.Message);
+
+        var together = StartupChecks.CheckSettings(Bind(features, "--scep-url", "http://127.0.0.1:0", "--skeleton-url", "http://127.0.0.1:0"));
+        Assert.Equal(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0), together.Device);
+        // No enabled feature serves devices: no device-facing listener at all.
+        var none = StartupChecks.CheckSettings(Bind(features, "--Connector:Scep:Enabled=false", "--Connector:Skeleton:Enabled=false"));
+        Assert.Null(none.Device);
     }
 }

@@ -12,13 +12,13 @@ public sealed class InProcessConnector : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Task<int> _run;
 
-    private InProcessConnector(IReadOnlyList<ConnectorFeature> features)
+    private InProcessConnector(IReadOnlyList<ConnectorFeature> features, IReadOnlyList<string> extraArgs)
     {
         Features = features;
         Dir = Tools.TempDir("features");
         DataDir = Path.Combine(Dir, "data");
         _run = Task.Run(() => ServerApp.RunAsync(["--data-dir", DataDir, "--admin-url", "http://127.0.0.1:0", "--scep-url", "http://127.0.0.1:0",
-            "--Connector:Pkcs:KeyPoolEnabled=false", "--Connector:Logging:Console=false"], features, _stop.Token));
+            "--Connector:Pkcs:KeyPoolEnabled=false", "--Connector:Logging:Console=false", .. extraArgs], features, _stop.Token));
     }
 
     public IReadOnlyList<ConnectorFeature> Features { get; }
@@ -26,9 +26,10 @@ public sealed class InProcessConnector : IAsyncDisposable
     public string DataDir { get; }
     public string AdminUrl => File.ReadAllText(Path.Combine(DataDir, "admin.url")).Trim();
 
-    public static async Task<InProcessConnector> StartAsync(IReadOnlyList<ConnectorFeature> features)
+    /// <param name="extraArgs">more arguments, e.g. settings of a feature of the test's.</param>
+    public static async Task<InProcessConnector> StartAsync(IReadOnlyList<ConnectorFeature> features, IReadOnlyList<string>? extraArgs = null)
     {
-        var connector = new InProcessConnector(features);
+        var connector = new InProcessConnector(features, extraArgs ?? []);
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(90);
         // Waiting for the connector to say it is ready (admin.url is written last), not a timing assertion.
         while (!File.Exists(Path.Combine(connector.DataDir, "admin.url")))

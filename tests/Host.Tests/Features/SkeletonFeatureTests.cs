@@ -40,6 +40,20 @@ public sealed class SkeletonFeatureTests(SkeletonConnector running) : IClassFixt
     }
 
     [Fact]
+    public async Task Its_settings_section_is_bound_and_its_device_route_answers_on_the_device_listener_only()
+    {
+        // The host wrote the feature's URL file once the device-facing listener was bound, as it does scep.url for SCEP.
+        var deviceUrl = File.ReadAllText(Path.Combine(_connector.DataDir, "skeleton.url")).Trim();
+        Assert.EndsWith(SkeletonFeature.DevicePath, deviceUrl);
+        Assert.Equal(new Uri(deviceUrl).Port, new Uri(File.ReadAllText(Path.Combine(_connector.DataDir, "scep.url"))).Port);
+
+        using var http = new HttpClient();
+        Assert.Equal(SkeletonConnector.Greeting, await http.GetStringAsync(deviceUrl));
+        using var onAdmin = await http.GetAsync(_connector.AdminUrl + SkeletonFeature.DevicePath);
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, onAdmin.StatusCode);
+    }
+
+    [Fact]
     public async Task Its_CLI_command_queues_through_the_admin_API()
     {
         Assert.Equal(0, await _connector.CliAsync(["skeleton", "queue", "cli-1", "from the CLI"]));
@@ -115,7 +129,11 @@ public sealed class SkeletonConnector : IAsyncLifetime
     public SkeletonFeature Skeleton { get; } = new();
     public InProcessConnector Connector { get; private set; } = null!;
 
-    public async Task InitializeAsync() => Connector = await InProcessConnector.StartAsync([.. ConnectorFeatures.All, Skeleton.Definition]);
+    public const string Greeting = "bound from the command line";
+
+    // Its own switch places it on the device-facing listener beside SCEP's (the in-process connector asks for port 0 there).
+    public async Task InitializeAsync() => Connector = await InProcessConnector.StartAsync([.. ConnectorFeatures.All, Skeleton.Definition],
+        ["--skeleton-url", "http://127.0.0.1:0", $"--Connector:Skeleton:Greeting={Greeting}"]);
 
     public async Task DisposeAsync() => await Connector.DisposeAsync();
 }

@@ -1,3 +1,8 @@
+using CertConnector.Actors.Pkcs;
+using CertConnector.Actors.PkcsImport;
+using CertConnector.Actors.Recrypt;
+using CertConnector.Actors.Revocation;
+using CertConnector.Actors.Scep;
 using CertConnector.Host.Composition;
 using CertConnector.Host.Configuration;
 using CertConnector.Tests.Emulator;
@@ -37,11 +42,11 @@ public sealed class RemoteImportRecryptDiscoveryTests
                 TrustedCertificates = emulator.CertificatePemPath,
             },
         };
-        options.Pkcs.Enabled = false;
-        options.Revocation.Enabled = false;
-        options.Scep.Enabled = false;
-        options.PkcsImport.Enabled = import;
-        options.Recrypt.Enabled = recrypt;
+        options.Feature<PkcsOptions>().Enabled = false;
+        options.Feature<RevocationOptions>().Enabled = false;
+        options.Feature<ScepOptions>().Enabled = false;
+        options.Feature<PkcsImportOptions>().Enabled = import;
+        options.Feature<RecryptOptions>().Enabled = recrypt;
         return options;
     }
 }

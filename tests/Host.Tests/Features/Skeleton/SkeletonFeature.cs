@@ -5,6 +5,7 @@ using CertConnector.Adapters.Service.Standalone;
 using CertConnector.Host.Admin;
 using CertConnector.Host.Cli;
 using CertConnector.Host.Composition;
+using CertConnector.Host.Configuration;
 using CertConnector.Host.Features;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -22,13 +23,17 @@ public sealed class SkeletonFeature
 {
     public const string Name = "skeleton";
     public const string Role = "skeleton";
+    /// <summary>Its route on the device-facing listener.</summary>
+    public const string DevicePath = "/skeleton/hello";
 
     public SkeletonFeature() => Definition = new()
     {
         Name = Name,
         Role = Role,
         ShardTypeName = "skeleton-request",
-        IsEnabled = _ => true,
+        Settings = FeatureSettings.For<SkeletonOptions>("Skeleton"),
+        DeviceListener = new("Connector:Skeleton:DeviceUrl", "--skeleton-url", "http://0.0.0.0:8080", options => options.Feature<SkeletonOptions>().DeviceUrl,
+            DevicePath, "skeleton.url"),
         Manifests = SkeletonManifests.Table,
         AddServices = (services, options) =>
         {
@@ -64,6 +69,8 @@ public sealed class SkeletonFeature
             await queue.GetAsync(id, ct) is { } r
                 ? Results.Ok(new { r.Request.RequestId, r.Request.Note, Status = r.Status.ToString(), r.DeliveryCount })
                 : Results.NotFound(new ApiError($"No skeleton request '{id}'.", "id")));
+        // A device-facing route: it answers only on the device listener, with the greeting from the feature's own settings section.
+        app.MapGet(DevicePath, (ConnectorOptions options) => Results.Text(options.Feature<SkeletonOptions>().Greeting)).RequireListener(Listeners.Device);
         app.MapPost($"/api/v1/{Name}/records", async (RecordSkeleton record, IRequiredActor<SkeletonRegionKey> region, CancellationToken ct) =>
             Results.Ok(await region.ActorRef.Ask<SkeletonRecorded>(record, TimeSpan.FromSeconds(30), ct)));
     }

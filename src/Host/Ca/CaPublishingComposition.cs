@@ -1,10 +1,10 @@
 using CertConnector.Adapters.Ca.BuiltIn;
 using CertConnector.Adapters.Revocation;
 
-namespace CertConnector.Host.Revocation;
+namespace CertConnector.Host.Ca;
 
-/// <summary>The revocation feature's adapters and background work: one call from the composition root.</summary>
-public static class RevocationComposition
+/// <summary>The CA's publication of revocation status (CRL, OCSP, the URLs put into certificates): whichever features are on.</summary>
+public static class CaPublishingComposition
 {
     public static IServiceCollection AddCaRevocation(this IServiceCollection services, CaPublishingOptions options)
     {

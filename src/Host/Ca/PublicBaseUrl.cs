@@ -1,11 +1,10 @@
-using CertConnector.Actors.Scep;
 using CertConnector.Host.Configuration;
 
-namespace CertConnector.Host.Revocation;
+namespace CertConnector.Host.Ca;
 
 /// <summary>
 /// The base URL put into issued certificates (CDP, AIA OCSP). With a configured <see cref="CaPublishingOptions.PublicBaseUrl"/>
-/// or a fixed SCEP port it is known at start; with port 0 only once Kestrel has bound, so until then
+/// or a fixed device-facing port it is known at start; with port 0 only once Kestrel has bound, so until then
 /// <see cref="Get"/> waits (briefly) for <see cref="ListenerBound"/> rather than issue a certificate without the URLs.
 /// </summary>
 public sealed class PublicBaseUrl
@@ -13,15 +12,14 @@ public sealed class PublicBaseUrl
     private static readonly TimeSpan WaitForListener = TimeSpan.FromSeconds(30);
     private readonly TaskCompletionSource<string?> _bound = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public PublicBaseUrl(CaPublishingOptions revocation, ScepOptions scep)
+    public PublicBaseUrl(CaPublishingOptions revocation, ListenPlan listen)
     {
         if (revocation.PublicBaseUrl is { Length: > 0 } configured) _bound.SetResult(configured.TrimEnd('/'));
-        else if (!scep.Enabled) _bound.SetResult(null); // no device-facing listener: nothing to point at
-        else if (Listeners.Endpoint(scep.ListenUrl, "SCEP", "--scep-url (Connector:Scep:ListenUrl)") is { Port: > 0 } endpoint)
-            _bound.SetResult(OriginOf(endpoint));
+        else if (listen.Device is null) _bound.SetResult(null); // no device-facing listener: nothing to point at
+        else if (listen.Device is { Port: > 0 } endpoint) _bound.SetResult(OriginOf(endpoint));
     }
 
-    /// <summary>The SCEP listener's actual URL (port 0 resolved); the first call wins.</summary>
+    /// <summary>The device-facing listener's actual URL (port 0 resolved); the first call wins.</summary>
     public void ListenerBound(string listenerUrl) => _bound.TrySetResult(listenerUrl.TrimEnd('/'));
 
     public string? Get() => _bound.Task.Wait(WaitForListener) ? _bound.Task.Result : null;

@@ -7,7 +7,7 @@ using CertConnector.Host.Admin;
 using CertConnector.Host.Configuration;
 using Microsoft.AspNetCore.Http.Features;
 
-namespace CertConnector.Host.Revocation;
+namespace CertConnector.Host.Ca;
 
 /// <summary>What <c>POST /api/v1/ca/revoke</c> takes: a serial in hex and an RFC 5280 reason name (default unspecified).</summary>
 public sealed record CaRevokeRequest(string? Serial, string? Reason);
@@ -28,17 +28,17 @@ public static class CaRevocationEndpoints
     public static IEndpointRouteBuilder MapCaRevocationEndpoints(this IEndpointRouteBuilder app)
     {
         app.MapMethods("/crl/{name}", ["GET", "HEAD"], (string name, HttpContext context, ICrlSource ca) => ServeCrl(name, context, ca))
-            .RequireListener(Listeners.Scep);
+            .RequireListener(Listeners.Device);
         app.MapPost("/ocsp", async (HttpContext context, OcspResponder responder) =>
         {
             var body = await ReadBodyAsync(context.Request, OcspResponder.MaxRequestBytes + 1);
             if (body.Length > OcspResponder.MaxRequestBytes) return Results.Text($"OCSP requests are limited to {OcspResponder.MaxRequestBytes} bytes.\n", statusCode: 413);
             return Ocsp(context, responder.Respond(body), cacheable: false);
-        }).RequireListener(Listeners.Scep);
+        }).RequireListener(Listeners.Device);
         // RFC 6960 A.1: GET {url}/{url-encoding of base-64 encoding of the DER OCSPRequest}. The raw target is read
         // because routing decodes %2F to '/' inconsistently, and base64 holds '/'.
         app.MapGet("/ocsp/{**request}", (HttpContext context, OcspResponder responder) =>
-            Ocsp(context, responder.Respond(DecodeGetRequest(context)), cacheable: true)).RequireListener(Listeners.Scep);
+            Ocsp(context, responder.Respond(DecodeGetRequest(context)), cacheable: true)).RequireListener(Listeners.Device);
 
         app.MapGet("/api/v1/ca/crl", (ICrlSource ca) => Results.Text(ca.CurrentCrl().Pem, "application/x-pem-file"));
         app.MapPost("/api/v1/ca/revoke", async (CaRevokeRequest body, ICertificateRevoker revoker, CancellationToken ct) =>

@@ -1,6 +1,6 @@
 using CertConnector.Adapters.Ca.BuiltIn;
 
-namespace CertConnector.Host.Revocation;
+namespace CertConnector.Host.Ca;
 
 /// <summary>
 /// Starts publication before anything issues (registered before the actor system, so it starts first): the CA learns

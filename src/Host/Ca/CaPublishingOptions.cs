@@ -1,4 +1,4 @@
-namespace CertConnector.Host.Revocation;
+namespace CertConnector.Host.Ca;
 
 /// <summary>Publication of revocation status (<c>Connector:Publishing:...</c>): where relying parties find it, and for how long an answer holds.</summary>
 public sealed class CaPublishingOptions
