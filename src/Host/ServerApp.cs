@@ -7,7 +7,6 @@ using CertConnector.Host.Composition;
 using CertConnector.Host.Configuration;
 using CertConnector.Host.Features;
 using CertConnector.Host.Logging;
-using CertConnector.Host.Revocation;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Diagnostics;
 
@@ -70,7 +69,7 @@ public static class ServerApp
         app.MapAdminEndpoints();
         app.MapClusterEndpoints();
         app.MapConnectorKeyEndpoints(); // the connector key's public half, for the features that decrypt with it, whichever instance is asked
-        app.MapCaRevocationEndpoints(); // CRL and OCSP belong to the CA: served whichever features are on
+        app.MapCaEndpoints(); // CRL and OCSP belong to the CA: served whichever features are on
         foreach (var feature in options.Features) feature.MapEndpoints(app);
 
         app.Lifetime.ApplicationStarted.Register(() =>

@@ -6,7 +6,7 @@ namespace CertConnector.Host.Ca;
 /// <summary>The CA's publication of revocation status (CRL, OCSP, the URLs put into certificates): whichever features are on.</summary>
 public static class CaPublishingComposition
 {
-    public static IServiceCollection AddCaRevocation(this IServiceCollection services, CaPublishingOptions options)
+    public static IServiceCollection AddCaPublishing(this IServiceCollection services, CaPublishingOptions options)
     {
         PublicBaseUrl.Check(options);
         services.AddSingleton(options);

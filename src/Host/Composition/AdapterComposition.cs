@@ -10,7 +10,6 @@ using CertConnector.Adapters.Persistence;
 using CertConnector.Adapters.Service.Standalone;
 using CertConnector.Host.Configuration;
 using CertConnector.Host.Admin;
-using CertConnector.Host.Revocation;
 
 namespace CertConnector.Host.Composition;
 
@@ -41,7 +40,7 @@ public static class AdapterComposition
         services.AddSingleton(sp => OpenBuiltInCa(options.Ca, data, shared, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<ICertificateAuthority>(sp => sp.GetRequiredService<BuiltInCa>());
         services.AddSingleton<ICertificateRevoker>(sp => sp.GetRequiredService<BuiltInCa>());
-        services.AddCaRevocation(options.Publishing); // CRL, OCSP, publication URLs; before the actor system, so URLs are set before issuing
+        services.AddCaPublishing(options.Publishing); // CRL, OCSP, publication URLs; before the actor system, so URLs are set before issuing
         // The connector key, kept beside the CA keys (and so the same on every instance); the features that need it decrypt with it.
         services.AddSingleton(sp => new ConnectorKeyHolder(sp.GetRequiredService<BuiltInCa>().OpenConnectorKey(options.ConnectorKey),
             $"This instance has no connector key: none is stored with the CA keys and Connector:ConnectorKey:Generate is off (import one with Connector:ConnectorKey:ImportPkcs12 or ImportPem)."));

@@ -1,6 +1,5 @@
 using CertConnector.Host.Ca;
 using System.Collections.Concurrent;
-using CertConnector.Host.Revocation;
 using CertConnector.Host.Admin;
 using CertConnector.Adapters.Ca.BuiltIn;
 using CertConnector.Host.Features;

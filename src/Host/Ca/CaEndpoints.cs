@@ -20,12 +20,12 @@ public sealed record CaRevokeResult(string SerialNumber, string Result, string R
 /// <c>/ocsp</c> by GET and POST), and for the operator on the admin API (<c>GET /api/v1/ca/crl</c>, and
 /// <c>POST /api/v1/ca/revoke</c>: a direct revocation at the CA, without a tracked request).
 /// </summary>
-public static class CaRevocationEndpoints
+public static class CaEndpoints
 {
     public const string CrlContentType = "application/pkix-crl";
     public const string OcspResponseContentType = "application/ocsp-response";
 
-    public static IEndpointRouteBuilder MapCaRevocationEndpoints(this IEndpointRouteBuilder app)
+    public static IEndpointRouteBuilder MapCaEndpoints(this IEndpointRouteBuilder app)
     {
         app.MapMethods("/crl/{name}", ["GET", "HEAD"], (string name, HttpContext context, ICrlSource ca) => ServeCrl(name, context, ca))
             .RequireListener(Listeners.Device);
