@@ -21,6 +21,7 @@ public sealed class FakeScepUpstream : IAsyncDisposable
     private readonly ScepTestPki _pki = ScepTestPki.Instance;
     private readonly ConcurrentDictionary<string, Transaction> _transactions = new();
     private int _pkcsReqs;
+    private byte[]? _firstAnswer;
 
     public FakeScepUpstream(Func<HttpContext, Task>? handler = null)
     {
@@ -41,6 +42,12 @@ public sealed class FakeScepUpstream : IAsyncDisposable
 
     /// <summary>New transactions stay PENDING until approved.</summary>
     public bool HoldNewRequests { get; set; }
+
+    /// <summary>Issue with a key that is not the CA's (a forged or misrouted certificate).</summary>
+    public bool SignWithAnotherKey { get; set; }
+
+    /// <summary>Answer every PKIOperation with the first answer given (a replayed CertRep).</summary>
+    public bool Replay { get; set; }
 
     public X509Certificate CaCertificate => _pki.CaCert;
     public int PkcsReqCount => _pkcsReqs;
@@ -66,7 +73,9 @@ public sealed class FakeScepUpstream : IAsyncDisposable
                 var body = new MemoryStream();
                 await context.Request.Body.CopyToAsync(body);
                 context.Response.ContentType = "application/x-pki-message";
-                await context.Response.Body.WriteAsync(Answer(body.ToArray()));
+                var answer = Replay && _firstAnswer is { } first ? first : Answer(body.ToArray());
+                _firstAnswer ??= answer;
+                await context.Response.Body.WriteAsync(answer);
                 return;
             default:
                 context.Response.StatusCode = 404;
@@ -86,8 +95,15 @@ public sealed class FakeScepUpstream : IAsyncDisposable
         if (!_transactions.TryGetValue(request.TransactionId, out var transaction)) return builder.Failure(request, ScepFailInfo.BadCertId);
         if (transaction.Denied) return builder.Failure(request, ScepFailInfo.BadRequest);
         if (!transaction.Approved) return builder.Pending(request);
-        transaction.Certificate ??= _pki.IssueFromCsr(transaction.Csr);
+        transaction.Certificate ??= SignWithAnotherKey ? IssueWithAnotherKey(transaction.Csr) : _pki.IssueFromCsr(transaction.Csr);
         return builder.Success(request, [transaction.Certificate, _pki.CaCert]);
+    }
+
+    private X509Certificate IssueWithAnotherKey(byte[] csrDer)
+    {
+        var csr = new Org.BouncyCastle.Pkcs.Pkcs10CertificationRequest(csrDer);
+        return _pki.Issue(csr.GetCertificationRequestInfo().Subject, csr.GetPublicKey(), _pki.CaCert.SubjectDN, _pki.ClientKey.Private, ca: false,
+            new Org.BouncyCastle.Asn1.X509.KeyUsage(Org.BouncyCastle.Asn1.X509.KeyUsage.DigitalSignature));
     }
 
     public async ValueTask DisposeAsync() => await _app.DisposeAsync();

@@ -196,6 +196,34 @@ public sealed class UpstreamScepCaFailureTests
     }
 
     [Fact]
+    public async Task A_certificate_not_signed_by_the_upstream_CA_is_refused()
+    {
+        await using var upstream = new FakeScepUpstream { SignWithAnotherKey = true };
+        using var ca = Ca(upstream.Url);
+
+        var e = await Assert.ThrowsAsync<ConnectorFailureException>(() => ca.IssueAsync(Request("pkcs-forged"), CancellationToken.None));
+
+        Assert.False(e.Retryable);
+        Assert.Equal(UpstreamScepCa.BadCertificateCode, e.Code);
+        Assert.Contains("is not signed by a CA certificate of its GetCACert answer", e.Message);
+    }
+
+    [Fact]
+    public async Task A_replayed_CertRep_is_not_taken_for_the_answer()
+    {
+        await using var upstream = new FakeScepUpstream();
+        using var ca = Ca(upstream.Url);
+        await ca.IssueAsync(Request("pkcs-first"), CancellationToken.None);
+        upstream.Replay = true;
+
+        var e = await Assert.ThrowsAsync<ConnectorFailureException>(() => ca.IssueAsync(Request("pkcs-second"), CancellationToken.None));
+
+        Assert.True(e.Retryable);
+        Assert.Equal(UpstreamScepCa.BadResponseCode, e.Code);
+        Assert.Contains("is for another message", e.Message);
+    }
+
+    [Fact]
     public async Task An_html_page_instead_of_capabilities_is_a_bad_response_not_a_weak_upstream()
     {
         await using var upstream = new FakeScepUpstream(c => c.Response.WriteAsync("<html><body>Please log in</body></html>"));
