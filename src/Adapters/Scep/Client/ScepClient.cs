@@ -229,7 +229,6 @@ public sealed class ScepClient(X509Certificate recipient)
         var cms = new CmsSignedData(certRep);
         var signer = cms.GetSignerInfos().GetSigners().Single();
         var signerCert = cms.GetCertificates().EnumerateMatches(signer.SignerID).FirstOrDefault()
-            ?? raCerts.FirstOrDefault(signer.SignerID.Match)
             ?? throw new InvalidDataException("CertRep does not carry its signer certificate");
         if (!raCerts.Contains(signerCert)) throw new InvalidDataException("CertRep is not signed by the RA");
         var eContent = cms.SignedData.EncapContentInfo;

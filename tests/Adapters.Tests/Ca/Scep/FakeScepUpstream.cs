@@ -52,6 +52,9 @@ public sealed class FakeScepUpstream : IAsyncDisposable
     public X509Certificate CaCertificate => _pki.CaCert;
     public int PkcsReqCount => _pkcsReqs;
 
+    /// <summary>PKIOperations that came as GET (base64 in the query), for an upstream without POSTPKIOperation.</summary>
+    public int GetPkiOperations { get; private set; }
+
     public void Approve(string transactionId) => _transactions[transactionId].Approved = true;
 
     public void Deny(string transactionId) => _transactions[transactionId].Denied = true;
@@ -71,7 +74,15 @@ public sealed class FakeScepUpstream : IAsyncDisposable
                 return;
             case "PKIOperation":
                 var body = new MemoryStream();
-                await context.Request.Body.CopyToAsync(body);
+                if (HttpMethods.IsGet(context.Request.Method))
+                {
+                    GetPkiOperations++;
+                    body.Write(Convert.FromBase64String(context.Request.Query["message"].ToString()));
+                }
+                else
+                {
+                    await context.Request.Body.CopyToAsync(body);
+                }
                 context.Response.ContentType = "application/x-pki-message";
                 var answer = Replay && _firstAnswer is { } first ? first : Answer(body.ToArray());
                 _firstAnswer ??= answer;

@@ -275,6 +275,39 @@ public sealed class UpstreamScepCaFailureTests
     }
 
     [Fact]
+    public async Task An_upstream_without_POSTPKIOperation_gets_GET_with_base64()
+    {
+        await using var upstream = new FakeScepUpstream { Capabilities = "SHA-256\nAES" };
+        using var ca = Ca(upstream.Url);
+
+        var issued = await ca.IssueAsync(Request("pkcs-get"), CancellationToken.None);
+
+        Assert.NotEmpty(issued.CertificateDer);
+        Assert.Equal(2, upstream.GetPkiOperations); // CertPoll, then PKCSReq
+    }
+
+    [Fact]
+    public void Unusable_settings_are_refused_one_line_each()
+    {
+        var options = new UpstreamScepOptions
+        {
+            Url = new Uri("ftp://ndes.example.com/x"),
+            Challenge = "a",
+            ChallengeCommand = "/bin/true",
+            RequestTimeout = TimeSpan.Zero,
+        };
+
+        var e = Assert.Throws<ArgumentException>(() => new UpstreamScepCa(options, Identity));
+
+        Assert.Equal(3, options.Problems().Count);
+        Assert.Contains("is not an absolute http(s) URL", e.Message);
+        Assert.Contains("Challenge and ChallengeCommand are both set", e.Message);
+        Assert.Contains("RequestTimeout must be positive", e.Message);
+        Assert.Empty((options with { Url = new Uri("https://ndes.example.com/certsrv/mscep/mscep.dll"), Challenge = null,
+            RequestTimeout = TimeSpan.FromSeconds(1) }).Problems());
+    }
+
+    [Fact]
     public async Task Revocation_through_an_upstream_SCEP_CA_fails_for_good_saying_where_to_revoke()
     {
         ICertificateRevoker revoker = new UpstreamScepRevoker(new UpstreamScepOptions { Url = new Uri("https://ndes.example.com/certsrv/mscep/mscep.dll") });
