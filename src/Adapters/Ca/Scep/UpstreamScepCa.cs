@@ -269,9 +269,10 @@ public sealed class UpstreamScepCa : ICertificateAuthority, IDisposable
                 ContentAlgorithmOid = upstream.Capabilities.ContentAlgorithmOid,
                 DigestOid = upstream.Capabilities.DigestOid,
             });
+            var operation = $"{what} (PKIOperation)";
             var answer = await Call(() => upstream.Capabilities.Post
-                ? ca._http.PostPkiOperationAsync(message.Bytes, cancellationToken)
-                : ca._http.GetAsync("PKIOperation", Convert.ToBase64String(message.Bytes), cancellationToken), $"{what} (PKIOperation)").ConfigureAwait(false);
+                ? ca._http.PostPkiOperationAsync(message.Bytes, operation, cancellationToken)
+                : ca._http.GetAsync("PKIOperation", Convert.ToBase64String(message.Bytes), cancellationToken, operation), operation).ConfigureAwait(false);
             CertRepResult reply;
             try
             {

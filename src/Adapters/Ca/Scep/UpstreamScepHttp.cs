@@ -37,16 +37,17 @@ public sealed class UpstreamScepHttp : IDisposable
         public bool Retryable { get; } = retryable;
     }
 
-    public Task<Answer> GetAsync(string operation, string? message, CancellationToken cancellationToken) =>
-        SendAsync(() => new HttpRequestMessage(HttpMethod.Get, Address(operation, message)), operation, cancellationToken);
+    /// <param name="what">the operation as messages name it (e.g. "PKCSReq (PKIOperation)"); the operation itself when null.</param>
+    public Task<Answer> GetAsync(string operation, string? message, CancellationToken cancellationToken, string? what = null) =>
+        SendAsync(() => new HttpRequestMessage(HttpMethod.Get, Address(operation, message)), what ?? operation, cancellationToken);
 
-    public Task<Answer> PostPkiOperationAsync(byte[] message, CancellationToken cancellationToken) =>
+    public Task<Answer> PostPkiOperationAsync(byte[] message, string what, CancellationToken cancellationToken) =>
         SendAsync(() =>
         {
             var content = new ByteArrayContent(message);
             content.Headers.ContentType = new("application/x-pki-message");
             return new HttpRequestMessage(HttpMethod.Post, Address("PKIOperation", null)) { Content = content };
-        }, "PKIOperation", cancellationToken);
+        }, what, cancellationToken);
 
     private Uri Address(string operation, string? message)
     {

@@ -23,8 +23,10 @@ public sealed class ScepServerProcess : IDisposable
     public Uri Url => new($"http://127.0.0.1:{Port}/scep");
     public string Depot => Path.Combine(_directory.Path, "depot");
     public string CaPemPath => Path.Combine(Depot, "ca.pem");
+    public string Directory => _directory.Path;
 
-    public ScepServerProcess()
+    /// <param name="csrVerifierScript">a shell script scepserver runs on every CSR before signing (-csrverifierexec), e.g. to be slow.</param>
+    public ScepServerProcess(string? csrVerifierScript = null)
     {
         Run(Binary, "ca", "-init", "-depot", Depot, "-keySize", "2048", "-organization", "Upstream Test CA");
         Port = FreePort();
@@ -36,6 +38,14 @@ public sealed class ScepServerProcess : IDisposable
         };
         foreach (var argument in new[] { "-depot", Depot, "-port", Port.ToString(), "-challenge", ChallengePassword, "-debug" })
             start.ArgumentList.Add(argument);
+        if (csrVerifierScript is not null)
+        {
+            var verifier = Path.Combine(_directory.Path, "verify-csr.sh");
+            File.WriteAllText(verifier, "#!/bin/sh\n" + csrVerifierScript + "\n");
+            File.SetUnixFileMode(verifier, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            start.ArgumentList.Add("-csrverifierexec");
+            start.ArgumentList.Add(verifier);
+        }
         _process = Process.Start(start)!;
         _process.ErrorDataReceived += (_, e) => { lock (_log) _log.AppendLine(e.Data); };
         _process.OutputDataReceived += (_, e) => { lock (_log) _log.AppendLine(e.Data); };
@@ -56,7 +66,7 @@ public sealed class ScepServerProcess : IDisposable
 
     /// <summary>Files of issued certificates with this CN (scepserver writes &lt;cn&gt;.&lt;serial&gt;.pem per issuance).</summary>
     public IReadOnlyList<string> CertificateFiles(string commonName) =>
-        Directory.GetFiles(Depot, commonName + ".*.pem");
+        System.IO.Directory.GetFiles(Depot, commonName + ".*.pem");
 
     private void WaitUntilListening()
     {
