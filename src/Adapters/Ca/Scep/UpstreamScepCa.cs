@@ -210,25 +210,12 @@ public sealed class UpstreamScepCa : ICertificateAuthority, IDisposable
         {
             for (var current = certificate; !current.IssuerDN.Equivalent(current.SubjectDN) && chain.Count <= cas.Count;)
             {
-                var issuer = cas.FirstOrDefault(c => c.SubjectDN.Equivalent(current.IssuerDN) && SignedBy(current, c));
+                var issuer = cas.FirstOrDefault(c => c.SubjectDN.Equivalent(current.IssuerDN) && PublicKeys.IsSignedBy(current, c.SubjectPublicKeyInfo));
                 if (issuer is null || chain.Contains(issuer)) break;
                 chain.Add(issuer);
                 current = issuer;
             }
             return chain;
-        }
-
-        public static bool SignedBy(X509Certificate certificate, X509Certificate issuer)
-        {
-            try
-            {
-                certificate.Verify(issuer.GetPublicKey());
-                return true;
-            }
-            catch (Exception)
-            {
-                return false;
-            }
         }
     }
 

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using CertConnector.Host.Tests.Common;
 
 namespace CertConnector.Adapters.Tests.Ca.Scep;
 
@@ -28,7 +29,7 @@ public sealed class ScepServerProcess : IDisposable
     /// <param name="csrVerifierScript">a shell script scepserver runs on every CSR before signing (-csrverifierexec), e.g. to be slow.</param>
     public ScepServerProcess(string? csrVerifierScript = null)
     {
-        Run(Binary, "ca", "-init", "-depot", Depot, "-keySize", "2048", "-organization", "Upstream Test CA");
+        Tools.Run(Binary, "ca", "-init", "-depot", Depot, "-keySize", "2048", "-organization", "Upstream Test CA");
         Port = FreePort();
         var start = new ProcessStartInfo(Binary)
         {
@@ -42,7 +43,7 @@ public sealed class ScepServerProcess : IDisposable
         {
             var verifier = Path.Combine(_directory.Path, "verify-csr.sh");
             File.WriteAllText(verifier, "#!/bin/sh\n" + csrVerifierScript + "\n");
-            File.SetUnixFileMode(verifier, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            Tools.Run("chmod", "700", verifier);
             start.ArgumentList.Add("-csrverifierexec");
             start.ArgumentList.Add(verifier);
         }
@@ -92,17 +93,6 @@ public sealed class ScepServerProcess : IDisposable
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    private static void Run(string file, params string[] arguments)
-    {
-        var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var argument in arguments) start.ArgumentList.Add(argument);
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        if (process.ExitCode != 0) throw new InvalidOperationException($"{file} {string.Join(' ', arguments)} failed: {output.Result}{error}");
     }
 
     public void Dispose()

@@ -32,6 +32,14 @@ public sealed class UpstreamScepCaFailureTests
     private static IssuanceRequest Request(string requestId, string subject = "CN=someone") =>
         new(requestId, "pkcs", ScepClient.CreateCsr(KeyGeneration.Generate(KeySpec.Rsa2048), subject), "default");
 
+    private static async Task<ConnectorFailureException> Fails(Func<Task> call, bool retryable, string code, params string[] reasons)
+    {
+        var e = await Assert.ThrowsAsync<ConnectorFailureException>(call);
+        Assert.Equal((code, retryable), (e.Code, e.Retryable));
+        foreach (var reason in reasons) Assert.Contains(reason, e.Message);
+        return e;
+    }
+
     [Fact]
     public async Task A_pending_enrollment_is_polled_by_the_next_attempt_and_enrolled_once()
     {
@@ -81,10 +89,8 @@ public sealed class UpstreamScepCaFailureTests
         upstream.Approve(UpstreamScepCa.TransactionIdFor("pkcs-rekeyed"));
 
         // Today's PKCS actor makes a new key per attempt: the upstream's certificate is for the first one.
-        var e = await Assert.ThrowsAsync<ConnectorFailureException>(() => ca.IssueAsync(Request("pkcs-rekeyed"), CancellationToken.None));
+        var e = await Fails(() => ca.IssueAsync(Request("pkcs-rekeyed"), CancellationToken.None), false, UpstreamScepCa.KeyMismatchCode);
 
-        Assert.False(e.Retryable);
-        Assert.Equal(UpstreamScepCa.KeyMismatchCode, e.Code);
         Assert.Equal(1, upstream.PkcsReqCount);
     }
 
@@ -112,12 +118,8 @@ public sealed class UpstreamScepCaFailureTests
     {
         using var ca = Ca(new Uri($"http://127.0.0.1:{ScepServerProcess.FreePort()}/scep"));
 
-        var e = await Assert.ThrowsAsync<ConnectorFailureException>(() => ca.IssueAsync(Request("pkcs-down"), CancellationToken.None));
+        var e = await Fails(() => ca.IssueAsync(Request("pkcs-down"), CancellationToken.None), true, UpstreamScepHttp.UnavailableCode, "could not be reached for GetCACaps", "ConnectionRefused");
 
-        Assert.True(e.Retryable);
-        Assert.Equal(UpstreamScepHttp.UnavailableCode, e.Code);
-        Assert.Contains("could not be reached for GetCACaps", e.Message);
-        Assert.Contains("ConnectionRefused", e.Message);
     }
 
     [Fact]
@@ -187,12 +189,8 @@ public sealed class UpstreamScepCaFailureTests
         };
         using var ca = Ca(upstream.Url);
 
-        var e = await Assert.ThrowsAsync<ConnectorFailureException>(() => ca.IssueAsync(Request("pkcs-garbage"), CancellationToken.None));
+        var e = await Fails(() => ca.IssueAsync(Request("pkcs-garbage"), CancellationToken.None), true, UpstreamScepCa.BadResponseCode, "its answer to PKCSReq", "is not a valid CertRep");
 
-        Assert.True(e.Retryable);
-        Assert.Equal(UpstreamScepCa.BadResponseCode, e.Code);
-        Assert.Contains("its answer to PKCSReq", e.Message);
-        Assert.Contains("is not a valid CertRep", e.Message);
     }
 
     [Fact]
@@ -201,11 +199,8 @@ public sealed class UpstreamScepCaFailureTests
         await using var upstream = new FakeScepUpstream { SignWithAnotherKey = true };
         using var ca = Ca(upstream.Url);
 
-        var e = await Assert.ThrowsAsync<ConnectorFailureException>(() => ca.IssueAsync(Request("pkcs-forged"), CancellationToken.None));
+        var e = await Fails(() => ca.IssueAsync(Request("pkcs-forged"), CancellationToken.None), false, UpstreamScepCa.BadCertificateCode, "is not signed by a CA certificate of its GetCACert answer");
 
-        Assert.False(e.Retryable);
-        Assert.Equal(UpstreamScepCa.BadCertificateCode, e.Code);
-        Assert.Contains("is not signed by a CA certificate of its GetCACert answer", e.Message);
     }
 
     [Fact]
@@ -216,11 +211,8 @@ public sealed class UpstreamScepCaFailureTests
         await ca.IssueAsync(Request("pkcs-first"), CancellationToken.None);
         upstream.Replay = true;
 
-        var e = await Assert.ThrowsAsync<ConnectorFailureException>(() => ca.IssueAsync(Request("pkcs-second"), CancellationToken.None));
+        var e = await Fails(() => ca.IssueAsync(Request("pkcs-second"), CancellationToken.None), true, UpstreamScepCa.BadResponseCode, "is for another message");
 
-        Assert.True(e.Retryable);
-        Assert.Equal(UpstreamScepCa.BadResponseCode, e.Code);
-        Assert.Contains("is for another message", e.Message);
     }
 
     [Fact]
@@ -229,11 +221,8 @@ public sealed class UpstreamScepCaFailureTests
         await using var upstream = new FakeScepUpstream(c => c.Response.WriteAsync("<html><body>Please log in</body></html>"));
         using var ca = Ca(upstream.Url);
 
-        var e = await Assert.ThrowsAsync<ConnectorFailureException>(() => ca.ConnectAsync(CancellationToken.None));
+        var e = await Fails(() => ca.ConnectAsync(CancellationToken.None), true, UpstreamScepCa.BadResponseCode, "Please log in");
 
-        Assert.True(e.Retryable);
-        Assert.Equal(UpstreamScepCa.BadResponseCode, e.Code);
-        Assert.Contains("Please log in", e.Message);
     }
 
     [Theory]
@@ -312,11 +301,7 @@ public sealed class UpstreamScepCaFailureTests
     {
         ICertificateRevoker revoker = new UpstreamScepRevoker(new UpstreamScepOptions { Url = new Uri("https://ndes.example.com/certsrv/mscep/mscep.dll") });
 
-        var e = await Assert.ThrowsAsync<ConnectorFailureException>(() => revoker.RevokeAsync("1A2B", RevocationReason.KeyCompromise, CancellationToken.None));
+        var e = await Fails(() => revoker.RevokeAsync("1A2B", RevocationReason.KeyCompromise, CancellationToken.None), false, UpstreamScepRevoker.NotSupportedCode, "1A2B", "certutil -revoke");
 
-        Assert.False(e.Retryable);
-        Assert.Equal(UpstreamScepRevoker.NotSupportedCode, e.Code);
-        Assert.Contains("1A2B", e.Message);
-        Assert.Contains("certutil -revoke", e.Message);
     }
 }
