@@ -216,6 +216,32 @@ public sealed class UpstreamScepCaFailureTests
     }
 
     [Fact]
+    public async Task An_endless_answer_is_cut_at_the_size_bound()
+    {
+        await using var upstream = new FakeScepUpstream(async c =>
+        {
+            var chunk = new byte[64 * 1024];
+            for (var i = 0; i < 64 && !c.RequestAborted.IsCancellationRequested; i++) await c.Response.Body.WriteAsync(chunk);
+        });
+        using var ca = Ca(upstream.Url, o => o with { MaxResponseBytes = 100_000 });
+
+        await Fails(() => ca.ConnectAsync(CancellationToken.None), true, UpstreamScepCa.BadResponseCode, "answered more than 100000 bytes");
+    }
+
+    [Fact]
+    public async Task A_redirect_to_a_login_page_is_not_followed()
+    {
+        await using var upstream = new FakeScepUpstream(c =>
+        {
+            c.Response.Redirect("/adfs/ls/?wa=wsignin1.0");
+            return Task.CompletedTask;
+        });
+        using var ca = Ca(upstream.Url);
+
+        await Fails(() => ca.ConnectAsync(CancellationToken.None), false, UpstreamScepHttp.RefusedCode, "GetCACaps with HTTP 302 Found");
+    }
+
+    [Fact]
     public async Task An_html_page_instead_of_capabilities_is_a_bad_response_not_a_weak_upstream()
     {
         await using var upstream = new FakeScepUpstream(c => c.Response.WriteAsync("<html><body>Please log in</body></html>"));

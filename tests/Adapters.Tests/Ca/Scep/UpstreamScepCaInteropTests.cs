@@ -77,6 +77,7 @@ public sealed class UpstreamScepCaInteropTests : IDisposable
         // Every message of both attempts (CertPoll, PKCSReq, CertPoll, PKCSReq) carried the one transactionID.
         Assert.Equal(4, CountOccurrences(_server.Log, "transaction_id=" + transactionId));
         Assert.Contains(transactionId, retry.Message);
+        Assert.DoesNotContain(ScepServerProcess.ChallengePassword, retry.Message + _server.Log);
     }
 
     [Fact]
