@@ -26,14 +26,15 @@ public sealed record UpstreamScepOptions
     /// <summary>Let an upstream that offers only single DES or only SHA-1 or MD5 be used (refused by default).</summary>
     public bool AllowWeakAlgorithms { get; init; }
 
-    /// <summary>One HTTP exchange with the upstream, connection included.</summary>
-    public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(30);
+    /// <summary>One HTTP exchange with the upstream, connection included. Defaults keep an attempt (poll, enroll, a little
+    /// polling) inside the features' call time-outs (SCEP 30 s, PKCS 60 s); the caller cancelling is harmless anyway.</summary>
+    public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
     /// <summary>How long one issuance polls a PENDING transaction before giving the attempt back as retryable;
     /// the next attempt polls the same transaction again.</summary>
-    public TimeSpan PendingTimeout { get; init; } = TimeSpan.FromMinutes(2);
+    public TimeSpan PendingTimeout { get; init; } = TimeSpan.FromSeconds(8);
 
-    public TimeSpan FirstPollInterval { get; init; } = TimeSpan.FromSeconds(5);
+    public TimeSpan FirstPollInterval { get; init; } = TimeSpan.FromSeconds(2);
 
     public TimeSpan MaxPollInterval { get; init; } = TimeSpan.FromMinutes(1);
 
