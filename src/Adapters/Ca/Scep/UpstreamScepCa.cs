@@ -28,6 +28,7 @@ public sealed class UpstreamScepCa : ICertificateAuthority, IDisposable
     public const string PendingCode = "UpstreamPending";
     public const string KeyMismatchCode = "UpstreamKeyMismatch";
     public const string BadCertificateCode = "UpstreamBadCertificate";
+    public const string UntrustedCode = "UpstreamUntrusted";
 
     /// <summary>A renewed upstream CA or RA certificate is picked up this long after the last GetCACert at the latest.</summary>
     private static readonly TimeSpan RefreshAfter = TimeSpan.FromHours(1);
@@ -150,6 +151,15 @@ public sealed class UpstreamScepCa : ICertificateAuthority, IDisposable
             throw BadResponse($"GetCACert answered something that is neither a certificate nor a certs-only PKCS#7 ({e.Message})");
         }
         if (certificates.Count == 0) throw BadResponse("GetCACert answered no certificate");
+        if (_options.CaCertificateSha256 is { } pin)
+        {
+            var wanted = pin.Replace(":", "").ToUpperInvariant();
+            var fingerprints = certificates.Select(c => (c.SubjectDN, Sha256: Convert.ToHexString(SHA256.HashData(c.GetEncoded())))).ToList();
+            if (!fingerprints.Any(f => f.Sha256 == wanted))
+                throw ConnectorFailureException.Final(UntrustedCode,
+                    $"The upstream SCEP CA at {_options.Url} returned no certificate with the configured CaCertificateSha256 {wanted} " +
+                    $"(it returned {string.Join("; ", fingerprints.Select(f => $"{f.SubjectDN} SHA-256 {f.Sha256}"))}).");
+        }
         return certificates;
     }
 

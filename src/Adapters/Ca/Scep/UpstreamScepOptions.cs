@@ -23,6 +23,10 @@ public sealed record UpstreamScepOptions
     /// <summary>More output than this is not a challenge (an HTML error page, a runaway program): refused.</summary>
     public int ChallengeMaxBytes { get; init; } = 4096;
 
+    /// <summary>SHA-256 (hex) of the upstream CA certificate: GetCACert must return it, or the upstream is refused (a
+    /// man in the middle, the wrong server). Null: trust what the URL (https) returns.</summary>
+    public string? CaCertificateSha256 { get; init; }
+
     /// <summary>Let an upstream that offers only single DES or only SHA-1 or MD5 be used (refused by default).</summary>
     public bool AllowWeakAlgorithms { get; init; }
 
@@ -57,6 +61,8 @@ public sealed record UpstreamScepOptions
         if (PendingTimeout < TimeSpan.Zero) problems.Add("PendingTimeout must not be negative.");
         if (FirstPollInterval <= TimeSpan.Zero || MaxPollInterval < FirstPollInterval)
             problems.Add("FirstPollInterval must be positive and MaxPollInterval at least as long.");
+        if (CaCertificateSha256?.Replace(":", "") is { } pin && (pin.Length != 64 || !pin.All(Uri.IsHexDigit)))
+            problems.Add("CaCertificateSha256 must be 64 hex digits (colons allowed).");
         if (TemplateNames.Count == 0) problems.Add("TemplateNames must name at least one template.");
         return problems;
     }

@@ -302,6 +302,21 @@ public sealed class UpstreamScepCaFailureTests
     }
 
     [Fact]
+    public async Task A_pinned_CA_certificate_must_be_what_GetCACert_returns()
+    {
+        await using var upstream = new FakeScepUpstream();
+        var right = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(upstream.CaCertificate.GetEncoded()));
+        var wrong = new string('A', 64);
+        using var pinned = Ca(upstream.Url, o => o with { CaCertificateSha256 = string.Join(":", right.Chunk(2).Select(c => new string(c))).ToLowerInvariant() });
+        using var impostor = Ca(upstream.Url, o => o with { CaCertificateSha256 = wrong });
+
+        await pinned.IssueAsync(Request("pkcs-pinned"), CancellationToken.None);
+        await Fails(() => impostor.IssueAsync(Request("pkcs-impostor"), CancellationToken.None), false, UpstreamScepCa.UntrustedCode,
+            $"no certificate with the configured CaCertificateSha256 {wrong}", right);
+        Assert.Equal(1, upstream.PkcsReqCount);
+    }
+
+    [Fact]
     public void Unusable_settings_are_refused_one_line_each()
     {
         var options = new UpstreamScepOptions
@@ -310,16 +325,18 @@ public sealed class UpstreamScepCaFailureTests
             Challenge = "a",
             ChallengeCommand = "/bin/true",
             RequestTimeout = TimeSpan.Zero,
+            CaCertificateSha256 = "not-hex",
         };
 
         var e = Assert.Throws<ArgumentException>(() => new UpstreamScepCa(options, Identity));
 
-        Assert.Equal(3, options.Problems().Count);
+        Assert.Equal(4, options.Problems().Count);
+        Assert.Contains("CaCertificateSha256 must be 64 hex digits", e.Message);
         Assert.Contains("is not an absolute http(s) URL", e.Message);
         Assert.Contains("Challenge and ChallengeCommand are both set", e.Message);
         Assert.Contains("RequestTimeout must be positive", e.Message);
         Assert.Empty((options with { Url = new Uri("https://ndes.example.com/certsrv/mscep/mscep.dll"), Challenge = null,
-            RequestTimeout = TimeSpan.FromSeconds(1) }).Problems());
+            RequestTimeout = TimeSpan.FromSeconds(1), CaCertificateSha256 = new string('a', 64) }).Problems());
     }
 
     [Fact]
