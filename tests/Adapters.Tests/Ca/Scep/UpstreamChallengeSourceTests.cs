@@ -37,13 +37,13 @@ public sealed class UpstreamChallengeSourceTests
     }
 
     [Theory]
-    [InlineData("echo 'Access denied' >&2; exit 3", "exited with code 3: Access denied")]
-    [InlineData("head -c 100000 /dev/zero | tr '\\0' 'x'", "printed more than 64 bytes")]
-    [InlineData("printf '\\n'", "printed no challenge")]
-    [InlineData("exec sleep 30", "did not finish within 0.5 s")]
-    public async Task A_failing_runaway_or_hanging_command_is_a_retryable_failure_with_the_reason(string script, string reason)
+    [InlineData("echo 'Access denied' >&2; exit 3", "exited with code 3: Access denied", 30)]
+    [InlineData("head -c 100000 /dev/zero | tr '\\0' 'x'", "printed more than 64 bytes", 30)]
+    [InlineData("printf '\\n'", "printed no challenge", 30)]
+    [InlineData("exec sleep 30", "did not finish within 0.5 s", 0.5)]
+    public async Task A_failing_runaway_or_hanging_command_is_a_retryable_failure_with_the_reason(string script, string reason, double timeoutSeconds)
     {
-        var e = await Assert.ThrowsAsync<ConnectorFailureException>(() => Command(script, maxBytes: 64, timeoutSeconds: 0.5).NextAsync(CancellationToken.None));
+        var e = await Assert.ThrowsAsync<ConnectorFailureException>(() => Command(script, maxBytes: 64, timeoutSeconds).NextAsync(CancellationToken.None));
 
         Assert.True(e.Retryable);
         Assert.Equal(UpstreamChallengeSource.UnavailableCode, e.Code);

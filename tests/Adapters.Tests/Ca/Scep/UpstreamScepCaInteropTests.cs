@@ -98,7 +98,7 @@ public sealed class UpstreamScepCaInteropTests : IDisposable
         for (var i = 0; i < 100 && slow.CertificateFiles("lost-answer").Count == 0; i++) await Task.Delay(100);
         Assert.Single(slow.CertificateFiles("lost-answer"));
 
-        using var restarted = new UpstreamScepCa(options, Identity);
+        using var restarted = new UpstreamScepCa(options with { RequestTimeout = TimeSpan.FromSeconds(30) }, Identity);
         var retry = await Assert.ThrowsAsync<ConnectorFailureException>(() => restarted.IssueAsync(request, CancellationToken.None));
 
         Assert.False(retry.Retryable);
