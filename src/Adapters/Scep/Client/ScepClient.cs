@@ -72,7 +72,7 @@ public sealed class ScepClient(X509Certificate recipient)
     private static readonly SecureRandom SelfSignedRandom = new();
 
     /// <summary>The throw-away self-signed certificate a PKCSReq is signed with (RFC 8894 2.3).</summary>
-    public static X509Certificate SelfSigned(AsymmetricCipherKeyPair key, string subject)
+    public static X509Certificate SelfSigned(AsymmetricCipherKeyPair key, string subject, int validityDays = 30)
     {
         var name = new X509Name(subject);
         var gen = new X509V3CertificateGenerator();
@@ -80,7 +80,7 @@ public sealed class ScepClient(X509Certificate recipient)
         gen.SetIssuerDN(name);
         gen.SetSubjectDN(name);
         gen.SetNotBefore(DateTime.UtcNow.AddMinutes(-5));
-        gen.SetNotAfter(DateTime.UtcNow.AddDays(30));
+        gen.SetNotAfter(DateTime.UtcNow.AddDays(validityDays));
         gen.SetPublicKey(key.Public);
         return gen.Generate(new Asn1SignatureFactory("SHA256WITHRSA", key.Private, SelfSignedRandom));
     }
@@ -218,13 +218,19 @@ public sealed class ScepClient(X509Certificate recipient)
     /// Throws <see cref="InvalidDataException"/> when anything is off.
     /// </summary>
     public static CertRepResult DecodeCertRep(byte[] certRep, X509Certificate raCert, X509Certificate requesterCert,
-        AsymmetricKeyParameter requesterKey)
+        AsymmetricKeyParameter requesterKey) =>
+        DecodeCertRep(certRep, [raCert], requesterCert, requesterKey);
+
+    /// <param name="raCerts">the certificates GetCACert returned: an upstream RA (NDES) signs with one and encrypts with another.</param>
+    /// <param name="allowSingleDes">open a single-DES envelope (micromdm's scepserver answers so whatever the request used).</param>
+    public static CertRepResult DecodeCertRep(byte[] certRep, IReadOnlyCollection<X509Certificate> raCerts, X509Certificate requesterCert,
+        AsymmetricKeyParameter requesterKey, bool allowSingleDes = false)
     {
         var cms = new CmsSignedData(certRep);
         var signer = cms.GetSignerInfos().GetSigners().Single();
         var signerCert = cms.GetCertificates().EnumerateMatches(signer.SignerID).FirstOrDefault()
             ?? throw new InvalidDataException("CertRep does not carry its signer certificate");
-        if (!signerCert.Equals(raCert)) throw new InvalidDataException("CertRep is not signed by the RA");
+        if (!raCerts.Contains(signerCert)) throw new InvalidDataException("CertRep is not signed by the RA");
         var eContent = cms.SignedData.EncapContentInfo;
         if (!CmsSignatures.Verify(signer, eContent.ContentType, (eContent.Content as Asn1OctetString)?.GetOctets() ?? [], signerCert.SubjectPublicKeyInfo))
             throw new InvalidDataException("CertRep signature does not verify");
@@ -243,7 +249,7 @@ public sealed class ScepClient(X509Certificate recipient)
             EnvelopeDecryptor.Opened opened;
             try
             {
-                opened = EnvelopeDecryptor.Open(((Asn1OctetString)eContent.Content).GetOctets(), requesterCert, requesterKey);
+                opened = EnvelopeDecryptor.Open(((Asn1OctetString)eContent.Content).GetOctets(), requesterCert, requesterKey, allowSingleDes);
             }
             catch (ScepDecodeException e)
             {

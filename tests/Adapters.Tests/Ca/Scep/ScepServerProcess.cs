@@ -1,0 +1,113 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using CertConnector.Host.Tests.Common;
+
+namespace CertConnector.Adapters.Tests.Ca.Scep;
+
+/// <summary>
+/// Debian's micromdm scepserver as the upstream CA: a depot initialised in a temporary directory, the server on a free
+/// loopback port with a challenge, stopped (and the directory removed) on dispose.
+/// </summary>
+public sealed class ScepServerProcess : IDisposable
+{
+    public const string Binary = "/usr/bin/scepserver";
+    public const string ChallengePassword = "upstream-secret";
+
+    private readonly TempDirectory _directory = new();
+    private readonly Process _process;
+    private readonly StringBuilder _log = new();
+    private bool _disposed;
+
+    public int Port { get; }
+    public Uri Url => new($"http://127.0.0.1:{Port}/scep");
+    public string Depot => Path.Combine(_directory.Path, "depot");
+    public string CaPemPath => Path.Combine(Depot, "ca.pem");
+    public string Directory => _directory.Path;
+
+    /// <param name="csrVerifierScript">a shell script scepserver runs on every CSR before signing (-csrverifierexec), e.g. to be slow.</param>
+    public ScepServerProcess(string? csrVerifierScript = null)
+    {
+        Tools.Run(Binary, "ca", "-init", "-depot", Depot, "-keySize", "2048", "-organization", "Upstream Test CA");
+        Port = FreePort();
+        var start = new ProcessStartInfo(Binary)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var argument in new[] { "-depot", Depot, "-port", Port.ToString(), "-challenge", ChallengePassword, "-debug" })
+            start.ArgumentList.Add(argument);
+        if (csrVerifierScript is not null)
+        {
+            var verifier = Path.Combine(_directory.Path, "verify-csr.sh");
+            File.WriteAllText(verifier, "#!/bin/sh\n" + csrVerifierScript + "\n");
+            Tools.Run("chmod", "700", verifier);
+            start.ArgumentList.Add("-csrverifierexec");
+            start.ArgumentList.Add(verifier);
+        }
+        _process = Process.Start(start)!;
+        _process.ErrorDataReceived += (_, e) => { lock (_log) _log.AppendLine(e.Data); };
+        _process.OutputDataReceived += (_, e) => { lock (_log) _log.AppendLine(e.Data); };
+        _process.BeginErrorReadLine();
+        _process.BeginOutputReadLine();
+        WaitUntilListening();
+    }
+
+    /// <summary>What scepserver logged (with -debug it names each message's transaction_id).</summary>
+    public string Log
+    {
+        get { lock (_log) return _log.ToString(); }
+    }
+
+    /// <summary>The certificates scepserver issued with this subject CN: one line each in its OpenSSL-style index.txt.</summary>
+    public IReadOnlyList<string> IndexLines(string commonName) =>
+        File.ReadAllLines(Path.Combine(Depot, "index.txt")).Where(l => l.EndsWith("/CN=" + commonName, StringComparison.Ordinal)).ToList();
+
+    /// <summary>Files of issued certificates with this CN (scepserver writes &lt;cn&gt;.&lt;serial&gt;.pem per issuance).</summary>
+    public IReadOnlyList<string> CertificateFiles(string commonName) =>
+        System.IO.Directory.GetFiles(Depot, commonName + ".*.pem");
+
+    private void WaitUntilListening()
+    {
+        for (var i = 0; i < 200; i++)
+        {
+            if (_process.HasExited) throw new InvalidOperationException($"scepserver exited with {_process.ExitCode}: {Log}");
+            try
+            {
+                using var client = new TcpClient();
+                client.Connect(IPAddress.Loopback, Port);
+                return;
+            }
+            catch (SocketException)
+            {
+                Thread.Sleep(50);
+            }
+        }
+        throw new InvalidOperationException($"scepserver did not listen on port {Port}: {Log}");
+    }
+
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    public void Dispose()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        try
+        {
+            if (!_process.HasExited) _process.Kill();
+            _process.WaitForExit();
+        }
+        finally
+        {
+            _process.Dispose();
+            _directory.Dispose();
+        }
+    }
+}
