@@ -13,6 +13,7 @@ using Org.BouncyCastle.X509;
 using System.Security.Cryptography;
 using CertConnector.Actors.Scep;
 using CertConnector.Adapters.Crypto;
+using CertConnector.Adapters.Crypto.Pkcs11;
 
 namespace CertConnector.Adapters.Scep;
 
@@ -144,6 +145,7 @@ internal static class EnvelopeDecryptor
     private static byte[] UnwrapKey(KeyTransRecipientInfo ktri, AsymmetricKeyParameter raKey, int keyLength)
     {
         var wrapped = ktri.EncryptedKey.GetOctets();
+        if (raKey is TokenPrivateKey token) return UnwrapInToken(ktri, token, wrapped, keyLength);
         IAsymmetricBlockCipher engine;
         if (PkcsObjectIdentifiers.IdRsaesOaep.Equals(ktri.KeyEncryptionAlgorithm.Algorithm))
         {
@@ -178,5 +180,30 @@ internal static class EnvelopeDecryptor
         }
         engine.Init(false, raKey);
         return engine.ProcessBlock(wrapped, 0, wrapped.Length);
+    }
+
+    /// <summary>
+    /// The RA key in a PKCS#11 token decrypts there: OAEP with one digest for OAEP and MGF1 and no label (what clients
+    /// send), or PKCS#1 v1.5 with the same implicit rejection as the software path.
+    /// </summary>
+    private static byte[] UnwrapInToken(KeyTransRecipientInfo ktri, TokenPrivateKey token, byte[] wrapped, int keyLength)
+    {
+        if (PkcsObjectIdentifiers.IdRsaesOaep.Equals(ktri.KeyEncryptionAlgorithm.Algorithm))
+        {
+            var p = OaepParameters(ktri.KeyEncryptionAlgorithm);
+            var mgfHash = AlgorithmIdentifier.GetInstance(p.MaskGenAlgorithm.Parameters).Algorithm;
+            if (!p.HashAlgorithm.Algorithm.Equals(mgfHash) || p.PSourceAlgorithm.Parameters is Asn1OctetString label && label.GetOctets().Length > 0)
+                throw new CryptographicException("OAEP with differing digests or a label is not decrypted by a token key");
+            return token.Decrypt(wrapped, mgfHash.Id);
+        }
+        try
+        {
+            var key = token.Decrypt(wrapped, null);
+            if (key.Length == keyLength) return key;
+        }
+        catch (CryptographicException)
+        {
+        }
+        return RandomNumberGenerator.GetBytes(keyLength);
     }
 }
