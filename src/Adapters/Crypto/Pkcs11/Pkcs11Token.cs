@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using CertConnector.Actors.Common;
 using Net.Pkcs11Interop.Common;
@@ -26,6 +27,17 @@ public sealed class Pkcs11Token : IDisposable
     public const string SealingSecretLabel = "certconnector-journal-sealing";
 
     private static readonly Pkcs11InteropFactories Factories = new();
+
+    static Pkcs11Token()
+    {
+        // Pkcs11Interop loads its modules through dlopen in "libdl"; glibc 2.34 and later ship only libdl.so.2 (dlopen is in
+        // libc itself), so without this the name does not resolve and no module can be loaded.
+        NativeLibrary.SetDllImportResolver(typeof(Pkcs11InteropFactories).Assembly, (name, assembly, path) =>
+            name == "libdl" && OperatingSystem.IsLinux() && (NativeLibrary.TryLoad("libdl.so.2", assembly, path, out var handle)
+                                                             || NativeLibrary.TryLoad("libc.so.6", assembly, path, out handle))
+                ? handle
+                : IntPtr.Zero);
+    }
 
     private readonly IPkcs11Library _library;
     private readonly ISlot _slot;
@@ -55,16 +67,16 @@ public sealed class Pkcs11Token : IDisposable
         }
         catch (Exception e)
         {
-            throw new InvalidOperationException($"The PKCS#11 module '{module}' cannot be loaded: {e.Message}", e);
+            throw new InvalidOperationException($"The PKCS#11 module '{module}' cannot be loaded: {e.Message.Split('\n')[0].Trim()}", e);
         }
         try
         {
             var slots = library.GetSlotList(SlotsType.WithTokenPresent);
-            var labels = slots.Select(s => s.GetTokenInfo().Label.Trim()).ToList();
+            var labels = slots.Select(s => s.GetTokenInfo().Label.Trim()).ToList(); // an uninitialised slot shows an empty label
             var index = labels.IndexOf(tokenLabel);
             if (index < 0)
                 throw new InvalidOperationException($"The PKCS#11 module '{module}' has no token labelled '{tokenLabel}' (Connector:Ca:Pkcs11:TokenLabel); " +
-                                                    (labels.Count == 0 ? "it shows no token at all." : $"its tokens: {string.Join(", ", labels.Select(l => $"'{l}'"))}."));
+                                                    (labels.All(l => l.Length == 0) ? "it shows no initialised token." : $"its tokens: {string.Join(", ", labels.Where(l => l.Length > 0).Select(l => $"'{l}'"))}."));
             var slot = slots[index];
             var session = slot.OpenSession(SessionType.ReadWrite);
             try
@@ -105,11 +117,13 @@ public sealed class Pkcs11Token : IDisposable
         List<IObjectAttribute> publicTemplate =
         [
             a.Create(CKA.CKA_TOKEN, true), a.Create(CKA.CKA_PRIVATE, false), a.Create(CKA.CKA_LABEL, label), a.Create(CKA.CKA_VERIFY, true),
+            a.Create(CKA.CKA_WRAP, false),
         ];
         List<IObjectAttribute> privateTemplate =
         [
             a.Create(CKA.CKA_TOKEN, true), a.Create(CKA.CKA_PRIVATE, true), a.Create(CKA.CKA_LABEL, label), a.Create(CKA.CKA_SENSITIVE, true),
             a.Create(CKA.CKA_EXTRACTABLE, false), a.Create(CKA.CKA_SIGN, true), a.Create(CKA.CKA_DECRYPT, decrypt),
+            a.Create(CKA.CKA_UNWRAP, false), a.Create(CKA.CKA_DERIVE, false), // nothing but what the credential is for
         ];
         CKM mechanism;
         if (spec.Algorithm == KeyAlgorithm.Rsa)
@@ -146,6 +160,7 @@ public sealed class Pkcs11Token : IDisposable
         [
             a.Create(CKA.CKA_CLASS, CKO.CKO_PRIVATE_KEY), a.Create(CKA.CKA_TOKEN, true), a.Create(CKA.CKA_PRIVATE, true), a.Create(CKA.CKA_LABEL, label),
             a.Create(CKA.CKA_ID, id), a.Create(CKA.CKA_SENSITIVE, true), a.Create(CKA.CKA_EXTRACTABLE, false), a.Create(CKA.CKA_SIGN, true),
+            a.Create(CKA.CKA_DECRYPT, false), a.Create(CKA.CKA_UNWRAP, false), a.Create(CKA.CKA_DERIVE, false),
         ];
         switch (privateKey)
         {
@@ -193,7 +208,8 @@ public sealed class Pkcs11Token : IDisposable
         [
             a.Create(CKA.CKA_CLASS, CKO.CKO_SECRET_KEY), a.Create(CKA.CKA_KEY_TYPE, CKK.CKK_GENERIC_SECRET), a.Create(CKA.CKA_VALUE_LEN, 32UL),
             a.Create(CKA.CKA_TOKEN, true), a.Create(CKA.CKA_PRIVATE, true), a.Create(CKA.CKA_SENSITIVE, true), a.Create(CKA.CKA_EXTRACTABLE, false),
-            a.Create(CKA.CKA_SIGN, true), a.Create(CKA.CKA_LABEL, label),
+            a.Create(CKA.CKA_SIGN, true), a.Create(CKA.CKA_VERIFY, false), a.Create(CKA.CKA_ENCRYPT, false), a.Create(CKA.CKA_DECRYPT, false),
+            a.Create(CKA.CKA_WRAP, false), a.Create(CKA.CKA_UNWRAP, false), a.Create(CKA.CKA_DERIVE, false), a.Create(CKA.CKA_LABEL, label),
         ]);
         return 0;
     });
