@@ -33,17 +33,7 @@ public sealed class Pkcs11ImportTests
         Assert.Equal(Tools.OpenSsl("x509", "-in", caCert, "-noout", "-fingerprint", "-sha256"),
             Tools.OpenSsl("x509", "-in", Path.Combine(process.DataDir, "ca", "ca.crt.pem"), "-noout", "-fingerprint", "-sha256"));
 
-        var deviceKey = Path.Combine(dir, "device.key");
-        var deviceCert = Path.Combine(dir, "device.crt");
-        Tools.OpenSsl("genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", deviceKey);
-        Tools.OpenSsl("req", "-x509", "-new", "-key", deviceKey, "-subj", "/CN=device-1", "-days", "30", "-out", deviceCert);
-        var id = $"hsm-import-{Guid.NewGuid():N}";
-        var queued = process.Cli("pkcs", "request", "--subject", "CN=Imported Alice", "--device-cert", deviceCert, "--key", "ec:p256", "--request-id", id);
-        Assert.True(queued.ExitCode == 0, queued.ToString());
-        process.WaitForQueueStatus(id, "Completed", TimeSpan.FromSeconds(60));
-        var result = process.Cli("pkcs", "result", id, "--out", dir);
-        Assert.True(result.ExitCode == 0, result.ToString());
-        var leaf = Path.Combine(dir, $"{id}.crt.pem");
+        var leaf = PkcsThroughCli.Issue(process, dir, out _, out _, key: "ec:p256");
         Assert.Contains(": OK", Tools.OpenSsl("verify", "-CAfile", caCert, leaf));
         Assert.Contains("ecdsa-with-SHA256", Tools.OpenSsl("x509", "-in", leaf, "-noout", "-text"));
 

@@ -122,23 +122,5 @@ public sealed class Pkcs11KeyStoreTests(HsmConnector connector) : IClassFixture<
         Assert.Empty(withKeys.Except(["connector.key.p8", "remoting.key.p8"]));
     }
 
-    private string IssueThroughPkcs(string dir, out string p12, out string pass)
-    {
-        var deviceKey = Path.Combine(dir, "device.key");
-        var deviceCert = Path.Combine(dir, "device.crt");
-        Tools.OpenSsl("genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", deviceKey);
-        Tools.OpenSsl("req", "-x509", "-new", "-key", deviceKey, "-subj", "/CN=device-1", "-days", "30", "-out", deviceCert);
-        var id = $"hsm-{Guid.NewGuid():N}";
-        var queued = connector.Process.Cli("pkcs", "request", "--subject", "CN=Hsm Alice,O=Contoso", "--device-cert", deviceCert, "--key", "rsa:2048", "--request-id", id);
-        Assert.True(queued.ExitCode == 0, queued.ToString());
-        connector.Process.WaitForQueueStatus(id, "Completed", TimeSpan.FromSeconds(60));
-        var result = connector.Process.Cli("pkcs", "result", id, "--out", dir);
-        Assert.True(result.ExitCode == 0, result.ToString());
-        var password = Path.Combine(dir, "password.txt");
-        Tools.OpenSsl("cms", "-decrypt", "-inform", "DER", "-in", Path.Combine(dir, $"{id}.password.cms"), "-recip", deviceCert, "-inkey", deviceKey, "-out", password);
-        p12 = Path.Combine(dir, "cert.p12");
-        Tools.OpenSsl("cms", "-decrypt", "-inform", "DER", "-in", Path.Combine(dir, $"{id}.p12.cms"), "-recip", deviceCert, "-inkey", deviceKey, "-out", p12);
-        pass = File.ReadAllText(password);
-        return Path.Combine(dir, $"{id}.crt.pem");
-    }
+    private string IssueThroughPkcs(string dir, out string p12, out string pass) => PkcsThroughCli.Issue(connector.Process, dir, out p12, out pass);
 }
