@@ -8,9 +8,11 @@ public sealed class Pkcs11StartupTests : IDisposable
 {
     private readonly SoftHsm _hsm = new();
 
-    private (int ExitCode, string Output, string WorkDir) Run(IReadOnlyDictionary<string, string?> environment, params string[] extra)
+    private (int ExitCode, string Output, string WorkDir) Run(IReadOnlyDictionary<string, string?> environment, params string[] extra) =>
+        Run(Path.Combine(Tools.TempDir("hsm-startup"), "data"), environment, extra);
+
+    private (int ExitCode, string Output, string WorkDir) Run(string data, IReadOnlyDictionary<string, string?> environment, params string[] extra)
     {
-        var data = Path.Combine(Tools.TempDir("hsm-startup"), "data");
         string[] args = ["--data-dir", data, "--admin-url", "http://127.0.0.1:0", "--scep-url", "http://127.0.0.1:0", "--Connector:Ca:KeyStore=pkcs11", .. extra];
         var run = ConnectorRun.RunToExit("hsm-startup", args, new Dictionary<string, string?>(environment) { ["SOFTHSM2_CONF"] = _hsm.ConfigPath });
         Assert.False(File.Exists(Path.Combine(data, "ca", "ca.crt.pem")), "a CA was created without its token");
@@ -65,6 +67,21 @@ public sealed class Pkcs11StartupTests : IDisposable
         var run = Run(new Dictionary<string, string?>(), [$"--Connector:Ca:Pkcs11:Module={SoftHsm.Module}", $"--Connector:Ca:Pkcs11:TokenLabel={_hsm.Label}", .. pin]);
         AssertOneLine(run, 2, "Connector:Ca:Pkcs11:Pin is refused on the command line");
         Assert.DoesNotContain(_hsm.Pin, run.Output);
+    }
+
+    [Fact]
+    public void A_ca_made_with_file_keys_is_refused_with_the_token_not_replaced()
+    {
+        var data = Path.Combine(Tools.TempDir("hsm-switch"), "data");
+        ConnectorProcess.Start(data).Dispose(); // a CA with its keys in files
+        var caCertificate = File.ReadAllText(Path.Combine(data, "ca", "ca.crt.pem"));
+        var run = ConnectorRun.RunToExit("hsm-switch", ["--data-dir", data, "--admin-url", "http://127.0.0.1:0", "--scep-url", "http://127.0.0.1:0",
+                "--Connector:Ca:KeyStore=pkcs11", $"--Connector:Ca:Pkcs11:Module={SoftHsm.Module}", $"--Connector:Ca:Pkcs11:TokenLabel={_hsm.Label}",
+                $"--Connector:Ca:Pkcs11:PinFile={_hsm.PinFile}"],
+            new Dictionary<string, string?> { ["SOFTHSM2_CONF"] = _hsm.ConfigPath });
+        AssertOneLine(run, 1, $"PKCS#11 token '{_hsm.Label}' holds no private key for the certificate in");
+        Assert.Equal(caCertificate, File.ReadAllText(Path.Combine(data, "ca", "ca.crt.pem")));
+        Assert.Empty(_hsm.Objects("Private Key", "certconnector-ca"));
     }
 
     public void Dispose() => _hsm.Dispose();

@@ -25,7 +25,8 @@ internal sealed class CaKeyFiles(string directory, string name) : ICaCredentialS
     public (IReadOnlyList<X509Certificate> Chain, AsymmetricKeyParameter Key) Load(char[] passphrase)
     {
         if (!File.Exists(KeyPath))
-            throw new InvalidOperationException($"{CertificatePath} exists but its key {KeyPath} does not. Restore the key, or delete both to create a new CA.");
+            throw new InvalidOperationException($"{CertificatePath} exists but its key {KeyPath} does not. Restore the key, or delete both to create a new CA " +
+                                                "(a CA whose keys are in a PKCS#11 token needs Connector:Ca:KeyStore=pkcs11 and the token's settings).");
         var chain = LoadCertificates();
 
         AsymmetricKeyParameter key;
