@@ -191,10 +191,23 @@ internal static class EnvelopeDecryptor
         if (PkcsObjectIdentifiers.IdRsaesOaep.Equals(ktri.KeyEncryptionAlgorithm.Algorithm))
         {
             var p = OaepParameters(ktri.KeyEncryptionAlgorithm);
+            var hashOid = p.HashAlgorithm.Algorithm;
             var mgfHash = AlgorithmIdentifier.GetInstance(p.MaskGenAlgorithm.Parameters).Algorithm;
-            if (!p.HashAlgorithm.Algorithm.Equals(mgfHash) || p.PSourceAlgorithm.Parameters is Asn1OctetString label && label.GetOctets().Length > 0)
-                throw new CryptographicException("OAEP with differing digests or a label is not decrypted by a token key");
-            return token.Decrypt(wrapped, mgfHash.Id);
+            var label = p.PSourceAlgorithm.Parameters is Asn1OctetString l ? l.GetOctets() : null;
+            if (hashOid.Equals(mgfHash) && label is not { Length: > 0 })
+            {
+                try
+                {
+                    return token.Decrypt(wrapped, mgfHash.Id);
+                }
+                catch (CryptographicException)
+                {
+                    // The token may not do OAEP with this digest (SoftHSM 2.6: SHA-1 only): the RSA primitive in the token, OAEP here.
+                }
+            }
+            var engine = new OaepEncoding(token.RawRsaEngine()!, DigestUtilities.GetDigest(hashOid), DigestUtilities.GetDigest(mgfHash), label);
+            engine.Init(false, token);
+            return engine.ProcessBlock(wrapped, 0, wrapped.Length);
         }
         try
         {

@@ -1,3 +1,6 @@
+using CertConnector.Actors.Scep;
+using CertConnector.Adapters.Scep;
+using CertConnector.Adapters.Scep.Client;
 using CertConnector.Host.Tests.Scep;
 
 namespace CertConnector.Host.Tests.Ca;
@@ -13,7 +16,10 @@ public sealed class HsmConnector : IDisposable
         var settings = new Dictionary<string, string>(Hsm.Settings()) { ["Scep:AllowSingleDes"] = "true" };
         Process = ConnectorProcess.Start(Path.Combine(Dir, "data"), settings, Hsm.Environment);
         File.WriteAllText(CaPem, Process.Cli("ca", "cert").Stdout);
+        Http = new ScepHttpClient(Process.ScepUrl);
     }
+
+    public ScepHttpClient Http { get; }
 
     public SoftHsm Hsm { get; }
     public string Dir { get; }
@@ -30,6 +36,7 @@ public sealed class HsmConnector : IDisposable
 
     public void Dispose()
     {
+        Http.Dispose();
         Process.Dispose();
         Hsm.Dispose();
         try { Directory.Delete(Dir, true); } catch (IOException) { }
@@ -93,6 +100,57 @@ public sealed class Pkcs11KeyStoreTests(HsmConnector connector) : IClassFixture<
         Assert.True(exit == 0, output);
         Assert.Contains("pkiStatus=SUCCESS", output);
         Assert.Contains(": OK", Tools.OpenSsl("verify", "-CAfile", connector.CaPem, Path.Combine(dir, "device.crt")));
+    }
+
+    public static TheoryData<string, ScepKeyTransport, string, string> Variants => new()
+    {
+        // name,           key transport (C_Decrypt mechanism),  content,             digest (the CertRep's, C_Sign)
+        { "oaep1-aes256",  ScepKeyTransport.OaepSha1,            ScepOids.Aes256Cbc,  ScepOids.Sha256 },
+        { "pkcs1-sha512",  ScepKeyTransport.Pkcs1v15,            ScepOids.Aes128Cbc,  ScepOids.Sha512 },
+        { "oaep256-des3",  ScepKeyTransport.OaepSha256,          ScepOids.DesEde3Cbc, ScepOids.Sha256 },
+    };
+
+    /// <summary>What scepclient does not send: RSAES-OAEP key transport (CKM_RSA_PKCS_OAEP in the token) and a SHA-512 CertRep.</summary>
+    [Theory]
+    [MemberData(nameof(Variants))]
+    public async Task The_token_ra_decrypts_oaep_and_signs_sha512_certreps(string name, ScepKeyTransport transport, string content, string digest)
+    {
+        var subject = $"CN=hsm-{name}";
+        var key = ScepHttpClient.NewKey();
+        var signer = ScepClient.SelfSigned(key, subject);
+        var csr = ScepClient.CreateCsr(key, subject, connector.Challenge(subject));
+        var reply = await connector.Http.EnrollAsync(key, signer, csr, new PkiMessageOptions { KeyTransport = transport, ContentAlgorithmOid = content, DigestOid = digest });
+        Assert.Equal(ScepPkiStatus.Success, reply.Status); // the reply's RA signature was verified while decoding it
+        reply.Certificates[0].Verify(connector.Http.CaCerts.Single(c => c.GetBasicConstraints() >= 0).GetPublicKey());
+    }
+
+    /// <summary>
+    /// An envelope addressed to the RA whose content key was wrapped for another key: the token's C_Decrypt fails (or gives
+    /// garbage), which is a SCEP failure (badMessageCheck) like any undecryptable request, never a crash.
+    /// </summary>
+    [Fact]
+    public async Task An_envelope_the_token_cannot_open_is_a_scep_failure()
+    {
+        var ra = connector.Http.CaCerts.Single(c => c.GetBasicConstraints() < 0);
+        var other = ScepHttpClient.NewKey();
+        var generator = new Org.BouncyCastle.X509.X509V3CertificateGenerator();
+        generator.SetSerialNumber(ra.SerialNumber);
+        generator.SetIssuerDN(ra.IssuerDN);
+        generator.SetSubjectDN(ra.SubjectDN);
+        generator.SetNotBefore(ra.NotBefore);
+        generator.SetNotAfter(ra.NotAfter);
+        generator.SetPublicKey(other.Public);
+        var impostor = generator.Generate(new Org.BouncyCastle.Crypto.Operators.Asn1SignatureFactory("SHA256WITHRSA", other.Private));
+
+        var key = ScepHttpClient.NewKey();
+        var signer = ScepClient.SelfSigned(key, "CN=hsm-undecryptable");
+        var message = new ScepClient(impostor).PkcsReq(ScepClient.CreateCsr(key, "CN=hsm-undecryptable", connector.Challenge("CN=hsm-undecryptable")), signer, key.Private);
+        var (status, body) = await connector.Http.PostAsync(message.Bytes);
+        Assert.Equal(200, status);
+        var reply = connector.Http.Decode(body, signer, key);
+        Assert.Equal(ScepPkiStatus.Failure, reply.Status);
+        Assert.Equal(ScepFailInfo.BadMessageCheck, reply.FailInfo);
+        Assert.False(connector.Process.HasExited);
     }
 
     [Fact]

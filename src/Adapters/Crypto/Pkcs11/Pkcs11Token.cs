@@ -228,6 +228,7 @@ public sealed class Pkcs11Token : IDisposable
     internal byte[] Decrypt(TokenPrivateKey key, byte[] data, string? oaepHashOid) => Run(session =>
     {
         var mechanisms = session.Factories.MechanismFactory;
+        if (oaepHashOid is "raw") return session.Decrypt(mechanisms.Create(CKM.CKM_RSA_X_509), key.Handle, data);
         if (oaepHashOid is null) return session.Decrypt(mechanisms.Create(CKM.CKM_RSA_PKCS), key.Handle, data);
         var (hash, mgf) = OaepMechanisms(oaepHashOid);
         var parameters = session.Factories.MechanismParamsFactory.CreateCkRsaPkcsOaepParams((ulong)hash, (ulong)mgf, 1UL /* CKZ_DATA_SPECIFIED */, null);

@@ -40,6 +40,30 @@ public sealed class TokenPrivateKey : AsymmetricKeyParameter
     /// <summary>RSA decryption by the token (PKCS#1 v1.5, or OAEP with <paramref name="oaepHashOid"/> for hash and MGF1).</summary>
     public byte[] Decrypt(byte[] data, string? oaepHashOid) => Token.Decrypt(this, data, oaepHashOid);
 
+    /// <summary>
+    /// The RSA primitive alone (CKM_RSA_X_509), as a BouncyCastle engine: for padding the token does not offer (SoftHSM 2.6
+    /// does OAEP with SHA-1 only), BouncyCastle's OAEP decoding runs over it. Null for an EC key.
+    /// </summary>
+    public IAsymmetricBlockCipher? RawRsaEngine() => PublicKey is RsaKeyParameters rsa ? new RawEngine(this, rsa.Modulus.BitLength) : null;
+
+    private sealed class RawEngine(TokenPrivateKey key, int bits) : IAsymmetricBlockCipher
+    {
+        public string AlgorithmName => "RSA";
+
+        public void Init(bool forEncryption, ICipherParameters parameters)
+        {
+            if (forEncryption) throw new InvalidOperationException("A token key's raw engine only decrypts.");
+        }
+
+        public int GetInputBlockSize() => (bits + 7) / 8;
+
+        public int GetOutputBlockSize() => (bits - 1) / 8;
+
+        // As BouncyCastle's own RSA engine: the integer's bytes without leading zeros; the padding decoder restores them.
+        public byte[] ProcessBlock(byte[] inBuf, int inOff, int inLen) =>
+            new Org.BouncyCastle.Math.BigInteger(1, key.Token.Decrypt(key, inBuf.AsSpan(inOff, inLen).ToArray(), "raw")).ToByteArrayUnsigned();
+    }
+
     public override bool Equals(object? obj) => obj is TokenPrivateKey other && ReferenceEquals(Token, other.Token) && Handle.ObjectId == other.Handle.ObjectId;
 
     public override int GetHashCode() => HashCode.Combine(Token, Handle.ObjectId);
