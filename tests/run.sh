@@ -23,7 +23,7 @@ need=()
 command -v openssl >/dev/null || need+=(openssl)
 # The independent SCEP clients of the interop tests: micromdm's scepclient, strongSwan's `pki --scep` (its curl
 # fetcher is in the extra plugins) and certmonger's SCEP helper.
-for package in scep strongswan-pki libstrongswan-extra-plugins certmonger; do
+for package in scep strongswan-pki libstrongswan-extra-plugins certmonger softhsm2 opensc; do
   dpkg -s "$package" >/dev/null 2>&1 || need+=("$package")
 done
 source tests/postgres.sh

@@ -81,6 +81,7 @@ public static class KeyGeneration
     /// <summary>The CSR/certificate signature algorithm for a key: SHA-256 for RSA and P-256, SHA-384 for P-384.</summary>
     public static string SignatureAlgorithm(AsymmetricKeyParameter key) => key switch
     {
+        Pkcs11.TokenPrivateKey token => SignatureAlgorithm(token.PublicKey),
         RsaKeyParameters => "SHA256WITHRSA",
         ECKeyParameters ec when ec.Parameters.Curve.FieldSize > 256 => "SHA384WITHECDSA",
         ECKeyParameters => "SHA256WITHECDSA",

@@ -40,6 +40,10 @@ public sealed class JournalSealingKey
     /// library version (known-answer tests computed with OpenSSL pin it).</summary>
     public static JournalSealingKey DeriveFrom(AsymmetricKeyParameter caPrivateKey)
     {
+        // A CA key in a PKCS#11 token has no value to derive from: the token's own HMAC secret, created beside the CA key and
+        // shared by every instance that uses the token, keys an HMAC of the same derivation string instead.
+        if (caPrivateKey is Crypto.Pkcs11.TokenPrivateKey token)
+            return new JournalSealingKey(token.Token.Hmac(Crypto.Pkcs11.Pkcs11Token.SealingSecretLabel, Encoding.UTF8.GetBytes(DerivationInfo)));
         if (!caPrivateKey.IsPrivate) throw new ArgumentException("The journal sealing key is derived from the CA's private key.", nameof(caPrivateKey));
         var material = KeyMaterial(caPrivateKey);
         try

@@ -3,6 +3,7 @@ using Org.BouncyCastle.Asn1.Cms;
 using Org.BouncyCastle.Asn1.Pkcs;
 using Org.BouncyCastle.Asn1.X509;
 using Org.BouncyCastle.Cms;
+using CertConnector.Adapters.Crypto.Pkcs11;
 using Org.BouncyCastle.Crypto;
 using Org.BouncyCastle.Security;
 using Org.BouncyCastle.X509;
@@ -121,7 +122,8 @@ public sealed class CertRepBuilder
         var digestOid = ReplyDigestAlgorithm(requestDigestOid);
         var signedAttributes = new RsaEncryptionProtectionAttributes(new DefaultSignedAttributeTableGenerator(new AttributeTable(attributes)));
         // The RA's RSA signature through .NET (OpenSSL): several times faster than BouncyCastle's managed RSA.
-        if (DotNetRsaSigner.For(_raPrivateKey, sha512: digestOid == ScepOids.Sha512) is { } signer)
+        if ((_raPrivateKey is TokenPrivateKey token ? TokenSignatureFactory.For(token, sha512: digestOid == ScepOids.Sha512)
+                : (ISignatureFactory?)DotNetRsaSigner.For(_raPrivateKey, sha512: digestOid == ScepOids.Sha512)) is { } signer)
             generator.AddSignerInfoGenerator(new SignerInfoGeneratorBuilder().WithSignedAttributeGenerator(signedAttributes).Build(signer, _raCertificate));
         else
             generator.AddSigner(_raPrivateKey, _raCertificate, digestOid, signedAttributes, null);

@@ -13,6 +13,7 @@ using Org.BouncyCastle.X509;
 using System.Security.Cryptography;
 using CertConnector.Actors.Scep;
 using CertConnector.Adapters.Crypto;
+using CertConnector.Adapters.Crypto.Pkcs11;
 
 namespace CertConnector.Adapters.Scep;
 
@@ -144,6 +145,7 @@ internal static class EnvelopeDecryptor
     private static byte[] UnwrapKey(KeyTransRecipientInfo ktri, AsymmetricKeyParameter raKey, int keyLength)
     {
         var wrapped = ktri.EncryptedKey.GetOctets();
+        if (raKey is TokenPrivateKey token) return UnwrapInToken(ktri, token, wrapped, keyLength);
         IAsymmetricBlockCipher engine;
         if (PkcsObjectIdentifiers.IdRsaesOaep.Equals(ktri.KeyEncryptionAlgorithm.Algorithm))
         {
@@ -178,5 +180,43 @@ internal static class EnvelopeDecryptor
         }
         engine.Init(false, raKey);
         return engine.ProcessBlock(wrapped, 0, wrapped.Length);
+    }
+
+    /// <summary>
+    /// The RA key in a PKCS#11 token decrypts there: OAEP with one digest for OAEP and MGF1 and no label (what clients
+    /// send), or PKCS#1 v1.5 with the same implicit rejection as the software path.
+    /// </summary>
+    private static byte[] UnwrapInToken(KeyTransRecipientInfo ktri, TokenPrivateKey token, byte[] wrapped, int keyLength)
+    {
+        if (PkcsObjectIdentifiers.IdRsaesOaep.Equals(ktri.KeyEncryptionAlgorithm.Algorithm))
+        {
+            var p = OaepParameters(ktri.KeyEncryptionAlgorithm);
+            var hashOid = p.HashAlgorithm.Algorithm;
+            var mgfHash = AlgorithmIdentifier.GetInstance(p.MaskGenAlgorithm.Parameters).Algorithm;
+            var label = p.PSourceAlgorithm.Parameters is Asn1OctetString l ? l.GetOctets() : null;
+            if (hashOid.Equals(mgfHash) && label is not { Length: > 0 })
+            {
+                try
+                {
+                    return token.Decrypt(wrapped, mgfHash.Id);
+                }
+                catch (CryptographicException)
+                {
+                    // The token may not do OAEP with this digest (SoftHSM 2.6: SHA-1 only): the RSA primitive in the token, OAEP here.
+                }
+            }
+            var engine = new OaepEncoding(token.RawRsaEngine()!, DigestUtilities.GetDigest(hashOid), DigestUtilities.GetDigest(mgfHash), label);
+            engine.Init(false, token);
+            return engine.ProcessBlock(wrapped, 0, wrapped.Length);
+        }
+        try
+        {
+            var key = token.Decrypt(wrapped, null);
+            if (key.Length == keyLength) return key;
+        }
+        catch (CryptographicException)
+        {
+        }
+        return RandomNumberGenerator.GetBytes(keyLength);
     }
 }

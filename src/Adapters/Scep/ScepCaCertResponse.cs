@@ -48,7 +48,11 @@ public static class ScepCaCertResponse
         ArgumentNullException.ThrowIfNull(signerKey);
         var degenerate = DegenerateSignedData.Build(nextCertificates);
         var generator = new CmsSignedDataGenerator();
-        generator.AddSigner(signerKey, signerCertificate, CmsSignedGenerator.DigestSha256);
+        // A key in a PKCS#11 token has no value BouncyCastle could sign with: the token signs through a signature factory.
+        if (signerKey is Crypto.Pkcs11.TokenPrivateKey token)
+            generator.AddSignerInfoGenerator(new SignerInfoGeneratorBuilder().Build(Crypto.Pkcs11.TokenSignatureFactory.For(token), signerCertificate));
+        else
+            generator.AddSigner(signerKey, signerCertificate, CmsSignedGenerator.DigestSha256);
         generator.AddCertificate(signerCertificate);
         var signed = generator.Generate(new CmsProcessableByteArray(degenerate), encapsulate: true);
         return new ScepHttpContent(signed.GetEncoded(Org.BouncyCastle.Asn1.Asn1Encodable.Der), NextCaCertContentType);

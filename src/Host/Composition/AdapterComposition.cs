@@ -81,6 +81,7 @@ public static class AdapterComposition
             // A cluster keeps issued certificates, CRL numbers and the CA/RA/OCSP keys (encrypted) in its shared database.
             Database = shared,
             SharedCredentials = shared is null ? null : new SharedCaCredentials(shared),
+            Token = CaKeyStore.Open(settings), // Connector:Ca:KeyStore=pkcs11: the CA, RA and OCSP keys live in this token
         };
         // Import only on the first start: afterwards the imported CA lives (encrypted) in the data directory or shared database.
         var firstStart = !BuiltInCa.Exists(caOptions);

@@ -94,6 +94,9 @@ public sealed class BuiltInCaSettings
     /// <summary>Import this CA (PKCS#12) on first start instead of generating one.</summary>
     public string? ImportPkcs12 { get; set; }
     public string? ImportPassword { get; set; }
+    /// <summary><c>file</c> (default): the CA, RA and OCSP keys encrypted beside their certificates; <c>pkcs11</c>: in <see cref="Pkcs11"/>'s token.</summary>
+    public string KeyStore { get; set; } = CaKeyStore.File;
+    public Pkcs11Settings Pkcs11 { get; set; } = new();
 }
 
 public sealed class LogSettings

@@ -60,6 +60,10 @@ public static class ServerArguments
             else
                 throw StartupException.Usage($"Unexpected argument '{arg}'. 'certconnector --help' lists the commands and options.");
 
+            // Every user of the machine can read a process's command line: the PIN must come from the environment or a file.
+            if (key.Equals(Ca.CaKeyStore.PinSetting, StringComparison.OrdinalIgnoreCase))
+                throw StartupException.Usage($"{Ca.CaKeyStore.PinSetting} is refused on the command line, where other users can read it: " +
+                                             "set CERTCONNECTOR_Connector__Ca__Pkcs11__Pin in the environment or Connector:Ca:Pkcs11:PinFile instead.");
             var value = inlineValue;
             if (value is null)
             {
@@ -106,6 +110,7 @@ public static class ServerArguments
         foreach (var feature in options.Features) feature.CheckSettings?.Invoke(options);
         if (!KeySpec.TryParse(options.Ca.KeySpec, out _))
             throw new StartupException($"Connector:Ca:KeySpec '{options.Ca.KeySpec}' is not supported. Supported: {string.Join(", ", KeySpec.Supported)}.");
+        Ca.CaKeyStore.Check(options.Ca);
         return options;
     }
 

@@ -146,12 +146,16 @@ public sealed class ConnectorCluster : IDisposable
 
     private readonly List<ClusterNode> _nodes = [];
 
-    public ConnectorCluster(string name, IReadOnlyDictionary<string, string>? settings = null)
+    /// <param name="environment">more environment variables for every node (e.g. a SoftHSM's SOFTHSM2_CONF).</param>
+    public ConnectorCluster(string name, IReadOnlyDictionary<string, string>? settings = null, IReadOnlyDictionary<string, string>? environment = null)
     {
         Dir = Tools.TempDir(name);
         Database = Postgres.CreateDatabase(name.Replace('-', '_'));
         Settings = settings ?? new Dictionary<string, string>();
-        Environment = new Dictionary<string, string> { ["CERTCONNECTOR_CA_PASSPHRASE"] = "cluster-test-" + Guid.NewGuid().ToString("N") };
+        Environment = new Dictionary<string, string>(environment ?? new Dictionary<string, string>())
+        {
+            ["CERTCONNECTOR_CA_PASSPHRASE"] = "cluster-test-" + Guid.NewGuid().ToString("N"),
+        };
     }
 
     public string Dir { get; }

@@ -56,7 +56,7 @@ public sealed partial class BuiltInCa
         AsymmetricKeyParameter caKey, char[] passphrase)
     {
         // RSA: signed through .NET's OpenSSL, the fastest signature we have for a responder answering many requests.
-        var keyPair = KeyGeneration.Generate(KeySpec.Rsa2048);
+        var keyPair = NewKey(options, "ocsp", KeySpec.Rsa2048);
         var certificate = CertificateProfile.OcspSigner(DistinguishedName.Parse(OcspSignerSubject), keyPair.Public, ca, caKey, time.GetUtcNow(), OcspSignerValidityDays);
         Slot(options, "ocsp").Save([certificate], keyPair.Private, passphrase, options.KeyFileIterations);
         return new OcspSigningCredentials(certificate, keyPair.Private);

@@ -1,6 +1,7 @@
 using CertConnector.Actors.Common;
 using CertConnector.Actors.Ports;
 using CertConnector.Adapters.Crypto;
+using CertConnector.Adapters.Crypto.Pkcs11;
 using CertConnector.Adapters.Revocation;
 using System.Data.Common;
 using CertConnector.Adapters.Service.Standalone;
@@ -80,13 +81,15 @@ public sealed partial class BuiltInCa : ICertificateAuthority
             {
                 if (caFiles.OrphanKey && caFiles is CaKeyFiles files)
                     throw new InvalidOperationException($"{files.KeyPath} exists without {files.CertificatePath}. Restore the certificate, or delete the key to create a new CA.");
-                var keyPair = KeyGeneration.Generate(options.KeySpec);
+                var keyPair = NewKey(options, "ca", options.KeySpec);
                 var root = CertificateProfile.SelfSignedRoot(DistinguishedName.Parse(options.SubjectName), keyPair, time.GetUtcNow(), options.ValidityYears);
                 chain = [root];
                 caKey = keyPair.Private;
                 caFiles.Save(chain, caKey, passphrase, options.KeyFileIterations);
             }
 
+            // The journal sealing key of a token CA is derived from a token secret, made once, here, while the cluster waits.
+            options.Token?.EnsureSecret(Pkcs11Token.SealingSecretLabel);
             var (raCertificate, raKey) = OpenOrIssueRa(options, time, chain[0], caKey, passphrase);
             var ocsp = OpenOrIssueOcspSigner(options, time, chain[0], caKey, passphrase);
             return new BuiltInCa(options, time, chain, caKey, raCertificate, raKey, templates ?? CertificateTemplate.BuiltIn, ocsp);
@@ -128,6 +131,8 @@ public sealed partial class BuiltInCa : ICertificateAuthority
         var passphrase = Passphrase(options);
         try
         {
+            // With a token the key is copied into it (sensitive, never extractable) and only the certificates are kept here.
+            if (options.Token is { } token) key = token.Import(TokenLabel("ca"), key, ca);
             caFiles.Save(chain, key, passphrase, options.KeyFileIterations);
         }
         finally
@@ -231,7 +236,7 @@ public sealed partial class BuiltInCa : ICertificateAuthority
         }
 
         // SCEP clients encrypt to the RA with RSA, so the RA key is RSA whatever the CA key is.
-        var keyPair = KeyGeneration.Generate(KeySpec.Rsa2048);
+        var keyPair = NewKey(options, "ra", KeySpec.Rsa2048, decrypt: true);
         var raCertificate = CertificateProfile.Ra(DistinguishedName.Parse(options.RaSubjectName), keyPair.Public, ca, caKey, now, options.RaValidityDays);
         raFiles.Save([raCertificate], keyPair.Private, passphrase, options.KeyFileIterations);
         return (raCertificate, keyPair.Private);
@@ -250,9 +255,24 @@ public sealed partial class BuiltInCa : ICertificateAuthority
         }
     }
 
-    /// <summary>A credential's home: the CA directory, or the cluster's shared database.</summary>
-    private static ICaCredentialSlot Slot(BuiltInCaOptions options, string name) =>
-        options.SharedCredentials?.Slot(name) ?? new CaKeyFiles(options.Directory, name);
+    /// <summary>
+    /// A credential's home: the CA directory, or the cluster's shared database. With a PKCS#11 token the CA, RA and
+    /// OCSP-signer keys are in the token and only their certificates are kept there (the connector key stays as it is).
+    /// </summary>
+    private static ICaCredentialSlot Slot(BuiltInCaOptions options, string name)
+    {
+        var slot = options.SharedCredentials?.Slot(name) ?? new CaKeyFiles(options.Directory, name);
+        return options.Token is { } token && TokenKeyNames.Contains(name) ? new TokenCredentialSlot(slot, token, TokenLabel(name)) : slot;
+    }
+
+    private static readonly string[] TokenKeyNames = ["ca", "ra", "ocsp"];
+
+    /// <summary>CKA_LABEL of a credential's key in the token: certconnector-ca, -ra, -ocsp.</summary>
+    public static string TokenLabel(string name) => "certconnector-" + name;
+
+    /// <summary>A new key pair for credential <paramref name="name"/>: in the token when there is one, else in memory.</summary>
+    private static AsymmetricCipherKeyPair NewKey(BuiltInCaOptions options, string name, KeySpec spec, bool decrypt = false) =>
+        options.Token is { } token && TokenKeyNames.Contains(name) ? token.Generate(TokenLabel(name), spec, decrypt) : KeyGeneration.Generate(spec);
 
     private static char[] Passphrase(BuiltInCaOptions options)
     {

@@ -46,6 +46,12 @@ public sealed class BuiltInCaOptions
     /// </summary>
     public SharedCaCredentials? SharedCredentials { get; set; }
 
+    /// <summary>
+    /// When set (<c>Connector:Ca:KeyStore=pkcs11</c>), the CA, RA and OCSP-signer keys are generated in (or imported into)
+    /// this token and never leave it; their certificates stay in <see cref="Directory"/> or the shared database.
+    /// </summary>
+    public Crypto.Pkcs11.Pkcs11Token? Token { get; set; }
+
     /// <summary>PBKDF2 iterations for the key files; high because the passphrase may be typed by a person.</summary>
     public int KeyFileIterations { get; set; } = 100_000;
 }

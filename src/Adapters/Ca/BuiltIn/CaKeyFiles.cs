@@ -25,9 +25,9 @@ internal sealed class CaKeyFiles(string directory, string name) : ICaCredentialS
     public (IReadOnlyList<X509Certificate> Chain, AsymmetricKeyParameter Key) Load(char[] passphrase)
     {
         if (!File.Exists(KeyPath))
-            throw new InvalidOperationException($"{CertificatePath} exists but its key {KeyPath} does not. Restore the key, or delete both to create a new CA.");
-        var chain = Pem.ReadCertificates(CertificatePath);
-        if (chain.Count == 0) throw new InvalidOperationException($"{CertificatePath} holds no certificate.");
+            throw new InvalidOperationException($"{CertificatePath} exists but its key {KeyPath} does not. Restore the key, or delete both to create a new CA " +
+                                                "(a CA whose keys are in a PKCS#11 token needs Connector:Ca:KeyStore=pkcs11 and the token's settings).");
+        var chain = LoadCertificates();
 
         AsymmetricKeyParameter key;
         try
@@ -43,21 +43,31 @@ internal sealed class CaKeyFiles(string directory, string name) : ICaCredentialS
         return (chain, key);
     }
 
+    public IReadOnlyList<X509Certificate> LoadCertificates()
+    {
+        var chain = Pem.ReadCertificates(CertificatePath);
+        return chain.Count == 0 ? throw new InvalidOperationException($"{CertificatePath} holds no certificate.") : chain;
+    }
+
+    public void SaveCertificates(IReadOnlyList<X509Certificate> chain) => SecureFiles.WritePublic(CertificatePath, Pem.Certificates(chain));
+
     public void Save(IReadOnlyList<X509Certificate> chain, AsymmetricKeyParameter key, char[] passphrase, int iterations)
     {
         SecureFiles.WriteSecret(KeyPath, Pbes2.ToEncryptedPem(key, passphrase, iterations));
         SecureFiles.WritePublic(CertificatePath, Pem.Certificates(chain));
     }
 
-    /// <summary>Signs a probe with the key and verifies it with the certificate: works for RSA and EC alike.</summary>
+    /// <summary>
+    /// Signs a probe with the key and verifies it with the certificate: works for RSA and EC alike, and for a key in a
+    /// PKCS#11 token (which then signs the probe itself, proving the login works).
+    /// </summary>
     public static bool KeyMatches(X509Certificate certificate, AsymmetricKeyParameter key)
     {
         var algorithm = KeyGeneration.SignatureAlgorithm(key);
         var probe = "CertConnector key check"u8.ToArray();
-        var signer = SignerUtilities.GetSigner(algorithm);
-        signer.Init(true, key);
-        signer.BlockUpdate(probe, 0, probe.Length);
-        var signature = signer.GenerateSignature();
+        var calculator = CaSigning.Signer(key).CreateCalculator();
+        calculator.Stream.Write(probe);
+        var signature = calculator.GetResult().Collect();
         var verifier = SignerUtilities.GetSigner(algorithm);
         try
         {

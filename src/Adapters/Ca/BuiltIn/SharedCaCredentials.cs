@@ -22,6 +22,12 @@ internal interface ICaCredentialSlot
     (IReadOnlyList<X509Certificate> Chain, AsymmetricKeyParameter Key) Load(char[] passphrase);
 
     void Save(IReadOnlyList<X509Certificate> chain, AsymmetricKeyParameter key, char[] passphrase, int iterations);
+
+    /// <summary>The certificates alone, for a credential whose key is kept elsewhere (a PKCS#11 token).</summary>
+    IReadOnlyList<X509Certificate> LoadCertificates();
+
+    /// <summary>Keeps the certificates alone (no key is written), for a credential whose key is kept in a PKCS#11 token.</summary>
+    void SaveCertificates(IReadOnlyList<X509Certificate> chain);
 }
 
 /// <summary>
@@ -113,11 +119,17 @@ public sealed class SharedCaCredentials(StandaloneDatabase database)
 
         public string Where => $"the '{name}' credential in the shared database {database.Description}";
 
+        public IReadOnlyList<X509Certificate> LoadCertificates() => Certificates((Read() ?? throw new InvalidOperationException($"{Where} does not exist.")).Pem);
+
+        // The key column stays empty: the key is in the token, and the row says so to anyone reading it.
+        public void SaveCertificates(IReadOnlyList<X509Certificate> chain) => Write(Pem.Certificates(chain), "");
+
         public (IReadOnlyList<X509Certificate> Chain, AsymmetricKeyParameter Key) Load(char[] passphrase)
         {
             var (pem, encryptedKey) = Read() ?? throw new InvalidOperationException($"{Where} does not exist.");
-            var chain = new X509CertificateParser().ReadCertificates(Encoding.ASCII.GetBytes(pem)).ToList();
-            if (chain.Count == 0) throw new InvalidOperationException($"{Where} holds no certificate.");
+            var chain = Certificates(pem);
+            if (encryptedKey.Length == 0)
+                throw new InvalidOperationException($"{Where} has its key in a PKCS#11 token: set Connector:Ca:KeyStore=pkcs11 and the token's settings.");
             AsymmetricKeyParameter key;
             try
             {
@@ -133,14 +145,23 @@ public sealed class SharedCaCredentials(StandaloneDatabase database)
             return (chain, key);
         }
 
-        public void Save(IReadOnlyList<X509Certificate> chain, AsymmetricKeyParameter key, char[] passphrase, int iterations)
+        public void Save(IReadOnlyList<X509Certificate> chain, AsymmetricKeyParameter key, char[] passphrase, int iterations) =>
+            Write(Pem.Certificates(chain), Pbes2.ToEncryptedPem(key, passphrase, iterations));
+
+        private IReadOnlyList<X509Certificate> Certificates(string pem)
+        {
+            var chain = new X509CertificateParser().ReadCertificates(Encoding.ASCII.GetBytes(pem)).ToList();
+            return chain.Count == 0 ? throw new InvalidOperationException($"{Where} holds no certificate.") : chain;
+        }
+
+        private void Write(string certificatePem, string encryptedKey)
         {
             using var connection = database.Open();
             using var command = StandaloneStore.Command(connection, null, """
                 INSERT INTO ca_credentials (name, certificate_pem, encrypted_key, saved_at) VALUES (@name, @pem, @key, @now)
                 ON CONFLICT (name) DO UPDATE SET certificate_pem = excluded.certificate_pem, encrypted_key = excluded.encrypted_key, saved_at = excluded.saved_at
                 """,
-                ("@name", name), ("@pem", Pem.Certificates(chain)), ("@key", Pbes2.ToEncryptedPem(key, passphrase, iterations)),
+                ("@name", name), ("@pem", certificatePem), ("@key", encryptedKey),
                 ("@now", StandaloneDatabase.FormatTime(DateTimeOffset.UtcNow)));
             command.ExecuteNonQuery();
         }
