@@ -57,7 +57,7 @@ public static class PkcsFeature
         services.AddSingleton<IStandaloneRequestList>(sp => sp.GetRequiredService<StandalonePkcsQueue>());
         services.AddSingleton(sp => new PkcsPorts(
             sp.GetRequiredService<IPkcsCredentialFactory>(),
-            sp.GetRequiredService<ICertificateAuthority>(),
+            sp.GetRequiredService<CertificateAuthorities>(),
             sp.GetRequiredService<IPkcsService>(),
             sp.GetRequiredService<IConnectorEventLog>(),
             pkcs));

@@ -44,7 +44,8 @@ public static class RevocationFeature
         services.AddSingleton<IRevocationQueue>(sp => sp.GetRequiredService<StandaloneRevocationQueue>());
         services.AddSingleton<IStandaloneRequestList>(sp => sp.GetRequiredService<StandaloneRevocationQueue>());
         services.AddSingleton(sp => new RevocationPorts(
-            sp.GetRequiredService<ICertificateRevoker>(),
+            sp.GetRequiredService<CertificateAuthorities>(),
+            sp.GetRequiredService<IIssuingCaLookup>(),
             sp.GetRequiredService<IRevocationService>(),
             sp.GetRequiredService<IConnectorEventLog>(),
             options.Feature<RevocationOptions>()));

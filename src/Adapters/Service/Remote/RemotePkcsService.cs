@@ -5,7 +5,8 @@ using CertConnector.Actors.Ports;
 namespace CertConnector.Adapters.Service.Remote;
 
 /// <summary>
-/// <see cref="IPkcsService"/> over the service's downloadPkcsRequests / uploadPkcsResults (docs/DESIGN.md §8). A request the
+/// <see cref="IPkcsService"/> over the service's downloadPkcsRequests / uploadPkcsResults (docs/DESIGN.md §8). The service's
+/// <c>caConfiguration</c> names the CA (<c>Connector:Cas:NAME</c>); a name this instance does not have fails the request (UnknownCa). A request the
 /// connector cannot take (unknown key algorithm, device certificate not base64) is answered at once with a failure
 /// result (<see cref="PkiRequestCalls"/>).
 /// </summary>
@@ -59,7 +60,7 @@ public sealed class RemotePkcsService(ServiceChannel channel, IConnectorEventLog
                 sans.Add(SubjectAltName.TryParse($"{san.Type}:{san.Value}", out var parsed) ? parsed!
                     : throw new FormatException($"subject alternative name '{san.Type}:{san.Value}' is not one of {string.Join(", ", SubjectAltName.SupportedTypes)}."));
             return new PkcsRequest(RequestId, SubjectName, sans, TemplateName, KeySpec.Parse(keySpec), Convert.FromBase64String(DeviceCertificate),
-                CertificateType ?? "device", OnPremisesSid, ValidityDays);
+                CertificateType ?? "device", OnPremisesSid, ValidityDays, string.IsNullOrWhiteSpace(CaConfiguration) ? null : CaConfiguration.Trim());
         }
     }
 }

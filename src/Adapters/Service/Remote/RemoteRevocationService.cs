@@ -34,7 +34,7 @@ public sealed class RemoteRevocationService(ServiceChannel channel, IConnectorEv
         {
             if (string.IsNullOrWhiteSpace(SerialNumber)) throw new FormatException("serialNumber is empty.");
             if (ReasonOf(Reason) is not { } reason) throw new FormatException($"reason '{Reason}' is not a revocation reason.");
-            return new RevocationRequest(RequestContext, SerialNumber, reason, IssuerName);
+            return new RevocationRequest(RequestContext, SerialNumber, reason, IssuerName, string.IsNullOrWhiteSpace(CaConfiguration) ? null : CaConfiguration.Trim());
         }
     }
 
