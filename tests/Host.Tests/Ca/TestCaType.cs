@@ -69,7 +69,10 @@ public sealed class TestCa : ICertificateAuthority, ICertificateRevoker, ICaHeal
     public Task<IssuedCertificate> IssueAsync(IssuanceRequest request, CancellationToken cancellationToken)
     {
         Issued.Enqueue(request);
-        var csr = CertificateRequest.LoadSigningRequest(request.CsrDer, HashAlgorithmName.SHA256, CertificateRequestLoadOptions.UnsafeLoadCertificateExtensions);
+        // Read with BouncyCastle: the connector's own CSRs leave out an empty attribute set, which .NET's strict reader refuses.
+        var info = new Org.BouncyCastle.Pkcs.Pkcs10CertificationRequest(request.CsrDer).GetCertificationRequestInfo();
+        var csr = new CertificateRequest(new X500DistinguishedName(info.Subject.GetDerEncoded()),
+            PublicKey.CreateFromSubjectPublicKeyInfo(info.SubjectPublicKeyInfo.GetDerEncoded(), out _), HashAlgorithmName.SHA256);
         var serial = RandomNumberGenerator.GetBytes(12);
         serial[0] &= 0x7F;
         serial[0] |= 0x01;
