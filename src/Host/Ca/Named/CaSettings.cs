@@ -19,15 +19,24 @@ public sealed partial class CaSettings
     private const string TypeKey = "Type";
     private const string Path = ConnectorOptions.Section + ":" + Section;
 
-    public CaSettings(IReadOnlyList<ConfiguredCa> entries, string defaultName)
+    public CaSettings(IReadOnlyList<ConfiguredCa> entries, string defaultName, bool configured = true)
     {
         Entries = entries;
         DefaultName = defaultName;
+        Configured = configured;
     }
 
     /// <summary>The built-in CA alone: what an instance without <c>Connector:Cas</c> has.</summary>
     public static CaSettings BuiltInOnly { get; } =
-        new([new ConfiguredCa(CertificateAuthorities.BuiltInName, BuiltInCaType.Definition, new BuiltInCaType.NoSettings())], CertificateAuthorities.BuiltInName);
+        new([new ConfiguredCa(CertificateAuthorities.BuiltInName, BuiltInCaType.Definition, new BuiltInCaType.NoSettings())], CertificateAuthorities.BuiltInName,
+            configured: false);
+
+    /// <summary>
+    /// Whether the operator named CAs. Until then the management service's <c>caConfiguration</c>, which it has always sent and the
+    /// connector ignored, is still ignored (every request goes to the built-in CA), so an upgrade changes nothing; once CAs are named, it
+    /// must name one of them.
+    /// </summary>
+    public bool Configured { get; }
 
     /// <summary>In configuration order.</summary>
     public IReadOnlyList<ConfiguredCa> Entries { get; }
@@ -46,7 +55,8 @@ public sealed partial class CaSettings
         var entries = new List<ConfiguredCa>();
         foreach (var child in section.GetChildren().Where(c => !c.Key.Equals(DefaultKey, StringComparison.OrdinalIgnoreCase)))
             entries.Add(BindOne(child, types, connector));
-        if (entries.Count == 0) entries.AddRange(BuiltInOnly.Entries);
+        var configured = entries.Count > 0;
+        if (!configured) entries.AddRange(BuiltInOnly.Entries);
 
         var builtIn = entries.Where(e => e.Type == BuiltInCaType.Definition).Select(e => e.Name).ToList();
         if (builtIn.Count > 1)
@@ -59,11 +69,11 @@ public sealed partial class CaSettings
         {
             if (entries.Count > 1)
                 throw new StartupException($"Several CAs are configured ({string.Join(", ", names)}): set {Path}:{DefaultKey} to the one requests that name no CA go to.");
-            return new CaSettings(entries, entries[0].Name);
+            return new CaSettings(entries, entries[0].Name, configured);
         }
         var chosen = names.FirstOrDefault(n => n.Equals(defaultName.Trim(), StringComparison.OrdinalIgnoreCase))
                      ?? throw new StartupException($"{Path}:{DefaultKey} '{defaultName}' names no configured CA.{NearestName.Suggestion(defaultName, names)} Configured: {string.Join(", ", names)}.");
-        return new CaSettings(entries, chosen);
+        return new CaSettings(entries, chosen, configured);
     }
 
     private static ConfiguredCa BindOne(IConfigurationSection ca, IReadOnlyList<CaType> types, IConfigurationSection connector)
