@@ -66,7 +66,8 @@ public sealed class ScepRequestActor : RequestActor<ScepStage>
         Command<VerdictReceived>(v => PersistThen(_state.DecideVerdict(v.Verdict, Now)));
         Command<RenewalChecked>(r => PersistThen(_state.DecideRenewal(r.Renewal, r.Service, Now)));
         Command<IssueSucceeded>(ok => PersistThen(_state.DecideIssued(new ScepCertificateIssued(_state.RequestId,
-            ok.Certificate.CertificateDer, ok.Certificate.SerialNumber, ok.Certificate.Thumbprint, ok.Certificate.NotAfter, _ports.IssuingCaName, Now))));
+            ok.Certificate.CertificateDer, ok.Certificate.SerialNumber, ok.Certificate.Thumbprint, ok.Certificate.NotAfter,
+            _ports.Cas.Find(_state.Ca) is { IsBuiltIn: false } routed ? routed.Name : _ports.IssuingCaName, Now)))); // another CA: its name, as the settings give it
         Command<NotifySucceeded>(_ => PersistThen(_state.DecideNotified(Now)));
         Command<PassivateIfFinished>(_ =>
         {
