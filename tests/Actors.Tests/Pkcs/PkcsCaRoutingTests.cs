@@ -17,8 +17,8 @@ public sealed class PkcsCaRoutingTests : RequestActorTestKit
 
     private CertificateAuthorities Cas(string defaultName = "builtin") => new(
     [
-        new NamedCa("builtin", NamedCa.BuiltInType, _builtIn, null, new AlwaysUp()),
-        new NamedCa("corp", "scep", _corp, null, new AlwaysUp()),
+        new NamedCa("builtin", NamedCa.BuiltInType, _builtIn, null, new UpProbe()),
+        new NamedCa("corp", "scep", _corp, null, new UpProbe()),
     ], defaultName);
 
     private PkcsPorts Ports(IPkcsService service, string defaultName = "builtin") =>
@@ -72,10 +72,5 @@ public sealed class PkcsCaRoutingTests : RequestActorTestKit
         Assert.Empty(_builtIn.Requests);
         Assert.Empty(_corp.Requests);
         Assert.Equal(0, EventLog.Count(ConnectorEvents.PkcsIssuedFailedAttempt));
-    }
-
-    private sealed class AlwaysUp : ICaHealthProbe
-    {
-        public Task<CaHealth> ProbeAsync(CancellationToken cancellationToken) => Task.FromResult(new CaHealth(true, null, null));
     }
 }

@@ -13,9 +13,9 @@ public sealed class RevocationCaRoutingTests : RequestActorTestKit
 
     private RevocationPorts Ports(RecordingRevocationService service, IReadOnlyDictionary<string, string> issuedBy) => new(new CertificateAuthorities(
     [
-        new NamedCa("builtin", NamedCa.BuiltInType, new ScriptedCa(), _builtIn, new Up()),
-        new NamedCa("corp", "test", new ScriptedCa(), _corp, new Up()),
-        new NamedCa("upstream", "scep", new ScriptedCa(), null, new Up()), // cannot revoke
+        new NamedCa("builtin", NamedCa.BuiltInType, new ScriptedCa(), _builtIn, new UpProbe()),
+        new NamedCa("corp", "test", new ScriptedCa(), _corp, new UpProbe()),
+        new NamedCa("upstream", "scep", new ScriptedCa(), null, new UpProbe()), // cannot revoke
     ], "builtin"), new Lookup(issuedBy), service, EventLog, new RevocationOptions { MaxAttempts = 3 });
 
     [Fact]
@@ -59,7 +59,7 @@ public sealed class RevocationCaRoutingTests : RequestActorTestKit
     {
         var corp = new ScriptedRevoker(ScriptedRevoker.NotFound());
         var service = new RecordingRevocationService();
-        var ports = new RevocationPorts(new CertificateAuthorities([new NamedCa("corp", "test", new ScriptedCa(), corp, new Up())], "corp"), null, service,
+        var ports = new RevocationPorts(new CertificateAuthorities([new NamedCa("corp", "test", new ScriptedCa(), corp, new UpProbe())], "corp"), null, service,
             EventLog, new RevocationOptions());
         Sys.ActorOf(RevocationRequestActor.Props("nf", ports)).Tell(new StartRevocationRequest(new("nf", "0A", RevocationReason.Unspecified)));
 
@@ -72,10 +72,5 @@ public sealed class RevocationCaRoutingTests : RequestActorTestKit
     private sealed class Lookup(IReadOnlyDictionary<string, string> issuedBy) : IIssuingCaLookup
     {
         public Task<string?> IssuingCaOfAsync(string serialNumber, CancellationToken cancellationToken) => Task.FromResult(issuedBy.GetValueOrDefault(serialNumber));
-    }
-
-    private sealed class Up : ICaHealthProbe
-    {
-        public Task<CaHealth> ProbeAsync(CancellationToken cancellationToken) => Task.FromResult(new CaHealth(true, null, null));
     }
 }
