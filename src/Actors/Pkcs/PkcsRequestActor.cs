@@ -94,9 +94,9 @@ public sealed class PkcsRequestActor : RequestActor<PkcsStage>
         // No overall time-out: waiting for a key-generation slot in a burst is not the CA being slow.
         RunStep(PkcsStage.Issue, Timeout.InfiniteTimeSpan, _ => ports.CpuWork.Run(async () =>
         {
+            var ca = ports.Cas.Get(request.Ca); // an unknown name is a final failure, uploaded as the request's result; before any key is made
             ports.Credentials.ValidateDeviceCertificate(request.DeviceCertificate, now);
             using var pending = ports.Credentials.CreateKeyAndCsr(request.KeySpec, request.SubjectName, request.SubjectAlternativeNames);
-            var ca = ports.Cas.Get(request.Ca); // an unknown name is a final failure, uploaded as the request's result
             using var timeout = new CancellationTokenSource(ports.Options.CaTimeout);
             var certificate = await ca.Authority.IssueAsync(new IssuanceRequest(request.RequestId, "pkcs", pending.CsrDer,
                 request.TemplateName, request.SubjectName, request.SubjectAlternativeNames, request.OnPremisesSid,

@@ -55,6 +55,7 @@ public sealed class NamedCaSettingsTests
     [InlineData("Several CAs are configured (a, b): set Connector:Cas:Default", "--Connector:Cas:a:Type=test", "--Connector:Cas:b:Type=test")]
     [InlineData("are both of type builtin", "--Connector:Cas:a:Type=builtin", "--Connector:Cas:b:Type=builtin", "--Connector:Cas:Default=a")]
     [InlineData("Unknown setting 'Connector:Cass'.", "--Connector:Cass=x")]
+    [InlineData("Connector:Cas takes CAs by name", "--Connector:Cas=corp")]
     public void Mistakes_are_one_line_with_a_suggestion(string expected, params string[] args)
     {
         var e = Assert.Throws<StartupException>(() => Bind(args));

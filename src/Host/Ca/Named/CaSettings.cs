@@ -52,6 +52,8 @@ public sealed partial class CaSettings
     public static CaSettings Bind(IConfigurationSection connector, IReadOnlyList<CaType> types)
     {
         var section = connector.GetSection(Section);
+        if (section.Value is not null)
+            throw new StartupException($"{Path} takes CAs by name, e.g. {Path}:corp:Type=scep (and {Path}:{DefaultKey}=corp), not a value.");
         var entries = new List<ConfiguredCa>();
         foreach (var child in section.GetChildren().Where(c => !c.Key.Equals(DefaultKey, StringComparison.OrdinalIgnoreCase)))
             entries.Add(BindOne(child, types, connector));
