@@ -1,4 +1,5 @@
 using CertConnector.Host.Ca;
+using CertConnector.Host.Ca.Named;
 using CertConnector.Host.ConnectorKey;
 using Akka.Hosting;
 using CertConnector.Actors.Ports;
@@ -21,12 +22,14 @@ public static class ServerApp
     /// </summary>
     /// <param name="features">the features to compose: <see cref="ConnectorFeatures.All"/> unless a test adds one of its own.</param>
     /// <param name="stopping">stops the connector as Ctrl-C does (for a connector run inside a test's process).</param>
-    public static async Task<int> RunAsync(string[] args, IReadOnlyList<ConnectorFeature>? features = null, CancellationToken stopping = default)
+    /// <param name="caTypes">the CA types <c>Connector:Cas</c> may name: <see cref="CaTypes.All"/> unless a test adds one of its own.</param>
+    public static async Task<int> RunAsync(string[] args, IReadOnlyList<ConnectorFeature>? features = null, CancellationToken stopping = default,
+        IReadOnlyList<CaType>? caTypes = null)
     {
         var overrides = ServerArguments.Parse(args, features ?? ConnectorFeatures.All);
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [], ContentRootPath = Directory.GetCurrentDirectory() });
         builder.Configuration.AddEnvironmentVariables("CERTCONNECTOR_").AddInMemoryCollection(overrides);
-        var options = ServerArguments.Bind(builder.Configuration, features ?? ConnectorFeatures.All);
+        var options = ServerArguments.Bind(builder.Configuration, features ?? ConnectorFeatures.All, caTypes);
         var listen = StartupChecks.CheckSettings(options);
         await RemoteServiceComposition.CheckServiceReachableAsync(options); // remote mode: token and discovery work, before anything is created
 
@@ -87,9 +90,10 @@ public static class ServerApp
             }
             var url = Listeners.UrlOf(admin!);
             DataDirectory.WriteWhole(data.AdminUrlFile, url + "\n"); // written last: its presence means "ready"
-            app.Logger.LogInformation("certconnector {Version} ready: admin API {Url}, devices {DeviceUrls}, data {DataDir}, CA {Ca}", AdminEndpoints.Version, url,
+            var cas = app.Services.GetRequiredService<CertificateAuthorities>();
+            app.Logger.LogInformation("certconnector {Version} ready: admin API {Url}, devices {DeviceUrls}, data {DataDir}, CAs {Cas} (default {DefaultCa})", AdminEndpoints.Version, url,
                 deviceUrls.Count == 0 ? "(no device-facing feature)" : string.Join(", ", deviceUrls), data.Root,
-                app.Services.GetRequiredService<ICertificateAuthority>().GetType().Name);
+                string.Join(", ", cas.All.Select(c => $"{c.Name} ({c.Type})")), cas.Default.Name);
             // An instance enabled for a feature that needs the connector key, but without one, says so at start-up (and in status).
             var key = app.Services.GetRequiredService<CertConnector.Adapters.Crypto.ConnectorKeyHolder>();
             if (ConnectorKeyEndpoints.Warning(key, options.Roles, options.Features) is { } missing) app.Logger.LogWarning("{Warning}", missing);

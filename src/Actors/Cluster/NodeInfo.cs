@@ -16,7 +16,14 @@ public sealed record GetNodeInfo : IConnectorSerializable
 /// <paramref name="ConnectorKey"/> names the connector key the node holds (the start of its fingerprint), null when it has none:
 /// every instance that runs a feature decrypting with it must hold the same one.
 /// </summary>
-public sealed record NodeInfo(string Instance, string Version, DateTimeOffset StartedAt, TimeSpan Uptime, string? ConnectorKey = null) : IConnectorSerializable;
+/// <paramref name="Cas"/> are the CAs the node has configured, each with whether it answered its last call: every instance of a feature must
+/// reach the same CAs.
+public sealed record NodeInfo(string Instance, string Version, DateTimeOffset StartedAt, TimeSpan Uptime, string? ConnectorKey = null,
+    IReadOnlyList<NodeCa>? Cas = null) : IConnectorSerializable;
+
+/// <summary>One CA configured on a node, in its <see cref="NodeInfo"/>.</summary>
+/// <param name="Answered">whether the CA answered the node's last call to it; null before the first.</param>
+public sealed record NodeCa(string Name, string Type, bool IsDefault, bool? Answered, string? Error = null);
 
 /// <summary>
 /// One per node, at the fixed path <c>/user/node-info</c>, so any node can ask any member by its address
@@ -26,15 +33,16 @@ public sealed class NodeInfoActor : ReceiveActor
 {
     public const string Name = "node-info";
 
-    public NodeInfoActor(string instance, string version, TimeProvider time, string? connectorKey = null)
+    /// <param name="cas">the node's CAs as they stand (read, never called, when asked).</param>
+    public NodeInfoActor(string instance, string version, TimeProvider time, string? connectorKey = null, Func<IReadOnlyList<NodeCa>>? cas = null)
     {
         var startedAt = time.GetUtcNow();
         var started = time.GetTimestamp();
-        Receive<GetNodeInfo>(_ => Sender.Tell(new NodeInfo(instance, version, startedAt, time.GetElapsedTime(started), connectorKey)));
+        Receive<GetNodeInfo>(_ => Sender.Tell(new NodeInfo(instance, version, startedAt, time.GetElapsedTime(started), connectorKey, cas?.Invoke())));
     }
 
-    public static Props Props(string instance, string version, TimeProvider? time = null, string? connectorKey = null) =>
-        Akka.Actor.Props.Create(() => new NodeInfoActor(instance, version, time ?? TimeProvider.System, connectorKey));
+    public static Props Props(string instance, string version, TimeProvider? time = null, string? connectorKey = null, Func<IReadOnlyList<NodeCa>>? cas = null) =>
+        Akka.Actor.Props.Create(() => new NodeInfoActor(instance, version, time ?? TimeProvider.System, connectorKey, cas));
 
     /// <summary>The path of a member's node-info actor.</summary>
     public static ActorPath PathAt(Address member) => new RootActorPath(member) / "user" / Name;
@@ -45,9 +53,10 @@ public sealed class NodeInfoKey;
 
 public static class NodeInfoHosting
 {
-    public static AkkaConfigurationBuilder AddNodeInfo(this AkkaConfigurationBuilder builder, string instance, string version, string? connectorKey = null) =>
+    public static AkkaConfigurationBuilder AddNodeInfo(this AkkaConfigurationBuilder builder, string instance, string version, string? connectorKey = null,
+        Func<IReadOnlyList<NodeCa>>? cas = null) =>
         builder.WithActors((system, registry) =>
-            registry.Register<NodeInfoKey>(system.ActorOf(NodeInfoActor.Props(instance, version, connectorKey: connectorKey), NodeInfoActor.Name)));
+            registry.Register<NodeInfoKey>(system.ActorOf(NodeInfoActor.Props(instance, version, connectorKey: connectorKey, cas: cas), NodeInfoActor.Name)));
 }
 
 /// <summary>Wire names of the cluster-inspection messages (never persisted, but they cross nodes).</summary>

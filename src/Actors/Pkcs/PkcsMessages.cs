@@ -16,4 +16,5 @@ public sealed record PkcsRequestCompleted(string RequestId, bool Succeeded) : IR
 /// <summary>The PKCS feature's part of a <see cref="RequestView"/>: what was asked for, and the failure as the request records it. Nothing
 /// secret: no key, password or PFX.</summary>
 /// <param name="Failure">the final failure, or the last failed attempt's while the request waits to retry.</param>
-public sealed record PkcsViewDetails(string Subject, string Template, string Key, FailureReason? Failure) : IRequestViewDetails;
+/// <param name="Ca">the CA the request goes to; null for one journaled before CAs had names.</param>
+public sealed record PkcsViewDetails(string Subject, string Template, string Key, FailureReason? Failure, string? Ca = null) : IRequestViewDetails;

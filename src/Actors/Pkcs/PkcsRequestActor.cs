@@ -8,13 +8,18 @@ using CertConnector.Actors.Ports;
 namespace CertConnector.Actors.Pkcs;
 
 /// <summary>The ports one PKCS request needs, resolved once per node.</summary>
+/// <param name="Cas">the configured CAs: each request is issued by the one it names.</param>
 public sealed record PkcsPorts(
     IPkcsCredentialFactory Credentials,
-    ICertificateAuthority Ca,
+    CertificateAuthorities Cas,
     IPkcsService Service,
     IConnectorEventLog Log,
     PkcsOptions Options)
 {
+    /// <summary>A node with one CA, the built-in one.</summary>
+    public PkcsPorts(IPkcsCredentialFactory credentials, ICertificateAuthority ca, IPkcsService service, IConnectorEventLog log, PkcsOptions options)
+        : this(credentials, CertificateAuthorities.Single(ca), service, log, options) { }
+
     /// <summary>Shared by every request on this node: the issue step's CPU-bound work runs here, at most
     /// <see cref="PkcsOptions.MaxConcurrentKeyGenerations"/> at once, off the thread pool.</summary>
     public CpuWorkScheduler CpuWork { get; } = new(Math.Max(1, Options.MaxConcurrentKeyGenerations), "pkcs-cpu");
@@ -38,7 +43,8 @@ public sealed class PkcsRequestActor : RequestActor<PkcsStage>
         _ports = ports;
         _state = PkcsRequestState.Empty(requestId);
 
-        Command<StartPkcsRequest>(start => Accept(_state.DecideStart(start.Request, Now)));
+        // A request naming no CA is pinned to the default now, so the journal names the CA it goes to.
+        Command<StartPkcsRequest>(start => Accept(_state.DecideStart(start.Request with { Ca = start.Request.Ca ?? _ports.Cas.Default.Name }, Now)));
         Command<IssueSucceeded>(OnIssued);
         Command<UploadSucceeded>(_ => PersistThen(_state.DecideUploaded(Now)));
     }
@@ -88,10 +94,11 @@ public sealed class PkcsRequestActor : RequestActor<PkcsStage>
         // No overall time-out: waiting for a key-generation slot in a burst is not the CA being slow.
         RunStep(PkcsStage.Issue, Timeout.InfiniteTimeSpan, _ => ports.CpuWork.Run(async () =>
         {
+            var ca = ports.Cas.Get(request.Ca); // an unknown name is a final failure, uploaded as the request's result; before any key is made
             ports.Credentials.ValidateDeviceCertificate(request.DeviceCertificate, now);
             using var pending = ports.Credentials.CreateKeyAndCsr(request.KeySpec, request.SubjectName, request.SubjectAlternativeNames);
             using var timeout = new CancellationTokenSource(ports.Options.CaTimeout);
-            var certificate = await ports.Ca.IssueAsync(new IssuanceRequest(request.RequestId, "pkcs", pending.CsrDer,
+            var certificate = await ca.Authority.IssueAsync(new IssuanceRequest(request.RequestId, "pkcs", pending.CsrDer,
                 request.TemplateName, request.SubjectName, request.SubjectAlternativeNames, request.OnPremisesSid,
                 request.ValidityDays), timeout.Token).ConfigureAwait(false);
             return (object)new IssueSucceeded(certificate, ports.Credentials.Seal(pending, certificate, request.DeviceCertificate));
@@ -113,22 +120,27 @@ public sealed class PkcsRequestActor : RequestActor<PkcsStage>
         switch (e)
         {
             case PkcsRequestDownloaded d:
-                WriteEvent(ConnectorEvents.PkcsDownloadedRequest, $"PKCS request {d.RequestId} downloaded: subject '{d.Request.SubjectName}', template '{d.Request.TemplateName}', key {d.Request.KeySpec}.");
+                WriteEvent(ConnectorEvents.PkcsDownloadedRequest, $"PKCS request {d.RequestId} downloaded: subject '{d.Request.SubjectName}', template '{d.Request.TemplateName}', key {d.Request.KeySpec}, CA '{d.Request.Ca}'.",
+                    ("ca", d.Request.Ca));
+                if (_ports.Cas.Find(d.Request.Ca) is { IsBuiltIn: false } routed)
+                    WriteEvent(ConnectorEvents.PkcsDigiCertRequest, $"PKCS request {d.RequestId} goes to the CA '{routed.Name}' (type {routed.Type}).",
+                        ("ca", routed.Name), ("caType", routed.Type));
                 break;
             case PkcsCertificateIssued i:
                 WriteEvent(ConnectorEvents.PkcsIssuedSuccess, $"Certificate issued for PKCS request {i.RequestId}: serial {i.SerialNumber}, expires {i.NotAfter:O}.",
                     ("serialNumber", i.SerialNumber), ("thumbprint", i.Thumbprint));
                 break;
             case PkcsAttemptFailed { Stage: PkcsStage.Issue } f:
-                WriteEvent(ConnectorEvents.PkcsIssuedFailedAttempt, $"Issuing failed (attempt {f.Attempt}); retrying at {f.NextAttemptAt:O}. {f.Reason.Code}: {f.Reason.Message}",
-                    ("attempt", f.Attempt), ("errorCode", f.Reason.Code));
+                WriteEvent(ConnectorEvents.PkcsIssuedFailedAttempt, $"Issuing at the CA '{_state.Request?.Ca}' failed (attempt {f.Attempt}); retrying at {f.NextAttemptAt:O}. {f.Reason.Code}: {f.Reason.Message}",
+                    ("attempt", f.Attempt), ("errorCode", f.Reason.Code), ("ca", _state.Request?.Ca));
                 break;
             case PkcsAttemptFailed f:
                 WriteEvent(ConnectorEvents.PkcsUploadFailure, $"Uploading the result failed (attempt {f.Attempt}); retrying at {f.NextAttemptAt:O}. {f.Reason.Code}: {f.Reason.Message}",
                     ("attempt", f.Attempt), ("errorCode", f.Reason.Code));
                 break;
             case PkcsRequestFailed f:
-                WriteEvent(ConnectorEvents.PkcsIssuedFailure, $"Issuing failed for good. {f.Reason.Code}: {f.Reason.Message}", ("errorCode", f.Reason.Code));
+                WriteEvent(ConnectorEvents.PkcsIssuedFailure, $"Issuing at the CA '{_state.Request?.Ca}' failed for good. {f.Reason.Code}: {f.Reason.Message}",
+                    ("errorCode", f.Reason.Code), ("ca", _state.Request?.Ca));
                 break;
             case PkcsResultUploaded u:
                 WriteEvent(ConnectorEvents.PkcsUploadedRequest, $"Result of PKCS request {u.RequestId} uploaded ({(u.Succeeded ? "success" : "failure")}).");

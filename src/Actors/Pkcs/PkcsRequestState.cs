@@ -96,7 +96,7 @@ public sealed record PkcsRequestState
         PkcsRequestDownloaded d => this with
         {
             Status = PkcsStatus.Downloaded, Request = d.Request,
-            History = History.Add(new(d.At, "Downloaded", $"subject={d.Request.SubjectName} template={d.Request.TemplateName} key={d.Request.KeySpec}")),
+            History = History.Add(new(d.At, "Downloaded", $"subject={d.Request.SubjectName} template={d.Request.TemplateName} key={d.Request.KeySpec} ca={d.Request.Ca}")),
         },
         PkcsCertificateIssued i => this with
         {
@@ -129,6 +129,6 @@ public sealed record PkcsRequestState
         return new(PkcsHosting.Role, RequestId, true, Status.ToString(), Retry?.Attempts ?? 0, Retry?.NextAttemptAt, error?.Code, error?.Message,
             Issued?.SerialNumber, Issued?.Thumbprint, Issued?.NotAfter, ResultUploaded, History,
             new PkcsViewDetails(Request.SubjectName, Request.TemplateName, Request.KeySpec.ToString(),
-                Failure ?? (Status == PkcsStatus.FailedAttempt ? Retry?.LastError : null)));
+                Failure ?? (Status == PkcsStatus.FailedAttempt ? Retry?.LastError : null), Request.Ca));
     }
 }

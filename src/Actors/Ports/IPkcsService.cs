@@ -3,6 +3,8 @@ using CertConnector.Actors.Common;
 namespace CertConnector.Actors.Ports;
 
 /// <summary>One queued PKCS request as the management service hands it out.</summary>
+/// <param name="Ca">the name of the CA that issues it (<see cref="CertificateAuthorities"/>); null: the default CA. Filled in when the
+/// request is accepted, so the journal names the CA and a restart or another instance routes it the same way.</param>
 public sealed record PkcsRequest(
     string RequestId,
     string SubjectName,
@@ -12,7 +14,8 @@ public sealed record PkcsRequest(
     byte[] DeviceCertificate,
     string CertificateType = "device",
     string? OnPremisesSid = null,
-    int? ValidityDays = null);
+    int? ValidityDays = null,
+    string? Ca = null);
 
 /// <summary>The outcome of one PKCS request as it goes back to the service.</summary>
 public sealed record PkcsResult(

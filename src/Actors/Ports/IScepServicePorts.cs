@@ -8,8 +8,8 @@ public sealed record ScepValidationRequest(
     string CallerInfo);
 
 /// <summary>The service's answer. Anything but <see cref="Valid"/> denies issuance; <see cref="Code"/> is
-/// "Success" or the service's reason.</summary>
-public sealed record ChallengeVerdict(bool Valid, string Code, string? Description = null)
+/// "Success" or the service's reason. <see cref="Ca"/> is the CA the challenge sends the enrollment to (null: the default CA).</summary>
+public sealed record ChallengeVerdict(bool Valid, string Code, string? Description = null, string? Ca = null)
 {
     public static ChallengeVerdict Success { get; } = new(true, "Success");
     public static ChallengeVerdict Denied(string code, string description) => new(false, code, description);

@@ -8,7 +8,8 @@ public sealed record RevocationRequestDownloaded(string RequestId, RevocationReq
 
 /// <summary>The CA says the certificate is revoked (3050); <see cref="AlreadyRevoked"/> when it was before this request,
 /// which the service counts as success (reported with code 4005).</summary>
-public sealed record CertificateRevoked(string RequestId, bool AlreadyRevoked, DateTimeOffset At) : IConnectorEvent;
+/// <param name="Ca">the CA that revoked it; null in events written before CAs had names.</param>
+public sealed record CertificateRevoked(string RequestId, bool AlreadyRevoked, DateTimeOffset At, string? Ca = null) : IConnectorEvent;
 
 /// <summary>A step failed with a retryable error; it runs again at <see cref="NextAttemptAt"/> (3052, or 3101 for an upload).</summary>
 public sealed record RevocationAttemptFailed(string RequestId, RevocationStage Stage, int Attempt, FailureReason Reason,

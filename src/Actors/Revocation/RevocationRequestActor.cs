@@ -6,7 +6,9 @@ using CertConnector.Actors.Ports;
 namespace CertConnector.Actors.Revocation;
 
 /// <summary>The ports one revocation needs, resolved once per node.</summary>
-public sealed record RevocationPorts(ICertificateRevoker Revoker, IRevocationService Service, IConnectorEventLog Log, RevocationOptions Options);
+/// <param name="Cas">the configured CAs: a revocation goes to the one it names, else to the one that issued the serial.</param>
+/// <param name="Issuers">which CA issued a serial; null: a revocation naming no CA goes to the default CA.</param>
+public sealed record RevocationPorts(CertificateAuthorities Cas, IIssuingCaLookup? Issuers, IRevocationService Service, IConnectorEventLog Log, RevocationOptions Options);
 
 /// <summary>
 /// One revocation, persistent and sharded by request ID. The actor only persists, applies and runs the step the
@@ -26,7 +28,7 @@ public sealed class RevocationRequestActor : RequestActor<RevocationStage>
         _state = RevocationRequestState.Empty(requestId);
 
         Command<StartRevocationRequest>(start => Accept(_state.DecideStart(start.Request, Now)));
-        Command<RevokeSucceeded>(ok => PersistThen(_state.DecideRevoked(ok.Outcome, Now)));
+        Command<RevokeSucceeded>(ok => PersistThen(_state.DecideRevoked(ok.Outcome, Now, ok.Ca)));
         Command<UploadSucceeded>(_ => PersistThen(_state.DecideUploaded(Now)));
     }
 
@@ -55,8 +57,25 @@ public sealed class RevocationRequestActor : RequestActor<RevocationStage>
         {
             case RevocationNextStep.Revoke:
                 var request = _state.Request!;
+                var requestId = _state.RequestId;
                 RunStep(RevocationStage.Revoke, ports.Options.CaTimeout, async timeout =>
-                    new RevokeSucceeded(await ports.Revoker.RevokeAsync(request.SerialNumber, request.Reason, timeout).ConfigureAwait(false)));
+                {
+                    var name = request.Ca ?? (ports.Issuers is { } issuers ? await issuers.IssuingCaOfAsync(request.SerialNumber, timeout).ConfigureAwait(false) : null);
+                    var ca = ports.Cas.Get(name); // an unknown name, or a CA that cannot revoke, is a final failure
+                    var revoker = ports.Cas.RevokerOf(ca.Name);
+                    if (!ca.IsBuiltIn)
+                        ports.Log.Write(ConnectorEvents.RevokeDigicertRequest, requestId, $"Revocation {requestId} of serial {request.SerialNumber} goes to the CA '{ca.Name}' (type {ca.Type}).",
+                            ("ca", ca.Name), ("caType", ca.Type), ("serialNumber", request.SerialNumber));
+                    try
+                    {
+                        return new RevokeSucceeded(await revoker.RevokeAsync(request.SerialNumber, request.Reason, timeout).ConfigureAwait(false), ca.Name);
+                    }
+                    catch (ConnectorFailureException e)
+                    {
+                        // The CA's own code and text, and which CA said it.
+                        throw new ConnectorFailureException(e.Code, $"CA '{ca.Name}': {e.Message}", e.Retryable, e);
+                    }
+                });
                 break;
             case RevocationNextStep.Upload upload:
                 RunStep(RevocationStage.Upload, ports.Options.UploadTimeout, async timeout =>
@@ -85,8 +104,8 @@ public sealed class RevocationRequestActor : RequestActor<RevocationStage>
             case CertificateRevoked r:
                 WriteEvent(ConnectorEvents.RevokeSuccess, r.AlreadyRevoked
                         ? $"Certificate {_state.Request?.SerialNumber} was already revoked (reported as {RevocationRequestState.AlreadyRevokedCode})."
-                        : $"Certificate {_state.Request?.SerialNumber} revoked ({_state.Request?.Reason}).",
-                    ("serialNumber", _state.Request?.SerialNumber), ("alreadyRevoked", r.AlreadyRevoked));
+                        : $"Certificate {_state.Request?.SerialNumber} revoked ({_state.Request?.Reason}) by the CA '{r.Ca}'.",
+                    ("serialNumber", _state.Request?.SerialNumber), ("alreadyRevoked", r.AlreadyRevoked), ("ca", r.Ca));
                 break;
             case RevocationAttemptFailed { Stage: RevocationStage.Revoke } f:
                 WriteEvent(ConnectorEvents.RevokeFailedAttempt, $"Revoking failed (attempt {f.Attempt}); retrying at {f.NextAttemptAt:O}. {f.Reason.Code}: {f.Reason.Message}",
@@ -115,6 +134,6 @@ public sealed class RevocationRequestActor : RequestActor<RevocationStage>
     private void WriteEvent(EventDefinition definition, string message, params (string, object?)[] properties) =>
         _ports.Log.Write(definition, _state.RequestId, message, properties);
 
-    private sealed record RevokeSucceeded(RevocationResult Outcome);
+    private sealed record RevokeSucceeded(RevocationResult Outcome, string Ca);
     private sealed record UploadSucceeded { public static readonly UploadSucceeded Instance = new(); }
 }

@@ -45,8 +45,8 @@ public sealed record RevocationRequestState
     public IReadOnlyList<IConnectorEvent> DecideStart(RevocationRequest request, DateTimeOffset now) =>
         Status == RevocationStatus.New ? [new RevocationRequestDownloaded(request.RequestId, request, now)] : [];
 
-    public IReadOnlyList<IConnectorEvent> DecideRevoked(RevocationResult result, DateTimeOffset now) =>
-        StepAfterWait() is RevocationNextStep.Revoke ? [new CertificateRevoked(RequestId, result == RevocationResult.AlreadyRevoked, now)] : [];
+    public IReadOnlyList<IConnectorEvent> DecideRevoked(RevocationResult result, DateTimeOffset now, string? ca = null) =>
+        StepAfterWait() is RevocationNextStep.Revoke ? [new CertificateRevoked(RequestId, result == RevocationResult.AlreadyRevoked, now, ca)] : [];
 
     /// <summary>
     /// Revoking retries a retryable error (CA unreachable) up to the policy's limit, then fails; a final error (an
@@ -98,7 +98,7 @@ public sealed record RevocationRequestState
         CertificateRevoked r => this with
         {
             Status = RevocationStatus.Revoked, Revoked = r, Retry = null,
-            History = History.Add(new(r.At, "Revoked", r.AlreadyRevoked ? "already revoked at the CA (reported as 4005)" : "revoked at the CA")),
+            History = History.Add(new(r.At, "Revoked", (r.AlreadyRevoked ? "already revoked at the CA (reported as 4005)" : "revoked at the CA") + (r.Ca is { } ca ? $" '{ca}'" : ""))),
         },
         RevocationAttemptFailed f => this with
         {

@@ -7,7 +7,8 @@ public sealed record ScepRequestReceived(string RequestId, string TransactionId,
     DateTimeOffset At) : IConnectorEvent, IHoldsSecret; // the signed CSR still holds the challengePassword attribute
 
 /// <summary>The challenge (or the renewal signature) was accepted (4004).</summary>
-public sealed record ScepRequestVerified(string RequestId, string Detail, DateTimeOffset At) : IConnectorEvent;
+/// <param name="Ca">the CA the challenge sends the enrollment to; null: the default CA (and every event written before CAs had names).</param>
+public sealed record ScepRequestVerified(string RequestId, string Detail, DateTimeOffset At, string? Ca = null) : IConnectorEvent;
 
 /// <summary>The request is refused for good: by the validator (4005) or by the CA (4007). The device gets
 /// FAILURE with <see cref="FailInfo"/>; the service is still notified.</summary>

@@ -11,15 +11,22 @@ namespace CertConnector.Actors.Scep;
 /// <param name="Renewals">checks a renewal's signer and names, in place of a challenge.</param>
 /// <param name="ServiceValidatesRenewals">service-connected mode: the service's validateRequest (<paramref name="Validator"/>)
 /// decides renewals too, after <paramref name="Renewals"/> accepted them. Standalone challenges are for first enrollments only.</param>
+/// <param name="Cas">the configured CAs: an enrollment goes to the one its challenge names (a renewal: to the built-in CA, which issued what it renews).</param>
 public sealed record ScepPorts(
     IChallengeValidator Validator,
-    ICertificateAuthority Ca,
+    CertificateAuthorities Cas,
     IScepResultNotifier Notifier,
     IConnectorEventLog Log,
     ScepOptions Options,
     string IssuingCaName,
     IScepRenewalChecker Renewals,
-    bool ServiceValidatesRenewals);
+    bool ServiceValidatesRenewals)
+{
+    /// <summary>A node with one CA, the built-in one.</summary>
+    public ScepPorts(IChallengeValidator validator, ICertificateAuthority ca, IScepResultNotifier notifier, IConnectorEventLog log, ScepOptions options,
+        string issuingCaName, IScepRenewalChecker renewals, bool serviceValidatesRenewals)
+        : this(validator, CertificateAuthorities.Single(ca), notifier, log, options, issuingCaName, renewals, serviceValidatesRenewals) { }
+}
 
 /// <summary>
 /// One SCEP PKIOperation, persistent and sharded by (transaction ID, requester key). The device's answer
@@ -59,7 +66,8 @@ public sealed class ScepRequestActor : RequestActor<ScepStage>
         Command<VerdictReceived>(v => PersistThen(_state.DecideVerdict(v.Verdict, Now)));
         Command<RenewalChecked>(r => PersistThen(_state.DecideRenewal(r.Renewal, r.Service, Now)));
         Command<IssueSucceeded>(ok => PersistThen(_state.DecideIssued(new ScepCertificateIssued(_state.RequestId,
-            ok.Certificate.CertificateDer, ok.Certificate.SerialNumber, ok.Certificate.Thumbprint, ok.Certificate.NotAfter, _ports.IssuingCaName, Now))));
+            ok.Certificate.CertificateDer, ok.Certificate.SerialNumber, ok.Certificate.Thumbprint, ok.Certificate.NotAfter,
+            _ports.Cas.Find(_state.Ca) is { IsBuiltIn: false } routed ? routed.Name : _ports.IssuingCaName, Now)))); // another CA: its name, as the settings give it
         Command<NotifySucceeded>(_ => PersistThen(_state.DecideNotified(Now)));
         Command<PassivateIfFinished>(_ =>
         {
@@ -171,10 +179,12 @@ public sealed class ScepRequestActor : RequestActor<ScepStage>
 
     private void StartIssue()
     {
-        var (ports, received) = (_ports, _state.Received!);
+        var (ports, received, named) = (_ports, _state.Received!, _state.Ca);
         RunStep(ScepStage.Issue, ports.Options.CallTimeout, async timeout =>
         {
-            var certificate = await ports.Ca.IssueAsync(
+            // Only the built-in CA knows what a renewal renews (its issued store); an unknown CA name is a final failure.
+            var ca = named is null && received.RenewalOf is not null ? ports.Cas.BuiltIn ?? ports.Cas.Default : ports.Cas.Get(named);
+            var certificate = await ca.Authority.IssueAsync(
                 // Not the actor's ID: every actor holding this transaction and CSR key asks for the same certificate.
                 new IssuanceRequest(IssuanceId(received), ScepHosting.Role,
                     received.CsrDer, ports.Options.Template, Renews: received.RenewalOf), timeout).ConfigureAwait(false);

@@ -30,6 +30,8 @@ public sealed record ScepRequestState
     public string RequestId { get; init; } = "";
     public ScepStatus Status { get; init; } = ScepStatus.New;
     public ScepRequestReceived? Received { get; init; }
+    /// <summary>The CA the verdict of the current round sends the enrollment to; null: the default CA.</summary>
+    public string? Ca { get; init; }
     public ScepCertificateIssued? Issued { get; init; }
     public ScepRequestRejected? Rejection { get; init; }
     public bool Notified { get; init; }
@@ -80,7 +82,7 @@ public sealed record ScepRequestState
     {
         if (CurrentStep() is not ScepNextStep.Verify) return [];
         return verdict.Valid
-            ? [new ScepRequestVerified(RequestId, "challenge accepted", now)]
+            ? [new ScepRequestVerified(RequestId, verdict.Ca is null ? "challenge accepted" : $"challenge accepted for the CA '{verdict.Ca}'", now, verdict.Ca)]
             : [Refused(verdict.Code, verdict.Description ?? verdict.Code, now)];
     }
 
@@ -94,7 +96,7 @@ public sealed record ScepRequestState
         if (!renewal.Accepted) return [Refused(RenewalRefusedCode, $"Renewal refused: {renewal.Refusal}.", now)];
         if (service is { Valid: false }) return [Refused(service.Code, service.Description ?? service.Code, now)];
         return [new ScepRequestVerified(RequestId,
-            $"renewal of certificate {renewal.RenewedSerial} accepted{(service is null ? "" : "; the service validated it")}", now)];
+            $"renewal of certificate {renewal.RenewedSerial} accepted{(service is null ? "" : "; the service validated it")}", now, service?.Ca)];
     }
 
     private ScepRequestRejected Refused(string code, string why, DateTimeOffset now) =>
@@ -151,10 +153,10 @@ public sealed record ScepRequestState
     {
         ScepRequestReceived r => this with
         {
-            Status = ScepStatus.Received, Received = r,
+            Status = ScepStatus.Received, Received = r, Ca = null,
             History = History.Add(new(r.At, "Received", $"transaction {r.TransactionId}{(r.RenewalOf is null ? "" : " (renewal)")}")),
         },
-        ScepRequestVerified v => Settled(this with { Status = ScepStatus.Verified, History = History.Add(new(v.At, "Verified", v.Detail)) }),
+        ScepRequestVerified v => Settled(this with { Status = ScepStatus.Verified, Ca = v.Ca, History = History.Add(new(v.At, "Verified", v.Detail)) }),
         // A round refused at once while an earlier round's notification waits for its retry: that wait stands.
         ScepRequestRejected r => (EarlierNotifications.IsEmpty ? Settled(this) : this) with
         {

@@ -29,9 +29,11 @@ public sealed record RequestViewBody(string Feature, string RequestId, bool Know
         v.ErrorMessage, v.SerialNumber, v.Thumbprint, v.ExpiresAt, v.ResultDelivered, v.History, v.Details);
 }
 
-/// <summary><c>GET /api/v1/status</c>; <see cref="Service"/> is the service mode and, in remote mode, the service and the last health message.</summary>
+/// <summary><c>GET /api/v1/status</c>; <see cref="Service"/> is the service mode and, in remote mode, the service and the last health message;
+/// <see cref="Cas"/> the CAs configured on this instance, each probed for the answer.</summary>
 public sealed record ConnectorStatus(string Instance, string Version, string Self, IReadOnlyCollection<string> Roles,
     IReadOnlyList<ClusterMemberStatus> Members, IReadOnlyList<string> Unreachable, IReadOnlyList<string> Warnings,
-    IReadOnlyList<CertConnector.Adapters.Crypto.KeyPoolFill>? KeyPool = null, ServiceStatus? Service = null);
+    IReadOnlyList<CertConnector.Adapters.Crypto.KeyPoolFill>? KeyPool = null, ServiceStatus? Service = null,
+    IReadOnlyList<CertConnector.Host.Ca.Named.CaStatus>? Cas = null);
 
 public sealed record ClusterMemberStatus(string Address, string Status, IReadOnlyCollection<string> Roles, string Version);

@@ -6,6 +6,7 @@ using CertConnector.Actors.Ports;
 using CertConnector.Adapters.Crypto;
 using CertConnector.Adapters.Service.Standalone;
 using CertConnector.Host.Configuration;
+using CertConnector.Host.Ca.Named;
 
 namespace CertConnector.Host.Admin;
 
@@ -56,12 +57,14 @@ public static class AdminEndpoints
         app.MapGet("/api/v1/status", async (ActorSystem system, ConnectorOptions options, IServiceProvider services, CancellationToken ct) =>
         {
             var service = await ServiceStatusView.OfAsync(options, system, ct);
+            var cas = await CaStatusView.ProbeAllAsync(services.GetRequiredService<CertificateAuthorities>(), services.GetRequiredService<CaCalls>(), ct);
             var cluster = Cluster.Get(system);
             return Results.Ok(new ConnectorStatus(options.Instance, Version, cluster.SelfAddress.ToString(), InstanceRole.FeatureRoles(cluster.SelfRoles),
                 [.. cluster.State.Members.Select(m => new ClusterMemberStatus(m.Address.ToString(), m.Status.ToString(), InstanceRole.FeatureRoles(m.Roles), m.AppVersion.ToString()))],
                 [.. cluster.State.Unreachable.Select(m => m.Address.ToString())], [.. ClusterEndpoints.VersionWarnings(cluster.State.Members),
-                    .. ConnectorKey.ConnectorKeyEndpoints.Warning(services.GetRequiredService<ConnectorKeyHolder>(), cluster.SelfRoles, options.Features) is { } keyWarning ? [keyWarning] : Array.Empty<string>()],
-                services.GetService<CertConnector.Adapters.Crypto.KeyPool>()?.Fill(), service)); // pre-generated keys on this instance, if a feature keeps a pool
+                    .. ConnectorKey.ConnectorKeyEndpoints.Warning(services.GetRequiredService<ConnectorKeyHolder>(), cluster.SelfRoles, options.Features) is { } keyWarning ? [keyWarning] : Array.Empty<string>(),
+                    .. CaStatusView.Warnings(cas)],
+                services.GetService<CertConnector.Adapters.Crypto.KeyPool>()?.Fill(), service, cas)); // pre-generated keys on this instance, if a feature keeps a pool
         });
 
         return app;

@@ -61,8 +61,10 @@ public static class ClusterEndpoints
         var rows = members.Select((m, i) => new ClusterMemberView(
             m.Address.ToString(), m.Status.ToString(), [.. InstanceRole.FeatureRoles(m.Roles).Order()], !unreachable.Contains(m.Address),
             m.AppVersion.ToString(), infos[i]?.Instance, infos[i]?.StartedAt, infos[i]?.Uptime,
-            m.Address.Equals(state.Leader), m.Address.Equals(cluster.SelfAddress), InstanceRole.InstanceIdOf(m), infos[i]?.ConnectorKey)).ToList();
-        return new ClusterView(cluster.SelfAddress.ToString(), state.Leader?.ToString(), rows, [.. VersionWarnings(state.Members), .. ConnectorKeyWarnings(rows, infos, ConnectorKey.ConnectorKeyEndpoints.RolesNeedingKey(features))]);
+            m.Address.Equals(state.Leader), m.Address.Equals(cluster.SelfAddress), InstanceRole.InstanceIdOf(m), infos[i]?.ConnectorKey, infos[i]?.Cas)).ToList();
+        return new ClusterView(cluster.SelfAddress.ToString(), state.Leader?.ToString(), rows, [.. VersionWarnings(state.Members),
+            .. ConnectorKeyWarnings(rows, infos, ConnectorKey.ConnectorKeyEndpoints.RolesNeedingKey(features)),
+            .. Ca.Named.CaStatusView.ClusterWarnings([.. rows.Select(r => (r.Address, (IReadOnlyCollection<string>)r.Roles, r.Cas))])]);
     }
 
     /// <summary>
@@ -158,8 +160,10 @@ public sealed record ClusterView(string Self, string? Leader, IReadOnlyList<Clus
 /// <param name="Uptime">measured by the member itself when it answered.</param>
 /// <param name="InstanceId">the ID of the member's data directory, from its cluster roles: its queue leases carry it.</param>
 /// <param name="ConnectorKey">the start of the fingerprint of the member's connector key; null when it has none or did not answer.</param>
+/// <param name="Cas">the member's configured CAs, each with whether it answered the member's last call; null when it did not answer.</param>
 public sealed record ClusterMemberView(string Address, string Status, IReadOnlyList<string> Roles, bool Reachable, string Version,
-    string? Instance, DateTimeOffset? StartedAt, TimeSpan? Uptime, bool IsLeader, bool IsSelf, string? InstanceId = null, string? ConnectorKey = null);
+    string? Instance, DateTimeOffset? StartedAt, TimeSpan? Uptime, bool IsLeader, bool IsSelf, string? InstanceId = null, string? ConnectorKey = null,
+    IReadOnlyList<NodeCa>? Cas = null);
 
 /// <summary>One feature's shard region in <c>GET /api/v1/cluster/shards</c> (<c>cluster shards</c>).</summary>
 public sealed record ShardRegionView(string Feature, string TypeName, string Role, int Shards, int Entities, IReadOnlyList<ShardRegionHolder> Regions);

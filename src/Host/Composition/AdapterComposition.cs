@@ -1,4 +1,5 @@
 using CertConnector.Host.Ca;
+using CertConnector.Host.Ca.Named;
 using CertConnector.Actors.Common;
 using CertConnector.Actors.Health;
 using CertConnector.Actors.Logging;
@@ -40,6 +41,7 @@ public static class AdapterComposition
         services.AddSingleton(sp => OpenBuiltInCa(options.Ca, data, shared, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<ICertificateAuthority>(sp => sp.GetRequiredService<BuiltInCa>());
         services.AddSingleton<ICertificateRevoker>(sp => sp.GetRequiredService<BuiltInCa>());
+        services.AddNamedCas(options); // the CAs requests are routed to by name (Connector:Cas), built by their types' factories
         services.AddCaPublishing(options.Publishing); // CRL, OCSP, publication URLs; before the actor system, so URLs are set before issuing
         // The connector key, kept beside the CA keys (and so the same on every instance); the features that need it decrypt with it.
         services.AddSingleton(sp => new ConnectorKeyHolder(sp.GetRequiredService<BuiltInCa>().OpenConnectorKey(options.ConnectorKey),

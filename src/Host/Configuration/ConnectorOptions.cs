@@ -3,6 +3,7 @@ using System.Collections.Concurrent;
 using CertConnector.Host.Admin;
 using CertConnector.Adapters.Ca.BuiltIn;
 using CertConnector.Host.Features;
+using CertConnector.Host.Ca.Named;
 
 namespace CertConnector.Host.Configuration;
 
@@ -78,6 +79,14 @@ public sealed class ConnectorOptions
 
     /// <summary>Puts the bound settings section of <paramref name="feature"/> in place of its defaults.</summary>
     internal void SetFeature(ConnectorFeature feature, object settings) => _featureSettings[feature.Settings.OptionsType] = settings;
+
+    /// <summary>
+    /// The named CAs (<c>Connector:Cas</c>), bound and checked by <see cref="ServerArguments.Bind"/>; the built-in CA alone until then.
+    /// Not bound by the configuration binder (no public setter, and not called <c>Cas</c>): its keys depend on each CA's type.
+    /// </summary>
+    public CaSettings NamedCas { get; private set; } = CaSettings.BuiltInOnly;
+
+    internal void SetNamedCas(CaSettings cas) => NamedCas = cas;
 
     /// <summary>The enabled features.</summary>
     public IEnumerable<ConnectorFeature> EnabledFeatures => Features.Where(f => f.IsEnabled(this));

@@ -1,6 +1,7 @@
 using System.Collections;
 using System.Reflection;
 using CertConnector.Actors.Common;
+using CertConnector.Host.Ca.Named;
 
 namespace CertConnector.Host.Configuration;
 
@@ -87,11 +88,13 @@ public static class ServerArguments
     /// appsettings.json), must name a setting; then the values must bind. Throws a <see cref="StartupException"/>.
     /// </summary>
     /// <param name="features">the features the program is composed of (default <see cref="Features.ConnectorFeatures.All"/>); each checks its settings.</param>
-    public static ConnectorOptions Bind(IConfiguration configuration, IReadOnlyList<Features.ConnectorFeature>? features = null)
+    /// <param name="caTypes">the CA types the program can build (default <see cref="CaTypes.All"/>): <c>Connector:Cas</c> is checked against them.</param>
+    public static ConnectorOptions Bind(IConfiguration configuration, IReadOnlyList<Features.ConnectorFeature>? features = null, IReadOnlyList<CaType>? caTypes = null)
     {
         features ??= Features.ConnectorFeatures.All;
+        caTypes ??= CaTypes.All;
         var section = configuration.GetSection(ConnectorOptions.Section);
-        CheckKeys(section, features);
+        CheckKeys(section, features, caTypes);
         var options = Bound(section, () => section.Get<ConnectorOptions>() ?? new ConnectorOptions()).WithFeatures(features);
         foreach (var feature in features)
             options.SetFeature(feature, Bound(section, () =>
@@ -108,13 +111,16 @@ public static class ServerArguments
             options.Database.ConnectionString = pg;
         options.Database.ConnectionString = DatabaseSettings.WithDefaultPoolSize(options.Database.ConnectionString);
         foreach (var feature in options.Features) feature.CheckSettings?.Invoke(options);
+        options.SetNamedCas(CaSettings.Bind(section, caTypes));
         if (!KeySpec.TryParse(options.Ca.KeySpec, out _))
             throw new StartupException($"Connector:Ca:KeySpec '{options.Ca.KeySpec}' is not supported. Supported: {string.Join(", ", KeySpec.Supported)}.");
         Ca.CaKeyStore.Check(options.Ca);
         return options;
     }
 
-    private static T Bound<T>(IConfigurationSection section, Func<T> bind)
+    /// <summary>Binds with <paramref name="bind"/>; a value that does not convert is a <see cref="StartupException"/> naming it.</summary>
+    /// <param name="section">the <c>Connector</c> section (the bad value is looked up in it).</param>
+    internal static T Bound<T>(IConfigurationSection section, Func<T> bind)
     {
         try
         {
@@ -128,7 +134,7 @@ public static class ServerArguments
     }
 
     /// <summary>Every count, size and duration setting must be above zero: a zero poll interval or batch size is never what was meant.</summary>
-    private static void CheckPositive(object options, string path)
+    internal static void CheckPositive(object options, string path)
     {
         foreach (var property in Settable(options.GetType()))
         {
@@ -157,14 +163,19 @@ public static class ServerArguments
         [(ConnectorOptions.Section, typeof(ConnectorOptions)),
          .. features.Select(f => ($"{ConnectorOptions.Section}:{f.Settings.Section}", f.Settings.OptionsType))];
 
-    private static IEnumerable<string> SettingNames(Type type, string prefix) =>
-        Settable(type).SelectMany(p => IsLeaf(p.PropertyType) ? [$"{prefix}:{p.Name}"] : SettingNames(p.PropertyType, $"{prefix}:{p.Name}"));
+    /// <summary>The setting names of an options type under <paramref name="prefix"/>, e.g. a CA type's under <c>Connector:Cas:NAME</c>.</summary>
+    public static IEnumerable<string> SettingNamesOf(Type type, string prefix) =>
+        Settable(type).SelectMany(p => IsLeaf(p.PropertyType) ? [$"{prefix}:{p.Name}"] : SettingNamesOf(p.PropertyType, $"{prefix}:{p.Name}"));
 
-    private static void CheckKeys(IConfigurationSection section, IReadOnlyList<Features.ConnectorFeature> features)
+    private static IEnumerable<string> SettingNames(Type type, string prefix) => SettingNamesOf(type, prefix);
+
+    private static void CheckKeys(IConfigurationSection section, IReadOnlyList<Features.ConnectorFeature> features, IReadOnlyList<CaType> caTypes)
     {
-        var names = SettingNames(features).ToList();
+        var names = SettingNames(features).Concat(CaSettings.SettingNames(caTypes)).ToList();
         foreach (var child in section.GetChildren())
         {
+            if (child.Key.Equals(CaSettings.Section, StringComparison.OrdinalIgnoreCase))
+                continue; // named CAs: checked against their types when bound (CaSettings.Bind)
             if (features.FirstOrDefault(f => f.Settings.Section.Equals(child.Key, StringComparison.OrdinalIgnoreCase)) is { } feature)
                 CheckKeys(child, feature.Settings.OptionsType, $"{ConnectorOptions.Section}:{feature.Settings.Section}", names);
             else
@@ -178,13 +189,14 @@ public static class ServerArguments
     }
 
     /// <summary>The key of <paramref name="child"/> must name a setting of <paramref name="type"/> (and so must every key under it).</summary>
-    private static void CheckKey(IConfigurationSection child, Type type, string path, IReadOnlyList<string> names)
+    /// <param name="what">said after the setting's name when it is unknown, e.g. which CA type was checked.</param>
+    internal static void CheckKey(IConfigurationSection child, Type type, string path, IReadOnlyList<string> names, string what = "")
     {
         var property = Settable(type).FirstOrDefault(p => p.Name.Equals(child.Key, StringComparison.OrdinalIgnoreCase));
         if (property is null)
         {
             var typed = $"{path}:{child.Key}";
-            throw StartupException.Usage($"Unknown setting '{typed}'.{NearestName.Suggestion(typed, names)}");
+            throw StartupException.Usage($"Unknown setting '{typed}'{what}.{NearestName.Suggestion(typed, names)}");
         }
         if (!IsLeaf(property.PropertyType) && !IsCollection(property.PropertyType))
             CheckKeys(child, property.PropertyType, $"{path}:{property.Name}", names);

@@ -25,7 +25,8 @@ public sealed record PkcsRequestDetails(
     bool ResultUploaded,
     int UploadCount,
     IReadOnlyList<HistoryEntry> History,
-    DateTimeOffset? ExpiresAt = null)
+    DateTimeOffset? ExpiresAt = null,
+    string? Ca = null)
 {
     /// <summary>The actor's view, with the queue's record when a standalone queue holds the request (it then names what was asked for).</summary>
     public static PkcsRequestDetails Of(RequestView view, QueuedRecord<PkcsRequest, PkcsResult>? record)
@@ -35,7 +36,7 @@ public sealed record PkcsRequestDetails(
             record?.Request.SubjectName ?? details?.Subject ?? "", record?.Request.TemplateName ?? details?.Template ?? "",
             record?.Request.KeySpec.ToString() ?? details?.Key ?? "", record?.EnqueuedAt, view.Attempts, view.NextAttemptAt, details?.Failure,
             view.SerialNumber, view.Thumbprint, view.ResultDelivered, record?.UploadCount ?? (view.ResultDelivered ? 1 : 0),
-            view.History, view.ExpiresAt);
+            view.History, view.ExpiresAt, record?.Request.Ca ?? details?.Ca);
     }
 }
 

@@ -39,7 +39,8 @@ public static class PkcsCommands
         var sid = new Option<string?>("--sid") { Description = "On-premises SID for the strong-mapping extension" };
         var validity = new Option<int?>("--validity-days") { Description = "Validity (default: the template's)" };
         var id = new Option<string?>("--request-id") { Description = "Request ID (default: a new GUID)" };
-        var command = new Command("request", "Queue a PKCS request") { subject, sans, deviceCert, key, template, sid, validity, id };
+        var ca = new Option<string?>("--ca") { Description = "The CA that issues it, by name (Connector:Cas:NAME; default: Connector:Cas:Default)" };
+        var command = new Command("request", "Queue a PKCS request") { subject, sans, deviceCert, key, template, sid, validity, id, ca };
         command.SetAction(CliApp.Call(async (parse, client, ct) =>
         {
             var file = parse.GetValue(deviceCert)!;
@@ -47,7 +48,7 @@ public static class PkcsCommands
             var bytes = await File.ReadAllBytesAsync(file.FullName, ct);
             var text = bytes.Length > 0 && bytes[0] == 0x30 ? Convert.ToBase64String(bytes) : System.Text.Encoding.ASCII.GetString(bytes);
             var body = new NewPkcsRequest(parse.GetValue(subject), parse.GetValue(sans), text, parse.GetValue(key),
-                parse.GetValue(template), parse.GetValue(sid), parse.GetValue(validity), parse.GetValue(id), null);
+                parse.GetValue(template), parse.GetValue(sid), parse.GetValue(validity), parse.GetValue(id), null, parse.GetValue(ca));
             CliApp.Print(await client.SendAsync(HttpMethod.Post, "/api/v1/pkcs/requests", body, ct));
             return 0;
         }));

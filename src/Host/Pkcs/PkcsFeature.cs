@@ -36,8 +36,8 @@ public static class PkcsFeature
         },
         Manifests = PkcsManifests.Table,
         AddServices = AddServices,
-        AddRemoteServices = (services, _) => services.AddSingleton<IPkcsService>(sp =>
-            new RemotePkcsService(sp.GetRequiredService<ServiceChannel>(), sp.GetRequiredService<IConnectorEventLog>())),
+        AddRemoteServices = (services, options) => services.AddSingleton<IPkcsService>(sp =>
+            new RemotePkcsService(sp.GetRequiredService<ServiceChannel>(), sp.GetRequiredService<IConnectorEventLog>(), options.NamedCas.Configured)),
         RemoteServiceNames = [ServiceNames.Pki],
         AddActors = (akka, options) => akka.AddPkcsFeature(options.Feature<PkcsOptions>()),
         MapEndpoints = app => app.MapPkcsEndpoints(),
@@ -57,7 +57,7 @@ public static class PkcsFeature
         services.AddSingleton<IStandaloneRequestList>(sp => sp.GetRequiredService<StandalonePkcsQueue>());
         services.AddSingleton(sp => new PkcsPorts(
             sp.GetRequiredService<IPkcsCredentialFactory>(),
-            sp.GetRequiredService<ICertificateAuthority>(),
+            sp.GetRequiredService<CertificateAuthorities>(),
             sp.GetRequiredService<IPkcsService>(),
             sp.GetRequiredService<IConnectorEventLog>(),
             pkcs));

@@ -7,7 +7,8 @@ using CertConnector.Host.Configuration;
 
 namespace CertConnector.Host.Pkcs;
 
-/// <summary>What <c>POST /api/v1/pkcs/requests</c> takes. <see cref="DeviceCertificate"/> is PEM or base64 DER.</summary>
+/// <summary>What <c>POST /api/v1/pkcs/requests</c> takes. <see cref="DeviceCertificate"/> is PEM or base64 DER; <see cref="Ca"/> names the CA
+/// that issues it (default: <c>Connector:Cas:Default</c>).</summary>
 public sealed record NewPkcsRequest(
     string? Subject,
     IReadOnlyList<string>? Sans,
@@ -17,13 +18,14 @@ public sealed record NewPkcsRequest(
     string? Sid,
     int? ValidityDays,
     string? RequestId,
-    string? CertificateType);
+    string? CertificateType,
+    string? Ca = null);
 
 /// <summary>
 /// Checks a new request completely before anything is stored, so a bad request is a 400 with the field
 /// at fault and never a half-created request that fails later.
 /// </summary>
-public sealed partial class PkcsRequestValidator(ICertificateAuthority ca, IPkcsCredentialFactory credentials, TimeProvider time, ConnectorOptions options)
+public sealed partial class PkcsRequestValidator(CertificateAuthorities cas, IPkcsCredentialFactory credentials, TimeProvider time, ConnectorOptions options)
 {
     public const string DefaultTemplate = "client-auth";
 
@@ -34,6 +36,11 @@ public sealed partial class PkcsRequestValidator(ICertificateAuthority ca, IPkcs
 
         if (!KeySpec.TryParse(input.Key ?? "rsa:2048", out var keySpec))
             return Fail($"Unsupported key spec '{input.Key}'. Supported: {string.Join(", ", KeySpec.Supported)}.", "key");
+
+        // The CA first: the templates are the chosen CA's.
+        if (cas.Find(input.Ca) is not { } routed)
+            return Fail($"Unknown CA '{input.Ca}'. Configured: {string.Join(", ", cas.All.Select(c => c.Name))}.", "ca");
+        var ca = routed.Authority;
 
         var template = string.IsNullOrWhiteSpace(input.Template) ? DefaultTemplate : input.Template.Trim();
         if (!ca.TemplateNames.Contains(template, StringComparer.OrdinalIgnoreCase))
@@ -64,7 +71,7 @@ public sealed partial class PkcsRequestValidator(ICertificateAuthority ca, IPkcs
         if (type is not ("device" or "user")) return Fail("certificateType must be 'user' or 'device'.", "certificateType");
 
         return (new PkcsRequest(input.RequestId ?? Guid.NewGuid().ToString(), input.Subject!.Trim(), sans, template, keySpec,
-            deviceCert, type, input.Sid is { Length: > 0 } ? input.Sid : null, input.ValidityDays), null);
+            deviceCert, type, input.Sid is { Length: > 0 } ? input.Sid : null, input.ValidityDays, routed.Name), null);
     }
 
     private static (PkcsRequest?, ApiError?) Fail(string message, string field) => (null, new ApiError(message, field));

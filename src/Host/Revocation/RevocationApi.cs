@@ -9,9 +9,10 @@ namespace CertConnector.Host.Revocation;
 
 /// <summary>
 /// What <c>POST /api/v1/revocation/requests</c> takes: either <see cref="Serial"/> (hex, colons allowed) or
-/// <see cref="PkcsRequestId"/> (revoke what that PKCS request produced); <see cref="Reason"/> by its RFC 5280 name.
+/// <see cref="PkcsRequestId"/> (revoke what that PKCS request produced); <see cref="Reason"/> by its RFC 5280 name; <see cref="Ca"/> the CA to
+/// revoke at (default: the CA that issued the serial, or for a PKCS request the CA that issued it).
 /// </summary>
-public sealed record NewRevocationRequest(string? Serial, string? Reason, string? PkcsRequestId = null, string? RequestId = null);
+public sealed record NewRevocationRequest(string? Serial, string? Reason, string? PkcsRequestId = null, string? RequestId = null, string? Ca = null);
 
 /// <summary>
 /// <c>GET /api/v1/revocation/requests/{id}</c>: queue status, actor state, attempts, failure, history. A revocation no standalone

@@ -19,11 +19,12 @@ public static class RevocationCommands
         var serial = new Option<string>("--serial") { Description = "The certificate's serial number (hex; colons allowed)", Required = true };
         var reason = ReasonOption();
         var id = new Option<string?>("--request-id") { Description = "Request ID (default: a new GUID)" };
-        var command = new Command("request", "Queue a revocation") { serial, reason, id };
+        var ca = new Option<string?>("--ca") { Description = "The CA to revoke at, by name (default: the CA that issued the serial)" };
+        var command = new Command("request", "Queue a revocation") { serial, reason, id, ca };
         command.SetAction(CliApp.Call(async (parse, client, ct) =>
         {
             CliApp.Print(await client.SendAsync(HttpMethod.Post, "/api/v1/revocation/requests",
-                new NewRevocationRequest(parse.GetValue(serial), parse.GetValue(reason), RequestId: parse.GetValue(id)), ct));
+                new NewRevocationRequest(parse.GetValue(serial), parse.GetValue(reason), RequestId: parse.GetValue(id), Ca: parse.GetValue(ca)), ct));
             return 0;
         }));
         return command;

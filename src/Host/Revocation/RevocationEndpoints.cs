@@ -16,9 +16,16 @@ public static class RevocationEndpoints
     {
         var revocations = app.MapGroup("/api/v1/revocation/requests");
 
-        revocations.MapPost("", async (NewRevocationRequest body, IRevocationQueue queue, IPkcsQueue pkcs,
+        revocations.MapPost("", async (NewRevocationRequest body, IRevocationQueue queue, IPkcsQueue pkcs, CertificateAuthorities cas,
             IRequiredActor<RevocationCoordinatorKey> coordinator, CancellationToken ct) =>
         {
+            string? ca = null;
+            if (!string.IsNullOrWhiteSpace(body.Ca))
+            {
+                if (cas.Find(body.Ca) is not { } named)
+                    return Results.BadRequest(new ApiError($"Unknown CA '{body.Ca}'. Configured: {string.Join(", ", cas.All.Select(c => c.Name))}.", "ca"));
+                ca = named.Name;
+            }
             if (RevocationFields.CheckReason(body.Reason, out var reason) is { } reasonError) return Results.BadRequest(reasonError);
             if (body.RequestId is { } id && !RequestIdRule.IsValid(id)) return Results.BadRequest(new ApiError(RequestIdRule.Description, "requestId"));
             string serial;
@@ -30,10 +37,11 @@ public static class RevocationEndpoints
                 if (record.Result is not { Succeeded: true, SerialNumber: { } produced })
                     return Results.Conflict(new ApiError($"PKCS request '{pkcsId}' has produced no certificate (queue status {record.Status}).", "pkcsRequestId"));
                 serial = produced;
+                ca ??= record.Request.Ca; // the CA that issued it; null for a request queued before CAs had names (the issued store knows)
             }
             else if (RevocationFields.CheckSerial(body.Serial, out serial) is { } serialError) return Results.BadRequest(serialError);
 
-            var request = new RevocationRequest(body.RequestId ?? Guid.NewGuid().ToString(), serial, reason);
+            var request = new RevocationRequest(body.RequestId ?? Guid.NewGuid().ToString(), serial, reason, Ca: ca);
             if (!await queue.EnqueueAsync(request, body.PkcsRequestId, ct))
                 return Results.Conflict(new ApiError($"A revocation with ID '{request.RequestId}' already exists.", "requestId"));
             coordinator.ActorRef.Tell(PollNow.Instance); // no need to wait for the next poll

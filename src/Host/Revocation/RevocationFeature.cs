@@ -25,8 +25,8 @@ public static class RevocationFeature
         Settings = FeatureSettings.For<RevocationOptions>("Revocation"),
         Manifests = RevocationManifests.Table,
         AddServices = AddServices,
-        AddRemoteServices = (services, _) => services.AddSingleton<IRevocationService>(sp =>
-            new RemoteRevocationService(sp.GetRequiredService<ServiceChannel>(), sp.GetRequiredService<IConnectorEventLog>())),
+        AddRemoteServices = (services, options) => services.AddSingleton<IRevocationService>(sp =>
+            new RemoteRevocationService(sp.GetRequiredService<ServiceChannel>(), sp.GetRequiredService<IConnectorEventLog>(), honourCaConfiguration: options.NamedCas.Configured)),
         RemoteServiceNames = [ServiceNames.Pki],
         AddActors = (akka, options) => akka.AddRevocationFeature(options.Feature<RevocationOptions>()),
         MapEndpoints = app => app.MapRevocationEndpoints(),
@@ -44,7 +44,8 @@ public static class RevocationFeature
         services.AddSingleton<IRevocationQueue>(sp => sp.GetRequiredService<StandaloneRevocationQueue>());
         services.AddSingleton<IStandaloneRequestList>(sp => sp.GetRequiredService<StandaloneRevocationQueue>());
         services.AddSingleton(sp => new RevocationPorts(
-            sp.GetRequiredService<ICertificateRevoker>(),
+            sp.GetRequiredService<CertificateAuthorities>(),
+            sp.GetRequiredService<IIssuingCaLookup>(),
             sp.GetRequiredService<IRevocationService>(),
             sp.GetRequiredService<IConnectorEventLog>(),
             options.Feature<RevocationOptions>()));

@@ -1,5 +1,6 @@
 using System.Globalization;
 using CertConnector.Actors.Common;
+using CertConnector.Actors.Ports;
 using CertConnector.Adapters.Crypto;
 using CertConnector.Adapters.Service.Standalone;
 using CertConnector.Actors.Scep;
@@ -13,8 +14,12 @@ public static class ScepAdminEndpoints
 {
     public static IEndpointRouteBuilder MapScepAdminEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/api/v1/scep/challenges", async (NewScepChallenge body, IScepChallengeIssuer challenges, ScepOptions options, ConnectorOptions connector, CancellationToken ct) =>
+        app.MapPost("/api/v1/scep/challenges", async (NewScepChallenge body, IScepChallengeIssuer challenges, ScepOptions options, ConnectorOptions connector,
+            CertificateAuthorities cas, CancellationToken ct) =>
         {
+            // Pinned now (the default too), so the enrollment goes where it was meant to even if the default changes before the device comes.
+            if (cas.Find(body.Ca) is not { } ca)
+                return Results.BadRequest(new ApiError($"Unknown CA '{body.Ca}'. Configured: {string.Join(", ", cas.All.Select(c => c.Name))}.", "ca"));
             if (SubjectFields.Check(body.Subject, body.Sans, connector.Admin, out var sans) is { } fieldError)
                 return Results.BadRequest(fieldError);
             var ttl = options.ChallengeTtl;
@@ -25,13 +30,13 @@ public static class ScepAdminEndpoints
             MintedChallenge minted;
             try
             {
-                minted = await challenges.MintAsync(body.Subject!.Trim(), sans, ttl, ct);
+                minted = await challenges.MintAsync(body.Subject!.Trim(), sans, ttl, ct, ca.Name);
             }
             catch (ArgumentException e) // the store re-checks subject and SANs; SubjectFields should have refused first
             {
                 return Results.BadRequest(new ApiError(e.Message, e.ParamName == "subjectName" ? "subject" : "sans"));
             }
-            return Results.Ok(new ScepChallengeMinted(minted.Challenge, minted.ExpiresAt, body.Subject.Trim(), sans.Select(s => s.ToString()).ToList()));
+            return Results.Ok(new ScepChallengeMinted(minted.Challenge, minted.ExpiresAt, body.Subject.Trim(), sans.Select(s => s.ToString()).ToList(), ca.Name));
         });
 
         app.MapGet("/api/v1/scep/challenges", async (int? limit, IScepChallengeIssuer challenges, CancellationToken ct) =>

@@ -11,11 +11,12 @@ public static class ScepCommands
         var subject = new Option<string>("--subject") { Description = "The subject DN the device's CSR must carry", Required = true };
         var sans = new Option<string[]>("--san") { Description = "SAN the CSR may carry (type:value); repeatable" };
         var ttl = new Option<string?>("--ttl") { Description = "Lifetime, e.g. 60m (default: Connector:Scep:ChallengeTtl)" };
-        var challenge = new Command("challenge", "Mint a one-time SCEP challenge bound to a subject (standalone mode)") { subject, sans, ttl };
+        var ca = new Option<string?>("--ca") { Description = "The CA the enrollment goes to, by name (default: Connector:Cas:Default)" };
+        var challenge = new Command("challenge", "Mint a one-time SCEP challenge bound to a subject (standalone mode)") { subject, sans, ttl, ca };
         challenge.SetAction(CliApp.Call(async (parse, client, ct) =>
         {
             CliApp.Print(await client.SendAsync(HttpMethod.Post, "/api/v1/scep/challenges",
-                new NewScepChallenge(parse.GetValue(subject), parse.GetValue(sans), parse.GetValue(ttl)), ct));
+                new NewScepChallenge(parse.GetValue(subject), parse.GetValue(sans), parse.GetValue(ttl), parse.GetValue(ca)), ct));
             return 0;
         }));
 

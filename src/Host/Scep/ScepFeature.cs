@@ -75,7 +75,7 @@ public static class ScepFeature
         services.AddSingleton<IScepResultNotifier>(sp => sp.GetRequiredService<StandaloneScepNotifications>());
         services.AddSingleton(sp => new ScepPorts(
             sp.GetRequiredService<IChallengeValidator>(), // remote mode registers the service's validateRequest later; the last registration wins
-            sp.GetRequiredService<ICertificateAuthority>(),
+            sp.GetRequiredService<CertificateAuthorities>(),
             sp.GetRequiredService<IScepResultNotifier>(),
             sp.GetRequiredService<IConnectorEventLog>(),
             scep,

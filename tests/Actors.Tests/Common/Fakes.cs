@@ -81,3 +81,9 @@ internal sealed class RecordingService(int hangFirst = 0, int failFirst = 0, int
         return Task.CompletedTask;
     }
 }
+
+/// <summary>A CA health probe that always says the CA answers.</summary>
+internal sealed class UpProbe : ICaHealthProbe
+{
+    public Task<CaHealth> ProbeAsync(CancellationToken cancellationToken) => Task.FromResult(new CaHealth(true, null, null));
+}

@@ -59,7 +59,7 @@ public sealed class RequestViewTests : RequestActorTestKit
         var shard = CreateTestProbe();
         var revoker = new ScriptedRevoker();
         var service = new RecordingRevocationService();
-        var ports = new RevocationPorts(revoker, service, EventLog, new RevocationOptions());
+        var ports = new RevocationPorts(CertificateAuthorities.Single(new ScriptedCa(), revoker), null, service, EventLog, new RevocationOptions());
         var entity = Sys.ActorOf(Props.Create(() => new ShardStandIn(RevocationRequestActor.Props("nope", ports), shard.Ref)));
 
         entity.Tell(new GetRequestView("nope"), TestActor);

@@ -12,7 +12,7 @@ public sealed class RevocationRequestActorTests : RequestActorTestKit
     private static readonly RevocationRequest Request = new("rv-1", "0A1B", RevocationReason.KeyCompromise);
 
     private RevocationPorts Ports(ICertificateRevoker revoker, IRevocationService service) =>
-        new(revoker, service, EventLog, new RevocationOptions { MaxAttempts = 5 });
+        new(CertificateAuthorities.Single(new ScriptedCa(), revoker), null, service, EventLog, new RevocationOptions { MaxAttempts = 5 });
 
     [Fact]
     public void CA_fails_twice_then_succeeds_two_retries_one_revocation_one_upload()

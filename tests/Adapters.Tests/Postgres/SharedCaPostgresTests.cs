@@ -116,7 +116,7 @@ public sealed class SharedCaPostgresTests : IDisposable
     }
 
     [Fact]
-    public void An_issued_store_created_by_the_previous_version_gains_template_and_renewed_by_and_keeps_its_rows()
+    public void An_issued_store_created_by_the_previous_version_gains_template_renewed_by_and_ca_and_keeps_its_rows()
     {
         // The previous version's shape, recorded as version 2.
         _db.Scalar("""
@@ -135,7 +135,8 @@ public sealed class SharedCaPostgresTests : IDisposable
 
         var old = stores[0].FindBySerial("0A")!;
         Assert.Equal(("req-old", null, null), (old.RequestId, old.Template, old.RenewedBy));
-        Assert.Equal(4, _db.Scalar("SELECT version FROM schema_versions WHERE table_name = 'issued_certificates'"));
-        Assert.Equal(2, _db.Scalar("SELECT count(*) FROM information_schema.columns WHERE table_name = 'issued_certificates' AND column_name IN ('template', 'renewed_by')"));
+        Assert.Equal(5, _db.Scalar("SELECT version FROM schema_versions WHERE table_name = 'issued_certificates'"));
+        Assert.Equal(3, _db.Scalar("SELECT count(*) FROM information_schema.columns WHERE table_name = 'issued_certificates' AND column_name IN ('template', 'renewed_by', 'ca')"));
+        Assert.Equal((true, null), stores[1].FindIssuer("0A")); // a row from before CAs had names is the built-in CA's
     }
 }

@@ -84,7 +84,7 @@ public sealed class CrlTests : IDisposable
         var reopened = RevocationTestCa.Open(_dir.Path, _time);
         Assert.NotNull(reopened.Store.FindBySerial(CertificateIds.SerialHex(certificate.SerialNumber)));
         Assert.True(reopened.CurrentCrl().Number > 41);
-        Assert.Equal(["crl_number=1", "issued_certificates=4", "revocation_generation=1"], SchemaVersions(path));
+        Assert.Equal(["crl_number=1", "issued_certificates=5", "revocation_generation=1"], SchemaVersions(path));
     }
 
     private static List<string> SchemaVersions(string path)

@@ -1,4 +1,5 @@
 using CertConnector.Host.Cli;
+using CertConnector.Host.Ca.Named;
 using CertConnector.Host.Features;
 
 namespace CertConnector.Host.Tests.Features;
@@ -12,13 +13,13 @@ public sealed class InProcessConnector : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Task<int> _run;
 
-    private InProcessConnector(IReadOnlyList<ConnectorFeature> features, IReadOnlyList<string> extraArgs)
+    private InProcessConnector(IReadOnlyList<ConnectorFeature> features, IReadOnlyList<string> extraArgs, IReadOnlyList<CaType>? caTypes)
     {
         Features = features;
         Dir = Tools.TempDir("features");
         DataDir = Path.Combine(Dir, "data");
         _run = Task.Run(() => ServerApp.RunAsync(["--data-dir", DataDir, "--admin-url", "http://127.0.0.1:0", "--scep-url", "http://127.0.0.1:0",
-            "--Connector:Pkcs:KeyPoolEnabled=false", "--Connector:Logging:Console=false", .. extraArgs], features, _stop.Token));
+            "--Connector:Pkcs:KeyPoolEnabled=false", "--Connector:Logging:Console=false", .. extraArgs], features, _stop.Token, caTypes));
     }
 
     public IReadOnlyList<ConnectorFeature> Features { get; }
@@ -27,9 +28,11 @@ public sealed class InProcessConnector : IAsyncDisposable
     public string AdminUrl => File.ReadAllText(Path.Combine(DataDir, "admin.url")).Trim();
 
     /// <param name="extraArgs">more arguments, e.g. settings of a feature of the test's.</param>
-    public static async Task<InProcessConnector> StartAsync(IReadOnlyList<ConnectorFeature> features, IReadOnlyList<string>? extraArgs = null)
+    /// <param name="caTypes">the CA types <c>Connector:Cas</c> may name (default: the program's), e.g. with one of the test's.</param>
+    public static async Task<InProcessConnector> StartAsync(IReadOnlyList<ConnectorFeature> features, IReadOnlyList<string>? extraArgs = null,
+        IReadOnlyList<CaType>? caTypes = null)
     {
-        var connector = new InProcessConnector(features, extraArgs ?? []);
+        var connector = new InProcessConnector(features, extraArgs ?? [], caTypes);
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(90);
         // Waiting for the connector to say it is ready (admin.url is written last), not a timing assertion.
         while (!File.Exists(Path.Combine(connector.DataDir, "admin.url")))

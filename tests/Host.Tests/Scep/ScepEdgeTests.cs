@@ -74,7 +74,9 @@ public sealed class ScepRenewalWindowTests
         const string subject = "CN=renews-too-early";
         var key = ScepHttpClient.NewKey();
         var minted = process.Cli("scep", "challenge", "--subject", subject).Json;
-        Assert.Equal(["challenge", "expiresAt", "subject", "sans"], minted.EnumerateObject().Select(p => p.Name)); // the wire shape scripts read
+        // The wire shape scripts read; "ca" (the CA the enrollment goes to) was added last.
+        Assert.Equal(["challenge", "expiresAt", "subject", "sans", "ca"], minted.EnumerateObject().Select(p => p.Name));
+        Assert.Equal("builtin", minted.GetProperty("ca").GetString());
         var challenge = minted.GetProperty("challenge").GetString();
         var existing = (await http.EnrollAsync(key, ScepClient.SelfSigned(key, subject), ScepClient.CreateCsr(key, subject, challenge))).Certificates[0];
 

@@ -18,7 +18,8 @@ public sealed record IssuedCertificateRecord(
     string? RevocationReason = null,
     string? SupersededBy = null,
     string? Template = null,
-    string? RenewedBy = null)
+    string? RenewedBy = null,
+    string? Ca = null)
 {
     public const string Issued = "issued";
     public const string Revoked = "revoked";
@@ -34,11 +35,16 @@ public enum RevocationOutcome { Revoked, AlreadyRevoked, NotFound }
 /// </summary>
 public sealed class IssuedCertificateStore
 {
-    private const string Columns = "serial, subject, request_id, feature, status, not_before, not_after, thumbprint, der, revoked_at, revocation_reason, superseded_by, template, renewed_by";
+    private const string Columns = "serial, subject, request_id, feature, status, not_before, not_after, thumbprint, der, revoked_at, revocation_reason, superseded_by, template, renewed_by, ca";
+
+    /// <summary>The built-in CA's own rows: the ones it issued (NULL <c>ca</c>, as every row written before version 5 is).</summary>
+    private const string BuiltIn = "ca IS NULL";
 
     /// <summary>
     /// Newest shape; version 2 added <c>superseded_by</c> (NULL: current); version 3 <c>template</c> (NULL: issued by a version that
-    /// did not record it); version 4 <c>renewed_by</c>, the serial of the certificate a renewal replaced this one with (NULL: not renewed).
+    /// did not record it); version 4 <c>renewed_by</c>, the serial of the certificate a renewal replaced this one with (NULL: not renewed);
+    /// version 5 <c>ca</c>, the name of the configured CA that issued it when that is not the built-in CA (NULL: the built-in CA, so every
+    /// older row stays the built-in CA's). Revocation routes by it; the built-in CA's CRL, OCSP, renewals and revocations see only its own rows.
     /// </summary>
     private static readonly StandaloneTable Table = new("issued_certificates", """
         CREATE TABLE IF NOT EXISTS issued_certificates (
@@ -55,11 +61,13 @@ public sealed class IssuedCertificateStore
             revocation_reason TEXT NULL,
             superseded_by TEXT NULL,
             template TEXT NULL,
-            renewed_by TEXT NULL);
+            renewed_by TEXT NULL,
+            ca TEXT NULL);
         CREATE INDEX IF NOT EXISTS ix_issued_certificates_request_id ON issued_certificates (request_id);
         """, [StandaloneTable.AddColumn("issued_certificates", "superseded_by", "TEXT NULL"),
             StandaloneTable.AddColumn("issued_certificates", "template", "TEXT NULL"),
-            StandaloneTable.AddColumn("issued_certificates", "renewed_by", "TEXT NULL")]);
+            StandaloneTable.AddColumn("issued_certificates", "renewed_by", "TEXT NULL"),
+            StandaloneTable.AddColumn("issued_certificates", "ca", "TEXT NULL")]);
 
     /// <summary>
     /// One counter raised in the same transaction as every revocation. Instances sharing the database compare it with
@@ -113,7 +121,7 @@ public sealed class IssuedCertificateStore
                 claim.Transaction = transaction;
                 claim.CommandText = """
                     UPDATE issued_certificates SET renewed_by = @serial
-                    WHERE serial = @renews AND status = 'issued' AND superseded_by IS NULL AND renewed_by IS NULL
+                    WHERE serial = @renews AND status = 'issued' AND superseded_by IS NULL AND renewed_by IS NULL AND ca IS NULL
                     """;
                 IssuedDatabase.Add(claim, "@serial", Normalize(record.SerialNumber));
                 IssuedDatabase.Add(claim, "@renews", Normalize(renews));
@@ -121,7 +129,7 @@ public sealed class IssuedCertificateStore
             }
             await using var command = connection.CreateCommand();
             command.Transaction = transaction;
-            command.CommandText = $"INSERT INTO issued_certificates ({Columns}) VALUES (@serial, @subject, @request_id, @feature, @status, @not_before, @not_after, @thumbprint, @der, @revoked_at, @reason, @superseded_by, @template, @renewed_by)";
+            command.CommandText = $"INSERT INTO issued_certificates ({Columns}) VALUES (@serial, @subject, @request_id, @feature, @status, @not_before, @not_after, @thumbprint, @der, @revoked_at, @reason, @superseded_by, @template, @renewed_by, @ca)";
             IssuedDatabase.Add(command, "@serial", Normalize(record.SerialNumber));
             IssuedDatabase.Add(command, "@subject", record.Subject);
             IssuedDatabase.Add(command, "@request_id", record.RequestId);
@@ -136,6 +144,7 @@ public sealed class IssuedCertificateStore
             IssuedDatabase.Add(command, "@superseded_by", record.SupersededBy);
             IssuedDatabase.Add(command, "@template", record.Template);
             IssuedDatabase.Add(command, "@renewed_by", record.RenewedBy);
+            IssuedDatabase.Add(command, "@ca", record.Ca);
             await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
 
             await using var supersede = connection.CreateCommand();
@@ -153,26 +162,30 @@ public sealed class IssuedCertificateStore
 
     /// <summary>Certificates replaced by a later one for the same request, oldest first: still valid until revoked.</summary>
     public IReadOnlyList<IssuedCertificateRecord> ListSuperseded() =>
-        Query("WHERE superseded_by IS NOT NULL AND status = @p ORDER BY rowid", IssuedCertificateRecord.Issued);
+        Query($"WHERE superseded_by IS NOT NULL AND status = @p AND {BuiltIn} ORDER BY rowid", IssuedCertificateRecord.Issued);
 
     /// <summary>Every certificate issued for the request, current and superseded, oldest first.</summary>
     public IReadOnlyList<IssuedCertificateRecord> ListByRequestId(string requestId) =>
         Query("WHERE request_id = @p ORDER BY rowid", requestId);
 
-    /// <summary>Accepts the serial in any common hex form (colons, lower case, leading zeros).</summary>
+    /// <summary>A certificate the built-in CA issued. Accepts the serial in any common hex form (colons, lower case, leading zeros).</summary>
     public IssuedCertificateRecord? FindBySerial(string serialNumber) =>
-        Query("WHERE serial = @p LIMIT 1", Normalize(serialNumber)).FirstOrDefault();
+        Query($"WHERE serial = @p AND {BuiltIn} LIMIT 1", Normalize(serialNumber)).FirstOrDefault();
 
-    /// <summary>The current (not superseded) certificate issued for the request, if any.</summary>
+    /// <summary>Whether any CA's row has the serial, and which CA issued it (null: the built-in CA).</summary>
+    public (bool Found, string? Ca) FindIssuer(string serialNumber) =>
+        Query("WHERE serial = @p LIMIT 1", Normalize(serialNumber)).FirstOrDefault() is { } record ? (true, record.Ca) : (false, null);
+
+    /// <summary>The current (not superseded) certificate the built-in CA issued for the request, if any.</summary>
     public IssuedCertificateRecord? FindByRequestId(string requestId) =>
-        Query("WHERE request_id = @p AND superseded_by IS NULL ORDER BY rowid DESC LIMIT 1", requestId).FirstOrDefault();
+        Query($"WHERE request_id = @p AND superseded_by IS NULL AND {BuiltIn} ORDER BY rowid DESC LIMIT 1", requestId).FirstOrDefault();
 
     /// <summary>Newest first.</summary>
     public IReadOnlyList<IssuedCertificateRecord> List(int limit) =>
         Query("ORDER BY rowid DESC LIMIT @p", Math.Max(0, limit));
 
     public IReadOnlyList<IssuedCertificateRecord> ListRevoked() =>
-        Query("WHERE status = @p ORDER BY revoked_at", IssuedCertificateRecord.Revoked);
+        Query($"WHERE status = @p AND {BuiltIn} ORDER BY revoked_at", IssuedCertificateRecord.Revoked);
 
     public RevocationOutcome Revoke(string serialNumber, string reason, DateTimeOffset at)
     {
@@ -181,7 +194,7 @@ public sealed class IssuedCertificateStore
         {
             using var command = connection.CreateCommand();
             command.Transaction = transaction;
-            command.CommandText = "UPDATE issued_certificates SET status = 'revoked', revoked_at = @at, revocation_reason = @reason WHERE serial = @serial AND status = 'issued'";
+            command.CommandText = $"UPDATE issued_certificates SET status = 'revoked', revoked_at = @at, revocation_reason = @reason WHERE serial = @serial AND status = 'issued' AND {BuiltIn}";
             IssuedDatabase.Add(command, "@serial", Normalize(serialNumber));
             IssuedDatabase.Add(command, "@at", StandaloneDatabase.FormatTime(at));
             IssuedDatabase.Add(command, "@reason", reason);
@@ -215,7 +228,8 @@ public sealed class IssuedCertificateStore
                 reader.IsDBNull(10) ? null : reader.GetString(10),
                 reader.IsDBNull(11) ? null : reader.GetString(11),
                 reader.IsDBNull(12) ? null : reader.GetString(12),
-                reader.IsDBNull(13) ? null : reader.GetString(13)));
+                reader.IsDBNull(13) ? null : reader.GetString(13),
+                reader.IsDBNull(14) ? null : reader.GetString(14)));
         }
         return result;
     }

@@ -5,17 +5,19 @@ using CertConnector.Actors.Ports;
 namespace CertConnector.Adapters.Service.Remote;
 
 /// <summary>
-/// <see cref="IPkcsService"/> over the service's downloadPkcsRequests / uploadPkcsResults (docs/DESIGN.md §8). A request the
+/// <see cref="IPkcsService"/> over the service's downloadPkcsRequests / uploadPkcsResults (docs/DESIGN.md §8). The service's
+/// <c>caConfiguration</c> names the CA (<c>Connector:Cas:NAME</c>); a name this instance does not have fails the request (UnknownCa). A request the
 /// connector cannot take (unknown key algorithm, device certificate not base64) is answered at once with a failure
 /// result (<see cref="PkiRequestCalls"/>).
 /// </summary>
-public sealed class RemotePkcsService(ServiceChannel channel, IConnectorEventLog log) : IPkcsService
+/// <param name="honourCaConfiguration">false: the service's <c>caConfiguration</c> is ignored (no CA is named in the settings), every request goes to the default CA.</param>
+public sealed class RemotePkcsService(ServiceChannel channel, IConnectorEventLog log, bool honourCaConfiguration = true) : IPkcsService
 {
     public const string Base = PkiRequestCalls.Base;
 
     public Task<IReadOnlyList<PkcsRequest>> DownloadPkcsRequestsAsync(int maxRequests, CancellationToken cancellationToken) =>
         channel.DownloadAsync<PkcsRequestDto, PkcsRequest>("downloadPkcsRequests", ConnectorEvents.PkcsDownloadFailure, maxRequests,
-            dto => dto.RequestId, dto => dto.ToRequest(),
+            dto => dto.RequestId, dto => dto.ToRequest(honourCaConfiguration),
             new(log, ConnectorEvents.PkcsRequestFailure, "PKCS", (refused, ct) => UploadPkcsResultsAsync(
                 [.. refused.Select(r => new PkcsResult(r.RequestId, false, r.ErrorCode, r.Reason))], ct)),
             cancellationToken);
@@ -43,7 +45,7 @@ public sealed class RemotePkcsService(ServiceChannel channel, IConnectorEventLog
         string? CaConfiguration, string? KeyAlgorithm, int? KeySize, string? Curve, int? ValidityDays, string? KeyUsage,
         List<string>? ExtendedKeyUsages, string? OnPremisesSid, string? DeviceCertificate)
     {
-        public PkcsRequest ToRequest()
+        public PkcsRequest ToRequest(bool honourCaConfiguration)
         {
             if (string.IsNullOrWhiteSpace(SubjectName)) throw new FormatException("subjectName is empty.");
             if (string.IsNullOrWhiteSpace(TemplateName)) throw new FormatException("templateName is empty.");
@@ -59,7 +61,8 @@ public sealed class RemotePkcsService(ServiceChannel channel, IConnectorEventLog
                 sans.Add(SubjectAltName.TryParse($"{san.Type}:{san.Value}", out var parsed) ? parsed!
                     : throw new FormatException($"subject alternative name '{san.Type}:{san.Value}' is not one of {string.Join(", ", SubjectAltName.SupportedTypes)}."));
             return new PkcsRequest(RequestId, SubjectName, sans, TemplateName, KeySpec.Parse(keySpec), Convert.FromBase64String(DeviceCertificate),
-                CertificateType ?? "device", OnPremisesSid, ValidityDays);
+                CertificateType ?? "device", OnPremisesSid, ValidityDays,
+                !honourCaConfiguration || string.IsNullOrWhiteSpace(CaConfiguration) ? null : CaConfiguration.Trim());
         }
     }
 }

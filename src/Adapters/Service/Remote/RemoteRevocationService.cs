@@ -11,11 +11,12 @@ namespace CertConnector.Adapters.Service.Remote;
 /// revocation API fixes numeric error codes (4000–4099 final), so the refusal code is its generic final error, 4000, where the
 /// other features answer <c>BadRequest</c>.
 /// </summary>
-public sealed class RemoteRevocationService(ServiceChannel channel, IConnectorEventLog log, string? issuerName = null) : IRevocationService
+/// <param name="honourCaConfiguration">false: the service's <c>caConfiguration</c> is ignored (no CA is named in the settings); a revocation goes to the CA that issued the serial.</param>
+public sealed class RemoteRevocationService(ServiceChannel channel, IConnectorEventLog log, string? issuerName = null, bool honourCaConfiguration = true) : IRevocationService
 {
     public Task<IReadOnlyList<RevocationRequest>> DownloadRevocationRequestsAsync(int maxRequests, CancellationToken cancellationToken) =>
         channel.DownloadAsync<RevocationRequestDto, RevocationRequest>("downloadRevocationRequests", ConnectorEvents.RevokeDownloadFailure, maxRequests,
-            dto => dto.RequestContext, dto => dto.ToRequest(),
+            dto => dto.RequestContext, dto => dto.ToRequest(honourCaConfiguration),
             new(log, ConnectorEvents.RevokeRequestFailure, "Revocation", (refused, ct) => UploadRevocationResultsAsync(
                 [.. refused.Select(r => new RevocationRequestResult(r.RequestId, false, r.ErrorCode, r.Reason))], ct))
             {
@@ -30,11 +31,12 @@ public sealed class RemoteRevocationService(ServiceChannel channel, IConnectorEv
 
     private sealed record RevocationRequestDto(string RequestContext, string? SerialNumber, string? IssuerName, string? CaConfiguration, JsonElement? Reason)
     {
-        public RevocationRequest ToRequest()
+        public RevocationRequest ToRequest(bool honourCaConfiguration)
         {
             if (string.IsNullOrWhiteSpace(SerialNumber)) throw new FormatException("serialNumber is empty.");
             if (ReasonOf(Reason) is not { } reason) throw new FormatException($"reason '{Reason}' is not a revocation reason.");
-            return new RevocationRequest(RequestContext, SerialNumber, reason, IssuerName);
+            return new RevocationRequest(RequestContext, SerialNumber, reason, IssuerName,
+                !honourCaConfiguration || string.IsNullOrWhiteSpace(CaConfiguration) ? null : CaConfiguration.Trim());
         }
     }
 

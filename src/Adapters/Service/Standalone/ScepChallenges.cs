@@ -21,13 +21,16 @@ public sealed record ScepChallengeRecord(
     DateTimeOffset ExpiresAt,
     string? UsedByTransactionId,
     DateTimeOffset? UsedAt,
-    string? UsedByPublicKeySha256 = null);
+    string? UsedByPublicKeySha256 = null,
+    string? Ca = null);
 
 /// <summary>The standalone SCEP challenges as the admin API uses them (the SCEP edge uses <see cref="IChallengeValidator"/>).</summary>
 public interface IScepChallengeIssuer
 {
     /// <summary>A malformed subject or SAN is an <see cref="ArgumentException"/> whose message says what is wrong.</summary>
-    Task<MintedChallenge> MintAsync(string subjectName, IReadOnlyList<SubjectAltName> sans, TimeSpan ttl, CancellationToken cancellationToken = default);
+    /// <param name="ca">the CA the enrollment goes to; null: the default CA.</param>
+    Task<MintedChallenge> MintAsync(string subjectName, IReadOnlyList<SubjectAltName> sans, TimeSpan ttl, CancellationToken cancellationToken = default,
+        string? ca = null);
 
     Task<IReadOnlyList<ScepChallengeRecord>> ListChallengesAsync(int limit, CancellationToken cancellationToken = default);
 }
@@ -58,10 +61,12 @@ public sealed class StandaloneScepChallenges : IChallengeValidator, IScepChallen
             expires_at          TEXT NOT NULL,
             used_by_transaction TEXT,
             used_at             TEXT,
-            used_by_key_hash    TEXT
+            used_by_key_hash    TEXT,
+            ca                  TEXT
         );
         CREATE INDEX IF NOT EXISTS ix_scep_challenges_created ON scep_challenges (created_at);
-        """, [StandaloneTable.AddColumn("scep_challenges", "used_by_key_hash", "TEXT")]);
+        """, [StandaloneTable.AddColumn("scep_challenges", "used_by_key_hash", "TEXT"),
+            StandaloneTable.AddColumn("scep_challenges", "ca", "TEXT")]); // 3: the CA its enrollment goes to (NULL: the default CA)
 
     private static readonly JsonSerializerOptions SanJson = new(JsonSerializerDefaults.Web);
 
@@ -83,7 +88,7 @@ public sealed class StandaloneScepChallenges : IChallengeValidator, IScepChallen
     /// A malformed subject or SAN is an <see cref="ArgumentException"/> whose message says what is wrong.
     /// </summary>
     public Task<MintedChallenge> MintAsync(string subjectName, IReadOnlyList<SubjectAltName> sans, TimeSpan ttl,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default, string? ca = null)
     {
         ArgumentNullException.ThrowIfNull(sans);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(ttl, TimeSpan.Zero);
@@ -97,10 +102,10 @@ public sealed class StandaloneScepChallenges : IChallengeValidator, IScepChallen
         return _store.RunAsync(async connection =>
         {
             await using var insert = StandaloneStore.Command(connection, null, """
-                INSERT INTO scep_challenges (challenge_hash, subject_name, subject_alt_names, created_at, expires_at)
-                VALUES (@hash, @subject, @sans, @now, @expires)
+                INSERT INTO scep_challenges (challenge_hash, subject_name, subject_alt_names, created_at, expires_at, ca)
+                VALUES (@hash, @subject, @sans, @now, @expires, @ca)
                 """,
-                ("@hash", Hash(challenge)), ("@subject", subjectName.Trim()),
+                ("@hash", Hash(challenge)), ("@subject", subjectName.Trim()), ("@ca", ca),
                 ("@sans", JsonSerializer.Serialize(normalizedSans, SanJson)),
                 ("@now", StandaloneDatabase.FormatTime(now)), ("@expires", StandaloneDatabase.FormatTime(expiresAt)));
             await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
@@ -132,9 +137,10 @@ public sealed class StandaloneScepChallenges : IChallengeValidator, IScepChallen
         return await _store.InWriteTransactionAsync(async (connection, transaction) =>
         {
             string boundSubject, boundSansJson, usedBy, usedByKey;
+            string? boundCa;
             DateTimeOffset expiresAt;
             await using (var select = StandaloneStore.Command(connection, transaction,
-                "SELECT subject_name, subject_alt_names, expires_at, used_by_transaction, used_by_key_hash FROM scep_challenges WHERE challenge_hash = @hash",
+                "SELECT subject_name, subject_alt_names, expires_at, used_by_transaction, used_by_key_hash, ca FROM scep_challenges WHERE challenge_hash = @hash",
                 ("@hash", hash)))
             await using (var reader = await select.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
             {
@@ -145,7 +151,9 @@ public sealed class StandaloneScepChallenges : IChallengeValidator, IScepChallen
                 expiresAt = StandaloneDatabase.ParseTime(reader.GetString(2));
                 usedBy = reader.IsDBNull(3) ? "" : reader.GetString(3);
                 usedByKey = reader.IsDBNull(4) ? "" : reader.GetString(4);
+                boundCa = StandaloneStore.NullableString(reader, 5);
             }
+            var success = ChallengeVerdict.Success with { Ca = boundCa };
 
             var retransmission = usedBy.Length > 0 && usedBy == request.TransactionId && usedByKey == requested.KeyHash;
             if (usedBy.Length > 0 && !retransmission)
@@ -159,7 +167,7 @@ public sealed class StandaloneScepChallenges : IChallengeValidator, IScepChallen
             var mismatch = SubjectMismatch(requested.Subject, boundSubject)
                 ?? SanMismatch(requested, JsonSerializer.Deserialize<List<SubjectAltName>>(boundSansJson, SanJson) ?? []);
             if (mismatch is not null) return mismatch;
-            if (retransmission) return ChallengeVerdict.Success;
+            if (retransmission) return success;
 
             await using var mark = StandaloneStore.Command(connection, transaction,
                 """
@@ -169,7 +177,7 @@ public sealed class StandaloneScepChallenges : IChallengeValidator, IScepChallen
                 ("@tx", request.TransactionId), ("@key", requested.KeyHash), ("@now", StandaloneDatabase.FormatTime(now)), ("@hash", hash));
             // BEGIN IMMEDIATE already serializes writers; this only guards against a row changed behind our back.
             return await mark.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1
-                ? ChallengeVerdict.Success
+                ? success
                 : ChallengeVerdict.Denied("ChallengeAlreadyUsed", "The challenge password was used by another enrollment at the same moment.");
         }, cancellationToken).ConfigureAwait(false);
     }
@@ -181,7 +189,7 @@ public sealed class StandaloneScepChallenges : IChallengeValidator, IScepChallen
         return _store.RunAsync<IReadOnlyList<ScepChallengeRecord>>(async connection =>
         {
             await using var command = StandaloneStore.Command(connection, null, """
-                SELECT challenge_hash, subject_name, subject_alt_names, created_at, expires_at, used_by_transaction, used_at, used_by_key_hash
+                SELECT challenge_hash, subject_name, subject_alt_names, created_at, expires_at, used_by_transaction, used_at, used_by_key_hash, ca
                 FROM scep_challenges ORDER BY created_at DESC, rowid DESC LIMIT @limit
                 """, ("@limit", limit));
             await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
@@ -195,7 +203,8 @@ public sealed class StandaloneScepChallenges : IChallengeValidator, IScepChallen
                     StandaloneDatabase.ParseTime(reader.GetString(4)),
                     StandaloneStore.NullableString(reader, 5),
                     StandaloneStore.NullableTime(reader, 6),
-                    StandaloneStore.NullableString(reader, 7)));
+                    StandaloneStore.NullableString(reader, 7),
+                    StandaloneStore.NullableString(reader, 8)));
             return records;
         }, cancellationToken);
     }

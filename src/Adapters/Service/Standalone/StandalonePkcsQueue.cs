@@ -25,6 +25,7 @@ public sealed class StandalonePkcsQueue(StandaloneDatabase database, TimeSpan le
         [
             ("subject_name", "TEXT NOT NULL"), ("subject_alt_names", "TEXT NOT NULL"), ("template_name", "TEXT NOT NULL"), ("key_spec", "TEXT NOT NULL"),
             ("device_certificate", "BLOB NOT NULL"), ("certificate_type", "TEXT NOT NULL"), ("on_premises_sid", "TEXT"), ("validity_days", "INTEGER"),
+            ("ca", "TEXT"),
         ],
         "pkcs_results",
         [
@@ -35,6 +36,7 @@ public sealed class StandalonePkcsQueue(StandaloneDatabase database, TimeSpan le
         requestMigrations:
         [
             StandaloneTable.AddColumn("pkcs_requests", "leased_by", "TEXT"), // 2: who holds a lease
+            StandaloneTable.AddColumn("pkcs_requests", "ca", "TEXT"), // 3: the CA it goes to (NULL: queued before CAs had names, the default CA)
         ]), IPkcsService, IPkcsQueue
 {
     private static readonly JsonSerializerOptions SanJson = new(JsonSerializerDefaults.Web);
@@ -64,7 +66,7 @@ public sealed class StandalonePkcsQueue(StandaloneDatabase database, TimeSpan le
     protected override object?[] RequestValues(PkcsRequest r) =>
     [
         r.SubjectName, JsonSerializer.Serialize(r.SubjectAlternativeNames ?? [], SanJson), r.TemplateName, r.KeySpec.ToString(), r.DeviceCertificate,
-        r.CertificateType ?? "device", r.OnPremisesSid, r.ValidityDays,
+        r.CertificateType ?? "device", r.OnPremisesSid, r.ValidityDays, r.Ca,
     ];
 
     protected override object?[] ResultValues(PkcsResult r) =>
@@ -82,7 +84,8 @@ public sealed class StandalonePkcsQueue(StandaloneDatabase database, TimeSpan le
         DeviceCertificate: (byte[])reader.GetValue(5),
         CertificateType: reader.GetString(6),
         OnPremisesSid: StandaloneStore.NullableString(reader, 7),
-        ValidityDays: StandaloneStore.NullableInt(reader, 8));
+        ValidityDays: StandaloneStore.NullableInt(reader, 8),
+        Ca: StandaloneStore.NullableString(reader, 9));
 
     protected override PkcsResult ReadResult(string requestId, bool succeeded, string? errorCode, string? errorMessage, DbDataReader reader, int first) => new(
         requestId, succeeded, errorCode, errorMessage,

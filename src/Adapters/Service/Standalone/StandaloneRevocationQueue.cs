@@ -24,8 +24,12 @@ public interface IRevocationQueue
 public sealed class StandaloneRevocationQueue(StandaloneDatabase database, TimeSpan leaseDuration, string instanceId, TimeProvider? timeProvider = null)
     : StandaloneLeasedQueue<QueuedRevocation, RevocationRequestResult>(database, leaseDuration, instanceId, timeProvider,
         "revocation_requests",
-        [("serial_number", "TEXT NOT NULL"), ("reason", "TEXT NOT NULL"), ("issuer_name", "TEXT"), ("pkcs_request_id", "TEXT")],
-        "revocation_results", []), IRevocationService, IRevocationQueue
+        [("serial_number", "TEXT NOT NULL"), ("reason", "TEXT NOT NULL"), ("issuer_name", "TEXT"), ("pkcs_request_id", "TEXT"), ("ca", "TEXT")],
+        "revocation_results", [],
+        requestMigrations:
+        [
+            StandaloneTable.AddColumn("revocation_requests", "ca", "TEXT"), // 2: the CA it names (NULL: the CA that issued the serial)
+        ]), IRevocationService, IRevocationQueue
 {
     public override string Feature => "revocation";
 
@@ -51,16 +55,18 @@ public sealed class StandaloneRevocationQueue(StandaloneDatabase database, TimeS
     protected override (bool Succeeded, string? ErrorCode, string? ErrorMessage) OutcomeOf(RevocationRequestResult r) => (r.Succeeded, r.ErrorCode, r.ErrorMessage);
 
     protected override object?[] RequestValues(QueuedRevocation q) =>
-        [q.Revocation.SerialNumber, q.Revocation.Reason.ToString(), q.Revocation.IssuerName, q.PkcsRequestId];
+        [q.Revocation.SerialNumber, q.Revocation.Reason.ToString(), q.Revocation.IssuerName, q.PkcsRequestId, q.Revocation.Ca];
 
     protected override object?[] ResultValues(RevocationRequestResult result) => [];
 
     protected override QueuedRevocation ReadRequest(DbDataReader reader) => new(
-        new RevocationRequest(reader.GetString(0), reader.GetString(1), Enum.Parse<RevocationReason>(reader.GetString(2)), StandaloneStore.NullableString(reader, 3)),
+        new RevocationRequest(reader.GetString(0), reader.GetString(1), Enum.Parse<RevocationReason>(reader.GetString(2)), StandaloneStore.NullableString(reader, 3),
+            StandaloneStore.NullableString(reader, 5)),
         StandaloneStore.NullableString(reader, 4));
 
     protected override RevocationRequestResult ReadResult(string requestId, bool succeeded, string? errorCode, string? errorMessage, DbDataReader reader, int first) =>
         new(requestId, succeeded, errorCode, errorMessage);
 
-    protected override string Describe(QueuedRevocation q) => $"serial {q.Revocation.SerialNumber} ({q.Revocation.Reason})";
+    protected override string Describe(QueuedRevocation q) =>
+        $"serial {q.Revocation.SerialNumber} ({q.Revocation.Reason}){(q.Revocation.Ca is { } ca ? $" at CA {ca}" : "")}";
 }

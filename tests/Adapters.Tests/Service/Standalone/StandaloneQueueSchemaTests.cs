@@ -96,7 +96,8 @@ public sealed class StandaloneQueueSchemaTests : IDisposable
         await command.ExecuteNonQueryAsync();
     }
 
-    /// <summary>Everything SQLite knows of a table's shape: columns (type, not null, default, key), indexes (columns, partial), foreign keys.</summary>
+    /// <summary>Everything SQLite knows of a table's shape: columns (type, not null, default, key), indexes (columns, partial), foreign keys.
+    /// Columns by name: a column a migration added comes last, one a new table has stands where its DDL puts it.</summary>
     private static async Task<List<string>> ShapeAsync(string path, string table)
     {
         await using var connection = new SqliteConnection($"Data Source={path};Pooling=False");
@@ -110,7 +111,7 @@ public sealed class StandaloneQueueSchemaTests : IDisposable
             while (await reader.ReadAsync())
                 shape.Add(string.Join("|", Enumerable.Range(0, reader.FieldCount).Select(i => reader.IsDBNull(i) ? "null" : reader.GetValue(i).ToString())));
         }
-        await Read($"SELECT cid, name, type, \"notnull\", dflt_value, pk FROM pragma_table_info('{table}') ORDER BY cid");
+        await Read($"SELECT name, type, \"notnull\", dflt_value, pk FROM pragma_table_info('{table}') ORDER BY name");
         await Read($"SELECT l.name, l.\"unique\", l.partial, group_concat(i.name) FROM pragma_index_list('{table}') l, pragma_index_info(l.name) i GROUP BY l.name ORDER BY l.name");
         await Read($"SELECT \"table\", \"from\", \"to\" FROM pragma_foreign_key_list('{table}')");
         await Read($"SELECT version FROM schema_versions WHERE table_name = '{table}'");
@@ -118,12 +119,14 @@ public sealed class StandaloneQueueSchemaTests : IDisposable
     }
 
     [Fact]
-    public async Task A_new_database_gets_the_columns_indexes_and_versions_the_old_queues_declared()
+    public async Task A_new_database_gets_the_columns_indexes_and_versions_the_old_queues_declared_and_their_migrations_reach()
     {
         await ExecuteAsync(PathOf("old.db"), OldSchema);
-        var database = Database("new.db");
-        await new StandalonePkcsQueue(database, TimeSpan.FromMinutes(5), "me", _clock).InitializeAsync();
-        await new StandaloneRevocationQueue(database, TimeSpan.FromMinutes(5), "me", _clock).InitializeAsync();
+        foreach (var database in new[] { Database("old.db"), Database("new.db") })
+        {
+            await new StandalonePkcsQueue(database, TimeSpan.FromMinutes(5), "me", _clock).InitializeAsync();
+            await new StandaloneRevocationQueue(database, TimeSpan.FromMinutes(5), "me", _clock).InitializeAsync();
+        }
 
         foreach (var table in Tables)
         {
@@ -166,13 +169,15 @@ public sealed class StandaloneQueueSchemaTests : IDisposable
         Assert.Equal([new SubjectAltName("dns", "q.example.com")], queued.SubjectAlternativeNames);
 
         var leased = Assert.Single(await revocation.DownloadRevocationRequestsAsync(10, default));
-        Assert.Equal(new RevocationRequest("v-leased", "0A0B", RevocationReason.KeyCompromise, "CN=CA"), leased);
+        Assert.Equal(new RevocationRequest("v-leased", "0A0B", RevocationReason.KeyCompromise, "CN=CA"), leased); // names no CA: the issuing CA's
+        Assert.Null(queued.Ca); // queued before CAs had names: the default CA
         await revocation.UploadRevocationResultsAsync([new RevocationRequestResult("v-leased", true, "4005", "already revoked")], default);
         var revoked = (await revocation.GetAsync("v-leased"))!;
         Assert.Equal((QueueStatus.Completed, "p-done", 2, "4005"), (revoked.Status, revoked.Request.PkcsRequestId, revoked.DeliveryCount, revoked.Result!.ErrorCode));
 
-        // The versions stay what the old code recorded: no step runs again, none is skipped later.
-        foreach (var table in Tables) Assert.Equal((await ShapeAsync(PathOf("standalone.db"), table)).Last(), table == "pkcs_requests" ? "2" : "1");
+        // Each versioned step ran once: the CA column (pkcs_requests 3, revocation_requests 2), nothing else.
+        foreach (var table in Tables)
+            Assert.Equal((await ShapeAsync(PathOf("standalone.db"), table)).Last(), table switch { "pkcs_requests" => "3", "revocation_requests" => "2", _ => "1" });
     }
 
     public void Dispose()

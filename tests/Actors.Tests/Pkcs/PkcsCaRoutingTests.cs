@@ -1,0 +1,76 @@
+using Akka.Actor;
+using CertConnector.Actors.Common;
+using CertConnector.Actors.Logging;
+using CertConnector.Actors.Pkcs;
+using CertConnector.Actors.Ports;
+
+namespace CertConnector.Actors.Tests.Pkcs;
+
+/// <summary>
+/// A request goes to the CA it names, and the name is journaled: a request naming none is pinned to the default when it is downloaded,
+/// so a later default (another instance, a restart with other settings) does not move it. An unknown name fails it for good, once.
+/// </summary>
+public sealed class PkcsCaRoutingTests : RequestActorTestKit
+{
+    private readonly ScriptedCa _builtIn = new();
+    private readonly ScriptedCa _corp = new();
+
+    private CertificateAuthorities Cas(string defaultName = "builtin") => new(
+    [
+        new NamedCa("builtin", NamedCa.BuiltInType, _builtIn, null, new UpProbe()),
+        new NamedCa("corp", "scep", _corp, null, new UpProbe()),
+    ], defaultName);
+
+    private PkcsPorts Ports(IPkcsService service, string defaultName = "builtin") =>
+        new(new FakeCredentials(), Cas(defaultName), service, EventLog, new PkcsOptions { MaxAttempts = 5 });
+
+    [Fact]
+    public void Each_request_is_issued_by_the_CA_it_names_and_a_third_party_CA_is_logged_with_1032()
+    {
+        var service = new RecordingService();
+        var ports = Ports(service);
+        Sys.ActorOf(PkcsRequestActor.Props("to-corp", ports)).Tell(new StartPkcsRequest(Samples.Request("to-corp") with { Ca = "CORP" }), TestActor);
+        Sys.ActorOf(PkcsRequestActor.Props("to-default", ports)).Tell(new StartPkcsRequest(Samples.Request("to-default")), TestActor);
+
+        AdvanceUntil(() => EventLog.Count(ConnectorEvents.PkcsRequestSuccess) == 2);
+        Assert.Equal(["to-corp"], _corp.Requests.Select(r => r.RequestId));
+        Assert.Equal(["to-default"], _builtIn.Requests.Select(r => r.RequestId));
+        var routed = Assert.Single(EventLog.Of(ConnectorEvents.PkcsDigiCertRequest));
+        Assert.Equal("to-corp", routed.RequestId);
+        Assert.Contains("'corp'", routed.Message);
+    }
+
+    [Fact]
+    public void A_request_naming_no_CA_keeps_the_default_it_was_downloaded_with()
+    {
+        var service = new RecordingService(hangFirst: 1); // the first upload never returns: the request is still open when the actor dies
+        var first = Sys.ActorOf(PkcsRequestActor.Props("pinned", Ports(service)));
+        first.Tell(new StartPkcsRequest(Samples.Request("pinned") with { TemplateName = "client-auth" }));
+        AwaitCondition(() => EventLog.Count(ConnectorEvents.PkcsIssuedSuccess) == 1);
+        Watch(first);
+        first.Tell(Kill.Instance);
+        ExpectTerminated(first);
+
+        var second = Sys.ActorOf(PkcsRequestActor.Props("pinned", Ports(service, defaultName: "corp"))); // recovered under another default
+        second.Tell(new GetRequestView("pinned"));
+        Assert.Equal("builtin", Assert.IsType<PkcsViewDetails>(ExpectMsg<RequestView>().Details).Ca);
+        Assert.Empty(_corp.Requests);
+    }
+
+    [Fact]
+    public void An_unknown_CA_fails_the_request_for_good_and_its_failure_is_uploaded_once()
+    {
+        var service = new RecordingService();
+        var actor = Sys.ActorOf(PkcsRequestActor.Props("nowhere", Ports(service)));
+        actor.Tell(new StartPkcsRequest(Samples.Request("nowhere") with { Ca = "gone" }), TestActor);
+
+        ExpectMsg<PkcsRequestCompleted>(c => !c.Succeeded);
+        Scheduler.Advance(TimeSpan.FromHours(2)); // nothing waits to retry
+        var upload = Assert.Single(service.Uploaded);
+        Assert.Equal(CertificateAuthorities.UnknownCaCode, upload.ErrorCode);
+        Assert.Contains("'gone'", upload.ErrorMessage);
+        Assert.Empty(_builtIn.Requests);
+        Assert.Empty(_corp.Requests);
+        Assert.Equal(0, EventLog.Count(ConnectorEvents.PkcsIssuedFailedAttempt));
+    }
+}
