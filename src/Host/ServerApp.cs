@@ -32,6 +32,7 @@ public static class ServerApp
         var options = ServerArguments.Bind(builder.Configuration, features ?? ConnectorFeatures.All, caTypes);
         var listen = StartupChecks.CheckSettings(options);
         await RemoteServiceComposition.CheckServiceReachableAsync(options); // remote mode: token and discovery work, before anything is created
+        var caWarnings = await NamedCaComposition.CheckAtStartAsync(options.NamedCas, stopping); // e.g. an upstream CA offering only weak algorithms
 
         var data = new DataDirectory(options.DataDir);
         var createdDataDirectory = StartupChecks.PrepareDataDirectory(data);
@@ -88,6 +89,7 @@ public static class ServerApp
                     deviceUrls.Add($"{name} {featureUrl}");
                 }
             }
+            foreach (var warning in caWarnings) app.Logger.LogWarning("{Warning}", warning);
             var url = Listeners.UrlOf(admin!);
             DataDirectory.WriteWhole(data.AdminUrlFile, url + "\n"); // written last: its presence means "ready"
             var cas = app.Services.GetRequiredService<CertificateAuthorities>();

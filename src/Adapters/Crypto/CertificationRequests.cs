@@ -13,7 +13,9 @@ public static class CertificationRequests
     /// <summary>A DER CSR signed with <paramref name="keyPair"/>; SANs (if any) go into an extensionRequest.</summary>
     public static byte[] Create(AsymmetricCipherKeyPair keyPair, X509Name subject, IReadOnlyList<SubjectAltName> subjectAlternativeNames)
     {
-        Asn1Set? attributes = null;
+        // RFC 2986 makes the attributes field mandatory (an empty set when there are none): strict parsers (Go's, so micromdm's
+        // scepserver, and .NET's) refuse a CSR without it.
+        Asn1Set attributes = new DerSet();
         if (subjectAlternativeNames.Count > 0)
         {
             var extensions = new X509ExtensionsGenerator();

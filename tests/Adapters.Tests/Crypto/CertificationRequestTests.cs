@@ -29,6 +29,19 @@ public class CertificationRequestTests
     }
 
     [Fact]
+    public void A_csr_without_sans_keeps_the_empty_attributes_field_that_strict_parsers_require()
+    {
+        // RFC 2986: attributes [0] is not optional. Go's parser (micromdm's scepserver as an upstream CA) and .NET's refuse a CSR without it.
+        var key = KeyGeneration.Generate(KeySpec.Parse("ec:p256"));
+        var der = CertificationRequests.Create(key, new X509Name("CN=no-sans"), []);
+
+        var parsed = System.Security.Cryptography.X509Certificates.CertificateRequest.LoadSigningRequest(der,
+            System.Security.Cryptography.HashAlgorithmName.SHA256, System.Security.Cryptography.X509Certificates.CertificateRequestLoadOptions.Default);
+        Assert.Equal("CN=no-sans", parsed.SubjectName.Name);
+        Assert.Equal(0, new Pkcs10CertificationRequest(der).GetCertificationRequestInfo().Attributes.Count);
+    }
+
+    [Fact]
     public void Upn_is_an_other_name_with_a_utf8_string()
     {
         var key = KeyGeneration.Generate(KeySpec.Parse("ec:p256"));

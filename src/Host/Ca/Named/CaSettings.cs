@@ -17,7 +17,8 @@ public sealed partial class CaSettings
     public const string Section = "Cas";
     public const string DefaultKey = "Default";
     private const string TypeKey = "Type";
-    private const string Path = ConnectorOptions.Section + ":" + Section;
+    /// <summary><c>Connector:Cas</c>.</summary>
+    public const string Path = ConnectorOptions.Section + ":" + Section;
 
     public CaSettings(IReadOnlyList<ConfiguredCa> entries, string defaultName, bool configured = true)
     {

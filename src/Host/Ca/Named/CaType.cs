@@ -30,6 +30,12 @@ public sealed record CaType
     /// <summary>Checks of one CA's bound settings (the CA's name, its settings): throws a <see cref="StartupException"/>.</summary>
     public Action<string, object>? CheckSettings { get; init; }
 
+    /// <summary>
+    /// A check that needs the network, run once before anything is created (the CA's name, its settings): throws a
+    /// <see cref="StartupException"/> to stop the start, or returns a warning to log (null when all is well).
+    /// </summary>
+    public Func<string, object, CancellationToken, Task<string?>>? CheckAtStartAsync { get; init; }
+
     /// <summary>Builds the backend, once, when the host starts.</summary>
     public required Func<CaBuildContext, CaBackend> Create { get; init; }
 

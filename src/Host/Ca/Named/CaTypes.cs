@@ -6,5 +6,6 @@ public static class CaTypes
     public static IReadOnlyList<CaType> All { get; } =
     [
         BuiltInCaType.Definition,
+        UpstreamScepCaType.Definition,
     ];
 }

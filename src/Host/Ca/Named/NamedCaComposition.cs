@@ -37,6 +37,16 @@ public static class NamedCaComposition
         return services;
     }
 
+    /// <summary>Each configured CA's start-up check (e.g. an upstream's capabilities): throws to stop the start; returns the warnings to log.</summary>
+    public static async Task<IReadOnlyList<string>> CheckAtStartAsync(CaSettings cas, CancellationToken cancellationToken)
+    {
+        var warnings = new List<string>();
+        foreach (var entry in cas.Entries)
+            if (entry.Type.CheckAtStartAsync is { } check && await check(entry.Name, entry.Settings, cancellationToken) is { } warning)
+                warnings.Add(warning);
+        return warnings;
+    }
+
     /// <summary>The issued-certificate store's answer: the CA named in the row, the built-in CA for a row naming none.</summary>
     private sealed class IssuedStoreCaLookup(IssuedCertificateStore store, CertificateAuthorities cas) : IIssuingCaLookup
     {

@@ -15,19 +15,20 @@ public sealed class ScepServerProcess : IDisposable
     public const string Binary = "/usr/bin/scepserver";
     public const string ChallengePassword = "upstream-secret";
 
-    private readonly TempDirectory _directory = new();
+    private readonly string _directory = Tools.TempDir("scepserver");
     private readonly Process _process;
     private readonly StringBuilder _log = new();
     private bool _disposed;
 
     public int Port { get; }
     public Uri Url => new($"http://127.0.0.1:{Port}/scep");
-    public string Depot => Path.Combine(_directory.Path, "depot");
+    public string Depot => Path.Combine(_directory, "depot");
     public string CaPemPath => Path.Combine(Depot, "ca.pem");
-    public string Directory => _directory.Path;
+    public string Directory => _directory;
 
     /// <param name="csrVerifierScript">a shell script scepserver runs on every CSR before signing (-csrverifierexec), e.g. to be slow.</param>
-    public ScepServerProcess(string? csrVerifierScript = null)
+    /// <param name="challenge">the challenge password scepserver demands in every CSR; null: none (an upstream that trusts its RA).</param>
+    public ScepServerProcess(string? csrVerifierScript = null, string? challenge = ChallengePassword)
     {
         Tools.Run(Binary, "ca", "-init", "-depot", Depot, "-keySize", "2048", "-organization", "Upstream Test CA");
         Port = FreePort();
@@ -37,11 +38,16 @@ public sealed class ScepServerProcess : IDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var argument in new[] { "-depot", Depot, "-port", Port.ToString(), "-challenge", ChallengePassword, "-debug" })
+        foreach (var argument in new[] { "-depot", Depot, "-port", Port.ToString(), "-debug" })
             start.ArgumentList.Add(argument);
+        if (challenge is not null)
+        {
+            start.ArgumentList.Add("-challenge");
+            start.ArgumentList.Add(challenge);
+        }
         if (csrVerifierScript is not null)
         {
-            var verifier = Path.Combine(_directory.Path, "verify-csr.sh");
+            var verifier = Path.Combine(_directory, "verify-csr.sh");
             File.WriteAllText(verifier, "#!/bin/sh\n" + csrVerifierScript + "\n");
             Tools.Run("chmod", "700", verifier);
             start.ArgumentList.Add("-csrverifierexec");
@@ -107,7 +113,7 @@ public sealed class ScepServerProcess : IDisposable
         finally
         {
             _process.Dispose();
-            _directory.Dispose();
+            try { System.IO.Directory.Delete(_directory, true); } catch (IOException) { }
         }
     }
 }

@@ -1,0 +1,126 @@
+using CertConnector.Adapters.Tests.Ca.Scep;
+using CertConnector.Host.Tests.Scep;
+
+namespace CertConnector.Host.Tests.Ca;
+
+/// <summary>
+/// Debian's scepserver (micromdm) as the organisation's CA, named <c>up</c> (<c>Connector:Cas:up:Type=scep</c>) beside the built-in
+/// CA: the connector enrolls there as a registration authority, for PKCS and for devices, and openssl checks that the certificates
+/// chain to scepserver's CA, not to ours. scepserver runs without a challenge of its own: it trusts its RA (docs/CAS.md says why).
+/// </summary>
+public sealed class UpstreamScepConnector : IDisposable
+{
+    public UpstreamScepConnector()
+    {
+        Upstream = new ScepServerProcess(challenge: null);
+        Dir = Tools.TempDir("upstream-connector");
+        Process = ConnectorProcess.Start(Path.Combine(Dir, "data"), new Dictionary<string, string>
+        {
+            ["Cas:builtin:Type"] = "builtin",
+            ["Cas:up:Type"] = "scep",
+            ["Cas:up:Url"] = Upstream.Url.ToString(),
+            ["Cas:up:TemplateNames:0"] = "client-auth", // the upstream picks the profile; these are the names requests may give
+            ["Cas:Default"] = "builtin",
+            ["Scep:AllowSingleDes"] = "true", // scepclient (micromdm 2.1.0) encrypts with single DES only
+        });
+        File.WriteAllText(OurCaPem, Process.Cli("ca", "cert").Stdout);
+    }
+
+    public ScepServerProcess Upstream { get; }
+    public string Dir { get; }
+    public ConnectorProcess Process { get; }
+    public string OurCaPem => Path.Combine(Dir, "our-ca.pem");
+
+    public void Dispose()
+    {
+        Process.Dispose();
+        Upstream.Dispose();
+    }
+}
+
+[Trait("Category", "Interop")]
+public sealed class UpstreamScepCaTests(UpstreamScepConnector running) : IClassFixture<UpstreamScepConnector>
+{
+    private ConnectorProcess Connector => running.Process;
+
+    [Fact]
+    public void A_PKCS_request_naming_the_upstream_CA_gets_a_certificate_that_chains_to_it()
+    {
+        var dir = Tools.TempDir("upstream-pkcs");
+        var cert = PkcsThroughCli.Issue(Connector, dir, out var p12, out var pass, subject: "CN=upstream-pkcs,O=Contoso", extraArgs: ["--ca", "up"]);
+
+        Assert.Contains(": OK", Tools.OpenSsl("verify", "-CAfile", running.Upstream.CaPemPath, cert));
+        Assert.Throws<InvalidOperationException>(() => Tools.OpenSsl("verify", "-CAfile", running.OurCaPem, cert));
+        // The PKCS#12 holds the key of that certificate.
+        var fromP12 = Tools.OpenSsl("pkcs12", "-in", p12, "-passin", $"pass:{pass}", "-nokeys", "-clcerts");
+        Assert.Equal(Tools.OpenSsl("x509", "-in", cert, "-noout", "-fingerprint", "-sha256"),
+            Tools.OpenSsl("x509", "-noout", "-fingerprint", "-sha256", "-in", WriteTemp(dir, "from-p12.pem", fromP12)));
+        Assert.Single(running.Upstream.IndexLines("upstream-pkcs"));
+    }
+
+    [Fact]
+    public void A_device_enrolled_with_a_challenge_naming_the_upstream_CA_gets_its_certificate_from_there()
+    {
+        const string cn = "upstream-device";
+        var minted = Connector.Cli("scep", "challenge", "--subject", string.Format(ScepDevicesSubject, cn), "--ttl", "10m", "--ca", "up");
+        Assert.True(minted.ExitCode == 0, minted.ToString());
+
+        var (exit, output, dir) = ScepClientTool.Run(Connector.ScepUrl, cn, minted.Json.GetProperty("challenge").GetString()!);
+
+        Assert.True(exit == 0, output);
+        var cert = Path.Combine(dir, "device.crt");
+        Assert.Contains(": OK", Tools.OpenSsl("verify", "-CAfile", running.Upstream.CaPemPath, cert));
+        Assert.Equal(Tools.OpenSsl("pkey", "-in", Path.Combine(dir, "device.key"), "-pubout"), Tools.OpenSsl("x509", "-in", cert, "-pubkey", "-noout"));
+        Assert.Single(running.Upstream.IndexLines(cn));
+    }
+
+    [Fact]
+    public void Status_lists_the_upstream_CA_as_answering()
+    {
+        var status = Connector.Cli("status");
+        Assert.True(status.ExitCode == 0, status.ToString());
+        var up = Assert.Single(status.Json.GetProperty("cas").EnumerateArray(), c => c.GetProperty("name").GetString() == "up");
+        Assert.Equal(("scep", true), (up.GetProperty("type").GetString(), up.GetProperty("answered").GetBoolean()));
+    }
+
+    private const string ScepDevicesSubject = "CN={0},OU=MDM,O=scep-client,C=US"; // scepclient adds O, OU and C
+
+    private static string WriteTemp(string dir, string name, string text)
+    {
+        var path = Path.Combine(dir, name);
+        File.WriteAllText(path, text);
+        return path;
+    }
+}
+
+/// <summary>The upstream CA's settings at start: checked before anything is created.</summary>
+public sealed class UpstreamScepCaStartupTests
+{
+    [Fact]
+    public void A_typo_in_an_upstream_setting_is_refused_with_a_suggestion_and_a_missing_url_names_the_setting()
+    {
+        var typo = ConnectorRun.RunToExit("upstream-typo", ["--data-dir", "data", "--admin-url", "http://127.0.0.1:0", "--scep-url", "http://127.0.0.1:0",
+            "--Connector:Cas:up:Type=scep", "--Connector:Cas:up:Urll=http://127.0.0.1:9/scep"]);
+        Assert.NotEqual(0, typo.ExitCode);
+        Assert.Contains("Connector:Cas:up:Url", typo.Output);
+
+        var missing = ConnectorRun.RunToExit("upstream-no-url", ["--data-dir", "data", "--admin-url", "http://127.0.0.1:0", "--scep-url", "http://127.0.0.1:0",
+            "--Connector:Cas:up:Type=scep"]);
+        Assert.Equal(1, missing.ExitCode);
+        Assert.Contains("Connector:Cas:up:Url is not set", missing.Output);
+    }
+
+    [Fact]
+    public void An_upstream_not_reachable_at_start_is_a_warning_and_the_connector_starts()
+    {
+        var dir = Tools.TempDir("upstream-down");
+        using var connector = ConnectorProcess.Start(Path.Combine(dir, "data"), new Dictionary<string, string>
+        {
+            ["Cas:up:Type"] = "scep",
+            ["Cas:up:Url"] = $"http://127.0.0.1:{ScepServerProcess.FreePort()}/scep",
+            ["Cas:up:RequestTimeout"] = "00:00:02",
+        });
+        connector.WaitUntil(() => connector.Output.Contains("The CA 'up' (scep) cannot be reached yet"), TimeSpan.FromSeconds(30), "the start-up warning");
+        Assert.Equal(0, connector.Cli("status").ExitCode);
+    }
+}
