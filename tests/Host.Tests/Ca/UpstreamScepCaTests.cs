@@ -1,5 +1,9 @@
 using CertConnector.Adapters.Tests.Ca.Scep;
 using CertConnector.Host.Tests.Scep;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
 
 namespace CertConnector.Host.Tests.Ca;
 
@@ -108,6 +112,27 @@ public sealed class UpstreamScepCaStartupTests
             "--Connector:Cas:up:Type=scep"]);
         Assert.Equal(1, missing.ExitCode);
         Assert.Contains("Connector:Cas:up:Url is not set", missing.Output);
+    }
+
+    [Fact]
+    public async Task An_upstream_offering_only_weak_algorithms_stops_the_start_with_one_line()
+    {
+        var port = ScepServerProcess.FreePort();
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
+        await using var weak = builder.Build();
+        weak.Run(context => context.Request.Query["operation"] == "GetCACaps"
+            ? context.Response.WriteAsync("POSTPKIOperation\nSHA-1\nDES\n")
+            : Task.FromResult(context.Response.StatusCode = StatusCodes.Status404NotFound));
+        await weak.StartAsync();
+
+        var run = ConnectorRun.RunToExit("upstream-weak", ["--data-dir", "data", "--admin-url", "http://127.0.0.1:0", "--scep-url", "http://127.0.0.1:0",
+            "--Connector:Cas:up:Type=scep", $"--Connector:Cas:up:Url=http://127.0.0.1:{port}/scep"]);
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains("The CA 'up' (scep) is refused", run.Output);
+        Assert.Contains("AllowWeakAlgorithms", run.Output);
     }
 
     [Fact]

@@ -83,19 +83,20 @@ public sealed class UpstreamScepCaInteropTests : IDisposable
     [Fact]
     public async Task An_answer_lost_to_a_time_out_is_not_enrolled_again_after_a_restart()
     {
-        // scepserver takes 3 s over the first CSR (its -csrverifierexec hook), the connector gives up after 1 s: the
-        // certificate is issued upstream and its answer is lost, as with a kill -9 of the connector at that moment.
-        using var slow = new ScepServerProcess("cat > /dev/null; if [ ! -e \"$0.done\" ]; then touch \"$0.done\"; sleep 3; fi; exit 0");
-        var options = new UpstreamScepOptions { Url = slow.Url, Challenge = ScepServerProcess.ChallengePassword, RequestTimeout = TimeSpan.FromSeconds(1) };
+        // scepserver takes 12 s over the first CSR (its -csrverifierexec hook), the connector gives up after 4 s: the
+        // certificate is issued upstream and its answer is lost, as with a kill -9 of the connector at that moment. (4 s, not
+        // less: the exchanges before PKCSReq must not time out on a loaded machine; 12 s: well beyond it, whatever the load.)
+        using var slow = new ScepServerProcess("cat > /dev/null; if [ ! -e \"$0.done\" ]; then touch \"$0.done\"; sleep 12; fi; exit 0");
+        var options = new UpstreamScepOptions { Url = slow.Url, Challenge = ScepServerProcess.ChallengePassword, RequestTimeout = TimeSpan.FromSeconds(4) };
         var csr = ScepClient.CreateCsr(KeyGeneration.Generate(KeySpec.Rsa2048), "CN=lost-answer", ScepServerProcess.ChallengePassword);
         var request = new IssuanceRequest("pkcs-lost-answer", "pkcs", csr, "default");
         using (var first = new UpstreamScepCa(options, Identity))
         {
             var lost = await Assert.ThrowsAsync<ConnectorFailureException>(() => first.IssueAsync(request, CancellationToken.None));
             Assert.True(lost.Retryable);
-            Assert.Contains("did not answer PKCSReq (PKIOperation) within 1 s", lost.Message);
+            Assert.Contains("did not answer PKCSReq (PKIOperation) within 4 s", lost.Message);
         }
-        for (var i = 0; i < 100 && slow.CertificateFiles("lost-answer").Count == 0; i++) await Task.Delay(100);
+        for (var i = 0; i < 600 && slow.CertificateFiles("lost-answer").Count == 0; i++) await Task.Delay(100); // waiting for scepserver, not a timing assertion
         Assert.Single(slow.CertificateFiles("lost-answer"));
 
         using var restarted = new UpstreamScepCa(options with { RequestTimeout = TimeSpan.FromSeconds(30) }, Identity);
