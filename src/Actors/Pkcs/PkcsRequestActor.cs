@@ -92,17 +92,32 @@ public sealed class PkcsRequestActor : RequestActor<PkcsStage>
         var ports = _ports;
         var now = Now;
         // No overall time-out: waiting for a key-generation slot in a burst is not the CA being slow.
-        RunStep(PkcsStage.Issue, Timeout.InfiniteTimeSpan, _ => ports.CpuWork.Run(async () =>
+        RunStep(PkcsStage.Issue, Timeout.InfiniteTimeSpan, async _ =>
         {
             var ca = ports.Cas.Get(request.Ca); // an unknown name is a final failure, uploaded as the request's result; before any key is made
             ports.Credentials.ValidateDeviceCertificate(request.DeviceCertificate, now);
-            using var pending = ports.Credentials.CreateKeyAndCsr(request.KeySpec, request.SubjectName, request.SubjectAlternativeNames);
+            // A CA that demands a challenge in the CSR (an upstream SCEP CA) gives one first: the new key signs it. Fetched outside the
+            // CPU slot, since it may wait on a program or the network.
+            string? challenge = null;
+            if (ca.CsrChallenges is { } challenges)
+            {
+                using var challengeTimeout = new CancellationTokenSource(ports.Options.CaTimeout);
+                challenge = await challenges.NextAsync(challengeTimeout.Token).ConfigureAwait(false);
+            }
+            return await ports.CpuWork.Run(async () => await IssueAsync(ports, ca, request, challenge).ConfigureAwait(false)).ConfigureAwait(false);
+        });
+    }
+
+    private static async Task<object> IssueAsync(PkcsPorts ports, NamedCa ca, PkcsRequest request, string? challenge)
+    {
+        {
+            using var pending = ports.Credentials.CreateKeyAndCsr(request.KeySpec, request.SubjectName, request.SubjectAlternativeNames, challenge);
             using var timeout = new CancellationTokenSource(ports.Options.CaTimeout);
             var certificate = await ca.Authority.IssueAsync(new IssuanceRequest(request.RequestId, "pkcs", pending.CsrDer,
                 request.TemplateName, request.SubjectName, request.SubjectAlternativeNames, request.OnPremisesSid,
                 request.ValidityDays), timeout.Token).ConfigureAwait(false);
-            return (object)new IssueSucceeded(certificate, ports.Credentials.Seal(pending, certificate, request.DeviceCertificate));
-        }));
+            return new IssueSucceeded(certificate, ports.Credentials.Seal(pending, certificate, request.DeviceCertificate));
+        }
     }
 
     private void StartUpload(PkcsResult result)

@@ -6,7 +6,10 @@ namespace CertConnector.Actors.Ports;
 /// One configured CA as the actors see it: the name requests route by, its type (<c>builtin</c>, <c>scep</c>, …), and its
 /// ports. <see cref="Revoker"/> is null for a backend that cannot revoke (an upstream SCEP CA).
 /// </summary>
-public sealed record NamedCa(string Name, string Type, ICertificateAuthority Authority, ICertificateRevoker? Revoker, ICaHealthProbe Probe)
+/// <param name="CsrChallenges">where the CA's CSR challenge comes from, for a CA that demands one in every CSR (an upstream SCEP CA);
+/// null for a CA that demands none.</param>
+public sealed record NamedCa(string Name, string Type, ICertificateAuthority Authority, ICertificateRevoker? Revoker, ICaHealthProbe Probe,
+    ICsrChallengeSource? CsrChallenges = null)
 {
     /// <summary>The type of the CA that runs in this process (<c>src/Adapters/Ca/BuiltIn</c>).</summary>
     public const string BuiltInType = "builtin";
@@ -74,4 +77,15 @@ public sealed class CertificateAuthorities
     {
         public Task<CaHealth> ProbeAsync(CancellationToken cancellationToken) => Task.FromResult(new CaHealth(true, null, null));
     }
+}
+
+/// <summary>
+/// A challenge password a CA demands inside each CSR (an upstream SCEP CA: a static one, or NDES's one-time challenge). The CSR's
+/// own key must sign it, so the connector asks for it before it makes the key and CSR. Failures are retryable
+/// <c>ConnectorFailureException</c>s; the challenge itself never appears in a message.
+/// </summary>
+public interface ICsrChallengeSource
+{
+    /// <summary>A challenge for the next CSR, or null when none is configured.</summary>
+    Task<string?> NextAsync(CancellationToken cancellationToken);
 }

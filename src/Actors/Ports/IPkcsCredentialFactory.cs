@@ -26,7 +26,9 @@ public interface IPkcsCredentialFactory
     /// (not a certificate, expired or not yet valid, a key we cannot encrypt to).</summary>
     void ValidateDeviceCertificate(byte[] deviceCertificateDer, DateTimeOffset now);
 
-    PendingCredential CreateKeyAndCsr(KeySpec keySpec, string subjectName, IReadOnlyList<SubjectAltName> subjectAlternativeNames);
+    /// <param name="challengePassword">the challenge the CA demands inside the CSR (RFC 8894 §3.3.1: the challengePassword attribute,
+    /// covered by the CSR's signature); null for a CA that demands none.</param>
+    PendingCredential CreateKeyAndCsr(KeySpec keySpec, string subjectName, IReadOnlyList<SubjectAltName> subjectAlternativeNames, string? challengePassword = null);
 
     SealedCredential Seal(PendingCredential pending, IssuedCertificate certificate, byte[] deviceCertificateDer);
 }

@@ -10,22 +10,30 @@ namespace CertConnector.Adapters.Crypto;
 /// <summary>PKCS#10 requests: building one signed by a new key, and reading one a CA was handed.</summary>
 public static class CertificationRequests
 {
-    /// <summary>A DER CSR signed with <paramref name="keyPair"/>; SANs (if any) go into an extensionRequest.</summary>
-    public static byte[] Create(AsymmetricCipherKeyPair keyPair, X509Name subject, IReadOnlyList<SubjectAltName> subjectAlternativeNames)
+    /// <summary>A DER CSR signed with <paramref name="keyPair"/>; SANs (if any) go into an extensionRequest, a challenge (if any)
+    /// into the challengePassword attribute (RFC 2985; RFC 8894 §3.3.1), which the CSR's signature covers.</summary>
+    public static byte[] Create(AsymmetricCipherKeyPair keyPair, X509Name subject, IReadOnlyList<SubjectAltName> subjectAlternativeNames,
+        string? challengePassword = null)
     {
-        // RFC 2986 makes the attributes field mandatory (an empty set when there are none): strict parsers (Go's, so micromdm's
-        // scepserver, and .NET's) refuse a CSR without it.
-        Asn1Set attributes = new DerSet();
+        var attributes = new Asn1EncodableVector();
         if (subjectAlternativeNames.Count > 0)
         {
             var extensions = new X509ExtensionsGenerator();
             // RFC 5280: the SAN extension is critical when the subject is empty; ours never is.
             extensions.AddExtension(X509Extensions.SubjectAlternativeName, false, SubjectAltNames.ToGeneralNames(subjectAlternativeNames));
-            attributes = new DerSet(new AttributePkcs(PkcsObjectIdentifiers.Pkcs9AtExtensionRequest, new DerSet(extensions.Generate())));
+            attributes.Add(new AttributePkcs(PkcsObjectIdentifiers.Pkcs9AtExtensionRequest, new DerSet(extensions.Generate())));
+        }
+        if (challengePassword is not null)
+        {
+            // PrintableString where it can be (what NDES and most SCEP servers expect), UTF8String otherwise.
+            Asn1Encodable value = DerPrintableString.IsPrintableString(challengePassword) ? new DerPrintableString(challengePassword) : new DerUtf8String(challengePassword);
+            attributes.Add(new AttributePkcs(PkcsObjectIdentifiers.Pkcs9AtChallengePassword, new DerSet(value)));
         }
 
         // RSA through .NET (OpenSSL): BouncyCastle's managed RSA took ~12 ms per CSR.
-        return new Pkcs10CertificationRequest(CaSigning.Signer(keyPair.Private), subject, keyPair.Public, attributes).GetDerEncoded();
+        // RFC 2986 makes the attributes field mandatory (an empty set when there are none): strict parsers (Go's, so micromdm's
+        // scepserver, and .NET's) refuse a CSR without it.
+        return new Pkcs10CertificationRequest(CaSigning.Signer(keyPair.Private), subject, keyPair.Public, new DerSet(attributes)).GetDerEncoded();
     }
 
     /// <summary>Parses and verifies the self-signature; throws a final <c>BadCsr</c> failure otherwise.</summary>

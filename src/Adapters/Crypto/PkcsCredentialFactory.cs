@@ -18,13 +18,13 @@ public sealed class PkcsCredentialFactory(TimeProvider? timeProvider = null, Key
 
     public void ValidateDeviceCertificate(byte[] deviceCertificateDer, DateTimeOffset now) => DeviceCertificate.Validate(deviceCertificateDer, now);
 
-    public PendingCredential CreateKeyAndCsr(KeySpec keySpec, string subjectName, IReadOnlyList<SubjectAltName> subjectAlternativeNames)
+    public PendingCredential CreateKeyAndCsr(KeySpec keySpec, string subjectName, IReadOnlyList<SubjectAltName> subjectAlternativeNames, string? challengePassword = null)
     {
         // Validate the inputs before spending time on key generation.
         var subject = DistinguishedName.Parse(subjectName);
         _ = SubjectAltNames.ToGeneralNames(subjectAlternativeNames);
         var keyPair = keyPool?.TryTake(keySpec) ?? KeyGeneration.Generate(keySpec);
-        return new Pending(keyPair, CertificationRequests.Create(keyPair, subject, subjectAlternativeNames));
+        return new Pending(keyPair, CertificationRequests.Create(keyPair, subject, subjectAlternativeNames, challengePassword));
     }
 
     public SealedCredential Seal(PendingCredential pending, IssuedCertificate certificate, byte[] deviceCertificateDer)

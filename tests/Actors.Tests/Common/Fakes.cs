@@ -43,7 +43,14 @@ internal sealed class FakeCredentials : IPkcsCredentialFactory
 {
     public void ValidateDeviceCertificate(byte[] deviceCertificateDer, DateTimeOffset now) { }
 
-    public PendingCredential CreateKeyAndCsr(KeySpec keySpec, string subjectName, IReadOnlyList<SubjectAltName> sans) => new Pending();
+    public PendingCredential CreateKeyAndCsr(KeySpec keySpec, string subjectName, IReadOnlyList<SubjectAltName> sans, string? challengePassword = null)
+    {
+        Challenges.Add(challengePassword);
+        return new Pending();
+    }
+
+    /// <summary>The challenge each CSR was made with (null: none).</summary>
+    public System.Collections.Concurrent.ConcurrentBag<string?> Challenges { get; } = [];
 
     public SealedCredential Seal(PendingCredential pending, IssuedCertificate certificate, byte[] deviceCertificateDer) =>
         new([1, 2, 3], [4, 5, 6]);

@@ -73,4 +73,32 @@ public sealed class PkcsCaRoutingTests : RequestActorTestKit
         Assert.Empty(_corp.Requests);
         Assert.Equal(0, EventLog.Count(ConnectorEvents.PkcsIssuedFailedAttempt));
     }
+    [Fact]
+    public void A_CA_that_demands_a_challenge_in_the_CSR_gets_a_fresh_one_in_each_CSR_and_the_others_none()
+    {
+        var challenges = new CountingChallenges();
+        var credentials = new FakeCredentials();
+        var cas = new CertificateAuthorities(
+        [
+            new NamedCa("builtin", NamedCa.BuiltInType, _builtIn, null, new UpProbe()),
+            new NamedCa("corp", "scep", _corp, null, new UpProbe(), challenges),
+        ], "builtin");
+        var ports = new PkcsPorts(credentials, cas, new RecordingService(), EventLog, new PkcsOptions { MaxAttempts = 5 });
+
+        Sys.ActorOf(PkcsRequestActor.Props("c1", ports)).Tell(new StartPkcsRequest(Samples.Request("c1") with { Ca = "corp" }), TestActor);
+        Sys.ActorOf(PkcsRequestActor.Props("c2", ports)).Tell(new StartPkcsRequest(Samples.Request("c2") with { Ca = "corp" }), TestActor);
+        Sys.ActorOf(PkcsRequestActor.Props("b1", ports)).Tell(new StartPkcsRequest(Samples.Request("b1")), TestActor);
+
+        AdvanceUntil(() => EventLog.Count(ConnectorEvents.PkcsRequestSuccess) == 3);
+        Assert.Equal(["(none)", "challenge-1", "challenge-2"], credentials.Challenges.Select(c => c ?? "(none)").Order(StringComparer.Ordinal));
+        Assert.Equal(2, challenges.Count);
+    }
+
+    /// <summary>A one-time challenge per call, as NDES's mscep_admin page gives.</summary>
+    private sealed class CountingChallenges : ICsrChallengeSource
+    {
+        private int _count;
+        public int Count => _count;
+        public Task<string?> NextAsync(CancellationToken cancellationToken) => Task.FromResult<string?>($"challenge-{Interlocked.Increment(ref _count)}");
+    }
 }

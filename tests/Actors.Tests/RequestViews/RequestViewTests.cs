@@ -226,8 +226,8 @@ public sealed class RequestViewTests : RequestActorTestKit
     {
         private readonly FakeCredentials _inner = new();
         public void ValidateDeviceCertificate(byte[] deviceCertificateDer, DateTimeOffset now) { }
-        public PendingCredential CreateKeyAndCsr(KeySpec keySpec, string subjectName, IReadOnlyList<SubjectAltName> sans) =>
-            _inner.CreateKeyAndCsr(keySpec, subjectName, sans);
+        public PendingCredential CreateKeyAndCsr(KeySpec keySpec, string subjectName, IReadOnlyList<SubjectAltName> sans, string? challengePassword = null) =>
+            _inner.CreateKeyAndCsr(keySpec, subjectName, sans, challengePassword);
         public SealedCredential Seal(PendingCredential pending, IssuedCertificate certificate, byte[] deviceCertificateDer) =>
             new(PfxSecret, PasswordSecret);
     }

@@ -41,8 +41,8 @@ public sealed class NamedCaSettingsTests
     }
 
     [Theory]
-    [InlineData("Connector:Cas:corp:Type 'scap' is not a CA type. Types: builtin, test.", "--Connector:Cas:corp:Type=scap")]
-    [InlineData("Connector:Cas:corp:Type 'tset' is not a CA type. Did you mean 'test'? Types: builtin, test.", "--Connector:Cas:corp:Type=tset")]
+    [InlineData("Connector:Cas:corp:Type 'scap' is not a CA type. Did you mean 'scep'? Types: builtin, scep, test.", "--Connector:Cas:corp:Type=scap")]
+    [InlineData("Connector:Cas:corp:Type 'tset' is not a CA type. Did you mean 'test'? Types: builtin, scep, test.", "--Connector:Cas:corp:Type=tset")]
     [InlineData("Unknown setting 'Connector:Cas:corp:Subjekt' (a CA of type test). Did you mean 'Connector:Cas:corp:Subject'?",
         "--Connector:Cas:corp:Type=test", "--Connector:Cas:corp:Subjekt=CN=x")]
     [InlineData("Unknown setting 'Connector:Cas:corp:Subject' (a CA of type builtin).", "--Connector:Cas:corp:Type=builtin", "--Connector:Cas:corp:Subject=CN=x")]

@@ -97,6 +97,36 @@ public sealed class UpstreamScepCaTests(UpstreamScepConnector running) : IClassF
     }
 }
 
+/// <summary>An upstream that demands its own challenge in every CSR (scepserver -challenge; NDES with EnforcePassword).</summary>
+[Trait("Category", "Interop")]
+public sealed class UpstreamScepChallengeTests
+{
+    [Fact]
+    public void PKCS_requests_carry_the_upstreams_challenge_in_their_CSR_and_the_challenge_is_nowhere_on_disk()
+    {
+        const string challenge = "upstream-only-secret-7d1c";
+        using var upstream = new ScepServerProcess(challenge: challenge);
+        var dir = Tools.TempDir("upstream-challenge");
+        var data = Path.Combine(dir, "data");
+        // The challenge through the environment, as a secret should come (not on the command line, not in a file in plaintext).
+        using var connector = ConnectorProcess.Start(data, new Dictionary<string, string>
+        {
+            ["Cas:builtin:Type"] = "builtin",
+            ["Cas:sec:Type"] = "scep",
+            ["Cas:sec:Url"] = upstream.Url.ToString(),
+            ["Cas:sec:TemplateNames:0"] = "client-auth",
+            ["Cas:Default"] = "builtin",
+        }, new Dictionary<string, string> { ["CERTCONNECTOR_Connector__Cas__sec__Challenge"] = challenge });
+
+        var cert = PkcsThroughCli.Issue(connector, dir, out _, out _, subject: "CN=upstream-challenged,O=Contoso", extraArgs: ["--ca", "sec"]);
+
+        Assert.Contains(": OK", Tools.OpenSsl("verify", "-CAfile", upstream.CaPemPath, cert));
+        Assert.Single(upstream.IndexLines("upstream-challenged"));
+        Assert.Empty(DataDirSecretScan.Find([.. DataDirSecretScan.Journal(data), .. DataDirSecretScan.StandaloneDatabase(data), .. DataDirSecretScan.Logs(data)], [challenge]));
+        Assert.DoesNotContain(challenge, connector.Output);
+    }
+}
+
 /// <summary>The upstream CA's settings at start: checked before anything is created.</summary>
 public sealed class UpstreamScepCaStartupTests
 {

@@ -1,3 +1,4 @@
+using CertConnector.Actors.Ports;
 using System.Diagnostics;
 using System.Text;
 using CertConnector.Actors.Common;
@@ -8,7 +9,7 @@ namespace CertConnector.Adapters.Ca.Scep;
 /// Where the upstream's challenge password comes from: a fixed one, or a program that prints a fresh one-time challenge
 /// (NDES hands one out per visit of mscep_admin). The program is bounded in time and output; the challenge is never logged.
 /// </summary>
-public sealed class UpstreamChallengeSource(UpstreamScepOptions options)
+public sealed class UpstreamChallengeSource(UpstreamScepOptions options) : ICsrChallengeSource
 {
     public const string UnavailableCode = "UpstreamChallengeUnavailable";
 

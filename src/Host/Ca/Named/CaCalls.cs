@@ -57,7 +57,8 @@ public sealed class CaCalls(TimeProvider time)
     public CaBackend Observed(string ca, CaBackend backend) => new(
         new ObservedAuthority(this, ca, backend.Authority),
         backend.Revoker is null ? null : new ObservedRevoker(this, ca, backend.Revoker),
-        backend.Probe);
+        backend.Probe,
+        backend.CsrChallenges);
 
     private sealed class ObservedAuthority(CaCalls calls, string ca, ICertificateAuthority inner) : ICertificateAuthority
     {

@@ -5,7 +5,8 @@ namespace CertConnector.Host.Ca.Named;
 
 /// <summary>What a CA type's factory builds from one configured CA: the ports the actors call, and a cheap probe for status.</summary>
 /// <param name="Revoker">null when the backend cannot revoke (a revocation routed to it fails with a final error).</param>
-public sealed record CaBackend(ICertificateAuthority Authority, ICertificateRevoker? Revoker, ICaHealthProbe Probe);
+/// <param name="CsrChallenges">the challenge the CA demands inside each CSR, if it demands one (an upstream SCEP CA).</param>
+public sealed record CaBackend(ICertificateAuthority Authority, ICertificateRevoker? Revoker, ICaHealthProbe Probe, ICsrChallengeSource? CsrChallenges = null);
 
 /// <summary>One configured CA as its type's factory sees it: its name, its bound settings, and the host's services (the built-in CA,
 /// the clock, the event log, the data directory's paths).</summary>

@@ -30,7 +30,7 @@ public static class NamedCaComposition
                                 serial, entry.Name, e.Message)),
                     };
                 backend = calls.Observed(entry.Name, backend);
-                return new NamedCa(entry.Name, entry.Type.Name, backend.Authority, backend.Revoker, backend.Probe);
+                return new NamedCa(entry.Name, entry.Type.Name, backend.Authority, backend.Revoker, backend.Probe, backend.CsrChallenges);
             })], cas.DefaultName);
         });
         services.AddSingleton<IIssuingCaLookup>(sp => new IssuedStoreCaLookup(sp.GetRequiredService<BuiltInCa>().Store, sp.GetRequiredService<CertificateAuthorities>()));

@@ -20,7 +20,8 @@ public static class UpstreamScepCaType
         // The RA identity the upstream answers to: made per process. NDES trusts the challenge, not the signer, and polling a
         // transaction after a restart goes by its transactionID, so nothing needs the identity to outlive the process.
         var ca = new UpstreamScepCa(options, ScepRaIdentity.CreateSelfSigned(), context.Services.GetRequiredService<TimeProvider>());
-        return new CaBackend(ca, new UpstreamScepRevoker(options), new UpstreamScepCaHealthProbe(ca));
+        // The upstream's challenge goes into the CSRs the connector makes (PKCS); a device's CSR carries the connector's own.
+        return new CaBackend(ca, new UpstreamScepRevoker(options), new UpstreamScepCaHealthProbe(ca), ca.Challenges);
     }
 
     private static void Check(string ca, UpstreamScepCaSettings settings)
