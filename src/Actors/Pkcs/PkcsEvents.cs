@@ -20,6 +20,14 @@ public sealed record PkcsCertificateIssued(
     DateTimeOffset NotAfter,
     DateTimeOffset At) : IConnectorEvent;
 
+/// <summary>
+/// The key and CSR of a request that goes to a CA outside this process (an upstream SCEP CA), made once before the first call to
+/// it: a retry after a lost answer, a crash or a kill -9 sends the same CSR, so the CA's transaction for it (polled first) can be
+/// finished instead of failing on a certificate for a key nobody holds. Sealed in the journal (<see cref="IHoldsSecret"/>);
+/// dropped from the state once the certificate is issued.
+/// </summary>
+public sealed record PkcsKeyMade(string RequestId, byte[] KeyPkcs8, byte[] CsrDer, DateTimeOffset At) : IConnectorEvent, IHoldsSecret;
+
 /// <summary>A step failed with a retryable error; it runs again at <see cref="NextAttemptAt"/>.</summary>
 public sealed record PkcsAttemptFailed(
     string RequestId,

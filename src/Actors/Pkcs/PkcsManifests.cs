@@ -10,6 +10,7 @@ public static class PkcsManifests
     {
         ["pkcs.downloaded.v1"] = typeof(PkcsRequestDownloaded),
         ["pkcs.issued.v1"] = typeof(PkcsCertificateIssued),
+        ["pkcs.key-made.v1"] = typeof(PkcsKeyMade),
         ["pkcs.attempt-failed.v1"] = typeof(PkcsAttemptFailed),
         ["pkcs.failed.v1"] = typeof(PkcsRequestFailed),
         ["pkcs.uploaded.v1"] = typeof(PkcsResultUploaded),

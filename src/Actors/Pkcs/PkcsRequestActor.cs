@@ -46,6 +46,7 @@ public sealed class PkcsRequestActor : RequestActor<PkcsStage>
         // A request naming no CA is pinned to the default now, so the journal names the CA it goes to.
         Command<StartPkcsRequest>(start => Accept(_state.DecideStart(start.Request with { Ca = start.Request.Ca ?? _ports.Cas.Default.Name }, Now)));
         Command<IssueSucceeded>(OnIssued);
+        Command<KeyMadeForCa>(made => PersistThen(_state.DecideKeyMade(new PkcsKeyMade(_state.RequestId, made.KeyPkcs8, made.CsrDer, Now))));
         Command<UploadSucceeded>(_ => PersistThen(_state.DecideUploaded(Now)));
     }
 
@@ -89,6 +90,7 @@ public sealed class PkcsRequestActor : RequestActor<PkcsStage>
     private void StartIssue()
     {
         var request = _state.Request!;
+        var keyMade = _state.KeyMade;
         var ports = _ports;
         var now = Now;
         // No overall time-out: waiting for a key-generation slot in a burst is not the CA being slow.
@@ -96,6 +98,9 @@ public sealed class PkcsRequestActor : RequestActor<PkcsStage>
         {
             var ca = ports.Cas.Get(request.Ca); // an unknown name is a final failure, uploaded as the request's result; before any key is made
             ports.Credentials.ValidateDeviceCertificate(request.DeviceCertificate, now);
+            if (keyMade is not null)
+                return await ports.CpuWork.Run(() => IssueAsync(ports, ca, request, () => ports.Credentials.Restore(keyMade.KeyPkcs8, keyMade.CsrDer))).ConfigureAwait(false);
+
             // A CA that demands a challenge in the CSR (an upstream SCEP CA) gives one first: the new key signs it. Fetched outside the
             // CPU slot, since it may wait on a program or the network.
             string? challenge = null;
@@ -104,20 +109,26 @@ public sealed class PkcsRequestActor : RequestActor<PkcsStage>
                 using var challengeTimeout = new CancellationTokenSource(ports.Options.CaTimeout);
                 challenge = await challenges.NextAsync(challengeTimeout.Token).ConfigureAwait(false);
             }
-            return await ports.CpuWork.Run(async () => await IssueAsync(ports, ca, request, challenge).ConfigureAwait(false)).ConfigureAwait(false);
+            Func<PendingCredential> create = () => ports.Credentials.CreateKeyAndCsr(request.KeySpec, request.SubjectName, request.SubjectAlternativeNames, challenge);
+            if (ca.IsBuiltIn) return await ports.CpuWork.Run(() => IssueAsync(ports, ca, request, create)).ConfigureAwait(false);
+            // A CA outside this process may issue and lose its answer: the key and CSR are journaled before it sees them, so every
+            // attempt sends the same CSR and can finish the CA's transaction for it.
+            return await ports.CpuWork.Run(() =>
+            {
+                using var pending = create();
+                return Task.FromResult<object>(new KeyMadeForCa(ports.Credentials.ExportKey(pending), pending.CsrDer));
+            }).ConfigureAwait(false);
         });
     }
 
-    private static async Task<object> IssueAsync(PkcsPorts ports, NamedCa ca, PkcsRequest request, string? challenge)
+    private static async Task<object> IssueAsync(PkcsPorts ports, NamedCa ca, PkcsRequest request, Func<PendingCredential> credential)
     {
-        {
-            using var pending = ports.Credentials.CreateKeyAndCsr(request.KeySpec, request.SubjectName, request.SubjectAlternativeNames, challenge);
-            using var timeout = new CancellationTokenSource(ports.Options.CaTimeout);
-            var certificate = await ca.Authority.IssueAsync(new IssuanceRequest(request.RequestId, "pkcs", pending.CsrDer,
-                request.TemplateName, request.SubjectName, request.SubjectAlternativeNames, request.OnPremisesSid,
-                request.ValidityDays), timeout.Token).ConfigureAwait(false);
-            return new IssueSucceeded(certificate, ports.Credentials.Seal(pending, certificate, request.DeviceCertificate));
-        }
+        using var pending = credential();
+        using var timeout = new CancellationTokenSource(ports.Options.CaTimeout);
+        var certificate = await ca.Authority.IssueAsync(new IssuanceRequest(request.RequestId, "pkcs", pending.CsrDer,
+            request.TemplateName, request.SubjectName, request.SubjectAlternativeNames, request.OnPremisesSid,
+            request.ValidityDays), timeout.Token).ConfigureAwait(false);
+        return new IssueSucceeded(certificate, ports.Credentials.Seal(pending, certificate, request.DeviceCertificate));
     }
 
     private void StartUpload(PkcsResult result)
@@ -174,5 +185,8 @@ public sealed class PkcsRequestActor : RequestActor<PkcsStage>
         _ports.Log.Write(definition, _state.RequestId, message, properties);
 
     private sealed record IssueSucceeded(IssuedCertificate Certificate, SealedCredential Sealed);
+
+    /// <summary>The key and CSR for an outside CA, made; journaled (sealed) before the CA sees the CSR. Local to the actor.</summary>
+    private sealed record KeyMadeForCa(byte[] KeyPkcs8, byte[] CsrDer);
     private sealed record UploadSucceeded { public static readonly UploadSucceeded Instance = new(); }
 }

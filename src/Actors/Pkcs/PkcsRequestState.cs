@@ -25,6 +25,8 @@ public sealed record PkcsRequestState
     public PkcsStatus Status { get; init; } = PkcsStatus.New;
     public PkcsRequest? Request { get; init; }
     public PkcsCertificateIssued? Issued { get; init; }
+    /// <summary>The key and CSR made for a CA outside this process, until the certificate is issued (then dropped).</summary>
+    public PkcsKeyMade? KeyMade { get; init; }
     public FailureReason? Failure { get; init; }
     /// <summary>Failed attempts of the current stage (null again when a stage succeeds).</summary>
     public RetryState<PkcsStage>? Retry { get; init; }
@@ -40,6 +42,10 @@ public sealed record PkcsRequestState
     /// <summary>A downloaded request is accepted once; any later copy changes nothing.</summary>
     public IReadOnlyList<IConnectorEvent> DecideStart(PkcsRequest request, DateTimeOffset now) =>
         Status == PkcsStatus.New ? [new PkcsRequestDownloaded(request.RequestId, request, now)] : [];
+
+    /// <summary>The key for an outside CA is made once: a second one (a late result) changes nothing.</summary>
+    public IReadOnlyList<IConnectorEvent> DecideKeyMade(PkcsKeyMade made) =>
+        StepAfterWait() is PkcsNextStep.Issue && KeyMade is null ? [made] : [];
 
     public IReadOnlyList<IConnectorEvent> DecideIssued(PkcsCertificateIssued issued) =>
         StepAfterWait() is PkcsNextStep.Issue ? [issued] : [];
@@ -98,9 +104,14 @@ public sealed record PkcsRequestState
             Status = PkcsStatus.Downloaded, Request = d.Request,
             History = History.Add(new(d.At, "Downloaded", $"subject={d.Request.SubjectName} template={d.Request.TemplateName} key={d.Request.KeySpec} ca={d.Request.Ca}")),
         },
+        PkcsKeyMade k => this with
+        {
+            KeyMade = k,
+            History = History.Add(new(k.At, "KeyMade", "key and CSR made for the CA; a retry sends the same CSR")),
+        },
         PkcsCertificateIssued i => this with
         {
-            Status = PkcsStatus.Issued, Issued = i, Retry = null,
+            Status = PkcsStatus.Issued, Issued = i, Retry = null, KeyMade = null,
             History = History.Add(new(i.At, "Issued", $"serial={i.SerialNumber} thumbprint={i.Thumbprint} notAfter={i.NotAfter:O}")),
         },
         PkcsAttemptFailed f => this with

@@ -31,4 +31,10 @@ public interface IPkcsCredentialFactory
     PendingCredential CreateKeyAndCsr(KeySpec keySpec, string subjectName, IReadOnlyList<SubjectAltName> subjectAlternativeNames, string? challengePassword = null);
 
     SealedCredential Seal(PendingCredential pending, IssuedCertificate certificate, byte[] deviceCertificateDer);
+
+    /// <summary>The pending key as PKCS#8 DER, to be journaled sealed (<c>PkcsKeyMade</c>) before an outside CA sees its CSR.</summary>
+    byte[] ExportKey(PendingCredential pending);
+
+    /// <summary>A pending credential again from its journaled key and CSR (the CSR carries the public key).</summary>
+    PendingCredential Restore(byte[] keyPkcs8, byte[] csrDer);
 }

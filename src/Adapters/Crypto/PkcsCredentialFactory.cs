@@ -9,7 +9,8 @@ namespace CertConnector.Adapters.Crypto;
 
 /// <summary>
 /// The PKCS feature's key generation and packaging. The private key exists only inside the
-/// <see cref="PendingCredential"/> and, briefly, inside the encrypted PKCS#12 being built; it is never written out.
+/// <see cref="PendingCredential"/> and, briefly, inside the encrypted PKCS#12 being built; it is written out only for a CA
+/// outside this process, to the journal, sealed (<c>PkcsKeyMade</c>).
 /// Keys come from <paramref name="keyPool"/> when it has one of the spec, otherwise they are generated here.
 /// </summary>
 public sealed class PkcsCredentialFactory(TimeProvider? timeProvider = null, KeyPool? keyPool = null) : IPkcsCredentialFactory
@@ -65,6 +66,21 @@ public sealed class PkcsCredentialFactory(TimeProvider? timeProvider = null, Key
     }
 
     /// <summary>BouncyCastle keys are immutable BigIntegers and cannot be wiped; dropping the reference is what we can do.</summary>
+    public byte[] ExportKey(PendingCredential pending)
+    {
+        if (pending is not Pending mine) throw new ArgumentException("The pending credential was not created by this factory.", nameof(pending));
+        var keyPair = mine.KeyPair ?? throw new ObjectDisposedException(nameof(PendingCredential));
+        return Org.BouncyCastle.Pkcs.PrivateKeyInfoFactory.CreatePrivateKeyInfo(keyPair.Private).GetDerEncoded();
+    }
+
+    public PendingCredential Restore(byte[] keyPkcs8, byte[] csrDer)
+    {
+        // The public half is the CSR's: Seal checks the issued certificate against it.
+        var csr = CertificationRequests.ParseAndVerify(csrDer);
+        var privateKey = Org.BouncyCastle.Security.PrivateKeyFactory.CreateKey(keyPkcs8);
+        return new Pending(new AsymmetricCipherKeyPair(csr.GetPublicKey(), privateKey), csrDer);
+    }
+
     private sealed class Pending(AsymmetricCipherKeyPair keyPair, byte[] csrDer) : PendingCredential
     {
         public AsymmetricCipherKeyPair? KeyPair { get; private set; } = keyPair;

@@ -43,11 +43,18 @@ internal sealed class FakeCredentials : IPkcsCredentialFactory
 {
     public void ValidateDeviceCertificate(byte[] deviceCertificateDer, DateTimeOffset now) { }
 
+    private int _made;
+
     public PendingCredential CreateKeyAndCsr(KeySpec keySpec, string subjectName, IReadOnlyList<SubjectAltName> sans, string? challengePassword = null)
     {
         Challenges.Add(challengePassword);
-        return new Pending();
+        // Each CSR its own bytes, so a test can tell whether a retry sent the same one.
+        return new Pending([0x30, 0x01, (byte)Interlocked.Increment(ref _made)]);
     }
+
+    public byte[] ExportKey(PendingCredential pending) => [.. "key:"u8, .. pending.CsrDer];
+
+    public PendingCredential Restore(byte[] keyPkcs8, byte[] csrDer) => new Pending(csrDer);
 
     /// <summary>The challenge each CSR was made with (null: none).</summary>
     public System.Collections.Concurrent.ConcurrentBag<string?> Challenges { get; } = [];
@@ -55,9 +62,9 @@ internal sealed class FakeCredentials : IPkcsCredentialFactory
     public SealedCredential Seal(PendingCredential pending, IssuedCertificate certificate, byte[] deviceCertificateDer) =>
         new([1, 2, 3], [4, 5, 6]);
 
-    private sealed class Pending : PendingCredential
+    private sealed class Pending(byte[] csrDer) : PendingCredential
     {
-        public override byte[] CsrDer => [0x30, 0x00];
+        public override byte[] CsrDer => csrDer;
         public override void Dispose() { }
     }
 }

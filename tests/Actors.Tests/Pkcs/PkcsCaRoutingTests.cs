@@ -101,4 +101,52 @@ public sealed class PkcsCaRoutingTests : RequestActorTestKit
         public int Count => _count;
         public Task<string?> NextAsync(CancellationToken cancellationToken) => Task.FromResult<string?>($"challenge-{Interlocked.Increment(ref _count)}");
     }
+    [Fact]
+    public void For_a_CA_outside_this_process_every_attempt_sends_the_CSR_journaled_before_the_first_even_after_a_restart()
+    {
+        // corp fails the first attempt (an answer lost to a time-out); the actor is then killed and recovered from the journal.
+        var corp = new ScriptedCa(ScriptedCa.Transient("answer lost"));
+        var credentials = new FakeCredentials();
+        CertificateAuthorities Cas() => new(
+        [
+            new NamedCa("builtin", NamedCa.BuiltInType, _builtIn, null, new UpProbe()),
+            new NamedCa("corp", "scep", corp, null, new UpProbe()),
+        ], "builtin");
+        var service = new RecordingService();
+        var first = Sys.ActorOf(PkcsRequestActor.Props("resume", new PkcsPorts(credentials, Cas(), service, EventLog, new PkcsOptions { MaxAttempts = 5 })));
+        first.Tell(new StartPkcsRequest(Samples.Request("resume") with { Ca = "corp" }));
+        AwaitCondition(() => EventLog.Count(ConnectorEvents.PkcsIssuedFailedAttempt) == 1);
+        Watch(first);
+        first.Tell(Kill.Instance);
+        ExpectTerminated(first);
+
+        var second = Sys.ActorOf(PkcsRequestActor.Props("resume", new PkcsPorts(credentials, Cas(), service, EventLog, new PkcsOptions { MaxAttempts = 5 })));
+        second.Tell(new StartPkcsRequest(Samples.Request("resume") with { Ca = "corp" }), TestActor);
+        AdvanceUntil(() => EventLog.Count(ConnectorEvents.PkcsRequestSuccess) == 1);
+
+        var sent = corp.Requests.Select(r => Convert.ToHexString(r.CsrDer)).ToList();
+        Assert.Equal(2, sent.Count);
+        Assert.Single(sent.Distinct()); // one key, one CSR, whatever happened in between
+        Assert.Single(credentials.Challenges);
+        ExpectMsg<PkcsRequestCompleted>();
+        second.Tell(new GetRequestView("resume"));
+        Assert.DoesNotContain(ExpectMsg<RequestView>().History, h => h.Detail.Contains("key:"));
+    }
+
+    [Fact]
+    public void The_built_in_CA_gets_a_new_key_per_attempt_and_nothing_about_it_is_journaled()
+    {
+        var builtIn = new ScriptedCa(ScriptedCa.Transient());
+        var credentials = new FakeCredentials();
+        var ports = new PkcsPorts(credentials, new CertificateAuthorities([new NamedCa("builtin", NamedCa.BuiltInType, builtIn, null, new UpProbe())], "builtin"),
+            new RecordingService(), EventLog, new PkcsOptions { MaxAttempts = 5 });
+        var actor = Sys.ActorOf(PkcsRequestActor.Props("in-process", ports));
+        actor.Tell(new StartPkcsRequest(Samples.Request("in-process")), TestActor);
+        AdvanceUntil(() => EventLog.Count(ConnectorEvents.PkcsRequestSuccess) == 1);
+
+        Assert.Equal(2, builtIn.Requests.Select(r => Convert.ToHexString(r.CsrDer)).Distinct().Count());
+        ExpectMsg<PkcsRequestCompleted>();
+        actor.Tell(new GetRequestView("in-process"));
+        Assert.DoesNotContain(ExpectMsg<RequestView>().History, h => h.Event == "KeyMade");
+    }
 }

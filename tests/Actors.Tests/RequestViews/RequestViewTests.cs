@@ -230,5 +230,7 @@ public sealed class RequestViewTests : RequestActorTestKit
             _inner.CreateKeyAndCsr(keySpec, subjectName, sans, challengePassword);
         public SealedCredential Seal(PendingCredential pending, IssuedCertificate certificate, byte[] deviceCertificateDer) =>
             new(PfxSecret, PasswordSecret);
+        public byte[] ExportKey(PendingCredential pending) => _inner.ExportKey(pending);
+        public PendingCredential Restore(byte[] keyPkcs8, byte[] csrDer) => _inner.Restore(keyPkcs8, csrDer);
     }
 }

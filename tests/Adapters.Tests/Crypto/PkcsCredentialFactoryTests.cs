@@ -112,4 +112,29 @@ public class PkcsCredentialFactoryTests : IDisposable
         var expected = System.Security.Cryptography.SHA1.HashData(spki.PublicKey.GetBytes());
         Assert.Equal(expected, ((Org.BouncyCastle.Asn1.Asn1OctetString)localKeyId).GetOctets());
     }
+    [Theory]
+    [InlineData("rsa:2048")]
+    [InlineData("ec:p256")]
+    public async Task A_key_restored_from_its_journaled_form_packages_the_certificate_issued_for_its_CSR(string spec)
+    {
+        var ca = BuiltInCa.OpenOrCreate(CaTestSupport.Options(_dir.Path));
+        var (device, deviceKeyPair) = TestCertificates.Device(KeySpec.Rsa2048);
+        byte[] key, csr;
+        using (var made = _factory.CreateKeyAndCsr(KeySpec.Parse(spec), "CN=Resumed", [], "upstream-challenge"))
+            (key, csr) = (_factory.ExportKey(made), made.CsrDer);
+        Assert.Equal("upstream-challenge", CertificationRequests.ParseAndVerify(csr).GetCertificationRequestInfo().Attributes
+            .OfType<Org.BouncyCastle.Asn1.Asn1Encodable>().Select(Org.BouncyCastle.Asn1.Pkcs.AttributePkcs.GetInstance)
+            .Single(a => a.AttrType.Equals(Org.BouncyCastle.Asn1.Pkcs.PkcsObjectIdentifiers.Pkcs9AtChallengePassword)).AttrValues[0].ToString());
+
+        // After a restart: the same CSR goes to the CA, and its certificate is packaged with the restored key.
+        using var restored = _factory.Restore(key, csr);
+        Assert.Equal(csr, restored.CsrDer);
+        var issued = await ca.IssueAsync(new IssuanceRequest("r", "pkcs", restored.CsrDer, "client-auth"), CancellationToken.None);
+        var sealedCredential = _factory.Seal(restored, issued, device.GetEncoded());
+        var password = Encoding.UTF8.GetString(CmsEnvelope.Decrypt(sealedCredential.EncryptedPassword, deviceKeyPair.Private, device));
+        using var loaded = X509CertificateLoader.LoadPkcs12(CmsEnvelope.Decrypt(sealedCredential.EncryptedPfx, deviceKeyPair.Private, device), password,
+            X509KeyStorageFlags.EphemeralKeySet);
+        Assert.True(loaded.HasPrivateKey);
+        Assert.Equal(issued.Thumbprint, loaded.Thumbprint);
+    }
 }

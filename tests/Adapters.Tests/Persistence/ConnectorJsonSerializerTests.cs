@@ -36,6 +36,7 @@ public sealed class ConnectorJsonSerializerTests() : Akka.TestKit.Xunit2.TestKit
     {
         [typeof(PkcsRequestDownloaded)] = new PkcsRequestDownloaded("r-1", Request, T),
         [typeof(PkcsCertificateIssued)] = new PkcsCertificateIssued("r-1", [1, 2], [3, 4], [5, 6], "0A1B", "ABCD", T.AddYears(1), T),
+        [typeof(PkcsKeyMade)] = new PkcsKeyMade("r-1", [0x30, 0x02, 1, 2], [0x30, 0x02, 3, 4], T),
         [typeof(PkcsAttemptFailed)] = new PkcsAttemptFailed("r-1", PkcsStage.Upload, 3, new FailureReason("X", "y", true), T.AddMinutes(1), T),
         [typeof(PkcsRequestFailed)] = new PkcsRequestFailed("r-1", new FailureReason("CaDenied", "no", false), T),
         [typeof(PkcsResultUploaded)] = new PkcsResultUploaded("r-1", true, T),

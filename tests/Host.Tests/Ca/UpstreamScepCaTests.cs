@@ -127,6 +127,57 @@ public sealed class UpstreamScepChallengeTests
     }
 }
 
+/// <summary>kill -9 of the connector while the upstream is issuing: never a second certificate for one request.</summary>
+[Trait("Category", "Interop")]
+public sealed class UpstreamScepKillTests
+{
+    [Fact]
+    public void A_connector_killed_mid_enrollment_leaves_one_certificate_in_scepservers_depot_and_the_restart_settles_the_request()
+    {
+        // scepserver's CSR hook marks that the PKCSReq arrived, then takes 12 s: the connector is killed while it waits.
+        using var upstream = new ScepServerProcess("cat > /dev/null; if [ ! -e \"$0.started\" ]; then touch \"$0.started\"; sleep 12; fi; exit 0", challenge: null);
+        var dir = Tools.TempDir("upstream-kill");
+        var data = Path.Combine(dir, "data");
+        var settings = new Dictionary<string, string>
+        {
+            ["Cas:builtin:Type"] = "builtin",
+            ["Cas:up:Type"] = "scep",
+            ["Cas:up:Url"] = upstream.Url.ToString(),
+            ["Cas:up:TemplateNames:0"] = "client-auth",
+            ["Cas:up:RequestTimeout"] = "00:00:30",
+            ["Cas:Default"] = "builtin",
+            ["Pkcs:RetryBaseDelay"] = "00:00:01",
+        };
+        var deviceKey = Path.Combine(dir, "device.key");
+        var deviceCert = Path.Combine(dir, "device.crt");
+        Tools.OpenSsl("genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", deviceKey);
+        Tools.OpenSsl("req", "-x509", "-new", "-key", deviceKey, "-subj", "/CN=device-kill", "-days", "30", "-out", deviceCert);
+
+        using (var first = ConnectorProcess.Start(data, settings))
+        {
+            var queued = first.Cli("pkcs", "request", "--subject", "CN=upstream-killed,O=Contoso", "--device-cert", deviceCert, "--request-id", "killed-1", "--ca", "up");
+            Assert.True(queued.ExitCode == 0, queued.ToString());
+            first.WaitUntil(() => File.Exists(Path.Combine(upstream.Directory, "verify-csr.sh.started")), TimeSpan.FromSeconds(60), "the PKCSReq to reach scepserver");
+            first.Kill();
+        }
+        // The upstream finishes issuing for the connector that is gone; its answer is lost.
+        for (var i = 0; i < 600 && upstream.CertificateFiles("upstream-killed").Count == 0; i++) Thread.Sleep(100); // waiting for scepserver, not a timing assertion
+        Assert.Single(upstream.CertificateFiles("upstream-killed"));
+
+        using var second = ConnectorProcess.Start(data, settings);
+        second.WaitForQueueStatus("killed-1", "Failed", TimeSpan.FromSeconds(120)); // its failure result reached the queue
+
+        // scepserver keeps no transactions (CertPoll is not implemented) and refuses a second certificate for the name: the request
+        // fails for good and says so, and the depot still holds one certificate. (An upstream that keeps transactions, NDES, answers
+        // the retry's poll with the first certificate: the journaled key then packages it; see PkcsCaRoutingTests.)
+        var shown = second.Show("killed-1");
+        Assert.Equal("Failed", shown.GetProperty("state").GetString());
+        Assert.Equal("UpstreamRefused", shown.GetProperty("failure").GetProperty("code").GetString());
+        Assert.Single(upstream.CertificateFiles("upstream-killed"));
+        Assert.Single(upstream.IndexLines("upstream-killed"));
+    }
+}
+
 /// <summary>The upstream CA's settings at start: checked before anything is created.</summary>
 public sealed class UpstreamScepCaStartupTests
 {
