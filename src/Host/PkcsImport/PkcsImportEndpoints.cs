@@ -16,10 +16,10 @@ public static class PkcsImportEndpoints
     {
         var imports = app.MapGroup("/api/v1/pkcs-import/requests");
 
-        imports.MapPost("", async (NewPkcsImportRequest body, StandalonePkcsImportQueue queue, TimeProvider time, ConnectorOptions options,
+        imports.MapPost("", async (NewPkcsImportRequest body, StandalonePkcsImportQueue queue, TimeProvider time, PfxLimits limits,
             IRequiredActor<PkcsImportCoordinatorKey> coordinator, CancellationToken ct) =>
         {
-            var (request, error) = PkcsImportFields.Validate(body, time.GetUtcNow(), new PfxLimits(options.Feature<PkcsImportOptions>().MaxPfxIterations));
+            var (request, error) = PkcsImportFields.Validate(body, time.GetUtcNow(), limits); // the limits the connector-key cipher applies too
             if (error is not null) return Results.BadRequest(error);
             if (!await queue.EnqueueAsync(request!, ct))
                 return Results.Conflict(new ApiError($"An import with ID '{request!.RequestId}' already exists.", "requestId"));
