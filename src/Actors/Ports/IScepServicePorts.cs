@@ -53,7 +53,8 @@ public interface IScepResultNotifier
 public sealed record ScepRenewalCheck(byte[] SignerCertificateDer, byte[] CsrDer, string? RenewedSerial, string? IssuanceRequestId = null);
 
 /// <summary>Accepted (<see cref="Refusal"/> null) or refused with a sentence that names what differed.</summary>
-public sealed record ScepRenewalVerdict(string? RenewedSerial, string? Refusal)
+/// <param name="Ca">the configured CA that issued the renewed certificate, which issues its renewal; null: the built-in CA.</param>
+public sealed record ScepRenewalVerdict(string? RenewedSerial, string? Refusal, string? Ca = null)
 {
     public bool Accepted => Refusal is null;
 }

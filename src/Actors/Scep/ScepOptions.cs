@@ -8,6 +8,12 @@ public sealed class ScepOptions
     public bool Enabled { get; set; } = true;
     /// <summary>The SCEP listener (separate from the admin API: devices reach this one).</summary>
     public string ListenUrl { get; set; } = "http://127.0.0.1:8080";
+    /// <summary>
+    /// The configured CA (<c>Connector:Cas</c>) enrollments go to when their challenge names none: every enrollment the service
+    /// validates in service-connected mode, and challenges minted without <c>--ca</c>. Unset: <c>Connector:Cas:Default</c>.
+    /// A renewal always goes to the CA that issued the certificate it renews.
+    /// </summary>
+    public string? Ca { get; set; }
     /// <summary>The CA template SCEP certificates are issued with.</summary>
     public string Template { get; set; } = "scep-device";
     /// <summary>How long a PKIOperation may wait for its outcome before the device is told PENDING.</summary>

@@ -67,7 +67,7 @@ public sealed class ScepRequestActor : RequestActor<ScepStage>
         Command<RenewalChecked>(r => PersistThen(_state.DecideRenewal(r.Renewal, r.Service, Now)));
         Command<IssueSucceeded>(ok => PersistThen(_state.DecideIssued(new ScepCertificateIssued(_state.RequestId,
             ok.Certificate.CertificateDer, ok.Certificate.SerialNumber, ok.Certificate.Thumbprint, ok.Certificate.NotAfter,
-            _ports.Cas.Find(_state.Ca) is { IsBuiltIn: false } routed ? routed.Name : _ports.IssuingCaName, Now)))); // another CA: its name, as the settings give it
+            _ports.Cas.Find(TargetCa(_ports, _state)) is { IsBuiltIn: false } routed ? routed.Name : _ports.IssuingCaName, Now)))); // another CA: its name, as the settings give it
         Command<NotifySucceeded>(_ => PersistThen(_state.DecideNotified(Now)));
         Command<PassivateIfFinished>(_ =>
         {
@@ -179,11 +179,10 @@ public sealed class ScepRequestActor : RequestActor<ScepStage>
 
     private void StartIssue()
     {
-        var (ports, received, named) = (_ports, _state.Received!, _state.Ca);
+        var (ports, received, named) = (_ports, _state.Received!, TargetCa(_ports, _state));
         RunStep(ScepStage.Issue, ports.Options.CallTimeout, async timeout =>
         {
-            // Only the built-in CA knows what a renewal renews (its issued store); an unknown CA name is a final failure.
-            var ca = named is null && received.RenewalOf is not null ? ports.Cas.BuiltIn ?? ports.Cas.Default : ports.Cas.Get(named);
+            var ca = ports.Cas.Get(named); // an unknown CA name is a final failure
             var certificate = await ca.Authority.IssueAsync(
                 // Not the actor's ID: every actor holding this transaction and CSR key asks for the same certificate.
                 new IssuanceRequest(IssuanceId(received), ScepHosting.Role,
@@ -191,6 +190,14 @@ public sealed class ScepRequestActor : RequestActor<ScepStage>
             return (object)new IssueSucceeded(certificate);
         });
     }
+
+    /// <summary>
+    /// The CA this round's certificate comes from: the one the verdict named (a challenge minted for it, or the CA that issued the
+    /// certificate a renewal renews); a renewal naming none renews a certificate of the built-in CA; otherwise SCEP's own CA setting
+    /// (<see cref="ScepOptions.Ca"/>: the service's verdicts name none), then the connector's default.
+    /// </summary>
+    private static string? TargetCa(ScepPorts ports, ScepRequestState state) =>
+        state.Ca ?? (state.Received?.RenewalOf is not null ? (ports.Cas.BuiltIn ?? ports.Cas.Default).Name : ports.Options.Ca);
 
     private static string IssuanceId(ScepRequestReceived received) => ScepIssuanceIds.For(received.TransactionId, received.CsrDer, received.RenewalOf);
 

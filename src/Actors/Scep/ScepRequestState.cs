@@ -95,8 +95,10 @@ public sealed record ScepRequestState
         if (CurrentStep() is not ScepNextStep.Verify) return [];
         if (!renewal.Accepted) return [Refused(RenewalRefusedCode, $"Renewal refused: {renewal.Refusal}.", now)];
         if (service is { Valid: false }) return [Refused(service.Code, service.Description ?? service.Code, now)];
+        // A certificate is renewed at the CA that issued it, whatever CA the service's verdict would send a new enrollment to.
         return [new ScepRequestVerified(RequestId,
-            $"renewal of certificate {renewal.RenewedSerial} accepted{(service is null ? "" : "; the service validated it")}", now, service?.Ca)];
+            $"renewal of certificate {renewal.RenewedSerial}{(renewal.Ca is null ? "" : $" of the CA '{renewal.Ca}'")} accepted{(service is null ? "" : "; the service validated it")}",
+            now, renewal.Ca ?? service?.Ca)];
     }
 
     private ScepRequestRejected Refused(string code, string why, DateTimeOffset now) =>

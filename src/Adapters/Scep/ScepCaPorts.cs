@@ -24,12 +24,16 @@ public interface IScepRaCredentials
 /// <param name="Template">the template it was issued with; null when the version that issued it did not record it.</param>
 /// <param name="ReplacedBy">the serial of the certificate that superseded or renewed it; null while it is current.</param>
 /// <param name="RequestId">the request ID the certificate was issued for.</param>
+/// <param name="Ca">the configured CA that issued it when that is not the built-in CA (an upstream the connector enrolled at); null: the built-in CA.</param>
 public sealed record IssuedCertificateInfo(byte[] Der, bool Revoked, string Feature = "", string? Template = null, string? ReplacedBy = null,
-    string RequestId = "");
+    string RequestId = "", string? Ca = null);
 
 /// <summary>Looks up what the CA issued (GetCert, RenewalReq): null for a serial it never issued.</summary>
 public interface IIssuedCertificateLookup
 {
     /// <param name="serialHex">hex in any common form.</param>
     IssuedCertificateInfo? FindIssued(string serialHex);
+
+    /// <summary>A certificate another configured CA issued for a request of this connector, as the issued-certificate store recorded it.</summary>
+    IssuedCertificateInfo? FindIssuedElsewhere(string serialHex);
 }

@@ -8,7 +8,8 @@ using Org.BouncyCastle.X509;
 namespace CertConnector.Adapters.Scep;
 
 /// <summary>
-/// A renewal needs no challenge because it is signed by a certificate this CA issued through SCEP; it may only
+/// A renewal needs no challenge because it is signed by a certificate this CA issued through SCEP (or another configured CA
+/// issued when the connector enrolled the device there, which then issues the renewal too); it may only
 /// extend that certificate, never widen it. The signer must verify against our CA, be the certificate the
 /// issued-certificate store holds under its serial, be current there (not revoked, superseded or renewed already),
 /// have been issued by SCEP with the template SCEP issues now, be valid now and expire within the renewal window;
@@ -21,30 +22,35 @@ public sealed class ScepRenewalPolicy(IScepRaCredentials ca, IIssuedCertificateL
     public ScepRenewalVerdict Check(ScepRenewalCheck request)
     {
         X509Certificate signer;
+        bool ours;
         try
         {
             signer = new X509Certificate(request.SignerCertificateDer);
-            if (!PublicKeys.IsSignedBy(signer, ca.CaCertificate.SubjectPublicKeyInfo))
-                return Refuse(request.RenewedSerial, "the renewal is not signed by a certificate of this CA");
+            ours = PublicKeys.IsSignedBy(signer, ca.CaCertificate.SubjectPublicKeyInfo);
         }
         catch (Exception e) when (e is Org.BouncyCastle.Security.InvalidKeyException or Org.BouncyCastle.Security.Certificates.CertificateException
                                       or Org.BouncyCastle.Security.SignatureException or ArgumentException or InvalidOperationException or IOException)
         {
-            return Refuse(request.RenewedSerial, "the renewal is not signed by a certificate of this CA");
+            return Refuse(request.RenewedSerial, NotOurs);
         }
         var serial = CertificateIds.SerialHex(signer.SerialNumber);
-        return new ScepRenewalVerdict(serial, Refusal(serial, signer, request));
+        // A certificate another CA issued for a device of this connector (an upstream it enrolled at as RA) is renewed there. What
+        // vouches for it is the issued-certificate store: the exact certificate the upstream returned, recorded under its name.
+        var record = ours ? issued.FindIssued(serial) : issued.FindIssuedElsewhere(serial);
+        if (!ours && record is null) return Refuse(request.RenewedSerial, NotOurs);
+        return new ScepRenewalVerdict(serial, Refusal(serial, signer, record, request), record?.Ca);
     }
 
-    private string? Refusal(string serial, X509Certificate signer, ScepRenewalCheck request)
+    private const string NotOurs = "the renewal is not signed by a certificate of this CA, nor by one the connector enrolled at another configured CA";
+
+    private string? Refusal(string serial, X509Certificate signer, IssuedCertificateInfo? record, ScepRenewalCheck request)
     {
         if (request.RenewedSerial is { } named && CertificateIds.NormalizeSerial(named) != serial)
             return $"the request renews certificate {named} but is signed by certificate {serial}";
-        var record = issued.FindIssued(serial);
         if (record is null) return $"certificate {serial} is not in the issued-certificate store";
         if (!record.Der.AsSpan().SequenceEqual(request.SignerCertificateDer)) return $"the signer is not the certificate {serial} this CA issued";
         if (record.Revoked) return $"certificate {serial} is revoked";
-        if (record.ReplacedBy is { } by && !RenewedFor(by, request.IssuanceRequestId))
+        if (record.ReplacedBy is { } by && !RenewedFor(by, record.Ca, request.IssuanceRequestId))
             return $"certificate {serial} was already renewed or superseded (by certificate {by}); a certificate is renewed once";
         if (record.Feature != ScepHosting.Role)
             return $"certificate {serial} was issued by the {record.Feature} feature, not by SCEP; SCEP renews only certificates it issued";
@@ -70,8 +76,9 @@ public sealed class ScepRenewalPolicy(IScepRaCredentials ca, IIssuedCertificateL
     /// Renewed already, by this very request: its certificate was issued and recorded, then the process stopped before the
     /// request journaled it. The device's retransmission must get that certificate (the CA hands it back), not a refusal.
     /// </summary>
-    private bool RenewedFor(string replacement, string? issuanceRequestId) =>
-        issuanceRequestId is not null && issued.FindIssued(replacement) is { Revoked: false } r && r.RequestId == issuanceRequestId && r.Feature == ScepHosting.Role;
+    private bool RenewedFor(string replacement, string? issuingCa, string? issuanceRequestId) =>
+        issuanceRequestId is not null && (issuingCa is null ? issued.FindIssued(replacement) : issued.FindIssuedElsewhere(replacement)) is { Revoked: false } r
+        && r.RequestId == issuanceRequestId && r.Feature == ScepHosting.Role;
 
     private static string? NameRefusal(string serial, X509Certificate signer, Pkcs10CertificationRequest csr)
     {

@@ -110,8 +110,8 @@ public static class ServerArguments
             && Environment.GetEnvironmentVariable(DatabaseSettings.ConnectionStringVariable) is { Length: > 0 } pg)
             options.Database.ConnectionString = pg;
         options.Database.ConnectionString = DatabaseSettings.WithDefaultPoolSize(options.Database.ConnectionString);
+        options.SetNamedCas(CaSettings.Bind(section, caTypes)); // before the features' checks: a feature's settings may name a CA
         foreach (var feature in options.Features) feature.CheckSettings?.Invoke(options);
-        options.SetNamedCas(CaSettings.Bind(section, caTypes));
         if (!KeySpec.TryParse(options.Ca.KeySpec, out _))
             throw new StartupException($"Connector:Ca:KeySpec '{options.Ca.KeySpec}' is not supported. Supported: {string.Join(", ", KeySpec.Supported)}.");
         Ca.CaKeyStore.Check(options.Ca);

@@ -17,8 +17,9 @@ public static class ScepAdminEndpoints
         app.MapPost("/api/v1/scep/challenges", async (NewScepChallenge body, IScepChallengeIssuer challenges, ScepOptions options, ConnectorOptions connector,
             CertificateAuthorities cas, CancellationToken ct) =>
         {
-            // Pinned now (the default too), so the enrollment goes where it was meant to even if the default changes before the device comes.
-            if (cas.Find(body.Ca) is not { } ca)
+            // Pinned now (SCEP's own CA setting or the default too), so the enrollment goes where it was meant to even if the settings
+            // change before the device comes.
+            if (cas.Find(string.IsNullOrWhiteSpace(body.Ca) ? options.Ca : body.Ca) is not { } ca)
                 return Results.BadRequest(new ApiError($"Unknown CA '{body.Ca}'. Configured: {string.Join(", ", cas.All.Select(c => c.Name))}.", "ca"));
             if (SubjectFields.Check(body.Subject, body.Sans, connector.Admin, out var sans) is { } fieldError)
                 return Results.BadRequest(fieldError);

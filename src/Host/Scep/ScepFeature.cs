@@ -46,6 +46,7 @@ public static class ScepFeature
             throw new StartupException($"Connector:Scep:MaxConcurrentOperations is {scep.MaxConcurrentOperations}; at least 1 SCEP message must be decoded at a time.");
         if (scep.Enabled && scep.MaxQueuedOperations < 0)
             throw new StartupException($"Connector:Scep:MaxQueuedOperations is {scep.MaxQueuedOperations}; it must be 0 or more.");
+        if (!string.IsNullOrWhiteSpace(scep.Ca)) scep.Ca = options.NamedCas.Named($"{ConnectorOptions.Section}:{Section}:Ca", scep.Ca);
     }
 
     /// <summary>Remote: the service validates challenges and hears each result.</summary>

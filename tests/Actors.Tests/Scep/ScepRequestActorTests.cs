@@ -286,14 +286,55 @@ public sealed class ScepRequestActorTests : RequestActorTestKit
         Assert.Equal(2, ca.Calls); // one failed attempt before the restart, one after: never two at once
     }
 
+    /// <summary>Two CAs, the built-in one the default, and SCEP's own CA setting naming the other.</summary>
+    private (ScepPorts Ports, ScriptedCa BuiltIn, ScriptedCa Up) TwoCas(ChallengeVerdict verdict, RenewalChecker? renewals = null)
+    {
+        var (builtIn, up) = (new ScriptedCa(), new ScriptedCa());
+        var cas = new CertificateAuthorities([new NamedCa("builtin", NamedCa.BuiltInType, builtIn, null, new UpProbe()),
+            new NamedCa("up", "scep", up, null, new UpProbe())], "builtin");
+        return (new ScepPorts(new Validator(verdict), cas, new FlakyNotifier(0), EventLog, new ScepOptions { MaxAttempts = 3, Ca = "up" }, "CN=Test CA",
+            renewals ?? new RenewalChecker(null), false), builtIn, up);
+    }
+
+    [Fact]
+    public void An_enrollment_whose_verdict_names_no_CA_goes_to_the_CA_the_SCEP_settings_name_and_a_named_one_where_it_says()
+    {
+        var (ports, builtIn, up) = TwoCas(ChallengeVerdict.Success); // the service's verdicts name no CA
+        Sys.ActorOf(ScepRequestActor.Props("scep-1", ports)).Tell(Submit());
+        ExpectMsg<ScepRequestOutcome>(o => o.Status == ScepOutcomeStatus.Issued);
+        Assert.Equal((0, 1), (builtIn.Calls, up.Calls));
+
+        var (named, builtIn2, up2) = TwoCas(ChallengeVerdict.Success with { Ca = "builtin" });
+        Sys.ActorOf(ScepRequestActor.Props("scep-2", named)).Tell(Submit() with { RequestId = "scep-2" });
+        ExpectMsg<ScepRequestOutcome>(o => o.Status == ScepOutcomeStatus.Issued);
+        Assert.Equal((1, 0), (builtIn2.Calls, up2.Calls));
+    }
+
+    [Fact]
+    public void A_renewal_goes_to_the_CA_that_issued_the_certificate_it_renews_not_to_the_SCEP_setting()
+    {
+        var (ports, builtIn, up) = TwoCas(ChallengeVerdict.Success, new RenewalChecker(null));
+        Sys.ActorOf(ScepRequestActor.Props("scep-1", ports)).Tell(Renewal());
+        ExpectMsg<ScepRequestOutcome>(o => o.Status == ScepOutcomeStatus.Issued);
+        Assert.Equal((1, 0), (builtIn.Calls, up.Calls)); // the check found a built-in certificate (its verdict names no CA)
+        Assert.Equal("0A1B", Assert.Single(builtIn.Requests).Renews);
+
+        var (upstream, builtIn2, up2) = TwoCas(ChallengeVerdict.Success, new RenewalChecker(null) { Ca = "up" });
+        Sys.ActorOf(ScepRequestActor.Props("scep-2", upstream)).Tell(Renewal() with { RequestId = "scep-2" });
+        ExpectMsg<ScepRequestOutcome>(o => o.Status == ScepOutcomeStatus.Issued);
+        Assert.Equal((0, 1), (builtIn2.Calls, up2.Calls));
+        Assert.Equal("0A1B", Assert.Single(up2.Requests).Renews);
+    }
+
     private sealed class RenewalChecker(string? refusal) : IScepRenewalChecker
     {
         public volatile string? Refusal = refusal;
+        public string? Ca { get; init; }
         public ConcurrentQueue<ScepRenewalCheck> Checked { get; } = new();
         public ScepRenewalVerdict Check(ScepRenewalCheck request)
         {
             Checked.Enqueue(request);
-            return new ScepRenewalVerdict(request.RenewedSerial, Refusal);
+            return new ScepRenewalVerdict(request.RenewedSerial, Refusal, Ca);
         }
     }
 

@@ -62,6 +62,17 @@ public sealed class ScepRequestStateTests
     }
 
     [Fact]
+    public void A_renewal_is_issued_by_the_CA_that_issued_the_renewed_certificate_whatever_the_service_names()
+    {
+        var received = Fold(ScepRequestState.Empty("scep-1").DecideSubmit(Renewal(), T0));
+        var verified = Assert.IsType<ScepRequestVerified>(Assert.Single(received.DecideRenewal(new ScepRenewalVerdict("0A1B", null, "up"),
+            ChallengeVerdict.Success with { Ca = "builtin" }, T0)));
+        Assert.Equal("up", verified.Ca);
+        Assert.Contains("of the CA 'up'", verified.Detail);
+        Assert.Null(Assert.IsType<ScepRequestVerified>(Assert.Single(received.DecideRenewal(new ScepRenewalVerdict("0A1B", null), null, T0))).Ca);
+    }
+
+    [Fact]
     public void A_rejection_is_not_replayed_the_next_request_opens_a_round_decided_afresh_and_a_success_is_replayed()
     {
         var rejected = new ScepRequestRejected("scep-1", ScepStage.Verify, new FailureReason("RenewalRefused", "too early", false), ScepFailInfo.BadRequest, T0);

@@ -156,7 +156,7 @@ public sealed class ScepRenewalPolicyTests : IDisposable
         Assert.Contains($"renews certificate {other.SerialNumber} but is signed by certificate {old.SerialNumber}",
             Policy().Check(new ScepRenewalCheck(old.CertificateDer, NewCsr(Sans), other.SerialNumber)).Refusal);
         var stranger = TestCertificates.Device(KeySpec.Parse("ec:p256")).Certificate.GetEncoded();
-        Assert.Equal("the renewal is not signed by a certificate of this CA", Policy().Check(new ScepRenewalCheck(stranger, NewCsr(Sans), "01")).Refusal);
+        Assert.Equal("the renewal is not signed by a certificate of this CA, nor by one the connector enrolled at another configured CA", Policy().Check(new ScepRenewalCheck(stranger, NewCsr(Sans), "01")).Refusal);
     }
 
     [Fact]
@@ -179,5 +179,56 @@ public sealed class ScepRenewalPolicyTests : IDisposable
             clear.ExecuteNonQuery();
         }
         Assert.True(Policy().Check(Check(old, NewCsr(Sans))).Accepted);
+    }
+    // ---- A certificate another configured CA issued (an upstream the connector enrolled the device at) -------------------------
+
+    /// <summary>Another CA as the connector sees an upstream: it knows nothing of renewals (SCEP has none between RA and CA).</summary>
+    private sealed class UpstreamCa(ICertificateAuthority inner) : ICertificateAuthority
+    {
+        public IReadOnlyList<byte[]> CaChainDer => inner.CaChainDer;
+        public IReadOnlyCollection<string> TemplateNames => inner.TemplateNames;
+        public Task<IssuedCertificate> IssueAsync(IssuanceRequest request, CancellationToken cancellationToken) =>
+            inner.IssueAsync(request with { Renews = null, RequestId = request.RequestId + "-" + Guid.NewGuid() }, cancellationToken);
+    }
+
+    private (ICertificateAuthority Direct, IssuedElsewhereRecorder Recorded) Upstream(TempDirectory dir)
+    {
+        var direct = new UpstreamCa(BuiltInCa.OpenOrCreate(CaTestSupport.Options(dir.Path), _time));
+        return (direct, new IssuedElsewhereRecorder(direct, "up", _ca.Store, (serial, e) => throw new InvalidOperationException($"{serial} not recorded", e)));
+    }
+
+    [Fact]
+    public async Task A_certificate_the_connector_enrolled_at_another_CA_is_renewed_there_and_only_once()
+    {
+        using var dir = new TempDirectory();
+        var (_, upstream) = Upstream(dir);
+        var old = await upstream.IssueAsync(new IssuanceRequest("first", "scep", NewCsr(Sans), "scep-device"), CancellationToken.None);
+
+        var verdict = Policy().Check(Check(old, NewCsr(Sans[0])));
+        Assert.True(verdict.Accepted, verdict.Refusal);
+        Assert.Equal(("up", old.SerialNumber), (verdict.Ca, verdict.RenewedSerial));
+
+        var renewal = new IssuanceRequest("renewal", "scep", NewCsr(Sans[0]), "scep-device", Renews: old.SerialNumber);
+        var renewed = await upstream.IssueAsync(renewal, CancellationToken.None);
+        Assert.Contains("already renewed", Policy().Check(Check(old, NewCsr(Sans[0]))).Refusal);
+        // The upstream issues for a second renewal (it cannot know better), but the connector does not hand that certificate out.
+        var second = await Assert.ThrowsAsync<ConnectorFailureException>(() =>
+            upstream.IssueAsync(renewal with { RequestId = "another-renewal" }, CancellationToken.None));
+        Assert.Equal((ICertificateAuthority.AlreadyRenewedCode, false), (second.Code, second.Retryable));
+        // The renewal's own certificate renews the new one, again at the same CA.
+        Assert.Equal("up", Policy().Check(Check(renewed, NewCsr(Sans[0]))).Ca);
+    }
+
+    [Fact]
+    public async Task A_certificate_of_another_CA_that_the_connector_did_not_enroll_is_refused()
+    {
+        using var dir = new TempDirectory();
+        var (direct, _) = Upstream(dir);
+        var foreign = await direct.IssueAsync(new IssuanceRequest("foreign", "scep", NewCsr(Sans), "scep-device"), CancellationToken.None);
+
+        var verdict = Policy().Check(Check(foreign, NewCsr(Sans)));
+
+        Assert.Equal("the renewal is not signed by a certificate of this CA, nor by one the connector enrolled at another configured CA", verdict.Refusal);
+        Assert.Null(verdict.Ca);
     }
 }

@@ -1,4 +1,9 @@
+using CertConnector.Actors.Scep;
+using CertConnector.Adapters.Scep;
+using CertConnector.Adapters.Scep.Client;
 using CertConnector.Adapters.Tests.Ca.Scep;
+using Org.BouncyCastle.Crypto;
+using Org.BouncyCastle.X509;
 using CertConnector.Host.Tests.Scep;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -16,7 +21,9 @@ public sealed class UpstreamScepConnector : IDisposable
 {
     public UpstreamScepConnector()
     {
-        Upstream = new ScepServerProcess(challenge: null);
+        // Ten days: inside the connector's 30-day renewal window, and scepserver allows a second certificate for a name that expires
+        // within 14 days (-allowrenew), so a device can renew.
+        Upstream = new ScepServerProcess(challenge: null, certificateDays: 10);
         Dir = Tools.TempDir("upstream-connector");
         Process = ConnectorProcess.Start(Path.Combine(Dir, "data"), new Dictionary<string, string>
         {
@@ -25,6 +32,7 @@ public sealed class UpstreamScepConnector : IDisposable
             ["Cas:up:Url"] = Upstream.Url.ToString(),
             ["Cas:up:TemplateNames:0"] = "client-auth", // the upstream picks the profile; these are the names requests may give
             ["Cas:Default"] = "builtin",
+            ["Scep:Ca"] = "up", // SCEP enrollments whose challenge names no CA go upstream; PKCS keeps the default
             ["Scep:AllowSingleDes"] = "true", // scepclient (micromdm 2.1.0) encrypts with single DES only
         });
         File.WriteAllText(OurCaPem, Process.Cli("ca", "cert").Stdout);
@@ -76,6 +84,64 @@ public sealed class UpstreamScepCaTests(UpstreamScepConnector running) : IClassF
         Assert.Contains(": OK", Tools.OpenSsl("verify", "-CAfile", running.Upstream.CaPemPath, cert));
         Assert.Equal(Tools.OpenSsl("pkey", "-in", Path.Combine(dir, "device.key"), "-pubout"), Tools.OpenSsl("x509", "-in", cert, "-pubkey", "-noout"));
         Assert.Single(running.Upstream.IndexLines(cn));
+    }
+
+    [Fact]
+    public async Task A_challenge_naming_no_CA_enrolls_at_the_CA_the_SCEP_settings_name_and_one_naming_the_builtin_CA_here()
+    {
+        using var http = new ScepHttpClient(Connector.ScepUrl);
+        var upstream = await EnrollAsync(http, "CN=scep-setting-device", ca: null);
+        var ours = await EnrollAsync(http, "CN=scep-builtin-device", ca: "builtin");
+
+        Assert.Contains(": OK", Tools.OpenSsl("verify", "-CAfile", running.Upstream.CaPemPath, WritePem(upstream.Certificate)));
+        Assert.Single(running.Upstream.IndexLines("scep-setting-device"));
+        Assert.Contains(": OK", Tools.OpenSsl("verify", "-CAfile", running.OurCaPem, WritePem(ours.Certificate)));
+        Assert.Empty(running.Upstream.IndexLines("scep-builtin-device"));
+    }
+
+    [Fact]
+    public async Task A_device_renews_its_upstream_certificate_there_without_a_challenge_and_only_once()
+    {
+        const string subject = "CN=upstream-renewer";
+        using var http = new ScepHttpClient(Connector.ScepUrl);
+        var old = await EnrollAsync(http, subject, ca: "up");
+
+        var renewal = await RenewAsync(http, old, subject);
+
+        Assert.Equal(ScepPkiStatus.Success, renewal.Status);
+        var renewed = renewal.Certificates[0];
+        Assert.Contains(": OK", Tools.OpenSsl("verify", "-CAfile", running.Upstream.CaPemPath, WritePem(renewed)));
+        Assert.NotEqual(old.Certificate.SerialNumber, renewed.SerialNumber);
+        Assert.Equal(2, running.Upstream.IndexLines("upstream-renewer").Count);
+        // The old certificate is spent: a second renewal with it is refused, and the upstream issues nothing more.
+        var again = await RenewAsync(http, old, subject);
+        Assert.Equal((ScepPkiStatus.Failure, ScepFailInfo.BadRequest), (again.Status, again.FailInfo));
+        Assert.Equal(2, running.Upstream.IndexLines("upstream-renewer").Count);
+    }
+
+    private async Task<(AsymmetricCipherKeyPair Key, X509Certificate Certificate)> EnrollAsync(ScepHttpClient http, string subject, string? ca)
+    {
+        var minted = Connector.Cli(["scep", "challenge", "--subject", subject, "--ttl", "10m", .. ca is null ? Array.Empty<string>() : ["--ca", ca]]);
+        Assert.True(minted.ExitCode == 0, minted.ToString());
+        var key = ScepHttpClient.NewKey();
+        var reply = await http.EnrollAsync(key, ScepClient.SelfSigned(key, subject), ScepClient.CreateCsr(key, subject, minted.Json.GetProperty("challenge").GetString()));
+        Assert.True(reply.Status == ScepPkiStatus.Success, $"{reply.Status} {reply.FailInfo}");
+        return (key, reply.Certificates[0]);
+    }
+
+    private static async Task<CertRepResult> RenewAsync(ScepHttpClient http, (AsymmetricCipherKeyPair Key, X509Certificate Certificate) old, string subject)
+    {
+        var message = http.Client.RenewalReq(ScepClient.CreateCsr(ScepHttpClient.NewKey(), subject), old.Certificate, old.Key.Private, new PkiMessageOptions());
+        var (status, body) = await http.PostAsync(message.Bytes);
+        Assert.Equal(200, status);
+        return http.Decode(body, old.Certificate, old.Key);
+    }
+
+    private static string WritePem(X509Certificate certificate)
+    {
+        var path = Path.Combine(Tools.TempDir("upstream-cert"), "cert.pem");
+        File.WriteAllText(path, "-----BEGIN CERTIFICATE-----\n" + Convert.ToBase64String(certificate.GetEncoded(), Base64FormattingOptions.InsertLineBreaks) + "\n-----END CERTIFICATE-----\n");
+        return path;
     }
 
     [Fact]
@@ -193,6 +259,16 @@ public sealed class UpstreamScepCaStartupTests
             "--Connector:Cas:up:Type=scep"]);
         Assert.Equal(1, missing.ExitCode);
         Assert.Contains("Connector:Cas:up:Url is not set", missing.Output);
+    }
+
+    [Fact]
+    public void A_SCEP_CA_setting_naming_no_configured_CA_is_refused_with_a_suggestion()
+    {
+        var typo = ConnectorRun.RunToExit("scep-ca-typo", ["--data-dir", "data", "--admin-url", "http://127.0.0.1:0", "--scep-url", "http://127.0.0.1:0",
+            "--Connector:Scep:Ca=bultin"]);
+        Assert.Equal(1, typo.ExitCode);
+        Assert.Contains("Connector:Scep:Ca 'bultin' names no configured CA.", typo.Output);
+        Assert.Contains("builtin", typo.Output[typo.Output.IndexOf("Connector:Scep:Ca", StringComparison.Ordinal)..]);
     }
 
     [Fact]

@@ -9,8 +9,12 @@ public sealed partial class BuiltInCa : IScepRaCredentials, IIssuedCertificateLo
     /// <summary>No CA rollover is scheduled: the next CA is the current one, signed by the current CA key.</summary>
     public ScepHttpContent NextCaCertResponse() => ScepCaCertResponse.GetNextCaCert([CaCertificate, RaCertificate], CaCertificate, CaPrivateKey);
 
-    public IssuedCertificateInfo? FindIssued(string serialHex) => Store.FindBySerial(serialHex) is { } record
-        ? new IssuedCertificateInfo(record.Der, record.Status == IssuedCertificateRecord.Revoked, record.Feature, record.Template,
-            record.RenewedBy ?? record.SupersededBy, record.RequestId)
-        : null;
+    public IssuedCertificateInfo? FindIssued(string serialHex) => Info(Store.FindBySerial(serialHex));
+
+    public IssuedCertificateInfo? FindIssuedElsewhere(string serialHex) => Info(Store.FindElsewhere(serialHex));
+
+    private static IssuedCertificateInfo? Info(IssuedCertificateRecord? record) => record is null
+        ? null
+        : new IssuedCertificateInfo(record.Der, record.Status == IssuedCertificateRecord.Revoked, record.Feature, record.Template,
+            record.RenewedBy ?? record.SupersededBy, record.RequestId, record.Ca);
 }

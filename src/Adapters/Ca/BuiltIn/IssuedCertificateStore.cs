@@ -121,10 +121,11 @@ public sealed class IssuedCertificateStore
                 claim.Transaction = transaction;
                 claim.CommandText = """
                     UPDATE issued_certificates SET renewed_by = @serial
-                    WHERE serial = @renews AND status = 'issued' AND superseded_by IS NULL AND renewed_by IS NULL AND ca IS NULL
+                    WHERE serial = @renews AND status = 'issued' AND superseded_by IS NULL AND renewed_by IS NULL AND coalesce(ca, '') = @ca
                     """;
                 IssuedDatabase.Add(claim, "@serial", Normalize(record.SerialNumber));
                 IssuedDatabase.Add(claim, "@renews", Normalize(renews));
+                IssuedDatabase.Add(claim, "@ca", record.Ca ?? ""); // a certificate is renewed at the CA that issued it
                 if (await claim.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) != 1) return false;
             }
             await using var command = connection.CreateCommand();
@@ -171,6 +172,10 @@ public sealed class IssuedCertificateStore
     /// <summary>A certificate the built-in CA issued. Accepts the serial in any common hex form (colons, lower case, leading zeros).</summary>
     public IssuedCertificateRecord? FindBySerial(string serialNumber) =>
         Query($"WHERE serial = @p AND {BuiltIn} LIMIT 1", Normalize(serialNumber)).FirstOrDefault();
+
+    /// <summary>A certificate another configured CA issued, recorded under its name (<see cref="IssuedCertificateRecord.Ca"/>).</summary>
+    public IssuedCertificateRecord? FindElsewhere(string serialNumber) =>
+        Query("WHERE serial = @p AND ca IS NOT NULL LIMIT 1", Normalize(serialNumber)).FirstOrDefault();
 
     /// <summary>Whether any CA's row has the serial, and which CA issued it (null: the built-in CA).</summary>
     public (bool Found, string? Ca) FindIssuer(string serialNumber) =>

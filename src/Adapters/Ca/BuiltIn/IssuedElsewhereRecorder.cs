@@ -1,3 +1,4 @@
+using CertConnector.Actors.Common;
 using CertConnector.Actors.Ports;
 using CertConnector.Adapters.Crypto;
 using Org.BouncyCastle.X509;
@@ -19,17 +20,28 @@ public sealed class IssuedElsewhereRecorder(ICertificateAuthority inner, string 
     public async Task<IssuedCertificate> IssueAsync(IssuanceRequest request, CancellationToken cancellationToken)
     {
         var issued = await inner.IssueAsync(request, cancellationToken).ConfigureAwait(false);
+        bool claimed;
         try
         {
             var certificate = new X509CertificateParser().ReadCertificate(issued.CertificateDer);
-            await store.AddAsync(new IssuedCertificateRecord(issued.SerialNumber, DistinguishedName.ToText(certificate.SubjectDN), request.RequestId,
+            claimed = await store.AddRenewalAsync(new IssuedCertificateRecord(issued.SerialNumber, DistinguishedName.ToText(certificate.SubjectDN), request.RequestId,
                 request.Feature, IssuedCertificateRecord.Issued, CertificateIds.Utc(certificate.NotBefore), CertificateIds.Utc(certificate.NotAfter),
-                issued.Thumbprint, issued.CertificateDer, Template: request.TemplateName, Ca: ca), CancellationToken.None).ConfigureAwait(false);
+                issued.Thumbprint, issued.CertificateDer, Template: request.TemplateName, Ca: ca), request.Renews, CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception e)
         {
             unrecorded(issued.SerialNumber, e);
+            return issued;
         }
-        return issued;
+        if (claimed || IsRenewalOf(request.Renews!, issued.SerialNumber)) return issued; // a retry of this request finds its own claim
+        // The upstream has issued, but the certificate this renews was renewed meanwhile by another request (two renewals of one
+        // certificate racing): the second certificate is not handed out, as the built-in CA would not sign it. It stays valid at the
+        // upstream, which alone can revoke it; the failure names its serial.
+        throw ConnectorFailureException.Final(ICertificateAuthority.AlreadyRenewedCode,
+            $"certificate {request.Renews} of the CA '{ca}' is no longer current (renewed by another request, superseded or revoked); it is renewed at most once. " +
+            $"The CA issued certificate {issued.SerialNumber} anyway: revoke it there.");
     }
+
+    private bool IsRenewalOf(string renewed, string serial) =>
+        store.FindElsewhere(renewed)?.RenewedBy is { } by && by == CertificateIds.NormalizeSerial(serial);
 }

@@ -74,9 +74,17 @@ public sealed partial class CaSettings
                 throw new StartupException($"Several CAs are configured ({string.Join(", ", names)}): set {Path}:{DefaultKey} to the one requests that name no CA go to.");
             return new CaSettings(entries, entries[0].Name, configured);
         }
-        var chosen = names.FirstOrDefault(n => n.Equals(defaultName.Trim(), StringComparison.OrdinalIgnoreCase))
-                     ?? throw new StartupException($"{Path}:{DefaultKey} '{defaultName}' names no configured CA.{NearestName.Suggestion(defaultName, names)} Configured: {string.Join(", ", names)}.");
-        return new CaSettings(entries, chosen, configured);
+        return new CaSettings(entries, Named(entries, $"{Path}:{DefaultKey}", defaultName), configured);
+    }
+
+    /// <summary>The configured CA a setting (<paramref name="setting"/>) names, spelled as its entry is; throws a <see cref="StartupException"/> with a suggestion.</summary>
+    public string Named(string setting, string name) => Named(Entries, setting, name);
+
+    private static string Named(IReadOnlyList<ConfiguredCa> entries, string setting, string name)
+    {
+        var names = entries.Select(e => e.Name).ToList();
+        return names.FirstOrDefault(n => n.Equals(name.Trim(), StringComparison.OrdinalIgnoreCase))
+               ?? throw new StartupException($"{setting} '{name}' names no configured CA.{NearestName.Suggestion(name, names)} Configured: {string.Join(", ", names)}.");
     }
 
     private static ConfiguredCa BindOne(IConfigurationSection ca, IReadOnlyList<CaType> types, IConfigurationSection connector)

@@ -28,7 +28,8 @@ public sealed class ScepServerProcess : IDisposable
 
     /// <param name="csrVerifierScript">a shell script scepserver runs on every CSR before signing (-csrverifierexec), e.g. to be slow.</param>
     /// <param name="challenge">the challenge password scepserver demands in every CSR; null: none (an upstream that trusts its RA).</param>
-    public ScepServerProcess(string? csrVerifierScript = null, string? challenge = ChallengePassword)
+    /// <param name="certificateDays">the validity of the certificates it issues (-crtvalid); null: scepserver's default, a year.</param>
+    public ScepServerProcess(string? csrVerifierScript = null, string? challenge = ChallengePassword, int? certificateDays = null)
     {
         Tools.Run(Binary, "ca", "-init", "-depot", Depot, "-keySize", "2048", "-organization", "Upstream Test CA");
         Port = FreePort();
@@ -44,6 +45,11 @@ public sealed class ScepServerProcess : IDisposable
         {
             start.ArgumentList.Add("-challenge");
             start.ArgumentList.Add(challenge);
+        }
+        if (certificateDays is { } days)
+        {
+            start.ArgumentList.Add("-crtvalid");
+            start.ArgumentList.Add(days.ToString(System.Globalization.CultureInfo.InvariantCulture));
         }
         if (csrVerifierScript is not null)
         {
