@@ -41,7 +41,8 @@ public static class CaEndpoints
             Ocsp(context, responder.Respond(DecodeGetRequest(context)), cacheable: true)).RequireListener(Listeners.Device);
 
         app.MapGet("/api/v1/ca/crl", (ICrlSource ca) => Results.Text(ca.CurrentCrl().Pem, "application/x-pem-file"));
-        app.MapPost("/api/v1/ca/revoke", async (CaRevokeRequest body, ICertificateRevoker revoker, CancellationToken ct) =>
+        app.MapPost("/api/v1/ca/revoke", async (CaRevokeRequest body, ICertificateRevoker revoker, IIssuingCaLookup issuers, CertificateAuthorities cas,
+            CancellationToken ct) =>
         {
             if (CertificateIds.NormalizeSerial(body.Serial) is not { } serial)
                 return Results.BadRequest(new ApiError($"'{body.Serial}' is not a certificate serial number: hex, e.g. 1A2B3C.", "serial"));
@@ -55,7 +56,12 @@ public static class CaEndpoints
             }
             catch (ConnectorFailureException e) when (e.Code == ICertificateRevoker.NotFoundCode)
             {
-                return Results.NotFound(new ApiError(e.Message, "serial"));
+                // The built-in CA's own command; a certificate another configured CA issued is revoked by a revocation request, routed there.
+                return await issuers.IssuingCaOfAsync(serial, ct) is { } ca && cas.Find(ca) is { IsBuiltIn: false } other
+                    ? Results.Conflict(new ApiError($"Certificate {serial} was issued by the CA '{other.Name}' (type {other.Type}), not the built-in CA. " +
+                        $"Use 'certconnector revocation request --serial {serial}', which goes to that CA " +
+                        "(an upstream SCEP CA cannot revoke through SCEP: revoke it at that CA, docs/CAS.md).", "serial"))
+                    : Results.NotFound(new ApiError(e.Message, "serial"));
             }
         });
         return app;

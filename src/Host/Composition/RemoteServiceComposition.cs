@@ -24,7 +24,7 @@ public static class RemoteServiceComposition
 
         // Health: the counts come from the Admin channel, so the event log every actor writes to is the counting one.
         services.AddSingleton<IHealthService>(sp => new RemoteHealthService(sp.GetRequiredService<ServiceChannel>()));
-        services.AddSingleton<ICaHealthProbe>(sp => new BuiltInCaHealthProbe(sp.GetRequiredService<BuiltInCa>()));
+        services.AddSingleton<ICaHealthProbe>(sp => new AllCasHealthProbe(sp.GetRequiredService<CertificateAuthorities>()));
         services.AddSingleton(sp => new HealthPorts(sp.GetRequiredService<IHealthService>(), sp.GetRequiredService<ICaHealthProbe>(),
             sp.GetRequiredService<HealthCounters>(), sp.GetRequiredService<IConnectorEventLog>(),
             new HealthIdentity(options.Instance, Admin.AdminEndpoints.Version, options.Roles), options.Service.Health));

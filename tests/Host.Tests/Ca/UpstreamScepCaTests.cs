@@ -145,6 +145,19 @@ public sealed class UpstreamScepCaTests(UpstreamScepConnector running) : IClassF
     }
 
     [Fact]
+    public void Ca_revoke_of_an_upstream_certificate_says_which_CA_issued_it_and_how_to_revoke_it()
+    {
+        var dir = Tools.TempDir("upstream-ca-revoke");
+        var cert = PkcsThroughCli.Issue(Connector, dir, out _, out _, subject: "CN=upstream-ca-revoke,O=Contoso", extraArgs: ["--ca", "up"]);
+        var serial = Tools.OpenSsl("x509", "-in", cert, "-noout", "-serial").Trim().Split('=')[1];
+
+        var revoke = Connector.Cli("ca", "revoke", "--serial", serial);
+
+        Assert.NotEqual(0, revoke.ExitCode);
+        Assert.Contains($"was issued by the CA 'up' (type scep), not the built-in CA. Use 'certconnector revocation request --serial", revoke.ToString());
+    }
+
+    [Fact]
     public void Status_lists_the_upstream_CA_as_answering()
     {
         var status = Connector.Cli("status");
