@@ -73,7 +73,7 @@ public static class EntryPoint
         return (null, -1);
     }
 
-    private static Exception Innermost(Exception e)
+    internal static Exception Innermost(Exception e)
     {
         while (e is AggregateException { InnerException: { } inner } || e.InnerException is not null && e is TypeInitializationException or System.Reflection.TargetInvocationException)
             e = e.InnerException!;

@@ -48,60 +48,74 @@ public static class ServerApp
             throw;
         }
 
-        builder.Services.AddSingleton(options);
-        builder.Services.AddSingleton(listen);
-        builder.Services.AddSingleton(new AdminToken(data.EnsureToken()));
-        builder.Services.AddConnectorAdapters(options, data, data.EnsureInstanceId());
-        builder.Services.AddConnectorAkka(options);
-        ListenOptions? admin = null, device = null;
-        builder.WebHost.ConfigureKestrel(kestrel =>
+        // From here the data directory is this process's: a start that fails now is recorded in its log as 0001 too, not only on
+        // the console (a service manager may not keep that).
+        WebApplication? app = null;
+        var started = false;
+        try
         {
-            admin = Listeners.Listen(kestrel, listen.Admin, Listeners.Admin);
-            if (listen.Device is { } deviceEndpoint) device = Listeners.Listen(kestrel, deviceEndpoint, Listeners.Device);
-            foreach (var feature in options.EnabledFeatures) feature.ConfigureKestrel?.Invoke(kestrel, options);
-        });
-        builder.Logging.ClearProviders().AddConsole(console => console.FormatterName = EscapingConsoleFormatter.Name)
-            .AddConsoleFormatter<EscapingConsoleFormatter, Microsoft.Extensions.Logging.Console.ConsoleFormatterOptions>();
-        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
-        // A failed start is reported once, as one line, by the entry point; not again with a stack trace.
-        builder.Logging.AddFilter("Microsoft.Extensions.Hosting", LogLevel.None);
-
-        var app = builder.Build();
-        app.UseAdminApiErrors();
-        app.UseMiddleware<AdminAuthentication>();
-        app.UseMiddleware<RemoteModeQueueGuard>();
-        app.MapAdminEndpoints();
-        app.MapClusterEndpoints();
-        app.MapConnectorKeyEndpoints(); // the connector key's public half, for the features that decrypt with it, whichever instance is asked
-        app.MapCaEndpoints(); // CRL and OCSP belong to the CA: served whichever features are on
-        foreach (var feature in options.Features) feature.MapEndpoints(app);
-
-        app.Lifetime.ApplicationStarted.Register(() =>
-        {
-            var deviceUrls = new List<string>();
-            if (device is not null)
+            builder.Services.AddSingleton(options);
+            builder.Services.AddSingleton(listen);
+            builder.Services.AddSingleton(new AdminToken(data.EnsureToken()));
+            builder.Services.AddConnectorAdapters(options, data, data.EnsureInstanceId());
+            builder.Services.AddConnectorAkka(options);
+            ListenOptions? admin = null, device = null;
+            builder.WebHost.ConfigureKestrel(kestrel =>
             {
-                app.Services.GetRequiredService<PublicBaseUrl>().ListenerBound(Listeners.UrlOf(device));
-                foreach (var (name, use) in options.EnabledFeatures.Where(f => f.DeviceListener is not null).Select(f => (f.Name, f.DeviceListener!)))
+                admin = Listeners.Listen(kestrel, listen.Admin, Listeners.Admin);
+                if (listen.Device is { } deviceEndpoint) device = Listeners.Listen(kestrel, deviceEndpoint, Listeners.Device);
+                foreach (var feature in options.EnabledFeatures) feature.ConfigureKestrel?.Invoke(kestrel, options);
+            });
+            builder.Logging.ClearProviders().AddConsole(console => console.FormatterName = EscapingConsoleFormatter.Name)
+                .AddConsoleFormatter<EscapingConsoleFormatter, Microsoft.Extensions.Logging.Console.ConsoleFormatterOptions>();
+            builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+            // A failed start is reported once, as one line, by the entry point; not again with a stack trace.
+            builder.Logging.AddFilter("Microsoft.Extensions.Hosting", LogLevel.None);
+
+            app = builder.Build();
+            app.UseAdminApiErrors();
+            app.UseMiddleware<AdminAuthentication>();
+            app.UseMiddleware<RemoteModeQueueGuard>();
+            app.MapAdminEndpoints();
+            app.MapClusterEndpoints();
+            app.MapLogEndpoints();
+            app.MapConnectorKeyEndpoints(); // the connector key's public half, for the features that decrypt with it, whichever instance is asked
+            app.MapCaEndpoints(); // CRL and OCSP belong to the CA: served whichever features are on
+            foreach (var feature in options.Features) feature.MapEndpoints(app);
+
+            app.Lifetime.ApplicationStarted.Register(() =>
+            {
+                started = true;
+                var deviceUrls = new List<string>();
+                if (device is not null)
                 {
-                    var featureUrl = Listeners.UrlOf(device) + use.Path;
-                    DataDirectory.WriteWhole(data.UrlFile(use.UrlFile), featureUrl + "\n");
-                    deviceUrls.Add($"{name} {featureUrl}");
+                    app.Services.GetRequiredService<PublicBaseUrl>().ListenerBound(Listeners.UrlOf(device));
+                    foreach (var (name, use) in options.EnabledFeatures.Where(f => f.DeviceListener is not null).Select(f => (f.Name, f.DeviceListener!)))
+                    {
+                        var featureUrl = Listeners.UrlOf(device) + use.Path;
+                        DataDirectory.WriteWhole(data.UrlFile(use.UrlFile), featureUrl + "\n");
+                        deviceUrls.Add($"{name} {featureUrl}");
+                    }
                 }
-            }
-            foreach (var warning in caWarnings) app.Logger.LogWarning("{Warning}", warning);
-            var url = Listeners.UrlOf(admin!);
-            DataDirectory.WriteWhole(data.AdminUrlFile, url + "\n"); // written last: its presence means "ready"
-            var cas = app.Services.GetRequiredService<CertificateAuthorities>();
-            app.Logger.LogInformation("certconnector {Version} ready: admin API {Url}, devices {DeviceUrls}, data {DataDir}, CAs {Cas} (default {DefaultCa})", AdminEndpoints.Version, url,
-                deviceUrls.Count == 0 ? "(no device-facing feature)" : string.Join(", ", deviceUrls), data.Root,
-                string.Join(", ", cas.All.Select(c => $"{c.Name} ({c.Type})")), cas.Default.Name);
-            // An instance enabled for a feature that needs the connector key, but without one, says so at start-up (and in status).
-            var key = app.Services.GetRequiredService<CertConnector.Adapters.Crypto.ConnectorKeyHolder>();
-            if (ConnectorKeyEndpoints.Warning(key, options.Roles, options.Features) is { } missing) app.Logger.LogWarning("{Warning}", missing);
-            else if (key.Key is { } k) app.Logger.LogInformation("Connector key {Fingerprint} (RSA {Bits})", k.Fingerprint[..16], k.KeySize);
-        });
-        await app.RunAsync(stopping);
+                foreach (var warning in caWarnings) app.Logger.LogWarning("{Warning}", warning);
+                var url = Listeners.UrlOf(admin!);
+                DataDirectory.WriteWhole(data.AdminUrlFile, url + "\n"); // written last: its presence means "ready"
+                var cas = app.Services.GetRequiredService<CertificateAuthorities>();
+                app.Logger.LogInformation("certconnector {Version} ready: admin API {Url}, devices {DeviceUrls}, data {DataDir}, CAs {Cas} (default {DefaultCa})", AdminEndpoints.Version, url,
+                    deviceUrls.Count == 0 ? "(no device-facing feature)" : string.Join(", ", deviceUrls), data.Root,
+                    string.Join(", ", cas.All.Select(c => $"{c.Name} ({c.Type})")), cas.Default.Name);
+                // An instance enabled for a feature that needs the connector key, but without one, says so at start-up (and in status).
+                var key = app.Services.GetRequiredService<CertConnector.Adapters.Crypto.ConnectorKeyHolder>();
+                if (ConnectorKeyEndpoints.Warning(key, options.Roles, options.Features) is { } missing) app.Logger.LogWarning("{Warning}", missing);
+                else if (key.Key is { } k) app.Logger.LogInformation("Connector key {Fingerprint} (RSA {Bits})", k.Fingerprint[..16], k.KeySize);
+            });
+            await app.RunAsync(stopping);
+        }
+        catch (Exception e) when (!started && e is not OperationCanceledException)
+        {
+            StartupRefusal.Record(app?.Services, data, options, e);
+            throw;
+        }
         return 0;
     }
 }

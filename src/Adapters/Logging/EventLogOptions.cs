@@ -21,11 +21,8 @@ public sealed class EventLogOptions
     /// <summary>A file rolls to a new one at this size (and at midnight UTC).</summary>
     public long FileSizeLimitBytes { get; set; } = 50L * 1024 * 1024;
 
-    /// <summary>Rolled files kept per channel as they are; older ones leave the logs directory.</summary>
+    /// <summary>Rolled files, gzipped into <c>&lt;Directory&gt;/archive</c> as they roll, kept per channel; older ones are deleted.</summary>
     public int RetainedFileCountLimit { get; set; } = 31;
-
-    /// <summary>Gzips a file into <c>&lt;Directory&gt;/archive</c> before retention removes it, instead of losing it.</summary>
-    public bool ArchiveRemovedFiles { get; set; } = true;
 
     public static EventLogOptions ForDataDirectory(string dataDirectory) =>
         new() { Directory = Path.Combine(dataDirectory, "logs") };

@@ -20,6 +20,9 @@ public sealed class JsonLinesEventLog : IConnectorEventLog, IDisposable
     private readonly Logger _admin;
     private readonly Logger _operational;
     private readonly Logger? _console;
+    private readonly List<CompressOnRollHooks> _hooks = [];
+    private bool _adminDebug;
+    private bool _operationalDebug;
     private volatile bool _disposed;
 
     public JsonLinesEventLog(EventLogOptions options, TimeProvider? timeProvider = null)
@@ -28,6 +31,7 @@ public sealed class JsonLinesEventLog : IConnectorEventLog, IDisposable
         ArgumentException.ThrowIfNullOrWhiteSpace(options.Directory);
         _options = options;
         _time = timeProvider ?? TimeProvider.System;
+        (_adminDebug, _operationalDebug) = (options.AdminDebug, options.OperationalDebug);
         System.IO.Directory.CreateDirectory(options.Directory);
         _admin = FileLogger("admin");
         _operational = FileLogger("operational");
@@ -63,10 +67,21 @@ public sealed class JsonLinesEventLog : IConnectorEventLog, IDisposable
         _admin.Dispose();
         _operational.Dispose();
         _console?.Dispose();
+        foreach (var hooks in _hooks) hooks.Wait(); // a rolled file is in the archive, whole, before the process goes on
     }
 
     private bool DebugEnabled(EventChannel channel) =>
-        channel == EventChannel.Admin ? _options.AdminDebug : _options.OperationalDebug;
+        channel == EventChannel.Admin ? Volatile.Read(ref _adminDebug) : Volatile.Read(ref _operationalDebug);
+
+    /// <summary>Whether the channel's Debug-level events are written.</summary>
+    public bool IsDebugEnabled(EventChannel channel) => DebugEnabled(channel);
+
+    /// <summary>Turns the channel's Debug switch on or off at once, for the running process (the setting gives its start value).</summary>
+    public void SetDebug(EventChannel channel, bool enabled)
+    {
+        if (channel == EventChannel.Admin) Volatile.Write(ref _adminDebug, enabled);
+        else Volatile.Write(ref _operationalDebug, enabled);
+    }
 
     private Logger FileLogger(string channel) => new LoggerConfiguration()
         .MinimumLevel.Verbose() // levels are filtered in Write, per channel
@@ -77,10 +92,18 @@ public sealed class JsonLinesEventLog : IConnectorEventLog, IDisposable
             buffered: false,
             rollingInterval: RollingInterval.Day,
             rollOnFileSizeLimit: true,
-            retainedFileCountLimit: _options.RetainedFileCountLimit,
+            retainedFileCountLimit: null, // the hooks archive every rolled file at once and keep the newest RetainedFileCountLimit
             encoding: new UTF8Encoding(encoderShouldEmitUTF8Identifier: false),
-            hooks: _options.ArchiveRemovedFiles ? new ArchiveOnRemoveHooks(Path.Combine(_options.Directory, "archive")) : null)
+            hooks: Hooks(channel))
         .CreateLogger();
+
+    private CompressOnRollHooks Hooks(string channel)
+    {
+        var hooks = new CompressOnRollHooks(channel, Path.Combine(_options.Directory, "archive"), _options.RetainedFileCountLimit);
+        hooks.CompressLeftOver(_options.Directory);
+        _hooks.Add(hooks);
+        return hooks;
+    }
 
     private LogEvent ToLogEvent(ConnectorEvent e)
     {

@@ -27,6 +27,8 @@ public static class AdapterComposition
             AdminDebug = options.Logging.AdminDebug,
             OperationalDebug = options.Logging.OperationalDebug,
             Console = options.Logging.Console,
+            FileSizeLimitBytes = options.Logging.FileSizeLimitBytes,
+            RetainedFileCountLimit = options.Logging.RetainedFiles,
         }));
         // Remote mode reports per-feature outcome counts in its health messages: they are counted as the events are written.
         if (options.Service.IsRemote)

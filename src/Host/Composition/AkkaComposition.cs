@@ -36,6 +36,7 @@ public static class AkkaComposition
             .AddNodeInfo(options.Instance, Admin.AdminEndpoints.Version, sp.GetRequiredService<CertConnector.Adapters.Crypto.ConnectorKeyHolder>().Key?.Fingerprint[..16],
                 () => Ca.Named.CaStatusView.OfNode(sp.GetRequiredService<CertConnector.Actors.Ports.CertificateAuthorities>(), sp.GetRequiredService<Ca.Named.CaCalls>()))
             .AddDepartedMemberLeaseRelease() // a member that left or was downed: its queue leases end at once
+            .AddClusterMembershipLog() // 0010-0012: members up, unreachable, removed
             .AddStartup((system, _) =>
             {
                 // The embedded default has no seed nodes: the node forms a cluster of one by joining itself.

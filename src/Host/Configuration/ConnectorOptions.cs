@@ -110,9 +110,14 @@ public sealed class BuiltInCaSettings
 
 public sealed class LogSettings
 {
+    /// <summary>The start-up value of the Admin channel's Debug switch; <c>certconnector logs debug</c> changes it while running.</summary>
     public bool AdminDebug { get; set; }
     public bool OperationalDebug { get; set; }
     public bool Console { get; set; } = true;
+    /// <summary>A channel's file rolls at this size (and at midnight) and is gzipped into <c>logs/archive</c> at once.</summary>
+    public long FileSizeLimitBytes { get; set; } = 50L * 1024 * 1024;
+    /// <summary>Rolled (gzipped) files kept per channel.</summary>
+    public int RetainedFiles { get; set; } = 31;
 }
 
 public sealed class StandaloneSettings

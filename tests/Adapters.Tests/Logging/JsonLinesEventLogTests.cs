@@ -162,29 +162,50 @@ public sealed class JsonLinesEventLogTests : IDisposable
         Assert.Equal("req-c", Assert.Single(Read("admin")).GetProperty("requestId").GetString());
     }
 
+    private static List<string?> ArchivedRequestIds(IEnumerable<string> archives) => archives.SelectMany(path =>
+    {
+        using var gzip = new GZipStream(File.OpenRead(path), CompressionMode.Decompress);
+        return new StreamReader(gzip).ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(line => JsonDocument.Parse(line).RootElement.GetProperty("requestId").GetString()).ToList();
+    }).ToList();
+
     [Fact]
-    public void Files_roll_at_the_size_limit_and_removed_files_are_archived()
+    public void A_file_rolled_at_the_size_limit_is_gzipped_into_the_archive_at_once_and_nothing_is_lost()
     {
         var options = Options();
         options.FileSizeLimitBytes = 2_000;
-        options.RetainedFileCountLimit = 2;
         using (var log = new JsonLinesEventLog(options, _clock))
             for (var i = 0; i < 100; i++)
                 log.Write(ConnectorEvents.PkcsUploadedRequest, $"req-{i}", "uploaded one result");
 
-        Assert.Equal(2, Directory.GetFiles(_dir, "operational-*.jsonl").Length);
+        // Only the file being written stays plain text; every rolled one is in the archive, compressed.
+        Assert.Single(Directory.GetFiles(_dir, "operational-*.jsonl"));
         var archived = Directory.GetFiles(Path.Combine(_dir, "archive"), "operational-*.jsonl.gz");
-        Assert.NotEmpty(archived);
-        // Nothing is lost: the live files plus the archive hold every event exactly once.
-        var archivedIds = archived.SelectMany(path =>
-        {
-            using var gzip = new GZipStream(File.OpenRead(path), CompressionMode.Decompress);
-            return new StreamReader(gzip).ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries)
-                .Select(line => JsonDocument.Parse(line).RootElement.GetProperty("requestId").GetString()).ToList();
-        });
+        Assert.True(archived.Length > 5, $"{archived.Length} archived files");
+        Assert.Empty(Directory.GetFiles(Path.Combine(_dir, "archive"), "*.partial"));
         var liveIds = Read("operational").Select(e => e.GetProperty("requestId").GetString());
-        Assert.Equal(Enumerable.Range(0, 100).Select(i => $"req-{i}").Order(),
-            archivedIds.Concat(liveIds).Order());
+        Assert.Equal(Enumerable.Range(0, 100).Select(i => $"req-{i}").Order(), ArchivedRequestIds(archived).Concat(liveIds).Order());
+    }
+
+    [Fact]
+    public void The_archive_keeps_the_newest_files_the_setting_allows_and_a_file_left_from_a_previous_run_is_compressed_at_start()
+    {
+        Directory.CreateDirectory(_dir);
+        File.WriteAllText(Path.Combine(_dir, "admin-20250101.jsonl"), """{"requestId":"left-over"}""" + "\n");
+        File.WriteAllText(Path.Combine(_dir, "admin-20250301.jsonl"), """{"requestId":"continued"}""" + "\n"); // the newest: the sink may continue it
+        var options = Options();
+        options.FileSizeLimitBytes = 2_000;
+        options.RetainedFileCountLimit = 3;
+        using (var log = new JsonLinesEventLog(options, _clock))
+            for (var i = 0; i < 100; i++)
+                log.Write(ConnectorEvents.PkcsUploadedRequest, $"req-{i}", "uploaded one result");
+
+        var archived = Directory.GetFiles(Path.Combine(_dir, "archive"), "operational-*.jsonl.gz");
+        Assert.Equal(3, archived.Length);
+        Assert.Contains("req-99", Read("operational").Select(e => e.GetProperty("requestId").GetString()));
+        Assert.Equal(["left-over"], ArchivedRequestIds([Path.Combine(_dir, "archive", "admin-20250101.jsonl.gz")]));
+        Assert.False(File.Exists(Path.Combine(_dir, "admin-20250101.jsonl")));
+        Assert.Equal(["continued"], Read("admin").Select(e => e.GetProperty("requestId").GetString()));
     }
 
     [Fact]

@@ -138,4 +138,33 @@ public sealed class RemoteInspectionTests(RemoteConnectorFixture fixture) : ICla
         Assert.True(health.GetProperty("at").GetDateTimeOffset() > DateTimeOffset.UtcNow.AddMinutes(-5));
         Assert.DoesNotContain(ServiceEmulator.ClientSecret, status.Stdout);
     }
+    [Fact]
+    public void Debug_switched_on_while_running_logs_each_service_call_with_the_client_request_id_the_service_saw_and_logs_reads_it_back()
+    {
+        var on = Connector.Cli("logs", "debug", "operational", "on");
+        Assert.True(on.ExitCode == 0, on.ToString());
+        Assert.True(on.Json.GetProperty("operational").GetBoolean());
+
+        RemoteConnector.WaitFor(Connector, () => ConnectorLogs.Events(Connector.DataDir, 30).Count > 0, "a 0030 ServiceCallSucceeded");
+        var call = ConnectorLogs.Events(Connector.DataDir, 30)[0];
+        var clientRequestId = call.GetProperty("clientRequestId").GetString();
+        Assert.Contains(Emulator.CallsTo(call.GetProperty("path").GetString()!), c => c.ClientRequestId == clientRequestId && c.Status == 200);
+
+        // certconnector logs: the same events through the admin API, filtered by ID, as JSON lines or as text.
+        var read = Connector.Cli("logs", "--channel", "operational", "--id", "30", "--since", "1h", "--json", "--limit", "3");
+        Assert.True(read.ExitCode == 0, read.ToString());
+        var lines = read.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.InRange(lines.Length, 1, 3);
+        Assert.All(lines, l => Assert.Equal(30, JsonDocument.Parse(l).RootElement.GetProperty("eventId").GetInt32()));
+        Assert.Contains("ServiceCallSucceeded", Connector.Cli("logs", "--id", "30", "--limit", "1").Stdout);
+
+        // The connector's own events are in the same log: this instance joining its cluster of one (0010).
+        Assert.Contains(ConnectorLogs.Events(Connector.DataDir, 10), e => e.GetProperty("message").GetString()!.Contains("(this instance)"));
+
+        var off = Connector.Cli("logs", "debug", "operational", "off");
+        Assert.False(off.Json.GetProperty("operational").GetBoolean());
+        var bad = Connector.Cli("logs", "--since", "yesterday");
+        Assert.NotEqual(0, bad.ExitCode);
+        Assert.Contains("'yesterday' is not a time", bad.ToString());
+    }
 }

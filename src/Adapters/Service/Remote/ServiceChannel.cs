@@ -56,7 +56,13 @@ public sealed class ServiceChannel : IDisposable
             ConnectorFailureException failure;
             try
             {
-                return await AttemptAsync<TResponse>(call, body, clientRequestId, cancellationToken).ConfigureAwait(false);
+                var started = _time.GetTimestamp();
+                var answer = await AttemptAsync<TResponse>(call, body, clientRequestId, cancellationToken).ConfigureAwait(false);
+                _log.Write(new ConnectorEvent(ConnectorInternalEvents.ServiceCallSucceeded,
+                    $"Call {call.Path} succeeded (attempt {attempt}, {_time.GetElapsedTime(started).TotalMilliseconds:0} ms).", call.RequestId,
+                    new Dictionary<string, object?> { ["attempt"] = attempt, ["path"] = call.Path, ["elapsedMs"] = (long)_time.GetElapsedTime(started).TotalMilliseconds },
+                    clientRequestId));
+                return answer;
             }
             catch (TokenRejected rejected) when (!renewedToken)
             {

@@ -95,6 +95,10 @@ public sealed class ThreeInstanceFailoverTests
         // The survivors down b (split-brain resolver) and take over its shards; then b comes back on the same ports.
         cluster.WaitUntilUp(a, [a, c], TimeSpan.FromSeconds(90));
         var downedAfter = DateTime.UtcNow - killedAt;
+        // a's log tells the story: three members up (0010), b unreachable (0011), then removed (0012).
+        Assert.True(ConnectorLogs.Events(a.DataDir, 10).Count >= 3, "0010 for a, b and c");
+        Assert.NotEmpty(ConnectorLogs.Events(a.DataDir, 11));
+        Assert.NotEmpty(ConnectorLogs.Events(a.DataDir, 12));
         b.Start();
         cluster.WaitUntilUp(a, [a, b, c], TimeSpan.FromSeconds(90));
 
