@@ -1,5 +1,8 @@
+using System.Text.Json.Serialization;
+
 namespace CertConnector.Actors.Updates;
 
+[JsonConverter(typeof(JsonStringEnumConverter<LifecycleState>))]
 public enum LifecycleState { Unknown, Current, Superseded, OutOfSupport }
 
 /// <summary>

@@ -69,6 +69,29 @@ public sealed class AdminClient(string baseUrl, string? token) : IDisposable
         }
     }
 
+    /// <summary>A file the API answers (<c>application/octet-stream</c>), written to <paramref name="target"/>.</summary>
+    public async Task DownloadAsync(string path, string target, CancellationToken ct)
+    {
+        HttpResponseMessage response;
+        try
+        {
+            response = await _http.GetAsync(BaseUrl + path, HttpCompletionOption.ResponseHeadersRead, ct);
+        }
+        catch (HttpRequestException e)
+        {
+            throw new CliException($"Cannot reach the admin API at {BaseUrl} ({e.Message}). Is the connector running? (--url or CERTCONNECTOR_URL)");
+        }
+        using (response)
+        {
+            if (response.StatusCode == HttpStatusCode.Unauthorized)
+                throw new CliException("The admin API refused the token: set CERTCONNECTOR_TOKEN or --data-dir to the connector's data directory.");
+            if (!response.IsSuccessStatusCode)
+                throw new CliException($"{(int)response.StatusCode} {response.ReasonPhrase}: {ErrorText(await response.Content.ReadAsStringAsync(ct))}", (int)response.StatusCode);
+            await using var file = new FileStream(target, FileMode.Create, FileAccess.Write, FileShare.None);
+            await response.Content.CopyToAsync(file, ct);
+        }
+    }
+
     private static string ErrorText(string body)
     {
         try
