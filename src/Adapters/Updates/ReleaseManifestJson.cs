@@ -28,7 +28,7 @@ public static partial class ReleaseManifestJson
             throw Unreadable("sequence, expiresUtc and releases are required");
         var releases = dto.Releases.Select((r, i) =>
         {
-            if (r is null || !ReleaseVersion.TryParse(r.Version, out _) || r.ReleasedUtc is null || string.IsNullOrWhiteSpace(r.PackageUrl) || r.Sha256 is null || !Sha256Hex().IsMatch(r.Sha256))
+            if (r is null || r.Version is null || !VersionText().IsMatch(r.Version) || !ReleaseVersion.TryParse(r.Version, out _) || r.ReleasedUtc is null || string.IsNullOrWhiteSpace(r.PackageUrl) || r.Sha256 is null || !Sha256Hex().IsMatch(r.Sha256))
                 throw Unreadable($"release {i + 1} needs version (such as 0.8.0), releasedUtc, packageUrl and sha256 (64 hex digits)");
             return new Release(r.Version!.Trim(), r.ReleasedUtc.Value, r.Notes ?? "", r.PackageUrl!.Trim(), r.Sha256.ToLowerInvariant());
         }).ToList();
@@ -43,6 +43,10 @@ public static partial class ReleaseManifestJson
 
     private static FeedRefusedException Unreadable(string why) =>
         new(ConnectorInternalEvents.UpdateFeedUnavailable, $"The signed release manifest is not readable: {why}.");
+
+    // The version names files (a package's fallback name): digits, dots and a plain suffix only.
+    [GeneratedRegex("^[0-9]+\\.[0-9]+(\\.[0-9]+)?([-+][0-9A-Za-z.]+)?$")]
+    private static partial Regex VersionText();
 
     [GeneratedRegex("^[0-9a-fA-F]{64}$")]
     private static partial Regex Sha256Hex();

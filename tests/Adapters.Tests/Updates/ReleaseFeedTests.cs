@@ -188,6 +188,28 @@ public sealed class ReleaseFeedTests : IAsyncLifetime
         Assert.Equal("the real package", await File.ReadAllTextAsync(file));
     }
 
+    [Theory]
+    [InlineData("0.9.0-/../../../tmp/evil")]
+    [InlineData("0.9.0 ")]
+    [InlineData("v0.9.0")]
+    public async Task A_signed_manifest_with_a_version_that_is_not_plain_is_refused(string version)
+    {
+        _served.Publish(Manifest(1, Release("0.8.0", Now) with { Version = version }));
+
+        var check = await Refused(Feed(), ConnectorInternalEvents.UpdateFeedUnavailable);
+        Assert.Contains("version", check.Reason);
+    }
+
+    [Theory]
+    [InlineData("https://releases.example.com/pool/certconnector_0.9.0_amd64.deb", "certconnector_0.9.0_amd64.deb")]
+    [InlineData("https://releases.example.com/pool/..", "certconnector_0.9.0.deb")]
+    [InlineData("https://releases.example.com/get?file=../../etc/passwd", "get")] // the query never names the file
+    [InlineData("https://releases.example.com/.hidden", "certconnector_0.9.0.deb")]
+    public void The_package_file_name_is_a_plain_name(string url, string expected)
+    {
+        Assert.Equal(expected, ReleaseFeed.PackageFileName(new Release("0.9.0", Now, "", url, new string('0', 64))));
+    }
+
     [Fact]
     public async Task A_manifest_signed_by_openssl_with_the_release_script_is_accepted_from_a_file()
     {
