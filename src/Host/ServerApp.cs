@@ -58,6 +58,7 @@ public static class ServerApp
             builder.Services.AddSingleton(listen);
             builder.Services.AddSingleton(new AdminToken(data.EnsureToken()));
             builder.Services.AddConnectorAdapters(options, data, data.EnsureInstanceId());
+            builder.Services.AddUpdates(options, data);
             builder.Services.AddConnectorAkka(options);
             ListenOptions? admin = null, device = null;
             builder.WebHost.ConfigureKestrel(kestrel =>
@@ -79,6 +80,7 @@ public static class ServerApp
             app.MapAdminEndpoints();
             app.MapClusterEndpoints();
             app.MapLogEndpoints();
+            app.MapUpdateEndpoints();
             app.MapConnectorKeyEndpoints(); // the connector key's public half, for the features that decrypt with it, whichever instance is asked
             app.MapCaEndpoints(); // CRL and OCSP belong to the CA: served whichever features are on
             foreach (var feature in options.Features) feature.MapEndpoints(app);

@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Hosting;
 using CertConnector.Actors.Common;
+using CertConnector.Actors.Updates;
 
 namespace CertConnector.Actors.Cluster;
 
@@ -18,8 +19,9 @@ public sealed record GetNodeInfo : IConnectorSerializable
 /// </summary>
 /// <paramref name="Cas"/> are the CAs the node has configured, each with whether it answered its last call: every instance of a feature must
 /// reach the same CAs.
+/// <paramref name="Lifecycle"/> is the node's lifecycle state against the release feed as it last checked it.
 public sealed record NodeInfo(string Instance, string Version, DateTimeOffset StartedAt, TimeSpan Uptime, string? ConnectorKey = null,
-    IReadOnlyList<NodeCa>? Cas = null) : IConnectorSerializable;
+    IReadOnlyList<NodeCa>? Cas = null, Lifecycle? Lifecycle = null) : IConnectorSerializable;
 
 /// <summary>One CA configured on a node, in its <see cref="NodeInfo"/>.</summary>
 /// <param name="Answered">whether the CA answered the node's last call to it; null before the first.</param>
@@ -34,15 +36,18 @@ public sealed class NodeInfoActor : ReceiveActor
     public const string Name = "node-info";
 
     /// <param name="cas">the node's CAs as they stand (read, never called, when asked).</param>
-    public NodeInfoActor(string instance, string version, TimeProvider time, string? connectorKey = null, Func<IReadOnlyList<NodeCa>>? cas = null)
+    /// <param name="lifecycle">the node's lifecycle as it stands (read when asked).</param>
+    public NodeInfoActor(string instance, string version, TimeProvider time, string? connectorKey = null, Func<IReadOnlyList<NodeCa>>? cas = null,
+        Func<Lifecycle>? lifecycle = null)
     {
         var startedAt = time.GetUtcNow();
         var started = time.GetTimestamp();
-        Receive<GetNodeInfo>(_ => Sender.Tell(new NodeInfo(instance, version, startedAt, time.GetElapsedTime(started), connectorKey, cas?.Invoke())));
+        Receive<GetNodeInfo>(_ => Sender.Tell(new NodeInfo(instance, version, startedAt, time.GetElapsedTime(started), connectorKey, cas?.Invoke(), lifecycle?.Invoke())));
     }
 
-    public static Props Props(string instance, string version, TimeProvider? time = null, string? connectorKey = null, Func<IReadOnlyList<NodeCa>>? cas = null) =>
-        Akka.Actor.Props.Create(() => new NodeInfoActor(instance, version, time ?? TimeProvider.System, connectorKey, cas));
+    public static Props Props(string instance, string version, TimeProvider? time = null, string? connectorKey = null, Func<IReadOnlyList<NodeCa>>? cas = null,
+        Func<Lifecycle>? lifecycle = null) =>
+        Akka.Actor.Props.Create(() => new NodeInfoActor(instance, version, time ?? TimeProvider.System, connectorKey, cas, lifecycle));
 
     /// <summary>The path of a member's node-info actor.</summary>
     public static ActorPath PathAt(Address member) => new RootActorPath(member) / "user" / Name;
@@ -54,9 +59,9 @@ public sealed class NodeInfoKey;
 public static class NodeInfoHosting
 {
     public static AkkaConfigurationBuilder AddNodeInfo(this AkkaConfigurationBuilder builder, string instance, string version, string? connectorKey = null,
-        Func<IReadOnlyList<NodeCa>>? cas = null) =>
+        Func<IReadOnlyList<NodeCa>>? cas = null, Func<Lifecycle>? lifecycle = null) =>
         builder.WithActors((system, registry) =>
-            registry.Register<NodeInfoKey>(system.ActorOf(NodeInfoActor.Props(instance, version, connectorKey: connectorKey, cas: cas), NodeInfoActor.Name)));
+            registry.Register<NodeInfoKey>(system.ActorOf(NodeInfoActor.Props(instance, version, connectorKey: connectorKey, cas: cas, lifecycle: lifecycle), NodeInfoActor.Name)));
 }
 
 /// <summary>Wire names of the cluster-inspection messages (never persisted, but they cross nodes).</summary>

@@ -6,7 +6,9 @@ using CertConnector.Actors.Ports;
 namespace CertConnector.Actors.Health;
 
 /// <summary>The ports the health reporter needs, resolved once per node.</summary>
-public sealed record HealthPorts(IHealthService Service, ICaHealthProbe Ca, HealthCounters Counters, IConnectorEventLog Log, HealthIdentity Identity, HealthOptions Options);
+/// <param name="Lifecycle">the instance's lifecycle, reported in every message; null: not reported.</param>
+public sealed record HealthPorts(IHealthService Service, ICaHealthProbe Ca, HealthCounters Counters, IConnectorEventLog Log, HealthIdentity Identity, HealthOptions Options,
+    Updates.CurrentLifecycle? Lifecycle = null);
 
 /// <summary>
 /// One per node: every <see cref="HealthOptions.Interval"/> takes the outcome counts since the last message, asks the CA
@@ -87,9 +89,9 @@ public sealed class HealthReporter : ReceiveActor, IWithTimers
             using var timeout = new CancellationTokenSource(ports.Options.UploadTimeout);
             var ca = await ports.Ca.ProbeAsync(timeout.Token).ConfigureAwait(false);
             return (object)new Built(new HealthMessage(ports.Identity.Instance, ports.Identity.Version, at, ports.Identity.Features, counts,
-                ca.Reachable, DaysLeft(ca.CaNotAfter, at), DaysLeft(ca.RaNotAfter, at), ca.Error));
+                ca.Reachable, DaysLeft(ca.CaNotAfter, at), DaysLeft(ca.RaNotAfter, at), ca.Error, ports.Lifecycle?.Value));
         }).PipeTo(Self, failure: ex => new Built(new HealthMessage(ports.Identity.Instance, ports.Identity.Version, at, ports.Identity.Features, counts,
-            false, null, null, ex.Message)));
+            false, null, null, ex.Message, ports.Lifecycle?.Value)));
     }
 
     private void Send()

@@ -25,5 +25,30 @@ public static class ConnectorInternalEvents
     public static readonly EventDefinition ServiceCallSucceeded = new(30, "ServiceCallSucceeded", EventChannel.Operational, TaskCategory.Connector, EventLevel.Debug,
         "one call to the management service succeeded: its path, attempt, time taken and client-request-id (Debug: switch the Operational channel's Debug on to see every call)");
 
-    public static IReadOnlyList<EventDefinition> All { get; } = [StartupRefused, ClusterMemberUp, ClusterMemberUnreachable, ClusterMemberRemoved, ServiceCallSucceeded, ClusterPeerRefused];
+
+    // Release feed and lifecycle (0220-0259).
+    public static readonly EventDefinition UpdateFeedUnavailable = new(220, "UpdateFeedUnavailable", EventChannel.Operational, TaskCategory.Connector, EventLevel.Warning,
+        "the release feed could not be fetched or read (unreachable, time-out, redirect, too large, not a manifest); the last accepted one stands");
+    public static readonly EventDefinition UpdateFeedUnsigned = new(221, "UpdateFeedUnsigned", EventChannel.Operational, TaskCategory.Connector, EventLevel.Error,
+        "the release feed is not a signed CMS message (or has no signer): refused");
+    public static readonly EventDefinition UpdateFeedBadSignature = new(222, "UpdateFeedBadSignature", EventChannel.Operational, TaskCategory.Connector, EventLevel.Error,
+        "the release feed's signature does not verify against the release key built into the connector: refused");
+    public static readonly EventDefinition UpdateFeedExpired = new(223, "UpdateFeedExpired", EventChannel.Operational, TaskCategory.Connector, EventLevel.Error,
+        "the release feed's manifest is past its expiresUtc: refused");
+    public static readonly EventDefinition UpdateFeedRolledBack = new(224, "UpdateFeedRolledBack", EventChannel.Operational, TaskCategory.Connector, EventLevel.Error,
+        "the release feed's manifest has a lower sequence, or a lower newest version, than one this instance accepted before: refused");
+    public static readonly EventDefinition LifecycleStateChanged = new(225, "LifecycleStateChanged", EventChannel.Operational, TaskCategory.Connector, EventLevel.Warning,
+        "this instance's lifecycle state changed (current, superseded with the date its support ends, out of support)");
+    public static readonly EventDefinition UpdateAvailable = new(226, "UpdateAvailable", EventChannel.Operational, TaskCategory.Connector, EventLevel.Information,
+        "the release feed lists a newer version than this instance runs; logged once per newest version");
+    public static readonly EventDefinition UpdatePackageRefused = new(227, "UpdatePackageRefused", EventChannel.Operational, TaskCategory.Connector, EventLevel.Error,
+        "a downloaded update package was refused: its sha256 differs from the signed manifest's, or it could not be fetched");
+    public static readonly EventDefinition UpdatePackageDownloaded = new(228, "UpdatePackageDownloaded", EventChannel.Operational, TaskCategory.Connector, EventLevel.Information,
+        "an update package was downloaded and its sha256 matches the signed manifest");
+    public static readonly EventDefinition UpdateTestKeyTrusted = new(229, "UpdateTestKeyTrusted", EventChannel.Operational, TaskCategory.Connector, EventLevel.Warning,
+        "Connector:Updates:TestOnlyTrustedCertificate is set: release feeds signed by that key are believed too (tests only; never in production)");
+
+    public static IReadOnlyList<EventDefinition> All { get; } = [StartupRefused, ClusterMemberUp, ClusterMemberUnreachable, ClusterMemberRemoved, ServiceCallSucceeded, ClusterPeerRefused,
+        UpdateFeedUnavailable, UpdateFeedUnsigned, UpdateFeedBadSignature,
+        UpdateFeedExpired, UpdateFeedRolledBack, LifecycleStateChanged, UpdateAvailable, UpdatePackageRefused, UpdatePackageDownloaded, UpdateTestKeyTrusted];
 }

@@ -1,9 +1,12 @@
+using CertConnector.Actors.Updates;
+
 namespace CertConnector.Actors.Ports;
 
 /// <summary>Successes and failures of one feature's requests since the previous health message.</summary>
 public sealed record FeatureCounts(string Feature, int Succeeded, int Failed);
 
-/// <summary>One health message (docs/DESIGN.md §8): who is reporting, what it runs, how it went, and the CA's state.</summary>
+/// <summary>One health message (docs/DESIGN.md §8): who is reporting, what it runs, how it went, the CA's state, and where its version
+/// stands against the release feed (<see cref="Lifecycle"/>).</summary>
 public sealed record HealthMessage(
     string Instance,
     string Version,
@@ -13,7 +16,8 @@ public sealed record HealthMessage(
     bool CaReachable,
     int? CaCertificateDaysLeft,
     int? RaCertificateDaysLeft,
-    string? CaError = null);
+    string? CaError = null,
+    Lifecycle? Lifecycle = null);
 
 /// <summary>The management service as the health reporter sees it (uploadHealthMessages). Failures are exceptions.</summary>
 public interface IHealthService

@@ -30,10 +30,11 @@ public sealed record RequestViewBody(string Feature, string RequestId, bool Know
 }
 
 /// <summary><c>GET /api/v1/status</c>; <see cref="Service"/> is the service mode and, in remote mode, the service and the last health message;
-/// <see cref="Cas"/> the CAs configured on this instance, each probed for the answer.</summary>
+/// <see cref="Cas"/> the CAs configured on this instance, each probed for the answer; <see cref="Lifecycle"/> where this version stands
+/// against the release feed.</summary>
 public sealed record ConnectorStatus(string Instance, string Version, string Self, IReadOnlyCollection<string> Roles,
     IReadOnlyList<ClusterMemberStatus> Members, IReadOnlyList<string> Unreachable, IReadOnlyList<string> Warnings,
     IReadOnlyList<CertConnector.Adapters.Crypto.KeyPoolFill>? KeyPool = null, ServiceStatus? Service = null,
-    IReadOnlyList<CertConnector.Host.Ca.Named.CaStatus>? Cas = null);
+    IReadOnlyList<CertConnector.Host.Ca.Named.CaStatus>? Cas = null, string? ReleaseDate = null, CertConnector.Actors.Updates.Lifecycle? Lifecycle = null);
 
 public sealed record ClusterMemberStatus(string Address, string Status, IReadOnlyCollection<string> Roles, string Version);

@@ -16,6 +16,10 @@ public static class AdminEndpoints
     public static string Version { get; } =
         typeof(AdminEndpoints).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
 
+    /// <summary>The release date built in with the version (Directory.Build.props, <c>ReleaseDate</c>).</summary>
+    public static string ReleaseDate { get; } =
+        typeof(AdminEndpoints).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().FirstOrDefault(a => a.Key == "ReleaseDate")?.Value ?? "unknown";
+
     public static IEndpointRouteBuilder MapAdminEndpoints(this IEndpointRouteBuilder app)
     {
         app.MapGet("/api/v1/ca/certificate", (ICertificateAuthority ca) =>
@@ -59,12 +63,13 @@ public static class AdminEndpoints
             var service = await ServiceStatusView.OfAsync(options, system, ct);
             var cas = await CaStatusView.ProbeAllAsync(services.GetRequiredService<CertificateAuthorities>(), services.GetRequiredService<CaCalls>(), ct);
             var cluster = Cluster.Get(system);
+            var lifecycle = services.GetRequiredService<CertConnector.Actors.Updates.CurrentLifecycle>().Value;
             return Results.Ok(new ConnectorStatus(options.Instance, Version, cluster.SelfAddress.ToString(), InstanceRole.FeatureRoles(cluster.SelfRoles),
                 [.. cluster.State.Members.Select(m => new ClusterMemberStatus(m.Address.ToString(), m.Status.ToString(), InstanceRole.FeatureRoles(m.Roles), m.AppVersion.ToString()))],
                 [.. cluster.State.Unreachable.Select(m => m.Address.ToString())], [.. ClusterEndpoints.VersionWarnings(cluster.State.Members),
                     .. ConnectorKey.ConnectorKeyEndpoints.Warning(services.GetRequiredService<ConnectorKeyHolder>(), cluster.SelfRoles, options.Features) is { } keyWarning ? [keyWarning] : Array.Empty<string>(),
-                    .. CaStatusView.Warnings(cas)],
-                services.GetService<CertConnector.Adapters.Crypto.KeyPool>()?.Fill(), service, cas)); // pre-generated keys on this instance, if a feature keeps a pool
+                    .. CaStatusView.Warnings(cas), .. UpdateEndpoints.Warnings(lifecycle, options.Updates)],
+                services.GetService<CertConnector.Adapters.Crypto.KeyPool>()?.Fill(), service, cas, ReleaseDate, lifecycle)); // pre-generated keys on this instance, if a feature keeps a pool
         });
 
         return app;

@@ -3,6 +3,7 @@ using Akka.Actor;
 using Akka.Cluster;
 using Akka.Cluster.Sharding;
 using CertConnector.Actors.Cluster;
+using CertConnector.Actors.Updates;
 using CertConnector.Host.Features;
 
 namespace CertConnector.Host.Admin;
@@ -61,10 +62,12 @@ public static class ClusterEndpoints
         var rows = members.Select((m, i) => new ClusterMemberView(
             m.Address.ToString(), m.Status.ToString(), [.. InstanceRole.FeatureRoles(m.Roles).Order()], !unreachable.Contains(m.Address),
             m.AppVersion.ToString(), infos[i]?.Instance, infos[i]?.StartedAt, infos[i]?.Uptime,
-            m.Address.Equals(state.Leader), m.Address.Equals(cluster.SelfAddress), InstanceRole.InstanceIdOf(m), infos[i]?.ConnectorKey, infos[i]?.Cas)).ToList();
+            m.Address.Equals(state.Leader), m.Address.Equals(cluster.SelfAddress), InstanceRole.InstanceIdOf(m), infos[i]?.ConnectorKey, infos[i]?.Cas,
+            infos[i]?.Lifecycle)).ToList();
         return new ClusterView(cluster.SelfAddress.ToString(), state.Leader?.ToString(), rows, [.. VersionWarnings(state.Members),
             .. ConnectorKeyWarnings(rows, infos, ConnectorKey.ConnectorKeyEndpoints.RolesNeedingKey(features)),
-            .. Ca.Named.CaStatusView.ClusterWarnings([.. rows.Select(r => (r.Address, (IReadOnlyCollection<string>)r.Roles, r.Cas))])]);
+            .. Ca.Named.CaStatusView.ClusterWarnings([.. rows.Select(r => (r.Address, (IReadOnlyCollection<string>)r.Roles, r.Cas))]),
+            .. rows.Where(r => r.Lifecycle is { State: LifecycleState.Superseded or LifecycleState.OutOfSupport }).Select(r => $"{r.Address}: {r.Lifecycle!.Message}")]);
     }
 
     /// <summary>
@@ -161,9 +164,10 @@ public sealed record ClusterView(string Self, string? Leader, IReadOnlyList<Clus
 /// <param name="InstanceId">the ID of the member's data directory, from its cluster roles: its queue leases carry it.</param>
 /// <param name="ConnectorKey">the start of the fingerprint of the member's connector key; null when it has none or did not answer.</param>
 /// <param name="Cas">the member's configured CAs, each with whether it answered the member's last call; null when it did not answer.</param>
+/// <param name="Lifecycle">the member's lifecycle state against the release feed; null when it did not answer.</param>
 public sealed record ClusterMemberView(string Address, string Status, IReadOnlyList<string> Roles, bool Reachable, string Version,
     string? Instance, DateTimeOffset? StartedAt, TimeSpan? Uptime, bool IsLeader, bool IsSelf, string? InstanceId = null, string? ConnectorKey = null,
-    IReadOnlyList<NodeCa>? Cas = null);
+    IReadOnlyList<NodeCa>? Cas = null, Lifecycle? Lifecycle = null);
 
 /// <summary>One feature's shard region in <c>GET /api/v1/cluster/shards</c> (<c>cluster shards</c>).</summary>
 public sealed record ShardRegionView(string Feature, string TypeName, string Role, int Shards, int Entities, IReadOnlyList<ShardRegionHolder> Regions);

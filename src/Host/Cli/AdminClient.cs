@@ -47,25 +47,40 @@ public sealed class AdminClient(string baseUrl, string? token) : IDisposable
     {
         using var request = new HttpRequestMessage(method, BaseUrl + path);
         if (body is not null) request.Content = JsonContent.Create(body);
+        using var response = await SendCheckedAsync(request, HttpCompletionOption.ResponseContentRead, ct);
+        var text = await response.Content.ReadAsStringAsync(ct);
+        if (response.Content.Headers.ContentType?.MediaType?.Contains("json") != true)
+            return JsonSerializer.SerializeToElement(text);
+        return JsonDocument.Parse(text).RootElement.Clone();
+    }
+
+    /// <summary>A file the API answers (<c>application/octet-stream</c>), streamed to <paramref name="target"/>.</summary>
+    public async Task DownloadAsync(string path, string target, CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, BaseUrl + path);
+        using var response = await SendCheckedAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
+        await using var file = new FileStream(target, FileMode.Create, FileAccess.Write, FileShare.None);
+        await response.Content.CopyToAsync(file, ct);
+    }
+
+    /// <summary>The answer when it is a success; otherwise a <see cref="CliException"/> with the API's reason.</summary>
+    private async Task<HttpResponseMessage> SendCheckedAsync(HttpRequestMessage request, HttpCompletionOption completion, CancellationToken ct)
+    {
         HttpResponseMessage response;
         try
         {
-            response = await _http.SendAsync(request, ct);
+            response = await _http.SendAsync(request, completion, ct);
         }
         catch (HttpRequestException e)
         {
             throw new CliException($"Cannot reach the admin API at {BaseUrl} ({e.Message}). Is the connector running? (--url or CERTCONNECTOR_URL)");
         }
+        if (response.IsSuccessStatusCode) return response;
         using (response)
         {
-            var text = await response.Content.ReadAsStringAsync(ct);
             if (response.StatusCode == HttpStatusCode.Unauthorized)
                 throw new CliException("The admin API refused the token: set CERTCONNECTOR_TOKEN or --data-dir to the connector's data directory.");
-            if (!response.IsSuccessStatusCode)
-                throw new CliException($"{(int)response.StatusCode} {response.ReasonPhrase}: {ErrorText(text)}", (int)response.StatusCode);
-            if (response.Content.Headers.ContentType?.MediaType?.Contains("json") != true)
-                return JsonSerializer.SerializeToElement(text);
-            return JsonDocument.Parse(text).RootElement.Clone();
+            throw new CliException($"{(int)response.StatusCode} {response.ReasonPhrase}: {ErrorText(await response.Content.ReadAsStringAsync(ct))}", (int)response.StatusCode);
         }
     }
 

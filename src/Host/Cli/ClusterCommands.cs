@@ -28,11 +28,11 @@ public static class ClusterCommands
                 return 0;
             }
             var view = raw.Deserialize<ClusterView>(AdminClient.Json)!;
-            Console.Write(Table(["ADDRESS", "STATUS", "ROLES", "REACHABLE", "VERSION", "INSTANCE", "UPTIME", "LEADER"],
+            Console.Write(Table(["ADDRESS", "STATUS", "ROLES", "REACHABLE", "VERSION", "LIFECYCLE", "INSTANCE", "UPTIME", "LEADER"],
                 view.Members.Select(m => new[]
                 {
                     m.Address + (m.IsSelf ? " (self)" : ""), m.Status, m.Roles.Count == 0 ? "-" : string.Join(",", m.Roles),
-                    m.Reachable ? "yes" : "NO", m.Version, m.Instance ?? "?", m.Uptime is { } up ? Uptime(up) : "?", m.IsLeader ? "*" : "",
+                    m.Reachable ? "yes" : "NO", m.Version, LifecycleColumn(m.Lifecycle), m.Instance ?? "?", m.Uptime is { } up ? Uptime(up) : "?", m.IsLeader ? "*" : "",
                 })));
             Console.WriteLine($"leader: {view.Leader ?? "(none)"}");
             foreach (var warning in view.Warnings) await Console.Error.WriteLineAsync($"warning: {warning}");
@@ -40,6 +40,15 @@ public static class ClusterCommands
         }));
         return show;
     }
+
+    /// <summary>The state, with the date that matters: until when a superseded version is supported, since when it is not.</summary>
+    public static string LifecycleColumn(CertConnector.Actors.Updates.Lifecycle? lifecycle) => lifecycle switch
+    {
+        null => "?",
+        { State: CertConnector.Actors.Updates.LifecycleState.Superseded, SupportedUntil: { } until } => $"superseded (until {until:yyyy-MM-dd})",
+        { State: CertConnector.Actors.Updates.LifecycleState.OutOfSupport, SupportedUntil: { } until } => $"OUT OF SUPPORT (since {until:yyyy-MM-dd})",
+        _ => lifecycle.State.ToString().ToLowerInvariant(),
+    };
 
     private static Command Shards(IReadOnlyList<ConnectorFeature> features)
     {

@@ -33,8 +33,10 @@ public static class AkkaComposition
             .AddClusterTls(sp, options) // mutual TLS between nodes, the single node included
             .AddFeatures(options)
             .AddHealthReportingIfRemote(options)
+            .AddUpdateWatcherIfEnabled(options)
             .AddNodeInfo(options.Instance, Admin.AdminEndpoints.Version, sp.GetRequiredService<CertConnector.Adapters.Crypto.ConnectorKeyHolder>().Key?.Fingerprint[..16],
-                () => Ca.Named.CaStatusView.OfNode(sp.GetRequiredService<CertConnector.Actors.Ports.CertificateAuthorities>(), sp.GetRequiredService<Ca.Named.CaCalls>()))
+                () => Ca.Named.CaStatusView.OfNode(sp.GetRequiredService<CertConnector.Actors.Ports.CertificateAuthorities>(), sp.GetRequiredService<Ca.Named.CaCalls>()),
+                () => sp.GetRequiredService<CertConnector.Actors.Updates.CurrentLifecycle>().Value)
             .AddDepartedMemberLeaseRelease() // a member that left or was downed: its queue leases end at once
             .AddClusterMembershipLog() // 0010-0012: members up, unreachable, removed
             .AddStartup((system, _) =>

@@ -27,7 +27,8 @@ public static class RemoteServiceComposition
         services.AddSingleton<ICaHealthProbe>(sp => new AllCasHealthProbe(sp.GetRequiredService<CertificateAuthorities>()));
         services.AddSingleton(sp => new HealthPorts(sp.GetRequiredService<IHealthService>(), sp.GetRequiredService<ICaHealthProbe>(),
             sp.GetRequiredService<HealthCounters>(), sp.GetRequiredService<IConnectorEventLog>(),
-            new HealthIdentity(options.Instance, Admin.AdminEndpoints.Version, options.Roles), options.Service.Health));
+            new HealthIdentity(options.Instance, Admin.AdminEndpoints.Version, options.Roles), options.Service.Health,
+            sp.GetRequiredService<CertConnector.Actors.Updates.CurrentLifecycle>()));
         return services;
     }
 

@@ -61,6 +61,19 @@ public sealed class NamedCaSerializationTests
         Assert.Null(node.Cas); // an older member: its CAs are not judged
     }
 
+    [Fact]
+    public void A_members_lifecycle_travels_in_its_node_info_and_an_older_member_reports_none()
+    {
+        var lifecycle = CertConnector.Actors.Updates.ReleaseLifecycle.Of("0.8.0", [new("0.9.0", T.AddMonths(-7), "", "https://example.com/p.deb", new string('0', 64))], T);
+        var info = new NodeInfo("node-a", "0.8.0", T, TimeSpan.FromMinutes(5), null, null, lifecycle);
+
+        var back = (NodeInfo)Serializer.FromBinary(Serializer.ToBinary(info), "cluster.node-info.v1");
+
+        Assert.Equal(lifecycle, back.Lifecycle);
+        Assert.Contains("\"OutOfSupport\"", Encoding.UTF8.GetString(Serializer.ToBinary(info)));
+        Assert.Null(((NodeInfo)Serializer.FromBinary(Golden("cluster.node-info.v1"), "cluster.node-info.v1")).Lifecycle);
+    }
+
     private static byte[] Golden(string manifest, [System.Runtime.CompilerServices.CallerFilePath] string here = "") =>
         File.ReadAllBytes(Path.Combine(Path.GetDirectoryName(here)!, "Golden", manifest + ".json"));
 }

@@ -25,11 +25,17 @@ public sealed class RemoteHealthTests() : Akka.TestKit.Xunit2.TestKit(Configurat
             Task.FromResult(new CaHealth(true, DateTimeOffset.UtcNow.AddDays(100.5), DateTimeOffset.UtcNow.AddDays(10.5)));
     }
 
+    private static readonly DateTimeOffset NewerReleased = new(2026, 11, 7, 0, 0, 0, TimeSpan.Zero);
+
+    /// <summary>0.1.0, superseded a month before by 0.2.0: what the health message reports of the release feed.</summary>
+    private static readonly CertConnector.Actors.Updates.CurrentLifecycle Lifecycle = new(CertConnector.Actors.Updates.ReleaseLifecycle.Of("0.1.0",
+        [new("0.2.0", NewerReleased, "", "https://example.com/p.deb", new string('0', 64))], NewerReleased.AddMonths(1)));
+
     private (RecordingEventLog Log, HealthCounters Counters) Start(ServiceChannel channel, RecordingEventLog log)
     {
         var counters = new HealthCounters(log);
         var reporter = Sys.ActorOf(HealthReporter.Props(new HealthPorts(new RemoteHealthService(channel), new FixedCa(), counters, counters,
-            new HealthIdentity("node-7", "0.1.0", ["pkcs"]), Options)));
+            new HealthIdentity("node-7", "0.1.0", ["pkcs"]), Options, Lifecycle)));
         reporter.Tell(new Identify(1));
         ExpectMsg<ActorIdentity>();
         return (log, counters);
@@ -57,6 +63,9 @@ public sealed class RemoteHealthTests() : Akka.TestKit.Xunit2.TestKit(Configurat
         Assert.True((bool)m["caReachable"]!);
         Assert.Equal(100, (int)m["caCertificateDaysLeft"]!);
         Assert.Equal(10, (int)m["raCertificateDaysLeft"]!);
+        Assert.Equal("Superseded", (string)m["lifecycle"]!["state"]!);
+        Assert.Equal(NewerReleased.AddMonths(6), (DateTimeOffset)m["lifecycle"]!["supportedUntil"]!);
+        Assert.Equal("0.2.0", (string)m["lifecycle"]!["supersededBy"]!);
         AwaitCondition(() => log.Count(ConnectorEvents.HealthMessageUploadSuccess) == 1);
     }
 

@@ -1,0 +1,43 @@
+using CertConnector.Host.Configuration;
+using Microsoft.Extensions.Configuration;
+
+namespace CertConnector.Host.Tests.Updates;
+
+/// <summary><c>Connector:Updates:*</c> bound and checked before anything starts (in process).</summary>
+public sealed class UpdateSettingsTests
+{
+    private static ConnectorOptions Bind(params string[] args) =>
+        ServerArguments.Bind(new ConfigurationBuilder().AddInMemoryCollection(ServerArguments.Parse(args)).Build());
+
+    [Theory]
+    [InlineData("ftp://releases.example.com/feed.cms", "not an https:// URL")]
+    [InlineData("http://releases.example.com/feed.cms", "plain http to another machine")]
+    public void A_feed_url_that_is_not_https_or_a_file_is_refused(string url, string why)
+    {
+        var options = Bind($"--Connector:Updates:FeedUrl={url}");
+
+        var e = Assert.Throws<StartupException>(() => StartupChecks.CheckSettings(options));
+
+        Assert.Contains("Connector:Updates:FeedUrl", e.Message);
+        Assert.Contains(why, e.Message);
+    }
+
+    [Fact]
+    public void An_https_feed_is_taken_and_the_test_only_key_must_exist()
+    {
+        var options = Bind("--Connector:Updates:FeedUrl=https://releases.example.com/certconnector/feed.cms", "--Connector:Updates:CheckInterval=01:00:00");
+        Assert.True(options.Updates.Enabled);
+        Assert.Equal(TimeSpan.FromHours(1), options.Updates.CheckInterval);
+        options.Updates.Check();
+
+        options.Updates.TestOnlyTrustedCertificate = "/nonexistent/test-release.crt";
+        var e = Assert.Throws<StartupException>(() => options.Updates.Check());
+        Assert.Contains("TestOnlyTrustedCertificate", e.Message);
+    }
+
+    [Fact]
+    public void Without_a_feed_there_is_nothing_to_check()
+    {
+        Assert.False(Bind().Updates.Enabled);
+    }
+}
