@@ -51,6 +51,7 @@ public static class ServerApp
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(listen);
         builder.Services.AddSingleton(new AdminToken(data.EnsureToken()));
+        builder.Services.AddSingleton<Admin.StatusPage.StatusSignIns>();
         builder.Services.AddConnectorAdapters(options, data, data.EnsureInstanceId());
         builder.Services.AddConnectorAkka(options);
         ListenOptions? admin = null, device = null;
@@ -72,6 +73,7 @@ public static class ServerApp
         app.UseMiddleware<RemoteModeQueueGuard>();
         app.MapAdminEndpoints();
         app.MapClusterEndpoints();
+        Admin.StatusPage.StatusPageEndpoints.MapStatusPage(app); // the status page at / and its sign-in, on the admin listener
         app.MapConnectorKeyEndpoints(); // the connector key's public half, for the features that decrypt with it, whichever instance is asked
         app.MapCaEndpoints(); // CRL and OCSP belong to the CA: served whichever features are on
         foreach (var feature in options.Features) feature.MapEndpoints(app);
