@@ -107,11 +107,14 @@ public static class StatusPageHtml
     private static void Instances(StringBuilder body, StatusPageModel model)
     {
         body.Append("<h2>Instances</h2>");
-        Table(body, "instances", ["Instance", "Address", "Status", "Roles", "Version", "Reachable", "Uptime", "Leader", "More"],
-            model.Cluster.Members.Select(m => Row(m.Reachable ? null : "bad",
+        // A member's fields this page does not know (e.g. its version lifecycle) get a column once any member has one.
+        var extras = model.Cluster.Members.Select(m => Extra(m, KnownMemberFields)).ToList();
+        var more = extras.Any(e => e.Length > 0);
+        Table(body, "instances", ["Instance", "Address", "Status", "Roles", "Version", "Reachable", "Uptime", "Leader", .. more ? new[] { "More" } : []],
+            model.Cluster.Members.Select((m, i) => Row(m.Reachable ? null : "bad",
                 Cell(m.Instance ?? "?") + Cell(m.Address + (m.IsSelf ? " (this one)" : "")) + Cell(m.Status) + Cell(m.Roles.Count == 0 ? "-" : string.Join(", ", m.Roles)) +
                 Cell(m.Version) + Cell(m.Reachable ? "yes" : "NO") + Cell(m.Uptime is { } up ? Cli.ClusterCommands.Uptime(up) : "?") + Cell(m.IsLeader ? "leader" : "") +
-                Wrap(Extra(m, KnownMemberFields)))));
+                (more ? Wrap(extras[i]) : ""))));
     }
 
     private static void Cas(StringBuilder body, StatusPageModel model)
