@@ -140,6 +140,13 @@ public sealed partial class StatusPageTests(StatusPageConnector connector, ITest
         var link = new Uri(connector.SignInLink());
         Assert.Equal(HttpStatusCode.NotFound, (await device.GetAsync(link.PathAndQuery)).StatusCode);
         Assert.Equal(HttpStatusCode.SeeOther, (await http.GetAsync(link.PathAndQuery)).StatusCode); // not spent by the device listener
+        Assert.Equal(HttpStatusCode.Unauthorized, (await http.GetAsync(link.PathAndQuery)).StatusCode); // spent now
+
+        var code = link.Query[(link.Query.IndexOf('=') + 1)..];
+        var logs = string.Concat(Directory.GetFiles(Path.Combine(connector.Process.DataDir, "logs")).Select(File.ReadAllText));
+        Assert.Contains("StatusPageSignInCodeIssued", logs);
+        Assert.DoesNotContain(code, logs);
+        Assert.DoesNotContain(code, connector.Process.Output);
     }
 
     private HttpClient NewClient() =>
