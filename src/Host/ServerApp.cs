@@ -59,6 +59,7 @@ public static class ServerApp
             builder.Services.AddSingleton(new AdminToken(data.EnsureToken()));
             builder.Services.AddConnectorAdapters(options, data, data.EnsureInstanceId());
             builder.Services.AddUpdates(options, data);
+            builder.Services.AddSingleton<Admin.StatusPage.StatusSignIns>();
             builder.Services.AddConnectorAkka(options);
             ListenOptions? admin = null, device = null;
             builder.WebHost.ConfigureKestrel(kestrel =>
@@ -84,6 +85,7 @@ public static class ServerApp
             app.MapConnectorKeyEndpoints(); // the connector key's public half, for the features that decrypt with it, whichever instance is asked
             app.MapCaEndpoints(); // CRL and OCSP belong to the CA: served whichever features are on
             foreach (var feature in options.Features) feature.MapEndpoints(app);
+            Admin.StatusPage.StatusPageEndpoints.MapStatusPage(app); // the status page at / and its sign-in, on the admin listener
 
             app.Lifetime.ApplicationStarted.Register(() =>
             {

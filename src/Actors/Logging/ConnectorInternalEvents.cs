@@ -48,7 +48,18 @@ public static class ConnectorInternalEvents
     public static readonly EventDefinition UpdateTestKeyTrusted = new(229, "UpdateTestKeyTrusted", EventChannel.Operational, TaskCategory.Connector, EventLevel.Warning,
         "Connector:Updates:TestOnlyTrustedCertificate is set: release feeds signed by that key are believed too (tests only; never in production)");
 
+    public static readonly EventDefinition StatusPageSignInCodeIssued = new(280, "StatusPageSignInCodeIssued", EventChannel.Admin, TaskCategory.Connector, EventLevel.Information,
+        "a one-time sign-in link for the status page was issued through the admin API (certconnector status --open); the code itself is not logged");
+
+    public static readonly EventDefinition StatusPageSignedIn = new(281, "StatusPageSignedIn", EventChannel.Admin, TaskCategory.Connector, EventLevel.Information,
+        "a browser signed in to the status page, with a one-time link or the admin token; `method` says which, `remote` from where");
+
+    public static readonly EventDefinition StatusPageSignInRefused = new(282, "StatusPageSignInRefused", EventChannel.Admin, TaskCategory.Connector, EventLevel.Warning,
+        "a status page sign-in was refused: an unknown, used or expired link, a wrong token, a cross-site or forged form, or too many codes outstanding; `reason` says which");
+
+
     public static IReadOnlyList<EventDefinition> All { get; } = [StartupRefused, ClusterMemberUp, ClusterMemberUnreachable, ClusterMemberRemoved, ServiceCallSucceeded, ClusterPeerRefused,
         UpdateFeedUnavailable, UpdateFeedUnsigned, UpdateFeedBadSignature,
-        UpdateFeedExpired, UpdateFeedRolledBack, LifecycleStateChanged, UpdateAvailable, UpdatePackageRefused, UpdatePackageDownloaded, UpdateTestKeyTrusted];
+        UpdateFeedExpired, UpdateFeedRolledBack, LifecycleStateChanged, UpdateAvailable, UpdatePackageRefused, UpdatePackageDownloaded, UpdateTestKeyTrusted,
+        StatusPageSignInCodeIssued, StatusPageSignedIn, StatusPageSignInRefused];
 }

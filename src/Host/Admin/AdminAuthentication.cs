@@ -29,14 +29,16 @@ public sealed class AdminAuthentication(RequestDelegate next, AdminToken token)
     {
         const string prefix = "Bearer ";
         if (!header.StartsWith(prefix, StringComparison.OrdinalIgnoreCase)) return false;
-        var presented = Encoding.UTF8.GetBytes(header[prefix.Length..].Trim());
-        return CryptographicOperations.FixedTimeEquals(presented, token.Bytes);
+        return token.Matches(header[prefix.Length..].Trim());
     }
 }
 
 public sealed class AdminToken(string value)
 {
     public byte[] Bytes { get; } = Encoding.UTF8.GetBytes(value);
+
+    /// <summary>Compared in constant time (the bearer header, the status page's sign-in form).</summary>
+    public bool Matches(string presented) => CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(presented), Bytes);
 }
 
 /// <summary>The body of every 4xx/5xx answer of the admin API.</summary>

@@ -101,9 +101,18 @@ public static class CliApp
 
     private static Command StatusCommand()
     {
-        var status = new Command("status", "Instance, version, cluster members, service mode and the last health message");
-        status.SetAction(Call(async (_, client, ct) =>
+        var open = new Option<bool>("--open") { Description = "Print a one-time link to the status page instead (it works once, within a minute)" };
+        var status = new Command("status", "Instance, version, cluster members, service mode and the last health message") { open };
+        status.SetAction(Call(async (parse, client, ct) =>
         {
+            if (parse.GetValue(open))
+            {
+                var link = (await client.SendAsync(HttpMethod.Post, Admin.StatusPage.StatusPageEndpoints.SignInCodesRoute, null, ct))
+                    .Deserialize<Admin.StatusPage.SignInLink>(AdminClient.Json)!;
+                Console.WriteLine(client.BaseUrl + link.Path);
+                await Console.Error.WriteLineAsync($"Open this link in a browser before {link.ExpiresAt:HH:mm:ss} UTC; it works once.");
+                return 0;
+            }
             var json = await client.SendAsync(HttpMethod.Get, "/api/v1/status", null, ct);
             Print(json);
             if (json.ValueKind == JsonValueKind.Object && json.TryGetProperty("warnings", out var warnings) && warnings.ValueKind == JsonValueKind.Array)

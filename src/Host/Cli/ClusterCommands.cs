@@ -100,7 +100,7 @@ public static class ClusterCommands
         return holder.Shards.Count > shown ? $"{list} … (+{holder.Shards.Count - shown})" : list;
     }
 
-    private static string Uptime(TimeSpan up) =>
+    public static string Uptime(TimeSpan up) =>
         up.TotalDays >= 1 ? $"{(int)up.TotalDays}d{up.Hours}h{up.Minutes}m" : up.TotalHours >= 1 ? $"{up.Hours}h{up.Minutes}m{up.Seconds}s" : $"{up.Minutes}m{up.Seconds}s";
 
     /// <summary>Left-aligned columns separated by two spaces.</summary>

@@ -16,6 +16,9 @@ public sealed record ConnectorFeature
     /// <summary>The one name of the feature: CLI command, admin API segment (<c>/api/v1/NAME/…</c>), <c>--feature</c> of <c>requests list</c>.</summary>
     public required string Name { get; init; }
 
+    /// <summary>The event a request of the feature that failed for good is logged with (the status page names it beside each failure).</summary>
+    public CertConnector.Actors.Logging.EventDefinition? FailureEvent { get; init; }
+
     /// <summary>The cluster role of nodes that run the feature's actors (only enabled features' roles are announced).</summary>
     public required string Role { get; init; }
 

@@ -20,6 +20,7 @@ public static class PkcsFeature
     public static ConnectorFeature Definition { get; } = new()
     {
         Name = Name,
+        FailureEvent = CertConnector.Actors.Logging.ConnectorEvents.PkcsRequestFailure,
         Role = PkcsHosting.Role,
         ShardTypeName = PkcsHosting.ShardTypeName,
         Settings = FeatureSettings.For<PkcsOptions>("Pkcs"),

@@ -20,6 +20,7 @@ public static class PkcsImportFeature
     public static ConnectorFeature Definition { get; } = new()
     {
         Name = Name,
+        FailureEvent = CertConnector.Actors.Logging.ConnectorEvents.PkcsImportRequestFailure,
         Role = PkcsImportHosting.Role,
         ShardTypeName = PkcsImportHosting.ShardTypeName,
         Settings = FeatureSettings.For<PkcsImportOptions>("PkcsImport"),

@@ -19,6 +19,7 @@ public static class RecryptFeature
     public static ConnectorFeature Definition { get; } = new()
     {
         Name = Name,
+        FailureEvent = CertConnector.Actors.Logging.ConnectorEvents.PkcsRecryptRequestFailure,
         Role = RecryptHosting.Role,
         ShardTypeName = RecryptHosting.ShardTypeName,
         Settings = FeatureSettings.For<RecryptOptions>("Recrypt"),

@@ -20,6 +20,7 @@ public static class RevocationFeature
     public static ConnectorFeature Definition { get; } = new()
     {
         Name = Name,
+        FailureEvent = CertConnector.Actors.Logging.ConnectorEvents.RevokeRequestFailure,
         Role = RevocationHosting.Role,
         ShardTypeName = RevocationHosting.ShardTypeName,
         Settings = FeatureSettings.For<RevocationOptions>("Revocation"),

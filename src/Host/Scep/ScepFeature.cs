@@ -22,6 +22,7 @@ public static class ScepFeature
     public static ConnectorFeature Definition { get; } = new()
     {
         Name = Name,
+        FailureEvent = CertConnector.Actors.Logging.ConnectorEvents.ScepRequestIssuedFailure,
         Role = ScepHosting.Role,
         ShardTypeName = ScepHosting.ShardTypeName,
         Settings = FeatureSettings.For<ScepOptions>(Section),
@@ -63,6 +64,12 @@ public static class ScepFeature
         app.MapScepEndpoints();
     }
 
+    /// <summary>The status page's SCEP row and failures: SCEP has no queue, its outcomes are the notifications kept here.</summary>
+    private static Admin.StatusPage.FeatureOutcomes Outcomes(IScepNotificationLog log) => new(Name, ct => log.StatisticsAsync(ct),
+        async (limit, ct) => [.. (await log.ListAsync(Math.Min(limit * 10, 1000), ct)).Where(n => !n.Notification.Succeeded).Take(limit)
+            .Select(n => new Admin.StatusPage.RecentFailure(n.ReceivedAt, Name, n.Notification.TransactionId, n.Notification.HResult?.ToString("X8"),
+                $"{n.SubjectName}: {n.Notification.ErrorDescription}"))]);
+
     /// <summary>Standalone: one-time challenges minted by the admin API; notifications kept in the same database.</summary>
     private static void AddServices(IServiceCollection services, ConnectorOptions options)
     {
@@ -71,6 +78,7 @@ public static class ScepFeature
         services.AddSingleton(sp => Initialized(new StandaloneScepNotifications(sp.GetRequiredService<StandaloneDatabase>(), sp.GetRequiredService<TimeProvider>()), n => n.InitializeAsync()));
         services.AddSingleton<IScepChallengeIssuer>(sp => sp.GetRequiredService<StandaloneScepChallenges>());
         services.AddSingleton<IScepNotificationLog>(sp => sp.GetRequiredService<StandaloneScepNotifications>());
+        services.AddSingleton(sp => Outcomes(sp.GetRequiredService<IScepNotificationLog>()));
         services.AddSingleton(scep);
         services.AddSingleton<IChallengeValidator>(sp => sp.GetRequiredService<StandaloneScepChallenges>());
         services.AddSingleton<IScepResultNotifier>(sp => sp.GetRequiredService<StandaloneScepNotifications>());

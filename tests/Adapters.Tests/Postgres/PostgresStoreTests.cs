@@ -53,6 +53,8 @@ public sealed class PostgresStoreTests : IDisposable
         Assert.Equal("CaRejected", record.Result!.ErrorCode);
         Assert.Single(await service.ListAsync(QueueStatus.Failed, 10, default));
         Assert.Empty(await service.DownloadPkcsRequestsAsync(10, default));
+        Assert.True(await service.EnqueueAsync(Request("r2")));
+        Assert.Equal(new QueueStatistics(1, 0, 0, 1, null, _clock.GetUtcNow(), 0), await service.StatisticsAsync(default)); // PostgreSQL's sums are numeric
     }
 
     [Fact]
@@ -147,6 +149,7 @@ public sealed class PostgresStoreTests : IDisposable
         Assert.Equal(-2146885628, (await a.GetAsync("tx-10"))!.Notification.HResult);
         // Same received_at: insertion order (PostgreSQL's rowid column) breaks the tie, newest first, as on SQLite.
         Assert.Equal(["tx-10", "tx-9"], (await b.ListAsync(10)).Select(n => n.Notification.TransactionId));
+        Assert.Equal(new QueueStatistics(0, 0, 1, 1, _clock.GetUtcNow(), _clock.GetUtcNow(), 7), await a.StatisticsAsync());
     }
 
     [Fact]

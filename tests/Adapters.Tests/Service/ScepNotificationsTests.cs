@@ -18,6 +18,23 @@ public sealed class ScepNotificationsTests : ScepStoreFixture
         transactionId, [0x30, 0x00], false, "192.0.2.11", HResult: unchecked((int)0x80094800), ErrorDescription: description);
 
     [Fact]
+    public async Task Statistics_count_successes_failures_their_last_times_and_repeats()
+    {
+        var notifications = Open();
+        Assert.Equal(new QueueStatistics(0, 0, 0, 0, null, null, 0), await notifications.StatisticsAsync());
+        await notifications.NotifyAsync(Success("tx-1"), default);
+        Clock.Advance(TimeSpan.FromMinutes(1));
+        await notifications.NotifyAsync(Failure("tx-2", "Denied."), default);
+        await notifications.NotifyAsync(Failure("tx-2", "Denied."), default); // a retry after a lost answer
+        var failedAt = Clock.GetUtcNow();
+        Clock.Advance(TimeSpan.FromMinutes(1));
+        await notifications.NotifyAsync(Failure("tx-3", "Denied."), default);
+        await notifications.NotifyAsync(Success("tx-3"), default); // asked again and granted: the success holds, dated by its first notification
+
+        Assert.Equal(new QueueStatistics(0, 0, Completed: 2, Failed: 1, Clock.GetUtcNow(), failedAt, Redeliveries: 2), await notifications.StatisticsAsync());
+    }
+
+    [Fact]
     public async Task A_notification_is_stored_with_every_field()
     {
         var notifications = Open();

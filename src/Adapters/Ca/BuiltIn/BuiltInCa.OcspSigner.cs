@@ -17,6 +17,9 @@ public sealed partial class BuiltInCa
     private readonly object _ocspLock = new();
     private OcspSigningCredentials _ocsp;
 
+    /// <summary>The responder certificate in use now, without renewing it (for the status page's expiry table).</summary>
+    public X509Certificate OcspSignerCertificate => Volatile.Read(ref _ocsp).Certificate;
+
     /// <summary>The current responder credentials; renewed here (and saved) when they come within 14 days of expiry.</summary>
     public OcspSigningCredentials OcspCredentials()
     {

@@ -67,6 +67,9 @@ public interface IStandaloneRequestList
     /// <summary>The admin API path of the feature's full view of one request (state, attempts, history).</summary>
     string DetailsPath(string requestId);
 
+    /// <summary>How many requests stand where, and when the last success and failure came (the status page).</summary>
+    Task<QueueStatistics> StatisticsAsync(CancellationToken cancellationToken);
+
     /// <summary>Ends the leases <paramref name="instanceId"/> holds on unfinished requests (a departed member's), so they are handed out
     /// again at once; idempotent. Returns how many were ended.</summary>
     Task<int> ReleaseLeasesOfAsync(string instanceId, CancellationToken cancellationToken);

@@ -18,6 +18,9 @@ public interface IScepNotificationLog
 {
     /// <summary>The newest <paramref name="limit"/> outcomes, newest first.</summary>
     Task<IReadOnlyList<ScepNotificationRecord>> ListAsync(int limit, CancellationToken cancellationToken = default);
+
+    /// <summary>Outcomes counted: SCEP has no queue, so only successes, failures, their last times and repeated notifications.</summary>
+    Task<QueueStatistics> StatisticsAsync(CancellationToken cancellationToken = default);
 }
 
 /// <summary>
@@ -136,6 +139,19 @@ public sealed class StandaloneScepNotifications : IScepResultNotifier, IScepNoti
             return records;
         }, cancellationToken);
     }
+
+    public Task<QueueStatistics> StatisticsAsync(CancellationToken cancellationToken = default) =>
+        _store.RunAsync(async connection =>
+        {
+            await using var command = StandaloneStore.Command(connection, null, """
+                SELECT 0, 0, sum(CASE WHEN succeeded = 1 THEN 1 ELSE 0 END), sum(CASE WHEN succeeded = 0 THEN 1 ELSE 0 END),
+                       max(CASE WHEN succeeded = 1 THEN received_at END), max(CASE WHEN succeeded = 0 THEN received_at END), sum(notify_count - 1)
+                FROM scep_notifications
+                """);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            return QueueStatistics.Read(reader);
+        }, cancellationToken);
 
     // Column order follows Select.
     private static ScepNotificationRecord Read(DbDataReader reader) => new(

@@ -232,6 +232,18 @@ public abstract class StandaloneLeasedQueue<TRequest, TResult> : IStandaloneRequ
         }, cancellationToken);
     }
 
+    public Task<QueueStatistics> StatisticsAsync(CancellationToken cancellationToken)
+    {
+        var now = StandaloneDatabase.FormatTime(_time.GetUtcNow());
+        return _store.RunAsync(async connection =>
+        {
+            await using var command = StandaloneStore.Command(connection, null, QueueStatistics.Sql(_requests, _results), ("@now", now));
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await reader.ReadAsync(cancellationToken).ConfigureAwait(false); // an aggregate always has its one row
+            return QueueStatistics.Read(reader);
+        }, cancellationToken);
+    }
+
     private QueuedRequestSummary Summary(QueuedRecord<TRequest, TResult> r) =>
         new(Feature, RequestIdOf(r.Request), r.Status, Describe(r.Request), r.EnqueuedAt, r.Result is null ? null : OutcomeOf(r.Result).ErrorCode);
 

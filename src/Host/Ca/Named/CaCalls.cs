@@ -11,8 +11,12 @@ public sealed record CaLastCall(DateTimeOffset At, bool Answered, string? Error)
 public sealed class CaCalls(TimeProvider time)
 {
     private readonly ConcurrentDictionary<string, CaLastCall> _last = new(StringComparer.OrdinalIgnoreCase);
+    private readonly ConcurrentDictionary<string, CaHealth> _answered = new(StringComparer.OrdinalIgnoreCase);
 
     public CaLastCall? Last(string ca) => _last.GetValueOrDefault(ca);
+
+    /// <summary>The last probe of <paramref name="ca"/> that got an answer: when its certificates (and the RA's) expire.</summary>
+    public CaHealth? LastAnsweredProbe(string ca) => _answered.GetValueOrDefault(ca);
 
     /// <summary>Runs one call to <paramref name="ca"/> and records whether the CA answered. A final <see cref="ConnectorFailureException"/>
     /// is the CA's own answer (a denial, an unknown serial); anything else means it did not answer.</summary>
@@ -51,6 +55,7 @@ public sealed class CaCalls(TimeProvider time)
             health = new CaHealth(false, null, null, e.Message); // a probe should not throw; one that does did not get an answer
         }
         _last[ca.Name] = new CaLastCall(time.GetUtcNow(), health.Reachable, health.Reachable ? null : health.Error ?? "unreachable");
+        if (health.Reachable) _answered[ca.Name] = health;
     }
 
     /// <summary>The ports of <paramref name="ca"/>, each call recorded.</summary>

@@ -68,6 +68,28 @@ public sealed class StandaloneLeasedQueueTests : IDisposable
         Assert.Null(await restarted.GetAsync("unknown"));
     }
 
+    [Fact]
+    public async Task Statistics_count_each_state_the_last_success_and_failure_and_the_redeliveries()
+    {
+        var queue = new StandaloneRecryptQueue(Database(), TimeSpan.FromMinutes(5), "me", _clock);
+        await queue.InitializeAsync();
+        Assert.Equal(new QueueStatistics(0, 0, 0, 0, null, null, 0), await queue.StatisticsAsync(default));
+        foreach (var id in new[] { "ok", "bad", "leased", "waiting" }) Assert.True(await queue.EnqueueAsync(new RecryptRequest(id, [1], [0x30])));
+        Assert.Equal(3, (await queue.DownloadRecryptRequestsAsync(3, default)).Count); // ok, bad, leased
+        _clock.Advance(TimeSpan.FromMinutes(6)); // the leases run out: handed out again, the second time a redelivery
+        Assert.Equal(4, (await queue.DownloadRecryptRequestsAsync(4, default)).Count);
+        await queue.UploadRecryptResultsAsync([new RecryptResult("ok", true)], default);
+        var succeededAt = _clock.GetUtcNow();
+        _clock.Advance(TimeSpan.FromMinutes(1));
+        await queue.UploadRecryptResultsAsync([new RecryptResult("bad", false, "BadPayload", "not ours")], default);
+        var failedAt = _clock.GetUtcNow();
+        _clock.Advance(TimeSpan.FromMinutes(6));
+        Assert.Single(await queue.DownloadRecryptRequestsAsync(1, default)); // "leased" again (its third hand-out); "waiting" stays queued
+
+        Assert.Equal(new QueueStatistics(Queued: 1, Leased: 1, Completed: 1, Failed: 1, succeededAt, failedAt, Redeliveries: 4),
+            await queue.StatisticsAsync(default));
+    }
+
     public void Dispose()
     {
         foreach (var database in _databases) (database as IDisposable)?.Dispose();
