@@ -1,24 +1,27 @@
 #!/bin/sh
 # Builds the Debian package of certconnector with dotnet publish and dpkg-deb (nothing downloaded but NuGet packages).
-#   packaging/build-deb.sh [--version V] [--no-build] [--out DIR]
-# --version  the package version (default: <Version> in Directory.Build.props)
-# --no-build publish what the last `dotnet build -c Release` built (fast; the build must be current)
-# --out      where the .deb goes (default: ./artifacts); its path is printed last
+#   packaging/build-deb.sh [--version V] [--no-build] [--configuration C] [--out DIR]
+# --version        the package version (default: <Version> in Directory.Build.props)
+# --no-build       publish what the last `dotnet build -c C` built (fast; the build must be current)
+# --configuration  Release (default) or Debug
+# --out            where the .deb goes (default: ./artifacts); its path is printed last
 set -eu
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
 version=
 no_build=
+configuration=Release
 out="$PWD/artifacts"
 while [ $# -gt 0 ]; do
     case "$1" in
         --version) version=${2:?--version needs a value}; shift 2 ;;
         --version=*) version=${1#*=}; shift ;;
         --no-build) no_build=--no-build; shift ;;
+        --configuration|-c) configuration=${2:?--configuration needs a value}; shift 2 ;;
         --out) out=${2:?--out needs a directory}; shift 2 ;;
         --out=*) out=${1#*=}; shift ;;
         -h|--help) sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-        *) echo "build-deb.sh: unknown option '$1' (--version V, --no-build, --out DIR)" >&2; exit 2 ;;
+        *) echo "build-deb.sh: unknown option '$1' (--version V, --no-build, --configuration C, --out DIR)" >&2; exit 2 ;;
     esac
 done
 [ -n "$version" ] || version=$(sed -n 's:.*<Version>\(.*\)</Version>.*:\1:p' "$repo/Directory.Build.props" | head -n 1)
@@ -41,7 +44,7 @@ trap 'rm -rf "$stage"' EXIT
 app="$stage/usr/lib/certconnector"
 
 # Framework-dependent: the ASP.NET Core runtime comes from the system and gets its security updates there.
-dotnet publish "$repo/src/Host/CertConnector.Host.csproj" -c Release -o "$app" $no_build -nologo -v quiet -p:UseAppHost=true >&2
+dotnet publish "$repo/src/Host/CertConnector.Host.csproj" -c "$configuration" -o "$app" $no_build -nologo -v quiet -p:UseAppHost=true >&2
 # Native libraries for other systems (Windows, macOS, Android, other CPUs) are never loaded here.
 for dir in "$app"/runtimes/*; do
     case "${dir##*/}" in "$rid"|unix|linux) ;; *) rm -rf "$dir" ;; esac
