@@ -44,6 +44,12 @@ public sealed class DebianPackageTests : IDisposable
         // The hardening as systemd scores it (0 safest, 10 unsafe); 1.9 today: a removed protection shows here.
         Tools.Run("systemd-analyze", "security", "--offline=true", "--threshold=25", Unit);
 
+        // Typing `certconnector` as root starts no second, root-owned connector.
+        var (refused, _, refusal) = Run("/usr/bin/certconnector");
+        Assert.Equal(2, refused);
+        Assert.Contains("not starting the connector as root", refusal);
+        Assert.False(Directory.Exists(Path.Combine(_dir, "data")));
+
         // The operator's edits: any free port (the machine is shared), scepclient's single DES, a passphrase of their own.
         File.WriteAllText(Settings, OperatorSettings);
         File.AppendAllText(Secrets, "CERTCONNECTOR_CA_PASSPHRASE=\"deb-test-passphrase-0123456789\"\n");
@@ -55,6 +61,9 @@ public sealed class DebianPackageTests : IDisposable
         var caFile = File.ReadAllText(CaFile);
         Assert.False(File.Exists(Path.Combine(Data, "ca/master.key")), "the CA passphrase did not come from secrets.env");
         Enroll("deb-v1", ca);
+        // Another local user reads neither the settings, the secrets, the admin token nor the CA's key.
+        foreach (var secret in new[] { Settings, Secrets, Path.Combine(Data, "admin.token"), Path.Combine(Data, "ca/ca.key.p8") })
+            Assert.NotEqual(0, Run("setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", "cat", secret).ExitCode);
         Assert.Equal(0, _service.Stop());
         _service.Dispose();
         _service = null;
@@ -124,19 +133,24 @@ public sealed class DebianPackageTests : IDisposable
         Assert.Contains(": OK", Tools.OpenSsl("verify", "-CAfile", Path.Combine(_dir, "ca.pem"), Path.Combine(dir, "device.crt")));
     }
 
-    private static string Cli(params string[] args)
+    private string Cli(params string[] args)
     {
-        var info = new ProcessStartInfo("/usr/bin/certconnector") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var (exit, stdout, stderr) = Run("/usr/bin/certconnector", args);
+        Assert.True(exit == 0, $"certconnector {string.Join(' ', args)}: exit {exit}\n{stderr}");
+        return stdout;
+    }
+
+    /// <summary>Runs a command in the test's directory, without the CLI's environment variables (the installed defaults must do).</summary>
+    private (int ExitCode, string Stdout, string Stderr) Run(string file, params string[] args)
+    {
+        var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = _dir };
         foreach (var a in args) info.ArgumentList.Add(a);
-        info.Environment.Remove("CERTCONNECTOR_DATA_DIR");
-        info.Environment.Remove("CERTCONNECTOR_TOKEN");
-        info.Environment.Remove("CERTCONNECTOR_URL");
+        foreach (var variable in new[] { "CERTCONNECTOR_DATA_DIR", "CERTCONNECTOR_TOKEN", "CERTCONNECTOR_URL" }) info.Environment.Remove(variable);
         using var process = Process.Start(info)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         process.WaitForExit();
-        Assert.True(process.ExitCode == 0, $"certconnector {string.Join(' ', args)}: exit {process.ExitCode}\n{stderr.Result}");
-        return stdout.Result;
+        return (process.ExitCode, stdout.Result, stderr.Result);
     }
 
     private string BuildPackage(string version)

@@ -12,6 +12,7 @@ public sealed class SystemdUnitFileTests
         Assert.Equal("notify", _unit.Value("Type"));
         Assert.Equal("certconnector", _unit.Value("User"));
         Assert.Equal("on-failure", _unit.Value("Restart"));
+        Assert.Equal("2", _unit.Value("RestartPreventExitStatus")); // a mistyped setting: restarting cannot help
         Assert.Equal(["/usr/lib/certconnector/certconnector", "run", "--data-dir", "/var/lib/certconnector", "--settings", "/etc/certconnector/certconnector.json"],
             _unit.ExecStart);
         Assert.Equal("-/etc/certconnector/secrets.env", _unit.Value("EnvironmentFile"));
