@@ -70,7 +70,10 @@ public sealed class DebianPackageTests : IDisposable
 
         // An operator loosened the data directory; the upgrade tightens it again.
         File.SetUnixFileMode(Data, (UnixFileMode)Convert.ToInt32("755", 8));
-        Dpkg("-i", BuildPackage("0.0.2~test1"));
+        var upgrade = DpkgUnderSystemd("-i", BuildPackage("0.0.2~test1"));
+        // The running service stops before the files change and starts again on the new version.
+        Assert.Equal(["deb-systemd-invoke stop certconnector.service", "deb-systemd-invoke start certconnector.service"],
+            upgrade.Where(l => l.StartsWith("deb-systemd-invoke", StringComparison.Ordinal)));
         Assert.Equal("0.0.2~test1", Tools.Run("dpkg-query", "-W", "-f=${Version}", Package));
         AssertOwnerAndMode(Data, User, User, "700");
         AssertOwnerAndMode(Settings, "root", User, "640");
@@ -85,7 +88,8 @@ public sealed class DebianPackageTests : IDisposable
         _service.Dispose();
         _service = null;
 
-        Dpkg("-r", Package);
+        Assert.Equal(["deb-systemd-invoke stop certconnector.service"],
+            DpkgUnderSystemd("-r", Package).Where(l => l.StartsWith("deb-systemd-invoke", StringComparison.Ordinal)));
         Assert.False(File.Exists("/usr/lib/certconnector/certconnector"));
         Assert.False(File.Exists("/usr/bin/certconnector"));
         Assert.Equal(caFile, File.ReadAllText(CaFile));
@@ -162,6 +166,36 @@ public sealed class DebianPackageTests : IDisposable
     }
 
     private static void Dpkg(params string[] args) => Tools.Run("dpkg", ["--force-confold", .. args]);
+
+    /// <summary>
+    /// dpkg as on a machine that runs systemd (with the service running): in a mount namespace of its own, /run is a
+    /// tmpfs holding /run/systemd/system, and systemctl and deb-systemd-invoke are stand-ins that log their arguments.
+    /// Returns the log: what the maintainer scripts asked systemd to do.
+    /// </summary>
+    private IReadOnlyList<string> DpkgUnderSystemd(params string[] args)
+    {
+        var bin = Directory.CreateDirectory(Path.Combine(_dir, "fake-systemd")).FullName;
+        var log = Path.Combine(bin, "calls.log");
+        File.WriteAllText(log, "");
+        foreach (var tool in new[] { "systemctl", "deb-systemd-invoke" })
+        {
+            // "is-active" answers yes: the service was running.
+            File.WriteAllText(Path.Combine(bin, tool), $"#!/bin/sh\necho \"{tool} $*\" >> '{log}'\nexit 0\n");
+            File.SetUnixFileMode(Path.Combine(bin, tool), (UnixFileMode)Convert.ToInt32("755", 8));
+        }
+        var info = new ProcessStartInfo("unshare") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        string[] command = ["--mount", "--", "sh", "-c", "mount --make-rprivate / && mount -t tmpfs tmpfs /run && mkdir -p /run/systemd/system && exec \"$@\"",
+                            "sh", "dpkg", "--force-confold", .. args];
+        foreach (var a in command)
+            info.ArgumentList.Add(a);
+        info.Environment["PATH"] = bin + ":" + Environment.GetEnvironmentVariable("PATH");
+        using var process = Process.Start(info)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        process.WaitForExit();
+        Assert.True(process.ExitCode == 0, $"dpkg {string.Join(' ', args)}: exit {process.ExitCode}\n{stdout.Result}{stderr.Result}");
+        return File.ReadAllLines(log);
+    }
 
     private static void AssertOwnerAndMode(string path, string owner, string group, string mode) =>
         Assert.Equal($"{owner}:{group} {mode}", Tools.Run("stat", "-c", "%U:%G %a", path).Trim());
