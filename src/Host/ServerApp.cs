@@ -16,6 +16,8 @@ namespace CertConnector.Host;
 /// <summary>The connector service: configuration, adapters, the actor system, the admin API.</summary>
 public static class ServerApp
 {
+    private const string EnvironmentPrefix = "CERTCONNECTOR_";
+
     /// <summary>
     /// Checks everything it can before creating anything, takes the data directory's lock, then runs until
     /// stopped. A problem the operator can fix is a <see cref="StartupException"/>: one line, exit code 1.
@@ -28,11 +30,14 @@ public static class ServerApp
     {
         var overrides = ServerArguments.Parse(args, features ?? ConnectorFeatures.All);
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [], ContentRootPath = Directory.GetCurrentDirectory() });
-        builder.Configuration.AddEnvironmentVariables("CERTCONNECTOR_").AddInMemoryCollection(overrides);
+        var settingsFile = SettingsFile.PathFrom(overrides, EnvironmentPrefix);
+        if (settingsFile is not null) SettingsFile.Add(builder.Configuration, settingsFile);
+        builder.Configuration.AddEnvironmentVariables(EnvironmentPrefix).AddInMemoryCollection(overrides);
         var options = ServerArguments.Bind(builder.Configuration, features ?? ConnectorFeatures.All, caTypes);
         var listen = StartupChecks.CheckSettings(options);
         await RemoteServiceComposition.CheckServiceReachableAsync(options); // remote mode: token and discovery work, before anything is created
-        var caWarnings = await NamedCaComposition.CheckAtStartAsync(options.NamedCas, stopping); // e.g. an upstream CA offering only weak algorithms
+        var startWarnings = await NamedCaComposition.CheckAtStartAsync(options.NamedCas, stopping); // e.g. an upstream CA offering only weak algorithms
+        if (settingsFile is not null && SettingsFile.ReadableByOthersWarning(settingsFile) is { } exposed) startWarnings = [exposed, .. startWarnings];
 
         var data = new DataDirectory(options.DataDir);
         var createdDataDirectory = StartupChecks.PrepareDataDirectory(data);
@@ -61,6 +66,9 @@ public static class ServerApp
             builder.Services.AddUpdates(options, data);
             builder.Services.AddSingleton<Admin.StatusPage.StatusSignIns>();
             builder.Services.AddConnectorAkka(options);
+            // Under systemd (Type=notify): READY=1 once started, STOPPING=1 on stop, SIGTERM as a graceful stop. Elsewhere a no-op.
+            // Registered before the console logger below, whose escaping formatter must stay the one the journal gets.
+            builder.Services.AddSystemd();
             ListenOptions? admin = null, device = null;
             builder.WebHost.ConfigureKestrel(kestrel =>
             {
@@ -101,7 +109,7 @@ public static class ServerApp
                         deviceUrls.Add($"{name} {featureUrl}");
                     }
                 }
-                foreach (var warning in caWarnings) app.Logger.LogWarning("{Warning}", warning);
+                foreach (var warning in startWarnings) app.Logger.LogWarning("{Warning}", warning);
                 var url = Listeners.UrlOf(admin!);
                 DataDirectory.WriteWhole(data.AdminUrlFile, url + "\n"); // written last: its presence means "ready"
                 var cas = app.Services.GetRequiredService<CertificateAuthorities>();

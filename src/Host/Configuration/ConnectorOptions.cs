@@ -18,6 +18,9 @@ public sealed class ConnectorOptions
     /// <summary>Journal, CA, logs, token. Relative paths are relative to the working directory.</summary>
     public string DataDir { get; set; } = "data";
 
+    /// <summary>A JSON settings file read under the environment and the command line (see <see cref="Configuration.SettingsFile"/>).</summary>
+    public string? SettingsFile { get; set; }
+
     /// <summary>The admin HTTP API. Loopback by default: it can issue certificates.</summary>
     public string AdminUrl { get; set; } = "http://127.0.0.1:5080";
 

@@ -16,6 +16,7 @@ public static class ServerArguments
     private static readonly IReadOnlyDictionary<string, string> OwnSwitches = new Dictionary<string, string>
     {
         ["--data-dir"] = "Connector:DataDir",
+        [SettingsFile.Switch] = SettingsFile.Setting,
         ["--admin-url"] = "Connector:AdminUrl",
         ["--hocon"] = "Connector:Hocon",
         ["--instance"] = "Connector:Instance",
@@ -129,7 +130,7 @@ public static class ServerArguments
         catch (InvalidOperationException e)
         {
             // "Failed to convert configuration value at 'Connector:Scep:Enabled' to type 'System.Boolean'."
-            throw new StartupException($"{e.Message.TrimEnd('.')}: '{BadValue(section, e)}' is not a valid value. Fix the setting (command line, CERTCONNECTOR_ environment variable or appsettings.json).");
+            throw new StartupException($"{e.Message.TrimEnd('.')}: '{BadValue(section, e)}' is not a valid value. Fix the setting (command line, CERTCONNECTOR_ environment variable, the --settings file or appsettings.json).");
         }
     }
 
@@ -220,6 +221,7 @@ public static class ServerArguments
     private static string Example(string key, IReadOnlyList<Features.ConnectorFeature> features) => key switch
     {
         "Connector:DataDir" => "/var/lib/certconnector",
+        SettingsFile.Setting => "/etc/certconnector/certconnector.json",
         "Connector:AdminUrl" => "http://127.0.0.1:5080",
         _ when features.Select(f => f.DeviceListener).FirstOrDefault(d => d?.Setting == key) is { } device => device.Example,
         "Connector:Cluster:Hostname" => "10.0.0.5",
