@@ -8,6 +8,8 @@ using CertConnector.Host.Composition;
 using CertConnector.Host.Configuration;
 using CertConnector.Host.Features;
 using CertConnector.Host.Logging;
+using CertConnector.Host.Metrics;
+using CertConnector.Host.Probes;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Diagnostics;
 
@@ -53,6 +55,8 @@ public static class ServerApp
         builder.Services.AddSingleton(new AdminToken(data.EnsureToken()));
         builder.Services.AddConnectorAdapters(options, data, data.EnsureInstanceId());
         builder.Services.AddConnectorAkka(options);
+        builder.Services.AddConnectorMetrics(options);
+        builder.Services.AddSingleton<Readiness>();
         ListenOptions? admin = null, device = null;
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
@@ -70,6 +74,8 @@ public static class ServerApp
         app.UseAdminApiErrors();
         app.UseMiddleware<AdminAuthentication>();
         app.UseMiddleware<RemoteModeQueueGuard>();
+        app.UseConnectorMetrics(options);
+        app.MapProbeEndpoints(); // every listener, no token: what a load balancer asks
         app.MapAdminEndpoints();
         app.MapClusterEndpoints();
         app.MapConnectorKeyEndpoints(); // the connector key's public half, for the features that decrypt with it, whichever instance is asked

@@ -42,6 +42,8 @@ public sealed class ConnectorOptions
     public ClusterSettings Cluster { get; set; } = new();
     /// <summary>Where the work comes from: the connector's own queues (standalone, default) or the management service (remote).</summary>
     public ServiceSettings Service { get; set; } = new();
+    /// <summary>The Prometheus scrape endpoint and the OTLP exporter (<c>Connector:Metrics:*</c>).</summary>
+    public Metrics.MetricsSettings Metrics { get; set; } = new();
 
     public string DataDirFullPath => Path.GetFullPath(DataDir);
 

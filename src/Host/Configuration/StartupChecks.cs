@@ -28,6 +28,7 @@ public static class StartupChecks
         CheckDatabase(options.Database);
         CheckCluster(options.Cluster);
         CheckServiceMode(options.Service);
+        options.Metrics.CheckedOtlpEndpoint();
         Akka.Configuration.Config config;
         try
         {

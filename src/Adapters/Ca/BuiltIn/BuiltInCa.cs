@@ -55,6 +55,9 @@ public sealed partial class BuiltInCa : ICertificateAuthority
     public X509Certificate RaCertificate { get; }
     public AsymmetricKeyParameter RaPrivateKey { get; }
 
+    /// <summary>The delegated OCSP signer's certificate (its expiry is a metric).</summary>
+    public X509Certificate OcspSignerCertificate => _ocsp.Certificate;
+
     public IssuedCertificateStore Store { get; }
     public IReadOnlyList<byte[]> CaChainDer { get; }
     public IReadOnlyCollection<string> TemplateNames => _templates.Keys;
