@@ -38,7 +38,7 @@ public sealed class MetricsSampler : BackgroundService
             description: "Shards of the feature's request actors hosted on this node.");
         _meter.CreateObservableGauge("certconnector.shard_entities", () => _shards.Select(s => new Measurement<long>(s.Value.Entities, new KeyValuePair<string, object?>("feature", s.Key))),
             description: "Request actors (entities) in the shards hosted on this node.");
-        _meter.CreateObservableGauge("certconnector.certificate.days_left", DaysLeft, unit: "d",
+        _meter.CreateObservableGauge("certconnector.certificate.expiry", DaysLeft, unit: "d",
             description: "Days until the certificate expires: ca, ra, ocsp-signer (the built-in CA's) and connector-key.");
     }
 
