@@ -7,13 +7,14 @@ using CertConnector.Host.Tests.Features;
 namespace CertConnector.Host.Tests.Probes;
 
 /// <summary>A connector (in this process) with the built-in CA and a test CA whose probe the test switches off and on, scrapes allowed
-/// without the token.</summary>
+/// without the token, and metrics pushed every second with OTLP (http/protobuf) to a collector of the test's.</summary>
 public sealed class ProbedConnector : IAsyncLifetime
 {
     public const string ProbedCa = "probed-ca";
 
     public InProcessConnector Connector { get; private set; } = null!;
     public HttpClient Http { get; } = new();
+    public OtlpSink Collector { get; } = new();
     public string DeviceUrl => File.ReadAllText(Path.Combine(Connector.DataDir, "scep.url")).Trim()[..^"/scep".Length];
     public TestCa Ca => TestCaType.Built[ProbedCa];
 
@@ -22,13 +23,55 @@ public sealed class ProbedConnector : IAsyncLifetime
         [
             "--Connector:Cas:builtin:Type=builtin", $"--Connector:Cas:{ProbedCa}:Type=test", $"--Connector:Cas:{ProbedCa}:Subject=CN=Probed Test CA",
             "--Connector:Cas:Default=builtin", "--Connector:Metrics:AllowAnonymousScrape=true",
+            $"--Connector:Metrics:OtlpEndpoint={Collector.Url}v1/metrics", "--Connector:Metrics:OtlpProtocol=http/protobuf",
+            "--Connector:Metrics:OtlpExportInterval=00:00:01",
         ], TestCaType.WithTest);
 
     public async Task DisposeAsync()
     {
         Http.Dispose();
         await Connector.DisposeAsync();
+        Collector.Dispose();
     }
+}
+
+/// <summary>An OTLP/HTTP collector that keeps what it is sent (path, content type, body) and answers each export with an empty success.</summary>
+public sealed class OtlpSink : IDisposable
+{
+    private readonly HttpListener _listener = new();
+
+    public OtlpSink()
+    {
+        var probe = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        var port = ((IPEndPoint)probe.LocalEndpoint).Port;
+        probe.Stop();
+        Url = $"http://127.0.0.1:{port}/";
+        _listener.Prefixes.Add(Url);
+        _listener.Start();
+        _ = Task.Run(ServeAsync);
+    }
+
+    public string Url { get; }
+    public System.Collections.Concurrent.ConcurrentQueue<(string Path, string? ContentType, byte[] Body)> Received { get; } = new();
+
+    private async Task ServeAsync()
+    {
+        while (_listener.IsListening)
+        {
+            HttpListenerContext context;
+            try { context = await _listener.GetContextAsync(); }
+            catch (Exception e) when (e is HttpListenerException or ObjectDisposedException or InvalidOperationException) { return; }
+            using var body = new MemoryStream();
+            await context.Request.InputStream.CopyToAsync(body);
+            Received.Enqueue((context.Request.Url!.AbsolutePath, context.Request.ContentType, body.ToArray()));
+            context.Response.StatusCode = 200;
+            context.Response.ContentType = "application/x-protobuf";
+            context.Response.Close();
+        }
+    }
+
+    public void Dispose() => _listener.Close();
 }
 
 /// <summary>
@@ -108,6 +151,21 @@ public sealed class ProbeTests(ProbedConnector running) : IClassFixture<ProbedCo
         Assert.Contains("certconnector_certificate_expiry_days", await admin.Content.ReadAsStringAsync());
         using var device = await running.Http.GetAsync($"{running.DeviceUrl}/metrics");
         Assert.Equal(HttpStatusCode.NotFound, device.StatusCode);
+    }
+
+    [Fact]
+    public async Task With_an_OTLP_endpoint_set_the_metrics_are_pushed_there()
+    {
+        // Waiting for the exporter's first push (every second here); not a timing assertion.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (!running.Collector.Received.Any(Pushed) && DateTime.UtcNow < deadline) await Task.Delay(200);
+
+        Assert.Contains(running.Collector.Received, Pushed);
+        var push = running.Collector.Received.First(Pushed);
+        Assert.Equal(("/v1/metrics", "application/x-protobuf"), (push.Path, push.ContentType));
+
+        static bool Pushed((string Path, string? ContentType, byte[] Body) r) =>
+            System.Text.Encoding.ASCII.GetString(r.Body).Contains("certconnector.certificate.expiry"); // names travel as plain strings in protobuf
     }
 
     private async Task<Readyz> WaitForAsync(HttpStatusCode status, string url)
