@@ -90,6 +90,28 @@ public sealed class RequestActorMetricsTests : RequestActorTestKit
         Assert.Equal(0, Sum("certconnector.attempts.failed", ("retryable", true)));
     }
 
+    [Fact]
+    public void The_coordinator_in_flight_gauge_follows_hand_outs_and_completions_and_leaves_with_a_stopped_coordinator()
+    {
+        var service = new RecordingService();
+        foreach (var id in new[] { "m1", "m2", "m3", "m4" }) service.Queue.Enqueue(Samples.Request(id));
+        var region = CreateTestProbe();
+        var coordinator = Sys.ActorOf(RequestCoordinator.Props(region, new PullSource("metrics-pull",
+            async (max, ct) => [.. (await service.DownloadPkcsRequestsAsync(max, ct)).Select(r => new StartPkcsRequest(r))], start => start,
+            ConnectorEvents.PkcsDownloadSuccess, ConnectorEvents.PkcsDownloadFailure, new PkcsOptions { BatchSize = 3, MaxInFlight = 3 }.PullSettings), EventLog));
+        var wait = TimeSpan.FromSeconds(60);
+        for (var i = 0; i < 3; i++) region.ExpectMsg<StartPkcsRequest>(wait);
+        Assert.Equal(3, Sum("certconnector.coordinator.in_flight", ("feature", "metrics-pull")));
+
+        coordinator.Tell(new PkcsRequestCompleted("m1", true));
+        region.ExpectMsg<StartPkcsRequest>(wait); // the free slot is filled: m4
+        coordinator.Tell(new PkcsRequestCompleted("m2", true));
+        AwaitCondition(() => Sum("certconnector.coordinator.in_flight", ("feature", "metrics-pull")) == 2);
+
+        Stop(coordinator);
+        Assert.Equal(0, Sum("certconnector.coordinator.in_flight", ("feature", "metrics-pull")));
+    }
+
     private void Stop(IActorRef actor)
     {
         Watch(actor);
