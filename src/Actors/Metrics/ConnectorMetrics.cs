@@ -19,8 +19,10 @@ public static class ConnectorMetrics
         description: "Requests finished (result delivered), by feature and outcome.");
 
     /// <summary>How long each step of a request took, by feature, stage and outcome (ok, failed).</summary>
-    public static Histogram<double> StepDuration { get; } = Meter.CreateHistogram<double>("certconnector.step.duration", unit: "s",
-        description: "Duration of one step of a request (issue, upload, verify, ...).");
+    public static Histogram<double> StepDuration { get; } = Meter.CreateHistogram("certconnector.step.duration", unit: "s",
+        description: "Duration of one step of a request (issue, upload, verify, ...).", tags: null,
+        // Steps take from milliseconds (a built-in CA) to a minute (an upstream CA's time-out); the exporters' default buckets are for milliseconds.
+        advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120] });
 
     /// <summary>Failed attempts of a step, by feature, stage and whether it will be retried.</summary>
     public static Counter<long> FailedAttempts { get; } = Meter.CreateCounter<long>("certconnector.attempts.failed",

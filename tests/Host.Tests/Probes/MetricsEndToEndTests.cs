@@ -48,6 +48,7 @@ public sealed class MetricsEndToEndTests(ScepConnector connector) : IClassFixtur
         Assert.Equal(0, Delta(before, after, "certconnector_attempts_failed_total", ("feature", "pkcs")));
         Assert.Equal(2, Delta(before, after, "certconnector_step_duration_seconds_count", ("feature", "pkcs"), ("stage", "Issue"), ("outcome", "ok")));
         Assert.Equal(2, Delta(before, after, "certconnector_step_duration_seconds_count", ("feature", "pkcs"), ("stage", "Upload"), ("outcome", "ok")));
+        Assert.True(after.Has("certconnector_step_duration_seconds_bucket", ("feature", "pkcs"), ("le", "0.25")), after.Text); // buckets in seconds
         Assert.Equal(1, Delta(before, after, "certconnector_scep_requests_total", ("operation", "PKIOperation"), ("result", "success")));
         Assert.Equal(1, Delta(before, after, "certconnector_scep_requests_total", ("operation", "PKIOperation"), ("result", "failure")));
         Assert.Equal(1, Delta(before, after, "certconnector_scep_requests_total", ("operation", "GetCACaps"), ("result", "ok")));

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using Akka.Actor;
 using CertConnector.Actors.Common;
+using CertConnector.Actors.Health;
 using CertConnector.Actors.Logging;
 using CertConnector.Actors.Metrics;
 using CertConnector.Actors.Pkcs;
@@ -17,16 +18,16 @@ public sealed class MetricsCollection
 }
 
 /// <summary>
-/// What the request actors record: one finished request per request (not again when a finished one is replayed), each failed attempt
-/// with its stage, each step's duration, and the actors alive.
+/// What the actors record: one finished request per request (not again when a finished one is replayed), each failed attempt
+/// with its stage, each step's duration, the actors alive, the coordinator's requests in flight and the health uploads.
 /// </summary>
 [Collection(MetricsCollection.Name)]
-public sealed class RequestActorMetricsTests : RequestActorTestKit
+public sealed class ActorMetricsTests : RequestActorTestKit
 {
     private readonly MeterListener _listener = new();
     private readonly ConcurrentQueue<(string Instrument, long Value, Dictionary<string, object?> Tags)> _recorded = new();
 
-    public RequestActorMetricsTests()
+    public ActorMetricsTests()
     {
         _listener.InstrumentPublished = (instrument, listener) =>
         {
@@ -110,6 +111,40 @@ public sealed class RequestActorMetricsTests : RequestActorTestKit
 
         Stop(coordinator);
         Assert.Equal(0, Sum("certconnector.coordinator.in_flight", ("feature", "metrics-pull")));
+    }
+
+    [Fact]
+    public void Health_uploads_count_a_failed_attempt_as_retrying_and_then_the_success()
+    {
+        var service = new FlakyHealthService { Fail = true };
+        var counters = new HealthCounters(EventLog);
+        var options = new HealthOptions { Interval = TimeSpan.FromMinutes(5), MaxAttempts = 3, RetryDelay = TimeSpan.FromSeconds(30) };
+        var reporter = Sys.ActorOf(HealthReporter.Props(new HealthPorts(service, new AnsweringCa(), counters, counters,
+            new HealthIdentity("node-1", "1.2.3", ["pkcs"]), options)));
+        reporter.Tell(new Identify(1)); // answered after PreStart: the interval timer is set before the clock moves
+        ExpectMsg<ActorIdentity>();
+
+        Scheduler.Advance(options.Interval);
+        AwaitCondition(() => Sum("certconnector.health.uploads", ("result", "retrying")) == 1);
+        service.Fail = false;
+        Scheduler.Advance(options.RetryDelay);
+        AwaitCondition(() => Sum("certconnector.health.uploads", ("result", "succeeded")) == 1);
+
+        Assert.Equal((1, 1, 0), (Sum("certconnector.health.uploads", ("result", "retrying")), Sum("certconnector.health.uploads", ("result", "succeeded")),
+            Sum("certconnector.health.uploads", ("result", "given_up"))));
+    }
+
+    private sealed class FlakyHealthService : IHealthService
+    {
+        public volatile bool Fail;
+
+        public Task UploadHealthMessagesAsync(IReadOnlyList<HealthMessage> messages, CancellationToken cancellationToken) =>
+            Fail ? throw new ConnectorFailureException("ServiceUnavailable", "HTTP 503", true) : Task.CompletedTask;
+    }
+
+    private sealed class AnsweringCa : ICaHealthProbe
+    {
+        public Task<CaHealth> ProbeAsync(CancellationToken cancellationToken) => Task.FromResult(new CaHealth(true, null, null));
     }
 
     private void Stop(IActorRef actor)
