@@ -6,6 +6,7 @@ using CertConnector.Actors.Ports;
 using CertConnector.Adapters.Service.Standalone;
 using CertConnector.Host.Ca.Named;
 using CertConnector.Host.Configuration;
+using CertConnector.Host.Features;
 using CertConnector.Host.Metrics;
 using CertConnector.Host.Probes;
 using CertConnector.Host.Tests.Ca;
@@ -42,11 +43,13 @@ public sealed class ReadinessTests : IAsyncLifetime
         try { Directory.Delete(_dir, true); } catch (IOException) { }
     }
 
-    private Readiness Create(params (string Name, ICaHealthProbe Probe)[] cas)
+    private Readiness Create(params (string Name, ICaHealthProbe Probe)[] cas) => Create([], cas);
+
+    private Readiness Create(IReadOnlyList<ConnectorFeature> features, params (string Name, ICaHealthProbe Probe)[] cas)
     {
         var authority = new TestCa(new TestCaSettings());
         var all = new CertificateAuthorities([.. cas.Select(c => new NamedCa(c.Name, "test", authority, null, c.Probe))], cas[0].Name);
-        var options = new ConnectorOptions().WithFeatures([]);
+        var options = new ConnectorOptions().WithFeatures(features);
         return new Readiness(_system, options, new ServiceCollectionContainer(), all, new CaCalls(TimeProvider.System), _database, _log, TimeProvider.System);
     }
 
@@ -63,6 +66,43 @@ public sealed class ReadinessTests : IAsyncLifetime
         var notReady = Assert.Single(_log.Events);
         Assert.Equal(ConnectorInternalEvents.NotReady, notReady.Definition);
         Assert.Contains("ca:hanging: no answer within 2 s", notReady.Message);
+    }
+
+    [Fact]
+    public async Task A_feature_whose_coordinator_is_backing_off_after_a_crash_is_not_ready()
+    {
+        var region = _system.ActorOf(Props.Create(() => new CurrentChildAnswer(ActorRefs.Nobody)), "region"); // answers Identify, as any actor does
+        var running = _system.ActorOf(Props.Create(() => new CurrentChildAnswer(region)), "running-supervisor");
+        var backingOff = _system.ActorOf(Props.Create(() => new CurrentChildAnswer(ActorRefs.Nobody)), "backing-off-supervisor");
+
+        var report = await Create([Feature<RunningSettings>("running", running, region), Feature<StalledSettings>("stalled", backingOff, region)], ("answering", _answering)).CheckAsync();
+
+        Assert.Equal([("feature:running", true, null), ("feature:stalled", false, "coordinator not running (restarting after a failure)")],
+            report.Checks.Where(c => c.Name.StartsWith("feature:")).Select(c => (c.Name, c.Ok, c.Failure)));
+    }
+
+    private static ConnectorFeature Feature<TSettings>(string name, IActorRef coordinator, IActorRef region) where TSettings : class, new() => new()
+    {
+        Name = name,
+        Role = name,
+        ShardTypeName = name,
+        Settings = FeatureSettings.For<TSettings>(name), // one settings type per feature, as the program demands
+        Manifests = new Dictionary<string, Type>(),
+        AddServices = (_, _) => { },
+        AddActors = (akka, _) => akka,
+        MapEndpoints = _ => { },
+        Command = () => new System.CommandLine.Command(name),
+        RequestView = new(_ => region, id => id),
+        Coordinator = _ => coordinator,
+    };
+
+    private sealed class RunningSettings;
+    private sealed class StalledSettings;
+
+    /// <summary>A backoff supervisor as readiness asks it: its current child, <see cref="ActorRefs.Nobody"/> while it backs off.</summary>
+    private sealed class CurrentChildAnswer : ReceiveActor
+    {
+        public CurrentChildAnswer(IActorRef child) => Receive<Akka.Pattern.BackoffSupervisor.GetCurrentChild>(_ => Sender.Tell(new Akka.Pattern.BackoffSupervisor.CurrentChild(child)));
     }
 
     [Fact]
