@@ -26,6 +26,7 @@ public sealed class ReadinessTests : IAsyncLifetime
     private readonly CountingProbe _hanging = new(hang: true);
     private readonly CountingProbe _answering = new(hang: false);
     private readonly ListLog _log = new();
+    private readonly ManualClock _clock = new(); // the cache's clock: moved by the test, so a slow machine cannot expire it
 
     public Task InitializeAsync()
     {
@@ -50,7 +51,7 @@ public sealed class ReadinessTests : IAsyncLifetime
         var authority = new TestCa(new TestCaSettings());
         var all = new CertificateAuthorities([.. cas.Select(c => new NamedCa(c.Name, "test", authority, null, c.Probe))], cas[0].Name);
         var options = new ConnectorOptions().WithFeatures(features);
-        return new Readiness(_system, options, new ServiceCollectionContainer(), all, new CaCalls(TimeProvider.System), _database, _log, TimeProvider.System);
+        return new Readiness(_system, options, new ServiceCollectionContainer(), all, new CaCalls(TimeProvider.System), _database, _log, _clock);
     }
 
     [Fact]
@@ -110,11 +111,23 @@ public sealed class ReadinessTests : IAsyncLifetime
     {
         var readiness = Create(("answering", _answering));
         var reports = await Task.WhenAll(Enumerable.Range(0, 50).Select(_ => Task.Run(readiness.CheckAsync)));
+        _clock.Advance(Readiness.CacheFor - TimeSpan.FromMilliseconds(1));
         var again = await readiness.CheckAsync(); // within CacheFor of the first: nothing runs again
 
         Assert.Equal(1, _answering.Calls);
         Assert.All(reports, r => Assert.Same(reports[0], r));
         Assert.Same(reports[0], again);
+
+        _clock.Advance(TimeSpan.FromMilliseconds(1));
+        Assert.NotSame(reports[0], await readiness.CheckAsync()); // the cache ends: the next probe checks again
+        Assert.Equal(2, _answering.Calls);
+    }
+
+    private sealed class ManualClock : TimeProvider
+    {
+        private DateTimeOffset _now = new(2026, 12, 7, 12, 0, 0, TimeSpan.Zero);
+        public override DateTimeOffset GetUtcNow() => _now;
+        public void Advance(TimeSpan by) => _now += by;
     }
 
     [Theory]
