@@ -6,6 +6,8 @@ using CertConnector.Actors.Ports;
 using CertConnector.Host.Admin;
 using CertConnector.Host.Composition;
 using CertConnector.Host.Configuration;
+using CertConnector.Host.Metrics;
+using CertConnector.Host.Probes;
 using CertConnector.Host.Features;
 using CertConnector.Host.Logging;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -66,6 +68,8 @@ public static class ServerApp
             builder.Services.AddUpdates(options, data);
             builder.Services.AddSingleton<Admin.StatusPage.StatusSignIns>();
             builder.Services.AddConnectorAkka(options);
+            builder.Services.AddConnectorMetrics(options);
+            builder.Services.AddSingleton<Readiness>();
             // Under systemd (Type=notify): READY=1 once started, STOPPING=1 on stop, SIGTERM as a graceful stop. Elsewhere a no-op.
             // Registered before the console logger below, whose escaping formatter must stay the one the journal gets.
             builder.Services.AddSystemd();
@@ -86,6 +90,8 @@ public static class ServerApp
             app.UseAdminApiErrors();
             app.UseMiddleware<AdminAuthentication>();
             app.UseMiddleware<RemoteModeQueueGuard>();
+            app.UseConnectorMetrics(options);
+            app.MapProbeEndpoints(); // every listener, no token: what a load balancer asks
             app.MapAdminEndpoints();
             app.MapClusterEndpoints();
             app.MapLogEndpoints();

@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Cluster.Sharding;
 using Akka.Persistence;
+using CertConnector.Actors.Metrics;
 
 namespace CertConnector.Actors.Common;
 
@@ -25,7 +26,11 @@ public abstract class RequestActor<TStage> : ReceivePersistentActor, IWithTimers
         {
             if (!_busy) Run(CurrentStep());
         });
-        Command<StepFailed>(f => OnStepFailed(f.Stage, f.Reason));
+        Command<StepFailed>(f =>
+        {
+            ConnectorMetrics.FailedAttempts.Add(1, new("feature", Feature), new("stage", f.Stage.ToString()), new("retryable", f.Reason.Retryable));
+            OnStepFailed(f.Stage, f.Reason);
+        });
         // Read-only: answers from the state, runs nothing. An ID never seen (recovered with no events) is not kept.
         Command<GetRequestView>(_ =>
         {
@@ -41,6 +46,22 @@ public abstract class RequestActor<TStage> : ReceivePersistentActor, IWithTimers
     }
 
     public override string PersistenceId { get; }
+
+    /// <summary>The feature's cluster role, as its view names it: the metrics' feature tag.</summary>
+    private string Feature => _feature ??= View().Feature;
+    private string? _feature;
+
+    protected override void PreStart()
+    {
+        base.PreStart();
+        ConnectorMetrics.ActiveRequestActors.Add(1, new KeyValuePair<string, object?>("feature", Feature));
+    }
+
+    protected override void PostStop()
+    {
+        ConnectorMetrics.ActiveRequestActors.Add(-1, new KeyValuePair<string, object?>("feature", Feature));
+        base.PostStop();
+    }
 
     /// <summary>Request actors never save snapshots: starting one asks the journal only, not the snapshot store too.</summary>
     public override Recovery Recovery => new(SnapshotSelectionCriteria.None);
@@ -105,7 +126,11 @@ public abstract class RequestActor<TStage> : ReceivePersistentActor, IWithTimers
         var last = events[^1];
         PersistAll(events, e =>
         {
+            var wasFinished = IsFinished;
             if (!_applied.Remove(e)) ApplyEvent(e);
+            // Counted when a live event finishes the request (never on replay): each request once, where it finished.
+            if (!wasFinished && IsFinished)
+                ConnectorMetrics.Requests.Add(1, new("feature", Feature), new("outcome", ConnectorMetrics.Outcome(View().ErrorCode is null)));
             Report(e);
             AfterPersisted(e);
             if (ReferenceEquals(e, last)) Resume();
@@ -223,7 +248,12 @@ public abstract class RequestActor<TStage> : ReceivePersistentActor, IWithTimers
     {
         _busy = true;
         var cancel = new CancellationTokenSource(timeout);
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var (feature, stageName) = (Feature, stage.ToString());
         var running = Task.Run(() => work(cancel.Token));
+        running.ContinueWith(t => ConnectorMetrics.StepDuration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds,
+                new("feature", feature), new("stage", stageName), new("outcome", t.IsCompletedSuccessfully ? "ok" : "failed")),
+            CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         // Disposed when the work ends, not at the deadline: work still running may use the token.
         running.ContinueWith(_ => cancel.Dispose(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         (timeout == Timeout.InfiniteTimeSpan ? running : running.WaitAsync(timeout + Grace(timeout)))

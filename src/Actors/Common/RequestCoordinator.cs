@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Pattern;
 using CertConnector.Actors.Logging;
+using CertConnector.Actors.Metrics;
 
 namespace CertConnector.Actors.Common;
 
@@ -84,7 +85,7 @@ public sealed class RequestCoordinator : ReceiveActor, IWithTimers
         Receive<Resend>(_ => ResendOverdue());
         Receive<IRequestCompleted>(c =>
         {
-            if (_inFlight.Remove(c.RequestId) && !_downloading) Download(); // a free slot: fill it now
+            if (Release(c.RequestId) && !_downloading) Download(); // a free slot: fill it now
         });
     }
 
@@ -106,7 +107,19 @@ public sealed class RequestCoordinator : ReceiveActor, IWithTimers
         Timers.StartPeriodicTimer(ResendTimer, Resend.Instance, ResendInterval);
     }
 
+    /// <summary>A restarted coordinator starts with nothing in flight: what this one held leaves the gauge with it.</summary>
+    protected override void PostStop() => ConnectorMetrics.CoordinatorInFlight.Add(-_inFlight.Count, FeatureTag);
+
     private DateTimeOffset Now => Context.System.Scheduler.Now;
+
+    private KeyValuePair<string, object?> FeatureTag => new("feature", _source.Feature);
+
+    private bool Release(string requestId)
+    {
+        if (!_inFlight.Remove(requestId)) return false;
+        ConnectorMetrics.CoordinatorInFlight.Add(-1, FeatureTag);
+        return true;
+    }
 
     /// <summary>
     /// A request that saw a whole interval pass since it was handed out is handed out again, now and at every tick after;
@@ -151,6 +164,7 @@ public sealed class RequestCoordinator : ReceiveActor, IWithTimers
         foreach (var request in fresh)
         {
             _inFlight[request.RequestId] = new InFlight(request, Now);
+            ConnectorMetrics.CoordinatorInFlight.Add(1, FeatureTag);
             _requests.Tell(_source.Start(request));
         }
         // A full batch means more may be waiting: ask again at once while there is room.
@@ -168,7 +182,7 @@ public sealed class RequestCoordinator : ReceiveActor, IWithTimers
     private void ExpireStaleSlots()
     {
         var cutoff = Now - Settings.InFlightTimeout;
-        foreach (var id in _inFlight.Where(kv => kv.Value.Since < cutoff).Select(kv => kv.Key).ToList()) _inFlight.Remove(id);
+        foreach (var id in _inFlight.Where(kv => kv.Value.Since < cutoff).Select(kv => kv.Key).ToList()) Release(id);
     }
 
     private void SchedulePoll() => Timers.StartSingleTimer(PollTimer, Poll.Instance, Settings.PollInterval);

@@ -1,6 +1,7 @@
 using Akka.Actor;
 using CertConnector.Actors.Common;
 using CertConnector.Actors.Logging;
+using CertConnector.Actors.Metrics;
 using CertConnector.Actors.Ports;
 
 namespace CertConnector.Actors.Health;
@@ -45,6 +46,7 @@ public sealed class HealthReporter : ReceiveActor, IWithTimers
             _ports.Log.Write(ConnectorEvents.HealthMessageUploadSuccess, null, $"Health message uploaded: {string.Join(", ", m.Counts.Select(c => $"{c.Feature} {c.Succeeded} ok / {c.Failed} failed"))}.",
                 ("attempt", _pending.Value.Attempt), ("caReachable", m.CaReachable));
             _last = new HealthOutcome(Context.System.Scheduler.Now, true, _pending.Value.Attempt, false, null, null);
+            ConnectorMetrics.HealthUploads.Add(1, new KeyValuePair<string, object?>("result", "succeeded"));
             _pending = null;
         });
         Receive<SendFailed>(f =>
@@ -53,6 +55,7 @@ public sealed class HealthReporter : ReceiveActor, IWithTimers
             var (message, attempt) = _pending!.Value;
             var givenUp = attempt >= _ports.Options.MaxAttempts;
             _last = new HealthOutcome(Context.System.Scheduler.Now, false, attempt, givenUp, f.Reason.Code, f.Reason.Message);
+            ConnectorMetrics.HealthUploads.Add(1, new KeyValuePair<string, object?>("result", givenUp ? "given_up" : "retrying"));
             if (!givenUp)
             {
                 var delay = _ports.Options.RetryDelay * attempt;

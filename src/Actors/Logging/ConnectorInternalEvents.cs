@@ -58,8 +58,15 @@ public static class ConnectorInternalEvents
         "a status page sign-in was refused: an unknown, used or expired link, a wrong token, a cross-site or forged form, or too many codes outstanding; `reason` says which");
 
 
+    public static readonly EventDefinition NotReady = new(200, "NotReady", EventChannel.Operational, TaskCategory.Connector, EventLevel.Warning,
+        "the instance turned not ready (/readyz answers 503): which checks failed and why (cluster member not Up, database unreachable, a CA not answering, a feature coordinator not running); logged when the state changes, not per probe");
+
+    public static readonly EventDefinition Ready = new(201, "Ready", EventChannel.Operational, TaskCategory.Connector, EventLevel.Information,
+        "the instance is ready (/readyz answers 200): at the first readiness check that passes and after each recovery from not ready");
+
+
     public static IReadOnlyList<EventDefinition> All { get; } = [StartupRefused, ClusterMemberUp, ClusterMemberUnreachable, ClusterMemberRemoved, ServiceCallSucceeded, ClusterPeerRefused,
         UpdateFeedUnavailable, UpdateFeedUnsigned, UpdateFeedBadSignature,
         UpdateFeedExpired, UpdateFeedRolledBack, LifecycleStateChanged, UpdateAvailable, UpdatePackageRefused, UpdatePackageDownloaded, UpdateTestKeyTrusted,
-        StatusPageSignInCodeIssued, StatusPageSignedIn, StatusPageSignInRefused];
+        StatusPageSignInCodeIssued, StatusPageSignedIn, StatusPageSignInRefused, NotReady, Ready];
 }

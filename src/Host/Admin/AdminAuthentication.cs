@@ -15,27 +15,34 @@ public sealed class AdminAuthentication(RequestDelegate next, AdminToken token)
             context.Response.StatusCode = StatusCodes.Status404NotFound; // the admin API does not exist on the device-facing listener
             return;
         }
-        if (context.Request.Path.StartsWithSegments("/api") && !IsAuthorized(context.Request.Headers.Authorization.ToString()))
+        if (context.Request.Path.StartsWithSegments("/api") && !token.IsPresentedIn(context.Request))
         {
-            context.Response.StatusCode = StatusCodes.Status401Unauthorized;
-            context.Response.Headers.WWWAuthenticate = "Bearer";
-            await context.Response.WriteAsJsonAsync(new ApiError("Missing or wrong bearer token. The token is in <data-dir>/admin.token."));
+            await RefuseAsync(context);
             return;
         }
         await next(context);
     }
 
-    private bool IsAuthorized(string header)
+    /// <summary>401 with the one message every refused call gets (it never echoes what was sent).</summary>
+    public static async Task RefuseAsync(HttpContext context)
     {
-        const string prefix = "Bearer ";
-        if (!header.StartsWith(prefix, StringComparison.OrdinalIgnoreCase)) return false;
-        return token.Matches(header[prefix.Length..].Trim());
+        context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+        context.Response.Headers.WWWAuthenticate = "Bearer";
+        await context.Response.WriteAsJsonAsync(new ApiError("Missing or wrong bearer token. The token is in <data-dir>/admin.token."));
     }
 }
 
 public sealed class AdminToken(string value)
 {
     public byte[] Bytes { get; } = Encoding.UTF8.GetBytes(value);
+
+    /// <summary>Whether <paramref name="request"/> carries <c>Authorization: Bearer</c> with this token.</summary>
+    public bool IsPresentedIn(HttpRequest request)
+    {
+        const string prefix = "Bearer ";
+        var header = request.Headers.Authorization.ToString();
+        return header.StartsWith(prefix, StringComparison.OrdinalIgnoreCase) && Matches(header[prefix.Length..].Trim());
+    }
 
     /// <summary>Compared in constant time (the bearer header, the status page's sign-in form).</summary>
     public bool Matches(string presented) => CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(presented), Bytes);

@@ -1,5 +1,6 @@
 using System.Globalization;
 using CertConnector.Actors.Common;
+using CertConnector.Actors.Metrics;
 using CertConnector.Actors.Ports;
 using CertConnector.Adapters.Crypto;
 using CertConnector.Adapters.Revocation;
@@ -32,7 +33,11 @@ public static class CaEndpoints
         app.MapPost("/ocsp", async (HttpContext context, OcspResponder responder) =>
         {
             var body = await ReadBodyAsync(context.Request, OcspResponder.MaxRequestBytes + 1);
-            if (body.Length > OcspResponder.MaxRequestBytes) return Results.Text($"OCSP requests are limited to {OcspResponder.MaxRequestBytes} bytes.\n", statusCode: 413);
+            if (body.Length > OcspResponder.MaxRequestBytes)
+            {
+                CountOcsp(context, "too_large");
+                return Results.Text($"OCSP requests are limited to {OcspResponder.MaxRequestBytes} bytes.\n", statusCode: 413);
+            }
             return Ocsp(context, responder.Respond(body), cacheable: false);
         }).RequireListener(Listeners.Device);
         // RFC 6960 A.1: GET {url}/{url-encoding of base-64 encoding of the DER OCSPRequest}. The raw target is read
@@ -83,6 +88,9 @@ public static class CaEndpoints
         return Results.Bytes(crl.Der, CrlContentType);
     }
 
+    private static void CountOcsp(HttpContext context, string result) =>
+        ConnectorMetrics.OcspRequests.Add(1, new("method", HttpMethods.IsPost(context.Request.Method) ? "post" : "get"), new("result", result));
+
     private static IResult Ocsp(HttpContext context, OcspAnswer answer, bool cacheable)
     {
         var headers = context.Response.Headers;
@@ -93,9 +101,14 @@ public static class CaEndpoints
             headers.LastModified = answer.ThisUpdate.ToString("R", CultureInfo.InvariantCulture);
             headers.Expires = answer.NextUpdate.ToString("R", CultureInfo.InvariantCulture);
             headers.ETag = answer.ETag;
-            if (context.Request.Headers.IfNoneMatch.Contains(answer.ETag)) return Results.StatusCode(StatusCodes.Status304NotModified);
+            if (context.Request.Headers.IfNoneMatch.Contains(answer.ETag))
+            {
+                CountOcsp(context, "not_modified");
+                return Results.StatusCode(StatusCodes.Status304NotModified);
+            }
         }
         else headers.CacheControl = "no-store";
+        CountOcsp(context, answer.Successful ? "successful" : "unsuccessful");
         return Results.Bytes(answer.Body, OcspResponseContentType);
     }
 

@@ -47,6 +47,8 @@ public sealed class ConnectorOptions
     public ServiceSettings Service { get; set; } = new();
     /// <summary>The signed release feed this instance checks its lifecycle against.</summary>
     public UpdateSettings Updates { get; set; } = new();
+    /// <summary>The Prometheus scrape endpoint and the OTLP exporter (<c>Connector:Metrics:*</c>).</summary>
+    public Metrics.MetricsSettings Metrics { get; set; } = new();
 
     public string DataDirFullPath => Path.GetFullPath(DataDir);
 

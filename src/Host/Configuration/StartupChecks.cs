@@ -29,6 +29,7 @@ public static class StartupChecks
         CheckCluster(options.Cluster);
         CheckServiceMode(options.Service);
         options.Updates.Check();
+        options.Metrics.CheckedOtlpEndpoint();
         Akka.Configuration.Config config;
         try
         {

@@ -72,6 +72,10 @@ public sealed record ConnectorFeature
     /// <summary>How <c>requests show</c> asks the feature's request actors about an ID no queue holds; null for a feature without request actors.</summary>
     public FeatureRequestView? RequestView { get; init; }
 
+    /// <summary>The feature's per-node coordinator (its backoff supervisor) on instances that run the feature, for <c>/readyz</c>; null for a
+    /// feature without one (SCEP: devices drive its request actors).</summary>
+    public Func<IServiceProvider, IActorRef>? Coordinator { get; init; }
+
     /// <summary>Whether the feature decrypts with the connector key: members with its role must hold it (status and cluster warnings).</summary>
     public bool NeedsConnectorKey { get; init; }
 

@@ -44,6 +44,7 @@ public static class PkcsFeature
         MapEndpoints = app => app.MapPkcsEndpoints(),
         QueueingRoutes = [ConnectorFeature.RequestsRoute(Name)],
         Command = PkcsCommands.Build,
+        Coordinator = sp => sp.GetRequiredService<IRequiredActor<PkcsCoordinatorKey>>().ActorRef,
         RequestView = new(sp => sp.GetRequiredService<IRequiredActor<PkcsRequestRegion>>().ActorRef, PkcsRequestActor.PersistenceIdOf, ConnectorFeature.RequestPath(Name)),
     };
 

@@ -36,6 +36,7 @@ public static class PkcsImportFeature
         MapEndpoints = app => app.MapPkcsImportEndpoints(),
         QueueingRoutes = [ConnectorFeature.RequestsRoute(Name)],
         Command = PkcsImportCommands.Build,
+        Coordinator = sp => sp.GetRequiredService<IRequiredActor<PkcsImportCoordinatorKey>>().ActorRef,
         RequestView = new(sp => sp.GetRequiredService<IRequiredActor<PkcsImportRequestRegion>>().ActorRef, PkcsImportRequestActor.PersistenceIdOf, ConnectorFeature.RequestPath(Name)),
         NeedsConnectorKey = true,
     };

@@ -35,6 +35,7 @@ public static class RecryptFeature
         MapEndpoints = app => app.MapRecryptEndpoints(),
         QueueingRoutes = [ConnectorFeature.RequestsRoute(Name)],
         Command = RecryptCommands.Build,
+        Coordinator = sp => sp.GetRequiredService<IRequiredActor<RecryptCoordinatorKey>>().ActorRef,
         RequestView = new(sp => sp.GetRequiredService<IRequiredActor<RecryptRequestRegion>>().ActorRef, RecryptRequestActor.PersistenceIdOf, ConnectorFeature.RequestPath(Name)),
         NeedsConnectorKey = true,
     };

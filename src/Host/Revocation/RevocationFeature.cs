@@ -33,6 +33,7 @@ public static class RevocationFeature
         MapEndpoints = app => app.MapRevocationEndpoints(),
         QueueingRoutes = [ConnectorFeature.RequestsRoute(Name)],
         Command = RevocationCommands.Build,
+        Coordinator = sp => sp.GetRequiredService<IRequiredActor<RevocationCoordinatorKey>>().ActorRef,
         RequestView = new(sp => sp.GetRequiredService<IRequiredActor<RevocationRequestRegion>>().ActorRef, RevocationRequestActor.PersistenceIdOf, ConnectorFeature.RequestPath(Name)),
     };
 

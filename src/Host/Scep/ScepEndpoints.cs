@@ -1,5 +1,6 @@
 using CertConnector.Adapters.Scep;
 using CertConnector.Actors.Logging;
+using CertConnector.Actors.Metrics;
 using CertConnector.Actors.Scep;
 using CertConnector.Host.Configuration;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -81,11 +82,23 @@ public static class ScepEndpoints
             loggers.CreateLogger("Scep").LogError(e, "SCEP request failed inside the connector");
             reply = ScepReply.Error(StatusCodes.Status503ServiceUnavailable, "The SCEP service could not process the request; try again later.");
         }
+        ConnectorMetrics.ScepRequests.Add(1, new("operation", OperationTag(context)),
+            new("result", reply.PkiStatus ?? (reply.Status == StatusCodes.Status200OK ? "ok" : $"http_{reply.Status}")));
         context.Response.StatusCode = reply.Status;
         context.Response.ContentType = reply.ContentType;
         context.Response.ContentLength = reply.Body.Length;
         await context.Response.Body.WriteAsync(reply.Body, context.RequestAborted);
     }
+
+    /// <summary>The operation as a metric tag: one of the four known names, or "other" (a device's own spelling never becomes a series).</summary>
+    private static string OperationTag(HttpContext context) => context.Request.Query["operation"].ToString().ToLowerInvariant() switch
+    {
+        "getcacaps" => "GetCACaps",
+        "getcacert" => "GetCACert",
+        "getnextcacert" => "GetNextCACert",
+        "pkioperation" => "PKIOperation",
+        _ => "other",
+    };
 
     private static async Task<ScepReply> ReplyAsync(HttpContext context, IScepRaCredentials ca, ScepOperationHandler handler, ScepOptions options,
         IConnectorEventLog log)

@@ -10,7 +10,13 @@ namespace CertConnector.Host.Scep;
 public sealed record ScepReply(int Status, byte[] Body, string ContentType)
 {
     public const string PkiMessage = "application/x-pki-message";
+
+    /// <summary>A CertRep's pkiStatus (success, failure, pending), for the metrics; null for any other reply.</summary>
+    public string? PkiStatus { get; init; }
+
     public static ScepReply Message(byte[] body) => new(StatusCodes.Status200OK, body, PkiMessage);
+    public static ScepReply Success(byte[] body) => Message(body) with { PkiStatus = "success" };
+    public static ScepReply Failed(byte[] body) => Message(body) with { PkiStatus = "failure" };
     public static ScepReply Error(int status, string text) => new(status, System.Text.Encoding.UTF8.GetBytes(text + "\n"), "text/plain");
 }
 
@@ -43,7 +49,7 @@ public sealed class ScepOperationHandler(
             log.Write(ConnectorEvents.ScepVerifyFailure, e.TransactionId, $"A SCEP message from {callerInfo} was refused ({e.FailInfo}): {e.Message}",
                 ("failInfo", e.FailInfo.ToString()));
             return pki.Failure(e) is { } failure
-                ? ScepReply.Message(failure)
+                ? ScepReply.Failed(failure)
                 : ScepReply.Error(StatusCodes.Status400BadRequest, $"Malformed SCEP message: {e.Message}");
         }
 
@@ -82,27 +88,27 @@ public sealed class ScepOperationHandler(
 
     private ScepReply Answer(ScepRequestMessage message, ScepRequestOutcome? outcome) => outcome switch
     {
-        null or { Status: ScepOutcomeStatus.Pending } => ScepReply.Message(pki.Pending(message)),
-        { Status: ScepOutcomeStatus.Issued, CertificateDer: { } der } => ScepReply.Message(pki.Issued(message, der)),
-        _ => ScepReply.Message(pki.Failure(message, outcome.FailInfo ?? ScepFailInfo.BadRequest)),
+        null or { Status: ScepOutcomeStatus.Pending } => ScepReply.Message(pki.Pending(message)) with { PkiStatus = "pending" },
+        { Status: ScepOutcomeStatus.Issued, CertificateDer: { } der } => ScepReply.Success(pki.Issued(message, der)),
+        _ => ScepReply.Failed(pki.Failure(message, outcome.FailInfo ?? ScepFailInfo.BadRequest)),
     };
 
     private ScepReply GetCert(ScepRequestMessage message)
     {
         var (reply, refusal) = pki.GetCert(message);
-        return reply is not null ? ScepReply.Message(reply) : Refuse(message, ScepFailInfo.BadCertId, refusal!);
+        return reply is not null ? ScepReply.Success(reply) : Refuse(message, ScepFailInfo.BadCertId, refusal!);
     }
 
     private ScepReply GetCrl(ScepRequestMessage message)
     {
         var (reply, failInfo, refusal) = pki.GetCrl(message);
-        return reply is not null ? ScepReply.Message(reply) : Refuse(message, failInfo, refusal!);
+        return reply is not null ? ScepReply.Success(reply) : Refuse(message, failInfo, refusal!);
     }
 
     private ScepReply Refuse(ScepRequestMessage message, ScepFailInfo failInfo, string reason)
     {
         log.Write(ConnectorEvents.ScepVerifyFailure, ScepPkiOperations.RequestId(message), $"SCEP {message.MessageType} (transaction {message.TransactionId}) refused: {reason}",
             ("failInfo", failInfo.ToString()), ("transactionId", message.TransactionId));
-        return ScepReply.Message(pki.Failure(message, failInfo));
+        return ScepReply.Failed(pki.Failure(message, failInfo));
     }
 }

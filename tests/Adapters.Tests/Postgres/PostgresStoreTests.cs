@@ -40,6 +40,7 @@ public sealed class PostgresStoreTests : IDisposable
         Assert.Equal(30, downloaded.ValidityDays);
         Assert.Equal([1, 2, 3], downloaded.DeviceCertificate);
         Assert.Equal(QueueStatus.Leased, (await service.GetAsync("r1"))!.Status);
+        Assert.Equal((0, 1), (await service.CountAsync(QueueStatus.Queued, default), await service.CountAsync(QueueStatus.Leased, default)));
 
         // A failure result has NULL bytes: plain VALUES lets PostgreSQL type them from the columns.
         var failed = new PkcsResult("r1", false, ErrorCode: "CaRejected", ErrorMessage: "no");
@@ -52,6 +53,7 @@ public sealed class PostgresStoreTests : IDisposable
         Assert.Equal(2, record.UploadCount);
         Assert.Equal("CaRejected", record.Result!.ErrorCode);
         Assert.Single(await service.ListAsync(QueueStatus.Failed, 10, default));
+        Assert.Equal((1, 0), (await service.CountAsync(QueueStatus.Failed, default), await service.CountAsync(QueueStatus.Leased, default)));
         Assert.Empty(await service.DownloadPkcsRequestsAsync(10, default));
         Assert.True(await service.EnqueueAsync(Request("r2")));
         Assert.Equal(new QueueStatistics(1, 0, 0, 1, null, _clock.GetUtcNow(), 0), await service.StatisticsAsync(default)); // PostgreSQL's sums are numeric

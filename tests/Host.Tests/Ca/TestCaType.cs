@@ -60,6 +60,13 @@ public sealed class TestCa : ICertificateAuthority, ICertificateRevoker, ICaHeal
     }
 
     public ConcurrentQueue<IssuanceRequest> Issued { get; } = new();
+
+    /// <summary>Its probe says it is unreachable (starts as <c>Connector:Cas:NAME:Down</c>; a test may switch it).</summary>
+    public bool Down
+    {
+        get => _settings.Down;
+        set => _settings.Down = value;
+    }
     public ConcurrentDictionary<string, RevocationReason> Revoked { get; } = new(StringComparer.OrdinalIgnoreCase);
     private readonly ConcurrentDictionary<string, bool> _serials = new(StringComparer.OrdinalIgnoreCase);
 

@@ -61,6 +61,9 @@ public interface IStandaloneRequestList
     string Feature { get; }
     Task<IReadOnlyList<QueuedRequestSummary>> ListAsync(QueueStatus? status, int limit, CancellationToken cancellationToken);
 
+    /// <summary>How many requests are in <paramref name="status"/> now (the queue-depth and lease metrics).</summary>
+    Task<long> CountAsync(QueueStatus status, CancellationToken cancellationToken);
+
     /// <summary>The request with this ID in this feature's queue, or null.</summary>
     Task<QueuedRequestSummary?> FindAsync(string requestId, CancellationToken cancellationToken);
 

@@ -24,7 +24,7 @@ public abstract class StandaloneLeasedQueue<TRequest, TResult> : IStandaloneRequ
     private readonly TimeProvider _time;
     private readonly TimeSpan _leaseDuration;
     private readonly string _instanceId;
-    private readonly string _requests, _results, _select, _insertRequest, _insertResult;
+    private readonly string _requests, _results, _select, _from, _insertRequest, _insertResult;
     private readonly IReadOnlyList<string> _requestColumns, _resultColumns;
 
     /// <param name="requestColumns">the request's columns after <c>request_id</c>, in the order <see cref="RequestValues"/> and <see cref="ReadRequest"/> use.</param>
@@ -70,9 +70,9 @@ public abstract class StandaloneLeasedQueue<TRequest, TResult> : IStandaloneRequ
         _time = timeProvider ?? TimeProvider.System;
         // Column order: request_id, the request's columns, enqueued_at, lease_expires_at, delivery_count, then the result's
         // common fields, its own columns, uploaded_at, upload_count.
+        _from = $"FROM {requestsTable} r LEFT JOIN {resultsTable} s ON s.request_id = r.request_id";
         _select = $"SELECT r.request_id{Leading(_requestColumns, "r.")}, r.enqueued_at, r.lease_expires_at, r.delivery_count, " +
-                  $"s.succeeded, s.error_code, s.error_message{Leading(_resultColumns, "s.")}, s.uploaded_at, s.upload_count " +
-                  $"FROM {requestsTable} r LEFT JOIN {resultsTable} s ON s.request_id = r.request_id";
+                  $"s.succeeded, s.error_code, s.error_message{Leading(_resultColumns, "s.")}, s.uploaded_at, s.upload_count {_from}";
         _insertRequest = $"""
             INSERT INTO {requestsTable} (request_id{Leading(_requestColumns)}, enqueued_at)
             VALUES (@id{Leading(_requestColumns.Select((_, i) => $"@c{i}"))}, @now)
@@ -241,6 +241,17 @@ public abstract class StandaloneLeasedQueue<TRequest, TResult> : IStandaloneRequ
             await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             await reader.ReadAsync(cancellationToken).ConfigureAwait(false); // an aggregate always has its one row
             return QueueStatistics.Read(reader);
+        }, cancellationToken);
+    }
+
+    public Task<long> CountAsync(QueueStatus status, CancellationToken cancellationToken)
+    {
+        var now = _time.GetUtcNow();
+        return _store.RunAsync(async connection =>
+        {
+            await using var command = StandaloneStore.Command(connection, null,
+                $"SELECT COUNT(*) {_from} WHERE {QueueStatuses.SqlFilter(status)}", ("@now", StandaloneDatabase.FormatTime(now)));
+            return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
         }, cancellationToken);
     }
 

@@ -237,6 +237,21 @@ public sealed class StandalonePkcsQueueTests : IDisposable
     }
 
     [Fact]
+    public async Task Counts_by_status_follow_leases_and_results()
+    {
+        var service = Open(lease: TimeSpan.FromSeconds(30));
+        foreach (var id in new[] { "r-1", "r-2", "r-3" }) await service.EnqueueAsync(Request(id));
+        Assert.Equal(2, (await service.DownloadPkcsRequestsAsync(2, default)).Count);
+        await service.UploadPkcsResultsAsync([Success("r-1")], default);
+
+        async Task<(long, long, long, long)> Counts() => (await service.CountAsync(QueueStatus.Queued, default), await service.CountAsync(QueueStatus.Leased, default),
+            await service.CountAsync(QueueStatus.Completed, default), await service.CountAsync(QueueStatus.Failed, default));
+        Assert.Equal((1, 1, 1, 0), await Counts());
+        _clock.Advance(TimeSpan.FromSeconds(30)); // r-2's lease ends: queued again
+        Assert.Equal((2, 0, 1, 0), await Counts());
+    }
+
+    [Fact]
     public async Task Listing_filters_by_status_newest_first()
     {
         var service = Open();
