@@ -1,3 +1,6 @@
+using CertConnector.Host.Admin.StatusPage;
+using CertConnector.Host.Ca.Named;
+using CertConnector.Actors.Ports;
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using Akka.Actor;
@@ -39,7 +42,7 @@ public sealed class MetricsSampler : BackgroundService
         _meter.CreateObservableGauge("certconnector.shard_entities", () => _shards.Select(s => new Measurement<long>(s.Value.Entities, new KeyValuePair<string, object?>("feature", s.Key))),
             description: "Request actors (entities) in the shards hosted on this node.");
         _meter.CreateObservableGauge("certconnector.certificate.expiry", DaysLeft, unit: "d",
-            description: "Days until the certificate expires: ca, ra, ocsp-signer (the built-in CA's) and connector-key.");
+            description: "Days until the certificate expires: ca, ra, ocsp-signer (the built-in CA's), connector-key, and ca:NAME / ra:NAME of each upstream CA as its last probe reported them.");
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -83,12 +86,11 @@ public sealed class MetricsSampler : BackgroundService
     private IEnumerable<Measurement<double>> DaysLeft()
     {
         var now = _time.GetUtcNow();
-        var certificates = new List<(string Name, X509Certificate Certificate)>();
-        if (_services.GetService<BuiltInCa>() is { } ca)
-            certificates.AddRange([("ca", ca.CaCertificate), ("ra", ca.RaCertificate), ("ocsp-signer", ca.OcspSignerCertificate)]);
-        if (_services.GetService<ConnectorKeyHolder>()?.Key is { } key) certificates.Add(("connector-key", key.Certificate));
-        return certificates.Select(c => new Measurement<double>(Math.Round((CertificateIds.Utc(c.Certificate.NotAfter) - now).TotalDays, 2),
-            new KeyValuePair<string, object?>("certificate", c.Name)));
+        if (_services.GetService<BuiltInCa>() is not { } ca) return [];
+        return CredentialExpiries.Of(ca, _services.GetRequiredService<ConnectorKeyHolder>(), _services.GetRequiredService<CertificateAuthorities>(),
+                _services.GetRequiredService<CaCalls>())
+            .Where(c => c.NotAfter is not null)
+            .Select(c => new Measurement<double>(Math.Round((c.NotAfter!.Value - now).TotalDays, 2), new KeyValuePair<string, object?>("certificate", c.Label)));
     }
 
     public override void Dispose()
