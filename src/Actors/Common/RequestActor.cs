@@ -1,7 +1,9 @@
 using Akka.Actor;
 using Akka.Cluster.Sharding;
 using Akka.Persistence;
+using CertConnector.Actors.Logging;
 using CertConnector.Actors.Metrics;
+using CertConnector.Actors.Ports;
 
 namespace CertConnector.Actors.Common;
 
@@ -25,6 +27,12 @@ public abstract class RequestActor<TStage> : ReceivePersistentActor, IWithTimers
         Command<RetryDue>(_ =>
         {
             if (!_busy) Run(CurrentStep());
+        });
+        // A step that called the management service: the events its outcome writes carry that call's client-request-id.
+        Command<StepDone>(done =>
+        {
+            _clientRequestId = done.ClientRequestId;
+            if (!ReceiveCommand(done.Result)) Unhandled(done.Result);
         });
         Command<StepFailed>(f =>
         {
@@ -250,7 +258,13 @@ public abstract class RequestActor<TStage> : ReceivePersistentActor, IWithTimers
         var cancel = new CancellationTokenSource(timeout);
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var (feature, stageName) = (Feature, stage.ToString());
-        var running = Task.Run(() => work(cancel.Token));
+        _clientRequestId = null;
+        var running = Task.Run(async () =>
+        {
+            var call = ServiceCallContext.Begin();
+            var result = await work(cancel.Token).ConfigureAwait(false);
+            return call.ClientRequestId is { } id ? new StepDone(result, id) : result;
+        });
         running.ContinueWith(t => ConnectorMetrics.StepDuration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds,
                 new("feature", feature), new("stage", stageName), new("outcome", t.IsCompletedSuccessfully ? "ok" : "failed")),
             CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
@@ -270,6 +284,24 @@ public abstract class RequestActor<TStage> : ReceivePersistentActor, IWithTimers
     {
         public static readonly RetryDue Instance = new();
     }
+
+    /// <summary>
+    /// Writes one of the request's events, with the client-request-id of the service call the last step made, if it made one (an
+    /// upload's success carries the ID the service saw).
+    /// </summary>
+    protected static void WriteEvent(IConnectorEventLog log, string requestId, string? clientRequestId, EventDefinition definition, string message,
+        IEnumerable<(string Key, object? Value)> properties)
+    {
+        var list = properties.ToList();
+        log.Write(new ConnectorEvent(definition, message, requestId, list.Count == 0 ? null : list.ToDictionary(p => p.Key, p => p.Value), clientRequestId));
+    }
+
+    /// <summary>The client-request-id of the service call the last step made; null when it made none.</summary>
+    protected string? ClientRequestId => _clientRequestId;
+    private string? _clientRequestId;
+
+    /// <summary>A step that called the management service, with the call's ID; local to the actor, never persisted.</summary>
+    private sealed record StepDone(object Result, string ClientRequestId);
 
     /// <summary>A step threw; local to the actor (piped to itself), never persisted.</summary>
     private sealed record StepFailed(TStage Stage, FailureReason Reason);

@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.Pattern;
 using CertConnector.Actors.Logging;
 using CertConnector.Actors.Metrics;
+using CertConnector.Actors.Ports;
 
 namespace CertConnector.Actors.Common;
 
@@ -150,7 +151,9 @@ public sealed class RequestCoordinator : ReceiveActor, IWithTimers
         Task.Run(async () =>
         {
             using var cancel = new CancellationTokenSource(timeout);
-            return (object)new Downloaded(await download(room, cancel.Token).ConfigureAwait(false));
+            var call = ServiceCallContext.Begin();
+            var requests = await download(room, cancel.Token).ConfigureAwait(false);
+            return (object)new Downloaded(requests, call.ClientRequestId);
         }).PipeTo(Self, failure: ex => new DownloadFailed(FailureReason.From(ex)));
     }
 
@@ -159,8 +162,9 @@ public sealed class RequestCoordinator : ReceiveActor, IWithTimers
         _downloading = false;
         var fresh = batch.Requests.Where(r => !_inFlight.ContainsKey(r.RequestId)).ToList();
         if (batch.Requests.Count > 0)
-            _log.Write(_source.DownloadSuccess, null, $"Downloaded {batch.Requests.Count} {_source.Feature} request(s), {fresh.Count} new to this node.",
-                ("count", batch.Requests.Count), ("requestIds", string.Join(",", batch.Requests.Select(r => r.RequestId))));
+            _log.Write(new ConnectorEvent(_source.DownloadSuccess, $"Downloaded {batch.Requests.Count} {_source.Feature} request(s), {fresh.Count} new to this node.",
+                null, new Dictionary<string, object?> { ["count"] = batch.Requests.Count, ["requestIds"] = string.Join(",", batch.Requests.Select(r => r.RequestId)) },
+                batch.ClientRequestId));
         foreach (var request in fresh)
         {
             _inFlight[request.RequestId] = new InFlight(request, Now);
@@ -205,6 +209,6 @@ public sealed class RequestCoordinator : ReceiveActor, IWithTimers
         public static readonly Resend Instance = new();
     }
 
-    private sealed record Downloaded(IReadOnlyList<IWithRequestId> Requests);
+    private sealed record Downloaded(IReadOnlyList<IWithRequestId> Requests, string? ClientRequestId);
     private sealed record DownloadFailed(FailureReason Reason);
 }

@@ -39,12 +39,13 @@ public sealed class HealthReporter : ReceiveActor, IWithTimers
             _sending = false;
             Send();
         });
-        Receive<Sent>(_ =>
+        Receive<Sent>(sent =>
         {
             _sending = false;
             var m = _pending!.Value.Message;
-            _ports.Log.Write(ConnectorEvents.HealthMessageUploadSuccess, null, $"Health message uploaded: {string.Join(", ", m.Counts.Select(c => $"{c.Feature} {c.Succeeded} ok / {c.Failed} failed"))}.",
-                ("attempt", _pending.Value.Attempt), ("caReachable", m.CaReachable));
+            _ports.Log.Write(new ConnectorEvent(ConnectorEvents.HealthMessageUploadSuccess,
+                $"Health message uploaded: {string.Join(", ", m.Counts.Select(c => $"{c.Feature} {c.Succeeded} ok / {c.Failed} failed"))}.", null,
+                new Dictionary<string, object?> { ["attempt"] = _pending.Value.Attempt, ["caReachable"] = m.CaReachable }, sent.ClientRequestId));
             _last = new HealthOutcome(Context.System.Scheduler.Now, true, _pending.Value.Attempt, false, null, null);
             ConnectorMetrics.HealthUploads.Add(1, new KeyValuePair<string, object?>("result", "succeeded"));
             _pending = null;
@@ -105,8 +106,9 @@ public sealed class HealthReporter : ReceiveActor, IWithTimers
         Task.Run(async () =>
         {
             using var timeout = new CancellationTokenSource(ports.Options.UploadTimeout);
+            var call = ServiceCallContext.Begin();
             await ports.Service.UploadHealthMessagesAsync([message], timeout.Token).ConfigureAwait(false);
-            return (object)Sent.Instance;
+            return (object)new Sent(call.ClientRequestId);
         }).PipeTo(Self, failure: ex => new SendFailed(FailureReason.From(ex)));
     }
 
@@ -119,7 +121,7 @@ public sealed class HealthReporter : ReceiveActor, IWithTimers
     private sealed record Tick { public static readonly Tick Instance = new(); }
     private sealed record Retry { public static readonly Retry Instance = new(); }
     private sealed record Built(HealthMessage Message);
-    private sealed record Sent { public static readonly Sent Instance = new(); }
+    private sealed record Sent(string? ClientRequestId);
     private sealed record SendFailed(FailureReason Reason);
 }
 

@@ -182,7 +182,7 @@ public sealed class PkcsRequestActor : RequestActor<PkcsStage>
     }
 
     private void WriteEvent(EventDefinition definition, string message, params (string, object?)[] properties) =>
-        _ports.Log.Write(definition, _state.RequestId, message, properties);
+        WriteEvent(_ports.Log, _state.RequestId, ClientRequestId, definition, message, properties);
 
     private sealed record IssueSucceeded(IssuedCertificate Certificate, SealedCredential Sealed);
 

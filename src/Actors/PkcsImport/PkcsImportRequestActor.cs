@@ -110,7 +110,7 @@ public sealed class PkcsImportRequestActor : RequestActor<PkcsImportStage>
     }
 
     private void WriteEvent(EventDefinition definition, string message, params (string, object?)[] properties) =>
-        _ports.Log.Write(definition, _state.RequestId, message, properties);
+        WriteEvent(_ports.Log, _state.RequestId, ClientRequestId, definition, message, properties);
 
     private sealed record ReencryptSucceeded(byte[] EncryptedPassword);
     private sealed record UploadSucceeded { public static readonly UploadSucceeded Instance = new(); }

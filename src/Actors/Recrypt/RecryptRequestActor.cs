@@ -124,7 +124,7 @@ public sealed class RecryptRequestActor : RequestActor<RecryptStage>
     }
 
     private void WriteEvent(EventDefinition definition, string message, params (string, object?)[] properties) =>
-        _ports.Log.Write(definition, _state.RequestId, message, properties);
+        WriteEvent(_ports.Log, _state.RequestId, ClientRequestId, definition, message, properties);
 
     private sealed record Recrypted(int ContentLength, byte[] EncryptedPayload);
     private sealed record ReencryptFailed(int ContentLength, FailureReason Reason);

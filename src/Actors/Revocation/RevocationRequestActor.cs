@@ -132,7 +132,7 @@ public sealed class RevocationRequestActor : RequestActor<RevocationStage>
     }
 
     private void WriteEvent(EventDefinition definition, string message, params (string, object?)[] properties) =>
-        _ports.Log.Write(definition, _state.RequestId, message, properties);
+        WriteEvent(_ports.Log, _state.RequestId, ClientRequestId, definition, message, properties);
 
     private sealed record RevokeSucceeded(RevocationResult Outcome, string Ca);
     private sealed record UploadSucceeded { public static readonly UploadSucceeded Instance = new(); }

@@ -276,7 +276,7 @@ public sealed class ScepRequestActor : RequestActor<ScepStage>
     }
 
     private void WriteEvent(EventDefinition definition, string message, params (string, object?)[] properties) =>
-        _ports.Log.Write(definition, _state.RequestId, message, [.. properties, ("transactionId", _state.Received?.TransactionId)]);
+        WriteEvent(_ports.Log, _state.RequestId, ClientRequestId, definition, message, [.. properties, ("transactionId", _state.Received?.TransactionId)]);
 
     private sealed record VerdictReceived(ChallengeVerdict Verdict);
     private sealed record RenewalChecked(ScepRenewalVerdict Renewal, ChallengeVerdict? Service);

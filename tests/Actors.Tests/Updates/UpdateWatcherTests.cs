@@ -8,7 +8,7 @@ namespace CertConnector.Actors.Tests.Updates;
 /// <summary>The update watcher: events when the lifecycle changes and when an update appears; a refused feed leaves the last accepted one.</summary>
 public sealed class UpdateWatcherTests : RequestActorTestKit
 {
-    private static readonly DateTimeOffset Now = new(2026, 12, 7, 12, 0, 0, TimeSpan.Zero);
+    private static new readonly DateTimeOffset Now = new(2026, 12, 7, 12, 0, 0, TimeSpan.Zero);
 
     private sealed class ScriptedFeed : IReleaseFeed
     {

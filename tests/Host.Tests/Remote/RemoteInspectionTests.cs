@@ -23,6 +23,9 @@ public sealed class RemoteInspectionTests(RemoteConnectorFixture fixture) : ICla
         RemoteConnector.WaitFor(Connector, () => Emulator.IsAcknowledged(id), "the result acknowledged by the service");
         var uploaded = Emulator.PkcsResults.Single(r => (string)r["requestId"]! == id);
         var serial = (string)uploaded["serialNumber"]!;
+        // The actor journals Uploaded once the service's answer is back, just after the service recorded the result.
+        RemoteConnector.WaitFor(Connector, () => Connector.Cli("requests", "show", id) is { ExitCode: 0 } s
+            && s.Json.EnumerateArray().Any(m => m.GetProperty("request").GetProperty("state").GetString() == "Uploaded"), "the actor to journal Uploaded");
 
         var show = Connector.Cli("requests", "show", id);
         Assert.True(show.ExitCode == 0, show.ToString());

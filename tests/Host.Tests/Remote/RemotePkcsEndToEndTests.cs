@@ -75,6 +75,16 @@ public sealed class RemotePkcsEndToEndTests(RemoteConnectorFixture fixture) : IC
         }
         Assert.Empty(Emulator.DuplicateUploads);
         Assert.NotEmpty(ConnectorLogs.Events(Connector.DataDir, 1000)); // PkcsRequestSuccess
+
+        // Successes carry the client-request-id of the service call they report, the one the service saw.
+        foreach (var (id, _) in devices)
+        {
+            var uploaded = Assert.Single(ConnectorLogs.Events(Connector.DataDir, 1102, id)).GetProperty("clientRequestId").GetString();
+            Assert.Contains(Emulator.CallsTo("uploadPkcsResults"), c => c.ClientRequestId == uploaded && c.Body.Contains(id));
+        }
+        var downloaded = ConnectorLogs.Events(Connector.DataDir, 1002).Select(e => e.GetProperty("clientRequestId").GetString()).ToList();
+        Assert.NotEmpty(downloaded);
+        Assert.All(downloaded, crid => Assert.Contains(Emulator.CallsTo("downloadPkcsRequests"), c => c.ClientRequestId == crid));
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using CertConnector.Actors.Ports;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
@@ -49,6 +50,7 @@ public sealed class ServiceChannel : IDisposable
     public async Task<TResponse> PostAsync<TResponse>(ServiceCall call, object body, CancellationToken cancellationToken)
     {
         var clientRequestId = Guid.NewGuid().ToString();
+        ServiceCallContext.Record(clientRequestId); // the caller's events about this call carry it too, successes included
         var renewedToken = false;
         for (var attempt = 1; ; attempt++)
         {
