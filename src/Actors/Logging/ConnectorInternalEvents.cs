@@ -22,6 +22,12 @@ public static class ConnectorInternalEvents
     public static readonly EventDefinition ClusterMemberRemoved = new(12, "ClusterMemberRemoved", EventChannel.Operational, TaskCategory.Connector, EventLevel.Warning,
         "an instance left the cluster or was removed; its shards start on the others");
 
+    public static readonly EventDefinition CredentialExpiring = new(20, "CredentialExpiring", EventChannel.Operational, TaskCategory.Connector, EventLevel.Warning,
+        "a certificate the connector depends on (the CA, the SCEP RA, the OCSP signer, the connector key, an upstream CA) expires within the warning window (30 days); checked at start and every 12 hours");
+
+    public static readonly EventDefinition CredentialExpired = new(21, "CredentialExpired", EventChannel.Operational, TaskCategory.Connector, EventLevel.Error,
+        "a certificate the connector depends on has expired: what it signs or decrypts no longer works for relying parties");
+
     public static readonly EventDefinition ServiceCallSucceeded = new(30, "ServiceCallSucceeded", EventChannel.Operational, TaskCategory.Connector, EventLevel.Debug,
         "one call to the management service succeeded: its path, attempt, time taken and client-request-id (Debug: switch the Operational channel's Debug on to see every call)");
 
@@ -65,7 +71,7 @@ public static class ConnectorInternalEvents
         "the instance is ready (/readyz answers 200): at the first readiness check that passes and after each recovery from not ready");
 
 
-    public static IReadOnlyList<EventDefinition> All { get; } = [StartupRefused, ClusterMemberUp, ClusterMemberUnreachable, ClusterMemberRemoved, ServiceCallSucceeded, ClusterPeerRefused,
+    public static IReadOnlyList<EventDefinition> All { get; } = [StartupRefused, ClusterMemberUp, ClusterMemberUnreachable, ClusterMemberRemoved, CredentialExpiring, CredentialExpired, ServiceCallSucceeded, ClusterPeerRefused,
         UpdateFeedUnavailable, UpdateFeedUnsigned, UpdateFeedBadSignature,
         UpdateFeedExpired, UpdateFeedRolledBack, LifecycleStateChanged, UpdateAvailable, UpdatePackageRefused, UpdatePackageDownloaded, UpdateTestKeyTrusted,
         StatusPageSignInCodeIssued, StatusPageSignedIn, StatusPageSignInRefused, NotReady, Ready];

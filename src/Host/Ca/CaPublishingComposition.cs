@@ -18,6 +18,7 @@ public static class CaPublishingComposition
             return new OcspResponder(ca.CaCertificate, ca, sp.GetRequiredService<TimeProvider>(), options.OcspResponseValidity, options.OcspCacheBytes);
         });
         services.AddHostedService<CrlRefresh>();
+        services.AddHostedService<CredentialExpiryWatch>(); // 0020/0021 before relying parties notice
         return services;
     }
 }

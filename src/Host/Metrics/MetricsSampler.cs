@@ -1,4 +1,4 @@
-using CertConnector.Host.Admin.StatusPage;
+using CertConnector.Host.Ca;
 using CertConnector.Host.Ca.Named;
 using CertConnector.Actors.Ports;
 using System.Collections.Concurrent;

@@ -1,3 +1,4 @@
+using CertConnector.Host.Ca;
 using System.Globalization;
 using System.Text;
 using System.Text.Encodings.Web;

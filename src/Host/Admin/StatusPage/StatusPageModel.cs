@@ -1,3 +1,4 @@
+using CertConnector.Host.Ca;
 using Akka.Actor;
 using CertConnector.Actors.Common;
 using CertConnector.Adapters.Ca.BuiltIn;

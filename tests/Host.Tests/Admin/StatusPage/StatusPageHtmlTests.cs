@@ -1,3 +1,4 @@
+using CertConnector.Host.Ca;
 using CertConnector.Actors.Logging;
 using CertConnector.Adapters.Crypto;
 using CertConnector.Adapters.Service.Standalone;

@@ -4,7 +4,7 @@ using CertConnector.Adapters.Ca.BuiltIn;
 using CertConnector.Adapters.Crypto;
 using CertConnector.Host.Ca.Named;
 
-namespace CertConnector.Host.Admin.StatusPage;
+namespace CertConnector.Host.Ca;
 
 /// <summary>One certificate the connector depends on and when it ends.</summary>
 /// <param name="NotAfter">null when not known (an upstream CA that has not answered a probe, an instance without a connector key).</param>
