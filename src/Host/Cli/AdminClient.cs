@@ -47,24 +47,35 @@ public sealed class AdminClient(string baseUrl, string? token) : IDisposable
     {
         using var request = new HttpRequestMessage(method, BaseUrl + path);
         if (body is not null) request.Content = JsonContent.Create(body);
-        using var response = await SendCheckedAsync(request, HttpCompletionOption.ResponseContentRead, ct);
-        var text = await response.Content.ReadAsStringAsync(ct);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(CallTimeout);
+        using var response = await SendCheckedAsync(request, HttpCompletionOption.ResponseContentRead, timeout.Token, CallTimeout);
+        var text = await response.Content.ReadAsStringAsync(timeout.Token);
         if (response.Content.Headers.ContentType?.MediaType?.Contains("json") != true)
             return JsonSerializer.SerializeToElement(text);
         return JsonDocument.Parse(text).RootElement.Clone();
     }
 
+    /// <summary>An API call's answer must come within this; a download (<see cref="DownloadAsync"/>) has longer.</summary>
+    public static readonly TimeSpan CallTimeout = TimeSpan.FromSeconds(60);
+
+    /// <summary>A package may be large and the connector answers only once it has fetched and checked all of it.</summary>
+    public static readonly TimeSpan DownloadTimeout = TimeSpan.FromMinutes(30);
+
     /// <summary>A file the API answers (<c>application/octet-stream</c>), streamed to <paramref name="target"/>.</summary>
     public async Task DownloadAsync(string path, string target, CancellationToken ct)
     {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(DownloadTimeout);
+        ct = timeout.Token;
         using var request = new HttpRequestMessage(HttpMethod.Get, BaseUrl + path);
-        using var response = await SendCheckedAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
+        using var response = await SendCheckedAsync(request, HttpCompletionOption.ResponseHeadersRead, ct, DownloadTimeout);
         await using var file = new FileStream(target, FileMode.Create, FileAccess.Write, FileShare.None);
         await response.Content.CopyToAsync(file, ct);
     }
 
     /// <summary>The answer when it is a success; otherwise a <see cref="CliException"/> with the API's reason.</summary>
-    private async Task<HttpResponseMessage> SendCheckedAsync(HttpRequestMessage request, HttpCompletionOption completion, CancellationToken ct)
+    private async Task<HttpResponseMessage> SendCheckedAsync(HttpRequestMessage request, HttpCompletionOption completion, CancellationToken ct, TimeSpan timeout)
     {
         HttpResponseMessage response;
         try
@@ -74,6 +85,10 @@ public sealed class AdminClient(string baseUrl, string? token) : IDisposable
         catch (HttpRequestException e)
         {
             throw new CliException($"Cannot reach the admin API at {BaseUrl} ({e.Message}). Is the connector running? (--url or CERTCONNECTOR_URL)");
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            throw new CliException($"The admin API at {BaseUrl} did not answer {request.RequestUri?.AbsolutePath} within {timeout.TotalSeconds:0} s.");
         }
         if (response.IsSuccessStatusCode) return response;
         using (response)
@@ -102,7 +117,7 @@ public sealed class AdminClient(string baseUrl, string? token) : IDisposable
 
     private static HttpClient CreateHttp(string baseUrl, string? token)
     {
-        var http = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
+        var http = new HttpClient { Timeout = Timeout.InfiniteTimeSpan }; // each call sets its own: a download may take longer than a call
         if (token is not null) http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
         return http;
     }
