@@ -29,7 +29,7 @@ public static class StatusPageHtml
         th,td{border:1px solid #ddd;padding:.35rem .5rem;text-align:left;vertical-align:top;white-space:nowrap}
         td.wrap{white-space:normal;word-break:break-word;min-width:12rem}
         th{background:#f0f0f0}
-        tr.bad td{background:#fde2e1;color:#8a1111}tr.warn td{background:#fff4d6}
+        tr.bad td{background:#fde2e1;color:#8a1111}tr.warn td{background:#fff4d6}p.bad{color:#8a1111;font-weight:bold}p.warn{color:#8a5a00}
         ul.warnings li{color:#8a5a00}.muted{color:#666}
         form.inline{display:inline}button{font-size:1rem;padding:.3rem .8rem}
         input[type=password]{font-size:1rem;padding:.3rem;width:100%;max-width:28rem;box-sizing:border-box}
@@ -64,6 +64,9 @@ public static class StatusPageHtml
             <form class="inline" method="post" action="/signout"><input type="hidden" name="form" value="{H(formToken)}"><button type="submit">Sign out</button></form></header>
             <p class="muted">As of {Time(model.Now)} (UTC), from the instance {H(s.Instance)}. Reload for fresh numbers.</p>
             """);
+        if (s.Lifecycle is { } lifecycle)
+            body.Append($"<p id=\"lifecycle\" class=\"{LifecycleMark(lifecycle) ?? "muted"}\">Version {H(s.Version)}" +
+                        $"{(s.ReleaseDate is { } released ? $", released {H(released)}" : "")}: {H(lifecycle.State.ToString())}. {H(lifecycle.Message)}</p>");
         if (s.Warnings.Count > 0)
             body.Append("<h2>Warnings</h2><ul class=\"warnings\" id=\"warnings\">").AppendJoin("", s.Warnings.Select(w => $"<li>{H(w)}</li>")).Append("</ul>");
         Instances(body, model);
@@ -111,12 +114,20 @@ public static class StatusPageHtml
         // A member's fields this page does not know (e.g. its version lifecycle) get a column once any member has one.
         var extras = model.Cluster.Members.Select(m => Extra(m, KnownMemberFields)).ToList();
         var more = extras.Any(e => e.Length > 0);
-        Table(body, "instances", ["Instance", "Address", "Status", "Roles", "Version", "Reachable", "Uptime", "Leader", .. more ? new[] { "More" } : []],
-            model.Cluster.Members.Select((m, i) => Row(m.Reachable ? null : "bad",
+        Table(body, "instances", ["Instance", "Address", "Status", "Roles", "Version", "Lifecycle", "Reachable", "Uptime", "Leader", .. more ? new[] { "More" } : []],
+            model.Cluster.Members.Select((m, i) => Row(m.Reachable ? (m.Lifecycle is { } l ? LifecycleMark(l) : null) : "bad",
                 Cell(m.Instance ?? "?") + Cell(m.Address + (m.IsSelf ? " (this one)" : "")) + Cell(m.Status) + Cell(m.Roles.Count == 0 ? "-" : string.Join(", ", m.Roles)) +
-                Cell(m.Version) + Cell(m.Reachable ? "yes" : "NO") + Cell(m.Uptime is { } up ? Cli.ClusterCommands.Uptime(up) : "?") + Cell(m.IsLeader ? "leader" : "") +
+                Cell(m.Version) + Wrap(m.Lifecycle is { } lc ? $"{lc.State}: {lc.Message}" : "?") + Cell(m.Reachable ? "yes" : "NO") + Cell(m.Uptime is { } up ? Cli.ClusterCommands.Uptime(up) : "?") + Cell(m.IsLeader ? "leader" : "") +
                 (more ? Wrap(extras[i]) : ""))));
     }
+
+    /// <summary>Superseded is amber, out of support red, as the lifecycle's level says.</summary>
+    private static string? LifecycleMark(CertConnector.Actors.Updates.Lifecycle lifecycle) => lifecycle.Level switch
+    {
+        "Error" => "bad",
+        "Warning" => "warn",
+        _ => null,
+    };
 
     private static void Cas(StringBuilder body, StatusPageModel model)
     {
@@ -186,10 +197,10 @@ public static class StatusPageHtml
     }
 
     private static readonly HashSet<string> KnownStatusFields = new(StringComparer.OrdinalIgnoreCase)
-        { "instance", "version", "self", "roles", "members", "unreachable", "warnings", "service", "cas" };
+        { "instance", "version", "self", "roles", "members", "unreachable", "warnings", "service", "cas", "lifecycle", "releaseDate" };
 
     private static readonly HashSet<string> KnownMemberFields = new(StringComparer.OrdinalIgnoreCase)
-        { "address", "status", "roles", "reachable", "version", "instance", "startedAt", "uptime", "isLeader", "isSelf", "instanceId", "connectorKey", "cas" };
+        { "address", "status", "roles", "reachable", "version", "instance", "startedAt", "uptime", "isLeader", "isSelf", "instanceId", "connectorKey", "cas", "lifecycle" };
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = false };
 

@@ -55,6 +55,26 @@ public sealed class StatusPageHtmlTests
     }
 
     [Fact]
+    public void An_instance_out_of_support_is_red_with_its_lifecycle_and_this_instances_release_and_state_head_the_page()
+    {
+        var outOfSupport = new CertConnector.Actors.Updates.Lifecycle(CertConnector.Actors.Updates.LifecycleState.OutOfSupport, "1.2.3", "1.4.0", "1.3.0",
+            Now.AddMonths(-1), Now.AddYears(1), "<b>out of support since 2026-11-01</b>");
+        var model = Model();
+        model = model with
+        {
+            Status = model.Status with { ReleaseDate = "2025-01-01", Lifecycle = outOfSupport },
+            Cluster = model.Cluster with { Members = [model.Cluster.Members[0] with { Lifecycle = outOfSupport }] },
+        };
+
+        var html = StatusPageHtml.Status(model, "form-value");
+
+        Assert.Contains("<p id=\"lifecycle\" class=\"bad\">Version 1.2.3, released 2025-01-01: OutOfSupport. &lt;b&gt;out of support since 2026-11-01&lt;/b&gt;</p>", html);
+        Assert.Contains("<tr class=\"bad\"><td>&lt;script&gt;member&lt;/script&gt;</td>", html);
+        Assert.Contains("OutOfSupport: &lt;b&gt;out of support", html);
+        Assert.DoesNotContain("<pre id=\"more\">lifecycle", html); // shown in its place, not under More
+    }
+
+    [Fact]
     public void What_the_page_does_not_know_of_the_status_model_is_listed_under_more()
     {
         var html = StatusPageHtml.Status(Model(), "form-value");
