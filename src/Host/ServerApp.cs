@@ -67,6 +67,7 @@ public static class ServerApp
             builder.Services.AddConnectorAdapters(options, data, data.EnsureInstanceId());
             builder.Services.AddUpdates(options, data);
             builder.Services.AddSingleton<Admin.StatusPage.StatusSignIns>();
+            builder.Services.AddSingleton<RestartRequest>();
             builder.Services.AddConnectorAkka(options);
             builder.Services.AddConnectorMetrics(options);
             builder.Services.AddSingleton<Readiness>();
@@ -96,6 +97,7 @@ public static class ServerApp
             app.MapClusterEndpoints();
             app.MapLogEndpoints();
             app.MapUpdateEndpoints();
+            app.MapRestartEndpoint();
             app.MapConnectorKeyEndpoints(); // the connector key's public half, for the features that decrypt with it, whichever instance is asked
             app.MapCaEndpoints(); // CRL and OCSP belong to the CA: served whichever features are on
             foreach (var feature in options.Features) feature.MapEndpoints(app);
@@ -127,7 +129,9 @@ public static class ServerApp
                 if (ConnectorKeyEndpoints.Warning(key, options.Roles, options.Features) is { } missing) app.Logger.LogWarning("{Warning}", missing);
                 else if (key.Key is { } k) app.Logger.LogInformation("Connector key {Fingerprint} (RSA {Bits})", k.Fingerprint[..16], k.KeySize);
             });
+            var restart = app.Services.GetRequiredService<RestartRequest>(); // read after the run, when the host's services are gone
             await app.RunAsync(stopping);
+            if (restart.Requested) return RestartRequest.ExitCode;
         }
         catch (Exception e) when (!started && e is not OperationCanceledException)
         {

@@ -28,6 +28,9 @@ public static class ConnectorInternalEvents
     public static readonly EventDefinition CredentialExpired = new(21, "CredentialExpired", EventChannel.Operational, TaskCategory.Connector, EventLevel.Error,
         "a certificate the connector depends on has expired: what it signs or decrypts no longer works for relying parties");
 
+    public static readonly EventDefinition RestartRequested = new(40, "RestartRequested", EventChannel.Operational, TaskCategory.Connector, EventLevel.Information,
+        "the instance was asked to restart (certconnector configure wrote new settings): it leaves the cluster gracefully and exits with 75 for the service manager to start it again");
+
     public static readonly EventDefinition ServiceCallSucceeded = new(30, "ServiceCallSucceeded", EventChannel.Operational, TaskCategory.Connector, EventLevel.Debug,
         "one call to the management service succeeded: its path, attempt, time taken and client-request-id (Debug: switch the Operational channel's Debug on to see every call)");
 
@@ -71,7 +74,7 @@ public static class ConnectorInternalEvents
         "the instance is ready (/readyz answers 200): at the first readiness check that passes and after each recovery from not ready");
 
 
-    public static IReadOnlyList<EventDefinition> All { get; } = [StartupRefused, ClusterMemberUp, ClusterMemberUnreachable, ClusterMemberRemoved, CredentialExpiring, CredentialExpired, ServiceCallSucceeded, ClusterPeerRefused,
+    public static IReadOnlyList<EventDefinition> All { get; } = [StartupRefused, ClusterMemberUp, ClusterMemberUnreachable, ClusterMemberRemoved, CredentialExpiring, CredentialExpired, RestartRequested, ServiceCallSucceeded, ClusterPeerRefused,
         UpdateFeedUnavailable, UpdateFeedUnsigned, UpdateFeedBadSignature,
         UpdateFeedExpired, UpdateFeedRolledBack, LifecycleStateChanged, UpdateAvailable, UpdatePackageRefused, UpdatePackageDownloaded, UpdateTestKeyTrusted,
         StatusPageSignInCodeIssued, StatusPageSignedIn, StatusPageSignInRefused, NotReady, Ready];

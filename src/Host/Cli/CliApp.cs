@@ -19,7 +19,7 @@ public static class CliApp
     public static IReadOnlyList<string> CommandsOf(IReadOnlyList<ConnectorFeature> features) => [.. BuildCommands(features).Select(c => c.Name)];
 
     private static IEnumerable<Command> BuildCommands(IReadOnlyList<ConnectorFeature> features) =>
-        [.. features.Select(f => f.Command()), CaCommands.Build(), ConnectorKey.KeyCommands.Build(), ClusterCommands.Build(features), RequestsCommand(features), StatusCommand(), LogCommands.Build(), UpdateCommands.Build()];
+        [.. features.Select(f => f.Command()), CaCommands.Build(), ConnectorKey.KeyCommands.Build(), ClusterCommands.Build(features), RequestsCommand(features), StatusCommand(), LogCommands.Build(), UpdateCommands.Build(), ConfigureCommand.Build(features)];
 
     private static readonly JsonSerializerOptions Pretty = new() { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
