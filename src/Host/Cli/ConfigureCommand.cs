@@ -76,9 +76,15 @@ public static class ConfigureCommand
     private static (string, string?) SettingOf(string pair)
     {
         var at = pair.IndexOf('=');
-        if (at <= 0) throw new CliException($"--set takes Connector:Section:Key=value, not '{pair}'.", exitCode: 2);
-        return (Key(pair[..at]), pair[(at + 1)..]);
+        if (at <= 0) throw new CliException($"--set takes Connector:Section:Key=value, not '{pair.Split('=')[0]}'.", exitCode: 2);
+        var key = Key(pair[..at]);
+        // A value on the command line is in the process list and the shell's history: secrets go through --secret.
+        if (SecretWords.Any(w => key.Split(':')[^1].EndsWith(w, StringComparison.OrdinalIgnoreCase)))
+            throw new CliException($"{key} is a secret: give it with --secret {key} and its value on standard input, not on the command line.", exitCode: 2);
+        return (key, pair[(at + 1)..]);
     }
+
+    private static readonly string[] SecretWords = ["Secret", "Password", "Passphrase", "Pin", "ConnectionString", "Token", "Challenge"];
 
     private static string Key(string key)
     {

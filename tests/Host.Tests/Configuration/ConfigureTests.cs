@@ -34,6 +34,9 @@ public sealed class ConfigureTests
         var typo = first.Cli("configure", "--settings", settings, "--set", "Connector:Scep:Enabeld=true");
         Assert.True(typo.ExitCode == 2, typo.ToString());
         Assert.Contains("Did you mean 'Connector:Scep:Enabled'", typo.Stderr);
+        var onCommandLine = first.Cli("configure", "--settings", settings, "--set", "Connector:Service:ClientSecret=visible-in-ps");
+        Assert.True(onCommandLine.ExitCode == 2, onCommandLine.ToString());
+        Assert.Contains("is a secret: give it with --secret", onCommandLine.Stderr);
         Assert.Equal(before, File.ReadAllBytes(settings));
         Assert.Equal(0, first.Cli("status").ExitCode);
 
