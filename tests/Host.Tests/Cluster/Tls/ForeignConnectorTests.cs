@@ -32,8 +32,9 @@ public sealed class ForeignConnectorTests
         // The same seed list as the home cluster's. Its first handshake fails both ways, and Akka stops a node whose
         // outbound TLS handshake fails; whether that happens before its admin API answers is a race (on a loaded machine
         // the admin API wins), so either outcome is accepted here: what matters is below, it never becomes a member.
+        string? stoppedAtStart = null;
         try { x.Start(seedNodes: [a, b]); }
-        catch (InvalidOperationException stopped) when (stopped.Message.Contains("certconnector exited")) { }
+        catch (InvalidOperationException stopped) when (stopped.Message.Contains("certconnector exited")) { stoppedAtStart = stopped.Message; }
 
         var deviceCert = ClusterRequests.DeviceCertificate(home.Dir);
         var ids = Enumerable.Range(0, PkcsCount).Select(i => $"tls-p-{i:D2}").ToList();
@@ -52,7 +53,8 @@ public sealed class ForeignConnectorTests
 
         await ConnectorCluster.WaitForAsync(() => home.Count($"SELECT count(*) FROM pkcs_results WHERE succeeded = 1 AND request_id LIKE 'tls-p-%'") == PkcsCount,
             TimeSpan.FromMinutes(3), "the PKCS requests", home);
-        await ConnectorCluster.WaitForAsync(() => Intruders.Refusals(x.DataDir).Count > 0, TimeSpan.FromMinutes(1), "the foreign node to refuse the cluster", home);
+        await ConnectorCluster.WaitForAsync(() => Intruders.Refusals(x.DataDir).Count > 0, TimeSpan.FromMinutes(1),
+            "the foreign node to refuse the cluster" + (stoppedAtStart is null ? "" : $" (it stopped while starting: {stoppedAtStart})"), foreign);
         await ConnectorCluster.WaitForAsync(() => Intruders.Refusals(a.DataDir).Concat(Intruders.Refusals(b.DataDir)).Any(r => r.Reason.Contains("another connector")),
             TimeSpan.FromMinutes(1), "the cluster to refuse the foreign node", home);
         await ConnectorCluster.WaitForAsync(() => Intruders.Refusals(a.DataDir).Any(r => r.Peer == "127.0.0.5"), TimeSpan.FromMinutes(1), "the raw TCP client's refusal", home);
