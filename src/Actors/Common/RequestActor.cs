@@ -32,7 +32,7 @@ public abstract class RequestActor<TStage> : ReceivePersistentActor, IWithTimers
         Command<StepDone>(done =>
         {
             _clientRequestId = done.ClientRequestId;
-            if (!ReceiveCommand(done.Result)) Unhandled(done.Result);
+            if (!ReceiveCommand(done.Reply)) Unhandled(done.Reply); // dispatched here, in order, not sent again
         });
         Command<StepFailed>(f =>
         {
@@ -301,7 +301,7 @@ public abstract class RequestActor<TStage> : ReceivePersistentActor, IWithTimers
     private string? _clientRequestId;
 
     /// <summary>A step that called the management service, with the call's ID; local to the actor, never persisted.</summary>
-    private sealed record StepDone(object Result, string ClientRequestId);
+    private sealed record StepDone(object Reply, string ClientRequestId);
 
     /// <summary>A step threw; local to the actor (piped to itself), never persisted.</summary>
     private sealed record StepFailed(TStage Stage, FailureReason Reason);

@@ -39,11 +39,8 @@ internal sealed class CompressOnRollHooks(string channel, string archiveDirector
     /// </summary>
     public void CompressLeftOver(string directory)
     {
-        var files = Directory.GetFiles(directory, channel + "-*.jsonl").Order(StringComparer.Ordinal).ToList();
-        foreach (var left in files.Take(files.Count - 1))
-            try { Compress(left); }
-            catch (Exception e) { SelfLog.WriteLine("Could not compress log file {0}: {1}", left, e); }
-        Prune();
+        var newest = Directory.GetFiles(directory, channel + "-*.jsonl").Order(StringComparer.Ordinal).LastOrDefault();
+        CompressAll(directory, file => file == newest);
     }
 
     /// <summary>Waits for the compression started so far (disposal, tests).</summary>
@@ -54,18 +51,20 @@ internal sealed class CompressOnRollHooks(string channel, string archiveDirector
         work.Wait();
     }
 
-    private void CompressRolled(string directory)
+    private void CompressRolled(string directory) => CompressAll(directory, IsCurrent);
+
+    /// <summary>Every file of the channel but the one <paramref name="keep"/> names, then the archive's retention.</summary>
+    private void CompressAll(string directory, Func<string, bool> keep)
     {
-        foreach (var rolled in Directory.GetFiles(directory, channel + "-*.jsonl"))
+        foreach (var file in Directory.GetFiles(directory, channel + "-*.jsonl").Where(f => !keep(f)))
         {
-            if (IsCurrent(rolled)) continue;
             try
             {
-                Compress(rolled);
+                Compress(file);
             }
             catch (Exception e)
             {
-                SelfLog.WriteLine("Could not compress log file {0}: {1}", rolled, e);
+                SelfLog.WriteLine("Could not compress log file {0}: {1}", file, e);
             }
         }
         Prune();

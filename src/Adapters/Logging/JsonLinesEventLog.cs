@@ -47,7 +47,7 @@ public sealed class JsonLinesEventLog : IConnectorEventLog, IDisposable
         if (_disposed || connectorEvent?.Definition is not { } definition) return;
         try
         {
-            if (definition.Level == EventLevel.Debug && !DebugEnabled(definition.Channel)) return;
+            if (definition.Level == EventLevel.Debug && !IsDebugEnabled(definition.Channel)) return;
             var logEvent = ToLogEvent(connectorEvent);
             (definition.Channel == EventChannel.Admin ? _admin : _operational).Write(logEvent);
             _console?.Write(logEvent);
@@ -70,11 +70,9 @@ public sealed class JsonLinesEventLog : IConnectorEventLog, IDisposable
         foreach (var hooks in _hooks) hooks.Wait(); // a rolled file is in the archive, whole, before the process goes on
     }
 
-    private bool DebugEnabled(EventChannel channel) =>
-        channel == EventChannel.Admin ? Volatile.Read(ref _adminDebug) : Volatile.Read(ref _operationalDebug);
-
     /// <summary>Whether the channel's Debug-level events are written.</summary>
-    public bool IsDebugEnabled(EventChannel channel) => DebugEnabled(channel);
+    public bool IsDebugEnabled(EventChannel channel) =>
+        channel == EventChannel.Admin ? Volatile.Read(ref _adminDebug) : Volatile.Read(ref _operationalDebug);
 
     /// <summary>Turns the channel's Debug switch on or off at once, for the running process (the setting gives its start value).</summary>
     public void SetDebug(EventChannel channel, bool enabled)

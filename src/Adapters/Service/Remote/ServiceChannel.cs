@@ -60,9 +60,10 @@ public sealed class ServiceChannel : IDisposable
             {
                 var started = _time.GetTimestamp();
                 var answer = await AttemptAsync<TResponse>(call, body, clientRequestId, cancellationToken).ConfigureAwait(false);
+                var elapsedMs = (long)_time.GetElapsedTime(started).TotalMilliseconds;
                 _log.Write(new ConnectorEvent(ConnectorInternalEvents.ServiceCallSucceeded,
-                    $"Call {call.Path} succeeded (attempt {attempt}, {_time.GetElapsedTime(started).TotalMilliseconds:0} ms).", call.RequestId,
-                    new Dictionary<string, object?> { ["attempt"] = attempt, ["path"] = call.Path, ["elapsedMs"] = (long)_time.GetElapsedTime(started).TotalMilliseconds },
+                    $"Call {call.Path} succeeded (attempt {attempt}, {elapsedMs} ms).", call.RequestId,
+                    new Dictionary<string, object?> { ["attempt"] = attempt, ["path"] = call.Path, ["elapsedMs"] = elapsedMs },
                     clientRequestId));
                 return answer;
             }
