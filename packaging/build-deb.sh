@@ -54,6 +54,8 @@ install -d -m 0755 "$stage/usr/bin" "$stage/lib/systemd/system" "$stage/usr/shar
 install -d -m 0750 "$stage/etc/certconnector"
 install -m 0755 "$repo/packaging/certconnector.sh" "$stage/usr/bin/certconnector"
 install -m 0644 "$repo/packaging/certconnector.service" "$stage/lib/systemd/system/certconnector.service"
+install -m 0644 "$repo/packaging/certconnector-update.service" "$stage/lib/systemd/system/certconnector-update.service"
+install -m 0644 "$repo/packaging/certconnector-update.timer" "$stage/lib/systemd/system/certconnector-update.timer"
 install -m 0640 "$repo/packaging/certconnector.json" "$stage/etc/certconnector/certconnector.json"
 install -m 0600 "$repo/packaging/secrets.env" "$stage/etc/certconnector/secrets.env"
 install -m 0644 "$repo/README.md" "$stage/usr/share/doc/certconnector/README.md"

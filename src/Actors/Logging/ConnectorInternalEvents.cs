@@ -56,6 +56,14 @@ public static class ConnectorInternalEvents
         "an update package was downloaded and its sha256 matches the signed manifest");
     public static readonly EventDefinition UpdateTestKeyTrusted = new(229, "UpdateTestKeyTrusted", EventChannel.Operational, TaskCategory.Connector, EventLevel.Warning,
         "Connector:Updates:TestOnlyTrustedCertificate is set: release feeds signed by that key are believed too (tests only; never in production)");
+    public static readonly EventDefinition UpdateLeaseTaken = new(230, "UpdateLeaseTaken", EventChannel.Operational, TaskCategory.Connector, EventLevel.Information,
+        "this instance took the connector's update lease (automatic update: one instance at a time) to install a version; `expiresUtc` says until when");
+    public static readonly EventDefinition UpdateInstalled = new(231, "UpdateInstalled", EventChannel.Operational, TaskCategory.Connector, EventLevel.Information,
+        "update apply installed a version on this instance and it is ready; the update lease, if this instance held it, is given back");
+    public static readonly EventDefinition UpdateRolledBack = new(232, "UpdateRolledBack", EventChannel.Operational, TaskCategory.Connector, EventLevel.Error,
+        "update apply installed a version that did not install or was not ready in time, and put the previous version back (`reason` says why); the update lease is given back");
+    public static readonly EventDefinition UpdateLeaseRefused = new(233, "UpdateLeaseRefused", EventChannel.Operational, TaskCategory.Connector, EventLevel.Information,
+        "an automatic update on this instance waits: another instance holds the update lease (`holder`, `expiresUtc`)");
 
     public static readonly EventDefinition StatusPageSignInCodeIssued = new(280, "StatusPageSignInCodeIssued", EventChannel.Admin, TaskCategory.Connector, EventLevel.Information,
         "a one-time sign-in link for the status page was issued through the admin API (certconnector status --open); the code itself is not logged");
@@ -77,5 +85,6 @@ public static class ConnectorInternalEvents
     public static IReadOnlyList<EventDefinition> All { get; } = [StartupRefused, ClusterMemberUp, ClusterMemberUnreachable, ClusterMemberRemoved, CredentialExpiring, CredentialExpired, RestartRequested, ServiceCallSucceeded, ClusterPeerRefused,
         UpdateFeedUnavailable, UpdateFeedUnsigned, UpdateFeedBadSignature,
         UpdateFeedExpired, UpdateFeedRolledBack, LifecycleStateChanged, UpdateAvailable, UpdatePackageRefused, UpdatePackageDownloaded, UpdateTestKeyTrusted,
+        UpdateLeaseTaken, UpdateInstalled, UpdateRolledBack, UpdateLeaseRefused,
         StatusPageSignInCodeIssued, StatusPageSignedIn, StatusPageSignInRefused, NotReady, Ready];
 }

@@ -37,6 +37,9 @@ public sealed class ReleaseFeed(ReleaseFeedOptions options, UpdateFetch fetch, R
         }
     }
 
+    /// <summary>The feed as served, signature and all, unverified: for <c>update apply</c>, which verifies it itself as root.</summary>
+    public Task<byte[]> ReadSignedAsync(CancellationToken cancellationToken) => fetch.ReadAsync(options.Location, options.MaxFeedBytes, cancellationToken);
+
     /// <summary>
     /// Downloads <paramref name="release"/>'s package into <paramref name="directory"/> and checks its sha256 against the signed manifest.
     /// A mismatch leaves no file behind.

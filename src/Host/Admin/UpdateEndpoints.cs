@@ -9,7 +9,8 @@ namespace CertConnector.Host.Admin;
 
 /// <summary>
 /// <c>GET /api/v1/updates</c> (<c>update check</c>): a fresh check of the release feed, the lifecycle and the newer releases.
-/// <c>GET /api/v1/updates/packages/{version}</c> (<c>update download</c>): the package of a release the signed manifest lists, fetched
+/// <c>GET /api/v1/updates/feed</c> (<c>update apply</c>): the signed feed as served, for root to verify.
+/// <c>GET /api/v1/updates/packages/{version}</c> (<c>update download</c>, <c>update apply</c>): the package of a release the signed manifest lists, fetched
 /// by this instance (through its proxy) and answered only when its sha256 is the manifest's.
 /// </summary>
 public static class UpdateEndpoints
@@ -23,6 +24,50 @@ public static class UpdateEndpoints
             if (await CheckAsync(system, options, ct) is not { } check) return NotConfigured();
             return Results.Ok(new UpdateCheckView(AdminEndpoints.Version, AdminEndpoints.ReleaseDate, check.Lifecycle, check.Manifest?.Sequence,
                 check.Manifest?.ExpiresUtc, check.Newer, check.Refusal, check.CheckedAt));
+        });
+
+        // The signed feed as fetched now (through this instance's proxy), for `update apply`: root believes only what it verifies itself.
+        app.MapGet("/api/v1/updates/feed", async (ConnectorOptions options, IServiceProvider services, CancellationToken ct) =>
+        {
+            if (!options.Updates.Enabled) return NotConfigured();
+            try
+            {
+                return Results.Bytes(await services.GetRequiredService<ReleaseFeed>().ReadSignedAsync(ct), "application/pkcs7-mime");
+            }
+            catch (FeedRefusedException e)
+            {
+                return Results.Json(new ApiError(e.Message), statusCode: 502);
+            }
+        });
+
+        // `update apply --auto`: one instance of the connector updates at a time. The lease names this instance, so it outlives the restart.
+        app.MapPost("/api/v1/updates/lease", (UpdateLeaseRequest request, ConnectorOptions options, IServiceProvider services, IConnectorEventLog log) =>
+        {
+            if (!options.Updates.Enabled) return NotConfigured();
+            if (Invalid(request.Version)) return Results.BadRequest(new ApiError("version is required: a release version of at most 64 characters.", "version"));
+            var answer = services.GetRequiredService<UpdateLease>().Take(options.Instance, request.Version.Trim(), options.Updates.AutoLease);
+            if (answer.Granted)
+                log.Write(ConnectorInternalEvents.UpdateLeaseTaken, null, $"This instance holds the update lease until {answer.ExpiresUtc:u} to install {answer.Version}.",
+                    ("version", answer.Version), ("expiresUtc", answer.ExpiresUtc));
+            else
+                log.Write(ConnectorInternalEvents.UpdateLeaseRefused, null, $"The automatic update to {request.Version.Trim()} waits: instance {answer.Holder} holds the update lease " +
+                    $"until {answer.ExpiresUtc:u} (installing {answer.Version}).", ("holder", answer.Holder), ("expiresUtc", answer.ExpiresUtc));
+            return answer.Granted ? Results.Ok(answer) : Results.Json(answer, statusCode: 409);
+        });
+
+        // `update apply`'s outcome, told by root to the instance it updated (the new process, or the old one back): logged, and the lease given back.
+        app.MapPost("/api/v1/updates/outcome", (UpdateOutcome outcome, ConnectorOptions options, IServiceProvider services, IConnectorEventLog log) =>
+        {
+            if (Invalid(outcome.Version) || Invalid(outcome.Previous) || outcome.Reason is { Length: > 2000 })
+                return Results.BadRequest(new ApiError("version and previous are required (at most 64 characters each); reason at most 2000.", "version"));
+            if (outcome.Installed)
+                log.Write(ConnectorInternalEvents.UpdateInstalled, null, $"Updated from {outcome.Previous} to {outcome.Version}: installed and ready.",
+                    ("version", outcome.Version), ("previous", outcome.Previous));
+            else
+                log.Write(ConnectorInternalEvents.UpdateRolledBack, null, $"The update from {outcome.Previous} to {outcome.Version} failed and {outcome.Previous} was put back: {outcome.Reason}",
+                    ("version", outcome.Version), ("previous", outcome.Previous), ("reason", outcome.Reason));
+            var released = options.Updates.Enabled && services.GetRequiredService<UpdateLease>().Release(options.Instance);
+            return Results.Ok(new { released });
         });
 
         app.MapGet("/api/v1/updates/packages/{version}", async (string version, ActorSystem system, ConnectorOptions options, IServiceProvider services,
@@ -86,6 +131,8 @@ public static class UpdateEndpoints
         }
     }
 
+    private static bool Invalid(string? version) => string.IsNullOrWhiteSpace(version) || version.Length > 64;
+
     private static IResult NotConfigured() =>
         Results.Json(new ApiError("No release feed is configured on this instance: set Connector:Updates:FeedUrl.", "Connector:Updates:FeedUrl"), statusCode: 409);
 }
@@ -95,3 +142,9 @@ public static class UpdateEndpoints
 /// <param name="Refusal">why the feed fetched just now was refused (the event's name and the reason); the last accepted manifest stands.</param>
 public sealed record UpdateCheckView(string Version, string ReleaseDate, Lifecycle Lifecycle, long? Sequence, DateTimeOffset? ManifestExpiresUtc,
     IReadOnlyList<Release> Newer, string? Refusal, DateTimeOffset CheckedAt);
+
+/// <summary><c>POST /api/v1/updates/lease</c>: the version the instance is about to install.</summary>
+public sealed record UpdateLeaseRequest(string Version);
+
+/// <summary><c>POST /api/v1/updates/outcome</c>: what <c>update apply</c> did (<paramref name="Reason"/> when it rolled back).</summary>
+public sealed record UpdateOutcome(string Version, string Previous, bool Installed, string? Reason);

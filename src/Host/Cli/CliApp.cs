@@ -56,6 +56,10 @@ public static class CliApp
             }
         };
 
+    /// <summary>The data directory the CLI reads (URL, token): --data-dir, else CERTCONNECTOR_DATA_DIR, else ./data.</summary>
+    public static string DataDirOf(ParseResult parse) =>
+        parse.GetValue(DataDirOption) ?? Environment.GetEnvironmentVariable("CERTCONNECTOR_DATA_DIR") ?? "data";
+
     public static void Print(JsonElement json) =>
         Console.WriteLine(json.ValueKind == JsonValueKind.String ? json.GetString() : JsonSerializer.Serialize(json, Pretty));
 

@@ -4,10 +4,11 @@ using System.Text.Json;
 using CertConnector.Actors.Updates;
 using CertConnector.Adapters.Updates;
 using CertConnector.Host.Admin;
+using CertConnector.Host.Configuration;
 
 namespace CertConnector.Host.Cli;
 
-/// <summary><c>certconnector update check|download|apply</c>: what the signed release feed offers, and its packages.</summary>
+/// <summary><c>certconnector update check|download|apply</c>: what the signed release feed offers, its packages, installing one.</summary>
 public static class UpdateCommands
 {
     public static Command Build() => new("update", "The release feed: lifecycle state, newer versions, their packages") { Check(), Download(), Apply() };
@@ -80,13 +81,17 @@ public static class UpdateCommands
 
     private static Command Apply()
     {
-        var apply = new Command("apply", "Install a downloaded package and restart (not available yet)");
-        apply.SetAction(async (_, _) =>
+        var version = new Option<string?>("--version") { Description = "The release to install (default: the newest the feed lists later than the installed package)" };
+        var timeout = new Option<TimeSpan>("--timeout") { Description = "How long the new version has to be ready (/readyz) before it is rolled back", DefaultValueFactory = _ => TimeSpan.FromMinutes(3) };
+        var settings = new Option<string?>("--settings") { Description = $"The instance's settings file (default {ConfigureCommand.PackageSettings} when it exists)" };
+        var auto = new Option<bool>("--auto") { Description = "As certconnector-update.timer runs it: only with Connector:Updates:Auto, inside its window, one instance of a cluster at a time" };
+        var apply = new Command("apply", "As root: install a release's package through dpkg, verified here, restart the service, and roll back if it is not ready") { version, timeout, settings, auto };
+        apply.SetAction(CliApp.Call(async (parse, client, ct) =>
         {
-            await Console.Error.WriteLineAsync("error: update apply is not available yet. Install the package 'update download' wrote with the system's package manager " +
-                                               "(e.g. apt install ./certconnector_VERSION_amd64.deb) and restart the service.");
-            return 2;
-        });
+            var settingsFile = parse.GetValue(settings) ?? (File.Exists(ConfigureCommand.PackageSettings) ? ConfigureCommand.PackageSettings : null);
+            var apply = new UpdateApply(client, new DataDirectory(CliApp.DataDirOf(parse)), settingsFile, parse.GetValue(timeout));
+            return await apply.RunAsync(parse.GetValue(version), parse.GetValue(auto), ct);
+        }));
         return apply;
     }
 }

@@ -1,6 +1,7 @@
 using Akka.Hosting;
 using CertConnector.Actors.Logging;
 using CertConnector.Actors.Updates;
+using CertConnector.Adapters.Service.Standalone;
 using CertConnector.Adapters.Updates;
 using CertConnector.Host.Admin;
 using CertConnector.Host.Configuration;
@@ -27,6 +28,7 @@ public static class UpdateComposition
                 updates.Signature(), new FeedHighWater(Path.Combine(data.Root, "updates", "feed-mark.json")), sp.GetRequiredService<TimeProvider>());
         });
         services.AddSingleton<IReleaseFeed>(sp => sp.GetRequiredService<ReleaseFeed>());
+        services.AddSingleton(sp => new UpdateLease(sp.GetRequiredService<StandaloneDatabase>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new UpdatePorts(sp.GetRequiredService<IReleaseFeed>(), sp.GetRequiredService<IConnectorEventLog>(),
             sp.GetRequiredService<CurrentLifecycle>(), AdminEndpoints.Version, updates.CheckInterval, sp.GetRequiredService<TimeProvider>()));
         return services;

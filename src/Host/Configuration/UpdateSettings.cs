@@ -23,11 +23,42 @@ public sealed class UpdateSettings
     /// </summary>
     public string? TestOnlyTrustedCertificate { get; set; }
 
+    /// <summary>
+    /// Install newer releases without an operator: the package's certconnector-update.timer runs <c>update apply --auto</c> every
+    /// hour, which acts only inside <see cref="AutoWindow"/> and only while this instance holds the connector's update lease (one
+    /// instance of a cluster at a time).
+    /// </summary>
+    public bool Auto { get; set; }
+
+    /// <summary>The local time of day when automatic updates may start, <c>HH:mm-HH:mm</c> (may span midnight, e.g. 22:00-04:00).</summary>
+    public string AutoWindow { get; set; } = "02:00-05:00";
+
+    /// <summary>How long the update lease lasts if its holder never gives it back (it dies half-way): then another instance may go.</summary>
+    public TimeSpan AutoLease { get; set; } = TimeSpan.FromMinutes(30);
+
     public bool Enabled => !string.IsNullOrWhiteSpace(FeedUrl);
+
+    /// <summary>Whether <paramref name="localTime"/> is inside <see cref="AutoWindow"/>.</summary>
+    public bool InAutoWindow(TimeOnly localTime)
+    {
+        var (from, to) = Window();
+        return from <= to ? localTime >= from && localTime < to : localTime >= from || localTime < to;
+    }
+
+    private (TimeOnly From, TimeOnly To) Window()
+    {
+        var parts = AutoWindow.Split('-', StringSplitOptions.TrimEntries);
+        if (parts.Length == 2 && TimeOnly.TryParseExact(parts[0], "HH:mm", out var from) && TimeOnly.TryParseExact(parts[1], "HH:mm", out var to) && from != to)
+            return (from, to);
+        throw new StartupException($"Connector:Updates:AutoWindow '{AutoWindow}' is not a time range such as 02:00-05:00 (local time, HH:mm-HH:mm).");
+    }
 
     public void Check()
     {
+        if (Auto && !Enabled) throw new StartupException("Connector:Updates:Auto needs Connector:Updates:FeedUrl: automatic updates install what the signed release feed lists.");
         if (!Enabled) return;
+        _ = Window();
+        if (AutoLease < TimeSpan.FromMinutes(5)) throw new StartupException("Connector:Updates:AutoLease must be at least 00:05:00 (an update stops and starts the service).");
         if (CheckInterval <= TimeSpan.Zero || FetchTimeout <= TimeSpan.Zero || MaxFeedBytes <= 0 || MaxPackageBytes <= 0)
             throw new StartupException("Connector:Updates:CheckInterval, FetchTimeout, MaxFeedBytes and MaxPackageBytes must be positive.");
         try

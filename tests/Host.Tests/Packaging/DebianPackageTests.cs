@@ -10,7 +10,7 @@ namespace CertConnector.Host.Tests.Packaging;
 /// it found it, failing or not (see <see cref="Dispose"/>).
 /// </summary>
 [Trait("Category", "Slow")]
-public sealed class DebianPackageTests : IDisposable
+public sealed partial class DebianPackageTests : IDisposable
 {
     private const string Package = "certconnector";
     private const string User = "certconnector";
@@ -21,6 +21,8 @@ public sealed class DebianPackageTests : IDisposable
     private const string CaFile = Data + "/ca/ca.crt.pem";
     private const string Unit = "/lib/systemd/system/certconnector.service";
     private const string Enabled = "/etc/systemd/system/multi-user.target.wants/certconnector.service";
+    private const string UpdateUnit = "/lib/systemd/system/certconnector-update.service";
+    private const string TimerEnabled = "/etc/systemd/system/timers.target.wants/certconnector-update.timer";
     private const string ScepClientSubject = "CN={0},OU=MDM,O=scep-client,C=US"; // scepclient adds O, OU and C
 
     /// <summary>The repository this test build came from (packaging/, the run-as-unit.sh sandbox).</summary>
@@ -40,7 +42,8 @@ public sealed class DebianPackageTests : IDisposable
         Assert.True(int.Parse(account[2]) < 1000, $"{User} is not a system user: uid {account[2]}");
         Assert.Equal("/usr/sbin/nologin", account[6]);
         Assert.True(File.Exists(Enabled), "the unit is not enabled");
-        Tools.Run("systemd-analyze", "verify", Unit); // throws with systemd's complaint
+        Assert.True(File.Exists(TimerEnabled), "the automatic-update timer is not enabled");
+        Tools.Run("systemd-analyze", "verify", Unit, UpdateUnit, UpdateUnit.Replace(".service", ".timer")); // throws with systemd's complaint
         // The hardening as systemd scores it (0 safest, 10 unsafe); 1.9 today: a removed protection shows here.
         Tools.Run("systemd-analyze", "security", "--offline=true", "--threshold=25", Unit);
 
@@ -72,7 +75,7 @@ public sealed class DebianPackageTests : IDisposable
         File.SetUnixFileMode(Data, (UnixFileMode)Convert.ToInt32("755", 8));
         var upgrade = DpkgUnderSystemd("-i", BuildPackage("0.0.2~test1"));
         // The running service stops before the files change and starts again on the new version.
-        Assert.Equal(["deb-systemd-invoke stop certconnector.service", "deb-systemd-invoke start certconnector.service"],
+        Assert.Equal(["deb-systemd-invoke stop certconnector.service", "deb-systemd-invoke start certconnector-update.timer", "deb-systemd-invoke start certconnector.service"],
             upgrade.Where(l => l.StartsWith("deb-systemd-invoke", StringComparison.Ordinal)));
         Assert.Equal("0.0.2~test1", Tools.Run("dpkg-query", "-W", "-f=${Version}", Package));
         AssertOwnerAndMode(Data, User, User, "700");
@@ -88,7 +91,7 @@ public sealed class DebianPackageTests : IDisposable
         _service.Dispose();
         _service = null;
 
-        Assert.Equal(["deb-systemd-invoke stop certconnector.service"],
+        Assert.Equal(["deb-systemd-invoke stop certconnector-update.timer", "deb-systemd-invoke stop certconnector.service"],
             DpkgUnderSystemd("-r", Package).Where(l => l.StartsWith("deb-systemd-invoke", StringComparison.Ordinal)));
         Assert.False(File.Exists("/usr/lib/certconnector/certconnector"));
         Assert.False(File.Exists("/usr/bin/certconnector"));
@@ -102,6 +105,7 @@ public sealed class DebianPackageTests : IDisposable
         Assert.DoesNotContain(File.ReadLines("/etc/passwd"), l => l.StartsWith(User + ":", StringComparison.Ordinal));
         Assert.DoesNotContain(File.ReadLines("/etc/group"), l => l.StartsWith(User + ":", StringComparison.Ordinal));
         Assert.False(File.Exists(Enabled) || File.Exists("/etc/systemd/system/certconnector.service"), "purge left the unit enabled or masked");
+        Assert.False(File.Exists(TimerEnabled) || File.Exists("/etc/systemd/system/certconnector-update.timer"), "purge left the timer enabled or masked");
     }
 
     private const string OperatorSettings = """
@@ -216,8 +220,9 @@ public sealed class DebianPackageTests : IDisposable
         TryRun("userdel", User);
         TryRun("groupdel", User);
         foreach (var path in new[] { Data, Etc }) TryDelete(path);
-        foreach (var link in new[] { Enabled, "/etc/systemd/system/certconnector.service" }) File.Delete(link);
+        foreach (var link in new[] { Enabled, TimerEnabled, "/etc/systemd/system/certconnector.service", "/etc/systemd/system/certconnector-update.timer" }) File.Delete(link);
         TryRun("deb-systemd-helper", "purge", "certconnector.service");
+        TryRun("deb-systemd-helper", "purge", "certconnector-update.timer");
         TryDelete(_dir);
     }
 

@@ -1,11 +1,17 @@
 using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Http.Json;
+using CertConnector.Actors.Updates;
+using CertConnector.Adapters.Tests.Updates;
 
 namespace CertConnector.Host.Tests.Cluster.Failover;
 
 /// <summary>
 /// A rolling restart of all three instances (SIGTERM, exit 0, start again, Up again, next) while PKCS requests keep
 /// arriving through whichever instances are running: nothing is lost, and each request gets one certificate, uploaded
-/// once (a graceful leave hands shards over after their work is journaled, so no upload is repeated).
+/// once (a graceful leave hands shards over after their work is journaled, so no upload is repeated). The restarts are
+/// ordered as automatic updates order them (what `update apply --auto` asks of its instance): the instances still to go
+/// all ask for the connector's update lease at once, one is granted, it restarts, and its new process gives the lease back.
 /// </summary>
 [Trait("Category", "Slow")]
 [Trait("Category", "Postgres")]
@@ -15,7 +21,12 @@ public sealed class RollingRestartTests
     [Fact]
     public async Task Rolling_restart_of_every_instance_under_a_stream_of_pkcs_requests_loses_nothing_and_issues_once()
     {
-        using var cluster = new ConnectorCluster("cluster_rolling", ConnectorCluster.FastSettings);
+        await using var feed = new LoopbackFeed();
+        feed.Publish(new ReleaseManifest(1, DateTimeOffset.UtcNow, DateTimeOffset.UtcNow.AddDays(30), []));
+        using var cluster = new ConnectorCluster("cluster_rolling", new Dictionary<string, string>(ConnectorCluster.FastSettings)
+        {
+            ["Updates:FeedUrl"] = feed.FeedUrl, ["Updates:TestOnlyTrustedCertificate"] = feed.CertificateFile,
+        });
         var a = cluster.Add("a", pkcs: true, scep: false, revocation: true);
         var b = cluster.Add("b", pkcs: true, scep: true, revocation: false);
         var c = cluster.Add("c", pkcs: false, scep: true, revocation: false);
@@ -37,13 +48,25 @@ public sealed class RollingRestartTests
         });
 
         var restarts = new List<string>();
-        foreach (var node in cluster.Nodes)
+        var remaining = cluster.Nodes.ToList();
+        while (remaining.Count > 0)
         {
+            // Every instance still to update asks at once (their timers may fire together): exactly one may go.
+            var answers = await Task.WhenAll(remaining.Select(n => LeaseAsync(n, "0.9.0")));
+            Assert.Single(answers, answer => answer == HttpStatusCode.OK);
+            Assert.Equal(remaining.Count - 1, answers.Count(answer => answer == HttpStatusCode.Conflict));
+            var node = remaining[Array.IndexOf(answers, HttpStatusCode.OK)];
+
             var started = DateTime.UtcNow;
             Assert.Equal(0, node.Terminate());
             Assert.Contains("Exiting completed", node.Process!.Output);
             node.Start();
             cluster.WaitUntilUp(node, [a, b, c], TimeSpan.FromSeconds(90));
+            // Nobody else while it is away and back: the lease is the instance's, not its process's.
+            foreach (var other in remaining.Where(n => n != node)) Assert.Equal(HttpStatusCode.Conflict, await LeaseAsync(other, "0.9.0"));
+            using (var http = node.Admin())
+                Assert.True((await http.PostAsJsonAsync("/api/v1/updates/outcome", new { version = "0.9.0", previous = "0.8.0", installed = true })).IsSuccessStatusCode);
+            remaining.Remove(node);
             restarts.Add($"{node.Name} {(DateTime.UtcNow - started).TotalSeconds:F1} s");
             Assert.False(stream.IsFaulted, stream.Exception?.ToString());
         }
@@ -70,5 +93,13 @@ public sealed class RollingRestartTests
         }
         Assert.Equal(0, cluster.Count("SELECT count(*) FROM issued_certificates WHERE superseded_by IS NOT NULL")); // nobody issued twice
         Console.WriteLine($"{ids.Count} requests; restarts: {string.Join(", ", restarts)}");
+        Assert.All(cluster.Nodes, n => Assert.Single(ConnectorLogs.Events(n.DataDir, 231))); // each says it was updated
+    }
+
+    private static async Task<HttpStatusCode> LeaseAsync(ClusterNode node, string version)
+    {
+        using var http = node.Admin();
+        using var response = await http.PostAsJsonAsync("/api/v1/updates/lease", new { version });
+        return response.StatusCode;
     }
 }
