@@ -36,16 +36,17 @@ public sealed partial class DebianPackageTests
         var testKey = Path.Combine(Etc, "test-release-key.crt");
         File.Copy(feed.CertificateFile, testKey);
         File.SetUnixFileMode(testKey, (UnixFileMode)Convert.ToInt32("644", 8));
-        File.WriteAllText(Settings, $$"""
+        string SettingsWith(string auto) => $$"""
             {
               "Connector": {
                 "AdminUrl": "http://127.0.0.1:0",
                 "Scep": { "ListenUrl": "http://127.0.0.1:0", "AllowSingleDes": true },
                 "Pkcs": { "KeyPoolEnabled": false },
-                "Updates": { "FeedUrl": "{{feed.FeedUrl}}", "TestOnlyTrustedCertificate": "{{testKey}}" }
+                "Updates": { "FeedUrl": "{{feed.FeedUrl}}", "TestOnlyTrustedCertificate": "{{testKey}}"{{auto}} }
               }
             }
-            """);
+            """;
+        File.WriteAllText(Settings, SettingsWith(""));
         File.AppendAllText(Secrets, "CERTCONNECTOR_CA_PASSPHRASE=\"deb-test-passphrase-0123456789\"\n");
 
         using var systemd = new FakeSystemd(Path.Combine(_dir, "fake-systemd"), Path.Combine(Repository, "tests/Host.Tests/Packaging/run-as-unit.sh"));
@@ -67,12 +68,23 @@ public sealed partial class DebianPackageTests
         Assert.True(back.ExitCode == 1, back.ToString());
         Assert.Contains("0.8.1 is not later than the installed 0.8.1", back.Stderr);
 
-        var applied = systemd.Run("/usr/bin/certconnector", "update", "apply", "--version", "0.8.2");
+        // The hourly timer's run does nothing while automatic updates are off.
+        var off = systemd.Run("/usr/bin/certconnector", "update", "apply", "--auto");
+        Assert.True(off.ExitCode == 0, off.ToString());
+        Assert.Contains("Automatic updates are off", off.Stdout);
+        Assert.Empty(systemd.Handled);
+
+        // On, in a window around now: it takes the update lease, installs, and the new process logs it and gives the lease back.
+        var local = DateTime.Now;
+        File.WriteAllText(Settings, SettingsWith($", \"Auto\": true, \"AutoWindow\": \"{local.AddHours(-1):HH:mm}-{local.AddHours(1):HH:mm}\""));
+        var applied = systemd.Run("/usr/bin/certconnector", "update", "apply", "--auto", "--version", "0.8.2");
         Assert.True(applied.ExitCode == 0, applied + systemd.Failures);
         Assert.Contains("certconnector 0.8.2 is installed and ready", applied.Stdout);
         Assert.Equal("0.8.2", Tools.Run("dpkg-query", "-W", "-f=${Version}", Package));
         Assert.Equal(["stop", "start"], systemd.Handled);
         Assert.Equal(ca, Cli("ca", "cert"));
+        Assert.Single(ConnectorLogs.Events(Data, 230));
+        Assert.Single(ConnectorLogs.Events(Data, 231, "from 0.8.1 to 0.8.2"));
 
         systemd.Handled.Clear();
         var rolledBack = systemd.Run("/usr/bin/certconnector", "update", "apply", "--timeout", "00:00:10");
@@ -81,6 +93,7 @@ public sealed partial class DebianPackageTests
         Assert.Contains("Rolled back: certconnector 0.8.2 is installed and ready again", rolledBack.Stderr);
         Assert.Equal("0.8.2", Tools.Run("dpkg-query", "-W", "-f=${Version}", Package));
         Assert.Contains("before READY=1", systemd.Failures); // 0.8.3 was started, and did not come up
+        Assert.Single(ConnectorLogs.Events(Data, 232, "to 0.8.3 failed and 0.8.2 was put back"));
         Assert.Equal(ca, Cli("ca", "cert"));
         // The rollback kept the operator's settings and secrets.
         Assert.Contains(feed.FeedUrl, File.ReadAllText(Settings));
