@@ -33,7 +33,7 @@ public sealed partial class DebianPackageTests : IDisposable
     [RootFact]
     public void Installs_runs_sandboxed_as_its_user_enrolls_upgrades_keeping_the_CA_and_settings_removes_keeping_data_and_purges()
     {
-        Dpkg("-i", BuildPackage("0.0.1~test1"));
+        Dpkg("-i", BuildPackage("0.8.1"));
         AssertOwnerAndMode(Etc, "root", User, "750");
         AssertOwnerAndMode(Settings, "root", User, "640");
         AssertOwnerAndMode(Secrets, "root", "root", "600");
@@ -73,11 +73,11 @@ public sealed partial class DebianPackageTests : IDisposable
 
         // An operator loosened the data directory; the upgrade tightens it again.
         File.SetUnixFileMode(Data, (UnixFileMode)Convert.ToInt32("755", 8));
-        var upgrade = DpkgUnderSystemd("-i", BuildPackage("0.0.2~test1"));
+        var upgrade = DpkgUnderSystemd("-i", BuildPackage("0.8.2"));
         // The running service stops before the files change and starts again on the new version.
         Assert.Equal(["deb-systemd-invoke stop certconnector.service", "deb-systemd-invoke start certconnector-update.timer", "deb-systemd-invoke start certconnector.service"],
             upgrade.Where(l => l.StartsWith("deb-systemd-invoke", StringComparison.Ordinal)));
-        Assert.Equal("0.0.2~test1", Tools.Run("dpkg-query", "-W", "-f=${Version}", Package));
+        Assert.Equal("0.8.2", Tools.Run("dpkg-query", "-W", "-f=${Version}", Package));
         AssertOwnerAndMode(Data, User, User, "700");
         AssertOwnerAndMode(Settings, "root", User, "640");
         Assert.Equal(OperatorSettings, File.ReadAllText(Settings));
@@ -161,12 +161,20 @@ public sealed partial class DebianPackageTests : IDisposable
         return (process.ExitCode, stdout.Result, stderr.Result);
     }
 
-    private string BuildPackage(string version)
+    // Built once per test run and version (each is a publish: seconds), shared by the tests of this class; not in _dir, which each test deletes.
+    private static readonly string Packages = Tools.TempDir("deb-packages");
+    private static readonly Dictionary<string, string> Built = [];
+
+    private static string BuildPackage(string version)
     {
-        // The build this test runs from (--no-build): publishing it takes seconds, building again minutes.
-        var configuration = AppContext.BaseDirectory.Contains("/Debug/", StringComparison.Ordinal) ? "Debug" : "Release";
-        var deb = Tools.Run(Path.Combine(Repository, "packaging/build-deb.sh"), "--no-build", "--configuration", configuration, "--version", version, "--out", _dir);
-        return deb.Split('\n', StringSplitOptions.RemoveEmptyEntries).Last(l => l.EndsWith(".deb", StringComparison.Ordinal)).Trim();
+        lock (Built)
+        {
+            if (Built.TryGetValue(version, out var built)) return built;
+            // The build this test runs from (--no-build): publishing it takes seconds, building again minutes.
+            var configuration = AppContext.BaseDirectory.Contains("/Debug/", StringComparison.Ordinal) ? "Debug" : "Release";
+            var deb = Tools.Run(Path.Combine(Repository, "packaging/build-deb.sh"), "--no-build", "--configuration", configuration, "--version", version, "--out", Packages);
+            return Built[version] = deb.Split('\n', StringSplitOptions.RemoveEmptyEntries).Last(l => l.EndsWith(".deb", StringComparison.Ordinal)).Trim();
+        }
     }
 
     private static void Dpkg(params string[] args) => Tools.Run("dpkg", ["--force-confold", .. args]);

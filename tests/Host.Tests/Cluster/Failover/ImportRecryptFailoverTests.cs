@@ -15,7 +15,7 @@ namespace CertConnector.Host.Tests.Cluster.Failover;
 [Collection(ConnectorCluster.Collection)]
 public sealed class ImportRecryptFailoverTests
 {
-    private const int Count = 24; // of each
+    private const int Count = 16; // of each
 
     private static readonly Dictionary<string, string> Settings = new()
     {

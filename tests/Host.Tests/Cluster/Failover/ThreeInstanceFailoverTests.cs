@@ -16,8 +16,8 @@ namespace CertConnector.Host.Tests.Cluster.Failover;
 public sealed class ThreeInstanceFailoverTests
 {
     private const int PkcsCount = 100;
-    private const int ScepCount = 40;
-    private const int RevocationCount = 30;
+    private const int ScepCount = 24;
+    private const int RevocationCount = 20;
 
     [Fact]
     public async Task Mixed_load_with_a_kill_9_and_restart_of_one_instance_issues_everything_once()
