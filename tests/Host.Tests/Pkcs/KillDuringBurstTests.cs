@@ -23,7 +23,7 @@ public sealed class KillDuringBurstTests
         var data = Path.Combine(dir, "data");
         var deviceCert = DeviceCertificate(dir);
         var ids = new List<string>();
-        int[] killAfterMs = [0, 40, 120, 250, 500];
+        int[] killAfterMs = [0, 60, 250, 500];
 
         var connector = ConnectorProcess.Start(data);
         try

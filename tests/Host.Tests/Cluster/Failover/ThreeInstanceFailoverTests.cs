@@ -15,7 +15,7 @@ namespace CertConnector.Host.Tests.Cluster.Failover;
 [Collection(ConnectorCluster.Collection)]
 public sealed class ThreeInstanceFailoverTests
 {
-    private const int PkcsCount = 100;
+    private const int PkcsCount = 70;
     private const int ScepCount = 24;
     private const int RevocationCount = 20;
 

@@ -12,8 +12,8 @@ namespace CertConnector.Host.Tests.Cluster.Tls;
 [Collection(ConnectorCluster.Collection)]
 public sealed class MemberTrafficCaptureTests
 {
-    private const int ScepCount = 12;
-    private const int PkcsCount = 6;
+    private const int ScepCount = 8;
+    private const int PkcsCount = 4;
 
     [Fact]
     public async Task Challenges_CSRs_and_certificates_crossing_members_are_not_on_the_wire_in_clear()
