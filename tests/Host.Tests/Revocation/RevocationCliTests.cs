@@ -99,7 +99,8 @@ public sealed class RevocationCliTests(RunningConnector connector) : IClassFixtu
             var show = Process.Cli("revocation", "show", requestId);
             if (show.ExitCode != 0) return false;
             shown = show.Json;
-            return shown.GetProperty("resultUploaded").GetBoolean();
+            // The standalone service stores the result, then completes the queue row: wait for both, as the assertions read both.
+            return shown.GetProperty("resultUploaded").GetBoolean() && shown.GetProperty("queueStatus").GetString() is "Completed" or "Failed";
         }, TimeSpan.FromSeconds(60), $"revocation {requestId} uploaded");
         return shown;
     }
