@@ -40,4 +40,31 @@ public sealed class UpdateSettingsTests
     {
         Assert.False(Bind().Updates.Enabled);
     }
+
+    [Theory]
+    [InlineData("02:00-05:00", "02:00", true)]
+    [InlineData("02:00-05:00", "04:59", true)]
+    [InlineData("02:00-05:00", "05:00", false)]
+    [InlineData("02:00-05:00", "01:59", false)]
+    [InlineData("22:00-04:00", "23:30", true)]   // spans midnight
+    [InlineData("22:00-04:00", "03:59", true)]
+    [InlineData("22:00-04:00", "12:00", false)]
+    public void The_automatic_update_window_is_local_time_and_may_span_midnight(string window, string at, bool inside)
+    {
+        var options = Bind("--Connector:Updates:FeedUrl=https://releases.example.com/feed.cms", "--Connector:Updates:Auto=true", $"--Connector:Updates:AutoWindow={window}");
+        StartupChecks.CheckSettings(options);
+        Assert.Equal(inside, options.Updates.InAutoWindow(TimeOnly.Parse(at)));
+    }
+
+    [Theory]
+    [InlineData("--Connector:Updates:Auto=true", "needs Connector:Updates:FeedUrl")]
+    [InlineData("--Connector:Updates:AutoWindow=2-5", "not a time range")]
+    [InlineData("--Connector:Updates:AutoWindow=03:00-03:00", "not a time range")]
+    [InlineData("--Connector:Updates:AutoLease=00:01:00", "at least 00:05:00")]
+    public void Automatic_update_settings_that_cannot_work_stop_the_start(string setting, string why)
+    {
+        var args = setting.Contains("Auto=true") ? new[] { setting } : ["--Connector:Updates:FeedUrl=https://releases.example.com/feed.cms", setting];
+        var e = Assert.Throws<StartupException>(() => StartupChecks.CheckSettings(Bind(args)));
+        Assert.Contains(why, e.Message);
+    }
 }
