@@ -30,25 +30,28 @@ public sealed class UpdateLease
     /// <summary>Takes the lease for <paramref name="holder"/> (or renews it, if it holds it already) until now + <paramref name="duration"/>.</summary>
     public UpdateLeaseAnswer Take(string holder, string version, TimeSpan duration)
     {
-        var now = _time.GetUtcNow();
         using var connection = _database.Open();
-        using (var take = connection.CreateCommand())
+        // Refused, then given back before the holder could be read: ask again (the next answer is a grant or a holder).
+        while (true)
         {
-            take.CommandText = "INSERT INTO update_lease (id, holder, version, expires_at) VALUES (1, @holder, @version, @expires) " +
-                               "ON CONFLICT (id) DO UPDATE SET holder = excluded.holder, version = excluded.version, expires_at = excluded.expires_at " +
-                               "WHERE update_lease.holder = excluded.holder OR update_lease.expires_at < @now RETURNING holder";
-            StandaloneStore.Add(take, "@holder", holder);
-            StandaloneStore.Add(take, "@version", version);
-            StandaloneStore.Add(take, "@expires", StandaloneDatabase.FormatTime(now + duration));
-            StandaloneStore.Add(take, "@now", StandaloneDatabase.FormatTime(now));
-            if (take.ExecuteScalar() is not null) return new UpdateLeaseAnswer(true, holder, version, now + duration);
+            var now = _time.GetUtcNow();
+            using (var take = connection.CreateCommand())
+            {
+                take.CommandText = "INSERT INTO update_lease (id, holder, version, expires_at) VALUES (1, @holder, @version, @expires) " +
+                                   "ON CONFLICT (id) DO UPDATE SET holder = excluded.holder, version = excluded.version, expires_at = excluded.expires_at " +
+                                   "WHERE update_lease.holder = excluded.holder OR update_lease.expires_at < @now RETURNING holder";
+                StandaloneStore.Add(take, "@holder", holder);
+                StandaloneStore.Add(take, "@version", version);
+                StandaloneStore.Add(take, "@expires", StandaloneDatabase.FormatTime(now + duration));
+                StandaloneStore.Add(take, "@now", StandaloneDatabase.FormatTime(now));
+                if (take.ExecuteScalar() is not null) return new UpdateLeaseAnswer(true, holder, version, now + duration);
+            }
+            using var read = connection.CreateCommand();
+            read.CommandText = "SELECT holder, version, expires_at FROM update_lease WHERE id = 1";
+            using var row = read.ExecuteReader();
+            if (row.Read())
+                return new UpdateLeaseAnswer(false, row.GetString(0), row.GetString(1), DateTimeOffset.Parse(row.GetString(2), System.Globalization.CultureInfo.InvariantCulture));
         }
-        using var read = connection.CreateCommand();
-        read.CommandText = "SELECT holder, version, expires_at FROM update_lease WHERE id = 1";
-        using var row = read.ExecuteReader();
-        return row.Read()
-            ? new UpdateLeaseAnswer(false, row.GetString(0), row.GetString(1), DateTimeOffset.Parse(row.GetString(2), System.Globalization.CultureInfo.InvariantCulture))
-            : throw new InvalidOperationException("The update lease was neither taken nor held."); // the row cannot vanish between the two statements but by Release
     }
 
     /// <summary>Gives the lease back; false when <paramref name="holder"/> did not hold it.</summary>
