@@ -48,9 +48,13 @@ public static class ConfigureCommand
             foreach (var key in parse.GetValue(unset) ?? []) changes.Add((Key(key), null));
             if (parse.GetValue(proxy) is { } p) changes.Add(("Connector:Service:Proxy", p.Length == 0 ? null : p));
             var secretValues = ReadSecrets(parse.GetValue(secret) ?? []);
-            if (changes.Count == 0 && secretValues.Count == 0) throw new CliException("Nothing to change: give --enable, --disable, --set, --unset, --proxy or --secret.", exitCode: 2);
-
             var settingsJson = Load(file);
+            if (changes.Count == 0 && secretValues.Count == 0 && !Console.IsInputRedirected && !Console.IsOutputRedirected)
+            {
+                if (!ConfigurePrompts.Ask(features, settingsJson, changes, secretValues)) return 0;
+            }
+            if (changes.Count == 0 && secretValues.Count == 0) throw new CliException("Nothing to change: give --enable, --disable, --set, --unset, --proxy or --secret (or run it on a terminal to be asked).", exitCode: 2);
+
             foreach (var (key, value) in changes) Apply(settingsJson, key, value);
             var secretsFile = parse.GetValue(secrets) ?? PackageSecrets;
             Check(settingsJson, secretValues);
@@ -70,7 +74,7 @@ public static class ConfigureCommand
         return configure;
     }
 
-    private static string EnabledKey(IReadOnlyList<ConnectorFeature> features, string name) =>
+    internal static string EnabledKey(IReadOnlyList<ConnectorFeature> features, string name) =>
         $"{ConnectorOptions.Section}:{features.Single(f => f.Name == name).Settings.Section}:Enabled";
 
     private static (string, string?) SettingOf(string pair)
@@ -105,7 +109,7 @@ public static class ConfigureCommand
             var line = Console.In.ReadLine();
             if (string.IsNullOrEmpty(line)) throw new CliException($"No value for the secret {key} on standard input (one line per --secret).", exitCode: 2);
             if (line.Contains('\0')) throw new CliException($"The value for {key} holds a NUL character.", exitCode: 2);
-            values[EnvironmentPrefix + key.Replace(":", "__")] = line;
+            values[SecretVariable(key)] = line;
         }
         return values;
     }
@@ -148,17 +152,23 @@ public static class ConfigureCommand
         if (value is not null) node[parts[^1]] = value;
     }
 
+    /// <summary>The settings as the connector would bind them from <paramref name="settings"/> and this environment.</summary>
+    internal static ConnectorOptions Bind(JsonObject settings, IReadOnlyDictionary<string, string>? secrets = null) =>
+        ServerArguments.Bind(new ConfigurationBuilder()
+            .AddJsonStream(new MemoryStream(Encoding.UTF8.GetBytes(settings.ToJsonString())))
+            .AddEnvironmentVariables(EnvironmentPrefix)
+            .AddInMemoryCollection((secrets ?? new Dictionary<string, string>()).ToDictionary(s => s.Key[EnvironmentPrefix.Length..].Replace("__", ":"), s => (string?)s.Value))
+            .Build());
+
+    /// <summary>A secret's variable in the secrets file (CERTCONNECTOR_Connector__Service__ClientSecret).</summary>
+    internal static string SecretVariable(string key) => EnvironmentPrefix + key.Replace(":", "__");
+
     /// <summary>The new file, with this environment and the new secrets, through the start-up checks: a refused setting stops here.</summary>
     private static void Check(JsonObject settings, IReadOnlyDictionary<string, string> secrets)
     {
-        var configuration = new ConfigurationBuilder()
-            .AddJsonStream(new MemoryStream(Encoding.UTF8.GetBytes(settings.ToJsonString())))
-            .AddEnvironmentVariables(EnvironmentPrefix)
-            .AddInMemoryCollection(secrets.ToDictionary(s => s.Key[EnvironmentPrefix.Length..].Replace("__", ":"), s => (string?)s.Value))
-            .Build();
         try
         {
-            StartupChecks.CheckSettings(ServerArguments.Bind(configuration));
+            StartupChecks.CheckSettings(Bind(settings, secrets));
         }
         catch (StartupException e)
         {

@@ -66,7 +66,8 @@ public sealed class ConnectorProcess : IDisposable
     /// <summary>Runs <c>certconnector ARGS</c> with <paramref name="stdin"/> (UTF-8) on its standard input.</summary>
     public CliResult CliWithInput(string stdin, params string[] args) => RunCli(DataDir, stdin, args);
 
-    private static CliResult RunCli(string dataDir, string? stdin, string[] args)
+    /// <summary>Runs <c>certconnector ARGS</c> for <paramref name="dataDir"/> with <paramref name="stdin"/> on its standard input (null: inherited).</summary>
+    public static CliResult RunCli(string dataDir, string? stdin, string[] args)
     {
         var info = Dotnet([ExecutableDll, .. args, "--data-dir", dataDir]);
         if (stdin is not null)
