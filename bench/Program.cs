@@ -7,6 +7,7 @@ using CertConnector.Bench.Scep;
 // dotnet run -c Release --project bench -- keygen-bound [--key rsa:2048] [--seconds 10]   (keys/s, one thread per core)
 // dotnet run -c Release --project bench -- ocsp [--certificates N] [--requests R]
 // dotnet run -c Release --project bench -- queue-enqueue [--requests 2000] [--concurrency 32] [--rounds 3] [--queues pkcs,revocation,pkcs-import,recrypt]
+// dotnet run -c Release --project bench -- shared-store [--clients 1,4,16] [--seconds 10]   (PostgreSQL at CERTCONNECTOR_PG)
 // dotnet run -c Release --project bench -- scale [--requests N] [--restart-requests M] [--concurrency C] [--phases defaults,all-actors,restart]
 if (args.Length > 0 && args[0] == "scep")
     return await ScepBench.RunAsync(args[1..]);
@@ -22,6 +23,8 @@ if (args.Length > 0 && args[0] == "keygen-bound")
 }
 if (args.Length > 0 && args[0] == "queue-enqueue")
     return await QueueEnqueueBench.RunAsync(args[1..]);
+if (args.Length > 0 && args[0] == "shared-store")
+    return await SharedStoreBench.RunAsync(args[1..]);
 if (args.Length > 0 && args[0] == "scale")
     return await ScaleBench.RunAsync(args[1..]);
 if (args.Length > 0 && args[0] == "ocsp")

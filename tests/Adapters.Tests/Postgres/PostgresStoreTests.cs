@@ -183,6 +183,98 @@ public sealed class PostgresStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task Two_instances_uploading_one_result_at_once_store_it_once_and_count_every_repeat()
+    {
+        var a = Pkcs(Instance(), "node-a");
+        var b = Pkcs(Instance(), "node-b");
+        await a.InitializeAsync();
+        await a.EnqueueAsync(Request("u1"));
+        await a.DownloadPkcsRequestsAsync(1, default);
+        var result = new PkcsResult("u1", false, ErrorCode: "CaRejected", ErrorMessage: "no");
+
+        var summaries = await Task.WhenAll(Enumerable.Range(0, 10).Select(i => Task.Run(() => (i % 2 == 0 ? a : b).UploadResultsAsync([result]))));
+
+        Assert.Equal(1, summaries.Sum(s => s.Stored));
+        Assert.Equal(9, summaries.Sum(s => s.Duplicates));
+        Assert.Equal(10, (await b.GetAsync("u1"))!.UploadCount);
+    }
+
+    [Fact]
+    public async Task A_retransmission_racing_its_first_attempt_on_two_instances_passes_everywhere()
+    {
+        var a = new StandaloneScepChallenges(Instance(), _clock);
+        var b = new StandaloneScepChallenges(Instance(), _clock);
+        var minted = await a.MintAsync("CN=device-2", [new SubjectAltName("dns", "device-2.example.com")], TimeSpan.FromHours(1));
+        var csr = CaTestSupport.Csr(subject: "CN=device-2", sans: new SubjectAltName("dns", "device-2.example.com")).Csr;
+
+        // The challenge's row is held while the attempts start, so they all read it unused and then meet at the row.
+        await using var holder = new Npgsql.NpgsqlConnection(_db.Database.ConnectionString);
+        await holder.OpenAsync();
+        await using var held = await holder.BeginTransactionAsync();
+        await using (var hold = new Npgsql.NpgsqlCommand("SELECT 1 FROM scep_challenges FOR UPDATE", holder, held)) await hold.ExecuteNonQueryAsync();
+        var attempts = Enumerable.Range(0, 8).Select(i => Task.Run(() =>
+            (i % 2 == 0 ? a : b).ValidateAsync(new ScepValidationRequest("tx-same", csr, minted.Challenge, "192.0.2.1"), default))).ToList();
+        await Task.Delay(500);
+        await held.CommitAsync();
+        var verdicts = await Task.WhenAll(attempts);
+
+        Assert.All(verdicts, v => Assert.True(v.Valid, v.Description));
+        Assert.Equal("tx-same", Assert.Single(await b.ListChallengesAsync(10)).UsedByTransactionId);
+    }
+
+    [Fact]
+    public async Task Certificates_for_one_request_added_at_once_on_two_instances_leave_exactly_one_current()
+    {
+        var a = new IssuedCertificateStore(Instance());
+        var b = new IssuedCertificateStore(Instance());
+        var t0 = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
+        await Task.WhenAll(Enumerable.Range(1, 16).Select(i => Task.Run(() => (i % 2 == 0 ? a : b).AddAsync(
+            new($"{i:X2}", "CN=x", "req-race", "pkcs", IssuedCertificateRecord.Issued, t0, t0.AddDays(30), $"T{i}", [1]), default))));
+
+        Assert.Equal(16, a.ListByRequestId("req-race").Count);
+        Assert.Single(a.ListByRequestId("req-race"), r => r.SupersededBy is null);
+    }
+
+    /// <summary>
+    /// No write holds a lock wider than its rows: a validation stalled on a challenge row another transaction holds (as when an
+    /// instance stalls mid-write) does not stop another instance's queue writes, and a download passes over a row being
+    /// leased elsewhere. With one database-wide write lock, the stalled validation held it and everything below waited.
+    /// </summary>
+    [Fact]
+    public async Task A_stalled_writer_on_one_instance_holds_up_no_other_instances_writes()
+    {
+        var challenges = new StandaloneScepChallenges(Instance(), _clock);
+        var minted = await challenges.MintAsync("CN=device-3", [], TimeSpan.FromHours(1));
+        var csr = CaTestSupport.Csr(subject: "CN=device-3").Csr;
+        var queue = Pkcs(Instance(), "node-b");
+        await queue.InitializeAsync();
+        for (var i = 0; i < 5; i++) await queue.EnqueueAsync(Request($"s{i}"));
+
+        await using var stall = new Npgsql.NpgsqlConnection(_db.Database.ConnectionString);
+        await stall.OpenAsync();
+        await using var held = await stall.BeginTransactionAsync();
+        await using (var lockRows = new Npgsql.NpgsqlCommand(
+            "SELECT 1 FROM scep_challenges FOR UPDATE; SELECT 1 FROM pkcs_requests WHERE request_id = 's0' FOR UPDATE", stall, held))
+            await lockRows.ExecuteNonQueryAsync();
+        var stalled = Task.Run(() => challenges.ValidateAsync(new ScepValidationRequest("tx-3", csr, minted.Challenge, "192.0.2.1"), default));
+        await Task.Delay(300);
+        Assert.False(stalled.IsCompleted);
+
+        // Bounded so a regression fails here instead of hanging the run (this is a deadlock check, not a timing goal).
+        using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        Assert.True(await queue.EnqueueAsync(Request("s5"), bound.Token));
+        var leased = await queue.DownloadPkcsRequestsAsync(10, bound.Token);
+        Assert.Equal(["s1", "s2", "s3", "s4", "s5"], leased.Select(r => r.RequestId).Order());
+        Assert.Equal(new UploadSummary(1, 0, 0), await queue.UploadResultsAsync([new PkcsResult("s1", false, ErrorCode: "x", ErrorMessage: "y")], bound.Token));
+        Assert.False(stalled.IsCompleted);
+
+        await held.CommitAsync();
+        Assert.True((await stalled).Valid);
+        Assert.Equal("s0", Assert.Single(await queue.DownloadPkcsRequestsAsync(10, default)).RequestId);
+    }
+
+    [Fact]
     public async Task Tables_are_created_once_when_instances_start_together_and_a_second_start_changes_nothing()
     {
         var starts = Enumerable.Range(0, 4).Select(_ => Pkcs(Instance(), "node")).ToList();

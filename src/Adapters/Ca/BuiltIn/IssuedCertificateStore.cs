@@ -115,6 +115,16 @@ public sealed class IssuedCertificateStore
     public Task<bool> AddRenewalAsync(IssuedCertificateRecord record, string? renews, CancellationToken cancellationToken) =>
         _database.InWriteTransactionAsync(async (connection, transaction) =>
         {
+            if (_database.Dialect == SqlDialect.Postgres)
+            {
+                // Two certificates for one request added at once on two instances would each supersede only the other's
+                // predecessors and both stay current. A lock on this request alone (not the database) orders them.
+                await using var one = connection.CreateCommand();
+                one.Transaction = transaction;
+                one.CommandText = "SELECT pg_advisory_xact_lock(hashtextextended(@request, 0))";
+                IssuedDatabase.Add(one, "@request", $"issued/{record.Feature}/{record.RequestId}");
+                await one.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
             if (renews is not null)
             {
                 await using var claim = connection.CreateCommand();

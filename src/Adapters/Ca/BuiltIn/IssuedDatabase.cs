@@ -21,12 +21,14 @@ internal sealed class IssuedDatabase
 
     public DbConnection Open() => _database.Open();
 
-    /// <summary>Holds the database's write lock until commit (SQLite BEGIN IMMEDIATE, PostgreSQL advisory lock).</summary>
+    /// <summary>A write transaction (SQLite: BEGIN IMMEDIATE; PostgreSQL: only the rows it changes are locked).</summary>
     public DbTransaction BeginWrite(DbConnection connection) => _database.BeginWriteTransaction(connection);
 
     /// <summary>A write transaction that shares its commit with the others waiting (see <see cref="StandaloneDatabase.InWriteTransactionAsync{T}"/>).</summary>
     public Task<T> InWriteTransactionAsync<T>(Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken cancellationToken) =>
         _database.InWriteTransactionAsync(work, cancellationToken);
+
+    public SqlDialect Dialect => _database.Dialect;
 
     public static DbParameter Add(DbCommand command, string name, object? value) => StandaloneStore.Add(command, name, value);
 }

@@ -119,7 +119,9 @@ public sealed class StandaloneScepChallenges : IChallengeValidator, IScepChallen
     /// again only for a retransmission: the same transaction ID and the same CSR public key (also after expiry:
     /// it was spent in time, and the CA hands back the certificate it issued rather than a new one). Anything
     /// else - a new key under the same transaction ID, another transaction - is ChallengeAlreadyUsed, whoever
-    /// signs it. Check and mark happen in one write transaction, so of two concurrent uses only one wins.
+    /// signs it. Check and mark happen in one write transaction holding the challenge's row (PostgreSQL: SELECT ... FOR UPDATE;
+    /// SQLite: the file's write lock), so of two concurrent uses only one wins, and a retransmission racing its own first
+    /// attempt waits for it and then passes.
     /// </summary>
     public async Task<ChallengeVerdict> ValidateAsync(ScepValidationRequest request, CancellationToken cancellationToken)
     {
@@ -128,7 +130,7 @@ public sealed class StandaloneScepChallenges : IChallengeValidator, IScepChallen
         if (string.IsNullOrEmpty(request.ChallengePassword))
             return ChallengeVerdict.Denied("ChallengeMissing",
                 "The request carries no challenge password; standalone enrollment needs one minted by the admin API.");
-        // Parsed before the write lock is taken, so a slow or bad CSR never holds up other validations.
+        // Parsed before the transaction starts, so a slow or bad CSR never holds up other validations.
         if (!TryReadCsr(request.CsrDer, out var requested, out var csrError))
             return ChallengeVerdict.Denied("BadCsr", csrError);
 
@@ -140,7 +142,8 @@ public sealed class StandaloneScepChallenges : IChallengeValidator, IScepChallen
             string? boundCa;
             DateTimeOffset expiresAt;
             await using (var select = StandaloneStore.Command(connection, transaction,
-                "SELECT subject_name, subject_alt_names, expires_at, used_by_transaction, used_by_key_hash, ca FROM scep_challenges WHERE challenge_hash = @hash",
+                "SELECT subject_name, subject_alt_names, expires_at, used_by_transaction, used_by_key_hash, ca FROM scep_challenges WHERE challenge_hash = @hash"
+                + _store.Database.ForUpdate,
                 ("@hash", hash)))
             await using (var reader = await select.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
             {
@@ -175,7 +178,7 @@ public sealed class StandaloneScepChallenges : IChallengeValidator, IScepChallen
                 WHERE challenge_hash = @hash AND used_by_transaction IS NULL
                 """,
                 ("@tx", request.TransactionId), ("@key", requested.KeyHash), ("@now", StandaloneDatabase.FormatTime(now)), ("@hash", hash));
-            // BEGIN IMMEDIATE already serializes writers; this only guards against a row changed behind our back.
+            // The row is locked (FOR UPDATE) or the file is (BEGIN IMMEDIATE); the condition only guards against a row changed behind our back.
             return await mark.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1
                 ? success
                 : ChallengeVerdict.Denied("ChallengeAlreadyUsed", "The challenge password was used by another enrollment at the same moment.");

@@ -17,9 +17,9 @@ internal static class ScepNotificationsMigration
         if (!(await StandaloneStore.ColumnsAsync(connection, null, Table, cancellationToken).ConfigureAwait(false)).Contains("csr_der")) return;
 
         await ExecuteAsync(connection, null, "PRAGMA secure_delete = ON;", cancellationToken).ConfigureAwait(false);
-        await using (var transaction = await database.BeginWriteTransactionAsync(connection, cancellationToken).ConfigureAwait(false))
+        await using (var transaction = await database.BeginSchemaTransactionAsync(connection, cancellationToken).ConfigureAwait(false))
         {
-            // Checked again under the write lock: another instance may have migrated in between.
+            // Checked again under the schema lock: another instance may have migrated in between.
             if ((await StandaloneStore.ColumnsAsync(connection, transaction, Table, cancellationToken).ConfigureAwait(false)).Contains("csr_der"))
                 await RebuildAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);

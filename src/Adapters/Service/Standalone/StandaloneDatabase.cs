@@ -12,9 +12,13 @@ public enum SqlDialect { Sqlite, Postgres }
 /// <summary>
 /// The database the connector's own stores live in: a SQLite file in the data directory (the embedded default, one
 /// instance) or one PostgreSQL database that every instance of a cluster shares. Opens a pooled connection per call
-/// (so it is thread-safe), brings each store's tables to their version (<see cref="EnsureTableAsync"/>), serializes
-/// writers the same way on both (<see cref="InWriteTransactionAsync{T}"/>), and turns storage errors into transient
-/// connector failures so the actors retry. Each store declares its own <see cref="StandaloneTable"/>s.
+/// (so it is thread-safe), brings each store's tables to their version (<see cref="EnsureTableAsync"/>), runs writes
+/// (<see cref="InWriteTransactionAsync{T}"/>), and turns storage errors into transient connector failures so the actors
+/// retry. Each store declares its own <see cref="StandaloneTable"/>s.
+/// On SQLite every write transaction holds the file's write lock (BEGIN IMMEDIATE). On PostgreSQL no write takes a lock
+/// wider than the rows it touches, so instances never queue behind each other: each store's read-check-update is made
+/// atomic by the rows themselves (<see cref="ForUpdate"/>, <see cref="ForUpdateSkipLocked"/>, conditional updates, ON CONFLICT).
+/// Only schema changes hold a database-wide lock (<see cref="BeginSchemaTransactionAsync"/>).
 /// </summary>
 public sealed class StandaloneDatabase : IDisposable
 {
@@ -29,9 +33,8 @@ public sealed class StandaloneDatabase : IDisposable
     // Fixed-width UTC text: readable with the sqlite3 CLI and psql, and orders correctly as a string on both.
     private const string TimeFormat = "yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'";
 
-    // pg_advisory_xact_lock key taken by every write transaction: the PostgreSQL counterpart of SQLite's BEGIN
-    // IMMEDIATE, so read-check-update code (leases, one-time challenges, results) is atomic across instances.
-    private const long WriteLockKey = 0x43_65_72_74_43_6F_6E_6E; // "CertConn"
+    // pg_advisory_xact_lock key taken by a schema change (a table created or migrated), so instances starting together agree.
+    private const long SchemaLockKey = 0x43_65_72_74_43_6F_6E_6E; // "CertConn"
 
     private readonly string _connectionString;
     private readonly NpgsqlDataSource? _postgres;
@@ -95,7 +98,7 @@ public sealed class StandaloneDatabase : IDisposable
     /// Brings <paramref name="table"/> to its newest version. A table not in the database is created at its newest
     /// shape; one created before versions were tracked (no <c>schema_versions</c> row) counts as version 1; then
     /// every missing step runs in order, each recorded as it completes, so a crash resumes at the step it was in.
-    /// On PostgreSQL the creation runs in one transaction under the write lock, so instances starting together agree.
+    /// On PostgreSQL the creation runs in one transaction under the schema lock, so instances starting together agree.
     /// </summary>
     public Task EnsureTableAsync(StandaloneTable table, CancellationToken cancellationToken = default) =>
         Dialect == SqlDialect.Postgres
@@ -106,7 +109,7 @@ public sealed class StandaloneDatabase : IDisposable
                 var version = await VersionAsync(connection, null, table.Name, cancellationToken).ConfigureAwait(false);
                 if (version == 0)
                 {
-                    await using var transaction = await BeginWriteTransactionAsync(connection, cancellationToken).ConfigureAwait(false);
+                    await using var transaction = await BeginSchemaTransactionAsync(connection, cancellationToken).ConfigureAwait(false);
                     await using var exists = StandaloneStore.Command(connection, transaction,
                         "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = @name", ("@name", table.Name));
                     var existed = Convert.ToInt64(await exists.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false)) > 0;
@@ -125,20 +128,23 @@ public sealed class StandaloneDatabase : IDisposable
 
     /// <summary>
     /// PostgreSQL databases are all younger than the versioning, so a missing table is created at its newest shape. A table
-    /// that gained a step since (its recorded version is lower) runs the missing steps, each under the write lock and
+    /// that gained a step since (its recorded version is lower) runs the missing steps, each under the schema lock and
     /// idempotent (<see cref="StandaloneTable.AddColumn"/>), so instances starting together agree.
     /// </summary>
     private async Task<bool> EnsurePostgresTableAsync(StandaloneTable table, CancellationToken cancellationToken)
     {
-        var version = await InWriteTransactionAsync(async (connection, transaction) =>
+        var version = await RunAsync(async connection =>
         {
+            await using var transaction = await BeginSchemaTransactionAsync(connection, cancellationToken).ConfigureAwait(false);
             await ExecuteAsync(connection, transaction, SchemaVersionsDdl, cancellationToken).ConfigureAwait(false);
             if (await VersionAsync(connection, transaction, table.Name, cancellationToken).ConfigureAwait(false) == 0)
             {
                 await ExecuteAsync(connection, transaction, table.PostgresCreateSql, cancellationToken).ConfigureAwait(false);
                 await SetVersionAsync(connection, transaction, table.Name, table.Version, onlyIfAbsent: true, cancellationToken).ConfigureAwait(false);
             }
-            return await VersionAsync(connection, transaction, table.Name, cancellationToken).ConfigureAwait(false);
+            var now = await VersionAsync(connection, transaction, table.Name, cancellationToken).ConfigureAwait(false);
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            return now;
         }, cancellationToken).ConfigureAwait(false);
         if (version >= table.Version) return true;
         return await RunAsync(async connection =>
@@ -203,10 +209,11 @@ public sealed class StandaloneDatabase : IDisposable
     }
 
     /// <summary>
-    /// Runs <paramref name="work"/> in one write transaction that holds the database's write lock from its start
-    /// (SQLite: BEGIN IMMEDIATE; PostgreSQL: a transaction-scoped advisory lock), so two instances reading the same
-    /// queue cannot both lease the same row, and one challenge cannot be spent twice. On SQLite the write
-    /// transactions of one process are grouped into one commit (see <see cref="SqliteGroupCommit"/>).
+    /// Runs <paramref name="work"/> in one write transaction. On SQLite it holds the file's write lock from its start
+    /// (BEGIN IMMEDIATE), and the write transactions of one process are grouped into one commit (see
+    /// <see cref="SqliteGroupCommit"/>). On PostgreSQL it is a READ COMMITTED transaction without any wider lock: the
+    /// work locks the rows it reads to change (<see cref="ForUpdate"/>) or changes them conditionally, so two instances
+    /// never lease one row or spend one challenge twice, and unrelated writes of many instances run side by side.
     /// </summary>
     public async Task<T> InWriteTransactionAsync<T>(Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken cancellationToken)
     {
@@ -238,15 +245,37 @@ public sealed class StandaloneDatabase : IDisposable
         }
     }
 
-    /// <summary>A transaction holding the write lock (see <see cref="InWriteTransactionAsync{T}"/>).</summary>
-    public async Task<DbTransaction> BeginWriteTransactionAsync(DbConnection connection, CancellationToken cancellationToken)
+    /// <summary>A write transaction (see <see cref="InWriteTransactionAsync{T}"/>): SQLite's holds the write lock, PostgreSQL's none.</summary>
+    public async Task<DbTransaction> BeginWriteTransactionAsync(DbConnection connection, CancellationToken cancellationToken) =>
+        connection is SqliteConnection sqlite
+            ? sqlite.BeginTransaction(deferred: false)
+            : await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+
+    /// <summary>
+    /// A transaction for a schema change (a table created, a column added): it holds a database-wide lock until commit
+    /// (SQLite: BEGIN IMMEDIATE; PostgreSQL: a transaction-scoped advisory lock), so instances starting together agree.
+    /// </summary>
+    public async Task<DbTransaction> BeginSchemaTransactionAsync(DbConnection connection, CancellationToken cancellationToken)
     {
-        if (connection is SqliteConnection sqlite) return sqlite.BeginTransaction(deferred: false);
-        var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = StandaloneStore.Command(connection, transaction, "SELECT pg_advisory_xact_lock(@key)", ("@key", WriteLockKey));
+        var transaction = await BeginWriteTransactionAsync(connection, cancellationToken).ConfigureAwait(false);
+        if (connection is SqliteConnection) return transaction;
+        await using var command = StandaloneStore.Command(connection, transaction, "SELECT pg_advisory_xact_lock(@key)", ("@key", SchemaLockKey));
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         return transaction;
     }
+
+    /// <summary>
+    /// Appended to a SELECT whose rows the transaction will change: PostgreSQL locks them until commit and a concurrent
+    /// writer of the same rows waits, then sees the committed rows. SQLite needs nothing: its write transaction holds the file.
+    /// </summary>
+    public string ForUpdate => Dialect == SqlDialect.Postgres ? " FOR UPDATE" : "";
+
+    /// <summary>
+    /// <see cref="ForUpdate"/> that passes over rows another transaction has locked (PostgreSQL's SKIP LOCKED): instances
+    /// leasing from one queue take different rows at once instead of waiting for each other. <paramref name="table"/> is
+    /// the alias of the table whose rows are locked, when the SELECT joins others.
+    /// </summary>
+    public string ForUpdateSkipLocked(string table) => Dialect == SqlDialect.Postgres ? $" FOR UPDATE OF {table} SKIP LOCKED" : "";
 
     /// <summary>A pooled connection for synchronous callers (the built-in CA); errors become transient failures.</summary>
     public DbConnection Open()

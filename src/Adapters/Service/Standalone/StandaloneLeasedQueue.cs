@@ -81,6 +81,7 @@ public abstract class StandaloneLeasedQueue<TRequest, TResult> : IStandaloneRequ
         _insertResult = $"""
             INSERT INTO {resultsTable} (request_id, succeeded, error_code, error_message{Leading(_resultColumns)}, uploaded_at)
             VALUES (@id, @succeeded, @code, @message{Leading(_resultColumns.Select((_, i) => $"@c{i}"))}, @now)
+            ON CONFLICT (request_id) DO NOTHING
             """;
     }
 
@@ -145,7 +146,9 @@ public abstract class StandaloneLeasedQueue<TRequest, TResult> : IStandaloneRequ
 
     /// <summary>
     /// Hands out up to <paramref name="maxRequests"/> queued requests without a result whose lease has run out, oldest first,
-    /// and leases them for the configured duration, all in one write transaction.
+    /// and leases them for the configured duration, all in one write transaction. On PostgreSQL the rows are locked as they
+    /// are read, and rows another instance is leasing at that moment are passed over (SKIP LOCKED), not waited for; a row
+    /// leased and committed meanwhile is read again and no longer qualifies.
     /// </summary>
     protected Task<IReadOnlyList<TRequest>> DownloadAsync(int maxRequests, CancellationToken cancellationToken)
     {
@@ -155,7 +158,7 @@ public abstract class StandaloneLeasedQueue<TRequest, TResult> : IStandaloneRequ
         {
             var requests = new List<TRequest>();
             await using (var select = StandaloneStore.Command(connection, transaction,
-                $"{_select} WHERE {QueueStatuses.QueuedFilter} ORDER BY r.enqueued_at, r.rowid LIMIT @max",
+                $"{_select} WHERE {QueueStatuses.QueuedFilter} ORDER BY r.enqueued_at, r.rowid LIMIT @max{_store.Database.ForUpdateSkipLocked("r")}",
                 ("@now", StandaloneDatabase.FormatTime(now)), ("@max", maxRequests)))
             await using (var reader = await select.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
             {
@@ -170,7 +173,8 @@ public abstract class StandaloneLeasedQueue<TRequest, TResult> : IStandaloneRequ
     /// <summary>
     /// Stores each result once per request ID and completes its request, all in one write transaction. A repeated upload keeps
     /// the first result and only increments <c>upload_count</c> (so tests can prove a result was uploaded exactly once); a
-    /// result for an unknown request ID is ignored.
+    /// result for an unknown request ID is ignored. The insert decides (ON CONFLICT DO NOTHING): of two instances uploading
+    /// one result at once, the second waits for the first's row and counts as the repeat.
     /// </summary>
     public Task<UploadSummary> UploadResultsAsync(IReadOnlyList<TResult> results, CancellationToken cancellationToken = default)
     {
@@ -183,15 +187,19 @@ public abstract class StandaloneLeasedQueue<TRequest, TResult> : IStandaloneRequ
             foreach (var result in results)
             {
                 if (result is null || ResultIdOf(result) is not { Length: > 0 } id) { unknown++; continue; }
-                await using var repeat = StandaloneStore.Command(connection, transaction,
-                    $"UPDATE {_results} SET upload_count = upload_count + 1 WHERE request_id = @id", ("@id", id));
-                if (await repeat.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1) { duplicates++; continue; }
                 if (!await QueueLeases.ExistsAsync(connection, transaction, _requests, id, cancellationToken).ConfigureAwait(false)) { unknown++; continue; }
                 var (succeeded, code, message) = OutcomeOf(result);
                 var parameters = new List<(string, object?)> { ("@id", id), ("@succeeded", succeeded ? 1 : 0), ("@code", code), ("@message", message), ("@now", now) };
                 parameters.AddRange(ResultValues(result).Select((v, i) => ($"@c{i}", v)));
                 await using var insert = StandaloneStore.Command(connection, transaction, _insertResult, [.. parameters]);
-                await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                if (await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 0)
+                {
+                    await using var repeat = StandaloneStore.Command(connection, transaction,
+                        $"UPDATE {_results} SET upload_count = upload_count + 1 WHERE request_id = @id", ("@id", id));
+                    await repeat.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                    duplicates++;
+                    continue;
+                }
                 await QueueLeases.CompleteAsync(connection, transaction, _requests, id, now, cancellationToken).ConfigureAwait(false);
                 stored++;
             }

@@ -29,7 +29,7 @@ public sealed class StandaloneStore(StandaloneDatabase database, params Standalo
         return await database.RunAsync(work, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>One transaction under the database's write lock: a concurrent writer waits, so read-check-update is atomic.</summary>
+    /// <summary>One write transaction (see <see cref="StandaloneDatabase.InWriteTransactionAsync{T}"/> for what it locks on each database).</summary>
     public async Task<T> InWriteTransactionAsync<T>(Func<DbConnection, DbTransaction, Task<T>> work,
         CancellationToken cancellationToken)
     {
