@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite. Installs what the tests need when it is missing (openssl, the Debian `scep`,
 # `strongswan-pki` and `certmonger` packages, softhsm2 and opensc (PKCS#11), chromium (the status page in a real browser), systemd
-# (systemd-analyze for the unit file), PostgreSQL: see tests/postgres.sh), starts PostgreSQL if it is not running (and stops it at
+# (systemd-analyze for the unit file), pgbouncer (the cluster tests through it), PostgreSQL: see tests/postgres.sh), starts PostgreSQL if it is not running (and stops it at
 # the end if it started it), builds once, runs every test project, and ends with one summary line.
 #   tests/run.sh            everything (what CI runs)
 #   tests/run.sh --fast     skip the slow multi-process tests (Category=Slow); Category=Postgres tests
@@ -24,7 +24,7 @@ need=()
 command -v openssl >/dev/null || need+=(openssl)
 # The independent SCEP clients of the interop tests: micromdm's scepclient, strongSwan's `pki --scep` (its curl
 # fetcher is in the extra plugins) and certmonger's SCEP helper.
-for package in scep strongswan-pki libstrongswan-extra-plugins certmonger softhsm2 opensc chromium systemd; do
+for package in scep strongswan-pki libstrongswan-extra-plugins certmonger softhsm2 opensc chromium systemd pgbouncer; do
   dpkg -s "$package" >/dev/null 2>&1 || need+=("$package")
 done
 source tests/postgres.sh

@@ -1,3 +1,4 @@
+using CertConnector.Tests.Postgres;
 using CertConnector.Actors.Common;
 using CertConnector.Actors.Ports;
 using CertConnector.Adapters.Ca.BuiltIn;
@@ -13,14 +14,15 @@ namespace CertConnector.Adapters.Tests.Postgres;
 /// for two connector instances: what must be one for the whole cluster is checked across them.
 /// </summary>
 [Trait("Category", "Postgres")]
-public sealed class PostgresStoreTests : IDisposable
+public class PostgresStoreTests : IDisposable
 {
-    private readonly SharedDatabase _db = new("stores");
+    private protected readonly SharedDatabase _db = new("stores");
     private readonly ManualTimeProvider _clock = new();
 
-    public void Dispose() => _db.Dispose();
+    public virtual void Dispose() => _db.Dispose();
 
-    private StandaloneDatabase Instance() => _db.OpenInstance();
+    /// <summary>One more instance on the shared database.</summary>
+    private protected virtual StandaloneDatabase Instance() => _db.OpenInstance();
 
     private StandalonePkcsQueue Pkcs(StandaloneDatabase database, string instance) => new(database, TimeSpan.FromMinutes(5), instance, _clock);
 
@@ -296,5 +298,23 @@ public sealed class PostgresStoreTests : IDisposable
         Assert.True(failure.Retryable);
         Assert.Contains("127.0.0.1:1", failure.Message);
         Assert.DoesNotContain("secret-pw", failure.Message);
+    }
+}
+
+/// <summary>
+/// Every test above again, each instance's connections through PgBouncer in transaction pooling mode with three server
+/// connections in all: a server connection is an instance's only for one transaction, so nothing may rely on a session
+/// (session advisory locks, prepared statements, SET). That is how 100 instances share a stock PostgreSQL (docs/CLUSTERING.md).
+/// </summary>
+public sealed class PostgresStoreThroughPgBouncerTests : PostgresStoreTests
+{
+    private readonly PgBouncer _bouncer = PgBouncer.Start(poolSize: 3);
+
+    private protected override StandaloneDatabase Instance() => _db.OpenInstance(_bouncer);
+
+    public override void Dispose()
+    {
+        base.Dispose();
+        _bouncer.Dispose();
     }
 }

@@ -1,3 +1,4 @@
+using CertConnector.Tests.Postgres;
 using CertConnector.Actors.Ports;
 using CertConnector.Adapters.Ca.BuiltIn;
 using CertConnector.Adapters.Service.Standalone;
@@ -12,22 +13,25 @@ namespace CertConnector.Adapters.Tests.Postgres;
 /// </summary>
 [Trait("Category", "Postgres")]
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
-public sealed class SharedCaPostgresTests : IDisposable
+public class SharedCaPostgresTests : IDisposable
 {
-    private readonly SharedDatabase _db = new("sharedca");
+    private protected readonly SharedDatabase _db = new("sharedca");
     private readonly List<TempDirectory> _dirs = [];
 
-    public void Dispose()
+    public virtual void Dispose()
     {
         foreach (var dir in _dirs) dir.Dispose();
         _db.Dispose();
     }
 
+    /// <summary>One more instance's handle on the shared database.</summary>
+    private protected virtual StandaloneDatabase OpenInstance() => _db.OpenInstance();
+
     private BuiltInCaOptions Instance(string passphrase = "cluster passphrase")
     {
         var dir = new TempDirectory();
         _dirs.Add(dir);
-        var database = _db.OpenInstance();
+        var database = OpenInstance();
         var options = CaTestSupport.Options(dir.Path);
         options.PassphraseSupplier = () => passphrase.ToCharArray();
         options.Database = database;
@@ -130,7 +134,7 @@ public sealed class SharedCaPostgresTests : IDisposable
             SELECT 0;
             """);
 
-        var starting = Enumerable.Range(0, 3).Select(_ => _db.OpenInstance()).Select(d => Task.Run(() => new IssuedCertificateStore(d))).ToList();
+        var starting = Enumerable.Range(0, 3).Select(_ => OpenInstance()).Select(d => Task.Run(() => new IssuedCertificateStore(d))).ToList();
         var stores = starting.Select(t => t.Result).ToList(); // instances starting together migrate once
 
         var old = stores[0].FindBySerial("0A")!;
@@ -138,5 +142,23 @@ public sealed class SharedCaPostgresTests : IDisposable
         Assert.Equal(5, _db.Scalar("SELECT version FROM schema_versions WHERE table_name = 'issued_certificates'"));
         Assert.Equal(3, _db.Scalar("SELECT count(*) FROM information_schema.columns WHERE table_name = 'issued_certificates' AND column_name IN ('template', 'renewed_by', 'ca')"));
         Assert.Equal((true, null), stores[1].FindIssuer("0A")); // a row from before CAs had names is the built-in CA's
+    }
+}
+
+/// <summary>
+/// The shared CA again, each instance through PgBouncer in transaction pooling mode: the lock that lets one instance at a time
+/// create or open the CA must not be a session lock, which a pooled server connection would keep for whoever comes next.
+/// </summary>
+[System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+public sealed class SharedCaThroughPgBouncerTests : SharedCaPostgresTests
+{
+    private readonly PgBouncer _bouncer = PgBouncer.Start(poolSize: 3);
+
+    private protected override StandaloneDatabase OpenInstance() => _db.OpenInstance(_bouncer);
+
+    public override void Dispose()
+    {
+        base.Dispose();
+        _bouncer.Dispose();
     }
 }

@@ -17,6 +17,10 @@ public sealed class SharedDatabase(string prefix) : IDisposable
     public StandaloneDatabase OpenInstance() => Track(StandaloneDatabase.Postgres(
         new NpgsqlConnectionStringBuilder(Database.ConnectionString) { Pooling = true }.ConnectionString));
 
+    /// <summary>An instance whose connections go through <paramref name="bouncer"/> (transaction pooling).</summary>
+    public StandaloneDatabase OpenInstance(PgBouncer bouncer) => Track(StandaloneDatabase.Postgres(
+        new NpgsqlConnectionStringBuilder(bouncer.ConnectionStringFor(Database)) { Pooling = true }.ConnectionString));
+
     /// <summary>Closes <paramref name="handle"/> with the others at the end.</summary>
     public StandaloneDatabase Track(StandaloneDatabase handle)
     {

@@ -33,9 +33,13 @@ public static class ClusterNodes
 
     /// <summary>Starts a node on <paramref name="port"/> whose journal and snapshots are in <paramref name="database"/>.</summary>
     public static ConnectorProcess Start(string dataDir, PostgresDatabase database, int port, params string[] extraArgs) =>
+        Start(dataDir, database.ConnectionString, port, extraArgs);
+
+    /// <summary>The same, with the connection string given (e.g. through PgBouncer).</summary>
+    public static ConnectorProcess Start(string dataDir, string connectionString, int port, params string[] extraArgs) =>
         ConnectorProcess.Start(dataDir, new Dictionary<string, string>(), Environment(),
             ["--hocon", ClusterHocon, "--cluster-port", port.ToString(),
-             "--Connector:Database:Provider=postgres", $"--Connector:Database:ConnectionString={database.ConnectionString}", .. extraArgs]);
+             "--Connector:Database:Provider=postgres", $"--Connector:Database:ConnectionString={connectionString}", .. extraArgs]);
 
     /// <summary>The same, but the connection string comes from the plain CERTCONNECTOR_PG variable (the scripts' fallback), not the setting.</summary>
     public static ConnectorProcess StartWithPgVariable(string dataDir, PostgresDatabase database, int port, params string[] extraArgs) =>

@@ -39,7 +39,7 @@ internal interface ICaCredentialSlot
 /// </summary>
 public sealed class SharedCaCredentials(StandaloneDatabase database)
 {
-    // pg_advisory_lock key held while an instance opens or creates the CA ("CaCreds").
+    // pg_advisory_xact_lock key held while an instance opens or creates the CA ("CaCreds").
     private const long OpenLockKey = 0x43_61_43_72_65_64_73;
 
     private static readonly StandaloneTable Table = new("ca_credentials", """
@@ -62,14 +62,27 @@ public sealed class SharedCaCredentials(StandaloneDatabase database)
 
     public StandaloneDatabase Database => database;
 
-    /// <summary>Held while the CA is opened (and, on first start, created): one instance at a time, cluster-wide.</summary>
+    /// <summary>
+    /// Held while the CA is opened (and, on first start, created): one instance at a time, cluster-wide. A lock of an open
+    /// transaction, not of the session: behind PgBouncer in transaction mode a session lock stays with the pooled server
+    /// connection (the unlock may go to another one), while a transaction keeps its server connection until it ends.
+    /// Waiters try and retry rather than wait inside a transaction: waiting, each would hold a server connection, and with a
+    /// small pool the holder would find none left to create the CA with.
+    /// </summary>
     internal IDisposable Lock()
     {
         Ensure();
-        var connection = database.Open();
-        using (var command = StandaloneStore.Command(connection, null, "SELECT pg_advisory_lock(@key)", ("@key", OpenLockKey)))
-            command.ExecuteNonQuery();
-        return new Unlock(connection);
+        for (var attempt = 0; ; attempt++)
+        {
+            var connection = database.Open();
+            var transaction = connection.BeginTransaction();
+            using (var command = StandaloneStore.Command(connection, transaction, "SELECT pg_try_advisory_xact_lock(@key)", ("@key", OpenLockKey)))
+                if (command.ExecuteScalar() is true) return new Unlock(connection, transaction);
+            transaction.Rollback();
+            transaction.Dispose();
+            connection.Dispose();
+            Thread.Sleep(TimeSpan.FromMilliseconds(Math.Min(1000, 50 << Math.Min(attempt, 5)) + Random.Shared.Next(50))); // start-up only, off any actor
+        }
     }
 
     /// <summary>
@@ -101,12 +114,12 @@ public sealed class SharedCaCredentials(StandaloneDatabase database)
         _ready = true;
     }
 
-    private sealed class Unlock(System.Data.Common.DbConnection connection) : IDisposable
+    private sealed class Unlock(System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction transaction) : IDisposable
     {
         public void Dispose()
         {
-            using (var command = StandaloneStore.Command(connection, null, "SELECT pg_advisory_unlock(@key)", ("@key", OpenLockKey)))
-                command.ExecuteNonQuery();
+            transaction.Commit(); // ends the lock; it wrote nothing
+            transaction.Dispose();
             connection.Dispose();
         }
     }
