@@ -6,6 +6,7 @@ using CertConnector.Bench.Scep;
 // dotnet run -c Release --project bench -- pkcs-goals [--requests 200] [--small 30] [--pool 32] [--concurrency 8] [--bound-seconds 10] [--Connector:Pkcs:X=Y ...]
 // dotnet run -c Release --project bench -- keygen-bound [--key rsa:2048] [--seconds 10]   (keys/s, one thread per core)
 // dotnet run -c Release --project bench -- ocsp [--certificates N] [--requests R]
+// dotnet run -c Release --project bench -- ocsp-respond   (the responder alone, no HTTP: us per nonce answer against one signature)
 // dotnet run -c Release --project bench -- queue-enqueue [--requests 2000] [--concurrency 32] [--rounds 3] [--queues pkcs,revocation,pkcs-import,recrypt]
 // dotnet run -c Release --project bench -- shared-store [--clients 1,4,16] [--seconds 10]   (PostgreSQL at CERTCONNECTOR_PG)
 // dotnet run -c Release --project bench -- scale [--requests N] [--restart-requests M] [--concurrency C] [--phases defaults,all-actors,restart]
@@ -27,6 +28,8 @@ if (args.Length > 0 && args[0] == "shared-store")
     return await SharedStoreBench.RunAsync(args[1..]);
 if (args.Length > 0 && args[0] == "scale")
     return await ScaleBench.RunAsync(args[1..]);
+if (args.Length > 0 && args[0] == "ocsp-respond")
+    return await CertConnector.Bench.Ocsp.OcspBench.RespondAloneAsync(args[1..]);
 if (args.Length > 0 && args[0] == "ocsp")
     return await CertConnector.Bench.Ocsp.OcspBench.RunAsync(args[1..]);
 

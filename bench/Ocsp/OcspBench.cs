@@ -31,6 +31,7 @@ public static class OcspBench
         string? Value(string name) => Array.LastIndexOf(args, name) is var i and >= 0 && i + 1 < args.Length ? args[i + 1] : null;
         var certificates = int.Parse(Value("--certificates") ?? "200", CultureInfo.InvariantCulture);
         var requests = int.Parse(Value("--requests") ?? "3000", CultureInfo.InvariantCulture);
+        var responderKey = KeySpec.Parse(Value("--responder-key") ?? "rsa:2048");
         if (certificates is < 4 or > 100_000 || requests is < 64 or > 1_000_000) throw new ArgumentException("--certificates 4..100000, --requests 64..1000000");
 
         var dir = Path.Combine(Path.GetTempPath(), $"certconnector-ocspbench-{Guid.NewGuid():N}");
@@ -38,41 +39,44 @@ public static class OcspBench
         Directory.CreateDirectory(dir);
         try
         {
-            var (ca, issued) = await IssueAsync(Path.Combine(data, "ca"), certificates);
+            var (ca, issued) = await IssueAsync(Path.Combine(data, "ca"), certificates, responderKey);
             var openssl = WriteOpenSslResponderFiles(dir, ca, issued);
             Console.WriteLine($"OCSP load: {certificates} certificates ({issued.Count(i => i.Revoked)} revoked), {requests} POSTs per row, " +
-                              $"RSA-2048 delegated responder key for both; machine: {Environment.ProcessorCount} cores, {DateTime.UtcNow:yyyy-MM-dd}");
+                              $"delegated responder key {responderKey} for both; machine: {Environment.ProcessorCount} cores, {DateTime.UtcNow:yyyy-MM-dd}");
             var queries = issued.Select(i => i.Serial).Append(new Org.BouncyCastle.Math.BigInteger("123456789ABCDEF", 16)).ToArray();
 
-            var results = new List<(string Target, string Mode, int C, LoadResult R)>();
-            using (var ours = await OurOcspTarget.StartAsync(data))
+            var results = new List<(string Target, string Mode, int C, LoadResult R, double CpuMs)>();
+            using (var ours = await OurOcspTarget.StartAsync(data, responderKey))
             using (var theirs = OpenSslResponder.Start(dir, openssl))
             {
-                foreach (var (name, url) in new[] { ("ours", ours.Url), ("openssl", theirs.Url) })
+                foreach (var (name, url, pid) in new[] { ("ours", ours.Url, ours.ProcessId), ("openssl", theirs.Url, theirs.ProcessId) })
                 {
                     await CheckAsync(name, url, ca.CaCertificate, issued);
                     await LoadAsync(url, ca.CaCertificate, queries, Math.Min(requests, 500), 4, nonce: true); // warm-up (JIT, pools), untimed
                     foreach (var nonce in new[] { true, false })
                     foreach (var c in Concurrencies)
                     {
+                        var cpuBefore = ProcessTreeCpu.Seconds(pid);
                         var result = await LoadAsync(url, ca.CaCertificate, queries, requests, c, nonce);
-                        results.Add((name, nonce ? "nonce" : "no nonce", c, result));
+                        var cpuMs = (ProcessTreeCpu.Seconds(pid) - cpuBefore) * 1000 / requests;
+                        results.Add((name, nonce ? "nonce" : "no nonce", c, result, cpuMs));
                         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"[{name}] {(nonce ? "nonce" : "no nonce")}, C={c}: {result.PerSecond:0}/s, {result.Errors} errors"));
                     }
                 }
             }
 
             Console.WriteLine();
-            Console.WriteLine($"{"target",-8} {"mode",-9} {"C",3} {"responses/s",12} {"p50 ms",8} {"p99 ms",8} {"errors",7}");
-            foreach (var (target, mode, c, r) in results)
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{target,-8} {mode,-9} {c,3} {r.PerSecond,12:0} {r.P(0.5),8:0.00} {r.P(0.99),8:0.00} {r.Errors,7}"));
+            Console.WriteLine($"{"target",-8} {"mode",-9} {"C",3} {"responses/s",12} {"p50 ms",8} {"p99 ms",8} {"errors",7} {"server CPU ms/response",23}");
+            foreach (var (target, mode, c, r, cpu) in results)
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{target,-8} {mode,-9} {c,3} {r.PerSecond,12:0} {r.P(0.5),8:0.00} {r.P(0.99),8:0.00} {r.Errors,7} {cpu,23:0.000}"));
             foreach (var mode in new[] { "nonce", "no nonce" })
             foreach (var c in Concurrencies)
             {
-                var o = results.Single(r => r.Target == "ours" && r.Mode == mode && r.C == c).R;
-                var s = results.Single(r => r.Target == "openssl" && r.Mode == mode && r.C == c).R;
+                var (o, ourCpu) = results.Where(r => r.Target == "ours" && r.Mode == mode && r.C == c).Select(r => (r.R, r.CpuMs)).Single();
+                var (s, theirCpu) = results.Where(r => r.Target == "openssl" && r.Mode == mode && r.C == c).Select(r => (r.R, r.CpuMs)).Single();
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"ratio ours/openssl, {mode,-8} C={c,2}: {o.PerSecond / Math.Max(1, s.PerSecond):0.00}x responses/s, p99 {o.P(0.99) / Math.Max(0.001, s.P(0.99)):0.00}x"));
+                    $"ratio ours/openssl, {mode,-8} C={c,2}: {o.PerSecond / Math.Max(1, s.PerSecond):0.00}x responses/s, p99 {o.P(0.99) / Math.Max(0.001, s.P(0.99)):0.00}x, " +
+                    $"server CPU per response {ourCpu / Math.Max(0.0001, theirCpu):0.00}x"));
             }
             return results.All(r => r.R.Errors == 0) ? 0 : 1;
         }
@@ -86,9 +90,41 @@ public static class OcspBench
     private sealed record Issued(Org.BouncyCastle.Math.BigInteger Serial, X509Certificate Certificate, bool Revoked);
 
     /// <summary>The CA the connector will open: created here, certificates issued and a quarter revoked (keyCompromise), untimed.</summary>
-    private static async Task<(BuiltInCa, List<Issued>)> IssueAsync(string caDirectory, int count)
+    /// <summary>
+    /// <c>ocsp-respond</c>: the responder alone, in this process, one thread, no HTTP: microseconds per nonce answer (every one
+    /// signed) against one bare RSA signature with the same key, so the cost of parsing and encoding shows apart from the signature.
+    /// </summary>
+    public static async Task<int> RespondAloneAsync(string[] args)
     {
-        var ca = BuiltInCa.OpenOrCreate(new BuiltInCaOptions { Directory = caDirectory, KeySpec = KeySpec.Parse("rsa:2048") });
+        var dir = Path.Combine(Path.GetTempPath(), $"certconnector-ocsprespond-{Guid.NewGuid():N}");
+        try
+        {
+            var (ca, issued) = await IssueAsync(Path.Combine(dir, "ca"), 50, KeySpec.Rsa2048);
+            var responder = new CertConnector.Adapters.Revocation.OcspResponder(ca.CaCertificate, ca, TimeProvider.System, TimeSpan.FromHours(1));
+            var requests = Enumerable.Range(0, 256).Select(i => Request(ca.CaCertificate, issued[i % issued.Count].Serial, nonce: true)).ToArray();
+            var key = DotNetRsaSigner.PrivateKey((Org.BouncyCastle.Crypto.Parameters.RsaPrivateCrtKeyParameters)ca.OcspCredentials().PrivateKey);
+            var tbs = new byte[300];
+            for (var i = 0; i < 300; i++) { responder.Respond(requests[i % requests.Length]); key.SignData(tbs, System.Security.Cryptography.HashAlgorithmName.SHA256, System.Security.Cryptography.RSASignaturePadding.Pkcs1); }
+            const int n = 3000;
+            var watch = Stopwatch.StartNew();
+            for (var i = 0; i < n; i++) key.SignData(tbs, System.Security.Cryptography.HashAlgorithmName.SHA256, System.Security.Cryptography.RSASignaturePadding.Pkcs1);
+            var sign = watch.Elapsed.TotalMicroseconds / n;
+            watch.Restart();
+            for (var i = 0; i < n; i++) responder.Respond(requests[i % requests.Length]);
+            var respond = watch.Elapsed.TotalMicroseconds / n;
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"OCSP responder alone, one thread: nonce answer {respond:0} us; bare RSA-2048 signature {sign:0} us; the rest {respond - sign:0} us ({respond / sign:0.00}x the signature)"));
+            return 0;
+        }
+        finally
+        {
+            try { Directory.Delete(dir, true); } catch (IOException) { }
+        }
+    }
+
+    private static async Task<(BuiltInCa, List<Issued>)> IssueAsync(string caDirectory, int count, KeySpec responderKey)
+    {
+        var ca = BuiltInCa.OpenOrCreate(new BuiltInCaOptions { Directory = caDirectory, KeySpec = KeySpec.Parse("rsa:2048"), OcspKeySpec = responderKey });
         var list = new List<Issued>();
         for (var i = 0; i < count; i++)
         {
@@ -222,13 +258,18 @@ public static class OcspBench
         private readonly Process _process;
         private OurOcspTarget(Process process, string url) { _process = process; Url = url; }
         public string Url { get; }
+        public int ProcessId => _process.Id;
 
-        public static async Task<OurOcspTarget> StartAsync(string data)
+        public static async Task<OurOcspTarget> StartAsync(string data, KeySpec responderKey)
         {
             var info = new ProcessStartInfo("dotnet");
             foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "certconnector.dll"), "--data-dir", data, "--admin-url", "http://127.0.0.1:0", "--scep-url", "http://127.0.0.1:0" })
                 info.ArgumentList.Add(a);
             info.Environment["CERTCONNECTOR_Connector__Logging__Console"] = "false";
+            // Only the responder is measured: a PKCS key pool filling in the background (32 RSA keys, about 10 s of a core after
+            // start) would take the cores from the first rows.
+            info.Environment["CERTCONNECTOR_Connector__Pkcs__KeyPoolEnabled"] = "false";
+            info.Environment["CERTCONNECTOR_Connector__Ca__OcspKeySpec"] = responderKey.ToString(); // the key openssl is given too
             var log = new ProcessLog();
             var process = ProcessLog.Start(info, log);
             var ready = Path.Combine(data, "admin.url");
@@ -250,6 +291,7 @@ public static class OcspBench
         private readonly Process _process;
         private OpenSslResponder(Process process, string url) { _process = process; Url = url; }
         public string Url { get; }
+        public int ProcessId => _process.Id;
 
         public static OpenSslResponder Start(string dir, (string Index, string CaPem, string SignerPem, string SignerKey) files)
         {

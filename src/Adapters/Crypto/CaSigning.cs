@@ -13,12 +13,13 @@ public static class CaSigning
     private static readonly SecureRandom Random = new();
 
     /// <summary>
-    /// SHA-256 (SHA-384 for P-384); RSA through .NET's OpenSSL, which is much faster than managed BouncyCastle; a key in a
-    /// PKCS#11 token signs in the token.
+    /// SHA-256 (SHA-384 for P-384); RSA and ECDSA through .NET's OpenSSL, which is much faster than managed BouncyCastle; a
+    /// key in a PKCS#11 token signs in the token.
     /// </summary>
     public static ISignatureFactory Signer(AsymmetricKeyParameter privateKey) => privateKey is Pkcs11.TokenPrivateKey token
         ? Pkcs11.TokenSignatureFactory.For(token)
-        : (ISignatureFactory?)DotNetRsaSigner.For(privateKey) ?? new Asn1SignatureFactory(KeyGeneration.SignatureAlgorithm(privateKey), privateKey, Random);
+        : (ISignatureFactory?)DotNetRsaSigner.For(privateKey) ?? (ISignatureFactory?)DotNetEcdsaSigner.For(privateKey)
+          ?? new Asn1SignatureFactory(KeyGeneration.SignatureAlgorithm(privateKey), privateKey, Random);
 
     /// <summary>
     /// The authorityKeyIdentifier of what <paramref name="ca"/> signs. It must repeat the CA's own SKI, which an

@@ -39,15 +39,15 @@ public sealed class DotNetRsaSigner : ISignatureFactory
     /// <summary>The .NET key for a BouncyCastle RSA private key, made once per key object.</summary>
     public static RSA PrivateKey(RsaPrivateCrtKeyParameters key) => Keys.GetValue(key, k => RSA.Create(DotNetUtilities.ToRSAParameters(k)));
 
-    public IStreamCalculator<IBlockResult> CreateCalculator() => new Calculator(_rsa, _hash);
+    public IStreamCalculator<IBlockResult> CreateCalculator() => new DotNetSignatureCalculator(data => _rsa.SignData(data, _hash, RSASignaturePadding.Pkcs1));
+}
 
-    private sealed class Calculator(RSA rsa, HashAlgorithmName hash) : IStreamCalculator<IBlockResult>
-    {
-        private readonly MemoryStream _data = new();
+/// <summary>Collects what BouncyCastle's generators sign, then signs it at once with a .NET key.</summary>
+internal sealed class DotNetSignatureCalculator(Func<byte[], byte[]> sign) : IStreamCalculator<IBlockResult>
+{
+    private readonly MemoryStream _data = new();
 
-        public Stream Stream => _data;
+    public Stream Stream => _data;
 
-        public IBlockResult GetResult() =>
-            new SimpleBlockResult(rsa.SignData(_data.ToArray(), hash, RSASignaturePadding.Pkcs1));
-    }
+    public IBlockResult GetResult() => new SimpleBlockResult(sign(_data.ToArray()));
 }

@@ -88,6 +88,14 @@ public static class KeyGeneration
         _ => throw new ArgumentException($"Unsupported key type {key.GetType().Name}."),
     };
 
+    /// <summary>The spec of a public key (RSA modulus bits, EC field bits), to compare with what the settings ask for.</summary>
+    public static KeySpec SpecOf(AsymmetricKeyParameter key) => key switch
+    {
+        RsaKeyParameters rsa => new KeySpec(KeyAlgorithm.Rsa, rsa.Modulus.BitLength),
+        ECKeyParameters ec => new KeySpec(KeyAlgorithm.Ecdsa, ec.Parameters.Curve.FieldSize),
+        _ => throw new ArgumentException($"Unsupported key type {key.GetType().Name}."),
+    };
+
     internal static DerObjectIdentifier CurveOid(KeySpec spec) => spec.Size switch
     {
         256 => SecObjectIdentifiers.SecP256r1,

@@ -81,6 +81,7 @@ public static class AdapterComposition
             Directory = data.CaDirectory,
             SubjectName = settings.SubjectName,
             KeySpec = KeySpec.Parse(settings.KeySpec),
+            OcspKeySpec = KeySpec.Parse(settings.OcspKeySpec),
             ValidityYears = settings.ValidityYears,
             // A cluster keeps issued certificates, CRL numbers and the CA/RA/OCSP keys (encrypted) in its shared database.
             Database = shared,

@@ -106,6 +106,8 @@ public sealed class BuiltInCaSettings
 {
     public string SubjectName { get; set; } = "CN=CertConnector Built-in CA";
     public string KeySpec { get; set; } = "rsa:3072";
+    /// <summary>The delegated OCSP responder's key: <c>rsa:2048</c> (default, for old clients) or <c>ec:p256</c> (signs nonce answers much faster).</summary>
+    public string OcspKeySpec { get; set; } = "rsa:2048";
     public int ValidityYears { get; set; } = 10;
     /// <summary>Import this CA (PKCS#12) on first start instead of generating one.</summary>
     public string? ImportPkcs12 { get; set; }

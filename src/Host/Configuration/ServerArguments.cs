@@ -115,6 +115,8 @@ public static class ServerArguments
         foreach (var feature in options.Features) feature.CheckSettings?.Invoke(options);
         if (!KeySpec.TryParse(options.Ca.KeySpec, out _))
             throw new StartupException($"Connector:Ca:KeySpec '{options.Ca.KeySpec}' is not supported. Supported: {string.Join(", ", KeySpec.Supported)}.");
+        if (!KeySpec.TryParse(options.Ca.OcspKeySpec, out _))
+            throw new StartupException($"Connector:Ca:OcspKeySpec '{options.Ca.OcspKeySpec}' is not supported. Supported: {string.Join(", ", KeySpec.Supported)}.");
         Ca.CaKeyStore.Check(options.Ca);
         return options;
     }

@@ -1,3 +1,4 @@
+using CertConnector.Host.Tests.Common;
 using CertConnector.Actors.Ports;
 using CertConnector.Adapters.Crypto;
 using CertConnector.Adapters.Revocation;
@@ -120,6 +121,47 @@ public sealed class OcspResponderTests : IDisposable
         public CertificateStatusRecord? Find(string serialHex) => Status;
         public OcspSigningCredentials OcspCredentials() => credentials;
     }
+
+    /// <summary>
+    /// Connector:Ca:OcspKeySpec=ec:p256: the responder certificate gets a P-256 key (replacing the RSA one of an earlier start),
+    /// and openssl, which nobody here wrote, verifies the signed answers (with its nonce) and reads good and revoked from them.
+    /// </summary>
+    [Fact]
+    public async Task An_ec_p256_responder_key_replaces_the_rsa_one_and_openssl_verifies_its_answers()
+    {
+        var options = CaTestSupport.Options(_dir.Path);
+        var first = CertConnector.Adapters.Ca.BuiltIn.BuiltInCa.OpenOrCreate(options, _time).OcspSignerCertificate;
+        Assert.IsType<Org.BouncyCastle.Crypto.Parameters.RsaKeyParameters>(first.GetPublicKey()); // the default
+
+        options.OcspKeySpec = CertConnector.Actors.Common.KeySpec.Parse("ec:p256");
+        var ca = CertConnector.Adapters.Ca.BuiltIn.BuiltInCa.OpenOrCreate(options, _time);
+        var signer = ca.OcspSignerCertificate;
+        Assert.Equal(256, Assert.IsType<Org.BouncyCastle.Crypto.Parameters.ECPublicKeyParameters>(signer.GetPublicKey()).Parameters.Curve.FieldSize);
+        Assert.Equal(signer, CertConnector.Adapters.Ca.BuiltIn.BuiltInCa.OpenOrCreate(options, _time).OcspSignerCertificate); // kept on the next start
+
+        var good = await RevocationTestCa.IssueAsync(ca, "good");
+        var revoked = await RevocationTestCa.IssueAsync(ca, "revoked");
+        await ca.RevokeAsync(CertificateIds.SerialHex(revoked.SerialNumber), RevocationReason.KeyCompromise, CancellationToken.None);
+        var responder = new OcspResponder(ca.CaCertificate, ca, TimeProvider.System, TimeSpan.FromHours(1));
+        var caPem = Path.Combine(_dir.Path, "ca.pem");
+        File.WriteAllText(caPem, Pem(ca.CaCertificate));
+        foreach (var (certificate, expected) in new[] { (good, "good"), (revoked, "revoked") })
+        {
+            var serial = "0x" + certificate.SerialNumber.ToString(16);
+            string request = Path.Combine(_dir.Path, "request.der"), response = Path.Combine(_dir.Path, "response.der");
+            Tools.OpenSsl("ocsp", "-issuer", caPem, "-serial", serial, "-reqout", request); // with openssl's own nonce
+            File.WriteAllBytes(response, responder.Respond(File.ReadAllBytes(request)).Body);
+            // Given its request, openssl checks the nonce came back (it fails with "Nonce Verify error" otherwise).
+            var output = Tools.OpenSsl("ocsp", "-reqin", request, "-respin", response, "-CAfile", caPem, "-resp_text");
+            Assert.Contains("Response verify OK", output);
+            Assert.Contains($"Cert Status: {expected}", output);
+            Assert.Contains("Public Key Algorithm: id-ecPublicKey", output); // the responder certificate it verified with
+            Assert.Contains("Signature Algorithm: ecdsa-with-SHA256", output);
+        }
+    }
+
+    private static string Pem(X509Certificate certificate) =>
+        "-----BEGIN CERTIFICATE-----\n" + Convert.ToBase64String(certificate.GetEncoded(), Base64FormattingOptions.InsertLineBreaks) + "\n-----END CERTIFICATE-----\n";
 
     private static CertificateStatus? AskWithNonce(OcspResponder responder, X509Certificate issuer, BigInteger serial)
     {

@@ -49,7 +49,8 @@ public sealed partial class BuiltInCa
         {
             var (chain, key) = files.Load(passphrase);
             var signer = chain[0];
-            if (CertificateIds.Utc(signer.NotAfter) - time.GetUtcNow() > OcspSignerRenewBefore && signer.IssuerDN.Equivalent(ca.SubjectDN) && IsSignedBy(signer, ca))
+            if (CertificateIds.Utc(signer.NotAfter) - time.GetUtcNow() > OcspSignerRenewBefore && signer.IssuerDN.Equivalent(ca.SubjectDN) && IsSignedBy(signer, ca)
+                && KeyGeneration.SpecOf(signer.GetPublicKey()) == options.OcspKeySpec)
                 return new OcspSigningCredentials(signer, key);
         }
         return IssueOcspSigner(options, time, ca, caKey, passphrase);
@@ -58,8 +59,8 @@ public sealed partial class BuiltInCa
     private static OcspSigningCredentials IssueOcspSigner(BuiltInCaOptions options, TimeProvider time, X509Certificate ca,
         AsymmetricKeyParameter caKey, char[] passphrase)
     {
-        // RSA: signed through .NET's OpenSSL, the fastest signature we have for a responder answering many requests.
-        var keyPair = NewKey(options, "ocsp", KeySpec.Rsa2048);
+        // Signed through .NET's OpenSSL either way (RSA by default for old clients; P-256 when set, the fastest).
+        var keyPair = NewKey(options, "ocsp", options.OcspKeySpec);
         var certificate = CertificateProfile.OcspSigner(DistinguishedName.Parse(OcspSignerSubject), keyPair.Public, ca, caKey, time.GetUtcNow(), OcspSignerValidityDays);
         Slot(options, "ocsp").Save([certificate], keyPair.Private, passphrase, options.KeyFileIterations);
         return new OcspSigningCredentials(certificate, keyPair.Private);

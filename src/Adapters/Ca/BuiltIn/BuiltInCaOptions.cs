@@ -20,6 +20,12 @@ public sealed class BuiltInCaOptions
     public int RaValidityDays { get; set; } = 730;
 
     /// <summary>
+    /// The delegated OCSP responder's key: RSA-2048 by default (every client verifies it); <c>ec:p256</c> signs a nonce answer
+    /// many times faster. A responder certificate with another key is replaced at the next start.
+    /// </summary>
+    public KeySpec OcspKeySpec { get; set; } = KeySpec.Rsa2048;
+
+    /// <summary>
     /// Supplies the passphrase that encrypts the CA and RA key files. Null: <see cref="CaPassphrase.Default"/>
     /// (environment variable CERTCONNECTOR_CA_PASSPHRASE, else a generated <c>master.key</c> in <see cref="Directory"/>).
     /// </summary>
