@@ -42,8 +42,16 @@ postgres_up
 
 dotnet build Akka.sln -c Release -nologo -v quiet
 log=$(mktemp)
+results=$(mktemp -d)
 status=0
-dotnet test Akka.sln -c Release --no-build -nologo "${filter[@]}" "${extra[@]}" 2>&1 | tee "$log" || status=$?
+dotnet test Akka.sln -c Release --no-build -nologo --logger "trx" --results-directory "$results" "${filter[@]}" "${extra[@]}" 2>&1 | tee "$log" || status=$?
+
+# The slowest tests, from the TRX files (duration="hh:mm:ss.fffffff"): where the suite's 15 minutes go.
+echo "slowest tests:"
+cat "$results"/*.trx 2>/dev/null | grep -o '<UnitTestResult [^>]*' \
+  | sed -nE 's/.*testName="([^"]*)".*duration="([0-9]+):([0-9]+):([0-9.]+)".*/\2 \3 \4 \1/p' \
+  | awk '{ t = $1 * 3600 + $2 * 60 + $3; $1 = $2 = $3 = ""; sub(/^ +/, ""); printf "%8.1f s  %s\n", t, $0 }' | sort -rn | head -15 || true
+rm -rf "$results"
 
 passed=$(grep -Eo 'Passed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
 failed=$(grep -Eo 'Failed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
