@@ -15,6 +15,8 @@ namespace CertConnector.Adapters.Crypto;
 public sealed class DotNetEcdsaSigner : ISignatureFactory
 {
     private static readonly ConditionalWeakTable<ECPrivateKeyParameters, ECDsa> Keys = new();
+    private static readonly ECDomainParameters P256 = new(Org.BouncyCastle.Asn1.Nist.NistNamedCurves.GetByName("P-256"));
+    private static readonly ECDomainParameters P384 = new(Org.BouncyCastle.Asn1.Nist.NistNamedCurves.GetByName("P-384"));
     private readonly ECDsa _ecdsa;
     private readonly HashAlgorithmName _hash;
 
@@ -27,16 +29,15 @@ public sealed class DotNetEcdsaSigner : ISignatureFactory
 
     public object AlgorithmDetails { get; }
 
-    /// <summary>For a P-256 or P-384 private key, a signer; otherwise null (the caller uses BouncyCastle).</summary>
+    /// <summary>For a P-256 or P-384 private key, a signer; otherwise (another curve too) null, and the caller uses BouncyCastle.</summary>
     public static DotNetEcdsaSigner? For(AsymmetricKeyParameter key)
     {
         if (key is not ECPrivateKeyParameters ec) return null;
-        var (curve, hash, oid) = ec.Parameters.Curve.FieldSize switch
-        {
-            256 => (ECCurve.NamedCurves.nistP256, HashAlgorithmName.SHA256, X9ObjectIdentifiers.ECDsaWithSha256),
-            384 => (ECCurve.NamedCurves.nistP384, HashAlgorithmName.SHA384, X9ObjectIdentifiers.ECDsaWithSha384),
-            _ => default,
-        };
+        // The curve itself, not its size: an imported CA may be on brainpoolP256r1 or secp256k1, also 256 bits wide.
+        var (curve, hash, oid) =
+            ec.Parameters.Equals(P256) ? (ECCurve.NamedCurves.nistP256, HashAlgorithmName.SHA256, X9ObjectIdentifiers.ECDsaWithSha256)
+            : ec.Parameters.Equals(P384) ? (ECCurve.NamedCurves.nistP384, HashAlgorithmName.SHA384, X9ObjectIdentifiers.ECDsaWithSha384)
+            : default;
         if (oid is null) return null;
         var dotNet = Keys.GetValue(ec, k =>
         {
