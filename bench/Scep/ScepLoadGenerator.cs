@@ -13,8 +13,11 @@ public sealed record Requester(string Subject, AsymmetricCipherKeyPair Key, X509
 
 /// <summary>What one timed run against one SCEP URL measured.</summary>
 public sealed record ScepRunResult(string Target, string Url, int Requests, int Concurrency, TimeSpan Wall, int Successes,
-    int Pending, int Polled, IReadOnlyList<double> LatenciesMs, IReadOnlyDictionary<string, int> Failures, TimeSpan PrepareTime, int DuplicateSerials, double MeanDecodeMs)
+    int Pending, int Polled, IReadOnlyList<double> LatenciesMs, IReadOnlyDictionary<string, int> Failures, TimeSpan PrepareTime, int DuplicateSerials, double MeanDecodeMs, TimeSpan? ServerCpu = null)
 {
+    /// <summary>The server's CPU time (all cores) over the timed phase per successful enrollment, in ms.</summary>
+    public double? ServerCpuMsPerEnrollment => ServerCpu is { } cpu && Successes > 0 ? cpu.TotalMilliseconds / Successes : null;
+
     public double EnrollmentsPerSecond => Successes / Wall.TotalSeconds;
     public int FailureCount => Requests - Successes;
     public double Percentile(double p) => LatenciesMs.Count == 0 ? double.NaN
@@ -30,22 +33,43 @@ public sealed record ScepRunResult(string Target, string Url, int Requests, int 
 /// </summary>
 public static class ScepLoadGenerator
 {
-    /// <summary>Generates requester keys and self-signed certificates in parallel (one worker per core).</summary>
-    public static Requester[] CreateRequesters(IReadOnlyList<string> subjects)
+    /// <summary>Generates requester keys and self-signed certificates in parallel (one worker per core). With
+    /// <paramref name="keyCache"/>, a subject's key is read from (or, new, written to) that directory as PKCS#8: a server
+    /// started afresh has never seen it, and a run no longer waits minutes for key generation on a loaded machine.</summary>
+    public static Requester[] CreateRequesters(IReadOnlyList<string> subjects, string? keyCache = null)
     {
+        if (keyCache is not null) Directory.CreateDirectory(keyCache);
         var result = new Requester[subjects.Count];
         Parallel.For(0, subjects.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
         {
-            var key = Adapters.Crypto.KeyGeneration.GenerateDotNet(Actors.Common.KeySpec.Rsa2048);
+            var file = keyCache is null ? null : Path.Combine(keyCache, Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(
+                System.Text.Encoding.UTF8.GetBytes(subjects[i])))[..32] + ".p8");
+            AsymmetricCipherKeyPair key;
+            if (file is not null && File.Exists(file))
+            {
+                var priv = (Org.BouncyCastle.Crypto.Parameters.RsaPrivateCrtKeyParameters)Org.BouncyCastle.Security.PrivateKeyFactory.CreateKey(File.ReadAllBytes(file));
+                key = new AsymmetricCipherKeyPair(new Org.BouncyCastle.Crypto.Parameters.RsaKeyParameters(false, priv.Modulus, priv.PublicExponent), priv);
+            }
+            else
+            {
+                key = Adapters.Crypto.KeyGeneration.GenerateDotNet(Actors.Common.KeySpec.Rsa2048);
+                if (file is not null)
+                {
+                    var temporary = file + "." + Environment.ProcessId + ".tmp";
+                    File.WriteAllBytes(temporary, Org.BouncyCastle.Pkcs.PrivateKeyInfoFactory.CreatePrivateKeyInfo(key.Private).GetDerEncoded());
+                    File.Move(temporary, file, overwrite: true);
+                }
+            }
             result[i] = new Requester(subjects[i], key, ScepClient.SelfSigned(key, subjects[i]));
         });
         return result;
     }
 
     /// <summary>Client k of C sends to <paramref name="urls"/>[k mod urls.Count]; GetCACert comes from the first (instances of one
-    /// connector share the CA and RA).</summary>
+    /// connector share the CA and RA). <paramref name="serverCpu"/>, when given, is read just before and just after the timed
+    /// phase (after the warm-up), so the result's CPU is the steady state's.</summary>
     public static async Task<ScepRunResult> RunAsync(string target, IReadOnlyList<string> urls, Requester[] warmup, Requester[] timed, int concurrency,
-        Func<string, CancellationToken, Task<string?>> challengeFor, TimeSpan timeout)
+        Func<string, CancellationToken, Task<string?>> challengeFor, TimeSpan timeout, Func<TimeSpan?>? serverCpu = null)
     {
         using var deadline = new CancellationTokenSource(timeout);
         var ct = deadline.Token;
@@ -68,9 +92,11 @@ public static class ScepLoadGenerator
         // Warm-up: connections opened, JIT and caches warm on both sides; not counted.
         var warmupOutcomes = warmupMessages.Length > 0 ? await DriveAsync(http, urls, ra, warmupMessages, concurrency, ct) : [];
 
+        var cpuBefore = serverCpu?.Invoke();
         var watch = Stopwatch.StartNew();
         var outcomes = await DriveAsync(http, urls, ra, timedMessages, concurrency, ct);
         watch.Stop();
+        var cpuAfter = serverCpu?.Invoke();
 
         var latencies = outcomes.Where(o => o.Success).Select(o => o.LatencyMs).Order().ToList();
         var failures = outcomes.Where(o => !o.Success).GroupBy(o => o.Failure!).ToDictionary(g => g.Key, g => g.Count());
@@ -79,7 +105,7 @@ public static class ScepLoadGenerator
         var duplicates = warmupOutcomes.Concat(outcomes).Where(o => o.Issued is not null).GroupBy(o => o.Issued).Sum(g => g.Count() - 1);
         return new ScepRunResult(target, string.Join(",", urls), timed.Length, concurrency, watch.Elapsed, latencies.Count,
             outcomes.Count(o => o.Failure == "PENDING"), outcomes.Count(o => o.Polls > 0), latencies, failures, prepare.Elapsed, duplicates,
-            outcomes.Count == 0 ? 0 : outcomes.Average(o => o.DecodeMs));
+            outcomes.Count == 0 ? 0 : outcomes.Average(o => o.DecodeMs), cpuAfter - cpuBefore);
     }
 
     /// <summary>GetCACert: a DER certificate, or a degenerate PKCS#7 whose encryption recipient is the RA.</summary>
@@ -179,7 +205,8 @@ public static class ScepLoadGenerator
         var decodeStart = Stopwatch.GetTimestamp();
         try
         {
-            var rep = ScepClient.DecodeCertRep(body, ra, p.Requester.SelfSigned, p.Requester.Key.Private);
+            // micromdm's scepserver envelopes every CertRep with single DES whatever the request used: the client opens it.
+            var rep = ScepClient.DecodeCertRep(body, [ra], p.Requester.SelfSigned, p.Requester.Key.Private, allowSingleDes: true);
             if (rep.Status == ScepPkiStatus.Pending) return new Outcome(false, latency, "PENDING");
             if (rep.Status != ScepPkiStatus.Success) return new Outcome(false, latency, $"FAILURE {rep.FailInfo}");
             var issued = rep.Certificates.FirstOrDefault(c => c.GetPublicKey().Equals(p.Requester.Key.Public));

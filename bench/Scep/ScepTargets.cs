@@ -16,6 +16,8 @@ public interface IScepTarget : IDisposable
     IReadOnlyList<string> Urls => [Url];
     string Description { get; }
     Task<string?> ChallengeForAsync(string subject, CancellationToken ct);
+    /// <summary>The server's process on this machine, when the bench started it (for its CPU time); null otherwise.</summary>
+    int? ProcessId => null;
 }
 
 /// <summary>A SCEP URL run elsewhere, with an optional shared challenge.</summary>
@@ -154,7 +156,7 @@ public sealed class OurScepTarget : IScepTarget
     public string Url { get; }
     public string Description => $"{Url} (certconnector, embedded default, one-time challenges)";
 
-    public static async Task<OurScepTarget> StartAsync()
+    public static async Task<OurScepTarget> StartAsync(IEnumerable<KeyValuePair<string, string>>? environment = null)
     {
         var dir = Path.Combine(Path.GetTempPath(), $"certconnector-scepbench-{Guid.NewGuid():N}");
         var data = Path.Combine(dir, "data");
@@ -164,6 +166,10 @@ public sealed class OurScepTarget : IScepTarget
                      "--admin-url", "http://127.0.0.1:0", "--scep-url", "http://127.0.0.1:0" })
             info.ArgumentList.Add(a);
         info.Environment["CERTCONNECTOR_Connector__Logging__Console"] = "false";
+        // PKCS's key pool would fill itself in the background during the SCEP load: a steady-state instance has a full, idle
+        // pool, so a filling one is PKCS's start-up CPU in the SCEP figures. Off here (--ours-env can turn it on again).
+        info.Environment["CERTCONNECTOR_Connector__Pkcs__KeyPoolEnabled"] = "false";
+        foreach (var (name, value) in environment ?? []) info.Environment[name] = value;
         var log = new ProcessLog();
         Process? process = null;
         try
@@ -206,11 +212,7 @@ public sealed class OurScepTarget : IScepTarget
 
     public string LogTail => _log.Tail;
 
-    /// <summary>CPU time the connector process has used so far (user + system, all threads).</summary>
-    public TimeSpan ServerCpu
-    {
-        get { _process.Refresh(); return _process.TotalProcessorTime; }
-    }
+    public int? ProcessId => _process.Id;
 
     public void Dispose()
     {
@@ -236,15 +238,17 @@ public sealed class ScepServerTarget : IScepTarget
     private readonly string _dir;
     private readonly Process _process;
 
-    private ScepServerTarget(string dir, Process process, string url, int keySize)
+    private ScepServerTarget(string name, string dir, Process process, string url, int keySize)
     {
+        Name = name;
         _dir = dir;
         _process = process;
         Url = url;
         KeySize = keySize;
     }
 
-    public string Name => "scepserver";
+    public string Name { get; }
+    public int? ProcessId => _process.Id;
     public string Url { get; }
     public int KeySize { get; }
     public string Description => $"{Url} (scepserver, file depot, RSA-{KeySize} CA, shared challenge)";
@@ -252,7 +256,7 @@ public sealed class ScepServerTarget : IScepTarget
     public static string? Executable() =>
         new[] { "/usr/bin/scepserver", "/usr/local/bin/scepserver" }.FirstOrDefault(File.Exists);
 
-    public static async Task<ScepServerTarget> StartAsync(int keySize)
+    public static async Task<ScepServerTarget> StartAsync(string name, int keySize)
     {
         var exe = Executable() ?? throw new FileNotFoundException("scepserver not found: apt-get install -y scep");
         var dir = Path.Combine(Path.GetTempPath(), $"scepserver-bench-{Guid.NewGuid():N}");
@@ -299,7 +303,7 @@ public sealed class ScepServerTarget : IScepTarget
                 if (i >= 300) throw new TimeoutException($"scepserver did not answer GetCACaps within 30 s:{Environment.NewLine}{log.Tail}");
                 await Task.Delay(100);
             }
-            return new ScepServerTarget(dir, server, url, keySize);
+            return new ScepServerTarget(name, dir, server, url, keySize);
         }
         catch
         {

@@ -22,10 +22,8 @@ public sealed class RsaKeyTransRecipient(X509Certificate recipient, RsaKeyTransp
 
     public RecipientInfo Generate(KeyParameter contentEncryptionKey, SecureRandom random)
     {
-        byte[] encryptedKey;
-        using (var rsa = PublicKeys.ImportRsa(recipient.SubjectPublicKeyInfo))
-            encryptedKey = rsa.Encrypt(contentEncryptionKey.GetKey(),
-                transport == RsaKeyTransport.OaepSha256 ? RSAEncryptionPadding.OaepSHA256 : RSAEncryptionPadding.Pkcs1);
+        var encryptedKey = PublicKeys.SharedRsa(recipient.SubjectPublicKeyInfo).Encrypt(contentEncryptionKey.GetKey(),
+            transport == RsaKeyTransport.OaepSha256 ? RSAEncryptionPadding.OaepSHA256 : RSAEncryptionPadding.Pkcs1);
         var algorithm = transport == RsaKeyTransport.OaepSha256
             ? new AlgorithmIdentifier(PkcsObjectIdentifiers.IdRsaesOaep,
                 new RsaesOaepParameters(Sha256, new AlgorithmIdentifier(PkcsObjectIdentifiers.IdMgf1, Sha256), RsaesOaepParameters.DefaultPSourceAlgorithm))

@@ -57,6 +57,19 @@ public sealed class PublicKeysTests : IDisposable
     }
 
     [Fact]
+    public void Imported_rsa_keys_are_shared_per_key_and_never_taken_for_another()
+    {
+        var mine = Csr(Rsa.Value, "SHA256WITHRSA");
+        var other = Csr(OtherRsa.Value, "SHA256WITHRSA");
+        Assert.Same(PublicKeys.SharedRsa(Key(mine)), PublicKeys.SharedRsa(SubjectPublicKeyInfo.GetInstance(Key(mine).GetDerEncoded())));
+        Assert.NotSame(PublicKeys.SharedRsa(Key(mine)), PublicKeys.SharedRsa(Key(other)));
+        // Both keys are in the cache now: each signature verifies with its own key only.
+        var tbs = other.GetCertificationRequestInfo().GetDerEncoded();
+        Assert.True(PublicKeys.Verify(Key(other), other.SignatureAlgorithm, tbs, other.GetSignatureOctets()));
+        Assert.False(PublicKeys.Verify(Key(mine), other.SignatureAlgorithm, tbs, other.GetSignatureOctets()));
+    }
+
+    [Fact]
     public void An_rsa_signature_checked_with_the_wrong_digest_fails()
     {
         // Signed with SHA-256, presented as SHA-512: the digest must come from the algorithm, not be assumed.
