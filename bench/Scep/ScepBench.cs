@@ -65,7 +65,7 @@ public static class ScepBench
                     var pid = target.ProcessId;
                     var result = await ScepLoadGenerator.RunAsync(target.Name, target.Urls, warmups[level], timed[level],
                         options.Concurrency[level], target.ChallengeForAsync, TimeSpan.FromSeconds(options.TimeoutSeconds),
-                        pid is { } id ? () => ProcessCpu.Read(id) : null);
+                        pid is { } id ? () => TimeSpan.FromSeconds(ProcessTreeCpu.Seconds(id)) : null);
                     Console.WriteLine($"[{target.Name}] C={options.Concurrency[level]}: challenges + CSRs + PKCSReqs prepared in {result.PrepareTime.TotalSeconds:0.0} s (untimed); " +
                                       $"timed run {result.Wall.TotalSeconds:0.00} s; client CertRep check {result.MeanDecodeMs:0.0} ms/enrollment; load average {LoadAverage()}");
                     // CPU per enrollment hardly depends on what else runs on the machine, unlike the rate.

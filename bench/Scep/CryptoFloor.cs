@@ -4,30 +4,6 @@ using System.Text.RegularExpressions;
 
 namespace CertConnector.Bench.Scep;
 
-/// <summary>CPU time a process has used so far, from <c>/proc/PID/stat</c> (utime + stime, all threads, not its children).</summary>
-public static class ProcessCpu
-{
-    /// <summary>Clock ticks per second of the stat fields; 100 on every Linux we run on (<c>getconf CLK_TCK</c>).</summary>
-    private const double TicksPerSecond = 100;
-
-    public static TimeSpan? Read(int pid)
-    {
-        try
-        {
-            var stat = File.ReadAllText($"/proc/{pid}/stat");
-            // The command name (field 2) may hold spaces and parentheses: count the fields after its last ')'.
-            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-            // fields[0] is field 3 (state): utime is field 14, stime field 15.
-            var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
-            return TimeSpan.FromSeconds(ticks / TicksPerSecond);
-        }
-        catch (Exception e) when (e is IOException or FormatException or IndexOutOfRangeException or UnauthorizedAccessException)
-        {
-            return null;
-        }
-    }
-}
-
 /// <summary>
 /// The cryptographic floor of one enrollment, priced with <c>openssl speed</c> in the same run: the RA decrypts the
 /// PKCSReq's envelope (an RSA-2048 private operation), the CA signs the certificate (a private operation at the CA's
