@@ -58,6 +58,7 @@ public sealed class ConfigurationTests
     [InlineData("--Connector:Pkcs:BatchSize=0", "Connector:Pkcs:BatchSize must be greater than zero")]
     [InlineData("--Connector:Admin:MaxSubjectAltNames=-1", "Connector:Admin:MaxSubjectAltNames must be greater than zero")]
     [InlineData("--Connector:Ca:KeySpec=rsa:1024", "Connector:Ca:KeySpec 'rsa:1024' is not supported")]
+    [InlineData("--Connector:Ca:OcspKeySpec=ec:p521", "Connector:Ca:OcspKeySpec 'ec:p521' is not supported")]
     [InlineData("--Connector:Pkcs:KeyPoolKeySpecs=rsa:2048,rsa:1024", "Connector:Pkcs:KeyPoolKeySpecs names 'rsa:1024', which is not a supported key spec")]
     [InlineData("--Connector:Pkcs:KeyPoolSize=0", "Connector:Pkcs:KeyPoolSize must be greater than zero")]
     public void Typos_in_options_and_settings_are_refused_with_the_nearest_name(string arg, string expected)
