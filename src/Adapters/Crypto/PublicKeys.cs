@@ -53,29 +53,15 @@ public static class PublicKeys
             throw;
         }
         if (Shared.Count >= MaxSharedKeys) Shared.Clear();
-        return Shared.GetOrAdd(id, rsa);
+        var shared = Shared.GetOrAdd(id, rsa);
+        if (!ReferenceEquals(shared, rsa)) rsa.Dispose(); // another thread imported it first; ours was never handed out
+        return shared;
     }
 
     /// <summary>How many imported public keys <see cref="SharedRsa"/> keeps: the enrollments in flight, many times over.</summary>
     public const int MaxSharedKeys = 4096;
 
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, RSA> Shared = new(StringComparer.Ordinal);
-
-    /// <summary>A .NET RSA object for an RSA SubjectPublicKeyInfo; the caller disposes it.</summary>
-    public static RSA ImportRsa(SubjectPublicKeyInfo key)
-    {
-        var rsa = RSA.Create();
-        try
-        {
-            rsa.ImportSubjectPublicKeyInfo(key.GetDerEncoded(), out _);
-            return rsa;
-        }
-        catch
-        {
-            rsa.Dispose();
-            throw;
-        }
-    }
 
     /// <summary>
     /// True when <paramref name="signature"/> is <paramref name="key"/>'s signature over <paramref name="data"/> with

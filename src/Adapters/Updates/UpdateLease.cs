@@ -50,7 +50,7 @@ public sealed class UpdateLease
             read.CommandText = "SELECT holder, version, expires_at FROM update_lease WHERE id = 1";
             using var row = read.ExecuteReader();
             if (row.Read())
-                return new UpdateLeaseAnswer(false, row.GetString(0), row.GetString(1), DateTimeOffset.Parse(row.GetString(2), System.Globalization.CultureInfo.InvariantCulture));
+                return new UpdateLeaseAnswer(false, row.GetString(0), row.GetString(1), StandaloneDatabase.ParseTime(row.GetString(2)));
         }
     }
 

@@ -34,7 +34,7 @@ public static class ConfigurePrompts
         }
         if (Line($"Outbound proxy (Connector:Service:Proxy, '-' for none); now: {now.Service.Proxy ?? "none"}") is { } proxy)
             changes.Add(("Connector:Service:Proxy", proxy == "-" ? null : proxy));
-        if (Line($"Default CA (Connector:Cas:Default); now: {DefaultCa(settings)}") is { } ca)
+        if (Line($"Default CA (Connector:Cas:Default); now: {now.NamedCas.DefaultName}") is { } ca)
             changes.Add(("Connector:Cas:Default", ca));
         if (Line($"Management service (Connector:Service:Mode: standalone or remote); now: {now.Service.Mode}") is { } mode)
             changes.Add(("Connector:Service:Mode", mode));
@@ -52,10 +52,6 @@ public static class ConfigurePrompts
         Console.WriteLine("Nothing written.");
         return false;
     }
-
-    private static string DefaultCa(JsonObject settings) =>
-        new ConfigurationBuilder().AddJsonStream(new MemoryStream(Encoding.UTF8.GetBytes(settings.ToJsonString()))).Build()["Connector:Cas:Default"]
-            is { Length: > 0 } named ? named : "builtin (the embedded default)";
 
     /// <summary>The answer, or null for enter (keep).</summary>
     private static string? Line(string question)

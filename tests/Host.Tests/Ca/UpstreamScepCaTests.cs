@@ -287,7 +287,7 @@ public sealed class UpstreamScepCaStartupTests
     [Fact]
     public async Task An_upstream_offering_only_weak_algorithms_stops_the_start_with_one_line()
     {
-        var port = ScepServerProcess.FreePort();
+        var port = Tools.FreePort();
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
@@ -312,7 +312,7 @@ public sealed class UpstreamScepCaStartupTests
         using var connector = ConnectorProcess.Start(Path.Combine(dir, "data"), new Dictionary<string, string>
         {
             ["Cas:up:Type"] = "scep",
-            ["Cas:up:Url"] = $"http://127.0.0.1:{ScepServerProcess.FreePort()}/scep",
+            ["Cas:up:Url"] = $"http://127.0.0.1:{Tools.FreePort()}/scep",
             ["Cas:up:RequestTimeout"] = "00:00:02",
         });
         connector.WaitUntil(() => connector.Output.Contains("The CA 'up' (scep) cannot be reached yet"), TimeSpan.FromSeconds(30), "the start-up warning");

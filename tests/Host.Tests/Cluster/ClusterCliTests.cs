@@ -162,7 +162,7 @@ public sealed class TwoNodeClusterTests
     {
         await using var db = await CertConnector.Tests.Postgres.Postgres.CreateDatabaseAsync("two-nodes");
         var dir = Tools.TempDir("two-nodes");
-        int portA = Cluster.ClusterNodes.FreePort(), portB = Cluster.ClusterNodes.FreePort();
+        int portA = Tools.FreePort(), portB = Tools.FreePort();
         using var first = Cluster.ClusterNodes.Start(Path.Combine(dir, "a"), db, portA, "--instance", "node-a");
         var firstAddress = first.Cli("status").Json.GetProperty("self").GetString()!;
         var hocon = Path.Combine(dir, "second.hocon");

@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using CertConnector.Tests.Postgres;
 
 namespace CertConnector.Host.Tests.Cluster;
@@ -9,13 +7,6 @@ public static class ClusterNodes
 {
     public static string ClusterHocon => Path.Combine(AppContext.BaseDirectory, "hocon", "cluster.hocon");
 
-    /// <summary>A TCP port nobody listens on right now (for Akka.Remote, which needs a fixed port to be a seed).</summary>
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     /// <summary>Every node of a test cluster: the CA keys are kept encrypted in the shared database under it.</summary>
     public static IReadOnlyDictionary<string, string> Environment(PostgresDatabase? viaVariable = null)

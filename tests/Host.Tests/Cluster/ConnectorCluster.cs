@@ -2,7 +2,6 @@ using CertConnector.Tests.Postgres;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using System.Net.Sockets;
 using System.Text.Json;
 using Npgsql;
 
@@ -25,9 +24,9 @@ public sealed class ClusterNode
         Scep = scep;
         Revocation = revocation;
         DataDir = Path.Combine(cluster.Dir, name);
-        AdminPort = FreePort();
-        ScepPort = FreePort();
-        ClusterPort = FreePort();
+        AdminPort = Tools.FreePort();
+        ScepPort = Tools.FreePort();
+        ClusterPort = Tools.FreePort();
         _featureArgs = [$"--Connector:Pkcs:Enabled={Lower(pkcs)}", $"--Connector:Scep:Enabled={Lower(scep)}", $"--Connector:Revocation:Enabled={Lower(revocation)}",
             $"--Connector:PkcsImport:Enabled={Lower(pkcsImport)}", $"--Connector:Recrypt:Enabled={Lower(recrypt)}",
             // The devices of these tests include Debian's scepclient, which encrypts with single DES only (refused by default).
@@ -107,12 +106,6 @@ public sealed class ClusterNode
 
     private static string Lower(bool value) => value ? "true" : "false";
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }
 
 /// <summary>

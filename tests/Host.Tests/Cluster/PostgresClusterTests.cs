@@ -21,7 +21,7 @@ public sealed class PostgresClusterTests
         using var bouncer = PgBouncer.Start(poolSize: 4);
         var through = bouncer.ConnectionStringFor(db);
         var dir = Tools.TempDir("pg-cluster");
-        int portA = ClusterNodes.FreePort(), portB = ClusterNodes.FreePort();
+        int portA = Tools.FreePort(), portB = Tools.FreePort();
         string a = ClusterNodes.Address(portA), b = ClusterNodes.Address(portB);
 
         using var first = ClusterNodes.Start(Path.Combine(dir, "a"), through, portA, "--instance", "node-a", "--Connector:Scep:Enabled=false");

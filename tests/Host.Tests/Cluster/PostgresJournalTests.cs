@@ -19,7 +19,7 @@ public sealed class PostgresJournalTests
         var data = Path.Combine(dir, "data");
         var deviceCert = Tools.DeviceCertificateFile(dir);
         const string id = "pg-journal-1";
-        var port = ClusterNodes.FreePort();
+        var port = Tools.FreePort();
 
         using (var first = ClusterNodes.Start(data, db, port))
         {

@@ -18,7 +18,7 @@ public sealed class PostgresSecretsAtRestTests
         await using var db = await Postgres.CreateDatabaseAsync("atrest");
         var data = Path.Combine(Tools.TempDir("pg-at-rest"), "data");
         var secrets = new List<string> { ClusterNodes.Environment()["CERTCONNECTOR_CA_PASSPHRASE"] };
-        using (var node = ClusterNodes.Start(data, db, ClusterNodes.FreePort()))
+        using (var node = ClusterNodes.Start(data, db, Tools.FreePort()))
         using (var http = new ScepHttpClient(node.ScepUrl))
         {
             for (var i = 0; i < 3; i++)

@@ -5,6 +5,7 @@
 //
 // It fronts the server of CERTCONNECTOR_PG (see Postgres.cs) for every database on it, with the same role and password
 // (SCRAM). tests/run.sh installs the `pgbouncer` package. PgBouncer refuses to run as root: as root it runs as `postgres`.
+using CertConnector.Host.Tests.Common;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
@@ -41,7 +42,7 @@ public sealed class PgBouncer : IDisposable
         var dir = Path.Combine(Path.GetTempPath(), $"certconnector-pgbouncer-{Guid.NewGuid():N}");
         Directory.CreateDirectory(dir);
         File.SetUnixFileMode(dir, (UnixFileMode)0b111_101_101); // readable by the user it runs as
-        var port = FreePort();
+        var port = Tools.FreePort();
         File.WriteAllText(Path.Combine(dir, "userlist.txt"), $"\"{server.Username}\" \"{server.Password}\"\n");
         File.WriteAllText(Path.Combine(dir, "pgbouncer.ini"), $"""
             [databases]
@@ -97,12 +98,6 @@ public sealed class PgBouncer : IDisposable
         }
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     public void Dispose()
     {

@@ -19,6 +19,14 @@ public static class Tools
 
     public static string OpenSsl(params string[] args) => Run("openssl", args);
 
+    /// <summary>A loopback TCP port nobody listens on right now (for a server that needs a fixed port: Akka.Remote seeds, scepserver, PgBouncer).</summary>
+    public static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
     public static string TempDir(string name)
     {
         var dir = Path.Combine(Path.GetTempPath(), "certconnector-tests", $"{name}-{Guid.NewGuid():N}");

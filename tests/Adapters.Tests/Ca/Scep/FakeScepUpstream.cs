@@ -1,3 +1,4 @@
+using CertConnector.Host.Tests.Common;
 using System.Collections.Concurrent;
 using CertConnector.Actors.Scep;
 using CertConnector.Adapters.Scep;
@@ -26,7 +27,7 @@ public sealed class FakeScepUpstream : IAsyncDisposable
     public FakeScepUpstream(Func<HttpContext, Task>? handler = null)
     {
         Handler = handler;
-        Port = ScepServerProcess.FreePort();
+        Port = Tools.FreePort();
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.UseUrls($"http://127.0.0.1:{Port}");

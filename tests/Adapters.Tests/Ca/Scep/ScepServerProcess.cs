@@ -32,7 +32,7 @@ public sealed class ScepServerProcess : IDisposable
     public ScepServerProcess(string? csrVerifierScript = null, string? challenge = ChallengePassword, int? certificateDays = null)
     {
         Tools.Run(Binary, "ca", "-init", "-depot", Depot, "-keySize", "2048", "-organization", "Upstream Test CA");
-        Port = FreePort();
+        Port = Tools.FreePort();
         var start = new ProcessStartInfo(Binary)
         {
             RedirectStandardOutput = true,
@@ -100,12 +100,6 @@ public sealed class ScepServerProcess : IDisposable
         throw new InvalidOperationException($"scepserver did not listen on port {Port}: {Log}");
     }
 
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     public void Dispose()
     {

@@ -1,3 +1,4 @@
+using CertConnector.Host.Tests.Common;
 using System.Net;
 using System.Net.Sockets;
 using CertConnector.Actors.Common;
@@ -118,7 +119,7 @@ public sealed class UpstreamScepCaFailureTests
     [Fact]
     public async Task An_upstream_that_is_down_is_retryable_with_the_reason()
     {
-        using var ca = Ca(new Uri($"http://127.0.0.1:{ScepServerProcess.FreePort()}/scep"));
+        using var ca = Ca(new Uri($"http://127.0.0.1:{Tools.FreePort()}/scep"));
 
         var e = await Fails(() => ca.IssueAsync(Request("pkcs-down"), CancellationToken.None), true, UpstreamScepHttp.UnavailableCode, "could not be reached for GetCACaps", "ConnectionRefused");
 

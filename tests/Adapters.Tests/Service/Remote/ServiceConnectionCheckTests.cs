@@ -1,5 +1,4 @@
-using System.Net;
-using System.Net.Sockets;
+using CertConnector.Host.Tests.Common;
 using CertConnector.Adapters.Logging;
 using CertConnector.Adapters.Service.Remote;
 
@@ -38,7 +37,7 @@ public sealed class ServiceConnectionCheckTests
     [Fact]
     public async Task An_unreachable_token_endpoint()
     {
-        var port = FreePort();
+        var port = Tools.FreePort();
         var e = await CheckFails(o => o with { TokenUrl = new Uri($"https://127.0.0.1:{port}/token") });
         Assert.Equal(ServiceFailureCodes.TokenEndpointUnreachable, e.Code);
         Assert.Contains($"127.0.0.1:{port}", e.Message);
@@ -67,16 +66,10 @@ public sealed class ServiceConnectionCheckTests
     public async Task A_proxy_that_cannot_reach_the_token_endpoint()
     {
         using var proxy = new CertConnector.Tests.Emulator.ForwardProxy(); // answers 502 to a CONNECT it cannot open
-        var port = FreePort();
+        var port = Tools.FreePort();
         var e = await CheckFails(o => o with { Proxy = proxy.Url, TokenUrl = new Uri($"https://127.0.0.1:{port}/token") });
         Assert.Equal(ServiceFailureCodes.ProxyFailure, e.Code);
         Assert.Contains("Connector:Service:Proxy", e.Message);
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

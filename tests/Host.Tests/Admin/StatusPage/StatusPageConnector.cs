@@ -24,7 +24,7 @@ public sealed class StatusPageConnector : ScepConnector
         ["Cas:builtin:Type"] = "builtin",
         ["Cas:Default"] = "builtin",
         [$"Cas:{FailingCa}:Type"] = "scep",
-        [$"Cas:{FailingCa}:Url"] = $"http://127.0.0.1:{ScepServerProcess.FreePort()}/scep",
+        [$"Cas:{FailingCa}:Url"] = $"http://127.0.0.1:{Tools.FreePort()}/scep",
         [$"Cas:{FailingCa}:RequestTimeout"] = "00:00:02",
         [$"Cas:{FailingCa}:TemplateNames:0"] = "client-auth",
         ["Pkcs:MaxAttempts"] = "1",

@@ -21,8 +21,8 @@ public sealed class MemberTrafficCaptureTests
         using var cluster = new ConnectorCluster("tls_capture", ConnectorCluster.FastSettings);
         var a = cluster.Add("a", pkcs: true, scep: true, revocation: false);
         var b = cluster.Add("b", pkcs: true, scep: true, revocation: false);
-        using var relayA = new RecordingRelay(Cluster.ClusterNodes.FreePort(), a.ClusterPort);
-        using var relayB = new RecordingRelay(Cluster.ClusterNodes.FreePort(), b.ClusterPort);
+        using var relayA = new RecordingRelay(Tools.FreePort(), a.ClusterPort);
+        using var relayB = new RecordingRelay(Tools.FreePort(), b.ClusterPort);
         a.PublicClusterPort = relayA.Port;
         b.PublicClusterPort = relayB.Port;
         a.Start();
