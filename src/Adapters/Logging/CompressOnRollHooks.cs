@@ -15,32 +15,40 @@ internal sealed class CompressOnRollHooks(string channel, string archiveDirector
     private readonly object _gate = new();
     private Task _work = Task.CompletedTask;
     private string _current = "";
+    private string? _keptAtStart;
+    // The files the sink has closed and the archive does not have yet. Only these are ever compressed after start: the
+    // directory also holds the file the sink is creating, before it tells us (a roll racing the compression of the last
+    // one once archived a new file while it was being written, and its events were lost).
+    private readonly List<string> _closed = [];
 
     public override Stream OnFileOpened(string path, Stream underlyingStream, System.Text.Encoding encoding)
     {
-        var directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        var opened = Path.GetFullPath(path);
         lock (_gate)
         {
-            _current = Path.GetFullPath(path);
-            _work = _work.ContinueWith(_ => CompressRolled(directory), TaskScheduler.Default);
+            // The sink opens a file only after closing the one before: that one is complete, and so is a file left from a
+            // previous run that it did not continue.
+            var previous = _current.Length > 0 ? _current : _keptAtStart;
+            if (previous is not null && !string.Equals(previous, opened, StringComparison.Ordinal)) _closed.Add(previous);
+            _keptAtStart = null;
+            _current = opened;
+            _work = _work.ContinueWith(_ => CompressClosed(), TaskScheduler.Default);
         }
         return underlyingStream;
     }
 
-    /// <summary>The file being written is the one opened last: by the time the work runs, the sink may have rolled again.</summary>
-    private bool IsCurrent(string path)
-    {
-        lock (_gate) return string.Equals(Path.GetFullPath(path), _current, StringComparison.Ordinal);
-    }
-
     /// <summary>
     /// Before the channel's first write: the files a previous run left, but the newest, which the sink continues when it is
-    /// today's (and which is compressed when it rolls). Synchronous, nothing of the channel is open yet.
+    /// today's (and which is compressed when it rolls, or when the sink opens another). Synchronous, nothing of the channel
+    /// is open yet.
     /// </summary>
     public void CompressLeftOver(string directory)
     {
-        var newest = Directory.GetFiles(directory, channel + "-*.jsonl").Order(StringComparer.Ordinal).LastOrDefault();
-        CompressAll(directory, file => file == newest);
+        var files = Directory.GetFiles(directory, channel + "-*.jsonl").Select(Path.GetFullPath).Order(StringComparer.Ordinal).ToList();
+        if (files.Count == 0) return;
+        foreach (var file in files.SkipLast(1)) TryCompress(file);
+        lock (_gate) _keptAtStart = files[^1];
+        Prune();
     }
 
     /// <summary>Waits for the compression started so far (disposal, tests).</summary>
@@ -51,30 +59,39 @@ internal sealed class CompressOnRollHooks(string channel, string archiveDirector
         work.Wait();
     }
 
-    private void CompressRolled(string directory) => CompressAll(directory, IsCurrent);
-
-    /// <summary>Every file of the channel but the one <paramref name="keep"/> names, then the archive's retention.</summary>
-    private void CompressAll(string directory, Func<string, bool> keep)
+    private void CompressClosed()
     {
-        foreach (var file in Directory.GetFiles(directory, channel + "-*.jsonl").Where(f => !keep(f)))
+        string[] closed;
+        lock (_gate)
         {
-            try
-            {
-                Compress(file);
-            }
-            catch (Exception e)
-            {
-                SelfLog.WriteLine("Could not compress log file {0}: {1}", file, e);
-            }
+            closed = [.. _closed];
+            _closed.Clear();
         }
+        foreach (var file in closed)
+            if (!TryCompress(file))
+                lock (_gate) _closed.Add(file); // tried again at the next roll
         Prune();
+    }
+
+    private bool TryCompress(string file)
+    {
+        try
+        {
+            if (File.Exists(file)) Compress(file);
+            return true;
+        }
+        catch (Exception e)
+        {
+            SelfLog.WriteLine("Could not compress log file {0}: {1}", file, e);
+            return false;
+        }
     }
 
     private void Compress(string path)
     {
         Directory.CreateDirectory(archiveDirectory);
         var target = Path.Combine(archiveDirectory, Path.GetFileName(path) + ".gz");
-        var partial = target + ".partial"; // a kill mid-way leaves this, not a truncated archive; the next roll does it again
+        var partial = target + ".partial"; // a kill mid-way leaves this, not a truncated archive; the next start does it again
         using (var source = File.OpenRead(path))
         using (var destination = File.Create(partial))
         using (var gzip = new GZipStream(destination, CompressionLevel.Fastest))
