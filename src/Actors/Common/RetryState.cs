@@ -1,7 +1,42 @@
+using System.Collections.Immutable;
+using System.Text.Json.Serialization;
+
 namespace CertConnector.Actors.Common;
 
 /// <summary>One line of a request's history, for <c>pkcs show</c>, <c>revocation show</c> and the SCEP view.</summary>
-public sealed record HistoryEntry(DateTimeOffset At, string Event, string Detail);
+public sealed record HistoryEntry(DateTimeOffset At, string Event, string Detail)
+{
+    /// <summary>For a failed attempt's line: its stage and number (<see cref="RequestHistory.AddFailedAttempt"/>). Not shown.</summary>
+    [JsonIgnore] public (string Stage, int Attempt)? FailedAttempt { get; init; }
+}
+
+/// <summary>
+/// A request's history stays short however long a step keeps failing: a run of failed attempts of one stage is shown as
+/// its first line and its latest, which says how many lines it stands for. An upload retried every few minutes through
+/// a week's outage used to add thousands of lines, in memory, to every actor waiting on it (the journal keeps every
+/// event regardless).
+/// </summary>
+public static class RequestHistory
+{
+    /// <summary>The usual line: <c>stage=Issue attempt=3 next=... Code: message</c>.</summary>
+    public static ImmutableList<HistoryEntry> AddFailedAttempt<TStage>(this ImmutableList<HistoryEntry> history, IAttemptFailed<TStage> f)
+        where TStage : struct, Enum =>
+        history.AddFailedAttempt(f, "FailedAttempt", $"stage={f.Stage} attempt={f.Attempt} next={f.NextAttemptAt:O} {f.Reason.Code}: {f.Reason.Message}");
+
+    public static ImmutableList<HistoryEntry> AddFailedAttempt<TStage>(this ImmutableList<HistoryEntry> history, IAttemptFailed<TStage> f,
+        string eventName, string detail) where TStage : struct, Enum
+    {
+        var stage = f.Stage.ToString();
+        if (history is [.., { FailedAttempt: { } first }, { FailedAttempt: { } latest }] && first.Stage == stage && latest.Stage == stage
+            && latest.Attempt < f.Attempt)
+        {
+            var notListed = first.Attempt + 1 == f.Attempt - 1 ? $"attempt {first.Attempt + 1}" : $"attempts {first.Attempt + 1}-{f.Attempt - 1}";
+            return history.SetItem(history.Count - 1, new HistoryEntry(f.At, eventName, $"{detail} ({notListed} not listed)")
+                { FailedAttempt = (stage, f.Attempt) });
+        }
+        return history.Add(new HistoryEntry(f.At, eventName, detail) { FailedAttempt = (stage, f.Attempt) });
+    }
+}
 
 /// <summary>
 /// The data every feature's attempt-failed event carries. Each feature keeps its own event type (and journal

@@ -117,7 +117,7 @@ public sealed record PkcsRequestState
         PkcsAttemptFailed f => this with
         {
             Status = PkcsStatus.FailedAttempt, Retry = RetryState<PkcsStage>.From(f),
-            History = History.Add(new(f.At, "FailedAttempt", $"stage={f.Stage} attempt={f.Attempt} next={f.NextAttemptAt:O} {f.Reason.Code}: {f.Reason.Message}")),
+            History = History.AddFailedAttempt(f),
         },
         PkcsRequestFailed f => this with
         {

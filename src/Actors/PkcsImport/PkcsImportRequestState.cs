@@ -85,7 +85,7 @@ public sealed record PkcsImportRequestState
         PkcsImportAttemptFailed f => this with
         {
             Status = PkcsImportStatus.FailedAttempt, Retry = RetryState<PkcsImportStage>.From(f),
-            History = History.Add(new(f.At, "FailedAttempt", $"stage={f.Stage} attempt={f.Attempt} next={f.NextAttemptAt:O} {f.Reason.Code}: {f.Reason.Message}")),
+            History = History.AddFailedAttempt(f),
         },
         PkcsImportFailed f => this with
         {

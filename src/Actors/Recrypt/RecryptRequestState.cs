@@ -104,7 +104,7 @@ public sealed record RecryptRequestState
         RecryptAttemptFailed f => this with
         {
             Status = RecryptStatus.FailedAttempt, Retry = RetryState<RecryptStage>.From(f),
-            History = History.Add(new(f.At, "FailedAttempt", $"stage={f.Stage} attempt={f.Attempt} next={f.NextAttemptAt:O} {f.Reason.Code}: {f.Reason.Message}")),
+            History = History.AddFailedAttempt(f),
         },
         RecryptFailed f => this with
         {

@@ -103,7 +103,7 @@ public sealed record RevocationRequestState
         RevocationAttemptFailed f => this with
         {
             Status = RevocationStatus.FailedAttempt, Retry = RetryState<RevocationStage>.From(f),
-            History = History.Add(new(f.At, "FailedAttempt", $"stage={f.Stage} attempt={f.Attempt} next={f.NextAttemptAt:O} {f.Reason.Code}: {f.Reason.Message}")),
+            History = History.AddFailedAttempt(f),
         },
         RevocationFailed f => this with
         {

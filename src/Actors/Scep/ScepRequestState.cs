@@ -172,7 +172,7 @@ public sealed record ScepRequestState
         ScepAttemptFailed f => this with
         {
             Retry = RetryState<ScepStage>.From(f),
-            History = History.Add(new(f.At, "AttemptFailed", $"{f.Stage} attempt {f.Attempt}: {f.Reason.Code}: {f.Reason.Message}")),
+            History = History.AddFailedAttempt(f, "AttemptFailed", $"{f.Stage} attempt {f.Attempt}: {f.Reason.Code}: {f.Reason.Message}"),
         },
         // Earlier rounds' notifications go first (CurrentStep), so this one delivered the oldest of them, if any.
         ScepServiceNotified n when EarlierNotifications is [var earlier, ..] => Settled(this with

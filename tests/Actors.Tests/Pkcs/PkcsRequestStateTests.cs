@@ -29,6 +29,32 @@ public sealed class PkcsRequestStateTests
         Assert.IsType<PkcsNextStep.Issue>(state.NextStep());
     }
 
+    [Fact]
+    public void A_long_run_of_failed_attempts_keeps_two_history_lines_its_first_and_its_latest()
+    {
+        var state = Downloaded();
+        var attempt = 0;
+        IReadOnlyList<IConnectorEvent> Fail(PkcsStage stage) =>
+            [new PkcsAttemptFailed("req-1", stage, ++attempt, Busy, T0.AddMinutes(attempt), T0.AddSeconds(attempt))];
+        for (var i = 0; i < 50; i++) state = Fold(Fail(PkcsStage.Issue), state);
+
+        Assert.Equal(["Downloaded", "FailedAttempt", "FailedAttempt"], state.History.Select(h => h.Event));
+        Assert.StartsWith("stage=Issue attempt=1 ", state.History[1].Detail);
+        Assert.StartsWith("stage=Issue attempt=50 ", state.History[2].Detail);
+        Assert.EndsWith("(attempts 2-49 not listed)", state.History[2].Detail);
+        Assert.Equal(T0.AddSeconds(50), state.History[2].At);
+        Assert.Equal(50, state.Retry!.Attempts); // the count itself is the state's, not the history's
+
+        // Another stage's failures are a run of their own.
+        state = Fold([Issued()], state);
+        attempt = 0;
+        for (var i = 0; i < 3; i++) state = Fold(Fail(PkcsStage.Upload), state);
+        Assert.Equal(["Downloaded", "FailedAttempt", "FailedAttempt", "Issued", "FailedAttempt", "FailedAttempt"], state.History.Select(h => h.Event));
+        Assert.EndsWith("attempt=3 next=" + T0.AddMinutes(3).ToString("O") + " CaUnavailable: busy (attempt 2 not listed)", state.History[5].Detail);
+    }
+
+    private static PkcsRequestState Fold(IEnumerable<IConnectorEvent> events, PkcsRequestState from) => events.Aggregate(from, (s, e) => s.Apply(e));
+
     [Theory]
     [InlineData(1, true)]
     [InlineData(2, true)]

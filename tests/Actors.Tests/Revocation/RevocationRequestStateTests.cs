@@ -77,6 +77,9 @@ public sealed class RevocationRequestStateTests
         state = Fold(state.DecideUploaded(T0), state);
         Assert.True(state.IsTerminal);
         Assert.IsType<RequestStep.Nothing>(state.NextStep());
-        Assert.Equal(["Downloaded", "Revoked", .. Enumerable.Repeat("FailedAttempt", 10), "Uploaded"], state.History.Select(h => h.Event));
+        // Ten failed uploads are two lines: the first and the tenth (RequestHistory).
+        Assert.Equal(["Downloaded", "Revoked", "FailedAttempt", "FailedAttempt", "Uploaded"], state.History.Select(h => h.Event));
+        Assert.Contains("attempt=10 ", state.History[3].Detail);
+        Assert.EndsWith("(attempts 2-9 not listed)", state.History[3].Detail);
     }
 }
