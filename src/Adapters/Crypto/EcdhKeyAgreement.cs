@@ -46,13 +46,11 @@ internal static class EcdhKeyAgreement
         public RecipientInfo Generate(KeyParameter contentEncryptionKey, SecureRandom random)
         {
             var recipientKey = (ECPublicKeyParameters)recipient.GetPublicKey();
-            var ephemeralGenerator = new ECKeyPairGenerator("EC");
-            ephemeralGenerator.Init(new ECKeyGenerationParameters(recipientKey.Parameters, random));
-            var ephemeral = ephemeralGenerator.GenerateKeyPair();
+            var (z, ephemeralPoint) = AgreeThroughOpenSsl(recipientKey) ?? AgreeInBouncyCastle(recipientKey, random);
 
             var agreement = SecObjectIdentifiers.dhSinglePass_stdDH_sha256kdf_scheme;
             var wrap = new AlgorithmIdentifier(NistObjectIdentifiers.IdAes256Wrap); // parameters absent (RFC 3565)
-            var kek = DeriveKek(agreement, wrap, (ECPrivateKeyParameters)ephemeral.Private, recipientKey, userKeyingMaterial: null);
+            var kek = DeriveKek(agreement, wrap, z, userKeyingMaterial: null);
             var wrapper = new AesWrapEngine();
             wrapper.Init(true, new KeyParameter(kek));
             var cek = contentEncryptionKey.GetKey();
@@ -60,8 +58,7 @@ internal static class EcdhKeyAgreement
             Array.Clear(kek);
 
             // RFC 5753 3.1.1: id-ecPublicKey with parameters absent; the curve is the recipient's.
-            var originator = new OriginatorPublicKey(new AlgorithmIdentifier(X9ObjectIdentifiers.IdECPublicKey),
-                ((ECPublicKeyParameters)ephemeral.Public).Q.GetEncoded(false));
+            var originator = new OriginatorPublicKey(new AlgorithmIdentifier(X9ObjectIdentifiers.IdECPublicKey), ephemeralPoint);
             var recipientId = new KeyAgreeRecipientIdentifier(new IssuerAndSerialNumber(recipient.IssuerDN, recipient.SerialNumber));
             return new RecipientInfo(new KeyAgreeRecipientInfo(new OriginatorIdentifierOrKey(originator), null,
                 new AlgorithmIdentifier(agreement, wrap), new DerSequence(new RecipientEncryptedKey(recipientId, new DerOctetString(encryptedKey)))));
@@ -80,7 +77,7 @@ internal static class EcdhKeyAgreement
         var originatorPoint = privateKey.Parameters.Curve.DecodePoint(originatorKey.PublicKey.GetOctets());
         var originator = new ECPublicKeyParameters(originatorPoint, privateKey.Parameters);
 
-        var kek = DeriveKek(agreement, wrap, privateKey, originator, info.UserKeyingMaterial?.GetOctets());
+        var kek = DeriveKek(agreement, wrap, SharedSecret(privateKey, originator), info.UserKeyingMaterial?.GetOctets());
         try
         {
             foreach (var element in info.RecipientEncryptedKeys)
@@ -105,16 +102,57 @@ internal static class EcdhKeyAgreement
         }
     }
 
-    /// <summary>RFC 5753 section 7.2: X9.63 KDF over Z with ECC-CMS-SharedInfo as the shared info.</summary>
-    private static byte[] DeriveKek(DerObjectIdentifier agreement, AlgorithmIdentifier wrap, ECPrivateKeyParameters privateKey,
-        ECPublicKeyParameters publicKey, byte[]? userKeyingMaterial)
+    /// <summary>The curves a device certificate names that .NET's OpenSSL does the agreement for; any other is left to BouncyCastle.</summary>
+    private static readonly Dictionary<DerObjectIdentifier, System.Security.Cryptography.ECCurve> OpenSslCurves = new()
     {
-        if (!WrapKeyBytes.TryGetValue(wrap.Algorithm, out var kekBytes))
-            throw new CmsException($"Key wrap {wrap.Algorithm.Id} is not supported (only AES key wrap).");
+        [SecObjectIdentifiers.SecP256r1] = System.Security.Cryptography.ECCurve.NamedCurves.nistP256,
+        [SecObjectIdentifiers.SecP384r1] = System.Security.Cryptography.ECCurve.NamedCurves.nistP384,
+        [SecObjectIdentifiers.SecP521r1] = System.Security.Cryptography.ECCurve.NamedCurves.nistP521,
+    };
 
+    /// <summary>
+    /// The ephemeral key and Z through .NET's OpenSSL: BouncyCastle's managed point multiplications (two per envelope) were
+    /// about a tenth of a PKCS request's CPU with an EC device certificate. Null for a curve not named in <see cref="OpenSslCurves"/>.
+    /// </summary>
+    private static (byte[] Z, byte[] EphemeralPoint)? AgreeThroughOpenSsl(ECPublicKeyParameters recipientKey)
+    {
+        if (recipientKey.PublicKeyParamSet is not { } named || !OpenSslCurves.TryGetValue(named, out var curve)) return null;
+        var q = recipientKey.Q.Normalize();
+        using var recipientEcdh = System.Security.Cryptography.ECDiffieHellman.Create(new System.Security.Cryptography.ECParameters
+        {
+            Curve = curve,
+            Q = new System.Security.Cryptography.ECPoint { X = q.AffineXCoord.GetEncoded(), Y = q.AffineYCoord.GetEncoded() },
+        });
+        using var ephemeral = System.Security.Cryptography.ECDiffieHellman.Create(curve);
+        var z = ephemeral.DeriveRawSecretAgreement(recipientEcdh.PublicKey); // the x-coordinate, padded to the field size, as below
+        var point = ephemeral.ExportParameters(includePrivateParameters: false).Q;
+        return (z, [0x04, .. point.X!, .. point.Y!]); // uncompressed, as RFC 5753 has it
+    }
+
+    private static (byte[] Z, byte[] EphemeralPoint) AgreeInBouncyCastle(ECPublicKeyParameters recipientKey, SecureRandom random)
+    {
+        var ephemeralGenerator = new ECKeyPairGenerator("EC");
+        ephemeralGenerator.Init(new ECKeyGenerationParameters(recipientKey.Parameters, random));
+        var ephemeral = ephemeralGenerator.GenerateKeyPair();
+        return (SharedSecret((ECPrivateKeyParameters)ephemeral.Private, recipientKey), ((ECPublicKeyParameters)ephemeral.Public).Q.GetEncoded(false));
+    }
+
+    /// <summary>Z of ephemeral-static ECDH: the shared point's x-coordinate, padded to the field size.</summary>
+    private static byte[] SharedSecret(ECPrivateKeyParameters privateKey, ECPublicKeyParameters publicKey)
+    {
         var basic = new ECDHBasicAgreement();
         basic.Init(privateKey);
-        var z = X9IntegerConverter.IntegerToBytes(basic.CalculateAgreement(publicKey), X9IntegerConverter.GetByteLength(privateKey.Parameters.Curve));
+        return X9IntegerConverter.IntegerToBytes(basic.CalculateAgreement(publicKey), X9IntegerConverter.GetByteLength(privateKey.Parameters.Curve));
+    }
+
+    /// <summary>RFC 5753 section 7.2: X9.63 KDF over Z with ECC-CMS-SharedInfo as the shared info. Clears Z.</summary>
+    private static byte[] DeriveKek(DerObjectIdentifier agreement, AlgorithmIdentifier wrap, byte[] z, byte[]? userKeyingMaterial)
+    {
+        if (!WrapKeyBytes.TryGetValue(wrap.Algorithm, out var kekBytes))
+        {
+            Array.Clear(z);
+            throw new CmsException($"Key wrap {wrap.Algorithm.Id} is not supported (only AES key wrap).");
+        }
 
         var sharedInfo = new Asn1EncodableVector { new AlgorithmIdentifier(wrap.Algorithm) };
         if (userKeyingMaterial is not null) sharedInfo.Add(new DerTaggedObject(true, 0, new DerOctetString(userKeyingMaterial)));
