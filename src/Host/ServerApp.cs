@@ -31,7 +31,12 @@ public static class ServerApp
         IReadOnlyList<CaType>? caTypes = null)
     {
         var overrides = ServerArguments.Parse(args, features ?? ConnectorFeatures.All);
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [], ContentRootPath = Directory.GetCurrentDirectory() });
+        // appsettings.json in the working directory is read at start and not watched: nothing re-reads settings while the
+        // connector runs, and the watch is recursive (an inotify watch for every directory under wherever it was started).
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            Args = ["--hostBuilder:reloadConfigOnChange=false"], ContentRootPath = Directory.GetCurrentDirectory(),
+        });
         var settingsFile = SettingsFile.PathFrom(overrides, EnvironmentPrefix);
         if (settingsFile is not null) SettingsFile.Add(builder.Configuration, settingsFile);
         builder.Configuration.AddEnvironmentVariables(EnvironmentPrefix).AddInMemoryCollection(overrides);

@@ -33,11 +33,20 @@ public sealed class ConnectorProcess : IDisposable
         Start(dataDir, settings, new Dictionary<string, string>(), extraArgs);
 
     /// <param name="environment">extra environment variables for the process, e.g. CERTCONNECTOR_PG (the connection string when Connector:Database:ConnectionString is not set).</param>
-    public static ConnectorProcess Start(string dataDir, IReadOnlyDictionary<string, string> settings, IReadOnlyDictionary<string, string> environment, params string[] extraArgs)
+    public static ConnectorProcess Start(string dataDir, IReadOnlyDictionary<string, string> settings, IReadOnlyDictionary<string, string> environment, params string[] extraArgs) =>
+        Start(dataDir, settings, environment, workingDirectory: null, extraArgs);
+
+    /// <summary>Started in <paramref name="workingDirectory"/> instead of the test's own.</summary>
+    public static ConnectorProcess StartIn(string workingDirectory, string dataDir) =>
+        Start(dataDir, new Dictionary<string, string>(), new Dictionary<string, string>(), workingDirectory, []);
+
+    private static ConnectorProcess Start(string dataDir, IReadOnlyDictionary<string, string> settings, IReadOnlyDictionary<string, string> environment,
+        string? workingDirectory, string[] extraArgs)
     {
         Directory.CreateDirectory(dataDir);
         File.Delete(Path.Combine(dataDir, "admin.url"));
         var info = Dotnet([ExecutableDll, "--data-dir", dataDir, "--admin-url", "http://127.0.0.1:0", "--scep-url", "http://127.0.0.1:0", .. extraArgs]);
+        if (workingDirectory is not null) info.WorkingDirectory = workingDirectory;
         info.Environment["CERTCONNECTOR_Connector__Logging__Console"] = "false";
         // The suite starts dozens of connectors on two cores; each filling its PKCS key pool (about 3 s of one core) would
         // only slow the tests that are not about it. A test that is sets Pkcs:KeyPoolEnabled (settings win).
