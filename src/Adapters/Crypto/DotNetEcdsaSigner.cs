@@ -15,8 +15,6 @@ namespace CertConnector.Adapters.Crypto;
 public sealed class DotNetEcdsaSigner : ISignatureFactory
 {
     private static readonly ConditionalWeakTable<ECPrivateKeyParameters, ECDsa> Keys = new();
-    private static readonly ECDomainParameters P256 = new(Org.BouncyCastle.Asn1.Nist.NistNamedCurves.GetByName("P-256"));
-    private static readonly ECDomainParameters P384 = new(Org.BouncyCastle.Asn1.Nist.NistNamedCurves.GetByName("P-384"));
     private readonly ECDsa _ecdsa;
     private readonly HashAlgorithmName _hash;
 
@@ -34,20 +32,19 @@ public sealed class DotNetEcdsaSigner : ISignatureFactory
     {
         if (key is not ECPrivateKeyParameters ec) return null;
         // The curve itself, not its size: an imported CA may be on brainpoolP256r1 or secp256k1, also 256 bits wide.
-        var (curve, hash, oid) =
-            ec.Parameters.Equals(P256) ? (ECCurve.NamedCurves.nistP256, HashAlgorithmName.SHA256, X9ObjectIdentifiers.ECDsaWithSha256)
-            : ec.Parameters.Equals(P384) ? (ECCurve.NamedCurves.nistP384, HashAlgorithmName.SHA384, X9ObjectIdentifiers.ECDsaWithSha384)
+        var (hash, oid) =
+            ec.Parameters.Equals(OpenSslCurves.P256) ? (HashAlgorithmName.SHA256, X9ObjectIdentifiers.ECDsaWithSha256)
+            : ec.Parameters.Equals(OpenSslCurves.P384) ? (HashAlgorithmName.SHA384, X9ObjectIdentifiers.ECDsaWithSha384)
             : default;
-        if (oid is null) return null;
+        if (oid is null || OpenSslCurves.For(ec.Parameters) is not { } curve) return null;
         var dotNet = Keys.GetValue(ec, k =>
         {
-            var q = k.Parameters.G.Multiply(k.D).Normalize();
             var size = (k.Parameters.Curve.FieldSize + 7) / 8;
             return ECDsa.Create(new ECParameters
             {
                 Curve = curve,
                 D = Org.BouncyCastle.Utilities.BigIntegers.AsUnsignedByteArray(size, k.D),
-                Q = new ECPoint { X = q.AffineXCoord.GetEncoded(), Y = q.AffineYCoord.GetEncoded() },
+                Q = OpenSslCurves.Point(k.Parameters.G.Multiply(k.D)),
             });
         });
         return new DotNetEcdsaSigner(dotNet, hash, new AlgorithmIdentifier(oid)); // ECDSA identifiers carry no parameters (RFC 5758)

@@ -102,27 +102,15 @@ internal static class EcdhKeyAgreement
         }
     }
 
-    /// <summary>The curves a device certificate names that .NET's OpenSSL does the agreement for; any other is left to BouncyCastle.</summary>
-    private static readonly Dictionary<DerObjectIdentifier, System.Security.Cryptography.ECCurve> OpenSslCurves = new()
-    {
-        [SecObjectIdentifiers.SecP256r1] = System.Security.Cryptography.ECCurve.NamedCurves.nistP256,
-        [SecObjectIdentifiers.SecP384r1] = System.Security.Cryptography.ECCurve.NamedCurves.nistP384,
-        [SecObjectIdentifiers.SecP521r1] = System.Security.Cryptography.ECCurve.NamedCurves.nistP521,
-    };
-
     /// <summary>
     /// The ephemeral key and Z through .NET's OpenSSL: BouncyCastle's managed point multiplications (two per envelope) were
-    /// about a tenth of a PKCS request's CPU with an EC device certificate. Null for a curve not named in <see cref="OpenSslCurves"/>.
+    /// about a tenth of a PKCS request's CPU with an EC device certificate. Null for a curve <see cref="OpenSslCurves"/> does not take.
     /// </summary>
     private static (byte[] Z, byte[] EphemeralPoint)? AgreeThroughOpenSsl(ECPublicKeyParameters recipientKey)
     {
-        if (recipientKey.PublicKeyParamSet is not { } named || !OpenSslCurves.TryGetValue(named, out var curve)) return null;
-        var q = recipientKey.Q.Normalize();
-        using var recipientEcdh = System.Security.Cryptography.ECDiffieHellman.Create(new System.Security.Cryptography.ECParameters
-        {
-            Curve = curve,
-            Q = new System.Security.Cryptography.ECPoint { X = q.AffineXCoord.GetEncoded(), Y = q.AffineYCoord.GetEncoded() },
-        });
+        if (OpenSslCurves.For(recipientKey.Parameters) is not { } curve) return null;
+        using var recipientEcdh = System.Security.Cryptography.ECDiffieHellman.Create(
+            new System.Security.Cryptography.ECParameters { Curve = curve, Q = OpenSslCurves.Point(recipientKey.Q) });
         using var ephemeral = System.Security.Cryptography.ECDiffieHellman.Create(curve);
         var z = ephemeral.DeriveRawSecretAgreement(recipientEcdh.PublicKey); // the x-coordinate, padded to the field size, as below
         var point = ephemeral.ExportParameters(includePrivateParameters: false).Q;
